@@ -1,0 +1,59 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/idgraph/idgraph/internal/gid"
+)
+
+// Integration is a connected workspace: an identity provider, directory, app or HRIS.
+type Integration struct {
+	ent.Schema
+}
+
+func (Integration) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.Integration)} }
+
+func (Integration) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("vendor").
+			Values("okta", "google", "slack", "gitlab", "github", "azure_ad", "workday", "demo").
+			Comment("The vendor behind the integration."),
+		field.Enum("kind").
+			Values("idp", "directory", "app", "hris").
+			Comment("Role of the integration: identity provider, directory, application or HR system."),
+		field.String("name").NotEmpty().
+			Comment("Display name.").
+			Annotations(entgql.OrderField("NAME")),
+		field.String("handle").Default("").Comment("Short handle of the integration."),
+		field.String("domain").Default("").Comment("Domain the integration serves."),
+		field.Bool("is_primary").Default(false).
+			Comment("Whether this is the tenant's primary integration (exactly one is)."),
+		field.Time("last_synced_at").Optional().Nillable().Comment("Last successful sync."),
+	}
+}
+
+func (Integration) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("identities", Identity.Type).Annotations(hidden()),
+		edge.To("resources", Resource.Type).Annotations(hidden()),
+	}
+}
+
+func (Integration) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("tenant_id", "name"),
+	}
+}
+
+func (Integration) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField().Description("Workspace integrations of the caller's tenant."),
+		entgql.MultiOrder(),
+	}
+}

@@ -1,0 +1,75 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"entgo.io/ent/schema/mixin"
+
+	"github.com/idgraph/idgraph/internal/gid"
+)
+
+// recordMixin gives every entity its prefixed ULID, its tenant and its timestamps.
+// The tenant is never exposed as a GraphQL field or filter: it comes from the
+// caller's credentials, so it is skipped in every entgql mode.
+type recordMixin struct {
+	mixin.Schema
+	prefix string
+}
+
+func record(prefix string) recordMixin { return recordMixin{prefix: prefix} }
+
+func (m recordMixin) Fields() []ent.Field {
+	prefix := m.prefix
+	return []ent.Field{
+		field.String("id").
+			Immutable().
+			NotEmpty().
+			DefaultFunc(func() string { return gid.New(prefix) }).
+			Comment("Global id: a type prefix and a ULID (e.g. drusr_01hq8x...); node(id:) resolves it."),
+		field.String("tenant_id").
+			Immutable().
+			NotEmpty().
+			Annotations(entgql.Skip()),
+		field.Time("created_at").
+			Immutable().
+			Default(time.Now).
+			Comment("When the record was created.").
+			Annotations(entgql.OrderField("CREATED_AT")),
+		field.Time("updated_at").
+			Default(time.Now).
+			UpdateDefault(time.Now).
+			Comment("When the record last changed.").
+			Annotations(entgql.OrderField("UPDATED_AT")),
+		field.Time("deleted_at").
+			Optional().
+			Nillable().
+			Comment("When the record was soft-deleted; null for live records."),
+	}
+}
+
+func (recordMixin) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("tenant", Tenant.Type).
+			Field("tenant_id").
+			Unique().
+			Required().
+			Immutable().
+			Annotations(entgql.Skip()),
+	}
+}
+
+func (recordMixin) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("tenant_id", "created_at"),
+	}
+}
+
+// hidden keeps an ent edge out of the generated GraphQL type (and so out of
+// entgql's eager loading): every relation is served by graph/loader instead,
+// while the edge still powers where-input predicates such as hasManagerWith.
+func hidden() entgql.Annotation { return entgql.Skip(entgql.SkipType) }

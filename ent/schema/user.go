@@ -1,0 +1,116 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/idgraph/idgraph/internal/gid"
+)
+
+// User is a directory user: a person (or service account, mailbox...) of the organisation.
+type User struct {
+	ent.Schema
+}
+
+// UserStates are the lifecycle states of a directory user (seed 001).
+var UserStates = []string{"staged", "active", "expiring", "expired", "suspended", "deactivated"}
+
+func (User) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.User)} }
+
+func (User) Fields() []ent.Field {
+	return []ent.Field{
+		field.Enum("state").
+			Values(UserStates...).
+			Default("active").
+			Comment("Lifecycle state. Staged users are not in ruleset manifests until active.").
+			Annotations(entgql.OrderField("STATE")),
+		field.String("first_name").Default("").Comment("First (given) name."),
+		field.String("last_name").Default("").
+			Comment("Last (family) name.").
+			Annotations(entgql.OrderField("LAST_NAME")),
+		field.String("full_name").Default("").
+			Comment("First and last name.").
+			Annotations(entgql.OrderField("FULL_NAME")),
+		field.String("email").NotEmpty().
+			Comment("Email address, unique within the tenant; used to match identities to users.").
+			Annotations(entgql.OrderField("EMAIL")),
+		field.String("username").Default("").
+			Comment("Username, usually the email handle."),
+		field.String("badge_id").Optional().Nillable().
+			Comment("Badge number from the primary integration (PII)."),
+		field.String("employee_id").Optional().Nillable().
+			Comment("Employee number from the primary integration."),
+		field.String("employee_alt_id").Optional().Nillable().
+			Comment("Secondary employee number from the primary integration."),
+		field.Enum("type").
+			Values("employee", "service_account", "vendor", "shared", "mailbox", "client",
+				"temporary", "administrator", "auditor", "unknown").
+			Default("employee").
+			Comment("Kind of account holder."),
+		field.String("title").Default("").
+			Comment("Job title.").
+			Annotations(entgql.OrderField("TITLE")),
+		field.String("department").Default("").
+			Comment("Department (org dimension).").
+			Annotations(entgql.OrderField("DEPARTMENT")),
+		field.String("division").Default("").Comment("Division (org dimension)."),
+		field.String("company").Default("").Comment("Company (org dimension)."),
+		field.String("office").Default("").Comment("Office location (org dimension)."),
+		field.String("cost_center").Default("").Comment("Cost center (org dimension)."),
+		field.JSON("metadata", map[string]any{}).Optional().
+			Comment("Custom key/value metadata added by people or automation.").
+			Annotations(entgql.Type("Map")),
+		field.String("manager_id").Optional().Nillable().
+			Comment("Id of the user's manager.").
+			Annotations(entgql.Skip(entgql.SkipType)),
+		field.String("parent_user_id").Optional().Nillable().
+			Comment("Id of the primary user this secondary (e.g. admin) account belongs to.").
+			Annotations(entgql.Skip(entgql.SkipType)),
+		field.Time("expires_at").Optional().Nillable().Comment("When the user is scheduled to expire."),
+		field.Time("provisioned_at").Optional().Nillable().Comment("When the user was provisioned."),
+		field.Time("deprovisioned_at").Optional().Nillable().Comment("When the user was deprovisioned."),
+		field.Time("last_authenticated_at").Optional().Nillable().
+			Comment("Last sign-in seen on any identity.").
+			Annotations(entgql.OrderField("LAST_AUTHENTICATED_AT")),
+	}
+}
+
+func (User) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("direct_reports", User.Type).Annotations(hidden()).
+			From("manager").Unique().Field("manager_id").
+			Annotations(hidden()),
+		edge.To("secondary_users", User.Type).Annotations(hidden()).
+			From("parent_user").Unique().Field("parent_user_id").
+			Annotations(hidden()),
+		edge.To("identities", Identity.Type).Annotations(hidden()),
+		edge.To("policy_assignments", PolicyAssignment.Type).Annotations(hidden()),
+		edge.To("policy_conditions", PolicyCondition.Type).Annotations(hidden()),
+		edge.To("audit_events", AuditEvent.Type).Annotations(hidden()),
+	}
+}
+
+func (User) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("tenant_id", "email").Unique(),
+		index.Fields("manager_id"),
+		index.Fields("parent_user_id"),
+		index.Fields("tenant_id", "full_name"),
+		index.Fields("tenant_id", "last_name"),
+		index.Fields("tenant_id", "state"),
+		index.Fields("tenant_id", "department"),
+		index.Fields("tenant_id", "title"),
+	}
+}
+
+func (User) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField().Description("Directory users of the caller's tenant."),
+		entgql.MultiOrder(),
+	}
+}

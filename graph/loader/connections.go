@@ -1,0 +1,92 @@
+package loader
+
+import (
+	"context"
+
+	"github.com/idgraph/idgraph/ent"
+)
+
+// One connection type per target entity: the arguments of its fields, and a
+// constructor that pages it by parent with ent's generated PaginateByParent.
+type (
+	UserPage             = Page[[]*ent.UserOrder, *ent.UserWhereInput]
+	UserConn             = Conn[ent.UserConnection, []*ent.UserOrder, *ent.UserWhereInput]
+	IdentityPage         = Page[[]*ent.IdentityOrder, *ent.IdentityWhereInput]
+	IdentityConn         = Conn[ent.IdentityConnection, []*ent.IdentityOrder, *ent.IdentityWhereInput]
+	ResourcePage         = Page[[]*ent.ResourceOrder, *ent.ResourceWhereInput]
+	ResourceConn         = Conn[ent.ResourceConnection, []*ent.ResourceOrder, *ent.ResourceWhereInput]
+	PolicyRulesetPage    = Page[[]*ent.PolicyRulesetOrder, *ent.PolicyRulesetWhereInput]
+	PolicyRulesetConn    = Conn[ent.PolicyRulesetConnection, []*ent.PolicyRulesetOrder, *ent.PolicyRulesetWhereInput]
+	PolicyRulePage       = Page[[]*ent.PolicyRuleOrder, *ent.PolicyRuleWhereInput]
+	PolicyRuleConn       = Conn[ent.PolicyRuleConnection, []*ent.PolicyRuleOrder, *ent.PolicyRuleWhereInput]
+	PolicyConditionPage  = Page[[]*ent.PolicyConditionOrder, *ent.PolicyConditionWhereInput]
+	PolicyConditionConn  = Conn[ent.PolicyConditionConnection, []*ent.PolicyConditionOrder, *ent.PolicyConditionWhereInput]
+	PolicyAssignmentPage = Page[[]*ent.PolicyAssignmentOrder, *ent.PolicyAssignmentWhereInput]
+	PolicyAssignmentConn = Conn[ent.PolicyAssignmentConnection, []*ent.PolicyAssignmentOrder, *ent.PolicyAssignmentWhereInput]
+	AuditEventPage       = Page[[]*ent.AuditEventOrder, *ent.AuditEventWhereInput]
+	AuditEventConn       = Conn[ent.AuditEventConnection, []*ent.AuditEventOrder, *ent.AuditEventWhereInput]
+)
+
+func usersBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *UserConn {
+	return newConn(cfg, func(c *ent.UserConnection) int { return c.TotalCount },
+		func(ctx context.Context, ids []string, p UserPage) (map[string]*ent.UserConnection, error) {
+			return client.User.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+				ent.WithUserOrder(p.OrderBy), ent.WithUserFilter(p.Where.Filter))
+		})
+}
+
+func identitysBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *IdentityConn {
+	return newConn(cfg, func(c *ent.IdentityConnection) int { return c.TotalCount },
+		func(ctx context.Context, ids []string, p IdentityPage) (map[string]*ent.IdentityConnection, error) {
+			return client.Identity.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+				ent.WithIdentityOrder(p.OrderBy), ent.WithIdentityFilter(p.Where.Filter))
+		})
+}
+
+func resourcesBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *ResourceConn {
+	return newConn(cfg, func(c *ent.ResourceConnection) int { return c.TotalCount },
+		func(ctx context.Context, ids []string, p ResourcePage) (map[string]*ent.ResourceConnection, error) {
+			return client.Resource.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+				ent.WithResourceOrder(p.OrderBy), ent.WithResourceFilter(p.Where.Filter))
+		})
+}
+
+func policyRulesetsBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRulesetConn {
+	return newConn(cfg, func(c *ent.PolicyRulesetConnection) int { return c.TotalCount },
+		func(ctx context.Context, ids []string, p PolicyRulesetPage) (map[string]*ent.PolicyRulesetConnection, error) {
+			return client.PolicyRuleset.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+				ent.WithPolicyRulesetOrder(p.OrderBy), ent.WithPolicyRulesetFilter(p.Where.Filter))
+		})
+}
+
+func policyRulesBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRuleConn {
+	return newConn(cfg, func(c *ent.PolicyRuleConnection) int { return c.TotalCount },
+		func(ctx context.Context, ids []string, p PolicyRulePage) (map[string]*ent.PolicyRuleConnection, error) {
+			return client.PolicyRule.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+				ent.WithPolicyRuleOrder(p.OrderBy), ent.WithPolicyRuleFilter(p.Where.Filter))
+		})
+}
+
+func policyConditionsBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyConditionConn {
+	return newConn(cfg, func(c *ent.PolicyConditionConnection) int { return c.TotalCount },
+		func(ctx context.Context, ids []string, p PolicyConditionPage) (map[string]*ent.PolicyConditionConnection, error) {
+			return client.PolicyCondition.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+				ent.WithPolicyConditionOrder(p.OrderBy), ent.WithPolicyConditionFilter(p.Where.Filter))
+		})
+}
+
+func policyAssignmentsBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyAssignmentConn {
+	return newConn(cfg, func(c *ent.PolicyAssignmentConnection) int { return c.TotalCount },
+		func(ctx context.Context, ids []string, p PolicyAssignmentPage) (map[string]*ent.PolicyAssignmentConnection, error) {
+			return client.PolicyAssignment.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+				ent.WithPolicyAssignmentOrder(p.OrderBy), ent.WithPolicyAssignmentFilter(p.Where.Filter))
+		})
+}
+
+func auditEventsBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *AuditEventConn {
+	return newConn(cfg, func(c *ent.AuditEventConnection) int { return c.TotalCount },
+		func(ctx context.Context, ids []string, p AuditEventPage) (map[string]*ent.AuditEventConnection, error) {
+			return client.AuditEvent.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+				ent.WithAuditEventOrder(p.OrderBy), ent.WithAuditEventFilter(p.Where.Filter))
+		})
+}

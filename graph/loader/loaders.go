@@ -1,0 +1,165 @@
+package loader
+
+import (
+	"context"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/auditevent"
+	"github.com/idgraph/idgraph/ent/identity"
+	"github.com/idgraph/idgraph/ent/integration"
+	"github.com/idgraph/idgraph/ent/policyassignment"
+	"github.com/idgraph/idgraph/ent/policycondition"
+	"github.com/idgraph/idgraph/ent/policyrule"
+	"github.com/idgraph/idgraph/ent/policyruleset"
+	"github.com/idgraph/idgraph/ent/resource"
+	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/internal/apierror"
+	"github.com/idgraph/idgraph/internal/gid"
+)
+
+// Loaders are one request's dataloaders, named <Targets>By<Key>.
+type Loaders struct {
+	UserByID             *ByID[ent.User]
+	IdentityByID         *ByID[ent.Identity]
+	IntegrationByID      *ByID[ent.Integration]
+	ResourceByID         *ByID[ent.Resource]
+	PolicyRulesetByID    *ByID[ent.PolicyRuleset]
+	PolicyRuleByID       *ByID[ent.PolicyRule]
+	AuditEventByID       *ByID[ent.AuditEvent]
+	PolicyConditionByID  *ByID[ent.PolicyCondition]
+	PolicyAssignmentByID *ByID[ent.PolicyAssignment]
+
+	userEdges
+	identityEdges
+	policyEdges
+	auditEdges
+}
+
+// New builds the loaders of one request.
+func New(client *ent.Client, cfg Config) *Loaders {
+	return &Loaders{
+		UserByID: newByID(cfg, "User", func(n *ent.User) string { return n.ID },
+			func(ctx context.Context, ids []string) ([]*ent.User, error) {
+				return client.User.Query().Where(user.IDIn(ids...)).All(ctx)
+			}),
+		IdentityByID: newByID(cfg, "Identity", func(n *ent.Identity) string { return n.ID },
+			func(ctx context.Context, ids []string) ([]*ent.Identity, error) {
+				return client.Identity.Query().Where(identity.IDIn(ids...)).All(ctx)
+			}),
+		IntegrationByID: newByID(cfg, "Integration", func(n *ent.Integration) string { return n.ID },
+			func(ctx context.Context, ids []string) ([]*ent.Integration, error) {
+				return client.Integration.Query().Where(integration.IDIn(ids...)).All(ctx)
+			}),
+		ResourceByID: newByID(cfg, "Resource", func(n *ent.Resource) string { return n.ID },
+			func(ctx context.Context, ids []string) ([]*ent.Resource, error) {
+				return client.Resource.Query().Where(resource.IDIn(ids...)).All(ctx)
+			}),
+		PolicyRulesetByID: newByID(cfg, "PolicyRuleset", func(n *ent.PolicyRuleset) string { return n.ID },
+			func(ctx context.Context, ids []string) ([]*ent.PolicyRuleset, error) {
+				return client.PolicyRuleset.Query().Where(policyruleset.IDIn(ids...)).All(ctx)
+			}),
+		PolicyRuleByID: newByID(cfg, "PolicyRule", func(n *ent.PolicyRule) string { return n.ID },
+			func(ctx context.Context, ids []string) ([]*ent.PolicyRule, error) {
+				return client.PolicyRule.Query().Where(policyrule.IDIn(ids...)).All(ctx)
+			}),
+		AuditEventByID: newByID(cfg, "AuditEvent", func(n *ent.AuditEvent) string { return n.ID },
+			func(ctx context.Context, ids []string) ([]*ent.AuditEvent, error) {
+				return client.AuditEvent.Query().Where(auditevent.IDIn(ids...)).All(ctx)
+			}),
+		PolicyConditionByID: newByID(cfg, "PolicyCondition", func(n *ent.PolicyCondition) string { return n.ID },
+			func(ctx context.Context, ids []string) ([]*ent.PolicyCondition, error) {
+				return client.PolicyCondition.Query().Where(policycondition.IDIn(ids...)).All(ctx)
+			}),
+		PolicyAssignmentByID: newByID(cfg, "PolicyAssignment", func(n *ent.PolicyAssignment) string { return n.ID },
+			func(ctx context.Context, ids []string) ([]*ent.PolicyAssignment, error) {
+				return client.PolicyAssignment.Query().Where(policyassignment.IDIn(ids...)).All(ctx)
+			}),
+		userEdges:     newUserEdges(cfg, client),
+		identityEdges: newIdentityEdges(cfg, client),
+		policyEdges:   newPolicyEdges(cfg, client),
+		auditEdges:    newAuditEdges(cfg, client),
+	}
+}
+
+// Node loads a node of any type through the loader of its type, so node(id:),
+// nodes(ids:) and polymorphic edges batch like every other edge.
+func (l *Loaders) Node(ctx context.Context, id string) (ent.Noder, error) {
+	return l.nodeThunk(ctx, id)()
+}
+
+// Nodes loads many nodes of any types; every Load is issued before any is awaited,
+// so each type costs one statement.
+func (l *Loaders) Nodes(ctx context.Context, ids []string) ([]ent.Noder, []error) {
+	thunks := make([]func() (ent.Noder, error), len(ids))
+	for i, id := range ids {
+		thunks[i] = l.nodeThunk(ctx, id)
+	}
+	nodes, errs := make([]ent.Noder, len(ids)), make([]error, len(ids))
+	for i, thunk := range thunks {
+		nodes[i], errs[i] = thunk()
+	}
+	return nodes, errs
+}
+
+func (l *Loaders) nodeThunk(ctx context.Context, id string) func() (ent.Noder, error) {
+	table, err := gid.Table(id)
+	if err != nil {
+		return func() (ent.Noder, error) { return nil, apierror.BadInput(err) }
+	}
+	switch table {
+	case user.Table:
+		return noder(l.UserByID.Load(ctx, id))
+	case identity.Table:
+		return noder(l.IdentityByID.Load(ctx, id))
+	case integration.Table:
+		return noder(l.IntegrationByID.Load(ctx, id))
+	case resource.Table:
+		return noder(l.ResourceByID.Load(ctx, id))
+	case policyruleset.Table:
+		return noder(l.PolicyRulesetByID.Load(ctx, id))
+	case policyrule.Table:
+		return noder(l.PolicyRuleByID.Load(ctx, id))
+	case policycondition.Table:
+		return noder(l.PolicyConditionByID.Load(ctx, id))
+	case policyassignment.Table:
+		return noder(l.PolicyAssignmentByID.Load(ctx, id))
+	case auditevent.Table:
+		return noder(l.AuditEventByID.Load(ctx, id))
+	}
+	// Tenants, tokens and memberships are not reachable as nodes.
+	return func() (ent.Noder, error) { return nil, apierror.NotFound("node", id) }
+}
+
+// noder turns a typed thunk into a Noder one without the typed-nil interface trap.
+func noder[T ent.Noder](thunk func() (T, error)) func() (ent.Noder, error) {
+	return func() (ent.Noder, error) {
+		n, err := thunk()
+		if err != nil {
+			return nil, err
+		}
+		return n, nil
+	}
+}
+
+// column is the parent key of an edge whose parent id is a column of the row itself.
+func column(name string) func([]string) ent.ParentKey {
+	return func(ids []string) ent.ParentKey {
+		return ent.ParentKey{IDs: ids, Column: func(s *sql.Selector) string { return s.C(name) }}
+	}
+}
+
+// through is the parent key of an edge reached through a join table: the row's
+// id matches table.rowColumn, and table.parentColumn holds the parent id.
+func through(table, rowColumn, parentColumn string, distinct bool) func([]string) ent.ParentKey {
+	return func(ids []string) ent.ParentKey {
+		t := sql.Table(table)
+		return ent.ParentKey{
+			IDs:      ids,
+			Join:     func(s *sql.Selector) { s.Join(t).On(s.C("id"), t.C(rowColumn)) },
+			Column:   func(*sql.Selector) string { return t.C(parentColumn) },
+			Distinct: distinct,
+		}
+	}
+}

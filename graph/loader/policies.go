@@ -1,0 +1,30 @@
+package loader
+
+import (
+	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/policyassignment"
+	"github.com/idgraph/idgraph/ent/policycondition"
+	"github.com/idgraph/idgraph/ent/policyrule"
+	"github.com/idgraph/idgraph/ent/policyruleset"
+)
+
+// policyEdges are the relations among rulesets, rules, conditions and assignments.
+type policyEdges struct {
+	PolicyRulesetsByResourceID   *PolicyRulesetConn
+	PolicyRulesByRulesetID       *PolicyRuleConn
+	PolicyConditionsByRulesetID  *PolicyConditionConn
+	PolicyConditionsByRuleID     *PolicyConditionConn
+	PolicyAssignmentsByRulesetID *PolicyAssignmentConn
+	PolicyAssignmentsByRuleID    *PolicyAssignmentConn
+}
+
+func newPolicyEdges(cfg Config, client *ent.Client) policyEdges {
+	return policyEdges{
+		PolicyRulesetsByResourceID:   policyRulesetsBy(cfg, client, column(policyruleset.FieldResourceID)),
+		PolicyRulesByRulesetID:       policyRulesBy(cfg, client, column(policyrule.FieldRulesetID)),
+		PolicyConditionsByRulesetID:  policyConditionsBy(cfg, client, column(policycondition.FieldRulesetID)),
+		PolicyConditionsByRuleID:     policyConditionsBy(cfg, client, column(policycondition.FieldRuleID)),
+		PolicyAssignmentsByRulesetID: policyAssignmentsBy(cfg, client, column(policyassignment.FieldRulesetID)),
+		PolicyAssignmentsByRuleID:    policyAssignmentsBy(cfg, client, column(policyassignment.FieldRuleID)),
+	}
+}

@@ -1,0 +1,98 @@
+package loader
+
+import (
+	"context"
+
+	"entgo.io/ent/dialect/sql"
+	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/identity"
+	"github.com/idgraph/idgraph/ent/membership"
+	"github.com/idgraph/idgraph/ent/policyassignment"
+	"github.com/idgraph/idgraph/ent/policycondition"
+	"github.com/idgraph/idgraph/ent/resource"
+	"github.com/idgraph/idgraph/ent/user"
+)
+
+// userEdges are the relations that hang off a directory user.
+type userEdges struct {
+	DirectReportsByManagerID       *UserConn
+	SecondaryUsersByParentUserID   *UserConn
+	IdentitiesByUserID             *IdentityConn
+	PolicyAssignmentsByUserID      *PolicyAssignmentConn
+	PolicyConditionsByUserID       *PolicyConditionConn
+	PolicyRulesetsByAssignedUserID *PolicyRulesetConn
+	ResourcesByUserID              *ResourceConn
+	ResourceCountsByUserID         *dataloader.Loader[string, map[resource.Kind]int]
+}
+
+func newUserEdges(cfg Config, client *ent.Client) userEdges {
+	return userEdges{
+		DirectReportsByManagerID:       usersBy(cfg, client, column(user.FieldManagerID)),
+		SecondaryUsersByParentUserID:   usersBy(cfg, client, column(user.FieldParentUserID)),
+		IdentitiesByUserID:             identitysBy(cfg, client, column(identity.FieldUserID)),
+		PolicyAssignmentsByUserID:      policyAssignmentsBy(cfg, client, column(policyassignment.FieldUserID)),
+		PolicyConditionsByUserID:       policyConditionsBy(cfg, client, column(policycondition.FieldUserID)),
+		PolicyRulesetsByAssignedUserID: policyRulesetsBy(cfg, client, through(policyassignment.Table, policyassignment.FieldRulesetID, policyassignment.FieldUserID, true)),
+		ResourcesByUserID:              resourcesBy(cfg, client, resourcesOfUsers),
+		ResourceCountsByUserID:         newResourceCounts(cfg, client),
+	}
+}
+
+// resourcesOfUsers reaches resources through memberships of the users' identities;
+// a resource reached by two identities of one user counts once.
+func resourcesOfUsers(ids []string) ent.ParentKey {
+	m, i := sql.Table(membership.Table), sql.Table(identity.Table)
+	return ent.ParentKey{
+		IDs: ids,
+		Join: func(s *sql.Selector) {
+			s.Join(m).On(s.C(resource.FieldID), m.C(membership.FieldResourceID)).
+				Join(i).On(m.C(membership.FieldIdentityID), i.C(identity.FieldID))
+		},
+		Column:   func(*sql.Selector) string { return i.C(identity.FieldUserID) },
+		Distinct: true,
+	}
+}
+
+// newResourceCounts counts, per user and resource kind, the distinct resources the
+// user reaches: one grouped statement answers every per-kind count of a page of users.
+func newResourceCounts(cfg Config, client *ent.Client) *dataloader.Loader[string, map[resource.Kind]int] {
+	type row struct {
+		UserID string        `sql:"user_id"`
+		Kind   resource.Kind `sql:"kind"`
+		Count  int           `sql:"count"`
+	}
+	return dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[map[resource.Kind]int] {
+		var rows []row
+		key := resourcesOfUsers(ids)
+		err := client.Resource.Query().Where(func(s *sql.Selector) {
+			key.Join(s)
+			userID := key.Column(s)
+			s.Where(sql.In(userID, anys(ids)...))
+			s.Select(sql.As(userID, "user_id"), sql.As(s.C(resource.FieldKind), "kind"),
+				sql.As(sql.Count("DISTINCT "+s.C(resource.FieldID)), "count"))
+			s.GroupBy(userID, s.C(resource.FieldKind))
+		}).Select().Scan(ctx, &rows)
+		counts := make(map[string]map[resource.Kind]int, len(ids))
+		for _, r := range rows {
+			if counts[r.UserID] == nil {
+				counts[r.UserID] = map[resource.Kind]int{}
+			}
+			counts[r.UserID][r.Kind] = r.Count
+		}
+		results := make([]*dataloader.Result[map[resource.Kind]int], len(ids))
+		for i, id := range ids {
+			results[i] = &dataloader.Result[map[resource.Kind]int]{Data: counts[id], Error: err}
+		}
+		return results
+	}, options[map[resource.Kind]int](cfg)...)
+}
+
+func anys(ids []string) []any {
+	out := make([]any, len(ids))
+	for i := range ids {
+		out[i] = ids[i]
+	}
+	return out
+}

@@ -1,0 +1,201 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/oklog/ulid/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/idgraph/idgraph/graph/loader"
+	"github.com/idgraph/idgraph/internal/store"
+)
+
+// Options configure the HTTP handler.
+type Options struct {
+	Logger  *slog.Logger
+	Loaders loader.Config
+}
+
+// NewHandler returns idgraph's whole HTTP surface: /graphql, the playground at /,
+// /healthz and /metrics. Production and tests use it alike.
+func NewHandler(db *store.DB, opts Options) http.Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Loaders == (loader.Config{}) {
+		opts.Loaders = loader.DefaultConfig
+	}
+	m := newMetrics(db.Statements)
+
+	gql := handler.New(NewExecutableSchema(Config{Resolvers: NewResolver(db.Client)}))
+	gql.AddTransport(transport.Options{})
+	gql.AddTransport(transport.GET{})
+	gql.AddTransport(transport.POST{})
+	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	gql.Use(extension.Introspection{})
+	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	gql.AroundFields(checkPageSize)
+	gql.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		if info := requestInfoFrom(ctx); info != nil {
+			info.setOperation(graphql.GetOperationContext(ctx).OperationName)
+		}
+		return next(ctx)
+	})
+	gql.SetErrorPresenter(presentError(opts.Logger))
+	gql.SetRecoverFunc(recoverPanic(opts.Logger))
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", loader.Middleware(db.Client, opts.Loaders, gql))
+	mux.Handle("/", playground.Handler("idgraph", "/graphql"))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	mux.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	return observe(opts.Logger, m, mux)
+}
+
+// requestInfo carries what the HTTP middleware logs and measures but only gqlgen knows.
+type requestInfo struct {
+	correlationID string
+	mu            sync.Mutex
+	operation     string
+}
+
+var operationName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,63}$`)
+
+func (i *requestInfo) setOperation(name string) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.operation = name
+}
+
+func (i *requestInfo) op() string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.operation
+}
+
+type requestInfoKey struct{}
+
+func requestInfoFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
+	return info
+}
+
+// CorrelationID returns the id of the request ctx belongs to.
+func CorrelationID(ctx context.Context) string {
+	if info := requestInfoFrom(ctx); info != nil {
+		return info.correlationID
+	}
+	return ""
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// observe gives every request a correlation id (response header, log line, error
+// extensions), counts and times it, and writes one JSON log line for it.
+func observe(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{correlationID: ulid.Make().String()}
+		w.Header().Set("X-Correlation-ID", info.correlationID)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		statementsBefore := m.statements.Total()
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		elapsed := time.Since(start)
+		op := m.operationLabel(info.op())
+		m.requests.WithLabelValues(r.Method, r.URL.Path, http.StatusText(rec.status)).Inc()
+		if r.URL.Path == "/graphql" {
+			m.duration.WithLabelValues(op).Observe(elapsed.Seconds())
+		}
+		logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("correlation_id", info.correlationID),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.String("operation", op),
+			slog.Int("status", rec.status),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+			// Approximate under concurrency: other requests' statements land in the same window.
+			slog.Int64("sql_statements", m.statements.Total()-statementsBefore),
+		)
+	})
+}
+
+type metrics struct {
+	registry   *prometheus.Registry
+	statements *store.Counter
+	requests   *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	mu         sync.Mutex
+	operations map[string]struct{}
+}
+
+// maxOperationLabels bounds the label values a client can create by naming operations.
+const maxOperationLabels = 200
+
+func newMetrics(statements *store.Counter) *metrics {
+	m := &metrics{
+		registry:   prometheus.NewRegistry(),
+		statements: statements,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "idgraph_http_requests_total",
+			Help: "HTTP requests served, by method, path and status.",
+		}, []string{"method", "path", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "idgraph_graphql_request_duration_seconds",
+			Help:    "Duration of /graphql requests, by operation name.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
+		}, []string{"operation"}),
+		operations: map[string]struct{}{},
+	}
+	m.registry.MustRegister(
+		m.requests, m.duration,
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "idgraph_db_queries_total",
+			Help: "SQL statements sent to the database.",
+		}, func() float64 { return float64(statements.Total()) }),
+		prometheus.NewGoCollector(),
+		prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+func (m *metrics) operationLabel(name string) string {
+	if name == "" {
+		return "anonymous"
+	}
+	if !operationName.MatchString(name) {
+		return "invalid"
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.operations[name]; !ok {
+		if len(m.operations) >= maxOperationLabels {
+			return "other"
+		}
+		m.operations[name] = struct{}{}
+	}
+	return name
+}

@@ -1,0 +1,228 @@
+package seed
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/integration"
+	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/internal/gid"
+)
+
+var (
+	firstNames = []string{"Ada", "Alan", "Grace", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Radia", "Edsger",
+		"Frances", "John", "Katherine", "Tim", "Sophie", "Vint", "Hedy", "Donald", "Annie", "Guido", "Dade", "Kate",
+		"Sarah", "Robert", "Mei", "Ravi", "Fatima", "Omar", "Ingrid", "Kenji"}
+	lastNames = []string{"Lovelace", "Turing", "Hopper", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson",
+		"Perlman", "Dijkstra", "Allen", "Backus", "Johnson", "Berners-Lee", "Wilson", "Cerf", "Lamarr", "Knuth",
+		"Easley", "Rossum", "Murphy", "Libby", "Chen", "Martinez", "Tanaka", "Patel", "Haddad", "Nakamura"}
+	departments = []struct{ name, division string }{
+		{"Engineering", "Product & Engineering"}, {"Infrastructure", "Product & Engineering"},
+		{"Security", "Product & Engineering"}, {"Sales", "Go To Market"}, {"Marketing", "Go To Market"},
+		{"Customer Success", "Go To Market"}, {"Finance", "General & Administrative"},
+		{"People", "General & Administrative"}, {"Legal", "General & Administrative"},
+	}
+	titles  = []string{"Engineer", "Senior Engineer", "Staff Engineer", "Analyst", "Specialist", "Associate", "Lead", "Consultant"}
+	offices = []string{"New York", "London", "Berlin", "Singapore", "Remote", "Fargo Main", "Toronto"}
+)
+
+type person struct {
+	id, first, last, email, username, dept, state string
+	level                                         int
+	manager                                       int // index, -1 for the chief executive
+	active                                        bool
+}
+
+func (g *generator) write(ctx context.Context, c *ent.Client) (Report, error) {
+	var r Report
+	t, err := c.Tenant.Create().SetID(gid.NewFrom(gid.Tenant, base, g)).
+		SetSlug(g.opts.Tenant).SetName(strings.ToUpper(g.opts.Tenant[:1]) + g.opts.Tenant[1:] + " Corp").
+		SetCreatedAt(base).Save(ctx)
+	if err != nil {
+		return r, err
+	}
+	r.TenantID = t.ID
+	w := &writer{c: c, tenant: t.ID}
+	domain := g.opts.Tenant + ".example.com"
+
+	people := g.org(domain)
+	for _, p := range people {
+		r.Depth = max(r.Depth, p.level+1)
+	}
+	if err := w.users(ctx, g, people); err != nil {
+		return r, err
+	}
+	secondaries, err := w.secondaryUsers(ctx, g, people, domain)
+	if err != nil {
+		return r, err
+	}
+	r.Users = len(people) + secondaries
+
+	ints := map[integration.Vendor]string{}
+	for _, in := range []struct {
+		vendor  integration.Vendor
+		kind    integration.Kind
+		name    string
+		primary bool
+	}{
+		{integration.VendorOkta, integration.KindIdp, "Okta", true},
+		{integration.VendorGoogle, integration.KindDirectory, "Google Workspace", false},
+		{integration.VendorSlack, integration.KindApp, "Slack", false},
+		{integration.VendorGitlab, integration.KindApp, "GitLab", false},
+	} {
+		id := gid.NewFrom(gid.Integration, base, g)
+		ints[in.vendor] = id
+		if err := c.Integration.Create().SetID(id).SetTenantID(t.ID).SetVendor(in.vendor).SetKind(in.kind).
+			SetName(in.name).SetHandle(string(in.vendor)).SetDomain(domain).SetIsPrimary(in.primary).
+			SetLastSyncedAt(base.AddDate(0, 10, 0)).SetCreatedAt(base).SetUpdatedAt(base).Exec(ctx); err != nil {
+			return r, err
+		}
+	}
+
+	res := g.resources(ints, len(people))
+	if err := w.resources(ctx, res); err != nil {
+		return r, err
+	}
+	r.Resources = len(res.all)
+
+	idents, memberships := g.identities(people, ints, res)
+	if err := w.identities(ctx, idents); err != nil {
+		return r, err
+	}
+	if err := w.memberships(ctx, g, memberships); err != nil {
+		return r, err
+	}
+	r.Identities, r.Memberships = len(idents), len(memberships)
+
+	pol := w.policySet(g, people, res)
+	if err := w.policies(ctx, pol); err != nil {
+		return r, err
+	}
+	r.Rulesets, r.Rules, r.Conditions, r.Assignments = len(pol.rulesets), len(pol.rules), len(pol.conditions), len(pol.assignments)
+
+	if r.AuditEvents, err = w.auditEvents(ctx, g, people, idents); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// org lays out the reporting tree breadth first: one chief executive, and managers
+// with 3 to 12 reports each. Only some users at each level manage, which keeps the
+// tree deep (6 or more levels at 10,000 users) as real organisations are.
+func (g *generator) org(domain string) []person {
+	n := g.opts.Users
+	people := make([]person, 0, n)
+	taken := map[string]int{}
+	add := func(manager, level int, dept string) {
+		first, last := g.pick(firstNames), g.pick(lastNames)
+		handle := strings.ToLower(first[:1] + strings.ReplaceAll(last, "-", ""))
+		taken[handle]++
+		if k := taken[handle]; k > 1 {
+			handle = fmt.Sprintf("%s%d", handle, k)
+		}
+		state := "active"
+		switch x := g.rng.IntN(100); {
+		case x < 3:
+			state = "staged"
+		case x < 6:
+			state = "expiring"
+		case x < 8:
+			state = "expired"
+		case x < 10:
+			state = "suspended"
+		case x < 12:
+			state = "deactivated"
+		}
+		if manager < 0 {
+			state = "active"
+		}
+		people = append(people, person{
+			id: gid.NewFrom(gid.User, g.at(600), g), first: first, last: last, email: handle + "@" + domain, username: handle,
+			dept: dept, state: state, level: level, manager: manager,
+			active: state == "active" || state == "expiring",
+		})
+	}
+	add(-1, 0, "Executive")
+	for next := 0; len(people) < n && next < len(people); next++ {
+		if next > 0 && people[next].level > 1 && !g.chance(0.45) {
+			continue
+		}
+		reports := 3 + g.rng.IntN(10)
+		if next == 0 {
+			reports = len(departments)
+		}
+		for i := 0; i < reports && len(people) < n; i++ {
+			dept := people[next].dept
+			if next == 0 {
+				dept = departments[i].name
+			}
+			add(next, people[next].level+1, dept)
+		}
+	}
+	// Breadth-first fill can strand users when every remaining candidate declined to manage.
+	for len(people) < n {
+		add(len(people)-1, people[len(people)-1].level+1, people[len(people)-1].dept)
+	}
+	return people
+}
+
+func division(dept string) string {
+	for _, d := range departments {
+		if d.name == dept {
+			return d.division
+		}
+	}
+	return "Office of the CEO"
+}
+
+type writer struct {
+	c      *ent.Client
+	tenant string
+}
+
+// batch is the rows per INSERT: well inside SQLite's and PostgreSQL's parameter limits.
+const batch = 400
+
+func chunks[T any](xs []T, f func([]T) error) error {
+	for i := 0; i < len(xs); i += batch {
+		if err := f(xs[i:min(i+batch, len(xs))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *writer) users(ctx context.Context, g *generator, people []person) error {
+	builders := make([]*ent.UserCreate, len(people))
+	for i, p := range people {
+		first, last := p.first, p.last
+		created := g.at(400)
+		b := w.c.User.Create().SetID(p.id).SetTenantID(w.tenant).
+			SetState(user.State(p.state)).SetFirstName(first).SetLastName(last).SetFullName(first + " " + last).
+			SetEmail(p.email).SetUsername(p.username).
+			SetEmployeeID(fmt.Sprintf("E%06d", i+1)).SetBadgeID(fmt.Sprintf("B%07d", g.rng.IntN(10_000_000))).
+			SetType(user.TypeEmployee).SetTitle(titleOf(g, p)).SetDepartment(p.dept).SetDivision(division(p.dept)).
+			SetCompany("Acme").SetOffice(g.pick(offices)).SetCostCenter(fmt.Sprintf("CC-%d", 1000+len(p.dept)*37)).
+			SetMetadata(map[string]any{"employee_type": []string{"full-time", "part-time", "contractor"}[g.rng.IntN(3)]}).
+			SetCreatedAt(created).SetUpdatedAt(created).SetProvisionedAt(created).
+			SetLastAuthenticatedAt(base.AddDate(0, 11, 0).Add(-time.Duration(g.rng.IntN(2000)) * time.Hour))
+		if p.manager >= 0 {
+			b.SetManagerID(people[p.manager].id)
+		}
+		switch p.state {
+		case "expiring":
+			b.SetExpiresAt(base.AddDate(1, 1, 0))
+		case "expired", "deactivated":
+			b.SetExpiresAt(base.AddDate(0, 9, 0)).SetDeprovisionedAt(base.AddDate(0, 9, 0))
+		}
+		if i%40 == 7 {
+			b.SetType(user.TypeVendor)
+		}
+		builders[i] = b
+	}
+	// Managers come before their reports, so foreign keys hold batch by batch.
+	return chunks(builders, func(bs []*ent.UserCreate) error { return w.c.User.CreateBulk(bs...).Exec(ctx) })
+}

@@ -1,0 +1,141 @@
+// Package store opens idgraph's database: it picks the driver from the DSN,
+// applies the connection settings each engine needs, counts every statement
+// sent, and migrates the schema.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync/atomic"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/mattn/go-sqlite3" // the embedded default engine
+
+	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/migrate"
+)
+
+// DB is an open, migrated database.
+type DB struct {
+	Client *ent.Client
+	// Statements counts every SQL statement sent, for /metrics and for tests
+	// that assert a query's statement count.
+	Statements *Counter
+	sqlDB      *sql.DB
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.Client.Close() }
+
+// Open connects to dsn (a SQLite path or file: URI) and migrates the schema.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, fmt.Errorf("postgres DSNs are not supported yet: use a SQLite path")
+	}
+	sqlDB, err := sql.Open("sqlite3", sqliteDSN(dsn))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dsn, err)
+	}
+	if strings.Contains(dsn, "mode=memory") {
+		// Each connection to a private in-memory database is a new, empty database.
+		sqlDB.SetMaxOpenConns(1)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open %s: %w", dsn, err)
+	}
+	counter := &Counter{Driver: entsql.OpenDB(dialect.SQLite, sqlDB)}
+	client := ent.NewClient(ent.Driver(counter))
+	if err := client.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("migrate %s: %w", dsn, err)
+	}
+	return &DB{Client: client, Statements: counter, sqlDB: sqlDB}, nil
+}
+
+// sqliteDSN adds the settings idgraph relies on unless the caller set them:
+// WAL so readers never wait for the writer, foreign keys on, a busy timeout so
+// concurrent writers queue instead of failing, and NORMAL sync (safe under WAL).
+func sqliteDSN(dsn string) string {
+	path, query, _ := strings.Cut(dsn, "?")
+	if !strings.HasPrefix(path, "file:") {
+		path = "file:" + path
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		q = url.Values{}
+	}
+	defaults := map[string]string{
+		"_fk":           "1",
+		"_busy_timeout": "5000",
+		"_synchronous":  "NORMAL",
+		"_txlock":       "immediate",
+	}
+	if q.Get("mode") != "memory" {
+		defaults["_journal_mode"] = "WAL"
+	}
+	for k, v := range defaults {
+		if !q.Has(k) {
+			q.Set(k, v)
+		}
+	}
+	return path + "?" + q.Encode()
+}
+
+// Counter is an ent driver that counts the statements it sends.
+type Counter struct {
+	dialect.Driver
+	n atomic.Int64
+}
+
+// Total is the number of statements sent so far.
+func (c *Counter) Total() int64 { return c.n.Load() }
+
+func (c *Counter) Exec(ctx context.Context, query string, args, v any) error {
+	c.n.Add(1)
+	return c.Driver.Exec(ctx, query, args, v)
+}
+
+func (c *Counter) Query(ctx context.Context, query string, args, v any) error {
+	c.n.Add(1)
+	return c.Driver.Query(ctx, query, args, v)
+}
+
+// Tx counts the statements of transactions too.
+func (c *Counter) Tx(ctx context.Context) (dialect.Tx, error) {
+	tx, err := c.Driver.Tx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingTx{Tx: tx, n: &c.n}, nil
+}
+
+// BeginTx is what ent calls when given transaction options.
+func (c *Counter) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
+	tx, err := c.Driver.(interface {
+		BeginTx(context.Context, *sql.TxOptions) (dialect.Tx, error)
+	}).BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &countingTx{Tx: tx, n: &c.n}, nil
+}
+
+type countingTx struct {
+	dialect.Tx
+	n *atomic.Int64
+}
+
+func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
+	t.n.Add(1)
+	return t.Tx.Exec(ctx, query, args, v)
+}
+
+func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
+	t.n.Add(1)
+	return t.Tx.Query(ctx, query, args, v)
+}
