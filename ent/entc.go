@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"log"
 	"os"
+	"regexp"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
@@ -20,6 +21,7 @@ func main() {
 	ex, err := entgql.NewExtension(
 		entgql.WithSchemaGenerator(),
 		entgql.WithWhereInputs(true),
+		entgql.WithSchemaHook(idFieldNames),
 		entgql.WithOutputWriter(writeSchema),
 	)
 	if err != nil {
@@ -43,6 +45,20 @@ func main() {
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)
 	}
+}
+
+// idSuffix matches the Go-style "ID" initialism inside a GraphQL name (vendorID, managerIDIn).
+var idSuffix = regexp.MustCompile(`([a-z])ID([A-Z]|$)`)
+
+// idFieldNames spells id fields the GraphQL way (vendorId, not vendorID), as the
+// product contract does. gqlgen binds fields to Go names case-insensitively.
+func idFieldNames(_ *gen.Graph, s *ast.Schema) error {
+	for _, t := range s.Types {
+		for _, f := range t.Fields {
+			f.Name = idSuffix.ReplaceAllString(f.Name, "${1}Id${2}")
+		}
+	}
+	return nil
 }
 
 // writeSchema writes the one API schema file: the types entgql derives from

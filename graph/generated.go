@@ -578,7 +578,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEvent.ParentEvent(childComplexity), true
-	case "AuditEvent.parentRecordID":
+	case "AuditEvent.parentRecordId":
 		if e.ComplexityRoot.AuditEvent.ParentRecordID == nil {
 			break
 		}
@@ -590,7 +590,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEvent.Record(childComplexity), true
-	case "AuditEvent.recordID":
+	case "AuditEvent.recordId":
 		if e.ComplexityRoot.AuditEvent.RecordID == nil {
 			break
 		}
@@ -602,7 +602,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEvent.RelatedRecord(childComplexity), true
-	case "AuditEvent.relatedRecordID":
+	case "AuditEvent.relatedRecordId":
 		if e.ComplexityRoot.AuditEvent.RelatedRecordID == nil {
 			break
 		}
@@ -778,7 +778,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Identity.Username(childComplexity), true
-	case "Identity.vendorID":
+	case "Identity.vendorId":
 		if e.ComplexityRoot.Identity.VendorID == nil {
 			break
 		}
@@ -1702,7 +1702,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Resource.UpdatedAt(childComplexity), true
-	case "Resource.vendorID":
+	case "Resource.vendorId":
 		if e.ComplexityRoot.Resource.VendorID == nil {
 			break
 		}
@@ -1783,7 +1783,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.AuditEvents(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].([]*ent.AuditEventOrder), args["where"].(*ent.AuditEventWhereInput)), true
-	case "User.badgeID":
+	case "User.badgeId":
 		if e.ComplexityRoot.User.BadgeID == nil {
 			break
 		}
@@ -1854,13 +1854,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Email(childComplexity), true
-	case "User.employeeAltID":
+	case "User.employeeAltId":
 		if e.ComplexityRoot.User.EmployeeAltID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.User.EmployeeAltID(childComplexity), true
-	case "User.employeeID":
+	case "User.employeeId":
 		if e.ComplexityRoot.User.EmployeeID == nil {
 			break
 		}
@@ -2346,15 +2346,15 @@ type AuditEvent implements Node {
   """
   Id of the record the event changed (any node).
   """
-  recordID: String
+  recordId: String
   """
   Id of the parent of the changed record, e.g. the user of an identity.
   """
-  parentRecordID: String
+  parentRecordId: String
   """
   Id of another record the event involves, e.g. the resource of a membership.
   """
-  relatedRecordID: String
+  relatedRecordId: String
 }
 """
 A connection to a list of items.
@@ -2510,93 +2510,93 @@ input AuditEventWhereInput {
   """
   subject_user_id field predicates
   """
-  subjectUserID: ID
-  subjectUserIDNEQ: ID
-  subjectUserIDIn: [ID!]
-  subjectUserIDNotIn: [ID!]
-  subjectUserIDGT: ID
-  subjectUserIDGTE: ID
-  subjectUserIDLT: ID
-  subjectUserIDLTE: ID
-  subjectUserIDContains: ID
-  subjectUserIDHasPrefix: ID
-  subjectUserIDHasSuffix: ID
-  subjectUserIDIsNil: Boolean
-  subjectUserIDNotNil: Boolean
-  subjectUserIDEqualFold: ID
-  subjectUserIDContainsFold: ID
+  subjectUserId: ID
+  subjectUserIdNEQ: ID
+  subjectUserIdIn: [ID!]
+  subjectUserIdNotIn: [ID!]
+  subjectUserIdGT: ID
+  subjectUserIdGTE: ID
+  subjectUserIdLT: ID
+  subjectUserIdLTE: ID
+  subjectUserIdContains: ID
+  subjectUserIdHasPrefix: ID
+  subjectUserIdHasSuffix: ID
+  subjectUserIdIsNil: Boolean
+  subjectUserIdNotNil: Boolean
+  subjectUserIdEqualFold: ID
+  subjectUserIdContainsFold: ID
   """
   record_id field predicates
   """
-  recordID: String
-  recordIDNEQ: String
-  recordIDIn: [String!]
-  recordIDNotIn: [String!]
-  recordIDGT: String
-  recordIDGTE: String
-  recordIDLT: String
-  recordIDLTE: String
-  recordIDContains: String
-  recordIDHasPrefix: String
-  recordIDHasSuffix: String
-  recordIDIsNil: Boolean
-  recordIDNotNil: Boolean
-  recordIDEqualFold: String
-  recordIDContainsFold: String
+  recordId: String
+  recordIdNEQ: String
+  recordIdIn: [String!]
+  recordIdNotIn: [String!]
+  recordIdGT: String
+  recordIdGTE: String
+  recordIdLT: String
+  recordIdLTE: String
+  recordIdContains: String
+  recordIdHasPrefix: String
+  recordIdHasSuffix: String
+  recordIdIsNil: Boolean
+  recordIdNotNil: Boolean
+  recordIdEqualFold: String
+  recordIdContainsFold: String
   """
   parent_record_id field predicates
   """
-  parentRecordID: String
-  parentRecordIDNEQ: String
-  parentRecordIDIn: [String!]
-  parentRecordIDNotIn: [String!]
-  parentRecordIDGT: String
-  parentRecordIDGTE: String
-  parentRecordIDLT: String
-  parentRecordIDLTE: String
-  parentRecordIDContains: String
-  parentRecordIDHasPrefix: String
-  parentRecordIDHasSuffix: String
-  parentRecordIDIsNil: Boolean
-  parentRecordIDNotNil: Boolean
-  parentRecordIDEqualFold: String
-  parentRecordIDContainsFold: String
+  parentRecordId: String
+  parentRecordIdNEQ: String
+  parentRecordIdIn: [String!]
+  parentRecordIdNotIn: [String!]
+  parentRecordIdGT: String
+  parentRecordIdGTE: String
+  parentRecordIdLT: String
+  parentRecordIdLTE: String
+  parentRecordIdContains: String
+  parentRecordIdHasPrefix: String
+  parentRecordIdHasSuffix: String
+  parentRecordIdIsNil: Boolean
+  parentRecordIdNotNil: Boolean
+  parentRecordIdEqualFold: String
+  parentRecordIdContainsFold: String
   """
   related_record_id field predicates
   """
-  relatedRecordID: String
-  relatedRecordIDNEQ: String
-  relatedRecordIDIn: [String!]
-  relatedRecordIDNotIn: [String!]
-  relatedRecordIDGT: String
-  relatedRecordIDGTE: String
-  relatedRecordIDLT: String
-  relatedRecordIDLTE: String
-  relatedRecordIDContains: String
-  relatedRecordIDHasPrefix: String
-  relatedRecordIDHasSuffix: String
-  relatedRecordIDIsNil: Boolean
-  relatedRecordIDNotNil: Boolean
-  relatedRecordIDEqualFold: String
-  relatedRecordIDContainsFold: String
+  relatedRecordId: String
+  relatedRecordIdNEQ: String
+  relatedRecordIdIn: [String!]
+  relatedRecordIdNotIn: [String!]
+  relatedRecordIdGT: String
+  relatedRecordIdGTE: String
+  relatedRecordIdLT: String
+  relatedRecordIdLTE: String
+  relatedRecordIdContains: String
+  relatedRecordIdHasPrefix: String
+  relatedRecordIdHasSuffix: String
+  relatedRecordIdIsNil: Boolean
+  relatedRecordIdNotNil: Boolean
+  relatedRecordIdEqualFold: String
+  relatedRecordIdContainsFold: String
   """
   parent_event_id field predicates
   """
-  parentEventID: ID
-  parentEventIDNEQ: ID
-  parentEventIDIn: [ID!]
-  parentEventIDNotIn: [ID!]
-  parentEventIDGT: ID
-  parentEventIDGTE: ID
-  parentEventIDLT: ID
-  parentEventIDLTE: ID
-  parentEventIDContains: ID
-  parentEventIDHasPrefix: ID
-  parentEventIDHasSuffix: ID
-  parentEventIDIsNil: Boolean
-  parentEventIDNotNil: Boolean
-  parentEventIDEqualFold: ID
-  parentEventIDContainsFold: ID
+  parentEventId: ID
+  parentEventIdNEQ: ID
+  parentEventIdIn: [ID!]
+  parentEventIdNotIn: [ID!]
+  parentEventIdGT: ID
+  parentEventIdGTE: ID
+  parentEventIdLT: ID
+  parentEventIdLTE: ID
+  parentEventIdContains: ID
+  parentEventIdHasPrefix: ID
+  parentEventIdHasSuffix: ID
+  parentEventIdIsNil: Boolean
+  parentEventIdNotNil: Boolean
+  parentEventIdEqualFold: ID
+  parentEventIdContainsFold: ID
   """
   subject_user edge predicates
   """
@@ -2642,7 +2642,7 @@ type Identity implements Node {
   """
   Id of the account on the vendor's API, in its native format.
   """
-  vendorID: String!
+  vendorId: String!
   """
   Email address on the vendor; used to match a directory user.
   """
@@ -2820,19 +2820,19 @@ input IdentityWhereInput {
   """
   vendor_id field predicates
   """
-  vendorID: String
-  vendorIDNEQ: String
-  vendorIDIn: [String!]
-  vendorIDNotIn: [String!]
-  vendorIDGT: String
-  vendorIDGTE: String
-  vendorIDLT: String
-  vendorIDLTE: String
-  vendorIDContains: String
-  vendorIDHasPrefix: String
-  vendorIDHasSuffix: String
-  vendorIDEqualFold: String
-  vendorIDContainsFold: String
+  vendorId: String
+  vendorIdNEQ: String
+  vendorIdIn: [String!]
+  vendorIdNotIn: [String!]
+  vendorIdGT: String
+  vendorIdGTE: String
+  vendorIdLT: String
+  vendorIdLTE: String
+  vendorIdContains: String
+  vendorIdHasPrefix: String
+  vendorIdHasSuffix: String
+  vendorIdEqualFold: String
+  vendorIdContainsFold: String
   """
   email field predicates
   """
@@ -2893,37 +2893,37 @@ input IdentityWhereInput {
   """
   integration_id field predicates
   """
-  integrationID: ID
-  integrationIDNEQ: ID
-  integrationIDIn: [ID!]
-  integrationIDNotIn: [ID!]
-  integrationIDGT: ID
-  integrationIDGTE: ID
-  integrationIDLT: ID
-  integrationIDLTE: ID
-  integrationIDContains: ID
-  integrationIDHasPrefix: ID
-  integrationIDHasSuffix: ID
-  integrationIDEqualFold: ID
-  integrationIDContainsFold: ID
+  integrationId: ID
+  integrationIdNEQ: ID
+  integrationIdIn: [ID!]
+  integrationIdNotIn: [ID!]
+  integrationIdGT: ID
+  integrationIdGTE: ID
+  integrationIdLT: ID
+  integrationIdLTE: ID
+  integrationIdContains: ID
+  integrationIdHasPrefix: ID
+  integrationIdHasSuffix: ID
+  integrationIdEqualFold: ID
+  integrationIdContainsFold: ID
   """
   user_id field predicates
   """
-  userID: ID
-  userIDNEQ: ID
-  userIDIn: [ID!]
-  userIDNotIn: [ID!]
-  userIDGT: ID
-  userIDGTE: ID
-  userIDLT: ID
-  userIDLTE: ID
-  userIDContains: ID
-  userIDHasPrefix: ID
-  userIDHasSuffix: ID
-  userIDIsNil: Boolean
-  userIDNotNil: Boolean
-  userIDEqualFold: ID
-  userIDContainsFold: ID
+  userId: ID
+  userIdNEQ: ID
+  userIdIn: [ID!]
+  userIdNotIn: [ID!]
+  userIdGT: ID
+  userIdGTE: ID
+  userIdLT: ID
+  userIdLTE: ID
+  userIdContains: ID
+  userIdHasPrefix: ID
+  userIdHasSuffix: ID
+  userIdIsNil: Boolean
+  userIdNotNil: Boolean
+  userIdEqualFold: ID
+  userIdContainsFold: ID
   """
   last_synced_at field predicates
   """
@@ -3503,53 +3503,53 @@ input PolicyAssignmentWhereInput {
   """
   user_id field predicates
   """
-  userID: ID
-  userIDNEQ: ID
-  userIDIn: [ID!]
-  userIDNotIn: [ID!]
-  userIDGT: ID
-  userIDGTE: ID
-  userIDLT: ID
-  userIDLTE: ID
-  userIDContains: ID
-  userIDHasPrefix: ID
-  userIDHasSuffix: ID
-  userIDEqualFold: ID
-  userIDContainsFold: ID
+  userId: ID
+  userIdNEQ: ID
+  userIdIn: [ID!]
+  userIdNotIn: [ID!]
+  userIdGT: ID
+  userIdGTE: ID
+  userIdLT: ID
+  userIdLTE: ID
+  userIdContains: ID
+  userIdHasPrefix: ID
+  userIdHasSuffix: ID
+  userIdEqualFold: ID
+  userIdContainsFold: ID
   """
   ruleset_id field predicates
   """
-  rulesetID: ID
-  rulesetIDNEQ: ID
-  rulesetIDIn: [ID!]
-  rulesetIDNotIn: [ID!]
-  rulesetIDGT: ID
-  rulesetIDGTE: ID
-  rulesetIDLT: ID
-  rulesetIDLTE: ID
-  rulesetIDContains: ID
-  rulesetIDHasPrefix: ID
-  rulesetIDHasSuffix: ID
-  rulesetIDEqualFold: ID
-  rulesetIDContainsFold: ID
+  rulesetId: ID
+  rulesetIdNEQ: ID
+  rulesetIdIn: [ID!]
+  rulesetIdNotIn: [ID!]
+  rulesetIdGT: ID
+  rulesetIdGTE: ID
+  rulesetIdLT: ID
+  rulesetIdLTE: ID
+  rulesetIdContains: ID
+  rulesetIdHasPrefix: ID
+  rulesetIdHasSuffix: ID
+  rulesetIdEqualFold: ID
+  rulesetIdContainsFold: ID
   """
   rule_id field predicates
   """
-  ruleID: ID
-  ruleIDNEQ: ID
-  ruleIDIn: [ID!]
-  ruleIDNotIn: [ID!]
-  ruleIDGT: ID
-  ruleIDGTE: ID
-  ruleIDLT: ID
-  ruleIDLTE: ID
-  ruleIDContains: ID
-  ruleIDHasPrefix: ID
-  ruleIDHasSuffix: ID
-  ruleIDIsNil: Boolean
-  ruleIDNotNil: Boolean
-  ruleIDEqualFold: ID
-  ruleIDContainsFold: ID
+  ruleId: ID
+  ruleIdNEQ: ID
+  ruleIdIn: [ID!]
+  ruleIdNotIn: [ID!]
+  ruleIdGT: ID
+  ruleIdGTE: ID
+  ruleIdLT: ID
+  ruleIdLTE: ID
+  ruleIdContains: ID
+  ruleIdHasPrefix: ID
+  ruleIdHasSuffix: ID
+  ruleIdIsNil: Boolean
+  ruleIdNotNil: Boolean
+  ruleIdEqualFold: ID
+  ruleIdContainsFold: ID
   """
   user edge predicates
   """
@@ -3806,55 +3806,55 @@ input PolicyConditionWhereInput {
   """
   ruleset_id field predicates
   """
-  rulesetID: ID
-  rulesetIDNEQ: ID
-  rulesetIDIn: [ID!]
-  rulesetIDNotIn: [ID!]
-  rulesetIDGT: ID
-  rulesetIDGTE: ID
-  rulesetIDLT: ID
-  rulesetIDLTE: ID
-  rulesetIDContains: ID
-  rulesetIDHasPrefix: ID
-  rulesetIDHasSuffix: ID
-  rulesetIDEqualFold: ID
-  rulesetIDContainsFold: ID
+  rulesetId: ID
+  rulesetIdNEQ: ID
+  rulesetIdIn: [ID!]
+  rulesetIdNotIn: [ID!]
+  rulesetIdGT: ID
+  rulesetIdGTE: ID
+  rulesetIdLT: ID
+  rulesetIdLTE: ID
+  rulesetIdContains: ID
+  rulesetIdHasPrefix: ID
+  rulesetIdHasSuffix: ID
+  rulesetIdEqualFold: ID
+  rulesetIdContainsFold: ID
   """
   rule_id field predicates
   """
-  ruleID: ID
-  ruleIDNEQ: ID
-  ruleIDIn: [ID!]
-  ruleIDNotIn: [ID!]
-  ruleIDGT: ID
-  ruleIDGTE: ID
-  ruleIDLT: ID
-  ruleIDLTE: ID
-  ruleIDContains: ID
-  ruleIDHasPrefix: ID
-  ruleIDHasSuffix: ID
-  ruleIDIsNil: Boolean
-  ruleIDNotNil: Boolean
-  ruleIDEqualFold: ID
-  ruleIDContainsFold: ID
+  ruleId: ID
+  ruleIdNEQ: ID
+  ruleIdIn: [ID!]
+  ruleIdNotIn: [ID!]
+  ruleIdGT: ID
+  ruleIdGTE: ID
+  ruleIdLT: ID
+  ruleIdLTE: ID
+  ruleIdContains: ID
+  ruleIdHasPrefix: ID
+  ruleIdHasSuffix: ID
+  ruleIdIsNil: Boolean
+  ruleIdNotNil: Boolean
+  ruleIdEqualFold: ID
+  ruleIdContainsFold: ID
   """
   user_id field predicates
   """
-  userID: ID
-  userIDNEQ: ID
-  userIDIn: [ID!]
-  userIDNotIn: [ID!]
-  userIDGT: ID
-  userIDGTE: ID
-  userIDLT: ID
-  userIDLTE: ID
-  userIDContains: ID
-  userIDHasPrefix: ID
-  userIDHasSuffix: ID
-  userIDIsNil: Boolean
-  userIDNotNil: Boolean
-  userIDEqualFold: ID
-  userIDContainsFold: ID
+  userId: ID
+  userIdNEQ: ID
+  userIdIn: [ID!]
+  userIdNotIn: [ID!]
+  userIdGT: ID
+  userIdGTE: ID
+  userIdLT: ID
+  userIdLTE: ID
+  userIdContains: ID
+  userIdHasPrefix: ID
+  userIdHasSuffix: ID
+  userIdIsNil: Boolean
+  userIdNotNil: Boolean
+  userIdEqualFold: ID
+  userIdContainsFold: ID
   """
   ruleset edge predicates
   """
@@ -4130,19 +4130,19 @@ input PolicyRuleWhereInput {
   """
   ruleset_id field predicates
   """
-  rulesetID: ID
-  rulesetIDNEQ: ID
-  rulesetIDIn: [ID!]
-  rulesetIDNotIn: [ID!]
-  rulesetIDGT: ID
-  rulesetIDGTE: ID
-  rulesetIDLT: ID
-  rulesetIDLTE: ID
-  rulesetIDContains: ID
-  rulesetIDHasPrefix: ID
-  rulesetIDHasSuffix: ID
-  rulesetIDEqualFold: ID
-  rulesetIDContainsFold: ID
+  rulesetId: ID
+  rulesetIdNEQ: ID
+  rulesetIdIn: [ID!]
+  rulesetIdNotIn: [ID!]
+  rulesetIdGT: ID
+  rulesetIdGTE: ID
+  rulesetIdLT: ID
+  rulesetIdLTE: ID
+  rulesetIdContains: ID
+  rulesetIdHasPrefix: ID
+  rulesetIdHasSuffix: ID
+  rulesetIdEqualFold: ID
+  rulesetIdContainsFold: ID
   """
   ruleset edge predicates
   """
@@ -4373,21 +4373,21 @@ input PolicyRulesetWhereInput {
   """
   resource_id field predicates
   """
-  resourceID: ID
-  resourceIDNEQ: ID
-  resourceIDIn: [ID!]
-  resourceIDNotIn: [ID!]
-  resourceIDGT: ID
-  resourceIDGTE: ID
-  resourceIDLT: ID
-  resourceIDLTE: ID
-  resourceIDContains: ID
-  resourceIDHasPrefix: ID
-  resourceIDHasSuffix: ID
-  resourceIDIsNil: Boolean
-  resourceIDNotNil: Boolean
-  resourceIDEqualFold: ID
-  resourceIDContainsFold: ID
+  resourceId: ID
+  resourceIdNEQ: ID
+  resourceIdIn: [ID!]
+  resourceIdNotIn: [ID!]
+  resourceIdGT: ID
+  resourceIdGTE: ID
+  resourceIdLT: ID
+  resourceIdLTE: ID
+  resourceIdContains: ID
+  resourceIdHasPrefix: ID
+  resourceIdHasSuffix: ID
+  resourceIdIsNil: Boolean
+  resourceIdNotNil: Boolean
+  resourceIdEqualFold: ID
+  resourceIdContainsFold: ID
   """
   resource edge predicates
   """
@@ -4691,7 +4691,7 @@ type Resource implements Node {
   """
   Id of the resource on the vendor's API.
   """
-  vendorID: String!
+  vendorId: String!
   """
   Display name.
   """
@@ -4838,19 +4838,19 @@ input ResourceWhereInput {
   """
   vendor_id field predicates
   """
-  vendorID: String
-  vendorIDNEQ: String
-  vendorIDIn: [String!]
-  vendorIDNotIn: [String!]
-  vendorIDGT: String
-  vendorIDGTE: String
-  vendorIDLT: String
-  vendorIDLTE: String
-  vendorIDContains: String
-  vendorIDHasPrefix: String
-  vendorIDHasSuffix: String
-  vendorIDEqualFold: String
-  vendorIDContainsFold: String
+  vendorId: String
+  vendorIdNEQ: String
+  vendorIdIn: [String!]
+  vendorIdNotIn: [String!]
+  vendorIdGT: String
+  vendorIdGTE: String
+  vendorIdLT: String
+  vendorIdLTE: String
+  vendorIdContains: String
+  vendorIdHasPrefix: String
+  vendorIdHasSuffix: String
+  vendorIdEqualFold: String
+  vendorIdContainsFold: String
   """
   name field predicates
   """
@@ -4886,19 +4886,19 @@ input ResourceWhereInput {
   """
   integration_id field predicates
   """
-  integrationID: ID
-  integrationIDNEQ: ID
-  integrationIDIn: [ID!]
-  integrationIDNotIn: [ID!]
-  integrationIDGT: ID
-  integrationIDGTE: ID
-  integrationIDLT: ID
-  integrationIDLTE: ID
-  integrationIDContains: ID
-  integrationIDHasPrefix: ID
-  integrationIDHasSuffix: ID
-  integrationIDEqualFold: ID
-  integrationIDContainsFold: ID
+  integrationId: ID
+  integrationIdNEQ: ID
+  integrationIdIn: [ID!]
+  integrationIdNotIn: [ID!]
+  integrationIdGT: ID
+  integrationIdGTE: ID
+  integrationIdLT: ID
+  integrationIdLTE: ID
+  integrationIdContains: ID
+  integrationIdHasPrefix: ID
+  integrationIdHasSuffix: ID
+  integrationIdEqualFold: ID
+  integrationIdContainsFold: ID
   """
   integration edge predicates
   """
@@ -4981,15 +4981,15 @@ type User implements Node {
   """
   Badge number from the primary integration (PII).
   """
-  badgeID: String
+  badgeId: String
   """
   Employee number from the primary integration.
   """
-  employeeID: String
+  employeeId: String
   """
   Secondary employee number from the primary integration.
   """
-  employeeAltID: String
+  employeeAltId: String
   """
   Kind of account holder.
   """
@@ -5268,57 +5268,57 @@ input UserWhereInput {
   """
   badge_id field predicates
   """
-  badgeID: String
-  badgeIDNEQ: String
-  badgeIDIn: [String!]
-  badgeIDNotIn: [String!]
-  badgeIDGT: String
-  badgeIDGTE: String
-  badgeIDLT: String
-  badgeIDLTE: String
-  badgeIDContains: String
-  badgeIDHasPrefix: String
-  badgeIDHasSuffix: String
-  badgeIDIsNil: Boolean
-  badgeIDNotNil: Boolean
-  badgeIDEqualFold: String
-  badgeIDContainsFold: String
+  badgeId: String
+  badgeIdNEQ: String
+  badgeIdIn: [String!]
+  badgeIdNotIn: [String!]
+  badgeIdGT: String
+  badgeIdGTE: String
+  badgeIdLT: String
+  badgeIdLTE: String
+  badgeIdContains: String
+  badgeIdHasPrefix: String
+  badgeIdHasSuffix: String
+  badgeIdIsNil: Boolean
+  badgeIdNotNil: Boolean
+  badgeIdEqualFold: String
+  badgeIdContainsFold: String
   """
   employee_id field predicates
   """
-  employeeID: String
-  employeeIDNEQ: String
-  employeeIDIn: [String!]
-  employeeIDNotIn: [String!]
-  employeeIDGT: String
-  employeeIDGTE: String
-  employeeIDLT: String
-  employeeIDLTE: String
-  employeeIDContains: String
-  employeeIDHasPrefix: String
-  employeeIDHasSuffix: String
-  employeeIDIsNil: Boolean
-  employeeIDNotNil: Boolean
-  employeeIDEqualFold: String
-  employeeIDContainsFold: String
+  employeeId: String
+  employeeIdNEQ: String
+  employeeIdIn: [String!]
+  employeeIdNotIn: [String!]
+  employeeIdGT: String
+  employeeIdGTE: String
+  employeeIdLT: String
+  employeeIdLTE: String
+  employeeIdContains: String
+  employeeIdHasPrefix: String
+  employeeIdHasSuffix: String
+  employeeIdIsNil: Boolean
+  employeeIdNotNil: Boolean
+  employeeIdEqualFold: String
+  employeeIdContainsFold: String
   """
   employee_alt_id field predicates
   """
-  employeeAltID: String
-  employeeAltIDNEQ: String
-  employeeAltIDIn: [String!]
-  employeeAltIDNotIn: [String!]
-  employeeAltIDGT: String
-  employeeAltIDGTE: String
-  employeeAltIDLT: String
-  employeeAltIDLTE: String
-  employeeAltIDContains: String
-  employeeAltIDHasPrefix: String
-  employeeAltIDHasSuffix: String
-  employeeAltIDIsNil: Boolean
-  employeeAltIDNotNil: Boolean
-  employeeAltIDEqualFold: String
-  employeeAltIDContainsFold: String
+  employeeAltId: String
+  employeeAltIdNEQ: String
+  employeeAltIdIn: [String!]
+  employeeAltIdNotIn: [String!]
+  employeeAltIdGT: String
+  employeeAltIdGTE: String
+  employeeAltIdLT: String
+  employeeAltIdLTE: String
+  employeeAltIdContains: String
+  employeeAltIdHasPrefix: String
+  employeeAltIdHasSuffix: String
+  employeeAltIdIsNil: Boolean
+  employeeAltIdNotNil: Boolean
+  employeeAltIdEqualFold: String
+  employeeAltIdContainsFold: String
   """
   type field predicates
   """
@@ -5425,39 +5425,39 @@ input UserWhereInput {
   """
   manager_id field predicates
   """
-  managerID: ID
-  managerIDNEQ: ID
-  managerIDIn: [ID!]
-  managerIDNotIn: [ID!]
-  managerIDGT: ID
-  managerIDGTE: ID
-  managerIDLT: ID
-  managerIDLTE: ID
-  managerIDContains: ID
-  managerIDHasPrefix: ID
-  managerIDHasSuffix: ID
-  managerIDIsNil: Boolean
-  managerIDNotNil: Boolean
-  managerIDEqualFold: ID
-  managerIDContainsFold: ID
+  managerId: ID
+  managerIdNEQ: ID
+  managerIdIn: [ID!]
+  managerIdNotIn: [ID!]
+  managerIdGT: ID
+  managerIdGTE: ID
+  managerIdLT: ID
+  managerIdLTE: ID
+  managerIdContains: ID
+  managerIdHasPrefix: ID
+  managerIdHasSuffix: ID
+  managerIdIsNil: Boolean
+  managerIdNotNil: Boolean
+  managerIdEqualFold: ID
+  managerIdContainsFold: ID
   """
   parent_user_id field predicates
   """
-  parentUserID: ID
-  parentUserIDNEQ: ID
-  parentUserIDIn: [ID!]
-  parentUserIDNotIn: [ID!]
-  parentUserIDGT: ID
-  parentUserIDGTE: ID
-  parentUserIDLT: ID
-  parentUserIDLTE: ID
-  parentUserIDContains: ID
-  parentUserIDHasPrefix: ID
-  parentUserIDHasSuffix: ID
-  parentUserIDIsNil: Boolean
-  parentUserIDNotNil: Boolean
-  parentUserIDEqualFold: ID
-  parentUserIDContainsFold: ID
+  parentUserId: ID
+  parentUserIdNEQ: ID
+  parentUserIdIn: [ID!]
+  parentUserIdNotIn: [ID!]
+  parentUserIdGT: ID
+  parentUserIdGTE: ID
+  parentUserIdLT: ID
+  parentUserIdLTE: ID
+  parentUserIdContains: ID
+  parentUserIdHasPrefix: ID
+  parentUserIdHasSuffix: ID
+  parentUserIdIsNil: Boolean
+  parentUserIdNotNil: Boolean
+  parentUserIdEqualFold: ID
+  parentUserIdContainsFold: ID
   """
   expires_at field predicates
   """
@@ -6033,12 +6033,12 @@ func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field gr
 		return ec.fieldContext_AuditEvent_changes(ctx, field)
 	case "occurredAt":
 		return ec.fieldContext_AuditEvent_occurredAt(ctx, field)
-	case "recordID":
-		return ec.fieldContext_AuditEvent_recordID(ctx, field)
-	case "parentRecordID":
-		return ec.fieldContext_AuditEvent_parentRecordID(ctx, field)
-	case "relatedRecordID":
-		return ec.fieldContext_AuditEvent_relatedRecordID(ctx, field)
+	case "recordId":
+		return ec.fieldContext_AuditEvent_recordId(ctx, field)
+	case "parentRecordId":
+		return ec.fieldContext_AuditEvent_parentRecordId(ctx, field)
+	case "relatedRecordId":
+		return ec.fieldContext_AuditEvent_relatedRecordId(ctx, field)
 	case "subjectUser":
 		return ec.fieldContext_AuditEvent_subjectUser(ctx, field)
 	case "record":
@@ -6087,8 +6087,8 @@ func (ec *executionContext) childFields_Identity(ctx context.Context, field grap
 		return ec.fieldContext_Identity_deletedAt(ctx, field)
 	case "state":
 		return ec.fieldContext_Identity_state(ctx, field)
-	case "vendorID":
-		return ec.fieldContext_Identity_vendorID(ctx, field)
+	case "vendorId":
+		return ec.fieldContext_Identity_vendorId(ctx, field)
 	case "email":
 		return ec.fieldContext_Identity_email(ctx, field)
 	case "username":
@@ -6463,8 +6463,8 @@ func (ec *executionContext) childFields_Resource(ctx context.Context, field grap
 		return ec.fieldContext_Resource_deletedAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Resource_kind(ctx, field)
-	case "vendorID":
-		return ec.fieldContext_Resource_vendorID(ctx, field)
+	case "vendorId":
+		return ec.fieldContext_Resource_vendorId(ctx, field)
 	case "name":
 		return ec.fieldContext_Resource_name(ctx, field)
 	case "handle":
@@ -6525,12 +6525,12 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_email(ctx, field)
 	case "username":
 		return ec.fieldContext_User_username(ctx, field)
-	case "badgeID":
-		return ec.fieldContext_User_badgeID(ctx, field)
-	case "employeeID":
-		return ec.fieldContext_User_employeeID(ctx, field)
-	case "employeeAltID":
-		return ec.fieldContext_User_employeeAltID(ctx, field)
+	case "badgeId":
+		return ec.fieldContext_User_badgeId(ctx, field)
+	case "employeeId":
+		return ec.fieldContext_User_employeeId(ctx, field)
+	case "employeeAltId":
+		return ec.fieldContext_User_employeeAltId(ctx, field)
 	case "type":
 		return ec.fieldContext_User_type(ctx, field)
 	case "title":
@@ -8491,13 +8491,13 @@ func (ec *executionContext) fieldContext_AuditEvent_occurredAt(_ context.Context
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "Time")
 }
 
-func (ec *executionContext) _AuditEvent_recordID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEvent_recordId(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_recordID(ctx, field)
+			return ec.fieldContext_AuditEvent_recordId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.RecordID, nil
@@ -8510,17 +8510,17 @@ func (ec *executionContext) _AuditEvent_recordID(ctx context.Context, field grap
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_AuditEvent_recordID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_AuditEvent_recordId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEvent_parentRecordID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEvent_parentRecordId(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_parentRecordID(ctx, field)
+			return ec.fieldContext_AuditEvent_parentRecordId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.ParentRecordID, nil
@@ -8533,17 +8533,17 @@ func (ec *executionContext) _AuditEvent_parentRecordID(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_AuditEvent_parentRecordID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_AuditEvent_parentRecordId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "String")
 }
 
-func (ec *executionContext) _AuditEvent_relatedRecordID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
+func (ec *executionContext) _AuditEvent_relatedRecordId(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AuditEvent_relatedRecordID(ctx, field)
+			return ec.fieldContext_AuditEvent_relatedRecordId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.RelatedRecordID, nil
@@ -8556,7 +8556,7 @@ func (ec *executionContext) _AuditEvent_relatedRecordID(ctx context.Context, fie
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_AuditEvent_relatedRecordID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_AuditEvent_relatedRecordId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "String")
 }
 
@@ -8977,13 +8977,13 @@ func (ec *executionContext) fieldContext_Identity_state(_ context.Context, field
 	return graphql.NewScalarFieldContext("Identity", field, false, false, "IdentityState")
 }
 
-func (ec *executionContext) _Identity_vendorID(ctx context.Context, field graphql.CollectedField, obj *ent.Identity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Identity_vendorId(ctx context.Context, field graphql.CollectedField, obj *ent.Identity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Identity_vendorID(ctx, field)
+			return ec.fieldContext_Identity_vendorId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.VendorID, nil
@@ -8996,7 +8996,7 @@ func (ec *executionContext) _Identity_vendorID(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Identity_vendorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Identity_vendorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Identity", field, false, false, "String")
 }
 
@@ -13052,13 +13052,13 @@ func (ec *executionContext) fieldContext_Resource_kind(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Resource", field, false, false, "ResourceKind")
 }
 
-func (ec *executionContext) _Resource_vendorID(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+func (ec *executionContext) _Resource_vendorId(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Resource_vendorID(ctx, field)
+			return ec.fieldContext_Resource_vendorId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.VendorID, nil
@@ -13071,7 +13071,7 @@ func (ec *executionContext) _Resource_vendorID(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Resource_vendorID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Resource_vendorId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Resource", field, false, false, "String")
 }
 
@@ -13737,13 +13737,13 @@ func (ec *executionContext) fieldContext_User_username(_ context.Context, field 
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
-func (ec *executionContext) _User_badgeID(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_badgeId(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_badgeID(ctx, field)
+			return ec.fieldContext_User_badgeId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.BadgeID, nil
@@ -13756,17 +13756,17 @@ func (ec *executionContext) _User_badgeID(ctx context.Context, field graphql.Col
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_User_badgeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_User_badgeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
-func (ec *executionContext) _User_employeeID(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_employeeId(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_employeeID(ctx, field)
+			return ec.fieldContext_User_employeeId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.EmployeeID, nil
@@ -13779,17 +13779,17 @@ func (ec *executionContext) _User_employeeID(ctx context.Context, field graphql.
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_User_employeeID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_User_employeeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
-func (ec *executionContext) _User_employeeAltID(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_employeeAltId(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_User_employeeAltID(ctx, field)
+			return ec.fieldContext_User_employeeAltId(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			return obj.EmployeeAltID, nil
@@ -13802,7 +13802,7 @@ func (ec *executionContext) _User_employeeAltID(ctx context.Context, field graph
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_User_employeeAltID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_User_employeeAltId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
@@ -16416,7 +16416,7 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "actor", "actorNEQ", "actorIn", "actorNotIn", "actorGT", "actorGTE", "actorLT", "actorLTE", "actorContains", "actorHasPrefix", "actorHasSuffix", "actorEqualFold", "actorContainsFold", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "subjectUserID", "subjectUserIDNEQ", "subjectUserIDIn", "subjectUserIDNotIn", "subjectUserIDGT", "subjectUserIDGTE", "subjectUserIDLT", "subjectUserIDLTE", "subjectUserIDContains", "subjectUserIDHasPrefix", "subjectUserIDHasSuffix", "subjectUserIDIsNil", "subjectUserIDNotNil", "subjectUserIDEqualFold", "subjectUserIDContainsFold", "recordID", "recordIDNEQ", "recordIDIn", "recordIDNotIn", "recordIDGT", "recordIDGTE", "recordIDLT", "recordIDLTE", "recordIDContains", "recordIDHasPrefix", "recordIDHasSuffix", "recordIDIsNil", "recordIDNotNil", "recordIDEqualFold", "recordIDContainsFold", "parentRecordID", "parentRecordIDNEQ", "parentRecordIDIn", "parentRecordIDNotIn", "parentRecordIDGT", "parentRecordIDGTE", "parentRecordIDLT", "parentRecordIDLTE", "parentRecordIDContains", "parentRecordIDHasPrefix", "parentRecordIDHasSuffix", "parentRecordIDIsNil", "parentRecordIDNotNil", "parentRecordIDEqualFold", "parentRecordIDContainsFold", "relatedRecordID", "relatedRecordIDNEQ", "relatedRecordIDIn", "relatedRecordIDNotIn", "relatedRecordIDGT", "relatedRecordIDGTE", "relatedRecordIDLT", "relatedRecordIDLTE", "relatedRecordIDContains", "relatedRecordIDHasPrefix", "relatedRecordIDHasSuffix", "relatedRecordIDIsNil", "relatedRecordIDNotNil", "relatedRecordIDEqualFold", "relatedRecordIDContainsFold", "parentEventID", "parentEventIDNEQ", "parentEventIDIn", "parentEventIDNotIn", "parentEventIDGT", "parentEventIDGTE", "parentEventIDLT", "parentEventIDLTE", "parentEventIDContains", "parentEventIDHasPrefix", "parentEventIDHasSuffix", "parentEventIDIsNil", "parentEventIDNotNil", "parentEventIDEqualFold", "parentEventIDContainsFold", "hasSubjectUser", "hasSubjectUserWith", "hasParentEvent", "hasParentEventWith", "hasChildren", "hasChildrenWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "actor", "actorNEQ", "actorIn", "actorNotIn", "actorGT", "actorGTE", "actorLT", "actorLTE", "actorContains", "actorHasPrefix", "actorHasSuffix", "actorEqualFold", "actorContainsFold", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "subjectUserId", "subjectUserIdNEQ", "subjectUserIdIn", "subjectUserIdNotIn", "subjectUserIdGT", "subjectUserIdGTE", "subjectUserIdLT", "subjectUserIdLTE", "subjectUserIdContains", "subjectUserIdHasPrefix", "subjectUserIdHasSuffix", "subjectUserIdIsNil", "subjectUserIdNotNil", "subjectUserIdEqualFold", "subjectUserIdContainsFold", "recordId", "recordIdNEQ", "recordIdIn", "recordIdNotIn", "recordIdGT", "recordIdGTE", "recordIdLT", "recordIdLTE", "recordIdContains", "recordIdHasPrefix", "recordIdHasSuffix", "recordIdIsNil", "recordIdNotNil", "recordIdEqualFold", "recordIdContainsFold", "parentRecordId", "parentRecordIdNEQ", "parentRecordIdIn", "parentRecordIdNotIn", "parentRecordIdGT", "parentRecordIdGTE", "parentRecordIdLT", "parentRecordIdLTE", "parentRecordIdContains", "parentRecordIdHasPrefix", "parentRecordIdHasSuffix", "parentRecordIdIsNil", "parentRecordIdNotNil", "parentRecordIdEqualFold", "parentRecordIdContainsFold", "relatedRecordId", "relatedRecordIdNEQ", "relatedRecordIdIn", "relatedRecordIdNotIn", "relatedRecordIdGT", "relatedRecordIdGTE", "relatedRecordIdLT", "relatedRecordIdLTE", "relatedRecordIdContains", "relatedRecordIdHasPrefix", "relatedRecordIdHasSuffix", "relatedRecordIdIsNil", "relatedRecordIdNotNil", "relatedRecordIdEqualFold", "relatedRecordIdContainsFold", "parentEventId", "parentEventIdNEQ", "parentEventIdIn", "parentEventIdNotIn", "parentEventIdGT", "parentEventIdGTE", "parentEventIdLT", "parentEventIdLTE", "parentEventIdContains", "parentEventIdHasPrefix", "parentEventIdHasSuffix", "parentEventIdIsNil", "parentEventIdNotNil", "parentEventIdEqualFold", "parentEventIdContainsFold", "hasSubjectUser", "hasSubjectUserWith", "hasParentEvent", "hasParentEventWith", "hasChildren", "hasChildrenWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -16934,526 +16934,526 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.OccurredAtLTE = data
-		case "subjectUserID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserID"))
+		case "subjectUserId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserID = data
-		case "subjectUserIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDNEQ"))
+		case "subjectUserIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDNEQ = data
-		case "subjectUserIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDIn"))
+		case "subjectUserIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDIn = data
-		case "subjectUserIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDNotIn"))
+		case "subjectUserIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDNotIn = data
-		case "subjectUserIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDGT"))
+		case "subjectUserIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDGT = data
-		case "subjectUserIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDGTE"))
+		case "subjectUserIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDGTE = data
-		case "subjectUserIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDLT"))
+		case "subjectUserIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDLT = data
-		case "subjectUserIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDLTE"))
+		case "subjectUserIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDLTE = data
-		case "subjectUserIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDContains"))
+		case "subjectUserIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDContains = data
-		case "subjectUserIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDHasPrefix"))
+		case "subjectUserIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDHasPrefix = data
-		case "subjectUserIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDHasSuffix"))
+		case "subjectUserIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDHasSuffix = data
-		case "subjectUserIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDIsNil"))
+		case "subjectUserIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDIsNil = data
-		case "subjectUserIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDNotNil"))
+		case "subjectUserIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDNotNil = data
-		case "subjectUserIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDEqualFold"))
+		case "subjectUserIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDEqualFold = data
-		case "subjectUserIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIDContainsFold"))
+		case "subjectUserIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectUserIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.SubjectUserIDContainsFold = data
-		case "recordID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordID"))
+		case "recordId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordID = data
-		case "recordIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDNEQ"))
+		case "recordIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDNEQ = data
-		case "recordIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDIn"))
+		case "recordIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDIn = data
-		case "recordIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDNotIn"))
+		case "recordIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDNotIn = data
-		case "recordIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDGT"))
+		case "recordIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDGT = data
-		case "recordIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDGTE"))
+		case "recordIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDGTE = data
-		case "recordIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDLT"))
+		case "recordIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDLT = data
-		case "recordIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDLTE"))
+		case "recordIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDLTE = data
-		case "recordIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDContains"))
+		case "recordIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDContains = data
-		case "recordIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDHasPrefix"))
+		case "recordIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDHasPrefix = data
-		case "recordIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDHasSuffix"))
+		case "recordIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDHasSuffix = data
-		case "recordIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDIsNil"))
+		case "recordIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDIsNil = data
-		case "recordIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDNotNil"))
+		case "recordIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDNotNil = data
-		case "recordIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDEqualFold"))
+		case "recordIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDEqualFold = data
-		case "recordIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIDContainsFold"))
+		case "recordIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RecordIDContainsFold = data
-		case "parentRecordID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordID"))
+		case "parentRecordId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordID = data
-		case "parentRecordIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDNEQ"))
+		case "parentRecordIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDNEQ = data
-		case "parentRecordIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDIn"))
+		case "parentRecordIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDIn = data
-		case "parentRecordIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDNotIn"))
+		case "parentRecordIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDNotIn = data
-		case "parentRecordIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDGT"))
+		case "parentRecordIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDGT = data
-		case "parentRecordIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDGTE"))
+		case "parentRecordIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDGTE = data
-		case "parentRecordIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDLT"))
+		case "parentRecordIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDLT = data
-		case "parentRecordIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDLTE"))
+		case "parentRecordIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDLTE = data
-		case "parentRecordIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDContains"))
+		case "parentRecordIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDContains = data
-		case "parentRecordIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDHasPrefix"))
+		case "parentRecordIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDHasPrefix = data
-		case "parentRecordIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDHasSuffix"))
+		case "parentRecordIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDHasSuffix = data
-		case "parentRecordIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDIsNil"))
+		case "parentRecordIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDIsNil = data
-		case "parentRecordIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDNotNil"))
+		case "parentRecordIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDNotNil = data
-		case "parentRecordIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDEqualFold"))
+		case "parentRecordIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDEqualFold = data
-		case "parentRecordIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIDContainsFold"))
+		case "parentRecordIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentRecordIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentRecordIDContainsFold = data
-		case "relatedRecordID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordID"))
+		case "relatedRecordId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordID = data
-		case "relatedRecordIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDNEQ"))
+		case "relatedRecordIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDNEQ = data
-		case "relatedRecordIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDIn"))
+		case "relatedRecordIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDIn = data
-		case "relatedRecordIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDNotIn"))
+		case "relatedRecordIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDNotIn = data
-		case "relatedRecordIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDGT"))
+		case "relatedRecordIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDGT = data
-		case "relatedRecordIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDGTE"))
+		case "relatedRecordIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDGTE = data
-		case "relatedRecordIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDLT"))
+		case "relatedRecordIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDLT = data
-		case "relatedRecordIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDLTE"))
+		case "relatedRecordIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDLTE = data
-		case "relatedRecordIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDContains"))
+		case "relatedRecordIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDContains = data
-		case "relatedRecordIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDHasPrefix"))
+		case "relatedRecordIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDHasPrefix = data
-		case "relatedRecordIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDHasSuffix"))
+		case "relatedRecordIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDHasSuffix = data
-		case "relatedRecordIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDIsNil"))
+		case "relatedRecordIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDIsNil = data
-		case "relatedRecordIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDNotNil"))
+		case "relatedRecordIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDNotNil = data
-		case "relatedRecordIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDEqualFold"))
+		case "relatedRecordIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDEqualFold = data
-		case "relatedRecordIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIDContainsFold"))
+		case "relatedRecordIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relatedRecordIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RelatedRecordIDContainsFold = data
-		case "parentEventID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventID"))
+		case "parentEventId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventID = data
-		case "parentEventIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDNEQ"))
+		case "parentEventIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDNEQ = data
-		case "parentEventIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDIn"))
+		case "parentEventIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDIn = data
-		case "parentEventIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDNotIn"))
+		case "parentEventIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDNotIn = data
-		case "parentEventIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDGT"))
+		case "parentEventIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDGT = data
-		case "parentEventIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDGTE"))
+		case "parentEventIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDGTE = data
-		case "parentEventIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDLT"))
+		case "parentEventIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDLT = data
-		case "parentEventIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDLTE"))
+		case "parentEventIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDLTE = data
-		case "parentEventIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDContains"))
+		case "parentEventIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDContains = data
-		case "parentEventIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDHasPrefix"))
+		case "parentEventIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDHasPrefix = data
-		case "parentEventIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDHasSuffix"))
+		case "parentEventIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDHasSuffix = data
-		case "parentEventIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDIsNil"))
+		case "parentEventIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDIsNil = data
-		case "parentEventIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDNotNil"))
+		case "parentEventIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDNotNil = data
-		case "parentEventIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDEqualFold"))
+		case "parentEventIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentEventIDEqualFold = data
-		case "parentEventIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIDContainsFold"))
+		case "parentEventIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentEventIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -17582,7 +17582,7 @@ func (ec *executionContext) unmarshalInputIdentityWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "vendorID", "vendorIDNEQ", "vendorIDIn", "vendorIDNotIn", "vendorIDGT", "vendorIDGTE", "vendorIDLT", "vendorIDLTE", "vendorIDContains", "vendorIDHasPrefix", "vendorIDHasSuffix", "vendorIDEqualFold", "vendorIDContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "linkedBy", "linkedByNEQ", "linkedByIn", "linkedByNotIn", "linkedByIsNil", "linkedByNotNil", "integrationID", "integrationIDNEQ", "integrationIDIn", "integrationIDNotIn", "integrationIDGT", "integrationIDGTE", "integrationIDLT", "integrationIDLTE", "integrationIDContains", "integrationIDHasPrefix", "integrationIDHasSuffix", "integrationIDEqualFold", "integrationIDContainsFold", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDIsNil", "userIDNotNil", "userIDEqualFold", "userIDContainsFold", "lastSyncedAt", "lastSyncedAtNEQ", "lastSyncedAtIn", "lastSyncedAtNotIn", "lastSyncedAtGT", "lastSyncedAtGTE", "lastSyncedAtLT", "lastSyncedAtLTE", "lastSyncedAtIsNil", "lastSyncedAtNotNil", "profileChangedAt", "profileChangedAtNEQ", "profileChangedAtIn", "profileChangedAtNotIn", "profileChangedAtGT", "profileChangedAtGTE", "profileChangedAtLT", "profileChangedAtLTE", "profileChangedAtIsNil", "profileChangedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "hasIntegration", "hasIntegrationWith", "hasUser", "hasUserWith", "hasResources", "hasResourcesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "vendorId", "vendorIdNEQ", "vendorIdIn", "vendorIdNotIn", "vendorIdGT", "vendorIdGTE", "vendorIdLT", "vendorIdLTE", "vendorIdContains", "vendorIdHasPrefix", "vendorIdHasSuffix", "vendorIdEqualFold", "vendorIdContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "linkedBy", "linkedByNEQ", "linkedByIn", "linkedByNotIn", "linkedByIsNil", "linkedByNotNil", "integrationId", "integrationIdNEQ", "integrationIdIn", "integrationIdNotIn", "integrationIdGT", "integrationIdGTE", "integrationIdLT", "integrationIdLTE", "integrationIdContains", "integrationIdHasPrefix", "integrationIdHasSuffix", "integrationIdEqualFold", "integrationIdContainsFold", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdIsNil", "userIdNotNil", "userIdEqualFold", "userIdContainsFold", "lastSyncedAt", "lastSyncedAtNEQ", "lastSyncedAtIn", "lastSyncedAtNotIn", "lastSyncedAtGT", "lastSyncedAtGTE", "lastSyncedAtLT", "lastSyncedAtLTE", "lastSyncedAtIsNil", "lastSyncedAtNotNil", "profileChangedAt", "profileChangedAtNEQ", "profileChangedAtIn", "profileChangedAtNotIn", "profileChangedAtGT", "profileChangedAtGTE", "profileChangedAtLT", "profileChangedAtLTE", "profileChangedAtIsNil", "profileChangedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "hasIntegration", "hasIntegrationWith", "hasUser", "hasUserWith", "hasResources", "hasResourcesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17890,92 +17890,92 @@ func (ec *executionContext) unmarshalInputIdentityWhereInput(ctx context.Context
 				return it, err
 			}
 			it.StateNotIn = data
-		case "vendorID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorID"))
+		case "vendorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorID = data
-		case "vendorIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDNEQ"))
+		case "vendorIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDNEQ = data
-		case "vendorIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDIn"))
+		case "vendorIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDIn = data
-		case "vendorIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDNotIn"))
+		case "vendorIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDNotIn = data
-		case "vendorIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDGT"))
+		case "vendorIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDGT = data
-		case "vendorIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDGTE"))
+		case "vendorIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDGTE = data
-		case "vendorIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDLT"))
+		case "vendorIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDLT = data
-		case "vendorIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDLTE"))
+		case "vendorIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDLTE = data
-		case "vendorIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDContains"))
+		case "vendorIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDContains = data
-		case "vendorIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDHasPrefix"))
+		case "vendorIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDHasPrefix = data
-		case "vendorIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDHasSuffix"))
+		case "vendorIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDHasSuffix = data
-		case "vendorIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDEqualFold"))
+		case "vendorIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDEqualFold = data
-		case "vendorIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDContainsFold"))
+		case "vendorIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -18296,197 +18296,197 @@ func (ec *executionContext) unmarshalInputIdentityWhereInput(ctx context.Context
 				return it, err
 			}
 			it.LinkedByNotNil = data
-		case "integrationID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationID"))
+		case "integrationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationID = data
-		case "integrationIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDNEQ"))
+		case "integrationIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDNEQ = data
-		case "integrationIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDIn"))
+		case "integrationIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDIn = data
-		case "integrationIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDNotIn"))
+		case "integrationIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDNotIn = data
-		case "integrationIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDGT"))
+		case "integrationIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDGT = data
-		case "integrationIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDGTE"))
+		case "integrationIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDGTE = data
-		case "integrationIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDLT"))
+		case "integrationIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDLT = data
-		case "integrationIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDLTE"))
+		case "integrationIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDLTE = data
-		case "integrationIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDContains"))
+		case "integrationIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDContains = data
-		case "integrationIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDHasPrefix"))
+		case "integrationIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDHasPrefix = data
-		case "integrationIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDHasSuffix"))
+		case "integrationIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDHasSuffix = data
-		case "integrationIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDEqualFold"))
+		case "integrationIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDEqualFold = data
-		case "integrationIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDContainsFold"))
+		case "integrationIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDContainsFold = data
-		case "userID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserID = data
-		case "userIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNEQ"))
+		case "userIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNEQ = data
-		case "userIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIn"))
+		case "userIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDIn = data
-		case "userIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotIn"))
+		case "userIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNotIn = data
-		case "userIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDGT"))
+		case "userIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDGT = data
-		case "userIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDGTE"))
+		case "userIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDGTE = data
-		case "userIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDLT"))
+		case "userIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDLT = data
-		case "userIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDLTE"))
+		case "userIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDLTE = data
-		case "userIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDContains"))
+		case "userIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDContains = data
-		case "userIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDHasPrefix"))
+		case "userIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDHasPrefix = data
-		case "userIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDHasSuffix"))
+		case "userIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDHasSuffix = data
-		case "userIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIsNil"))
+		case "userIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDIsNil = data
-		case "userIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotNil"))
+		case "userIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNotNil = data
-		case "userIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDEqualFold"))
+		case "userIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDEqualFold = data
-		case "userIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDContainsFold"))
+		case "userIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -19767,7 +19767,7 @@ func (ec *executionContext) unmarshalInputPolicyAssignmentWhereInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "activatedAt", "activatedAtNEQ", "activatedAtIn", "activatedAtNotIn", "activatedAtGT", "activatedAtGTE", "activatedAtLT", "activatedAtLTE", "activatedAtIsNil", "activatedAtNotNil", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDEqualFold", "userIDContainsFold", "rulesetID", "rulesetIDNEQ", "rulesetIDIn", "rulesetIDNotIn", "rulesetIDGT", "rulesetIDGTE", "rulesetIDLT", "rulesetIDLTE", "rulesetIDContains", "rulesetIDHasPrefix", "rulesetIDHasSuffix", "rulesetIDEqualFold", "rulesetIDContainsFold", "ruleID", "ruleIDNEQ", "ruleIDIn", "ruleIDNotIn", "ruleIDGT", "ruleIDGTE", "ruleIDLT", "ruleIDLTE", "ruleIDContains", "ruleIDHasPrefix", "ruleIDHasSuffix", "ruleIDIsNil", "ruleIDNotNil", "ruleIDEqualFold", "ruleIDContainsFold", "hasUser", "hasUserWith", "hasRuleset", "hasRulesetWith", "hasRule", "hasRuleWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "activatedAt", "activatedAtNEQ", "activatedAtIn", "activatedAtNotIn", "activatedAtGT", "activatedAtGTE", "activatedAtLT", "activatedAtLTE", "activatedAtIsNil", "activatedAtNotNil", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdEqualFold", "userIdContainsFold", "rulesetId", "rulesetIdNEQ", "rulesetIdIn", "rulesetIdNotIn", "rulesetIdGT", "rulesetIdGTE", "rulesetIdLT", "rulesetIdLTE", "rulesetIdContains", "rulesetIdHasPrefix", "rulesetIdHasSuffix", "rulesetIdEqualFold", "rulesetIdContainsFold", "ruleId", "ruleIdNEQ", "ruleIdIn", "ruleIdNotIn", "ruleIdGT", "ruleIdGTE", "ruleIdLT", "ruleIdLTE", "ruleIdContains", "ruleIdHasPrefix", "ruleIdHasSuffix", "ruleIdIsNil", "ruleIdNotNil", "ruleIdEqualFold", "ruleIdContainsFold", "hasUser", "hasUserWith", "hasRuleset", "hasRulesetWith", "hasRule", "hasRuleWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20215,288 +20215,288 @@ func (ec *executionContext) unmarshalInputPolicyAssignmentWhereInput(ctx context
 				return it, err
 			}
 			it.ExpiresAtNotNil = data
-		case "userID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserID = data
-		case "userIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNEQ"))
+		case "userIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNEQ = data
-		case "userIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIn"))
+		case "userIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDIn = data
-		case "userIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotIn"))
+		case "userIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNotIn = data
-		case "userIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDGT"))
+		case "userIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDGT = data
-		case "userIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDGTE"))
+		case "userIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDGTE = data
-		case "userIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDLT"))
+		case "userIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDLT = data
-		case "userIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDLTE"))
+		case "userIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDLTE = data
-		case "userIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDContains"))
+		case "userIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDContains = data
-		case "userIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDHasPrefix"))
+		case "userIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDHasPrefix = data
-		case "userIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDHasSuffix"))
+		case "userIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDHasSuffix = data
-		case "userIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDEqualFold"))
+		case "userIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDEqualFold = data
-		case "userIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDContainsFold"))
+		case "userIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDContainsFold = data
-		case "rulesetID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetID"))
+		case "rulesetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetID = data
-		case "rulesetIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDNEQ"))
+		case "rulesetIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDNEQ = data
-		case "rulesetIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDIn"))
+		case "rulesetIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDIn = data
-		case "rulesetIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDNotIn"))
+		case "rulesetIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDNotIn = data
-		case "rulesetIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDGT"))
+		case "rulesetIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDGT = data
-		case "rulesetIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDGTE"))
+		case "rulesetIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDGTE = data
-		case "rulesetIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDLT"))
+		case "rulesetIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDLT = data
-		case "rulesetIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDLTE"))
+		case "rulesetIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDLTE = data
-		case "rulesetIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDContains"))
+		case "rulesetIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDContains = data
-		case "rulesetIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDHasPrefix"))
+		case "rulesetIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDHasPrefix = data
-		case "rulesetIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDHasSuffix"))
+		case "rulesetIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDHasSuffix = data
-		case "rulesetIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDEqualFold"))
+		case "rulesetIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDEqualFold = data
-		case "rulesetIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDContainsFold"))
+		case "rulesetIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDContainsFold = data
-		case "ruleID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleID"))
+		case "ruleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleID = data
-		case "ruleIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNEQ"))
+		case "ruleIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDNEQ = data
-		case "ruleIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDIn"))
+		case "ruleIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDIn = data
-		case "ruleIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNotIn"))
+		case "ruleIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDNotIn = data
-		case "ruleIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDGT"))
+		case "ruleIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDGT = data
-		case "ruleIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDGTE"))
+		case "ruleIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDGTE = data
-		case "ruleIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDLT"))
+		case "ruleIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDLT = data
-		case "ruleIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDLTE"))
+		case "ruleIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDLTE = data
-		case "ruleIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDContains"))
+		case "ruleIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDContains = data
-		case "ruleIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDHasPrefix"))
+		case "ruleIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDHasPrefix = data
-		case "ruleIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDHasSuffix"))
+		case "ruleIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDHasSuffix = data
-		case "ruleIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDIsNil"))
+		case "ruleIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDIsNil = data
-		case "ruleIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNotNil"))
+		case "ruleIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDNotNil = data
-		case "ruleIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDEqualFold"))
+		case "ruleIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDEqualFold = data
-		case "ruleIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDContainsFold"))
+		case "ruleIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -20625,7 +20625,7 @@ func (ec *executionContext) unmarshalInputPolicyConditionWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "type", "typeNEQ", "typeIn", "typeNotIn", "profileKey", "profileKeyNEQ", "profileKeyIn", "profileKeyNotIn", "profileKeyGT", "profileKeyGTE", "profileKeyLT", "profileKeyLTE", "profileKeyContains", "profileKeyHasPrefix", "profileKeyHasSuffix", "profileKeyEqualFold", "profileKeyContainsFold", "profileOperator", "profileOperatorNEQ", "profileOperatorIn", "profileOperatorNotIn", "profileValue", "profileValueNEQ", "profileValueIn", "profileValueNotIn", "profileValueGT", "profileValueGTE", "profileValueLT", "profileValueLTE", "profileValueContains", "profileValueHasPrefix", "profileValueHasSuffix", "profileValueEqualFold", "profileValueContainsFold", "isImported", "isImportedNEQ", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "rulesetID", "rulesetIDNEQ", "rulesetIDIn", "rulesetIDNotIn", "rulesetIDGT", "rulesetIDGTE", "rulesetIDLT", "rulesetIDLTE", "rulesetIDContains", "rulesetIDHasPrefix", "rulesetIDHasSuffix", "rulesetIDEqualFold", "rulesetIDContainsFold", "ruleID", "ruleIDNEQ", "ruleIDIn", "ruleIDNotIn", "ruleIDGT", "ruleIDGTE", "ruleIDLT", "ruleIDLTE", "ruleIDContains", "ruleIDHasPrefix", "ruleIDHasSuffix", "ruleIDIsNil", "ruleIDNotNil", "ruleIDEqualFold", "ruleIDContainsFold", "userID", "userIDNEQ", "userIDIn", "userIDNotIn", "userIDGT", "userIDGTE", "userIDLT", "userIDLTE", "userIDContains", "userIDHasPrefix", "userIDHasSuffix", "userIDIsNil", "userIDNotNil", "userIDEqualFold", "userIDContainsFold", "hasRuleset", "hasRulesetWith", "hasRule", "hasRuleWith", "hasUser", "hasUserWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "type", "typeNEQ", "typeIn", "typeNotIn", "profileKey", "profileKeyNEQ", "profileKeyIn", "profileKeyNotIn", "profileKeyGT", "profileKeyGTE", "profileKeyLT", "profileKeyLTE", "profileKeyContains", "profileKeyHasPrefix", "profileKeyHasSuffix", "profileKeyEqualFold", "profileKeyContainsFold", "profileOperator", "profileOperatorNEQ", "profileOperatorIn", "profileOperatorNotIn", "profileValue", "profileValueNEQ", "profileValueIn", "profileValueNotIn", "profileValueGT", "profileValueGTE", "profileValueLT", "profileValueLTE", "profileValueContains", "profileValueHasPrefix", "profileValueHasSuffix", "profileValueEqualFold", "profileValueContainsFold", "isImported", "isImportedNEQ", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "rulesetId", "rulesetIdNEQ", "rulesetIdIn", "rulesetIdNotIn", "rulesetIdGT", "rulesetIdGTE", "rulesetIdLT", "rulesetIdLTE", "rulesetIdContains", "rulesetIdHasPrefix", "rulesetIdHasSuffix", "rulesetIdEqualFold", "rulesetIdContainsFold", "ruleId", "ruleIdNEQ", "ruleIdIn", "ruleIdNotIn", "ruleIdGT", "ruleIdGTE", "ruleIdLT", "ruleIdLTE", "ruleIdContains", "ruleIdHasPrefix", "ruleIdHasSuffix", "ruleIdIsNil", "ruleIdNotNil", "ruleIdEqualFold", "ruleIdContainsFold", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdIsNil", "userIdNotNil", "userIdEqualFold", "userIdContainsFold", "hasRuleset", "hasRulesetWith", "hasRule", "hasRuleWith", "hasUser", "hasUserWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21248,302 +21248,302 @@ func (ec *executionContext) unmarshalInputPolicyConditionWhereInput(ctx context.
 				return it, err
 			}
 			it.DescriptionContainsFold = data
-		case "rulesetID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetID"))
+		case "rulesetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetID = data
-		case "rulesetIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDNEQ"))
+		case "rulesetIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDNEQ = data
-		case "rulesetIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDIn"))
+		case "rulesetIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDIn = data
-		case "rulesetIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDNotIn"))
+		case "rulesetIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDNotIn = data
-		case "rulesetIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDGT"))
+		case "rulesetIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDGT = data
-		case "rulesetIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDGTE"))
+		case "rulesetIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDGTE = data
-		case "rulesetIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDLT"))
+		case "rulesetIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDLT = data
-		case "rulesetIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDLTE"))
+		case "rulesetIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDLTE = data
-		case "rulesetIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDContains"))
+		case "rulesetIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDContains = data
-		case "rulesetIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDHasPrefix"))
+		case "rulesetIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDHasPrefix = data
-		case "rulesetIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDHasSuffix"))
+		case "rulesetIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDHasSuffix = data
-		case "rulesetIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDEqualFold"))
+		case "rulesetIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDEqualFold = data
-		case "rulesetIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDContainsFold"))
+		case "rulesetIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDContainsFold = data
-		case "ruleID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleID"))
+		case "ruleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleID = data
-		case "ruleIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNEQ"))
+		case "ruleIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDNEQ = data
-		case "ruleIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDIn"))
+		case "ruleIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDIn = data
-		case "ruleIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNotIn"))
+		case "ruleIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDNotIn = data
-		case "ruleIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDGT"))
+		case "ruleIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDGT = data
-		case "ruleIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDGTE"))
+		case "ruleIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDGTE = data
-		case "ruleIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDLT"))
+		case "ruleIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDLT = data
-		case "ruleIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDLTE"))
+		case "ruleIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDLTE = data
-		case "ruleIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDContains"))
+		case "ruleIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDContains = data
-		case "ruleIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDHasPrefix"))
+		case "ruleIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDHasPrefix = data
-		case "ruleIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDHasSuffix"))
+		case "ruleIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDHasSuffix = data
-		case "ruleIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDIsNil"))
+		case "ruleIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDIsNil = data
-		case "ruleIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDNotNil"))
+		case "ruleIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDNotNil = data
-		case "ruleIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDEqualFold"))
+		case "ruleIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDEqualFold = data
-		case "ruleIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIDContainsFold"))
+		case "ruleIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RuleIDContainsFold = data
-		case "userID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userID"))
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserID = data
-		case "userIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNEQ"))
+		case "userIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNEQ = data
-		case "userIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIn"))
+		case "userIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDIn = data
-		case "userIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotIn"))
+		case "userIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNotIn = data
-		case "userIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDGT"))
+		case "userIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDGT = data
-		case "userIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDGTE"))
+		case "userIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDGTE = data
-		case "userIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDLT"))
+		case "userIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDLT = data
-		case "userIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDLTE"))
+		case "userIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDLTE = data
-		case "userIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDContains"))
+		case "userIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDContains = data
-		case "userIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDHasPrefix"))
+		case "userIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDHasPrefix = data
-		case "userIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDHasSuffix"))
+		case "userIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDHasSuffix = data
-		case "userIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDIsNil"))
+		case "userIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDIsNil = data
-		case "userIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDNotNil"))
+		case "userIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDNotNil = data
-		case "userIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDEqualFold"))
+		case "userIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.UserIDEqualFold = data
-		case "userIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIDContainsFold"))
+		case "userIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -21672,7 +21672,7 @@ func (ec *executionContext) unmarshalInputPolicyRuleWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "roleName", "roleNameNEQ", "roleNameIn", "roleNameNotIn", "roleNameGT", "roleNameGTE", "roleNameLT", "roleNameLTE", "roleNameContains", "roleNameHasPrefix", "roleNameHasSuffix", "roleNameEqualFold", "roleNameContainsFold", "roleHandle", "roleHandleNEQ", "roleHandleIn", "roleHandleNotIn", "roleHandleGT", "roleHandleGTE", "roleHandleLT", "roleHandleLTE", "roleHandleContains", "roleHandleHasPrefix", "roleHandleHasSuffix", "roleHandleEqualFold", "roleHandleContainsFold", "isImported", "isImportedNEQ", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "expiresAfterDays", "expiresAfterDaysNEQ", "expiresAfterDaysIn", "expiresAfterDaysNotIn", "expiresAfterDaysGT", "expiresAfterDaysGTE", "expiresAfterDaysLT", "expiresAfterDaysLTE", "expiresAfterDaysIsNil", "expiresAfterDaysNotNil", "expiresAfterDaysInherited", "expiresAfterDaysInheritedNEQ", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "rulesetID", "rulesetIDNEQ", "rulesetIDIn", "rulesetIDNotIn", "rulesetIDGT", "rulesetIDGTE", "rulesetIDLT", "rulesetIDLTE", "rulesetIDContains", "rulesetIDHasPrefix", "rulesetIDHasSuffix", "rulesetIDEqualFold", "rulesetIDContainsFold", "hasRuleset", "hasRulesetWith", "hasConditions", "hasConditionsWith", "hasAssignments", "hasAssignmentsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "roleName", "roleNameNEQ", "roleNameIn", "roleNameNotIn", "roleNameGT", "roleNameGTE", "roleNameLT", "roleNameLTE", "roleNameContains", "roleNameHasPrefix", "roleNameHasSuffix", "roleNameEqualFold", "roleNameContainsFold", "roleHandle", "roleHandleNEQ", "roleHandleIn", "roleHandleNotIn", "roleHandleGT", "roleHandleGTE", "roleHandleLT", "roleHandleLTE", "roleHandleContains", "roleHandleHasPrefix", "roleHandleHasSuffix", "roleHandleEqualFold", "roleHandleContainsFold", "isImported", "isImportedNEQ", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "expiresAfterDays", "expiresAfterDaysNEQ", "expiresAfterDaysIn", "expiresAfterDaysNotIn", "expiresAfterDaysGT", "expiresAfterDaysGTE", "expiresAfterDaysLT", "expiresAfterDaysLTE", "expiresAfterDaysIsNil", "expiresAfterDaysNotNil", "expiresAfterDaysInherited", "expiresAfterDaysInheritedNEQ", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "rulesetId", "rulesetIdNEQ", "rulesetIdIn", "rulesetIdNotIn", "rulesetIdGT", "rulesetIdGTE", "rulesetIdLT", "rulesetIdLTE", "rulesetIdContains", "rulesetIdHasPrefix", "rulesetIdHasSuffix", "rulesetIdEqualFold", "rulesetIdContainsFold", "hasRuleset", "hasRulesetWith", "hasConditions", "hasConditionsWith", "hasAssignments", "hasAssignmentsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22407,92 +22407,92 @@ func (ec *executionContext) unmarshalInputPolicyRuleWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.PriorityLTE = data
-		case "rulesetID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetID"))
+		case "rulesetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetID = data
-		case "rulesetIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDNEQ"))
+		case "rulesetIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDNEQ = data
-		case "rulesetIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDIn"))
+		case "rulesetIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDIn = data
-		case "rulesetIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDNotIn"))
+		case "rulesetIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDNotIn = data
-		case "rulesetIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDGT"))
+		case "rulesetIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDGT = data
-		case "rulesetIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDGTE"))
+		case "rulesetIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDGTE = data
-		case "rulesetIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDLT"))
+		case "rulesetIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDLT = data
-		case "rulesetIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDLTE"))
+		case "rulesetIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDLTE = data
-		case "rulesetIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDContains"))
+		case "rulesetIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDContains = data
-		case "rulesetIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDHasPrefix"))
+		case "rulesetIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDHasPrefix = data
-		case "rulesetIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDHasSuffix"))
+		case "rulesetIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDHasSuffix = data
-		case "rulesetIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDEqualFold"))
+		case "rulesetIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.RulesetIDEqualFold = data
-		case "rulesetIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIDContainsFold"))
+		case "rulesetIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -22621,7 +22621,7 @@ func (ec *executionContext) unmarshalInputPolicyRulesetWhereInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "state", "stateNEQ", "stateIn", "stateNotIn", "type", "typeNEQ", "typeIn", "typeNotIn", "isAuthoritative", "isAuthoritativeNEQ", "expiresAfterDays", "expiresAfterDaysNEQ", "expiresAfterDaysIn", "expiresAfterDaysNotIn", "expiresAfterDaysGT", "expiresAfterDaysGTE", "expiresAfterDaysLT", "expiresAfterDaysLTE", "expiresAfterDaysIsNil", "expiresAfterDaysNotNil", "resourceID", "resourceIDNEQ", "resourceIDIn", "resourceIDNotIn", "resourceIDGT", "resourceIDGTE", "resourceIDLT", "resourceIDLTE", "resourceIDContains", "resourceIDHasPrefix", "resourceIDHasSuffix", "resourceIDIsNil", "resourceIDNotNil", "resourceIDEqualFold", "resourceIDContainsFold", "hasResource", "hasResourceWith", "hasRules", "hasRulesWith", "hasConditions", "hasConditionsWith", "hasAssignments", "hasAssignmentsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "state", "stateNEQ", "stateIn", "stateNotIn", "type", "typeNEQ", "typeIn", "typeNotIn", "isAuthoritative", "isAuthoritativeNEQ", "expiresAfterDays", "expiresAfterDaysNEQ", "expiresAfterDaysIn", "expiresAfterDaysNotIn", "expiresAfterDaysGT", "expiresAfterDaysGTE", "expiresAfterDaysLT", "expiresAfterDaysLTE", "expiresAfterDaysIsNil", "expiresAfterDaysNotNil", "resourceId", "resourceIdNEQ", "resourceIdIn", "resourceIdNotIn", "resourceIdGT", "resourceIdGTE", "resourceIdLT", "resourceIdLTE", "resourceIdContains", "resourceIdHasPrefix", "resourceIdHasSuffix", "resourceIdIsNil", "resourceIdNotNil", "resourceIdEqualFold", "resourceIdContainsFold", "hasResource", "hasResourceWith", "hasRules", "hasRulesWith", "hasConditions", "hasConditionsWith", "hasAssignments", "hasAssignmentsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23132,106 +23132,106 @@ func (ec *executionContext) unmarshalInputPolicyRulesetWhereInput(ctx context.Co
 				return it, err
 			}
 			it.ExpiresAfterDaysNotNil = data
-		case "resourceID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceID"))
+		case "resourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceID = data
-		case "resourceIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDNEQ"))
+		case "resourceIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDNEQ = data
-		case "resourceIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDIn"))
+		case "resourceIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDIn = data
-		case "resourceIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDNotIn"))
+		case "resourceIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDNotIn = data
-		case "resourceIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDGT"))
+		case "resourceIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDGT = data
-		case "resourceIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDGTE"))
+		case "resourceIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDGTE = data
-		case "resourceIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDLT"))
+		case "resourceIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDLT = data
-		case "resourceIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDLTE"))
+		case "resourceIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDLTE = data
-		case "resourceIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDContains"))
+		case "resourceIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDContains = data
-		case "resourceIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDHasPrefix"))
+		case "resourceIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDHasPrefix = data
-		case "resourceIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDHasSuffix"))
+		case "resourceIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDHasSuffix = data
-		case "resourceIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDIsNil"))
+		case "resourceIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDIsNil = data
-		case "resourceIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDNotNil"))
+		case "resourceIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDNotNil = data
-		case "resourceIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDEqualFold"))
+		case "resourceIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ResourceIDEqualFold = data
-		case "resourceIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIDContainsFold"))
+		case "resourceIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -23374,7 +23374,7 @@ func (ec *executionContext) unmarshalInputResourceWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "kind", "kindNEQ", "kindIn", "kindNotIn", "vendorID", "vendorIDNEQ", "vendorIDIn", "vendorIDNotIn", "vendorIDGT", "vendorIDGTE", "vendorIDLT", "vendorIDLTE", "vendorIDContains", "vendorIDHasPrefix", "vendorIDHasSuffix", "vendorIDEqualFold", "vendorIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "handle", "handleNEQ", "handleIn", "handleNotIn", "handleGT", "handleGTE", "handleLT", "handleLTE", "handleContains", "handleHasPrefix", "handleHasSuffix", "handleEqualFold", "handleContainsFold", "integrationID", "integrationIDNEQ", "integrationIDIn", "integrationIDNotIn", "integrationIDGT", "integrationIDGTE", "integrationIDLT", "integrationIDLTE", "integrationIDContains", "integrationIDHasPrefix", "integrationIDHasSuffix", "integrationIDEqualFold", "integrationIDContainsFold", "hasIntegration", "hasIntegrationWith", "hasMembers", "hasMembersWith", "hasRulesets", "hasRulesetsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "kind", "kindNEQ", "kindIn", "kindNotIn", "vendorId", "vendorIdNEQ", "vendorIdIn", "vendorIdNotIn", "vendorIdGT", "vendorIdGTE", "vendorIdLT", "vendorIdLTE", "vendorIdContains", "vendorIdHasPrefix", "vendorIdHasSuffix", "vendorIdEqualFold", "vendorIdContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "handle", "handleNEQ", "handleIn", "handleNotIn", "handleGT", "handleGTE", "handleLT", "handleLTE", "handleContains", "handleHasPrefix", "handleHasSuffix", "handleEqualFold", "handleContainsFold", "integrationId", "integrationIdNEQ", "integrationIdIn", "integrationIdNotIn", "integrationIdGT", "integrationIdGTE", "integrationIdLT", "integrationIdLTE", "integrationIdContains", "integrationIdHasPrefix", "integrationIdHasSuffix", "integrationIdEqualFold", "integrationIdContainsFold", "hasIntegration", "hasIntegrationWith", "hasMembers", "hasMembersWith", "hasRulesets", "hasRulesetsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23682,92 +23682,92 @@ func (ec *executionContext) unmarshalInputResourceWhereInput(ctx context.Context
 				return it, err
 			}
 			it.KindNotIn = data
-		case "vendorID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorID"))
+		case "vendorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorID = data
-		case "vendorIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDNEQ"))
+		case "vendorIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDNEQ = data
-		case "vendorIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDIn"))
+		case "vendorIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDIn = data
-		case "vendorIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDNotIn"))
+		case "vendorIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDNotIn = data
-		case "vendorIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDGT"))
+		case "vendorIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDGT = data
-		case "vendorIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDGTE"))
+		case "vendorIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDGTE = data
-		case "vendorIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDLT"))
+		case "vendorIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDLT = data
-		case "vendorIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDLTE"))
+		case "vendorIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDLTE = data
-		case "vendorIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDContains"))
+		case "vendorIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDContains = data
-		case "vendorIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDHasPrefix"))
+		case "vendorIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDHasPrefix = data
-		case "vendorIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDHasSuffix"))
+		case "vendorIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDHasSuffix = data
-		case "vendorIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDEqualFold"))
+		case "vendorIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.VendorIDEqualFold = data
-		case "vendorIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIDContainsFold"))
+		case "vendorIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendorIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -23955,92 +23955,92 @@ func (ec *executionContext) unmarshalInputResourceWhereInput(ctx context.Context
 				return it, err
 			}
 			it.HandleContainsFold = data
-		case "integrationID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationID"))
+		case "integrationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationID = data
-		case "integrationIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDNEQ"))
+		case "integrationIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDNEQ = data
-		case "integrationIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDIn"))
+		case "integrationIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDIn = data
-		case "integrationIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDNotIn"))
+		case "integrationIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDNotIn = data
-		case "integrationIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDGT"))
+		case "integrationIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDGT = data
-		case "integrationIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDGTE"))
+		case "integrationIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDGTE = data
-		case "integrationIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDLT"))
+		case "integrationIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDLT = data
-		case "integrationIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDLTE"))
+		case "integrationIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDLTE = data
-		case "integrationIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDContains"))
+		case "integrationIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDContains = data
-		case "integrationIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDHasPrefix"))
+		case "integrationIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDHasPrefix = data
-		case "integrationIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDHasSuffix"))
+		case "integrationIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDHasSuffix = data
-		case "integrationIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDEqualFold"))
+		case "integrationIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.IntegrationIDEqualFold = data
-		case "integrationIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIDContainsFold"))
+		case "integrationIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -24169,7 +24169,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "badgeID", "badgeIDNEQ", "badgeIDIn", "badgeIDNotIn", "badgeIDGT", "badgeIDGTE", "badgeIDLT", "badgeIDLTE", "badgeIDContains", "badgeIDHasPrefix", "badgeIDHasSuffix", "badgeIDIsNil", "badgeIDNotNil", "badgeIDEqualFold", "badgeIDContainsFold", "employeeID", "employeeIDNEQ", "employeeIDIn", "employeeIDNotIn", "employeeIDGT", "employeeIDGTE", "employeeIDLT", "employeeIDLTE", "employeeIDContains", "employeeIDHasPrefix", "employeeIDHasSuffix", "employeeIDIsNil", "employeeIDNotNil", "employeeIDEqualFold", "employeeIDContainsFold", "employeeAltID", "employeeAltIDNEQ", "employeeAltIDIn", "employeeAltIDNotIn", "employeeAltIDGT", "employeeAltIDGTE", "employeeAltIDLT", "employeeAltIDLTE", "employeeAltIDContains", "employeeAltIDHasPrefix", "employeeAltIDHasSuffix", "employeeAltIDIsNil", "employeeAltIDNotNil", "employeeAltIDEqualFold", "employeeAltIDContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "division", "divisionNEQ", "divisionIn", "divisionNotIn", "divisionGT", "divisionGTE", "divisionLT", "divisionLTE", "divisionContains", "divisionHasPrefix", "divisionHasSuffix", "divisionEqualFold", "divisionContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "office", "officeNEQ", "officeIn", "officeNotIn", "officeGT", "officeGTE", "officeLT", "officeLTE", "officeContains", "officeHasPrefix", "officeHasSuffix", "officeEqualFold", "officeContainsFold", "costCenter", "costCenterNEQ", "costCenterIn", "costCenterNotIn", "costCenterGT", "costCenterGTE", "costCenterLT", "costCenterLTE", "costCenterContains", "costCenterHasPrefix", "costCenterHasSuffix", "costCenterEqualFold", "costCenterContainsFold", "managerID", "managerIDNEQ", "managerIDIn", "managerIDNotIn", "managerIDGT", "managerIDGTE", "managerIDLT", "managerIDLTE", "managerIDContains", "managerIDHasPrefix", "managerIDHasSuffix", "managerIDIsNil", "managerIDNotNil", "managerIDEqualFold", "managerIDContainsFold", "parentUserID", "parentUserIDNEQ", "parentUserIDIn", "parentUserIDNotIn", "parentUserIDGT", "parentUserIDGTE", "parentUserIDLT", "parentUserIDLTE", "parentUserIDContains", "parentUserIDHasPrefix", "parentUserIDHasSuffix", "parentUserIDIsNil", "parentUserIDNotNil", "parentUserIDEqualFold", "parentUserIDContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "hasManager", "hasManagerWith", "hasDirectReports", "hasDirectReportsWith", "hasParentUser", "hasParentUserWith", "hasSecondaryUsers", "hasSecondaryUsersWith", "hasIdentities", "hasIdentitiesWith", "hasPolicyAssignments", "hasPolicyAssignmentsWith", "hasPolicyConditions", "hasPolicyConditionsWith", "hasAuditEvents", "hasAuditEventsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "badgeId", "badgeIdNEQ", "badgeIdIn", "badgeIdNotIn", "badgeIdGT", "badgeIdGTE", "badgeIdLT", "badgeIdLTE", "badgeIdContains", "badgeIdHasPrefix", "badgeIdHasSuffix", "badgeIdIsNil", "badgeIdNotNil", "badgeIdEqualFold", "badgeIdContainsFold", "employeeId", "employeeIdNEQ", "employeeIdIn", "employeeIdNotIn", "employeeIdGT", "employeeIdGTE", "employeeIdLT", "employeeIdLTE", "employeeIdContains", "employeeIdHasPrefix", "employeeIdHasSuffix", "employeeIdIsNil", "employeeIdNotNil", "employeeIdEqualFold", "employeeIdContainsFold", "employeeAltId", "employeeAltIdNEQ", "employeeAltIdIn", "employeeAltIdNotIn", "employeeAltIdGT", "employeeAltIdGTE", "employeeAltIdLT", "employeeAltIdLTE", "employeeAltIdContains", "employeeAltIdHasPrefix", "employeeAltIdHasSuffix", "employeeAltIdIsNil", "employeeAltIdNotNil", "employeeAltIdEqualFold", "employeeAltIdContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "division", "divisionNEQ", "divisionIn", "divisionNotIn", "divisionGT", "divisionGTE", "divisionLT", "divisionLTE", "divisionContains", "divisionHasPrefix", "divisionHasSuffix", "divisionEqualFold", "divisionContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "office", "officeNEQ", "officeIn", "officeNotIn", "officeGT", "officeGTE", "officeLT", "officeLTE", "officeContains", "officeHasPrefix", "officeHasSuffix", "officeEqualFold", "officeContainsFold", "costCenter", "costCenterNEQ", "costCenterIn", "costCenterNotIn", "costCenterGT", "costCenterGTE", "costCenterLT", "costCenterLTE", "costCenterContains", "costCenterHasPrefix", "costCenterHasSuffix", "costCenterEqualFold", "costCenterContainsFold", "managerId", "managerIdNEQ", "managerIdIn", "managerIdNotIn", "managerIdGT", "managerIdGTE", "managerIdLT", "managerIdLTE", "managerIdContains", "managerIdHasPrefix", "managerIdHasSuffix", "managerIdIsNil", "managerIdNotNil", "managerIdEqualFold", "managerIdContainsFold", "parentUserId", "parentUserIdNEQ", "parentUserIdIn", "parentUserIdNotIn", "parentUserIdGT", "parentUserIdGTE", "parentUserIdLT", "parentUserIdLTE", "parentUserIdContains", "parentUserIdHasPrefix", "parentUserIdHasSuffix", "parentUserIdIsNil", "parentUserIdNotNil", "parentUserIdEqualFold", "parentUserIdContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "hasManager", "hasManagerWith", "hasDirectReports", "hasDirectReportsWith", "hasParentUser", "hasParentUserWith", "hasSecondaryUsers", "hasSecondaryUsersWith", "hasIdentities", "hasIdentitiesWith", "hasPolicyAssignments", "hasPolicyAssignmentsWith", "hasPolicyConditions", "hasPolicyConditionsWith", "hasAuditEvents", "hasAuditEventsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24932,316 +24932,316 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.UsernameContainsFold = data
-		case "badgeID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeID"))
+		case "badgeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeID = data
-		case "badgeIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDNEQ"))
+		case "badgeIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDNEQ = data
-		case "badgeIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDIn"))
+		case "badgeIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDIn = data
-		case "badgeIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDNotIn"))
+		case "badgeIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDNotIn = data
-		case "badgeIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDGT"))
+		case "badgeIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDGT = data
-		case "badgeIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDGTE"))
+		case "badgeIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDGTE = data
-		case "badgeIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDLT"))
+		case "badgeIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDLT = data
-		case "badgeIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDLTE"))
+		case "badgeIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDLTE = data
-		case "badgeIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDContains"))
+		case "badgeIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDContains = data
-		case "badgeIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDHasPrefix"))
+		case "badgeIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDHasPrefix = data
-		case "badgeIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDHasSuffix"))
+		case "badgeIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDHasSuffix = data
-		case "badgeIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDIsNil"))
+		case "badgeIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDIsNil = data
-		case "badgeIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDNotNil"))
+		case "badgeIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDNotNil = data
-		case "badgeIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDEqualFold"))
+		case "badgeIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDEqualFold = data
-		case "badgeIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIDContainsFold"))
+		case "badgeIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.BadgeIDContainsFold = data
-		case "employeeID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeID"))
+		case "employeeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeID = data
-		case "employeeIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDNEQ"))
+		case "employeeIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDNEQ = data
-		case "employeeIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDIn"))
+		case "employeeIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDIn = data
-		case "employeeIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDNotIn"))
+		case "employeeIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDNotIn = data
-		case "employeeIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDGT"))
+		case "employeeIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDGT = data
-		case "employeeIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDGTE"))
+		case "employeeIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDGTE = data
-		case "employeeIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDLT"))
+		case "employeeIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDLT = data
-		case "employeeIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDLTE"))
+		case "employeeIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDLTE = data
-		case "employeeIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDContains"))
+		case "employeeIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDContains = data
-		case "employeeIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDHasPrefix"))
+		case "employeeIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDHasPrefix = data
-		case "employeeIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDHasSuffix"))
+		case "employeeIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDHasSuffix = data
-		case "employeeIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDIsNil"))
+		case "employeeIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDIsNil = data
-		case "employeeIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDNotNil"))
+		case "employeeIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDNotNil = data
-		case "employeeIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDEqualFold"))
+		case "employeeIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDEqualFold = data
-		case "employeeIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIDContainsFold"))
+		case "employeeIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeIDContainsFold = data
-		case "employeeAltID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltID"))
+		case "employeeAltId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltID = data
-		case "employeeAltIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDNEQ"))
+		case "employeeAltIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdNEQ"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDNEQ = data
-		case "employeeAltIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDIn"))
+		case "employeeAltIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDIn = data
-		case "employeeAltIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDNotIn"))
+		case "employeeAltIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdNotIn"))
 			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDNotIn = data
-		case "employeeAltIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDGT"))
+		case "employeeAltIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdGT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDGT = data
-		case "employeeAltIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDGTE"))
+		case "employeeAltIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdGTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDGTE = data
-		case "employeeAltIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDLT"))
+		case "employeeAltIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdLT"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDLT = data
-		case "employeeAltIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDLTE"))
+		case "employeeAltIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdLTE"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDLTE = data
-		case "employeeAltIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDContains"))
+		case "employeeAltIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdContains"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDContains = data
-		case "employeeAltIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDHasPrefix"))
+		case "employeeAltIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdHasPrefix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDHasPrefix = data
-		case "employeeAltIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDHasSuffix"))
+		case "employeeAltIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdHasSuffix"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDHasSuffix = data
-		case "employeeAltIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDIsNil"))
+		case "employeeAltIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDIsNil = data
-		case "employeeAltIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDNotNil"))
+		case "employeeAltIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDNotNil = data
-		case "employeeAltIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDEqualFold"))
+		case "employeeAltIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdEqualFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.EmployeeAltIDEqualFold = data
-		case "employeeAltIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIDContainsFold"))
+		case "employeeAltIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltIdContainsFold"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -25821,211 +25821,211 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.CostCenterContainsFold = data
-		case "managerID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerID"))
+		case "managerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerID = data
-		case "managerIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDNEQ"))
+		case "managerIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDNEQ = data
-		case "managerIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDIn"))
+		case "managerIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDIn = data
-		case "managerIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDNotIn"))
+		case "managerIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDNotIn = data
-		case "managerIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDGT"))
+		case "managerIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDGT = data
-		case "managerIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDGTE"))
+		case "managerIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDGTE = data
-		case "managerIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDLT"))
+		case "managerIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDLT = data
-		case "managerIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDLTE"))
+		case "managerIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDLTE = data
-		case "managerIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDContains"))
+		case "managerIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDContains = data
-		case "managerIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDHasPrefix"))
+		case "managerIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDHasPrefix = data
-		case "managerIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDHasSuffix"))
+		case "managerIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDHasSuffix = data
-		case "managerIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDIsNil"))
+		case "managerIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDIsNil = data
-		case "managerIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDNotNil"))
+		case "managerIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDNotNil = data
-		case "managerIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDEqualFold"))
+		case "managerIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDEqualFold = data
-		case "managerIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIDContainsFold"))
+		case "managerIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ManagerIDContainsFold = data
-		case "parentUserID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserID"))
+		case "parentUserId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserID = data
-		case "parentUserIDNEQ":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDNEQ"))
+		case "parentUserIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdNEQ"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDNEQ = data
-		case "parentUserIDIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDIn"))
+		case "parentUserIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDIn = data
-		case "parentUserIDNotIn":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDNotIn"))
+		case "parentUserIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdNotIn"))
 			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDNotIn = data
-		case "parentUserIDGT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDGT"))
+		case "parentUserIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdGT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDGT = data
-		case "parentUserIDGTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDGTE"))
+		case "parentUserIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdGTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDGTE = data
-		case "parentUserIDLT":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDLT"))
+		case "parentUserIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdLT"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDLT = data
-		case "parentUserIDLTE":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDLTE"))
+		case "parentUserIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdLTE"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDLTE = data
-		case "parentUserIDContains":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDContains"))
+		case "parentUserIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdContains"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDContains = data
-		case "parentUserIDHasPrefix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDHasPrefix"))
+		case "parentUserIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdHasPrefix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDHasPrefix = data
-		case "parentUserIDHasSuffix":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDHasSuffix"))
+		case "parentUserIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdHasSuffix"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDHasSuffix = data
-		case "parentUserIDIsNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDIsNil"))
+		case "parentUserIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdIsNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDIsNil = data
-		case "parentUserIDNotNil":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDNotNil"))
+		case "parentUserIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdNotNil"))
 			data, err := ec.unmarshalOBoolean2bool(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDNotNil = data
-		case "parentUserIDEqualFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDEqualFold"))
+		case "parentUserIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdEqualFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
 			it.ParentUserIDEqualFold = data
-		case "parentUserIDContainsFold":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIDContainsFold"))
+		case "parentUserIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserIdContainsFold"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
@@ -26562,18 +26562,18 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "recordID":
-			out.Values[i] = ec._AuditEvent_recordID(ctx, field, obj)
+		case "recordId":
+			out.Values[i] = ec._AuditEvent_recordId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "parentRecordID":
-			out.Values[i] = ec._AuditEvent_parentRecordID(ctx, field, obj)
+		case "parentRecordId":
+			out.Values[i] = ec._AuditEvent_parentRecordId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "relatedRecordID":
-			out.Values[i] = ec._AuditEvent_relatedRecordID(ctx, field, obj)
+		case "relatedRecordId":
+			out.Values[i] = ec._AuditEvent_relatedRecordId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -26740,8 +26740,8 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "vendorID":
-			out.Values[i] = ec._Identity_vendorID(ctx, field, obj)
+		case "vendorId":
+			out.Values[i] = ec._Identity_vendorId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -28091,8 +28091,8 @@ func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "vendorID":
-			out.Values[i] = ec._Resource_vendorID(ctx, field, obj)
+		case "vendorId":
+			out.Values[i] = ec._Resource_vendorId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -28336,18 +28336,18 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "badgeID":
-			out.Values[i] = ec._User_badgeID(ctx, field, obj)
+		case "badgeId":
+			out.Values[i] = ec._User_badgeId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "employeeID":
-			out.Values[i] = ec._User_employeeID(ctx, field, obj)
+		case "employeeId":
+			out.Values[i] = ec._User_employeeId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "employeeAltID":
-			out.Values[i] = ec._User_employeeAltID(ctx, field, obj)
+		case "employeeAltId":
+			out.Values[i] = ec._User_employeeAltId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -19,15 +19,26 @@ func byID[T any](ctx context.Context, prefix, id string, l *loader.ByID[T]) (*T,
 	if err := gid.Validate(id, prefix); err != nil {
 		return nil, apierror.BadInput(err)
 	}
-	return l.Load(ctx, id)()
+	return l.LoadID(ctx, id)
 }
 
-// optionalNode loads the node an optional polymorphic reference points at.
-func optionalNode(ctx context.Context, id *string) (ent.Noder, error) {
-	if id == nil {
+// registered makes a root page's nodes one sibling group, so each field below
+// it costs one statement for the whole page.
+func registered[C, T any](ctx context.Context, conn *C, err error, nodes func(*C) []*T) (*C, error) {
+	if err != nil {
+		return nil, err
+	}
+	loader.Register(ctx, nodes(conn))
+	return conn, nil
+}
+
+// optionalNode loads the node an optional polymorphic reference of obj points at.
+func optionalNode[P any](ctx context.Context, obj *P, ref func(*P) *string) (ent.Noder, error) {
+	k, ok := loader.OptionalKeysOf(ctx, obj, ref)
+	if !ok {
 		return nil, nil
 	}
-	return loader.For(ctx).Node(ctx, *id)
+	return loader.For(ctx).Node(ctx, k)
 }
 
 // nodesWithErrors answers nodes(ids:): one entry per id, null with an error at its
@@ -55,7 +66,15 @@ func withKind(where *ent.ResourceWhereInput, kind *resource.Kind) *ent.ResourceW
 }
 
 // resourceCount is one per-kind count of the resources a user reaches.
-func resourceCount(ctx context.Context, userID string, kind resource.Kind) (int, error) {
-	counts, err := loader.For(ctx).ResourceCountsByUserID.Load(ctx, userID)()
+func resourceCount(ctx context.Context, u *ent.User, kind resource.Kind) (int, error) {
+	counts, err := loader.For(ctx).ResourceCountsByUserID.Load(ctx, loader.KeysOf(ctx, u, userID))
 	return counts[kind], err
 }
+
+// Keys of the parents of loader-backed fields.
+func userID(u *ent.User) string                   { return u.ID }
+func identityID(i *ent.Identity) string           { return i.ID }
+func integrationID(i *ent.Integration) string     { return i.ID }
+func resourceID(r *ent.Resource) string           { return r.ID }
+func policyRulesetID(r *ent.PolicyRuleset) string { return r.ID }
+func policyRuleID(r *ent.PolicyRule) string       { return r.ID }

@@ -18,142 +18,142 @@ import (
 
 // SubjectUser is the resolver for the subjectUser field.
 func (r *auditEventResolver) SubjectUser(ctx context.Context, obj *ent.AuditEvent) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj.SubjectUserID)
+	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(e *ent.AuditEvent) *string { return e.SubjectUserID })
 }
 
 // Record is the resolver for the record field.
 func (r *auditEventResolver) Record(ctx context.Context, obj *ent.AuditEvent) (ent.Noder, error) {
-	return optionalNode(ctx, obj.RecordID)
+	return optionalNode(ctx, obj, func(e *ent.AuditEvent) *string { return e.RecordID })
 }
 
 // ParentEvent is the resolver for the parentEvent field.
 func (r *auditEventResolver) ParentEvent(ctx context.Context, obj *ent.AuditEvent) (*ent.AuditEvent, error) {
-	return loader.Optional(ctx, loader.For(ctx).AuditEventByID, obj.ParentEventID)
+	return loader.Optional(ctx, loader.For(ctx).AuditEventByID, obj, func(e *ent.AuditEvent) *string { return e.ParentEventID })
 }
 
 // RelatedRecord is the resolver for the relatedRecord field.
 func (r *auditEventResolver) RelatedRecord(ctx context.Context, obj *ent.AuditEvent) (ent.Noder, error) {
-	return optionalNode(ctx, obj.RelatedRecordID)
+	return optionalNode(ctx, obj, func(e *ent.AuditEvent) *string { return e.RelatedRecordID })
 }
 
 // Integration is the resolver for the integration field.
 func (r *identityResolver) Integration(ctx context.Context, obj *ent.Identity) (*ent.Integration, error) {
-	return loader.For(ctx).IntegrationByID.Load(ctx, obj.IntegrationID)()
+	return loader.Required(ctx, loader.For(ctx).IntegrationByID, obj, func(i *ent.Identity) string { return i.IntegrationID })
 }
 
 // User is the resolver for the user field.
 func (r *identityResolver) User(ctx context.Context, obj *ent.Identity) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj.UserID)
+	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(i *ent.Identity) *string { return i.UserID })
 }
 
 // Memberships is the resolver for the memberships field.
 func (r *identityResolver) Memberships(ctx context.Context, obj *ent.Identity, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
-	return loader.For(ctx).ResourcesByIdentityID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).ResourcesByIdentityID.Load(ctx, loader.KeysOf(ctx, obj, identityID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Counts is the resolver for the counts field.
 func (r *identityResolver) Counts(ctx context.Context, obj *ent.Identity) (*model.IdentityCounts, error) {
-	return &model.IdentityCounts{IdentityID: obj.ID}, nil
+	return &model.IdentityCounts{Identity: obj}, nil
 }
 
 // Memberships is the resolver for the memberships field.
 func (r *identityCountsResolver) Memberships(ctx context.Context, obj *model.IdentityCounts) (int, error) {
-	return loader.For(ctx).ResourcesByIdentityID.Count(ctx, obj.IdentityID)
+	return loader.For(ctx).ResourcesByIdentityID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID))
 }
 
 // WorkspaceLogsParent is the resolver for the workspaceLogsParent field.
 func (r *identityCountsResolver) WorkspaceLogsParent(ctx context.Context, obj *model.IdentityCounts) (int, error) {
-	return loader.For(ctx).AuditEventsByParentRecordID.Count(ctx, obj.IdentityID)
+	return loader.For(ctx).AuditEventsByParentRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID))
 }
 
 // WorkspaceLogsRecord is the resolver for the workspaceLogsRecord field.
 func (r *identityCountsResolver) WorkspaceLogsRecord(ctx context.Context, obj *model.IdentityCounts) (int, error) {
-	return loader.For(ctx).AuditEventsByRecordID.Count(ctx, obj.IdentityID)
+	return loader.For(ctx).AuditEventsByRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID))
 }
 
 // WorkspaceLogsRelated is the resolver for the workspaceLogsRelated field.
 func (r *identityCountsResolver) WorkspaceLogsRelated(ctx context.Context, obj *model.IdentityCounts) (int, error) {
-	return loader.For(ctx).AuditEventsByRelatedRecordID.Count(ctx, obj.IdentityID)
+	return loader.For(ctx).AuditEventsByRelatedRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID))
 }
 
 // Identities is the resolver for the identities field.
 func (r *integrationResolver) Identities(ctx context.Context, obj *ent.Integration, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	return loader.For(ctx).IdentitiesByIntegrationID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).IdentitiesByIntegrationID.Load(ctx, loader.KeysOf(ctx, obj, integrationID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Resources is the resolver for the resources field.
 func (r *integrationResolver) Resources(ctx context.Context, obj *ent.Integration, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
-	return loader.For(ctx).ResourcesByIntegrationID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).ResourcesByIntegrationID.Load(ctx, loader.KeysOf(ctx, obj, integrationID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // User is the resolver for the user field.
 func (r *policyAssignmentResolver) User(ctx context.Context, obj *ent.PolicyAssignment) (*ent.User, error) {
-	return loader.For(ctx).UserByID.Load(ctx, obj.UserID)()
+	return loader.Required(ctx, loader.For(ctx).UserByID, obj, func(a *ent.PolicyAssignment) string { return a.UserID })
 }
 
 // Ruleset is the resolver for the ruleset field.
 func (r *policyAssignmentResolver) Ruleset(ctx context.Context, obj *ent.PolicyAssignment) (*ent.PolicyRuleset, error) {
-	return loader.For(ctx).PolicyRulesetByID.Load(ctx, obj.RulesetID)()
+	return loader.Required(ctx, loader.For(ctx).PolicyRulesetByID, obj, func(a *ent.PolicyAssignment) string { return a.RulesetID })
 }
 
 // Rule is the resolver for the rule field.
 func (r *policyAssignmentResolver) Rule(ctx context.Context, obj *ent.PolicyAssignment) (*ent.PolicyRule, error) {
-	return loader.Optional(ctx, loader.For(ctx).PolicyRuleByID, obj.RuleID)
+	return loader.Optional(ctx, loader.For(ctx).PolicyRuleByID, obj, func(a *ent.PolicyAssignment) *string { return a.RuleID })
 }
 
 // Ruleset is the resolver for the ruleset field.
 func (r *policyConditionResolver) Ruleset(ctx context.Context, obj *ent.PolicyCondition) (*ent.PolicyRuleset, error) {
-	return loader.For(ctx).PolicyRulesetByID.Load(ctx, obj.RulesetID)()
+	return loader.Required(ctx, loader.For(ctx).PolicyRulesetByID, obj, func(c *ent.PolicyCondition) string { return c.RulesetID })
 }
 
 // Rule is the resolver for the rule field.
 func (r *policyConditionResolver) Rule(ctx context.Context, obj *ent.PolicyCondition) (*ent.PolicyRule, error) {
-	return loader.Optional(ctx, loader.For(ctx).PolicyRuleByID, obj.RuleID)
+	return loader.Optional(ctx, loader.For(ctx).PolicyRuleByID, obj, func(c *ent.PolicyCondition) *string { return c.RuleID })
 }
 
 // User is the resolver for the user field.
 func (r *policyConditionResolver) User(ctx context.Context, obj *ent.PolicyCondition) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj.UserID)
+	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(c *ent.PolicyCondition) *string { return c.UserID })
 }
 
 // Ruleset is the resolver for the ruleset field.
 func (r *policyRuleResolver) Ruleset(ctx context.Context, obj *ent.PolicyRule) (*ent.PolicyRuleset, error) {
-	return loader.For(ctx).PolicyRulesetByID.Load(ctx, obj.RulesetID)()
+	return loader.Required(ctx, loader.For(ctx).PolicyRulesetByID, obj, func(r *ent.PolicyRule) string { return r.RulesetID })
 }
 
 // Conditions is the resolver for the conditions field.
 func (r *policyRuleResolver) Conditions(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
-	return loader.For(ctx).PolicyConditionsByRuleID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).PolicyConditionsByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Assignments is the resolver for the assignments field.
 func (r *policyRuleResolver) Assignments(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
-	return loader.For(ctx).PolicyAssignmentsByRuleID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).PolicyAssignmentsByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Resource is the resolver for the resource field.
 func (r *policyRulesetResolver) Resource(ctx context.Context, obj *ent.PolicyRuleset) (*ent.Resource, error) {
-	return loader.Optional(ctx, loader.For(ctx).ResourceByID, obj.ResourceID)
+	return loader.Optional(ctx, loader.For(ctx).ResourceByID, obj, func(r *ent.PolicyRuleset) *string { return r.ResourceID })
 }
 
 // Rules is the resolver for the rules field.
 func (r *policyRulesetResolver) Rules(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
-	return loader.For(ctx).PolicyRulesByRulesetID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).PolicyRulesByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Conditions is the resolver for the conditions field.
 func (r *policyRulesetResolver) Conditions(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
-	return loader.For(ctx).PolicyConditionsByRulesetID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).PolicyConditionsByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Assignments is the resolver for the assignments field.
 func (r *policyRulesetResolver) Assignments(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
-	return loader.For(ctx).PolicyAssignmentsByRulesetID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).PolicyAssignmentsByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (ent.Noder, error) {
-	return loader.For(ctx).Node(ctx, id)
+	return loader.For(ctx).Node(ctx, loader.Keys{Key: id, Siblings: []string{id}, Known: true})
 }
 
 // Nodes is the resolver for the nodes field.
@@ -163,44 +163,51 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ent.Noder, e
 
 // AuditEvents is the resolver for the auditEvents field.
 func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
-	return r.client.AuditEvent.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.AuditEvent.Query().Paginate(ctx, after, first, before, last,
 		ent.WithAuditEventOrder(orderBy), ent.WithAuditEventFilter(where.Filter))
+	return registered(ctx, conn, err, (*ent.AuditEventConnection).Nodes)
 }
 
 // Identities is the resolver for the identities field.
 func (r *queryResolver) Identities(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	return r.client.Identity.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.Identity.Query().Paginate(ctx, after, first, before, last,
 		ent.WithIdentityOrder(orderBy), ent.WithIdentityFilter(where.Filter))
+	return registered(ctx, conn, err, (*ent.IdentityConnection).Nodes)
 }
 
 // Integrations is the resolver for the integrations field.
 func (r *queryResolver) Integrations(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IntegrationOrder, where *ent.IntegrationWhereInput) (*ent.IntegrationConnection, error) {
-	return r.client.Integration.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.Integration.Query().Paginate(ctx, after, first, before, last,
 		ent.WithIntegrationOrder(orderBy), ent.WithIntegrationFilter(where.Filter))
+	return registered(ctx, conn, err, (*ent.IntegrationConnection).Nodes)
 }
 
 // PolicyRules is the resolver for the policyRules field.
 func (r *queryResolver) PolicyRules(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
-	return r.client.PolicyRule.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.PolicyRule.Query().Paginate(ctx, after, first, before, last,
 		ent.WithPolicyRuleOrder(orderBy), ent.WithPolicyRuleFilter(where.Filter))
+	return registered(ctx, conn, err, (*ent.PolicyRuleConnection).Nodes)
 }
 
 // PolicyRulesets is the resolver for the policyRulesets field.
 func (r *queryResolver) PolicyRulesets(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
-	return r.client.PolicyRuleset.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.PolicyRuleset.Query().Paginate(ctx, after, first, before, last,
 		ent.WithPolicyRulesetOrder(orderBy), ent.WithPolicyRulesetFilter(where.Filter))
+	return registered(ctx, conn, err, (*ent.PolicyRulesetConnection).Nodes)
 }
 
 // Resources is the resolver for the resources field.
 func (r *queryResolver) Resources(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
-	return r.client.Resource.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.Resource.Query().Paginate(ctx, after, first, before, last,
 		ent.WithResourceOrder(orderBy), ent.WithResourceFilter(where.Filter))
+	return registered(ctx, conn, err, (*ent.ResourceConnection).Nodes)
 }
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return r.client.User.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.User.Query().Paginate(ctx, after, first, before, last,
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
+	return registered(ctx, conn, err, (*ent.UserConnection).Nodes)
 }
 
 // User is the resolver for the user field.
@@ -225,198 +232,198 @@ func (r *queryResolver) Resource(ctx context.Context, id string) (*ent.Resource,
 
 // Integration is the resolver for the integration field.
 func (r *resourceResolver) Integration(ctx context.Context, obj *ent.Resource) (*ent.Integration, error) {
-	return loader.For(ctx).IntegrationByID.Load(ctx, obj.IntegrationID)()
+	return loader.Required(ctx, loader.For(ctx).IntegrationByID, obj, func(r *ent.Resource) string { return r.IntegrationID })
 }
 
 // Members is the resolver for the members field.
 func (r *resourceResolver) Members(ctx context.Context, obj *ent.Resource, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	return loader.For(ctx).IdentitiesByResourceID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).IdentitiesByResourceID.Load(ctx, loader.KeysOf(ctx, obj, resourceID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Rulesets is the resolver for the rulesets field.
 func (r *resourceResolver) Rulesets(ctx context.Context, obj *ent.Resource, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
-	return loader.For(ctx).PolicyRulesetsByResourceID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).PolicyRulesetsByResourceID.Load(ctx, loader.KeysOf(ctx, obj, resourceID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Manager is the resolver for the manager field.
 func (r *userResolver) Manager(ctx context.Context, obj *ent.User) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj.ManagerID)
+	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(u *ent.User) *string { return u.ManagerID })
 }
 
 // IsManager is the resolver for the isManager field.
 func (r *userResolver) IsManager(ctx context.Context, obj *ent.User) (bool, error) {
-	n, err := loader.For(ctx).DirectReportsByManagerID.Count(ctx, obj.ID)
+	n, err := loader.For(ctx).DirectReportsByManagerID.Count(ctx, loader.KeysOf(ctx, obj, userID))
 	return n > 0, err
 }
 
 // DirectReports is the resolver for the directReports field.
 func (r *userResolver) DirectReports(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).DirectReportsByManagerID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).DirectReportsByManagerID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // ParentUser is the resolver for the parentUser field.
 func (r *userResolver) ParentUser(ctx context.Context, obj *ent.User) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj.ParentUserID)
+	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(u *ent.User) *string { return u.ParentUserID })
 }
 
 // SecondaryUsers is the resolver for the secondaryUsers field.
 func (r *userResolver) SecondaryUsers(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).SecondaryUsersByParentUserID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).SecondaryUsersByParentUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Identities is the resolver for the identities field.
 func (r *userResolver) Identities(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	return loader.For(ctx).IdentitiesByUserID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).IdentitiesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // PolicyAssignments is the resolver for the policyAssignments field.
 func (r *userResolver) PolicyAssignments(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
-	return loader.For(ctx).PolicyAssignmentsByUserID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).PolicyAssignmentsByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // PolicyConditions is the resolver for the policyConditions field.
 func (r *userResolver) PolicyConditions(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
-	return loader.For(ctx).PolicyConditionsByUserID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).PolicyConditionsByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // PolicyRulesets is the resolver for the policyRulesets field.
 func (r *userResolver) PolicyRulesets(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
-	return loader.For(ctx).PolicyRulesetsByAssignedUserID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).PolicyRulesetsByAssignedUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // AuditEvents is the resolver for the auditEvents field.
 func (r *userResolver) AuditEvents(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
-	return loader.For(ctx).AuditEventsBySubjectUserID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).AuditEventsBySubjectUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Resources is the resolver for the resources field.
 func (r *userResolver) Resources(ctx context.Context, obj *ent.User, kind *resource.Kind, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
-	return loader.For(ctx).ResourcesByUserID.Load(ctx, obj.ID, loader.NewPage(ctx, after, first, before, last, orderBy, withKind(where, kind)))
+	return loader.For(ctx).ResourcesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, withKind(where, kind)))
 }
 
 // Counts is the resolver for the counts field.
 func (r *userResolver) Counts(ctx context.Context, obj *ent.User) (*model.UserCounts, error) {
-	return &model.UserCounts{UserID: obj.ID}, nil
+	return &model.UserCounts{User: obj}, nil
 }
 
 // DirectReports is the resolver for the directReports field.
 func (r *userCountsResolver) DirectReports(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).DirectReportsByManagerID.Count(ctx, obj.UserID)
+	return loader.For(ctx).DirectReportsByManagerID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // SecondaryUsers is the resolver for the secondaryUsers field.
 func (r *userCountsResolver) SecondaryUsers(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).SecondaryUsersByParentUserID.Count(ctx, obj.UserID)
+	return loader.For(ctx).SecondaryUsersByParentUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // Identities is the resolver for the identities field.
 func (r *userCountsResolver) Identities(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).IdentitiesByUserID.Count(ctx, obj.UserID)
+	return loader.For(ctx).IdentitiesByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // PolicyConditions is the resolver for the policyConditions field.
 func (r *userCountsResolver) PolicyConditions(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).PolicyConditionsByUserID.Count(ctx, obj.UserID)
+	return loader.For(ctx).PolicyConditionsByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // PolicyAssignments is the resolver for the policyAssignments field.
 func (r *userCountsResolver) PolicyAssignments(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).PolicyAssignmentsByUserID.Count(ctx, obj.UserID)
+	return loader.For(ctx).PolicyAssignmentsByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // PolicyRulesets is the resolver for the policyRulesets field.
 func (r *userCountsResolver) PolicyRulesets(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).PolicyRulesetsByAssignedUserID.Count(ctx, obj.UserID)
+	return loader.For(ctx).PolicyRulesetsByAssignedUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // WorkspaceLogsParent is the resolver for the workspaceLogsParent field.
 func (r *userCountsResolver) WorkspaceLogsParent(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).AuditEventsByParentRecordID.Count(ctx, obj.UserID)
+	return loader.For(ctx).AuditEventsByParentRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // WorkspaceLogsRecord is the resolver for the workspaceLogsRecord field.
 func (r *userCountsResolver) WorkspaceLogsRecord(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).AuditEventsByRecordID.Count(ctx, obj.UserID)
+	return loader.For(ctx).AuditEventsByRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // WorkspaceLogsRelated is the resolver for the workspaceLogsRelated field.
 func (r *userCountsResolver) WorkspaceLogsRelated(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).AuditEventsByRelatedRecordID.Count(ctx, obj.UserID)
+	return loader.For(ctx).AuditEventsByRelatedRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // WorkspaceLogsSubject is the resolver for the workspaceLogsSubject field.
 func (r *userCountsResolver) WorkspaceLogsSubject(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).AuditEventsBySubjectUserID.Count(ctx, obj.UserID)
+	return loader.For(ctx).AuditEventsBySubjectUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // GitlabGroups is the resolver for the gitlabGroups field.
 func (r *userCountsResolver) GitlabGroups(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindGitlabGroup)
+	return resourceCount(ctx, obj.User, resource.KindGitlabGroup)
 }
 
 // GitlabProjects is the resolver for the gitlabProjects field.
 func (r *userCountsResolver) GitlabProjects(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindGitlabProject)
+	return resourceCount(ctx, obj.User, resource.KindGitlabProject)
 }
 
 // GoogleDriveDocs is the resolver for the googleDriveDocs field.
 func (r *userCountsResolver) GoogleDriveDocs(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindGoogleDriveDoc)
+	return resourceCount(ctx, obj.User, resource.KindGoogleDriveDoc)
 }
 
 // GoogleDriveFiles is the resolver for the googleDriveFiles field.
 func (r *userCountsResolver) GoogleDriveFiles(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindGoogleDriveFile)
+	return resourceCount(ctx, obj.User, resource.KindGoogleDriveFile)
 }
 
 // GoogleDriveFolders is the resolver for the googleDriveFolders field.
 func (r *userCountsResolver) GoogleDriveFolders(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindGoogleDriveFolder)
+	return resourceCount(ctx, obj.User, resource.KindGoogleDriveFolder)
 }
 
 // GoogleDriveDecks is the resolver for the googleDriveDecks field.
 func (r *userCountsResolver) GoogleDriveDecks(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindGoogleDriveDeck)
+	return resourceCount(ctx, obj.User, resource.KindGoogleDriveDeck)
 }
 
 // GoogleDriveSheets is the resolver for the googleDriveSheets field.
 func (r *userCountsResolver) GoogleDriveSheets(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindGoogleDriveSheet)
+	return resourceCount(ctx, obj.User, resource.KindGoogleDriveSheet)
 }
 
 // GoogleIdentityGroups is the resolver for the googleIdentityGroups field.
 func (r *userCountsResolver) GoogleIdentityGroups(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindGoogleIdentityGroup)
+	return resourceCount(ctx, obj.User, resource.KindGoogleIdentityGroup)
 }
 
 // GoogleWorkspaceDrives is the resolver for the googleWorkspaceDrives field.
 func (r *userCountsResolver) GoogleWorkspaceDrives(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindGoogleWorkspaceDrive)
+	return resourceCount(ctx, obj.User, resource.KindGoogleWorkspaceDrive)
 }
 
 // GoogleWorkspaceGroups is the resolver for the googleWorkspaceGroups field.
 func (r *userCountsResolver) GoogleWorkspaceGroups(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindGoogleWorkspaceGroup)
+	return resourceCount(ctx, obj.User, resource.KindGoogleWorkspaceGroup)
 }
 
 // OktaGroups is the resolver for the oktaGroups field.
 func (r *userCountsResolver) OktaGroups(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindOktaGroup)
+	return resourceCount(ctx, obj.User, resource.KindOktaGroup)
 }
 
 // SlackPublicChannels is the resolver for the slackPublicChannels field.
 func (r *userCountsResolver) SlackPublicChannels(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindSlackPublicChannel)
+	return resourceCount(ctx, obj.User, resource.KindSlackPublicChannel)
 }
 
 // SlackPrivateChannels is the resolver for the slackPrivateChannels field.
 func (r *userCountsResolver) SlackPrivateChannels(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindSlackPrivateChannel)
+	return resourceCount(ctx, obj.User, resource.KindSlackPrivateChannel)
 }
 
 // SlackGroups is the resolver for the slackGroups field.
 func (r *userCountsResolver) SlackGroups(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.UserID, resource.KindSlackGroup)
+	return resourceCount(ctx, obj.User, resource.KindSlackGroup)
 }
 
 // AuditEvent returns AuditEventResolver implementation.

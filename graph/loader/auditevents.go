@@ -15,11 +15,11 @@ type auditEdges struct {
 	AuditEventsByRelatedRecordID *AuditEventConn
 }
 
-func newAuditEdges(cfg Config, client *ent.Client) auditEdges {
+func newAuditEdges(cfg Config, g *groups, client *ent.Client) auditEdges {
 	return auditEdges{
-		AuditEventsBySubjectUserID:   auditEventsBy(cfg, client, column(auditevent.FieldSubjectUserID)),
-		AuditEventsByRecordID:        auditEventsBy(cfg, client, column(auditevent.FieldRecordID)),
-		AuditEventsByParentRecordID:  auditEventsBy(cfg, client, column(auditevent.FieldParentRecordID)),
-		AuditEventsByRelatedRecordID: auditEventsBy(cfg, client, column(auditevent.FieldRelatedRecordID)),
+		AuditEventsBySubjectUserID:   auditEventsBy(cfg, g, client, column(auditevent.FieldSubjectUserID)),
+		AuditEventsByRecordID:        auditEventsBy(cfg, g, client, column(auditevent.FieldRecordID)),
+		AuditEventsByParentRecordID:  auditEventsBy(cfg, g, client, column(auditevent.FieldParentRecordID)),
+		AuditEventsByRelatedRecordID: auditEventsBy(cfg, g, client, column(auditevent.FieldRelatedRecordID)),
 	}
 }

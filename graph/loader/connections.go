@@ -8,6 +8,7 @@ import (
 
 // One connection type per target entity: the arguments of its fields, and a
 // constructor that pages it by parent with ent's generated PaginateByParent.
+// Every node of every page fetched in one statement joins one sibling group.
 type (
 	UserPage             = Page[[]*ent.UserOrder, *ent.UserWhereInput]
 	UserConn             = Conn[ent.UserConnection, []*ent.UserOrder, *ent.UserWhereInput]
@@ -27,66 +28,130 @@ type (
 	AuditEventConn       = Conn[ent.AuditEventConnection, []*ent.AuditEventOrder, *ent.AuditEventWhereInput]
 )
 
-func usersBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *UserConn {
-	return newConn(cfg, func(c *ent.UserConnection) int { return c.TotalCount },
+func usersBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *UserConn {
+	return newConn(cfg, func(c *ent.UserConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p UserPage) (map[string]*ent.UserConnection, error) {
-			return client.User.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+			conns, err := client.User.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithUserOrder(p.OrderBy), ent.WithUserFilter(p.Where.Filter))
+			var nodes []*ent.User
+			for _, c := range conns {
+				for _, e := range c.Edges {
+					nodes = append(nodes, e.Node)
+				}
+			}
+			register(g, nodes)
+			return conns, err
 		})
 }
 
-func identitysBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *IdentityConn {
-	return newConn(cfg, func(c *ent.IdentityConnection) int { return c.TotalCount },
+func identitysBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *IdentityConn {
+	return newConn(cfg, func(c *ent.IdentityConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p IdentityPage) (map[string]*ent.IdentityConnection, error) {
-			return client.Identity.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+			conns, err := client.Identity.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithIdentityOrder(p.OrderBy), ent.WithIdentityFilter(p.Where.Filter))
+			var nodes []*ent.Identity
+			for _, c := range conns {
+				for _, e := range c.Edges {
+					nodes = append(nodes, e.Node)
+				}
+			}
+			register(g, nodes)
+			return conns, err
 		})
 }
 
-func resourcesBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *ResourceConn {
-	return newConn(cfg, func(c *ent.ResourceConnection) int { return c.TotalCount },
+func resourcesBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *ResourceConn {
+	return newConn(cfg, func(c *ent.ResourceConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p ResourcePage) (map[string]*ent.ResourceConnection, error) {
-			return client.Resource.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+			conns, err := client.Resource.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithResourceOrder(p.OrderBy), ent.WithResourceFilter(p.Where.Filter))
+			var nodes []*ent.Resource
+			for _, c := range conns {
+				for _, e := range c.Edges {
+					nodes = append(nodes, e.Node)
+				}
+			}
+			register(g, nodes)
+			return conns, err
 		})
 }
 
-func policyRulesetsBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRulesetConn {
-	return newConn(cfg, func(c *ent.PolicyRulesetConnection) int { return c.TotalCount },
+func policyRulesetsBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRulesetConn {
+	return newConn(cfg, func(c *ent.PolicyRulesetConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p PolicyRulesetPage) (map[string]*ent.PolicyRulesetConnection, error) {
-			return client.PolicyRuleset.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+			conns, err := client.PolicyRuleset.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyRulesetOrder(p.OrderBy), ent.WithPolicyRulesetFilter(p.Where.Filter))
+			var nodes []*ent.PolicyRuleset
+			for _, c := range conns {
+				for _, e := range c.Edges {
+					nodes = append(nodes, e.Node)
+				}
+			}
+			register(g, nodes)
+			return conns, err
 		})
 }
 
-func policyRulesBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRuleConn {
-	return newConn(cfg, func(c *ent.PolicyRuleConnection) int { return c.TotalCount },
+func policyRulesBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRuleConn {
+	return newConn(cfg, func(c *ent.PolicyRuleConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p PolicyRulePage) (map[string]*ent.PolicyRuleConnection, error) {
-			return client.PolicyRule.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+			conns, err := client.PolicyRule.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyRuleOrder(p.OrderBy), ent.WithPolicyRuleFilter(p.Where.Filter))
+			var nodes []*ent.PolicyRule
+			for _, c := range conns {
+				for _, e := range c.Edges {
+					nodes = append(nodes, e.Node)
+				}
+			}
+			register(g, nodes)
+			return conns, err
 		})
 }
 
-func policyConditionsBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyConditionConn {
-	return newConn(cfg, func(c *ent.PolicyConditionConnection) int { return c.TotalCount },
+func policyConditionsBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyConditionConn {
+	return newConn(cfg, func(c *ent.PolicyConditionConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p PolicyConditionPage) (map[string]*ent.PolicyConditionConnection, error) {
-			return client.PolicyCondition.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+			conns, err := client.PolicyCondition.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyConditionOrder(p.OrderBy), ent.WithPolicyConditionFilter(p.Where.Filter))
+			var nodes []*ent.PolicyCondition
+			for _, c := range conns {
+				for _, e := range c.Edges {
+					nodes = append(nodes, e.Node)
+				}
+			}
+			register(g, nodes)
+			return conns, err
 		})
 }
 
-func policyAssignmentsBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyAssignmentConn {
-	return newConn(cfg, func(c *ent.PolicyAssignmentConnection) int { return c.TotalCount },
+func policyAssignmentsBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyAssignmentConn {
+	return newConn(cfg, func(c *ent.PolicyAssignmentConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p PolicyAssignmentPage) (map[string]*ent.PolicyAssignmentConnection, error) {
-			return client.PolicyAssignment.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+			conns, err := client.PolicyAssignment.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyAssignmentOrder(p.OrderBy), ent.WithPolicyAssignmentFilter(p.Where.Filter))
+			var nodes []*ent.PolicyAssignment
+			for _, c := range conns {
+				for _, e := range c.Edges {
+					nodes = append(nodes, e.Node)
+				}
+			}
+			register(g, nodes)
+			return conns, err
 		})
 }
 
-func auditEventsBy(cfg Config, client *ent.Client, parent func([]string) ent.ParentKey) *AuditEventConn {
-	return newConn(cfg, func(c *ent.AuditEventConnection) int { return c.TotalCount },
+func auditEventsBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *AuditEventConn {
+	return newConn(cfg, func(c *ent.AuditEventConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p AuditEventPage) (map[string]*ent.AuditEventConnection, error) {
-			return client.AuditEvent.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+			conns, err := client.AuditEvent.Query().PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithAuditEventOrder(p.OrderBy), ent.WithAuditEventFilter(p.Where.Filter))
+			var nodes []*ent.AuditEvent
+			for _, c := range conns {
+				for _, e := range c.Edges {
+					nodes = append(nodes, e.Node)
+				}
+			}
+			register(g, nodes)
+			return conns, err
 		})
 }

@@ -1,12 +1,19 @@
 // Package loader holds the per-request dataloaders that serve every relation and
-// count of the graph. A request's loaders batch the keys its resolvers ask for at
-// one level of the query into one SQL statement, so the number of statements a
-// request sends depends on the shape of the query, never on how many nodes it returns.
+// count of the graph. The number of SQL statements a request sends depends on the
+// shape of the query, never on how many nodes it returns.
+//
+// Batching does not rely on timing. Every batch of rows a loader (or a root
+// resolver) produces is registered as a sibling group; when a resolver loads an
+// edge for one member of a group, the loader fetches that edge for the whole
+// group in one statement and caches the answers, so the siblings' calls are cache
+// hits. That is one statement per field per level, with no batch wait. Objects in
+// no group (none today) fall back to the dataloader's timed batching.
 package loader
 
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -19,16 +26,14 @@ import (
 	"github.com/idgraph/idgraph/internal/apierror"
 )
 
-// Config tunes batching. Wait is how long a loader collects keys before it sends
-// its statement: every level of a query pays it once, so it is kept short; gqlgen
-// resolves a list's children concurrently, so sibling keys arrive within microseconds.
+// Config tunes the fallback batching of objects that belong to no sibling group.
 type Config struct {
 	Wait     time.Duration
 	MaxBatch int
 }
 
-// DefaultConfig is what the server uses; BENCHMARKS.md records how it was chosen.
-var DefaultConfig = Config{Wait: 250 * time.Microsecond, MaxBatch: 1000}
+// DefaultConfig keeps the fallback wait short: it is paid once per level.
+var DefaultConfig = Config{Wait: time.Millisecond, MaxBatch: 1000}
 
 type ctxKey struct{}
 
@@ -46,9 +51,131 @@ func For(ctx context.Context) *Loaders {
 	return ctx.Value(ctxKey{}).(*Loaders)
 }
 
-// WithLoaders returns ctx carrying l, for callers outside the HTTP middleware.
-func WithLoaders(ctx context.Context, l *Loaders) context.Context {
-	return context.WithValue(ctx, ctxKey{}, l)
+// Keys is the key one resolver asks for, with the keys its siblings will ask for.
+type Keys struct {
+	Key      string
+	Siblings []string
+	// Known is set when obj belongs to a sibling group (Siblings may then be just Key).
+	Known bool
+}
+
+// groups records which objects were loaded together.
+type groups struct {
+	mu sync.Mutex
+	of map[any]any // member pointer -> the []*T it was loaded with
+}
+
+// Register marks nodes as loaded together; later edge loads on any of them cover all.
+func Register[T any](ctx context.Context, nodes []*T) {
+	register(For(ctx).groups, nodes)
+}
+
+func register[T any](g *groups, nodes []*T) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, n := range nodes {
+		g.of[n] = nodes
+	}
+}
+
+// KeysOf returns obj's key and its siblings' keys.
+func KeysOf[T any](ctx context.Context, obj *T, key func(*T) string) Keys {
+	g := For(ctx).groups
+	g.mu.Lock()
+	members, ok := g.of[obj].([]*T)
+	g.mu.Unlock()
+	if !ok {
+		return Keys{Key: key(obj)}
+	}
+	siblings := make([]string, len(members))
+	for i, m := range members {
+		siblings[i] = key(m)
+	}
+	return Keys{Key: key(obj), Siblings: siblings, Known: true}
+}
+
+// OptionalKeysOf is KeysOf for an optional reference; ok is false when obj's is nil.
+func OptionalKeysOf[T any](ctx context.Context, obj *T, key func(*T) *string) (k Keys, ok bool) {
+	own := key(obj)
+	if own == nil {
+		return Keys{}, false
+	}
+	g := For(ctx).groups
+	g.mu.Lock()
+	members, known := g.of[obj].([]*T)
+	g.mu.Unlock()
+	k = Keys{Key: *own, Known: known}
+	for _, m := range members {
+		if s := key(m); s != nil {
+			k.Siblings = append(k.Siblings, *s)
+		}
+	}
+	return k, true
+}
+
+// batch is one loader: the batch function (one result per key, in key order), the
+// per-request cache of the sibling fast path, and a dataloader for the rest.
+type batch[V any] struct {
+	fetch    dataloader.BatchFunc[string, V]
+	fallback *dataloader.Loader[string, V]
+	mu       sync.Mutex
+	done     map[string]*dataloader.Result[V]
+}
+
+func newBatch[V any](cfg Config, fetch dataloader.BatchFunc[string, V]) *batch[V] {
+	return &batch[V]{
+		fetch:    fetch,
+		fallback: dataloader.NewBatchedLoader(fetch, options[V](cfg)...),
+		done:     map[string]*dataloader.Result[V]{},
+	}
+}
+
+func (b *batch[V]) load(ctx context.Context, k Keys) (V, error) {
+	if !k.Known {
+		return b.fallback.Load(ctx, k.Key)()
+	}
+	// Siblings arrive concurrently; the first fetches for all of them while the
+	// others wait here, then find their answers cached.
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if r, ok := b.done[k.Key]; ok {
+		return r.Data, r.Error
+	}
+	missing := make([]string, 0, len(k.Siblings)+1)
+	seen := make(map[string]bool, len(k.Siblings)+1)
+	for _, key := range append(k.Siblings, k.Key) {
+		if _, cached := b.done[key]; !cached && !seen[key] {
+			seen[key] = true
+			missing = append(missing, key)
+		}
+	}
+	for _, chunk := range chunks(missing, maxKeys) {
+		for i, r := range b.fetch(ctx, chunk) {
+			b.done[chunk[i]] = r
+		}
+	}
+	r := b.done[k.Key]
+	return r.Data, r.Error
+}
+
+// maxKeys bounds an IN (...) list: well inside SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+const maxKeys = 1000
+
+func chunks(keys []string, size int) [][]string {
+	var out [][]string
+	for len(keys) > size {
+		out = append(out, keys[:size])
+		keys = keys[size:]
+	}
+	return append(out, keys)
+}
+
+func options[V any](c Config) []dataloader.Option[string, V] {
+	opts := []dataloader.Option[string, V]{dataloader.WithWait[string, V](c.Wait)}
+	if c.MaxBatch > 0 {
+		opts = append(opts, dataloader.WithBatchCapacity[string, V](c.MaxBatch))
+	}
+	return opts
 }
 
 // Page is the arguments of one connection field plus what the query selects of it.
@@ -59,9 +186,13 @@ type Page[O, W any] struct {
 	Where         W
 	// Rows is set when edges, nodes or pageInfo are selected; Count when totalCount is.
 	Rows, Count bool
-	// signature identifies equal arguments: parents asking with equal ones share a batch.
-	signature string
+	// rowsKey identifies equal arguments, filterKey equal filters: totals depend on
+	// the filter only, so every field and count with the same filter shares one COUNT.
+	rowsKey, filterKey string
 }
+
+// pagingArguments do not change which rows a connection has, only which it returns.
+var pagingArguments = map[string]bool{"first": true, "last": true, "after": true, "before": true, "orderBy": true}
 
 // NewPage reads the connection field being resolved in ctx.
 func NewPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy O, where W) Page[O, W] {
@@ -76,72 +207,111 @@ func NewPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first 
 			p.Count = true
 		}
 	}
-	// The raw argument values (after variables) are a canonical description of the page;
-	// encoding/json sorts map keys.
-	raw, _ := json.Marshal(fc.Field.ArgumentMap(oc.Variables))
-	p.signature = string(raw)
-	if p.Rows {
-		p.signature += "+rows"
+	// Raw argument values (variables substituted) describe the page canonically;
+	// encoding/json sorts map keys. first comes from the parsed arguments, where
+	// the page-size middleware may have filled in the default.
+	args := fc.Field.ArgumentMap(oc.Variables)
+	filter := map[string]any{}
+	for name, v := range args {
+		if !pagingArguments[name] {
+			filter[name] = v
+		}
 	}
-	if p.Count {
-		p.signature += "+count"
+	rows, _ := json.Marshal(args)
+	filters, _ := json.Marshal(filter)
+	p.rowsKey, p.filterKey = string(rows), string(filters)
+	if first != nil {
+		p.rowsKey += fmt.Sprintf("+first=%d", *first)
 	}
 	return p
 }
 
-// countOnly is the page a count field asks for: a grouped COUNT, no rows.
+// countOnly is the page a count field asks for: the unfiltered total, no rows.
 func countOnly[O, W any]() Page[O, W] {
-	return Page[O, W]{Count: true, signature: "{}+count"}
+	return Page[O, W]{Count: true, filterKey: "{}"}
 }
 
-// Conn batches one connection field across parents. Each distinct set of
-// arguments gets its own dataloader, so one batch is one statement.
+// Conn batches one connection field across parents: one batch (so one statement)
+// per distinct page of rows, and one per distinct filter for the totals.
 type Conn[C, O, W any] struct {
-	cfg    Config
-	fetch  func(ctx context.Context, parentIDs []string, p Page[O, W]) (map[string]*C, error)
-	total  func(*C) int
-	mu     sync.Mutex
-	byPage map[string]*dataloader.Loader[string, *C]
+	cfg      Config
+	fetch    func(ctx context.Context, parentIDs []string, p Page[O, W]) (map[string]*C, error)
+	total    func(*C) *int
+	mu       sync.Mutex
+	byRows   map[string]*batch[*C]
+	byFilter map[string]*batch[*C]
 }
 
-func newConn[C, O, W any](cfg Config, total func(*C) int, fetch func(context.Context, []string, Page[O, W]) (map[string]*C, error)) *Conn[C, O, W] {
-	return &Conn[C, O, W]{cfg: cfg, fetch: fetch, total: total, byPage: map[string]*dataloader.Loader[string, *C]{}}
+func newConn[C, O, W any](cfg Config, total func(*C) *int, fetch func(context.Context, []string, Page[O, W]) (map[string]*C, error)) *Conn[C, O, W] {
+	return &Conn[C, O, W]{cfg: cfg, fetch: fetch, total: total, byRows: map[string]*batch[*C]{}, byFilter: map[string]*batch[*C]{}}
 }
 
-// Load returns the page of parentID's connection.
-func (c *Conn[C, O, W]) Load(ctx context.Context, parentID string, p Page[O, W]) (*C, error) {
+func (c *Conn[C, O, W]) batchFor(batches map[string]*batch[*C], key string, p Page[O, W]) *batch[*C] {
 	c.mu.Lock()
-	l, ok := c.byPage[p.signature]
+	defer c.mu.Unlock()
+	b, ok := batches[key]
 	if !ok {
-		l = dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[*C] {
+		b = newBatch(c.cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*C] {
 			conns, err := c.fetch(ctx, ids, p)
 			results := make([]*dataloader.Result[*C], len(ids))
 			for i, id := range ids {
 				results[i] = &dataloader.Result[*C]{Data: conns[id], Error: err}
 			}
 			return results
-		}, options[*C](c.cfg)...)
-		c.byPage[p.signature] = l
+		})
+		batches[key] = b
 	}
-	c.mu.Unlock()
-	return l.Load(ctx, parentID)()
+	return b
 }
 
-// Count returns the total number of parentID's rows, with no filter.
-func (c *Conn[C, O, W]) Count(ctx context.Context, parentID string) (int, error) {
-	conn, err := c.Load(ctx, parentID, countOnly[O, W]())
+// Load returns the page of the parent's connection.
+func (c *Conn[C, O, W]) Load(ctx context.Context, k Keys, p Page[O, W]) (*C, error) {
+	var conn *C
+	if p.Rows {
+		rows := p
+		rows.Count = false
+		page, err := c.batchFor(c.byRows, p.rowsKey, rows).load(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		copied := *page // cached pages are shared; the total is set on a copy
+		conn = &copied
+	}
+	if p.Count {
+		counts := Page[O, W]{Where: p.Where, Count: true}
+		counted, err := c.batchFor(c.byFilter, p.filterKey, counts).load(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		if conn == nil {
+			return counted, nil
+		}
+		*c.total(conn) = *c.total(counted)
+	}
+	if conn == nil { // neither rows nor total asked for: only __typename
+		return c.batchFor(c.byFilter, p.filterKey, Page[O, W]{Where: p.Where, Count: true}).load(ctx, k)
+	}
+	return conn, nil
+}
+
+// Count returns the total number of the parent's rows, with no filter.
+func (c *Conn[C, O, W]) Count(ctx context.Context, k Keys) (int, error) {
+	conn, err := c.Load(ctx, k, countOnly[O, W]())
 	if err != nil {
 		return 0, err
 	}
-	return c.total(conn), nil
+	return *c.total(conn), nil
 }
 
 // ByID batches lookups of one node type by id. A missing id is a NOT_FOUND error.
-type ByID[T any] = dataloader.Loader[string, *T]
+type ByID[T any] struct {
+	b *batch[*T]
+}
 
-func newByID[T any](cfg Config, typ string, id func(*T) string, fetch func(context.Context, []string) ([]*T, error)) *ByID[T] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[*T] {
+func newByID[T any](cfg Config, g *groups, typ string, id func(*T) string, fetch func(context.Context, []string) ([]*T, error)) *ByID[T] {
+	return &ByID[T]{b: newBatch(cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*T] {
 		rows, err := fetch(ctx, ids)
+		register(g, rows)
 		found := make(map[string]*T, len(rows))
 		for _, r := range rows {
 			found[id(r)] = r
@@ -158,21 +328,27 @@ func newByID[T any](cfg Config, typ string, id func(*T) string, fetch func(conte
 			}
 		}
 		return results
-	}, options[*T](cfg)...)
+	})}
 }
 
-// Optional loads the node an optional edge points at; a nil id is a nil node.
-func Optional[T any](ctx context.Context, l *ByID[T], id *string) (*T, error) {
-	if id == nil {
+// Load returns the node with k's key.
+func (l *ByID[T]) Load(ctx context.Context, k Keys) (*T, error) { return l.b.load(ctx, k) }
+
+// LoadID returns the node with id, outside any sibling group (a root lookup).
+func (l *ByID[T]) LoadID(ctx context.Context, id string) (*T, error) {
+	return l.b.load(ctx, Keys{Key: id, Siblings: []string{id}, Known: true})
+}
+
+// Optional loads the node an optional reference of obj points at.
+func Optional[P, T any](ctx context.Context, l *ByID[T], obj *P, ref func(*P) *string) (*T, error) {
+	k, ok := OptionalKeysOf(ctx, obj, ref)
+	if !ok {
 		return nil, nil
 	}
-	return l.Load(ctx, *id)()
+	return l.Load(ctx, k)
 }
 
-func options[V any](c Config) []dataloader.Option[string, V] {
-	opts := []dataloader.Option[string, V]{dataloader.WithWait[string, V](c.Wait)}
-	if c.MaxBatch > 0 {
-		opts = append(opts, dataloader.WithBatchCapacity[string, V](c.MaxBatch))
-	}
-	return opts
+// Required loads the node a required reference of obj points at.
+func Required[P, T any](ctx context.Context, l *ByID[T], obj *P, ref func(*P) string) (*T, error) {
+	return l.Load(ctx, KeysOf(ctx, obj, ref))
 }

@@ -31,6 +31,7 @@ type Loaders struct {
 	PolicyConditionByID  *ByID[ent.PolicyCondition]
 	PolicyAssignmentByID *ByID[ent.PolicyAssignment]
 
+	groups *groups
 	userEdges
 	identityEdges
 	policyEdges
@@ -39,108 +40,105 @@ type Loaders struct {
 
 // New builds the loaders of one request.
 func New(client *ent.Client, cfg Config) *Loaders {
+	g := &groups{of: map[any]any{}}
 	return &Loaders{
-		UserByID: newByID(cfg, "User", func(n *ent.User) string { return n.ID },
+		groups: g,
+		UserByID: newByID(cfg, g, "User", func(n *ent.User) string { return n.ID },
 			func(ctx context.Context, ids []string) ([]*ent.User, error) {
 				return client.User.Query().Where(user.IDIn(ids...)).All(ctx)
 			}),
-		IdentityByID: newByID(cfg, "Identity", func(n *ent.Identity) string { return n.ID },
+		IdentityByID: newByID(cfg, g, "Identity", func(n *ent.Identity) string { return n.ID },
 			func(ctx context.Context, ids []string) ([]*ent.Identity, error) {
 				return client.Identity.Query().Where(identity.IDIn(ids...)).All(ctx)
 			}),
-		IntegrationByID: newByID(cfg, "Integration", func(n *ent.Integration) string { return n.ID },
+		IntegrationByID: newByID(cfg, g, "Integration", func(n *ent.Integration) string { return n.ID },
 			func(ctx context.Context, ids []string) ([]*ent.Integration, error) {
 				return client.Integration.Query().Where(integration.IDIn(ids...)).All(ctx)
 			}),
-		ResourceByID: newByID(cfg, "Resource", func(n *ent.Resource) string { return n.ID },
+		ResourceByID: newByID(cfg, g, "Resource", func(n *ent.Resource) string { return n.ID },
 			func(ctx context.Context, ids []string) ([]*ent.Resource, error) {
 				return client.Resource.Query().Where(resource.IDIn(ids...)).All(ctx)
 			}),
-		PolicyRulesetByID: newByID(cfg, "PolicyRuleset", func(n *ent.PolicyRuleset) string { return n.ID },
+		PolicyRulesetByID: newByID(cfg, g, "PolicyRuleset", func(n *ent.PolicyRuleset) string { return n.ID },
 			func(ctx context.Context, ids []string) ([]*ent.PolicyRuleset, error) {
 				return client.PolicyRuleset.Query().Where(policyruleset.IDIn(ids...)).All(ctx)
 			}),
-		PolicyRuleByID: newByID(cfg, "PolicyRule", func(n *ent.PolicyRule) string { return n.ID },
+		PolicyRuleByID: newByID(cfg, g, "PolicyRule", func(n *ent.PolicyRule) string { return n.ID },
 			func(ctx context.Context, ids []string) ([]*ent.PolicyRule, error) {
 				return client.PolicyRule.Query().Where(policyrule.IDIn(ids...)).All(ctx)
 			}),
-		AuditEventByID: newByID(cfg, "AuditEvent", func(n *ent.AuditEvent) string { return n.ID },
+		AuditEventByID: newByID(cfg, g, "AuditEvent", func(n *ent.AuditEvent) string { return n.ID },
 			func(ctx context.Context, ids []string) ([]*ent.AuditEvent, error) {
 				return client.AuditEvent.Query().Where(auditevent.IDIn(ids...)).All(ctx)
 			}),
-		PolicyConditionByID: newByID(cfg, "PolicyCondition", func(n *ent.PolicyCondition) string { return n.ID },
+		PolicyConditionByID: newByID(cfg, g, "PolicyCondition", func(n *ent.PolicyCondition) string { return n.ID },
 			func(ctx context.Context, ids []string) ([]*ent.PolicyCondition, error) {
 				return client.PolicyCondition.Query().Where(policycondition.IDIn(ids...)).All(ctx)
 			}),
-		PolicyAssignmentByID: newByID(cfg, "PolicyAssignment", func(n *ent.PolicyAssignment) string { return n.ID },
+		PolicyAssignmentByID: newByID(cfg, g, "PolicyAssignment", func(n *ent.PolicyAssignment) string { return n.ID },
 			func(ctx context.Context, ids []string) ([]*ent.PolicyAssignment, error) {
 				return client.PolicyAssignment.Query().Where(policyassignment.IDIn(ids...)).All(ctx)
 			}),
-		userEdges:     newUserEdges(cfg, client),
-		identityEdges: newIdentityEdges(cfg, client),
-		policyEdges:   newPolicyEdges(cfg, client),
-		auditEdges:    newAuditEdges(cfg, client),
+		userEdges:     newUserEdges(cfg, g, client),
+		identityEdges: newIdentityEdges(cfg, g, client),
+		policyEdges:   newPolicyEdges(cfg, g, client),
+		auditEdges:    newAuditEdges(cfg, g, client),
 	}
 }
 
 // Node loads a node of any type through the loader of its type, so node(id:),
-// nodes(ids:) and polymorphic edges batch like every other edge.
-func (l *Loaders) Node(ctx context.Context, id string) (ent.Noder, error) {
-	return l.nodeThunk(ctx, id)()
+// nodes(ids:) and polymorphic references batch like every other edge. Siblings
+// of other types are left to their own loaders.
+func (l *Loaders) Node(ctx context.Context, k Keys) (ent.Noder, error) {
+	table, err := gid.Table(k.Key)
+	if err != nil {
+		return nil, apierror.BadInput(err)
+	}
+	same := Keys{Key: k.Key, Known: k.Known}
+	for _, s := range k.Siblings {
+		if t, err := gid.Table(s); err == nil && t == table {
+			same.Siblings = append(same.Siblings, s)
+		}
+	}
+	switch table {
+	case user.Table:
+		return noder(l.UserByID.Load(ctx, same))
+	case identity.Table:
+		return noder(l.IdentityByID.Load(ctx, same))
+	case integration.Table:
+		return noder(l.IntegrationByID.Load(ctx, same))
+	case resource.Table:
+		return noder(l.ResourceByID.Load(ctx, same))
+	case policyruleset.Table:
+		return noder(l.PolicyRulesetByID.Load(ctx, same))
+	case policyrule.Table:
+		return noder(l.PolicyRuleByID.Load(ctx, same))
+	case policycondition.Table:
+		return noder(l.PolicyConditionByID.Load(ctx, same))
+	case policyassignment.Table:
+		return noder(l.PolicyAssignmentByID.Load(ctx, same))
+	case auditevent.Table:
+		return noder(l.AuditEventByID.Load(ctx, same))
+	}
+	// Tenants, tokens and memberships are not reachable as nodes.
+	return nil, apierror.NotFound("node", k.Key)
 }
 
-// Nodes loads many nodes of any types; every Load is issued before any is awaited,
-// so each type costs one statement.
+// Nodes loads many nodes of any types: one statement per type present.
 func (l *Loaders) Nodes(ctx context.Context, ids []string) ([]ent.Noder, []error) {
-	thunks := make([]func() (ent.Noder, error), len(ids))
-	for i, id := range ids {
-		thunks[i] = l.nodeThunk(ctx, id)
-	}
 	nodes, errs := make([]ent.Noder, len(ids)), make([]error, len(ids))
-	for i, thunk := range thunks {
-		nodes[i], errs[i] = thunk()
+	for i, id := range ids {
+		nodes[i], errs[i] = l.Node(ctx, Keys{Key: id, Siblings: ids, Known: true})
 	}
 	return nodes, errs
 }
 
-func (l *Loaders) nodeThunk(ctx context.Context, id string) func() (ent.Noder, error) {
-	table, err := gid.Table(id)
+// noder returns n as a Noder without the typed-nil interface trap.
+func noder[T ent.Noder](n T, err error) (ent.Noder, error) {
 	if err != nil {
-		return func() (ent.Noder, error) { return nil, apierror.BadInput(err) }
+		return nil, err
 	}
-	switch table {
-	case user.Table:
-		return noder(l.UserByID.Load(ctx, id))
-	case identity.Table:
-		return noder(l.IdentityByID.Load(ctx, id))
-	case integration.Table:
-		return noder(l.IntegrationByID.Load(ctx, id))
-	case resource.Table:
-		return noder(l.ResourceByID.Load(ctx, id))
-	case policyruleset.Table:
-		return noder(l.PolicyRulesetByID.Load(ctx, id))
-	case policyrule.Table:
-		return noder(l.PolicyRuleByID.Load(ctx, id))
-	case policycondition.Table:
-		return noder(l.PolicyConditionByID.Load(ctx, id))
-	case policyassignment.Table:
-		return noder(l.PolicyAssignmentByID.Load(ctx, id))
-	case auditevent.Table:
-		return noder(l.AuditEventByID.Load(ctx, id))
-	}
-	// Tenants, tokens and memberships are not reachable as nodes.
-	return func() (ent.Noder, error) { return nil, apierror.NotFound("node", id) }
-}
-
-// noder turns a typed thunk into a Noder one without the typed-nil interface trap.
-func noder[T ent.Noder](thunk func() (T, error)) func() (ent.Noder, error) {
-	return func() (ent.Noder, error) {
-		n, err := thunk()
-		if err != nil {
-			return nil, err
-		}
-		return n, nil
-	}
+	return n, nil
 }
 
 // column is the parent key of an edge whose parent id is a column of the row itself.

@@ -24,18 +24,18 @@ type userEdges struct {
 	PolicyConditionsByUserID       *PolicyConditionConn
 	PolicyRulesetsByAssignedUserID *PolicyRulesetConn
 	ResourcesByUserID              *ResourceConn
-	ResourceCountsByUserID         *dataloader.Loader[string, map[resource.Kind]int]
+	ResourceCountsByUserID         *ResourceCounts
 }
 
-func newUserEdges(cfg Config, client *ent.Client) userEdges {
+func newUserEdges(cfg Config, g *groups, client *ent.Client) userEdges {
 	return userEdges{
-		DirectReportsByManagerID:       usersBy(cfg, client, column(user.FieldManagerID)),
-		SecondaryUsersByParentUserID:   usersBy(cfg, client, column(user.FieldParentUserID)),
-		IdentitiesByUserID:             identitysBy(cfg, client, column(identity.FieldUserID)),
-		PolicyAssignmentsByUserID:      policyAssignmentsBy(cfg, client, column(policyassignment.FieldUserID)),
-		PolicyConditionsByUserID:       policyConditionsBy(cfg, client, column(policycondition.FieldUserID)),
-		PolicyRulesetsByAssignedUserID: policyRulesetsBy(cfg, client, through(policyassignment.Table, policyassignment.FieldRulesetID, policyassignment.FieldUserID, true)),
-		ResourcesByUserID:              resourcesBy(cfg, client, resourcesOfUsers),
+		DirectReportsByManagerID:       usersBy(cfg, g, client, column(user.FieldManagerID)),
+		SecondaryUsersByParentUserID:   usersBy(cfg, g, client, column(user.FieldParentUserID)),
+		IdentitiesByUserID:             identitysBy(cfg, g, client, column(identity.FieldUserID)),
+		PolicyAssignmentsByUserID:      policyAssignmentsBy(cfg, g, client, column(policyassignment.FieldUserID)),
+		PolicyConditionsByUserID:       policyConditionsBy(cfg, g, client, column(policycondition.FieldUserID)),
+		PolicyRulesetsByAssignedUserID: policyRulesetsBy(cfg, g, client, through(policyassignment.Table, policyassignment.FieldRulesetID, policyassignment.FieldUserID, true)),
+		ResourcesByUserID:              resourcesBy(cfg, g, client, resourcesOfUsers),
 		ResourceCountsByUserID:         newResourceCounts(cfg, client),
 	}
 }
@@ -57,13 +57,13 @@ func resourcesOfUsers(ids []string) ent.ParentKey {
 
 // newResourceCounts counts, per user and resource kind, the distinct resources the
 // user reaches: one grouped statement answers every per-kind count of a page of users.
-func newResourceCounts(cfg Config, client *ent.Client) *dataloader.Loader[string, map[resource.Kind]int] {
+func newResourceCounts(cfg Config, client *ent.Client) *ResourceCounts {
 	type row struct {
 		UserID string        `sql:"user_id"`
 		Kind   resource.Kind `sql:"kind"`
 		Count  int           `sql:"count"`
 	}
-	return dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[map[resource.Kind]int] {
+	return &ResourceCounts{b: newBatch(cfg, func(ctx context.Context, ids []string) []*dataloader.Result[map[resource.Kind]int] {
 		var rows []row
 		key := resourcesOfUsers(ids)
 		err := client.Resource.Query().Where(func(s *sql.Selector) {
@@ -86,7 +86,17 @@ func newResourceCounts(cfg Config, client *ent.Client) *dataloader.Loader[string
 			results[i] = &dataloader.Result[map[resource.Kind]int]{Data: counts[id], Error: err}
 		}
 		return results
-	}, options[map[resource.Kind]int](cfg)...)
+	})}
+}
+
+// ResourceCounts loads, per user, how many distinct resources of each kind it reaches.
+type ResourceCounts struct {
+	b *batch[map[resource.Kind]int]
+}
+
+// Load returns the user's counts by kind; kinds it reaches none of are absent.
+func (r *ResourceCounts) Load(ctx context.Context, k Keys) (map[resource.Kind]int, error) {
+	return r.b.load(ctx, k)
 }
 
 func anys(ids []string) []any {

@@ -90,18 +90,27 @@ func sqliteDSN(dsn string) string {
 type Counter struct {
 	dialect.Driver
 	n atomic.Int64
+	// Trace, when set, sees every statement; tests use it to show what a query sent.
+	Trace func(query string)
+}
+
+func (c *Counter) count(query string) {
+	c.n.Add(1)
+	if c.Trace != nil {
+		c.Trace(query)
+	}
 }
 
 // Total is the number of statements sent so far.
 func (c *Counter) Total() int64 { return c.n.Load() }
 
 func (c *Counter) Exec(ctx context.Context, query string, args, v any) error {
-	c.n.Add(1)
+	c.count(query)
 	return c.Driver.Exec(ctx, query, args, v)
 }
 
 func (c *Counter) Query(ctx context.Context, query string, args, v any) error {
-	c.n.Add(1)
+	c.count(query)
 	return c.Driver.Query(ctx, query, args, v)
 }
 
@@ -111,7 +120,7 @@ func (c *Counter) Tx(ctx context.Context) (dialect.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &countingTx{Tx: tx, n: &c.n}, nil
+	return &countingTx{Tx: tx, c: c}, nil
 }
 
 // BeginTx is what ent calls when given transaction options.
@@ -122,20 +131,20 @@ func (c *Counter) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx,
 	if err != nil {
 		return nil, err
 	}
-	return &countingTx{Tx: tx, n: &c.n}, nil
+	return &countingTx{Tx: tx, c: c}, nil
 }
 
 type countingTx struct {
 	dialect.Tx
-	n *atomic.Int64
+	c *Counter
 }
 
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
+	t.c.count(query)
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
+	t.c.count(query)
 	return t.Tx.Query(ctx, query, args, v)
 }

@@ -1,0 +1,152 @@
+package graph_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/idgraph/idgraph/graph/graphtest"
+)
+
+// The queries of the statement-count contract (issue 2). Their statement counts
+// must be small and must not grow with the number of users seeded.
+const (
+	usersPageQuery = `{ users(first:100){ totalCount nodes{ fullName manager{ fullName }
+		directReports(first:5){ totalCount nodes{ fullName } }
+		identities{ totalCount nodes{ vendorId integration{ vendor } } }
+		secondaryUsers{ totalCount } } } }`
+
+	identitiesPageQuery = `{ identities(first:100){ nodes{ state user{ fullName manager{ fullName } }
+		integration{ name } memberships{ totalCount } } } }`
+
+	profileQuery = `query Profile($id: ID!) { user(id: $id) {
+		id fullName email state isManager title department
+		manager { fullName manager { fullName manager { fullName } } }
+		parentUser { fullName }
+		secondaryUsers(first: 10) { totalCount nodes { fullName } }
+		directReports(first: 20) { totalCount nodes { fullName isManager } }
+		identities(first: 10) { totalCount nodes { vendorId state integration { vendor name } } }
+		policyConditions(first: 10) { totalCount nodes { type profileKey } }
+		policyAssignments(first: 10) { totalCount nodes { state ruleset { name } rule { roleName } } }
+		policyRulesets(first: 10) { totalCount nodes { name } }
+		auditEvents(first: 10) { totalCount nodes { action } }
+		resources(first: 10) { totalCount nodes { name kind } }
+		counts { directReports secondaryUsers identities policyConditions policyAssignments policyRulesets
+			workspaceLogsParent workspaceLogsRecord workspaceLogsRelated workspaceLogsSubject
+			gitlabGroups gitlabProjects googleDriveDocs googleDriveFiles googleDriveFolders googleDriveDecks
+			googleDriveSheets googleIdentityGroups googleWorkspaceDrives googleWorkspaceGroups oktaGroups
+			slackPublicChannels slackPrivateChannels slackGroups }
+	} }`
+
+	// directorQuery finds a director: two levels below the chief executive, with
+	// reports. Every relation of the profile page is non-empty for such a user in
+	// both the small and the large organisation, so their statement counts compare.
+	directorQuery = `{ users(first: 1, orderBy: [{field: FULL_NAME}],
+		where: {hasManagerWith: {hasManagerWith: {hasManager: false}}, hasDirectReports: true}) { nodes { id } } }`
+)
+
+// profileUserID returns the id of a director of the seeded organisation.
+func profileUserID(t testing.TB, srv *graphtest.Server) string {
+	var out struct {
+		Users struct{ Nodes []struct{ ID string } }
+	}
+	srv.Query(t, directorQuery, nil).Decode(t, &out)
+	if len(out.Users.Nodes) != 1 {
+		t.Fatalf("no director in the seeded organisation")
+	}
+	return out.Users.Nodes[0].ID
+}
+
+func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
+	small, large := graphtest.New(t, 100), graphtest.New(t, 2000)
+	cases := []struct {
+		name  string
+		query string
+		max   int64
+		vars  func(testing.TB, *graphtest.Server) map[string]any
+	}{
+		{"users page", usersPageQuery, 10, nil},
+		{"identities page", identitiesPageQuery, 8, nil},
+		{"profile page", profileQuery, 28, func(t testing.TB, s *graphtest.Server) map[string]any {
+			return map[string]any{"id": profileUserID(t, s)}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			counts := map[int]int64{}
+			for _, srv := range []*graphtest.Server{small, large} {
+				var vars map[string]any
+				if tc.vars != nil {
+					vars = tc.vars(t, srv)
+				}
+				var sent []string
+				srv.DB.Statements.Trace = func(q string) { sent = append(sent, q) }
+				resp := srv.Query(t, tc.query, vars)
+				srv.DB.Statements.Trace = nil
+				if len(resp.Errors) > 0 {
+					t.Fatalf("errors: %+v", resp.Errors)
+				}
+				counts[srv.Seed.Users] = resp.Statements
+				if resp.Statements > tc.max {
+					t.Errorf("%d users: %d statements, want at most %d:\n%s", srv.Seed.Users, resp.Statements, tc.max, strings.Join(sent, "\n"))
+				}
+			}
+			if counts[small.Seed.Users] != counts[large.Seed.Users] {
+				t.Errorf("statement count grows with the data: %v", counts)
+			}
+			t.Logf("statements: %v", counts)
+		})
+	}
+}
+
+// TestNestedPagesAreCorrect checks the batched windowed pages against the plain
+// per-parent answer: same rows, same order, same totals and page info.
+func TestNestedPagesAreCorrect(t *testing.T) {
+	srv := graphtest.New(t, 300)
+	type conn struct {
+		TotalCount int
+		PageInfo   struct{ HasNextPage bool }
+		Nodes      []struct{ ID string }
+	}
+	var page struct {
+		Users struct {
+			Nodes []struct {
+				ID            string
+				DirectReports conn
+			}
+		}
+	}
+	srv.Query(t, `{ users(first: 50, where: {hasDirectReports: true}) { nodes { id
+		directReports(first: 3, orderBy: [{field: FULL_NAME, direction: DESC}]) { totalCount pageInfo { hasNextPage } nodes { id } } } } }`, nil).Decode(t, &page)
+	if len(page.Users.Nodes) == 0 {
+		t.Fatal("no managers")
+	}
+	for _, u := range page.Users.Nodes {
+		var one struct{ Users conn }
+		srv.Query(t, `query($id: ID!) { users(first: 3, orderBy: [{field: FULL_NAME, direction: DESC}], where: {hasManagerWith: {id: $id}}) {
+			totalCount pageInfo { hasNextPage } nodes { id } } }`, map[string]any{"id": u.ID}).Decode(t, &one)
+		if fmt.Sprint(one.Users) != fmt.Sprint(u.DirectReports) {
+			t.Fatalf("user %s: batched %+v, direct %+v", u.ID, u.DirectReports, one.Users)
+		}
+	}
+}
+
+func TestCountsOnlyLoadNoRows(t *testing.T) {
+	srv := graphtest.New(t, 200)
+	var sent []string
+	srv.DB.Statements.Trace = func(q string) { sent = append(sent, q) }
+	resp := srv.Query(t, `{ users(first: 100) { nodes { directReports { totalCount } counts { identities } } } }`, nil)
+	srv.DB.Statements.Trace = nil
+	if len(resp.Errors) > 0 {
+		t.Fatal(resp.Errors)
+	}
+	// The root page, then one grouped COUNT per connection: no row query for the edges.
+	if len(sent) != 3 {
+		t.Fatalf("want 3 statements, got %d:\n%s", len(sent), strings.Join(sent, "\n"))
+	}
+	for _, q := range sent[1:] {
+		if !strings.Contains(q, "COUNT(") || !strings.Contains(q, "GROUP BY") {
+			t.Errorf("not a grouped count: %s", q)
+		}
+	}
+}
