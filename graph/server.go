@@ -27,6 +27,9 @@ import (
 type Options struct {
 	Logger  *slog.Logger
 	Loaders loader.Config
+	// FieldMiddleware runs around every field resolver, after the built-in checks
+	// (tracing hooks; tests use it to make a resolver fail).
+	FieldMiddleware []graphql.FieldMiddleware
 }
 
 // NewHandler returns idgraph's whole HTTP surface: /graphql, the playground at /,
@@ -48,9 +51,17 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	gql.Use(extension.Introspection{})
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	gql.AroundFields(checkPageSize)
+	for _, mw := range opts.FieldMiddleware {
+		gql.AroundFields(mw)
+	}
 	gql.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		if info := requestInfoFrom(ctx); info != nil {
-			info.setOperation(graphql.GetOperationContext(ctx).OperationName)
+			oc := graphql.GetOperationContext(ctx)
+			name := oc.OperationName
+			if name == "" && oc.Operation != nil {
+				name = oc.Operation.Name // named in the document, not in the request
+			}
+			info.setOperation(name)
 		}
 		return next(ctx)
 	})

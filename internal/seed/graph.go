@@ -29,11 +29,15 @@ func titleOf(g *generator, p person) string {
 	return g.pick(titles)
 }
 
-// secondaryUsers gives about 1 in 50 engineers an admin account that belongs to them.
+// secondaryUsers gives one engineer in 40 an admin account that belongs to them.
 func (w *writer) secondaryUsers(ctx context.Context, g *generator, people []person, domain string) (int, error) {
 	var bs []*ent.UserCreate
+	engineers := 0
 	for _, p := range people {
-		if (p.dept != "Engineering" && p.dept != "Infrastructure" && p.dept != "Security") || !g.chance(0.02) {
+		if p.dept != "Engineering" && p.dept != "Infrastructure" && p.dept != "Security" {
+			continue
+		}
+		if engineers++; engineers%40 != 5 {
 			continue
 		}
 		bs = append(bs, w.c.User.Create().SetID(gid.NewFrom(gid.User, g.at(600), g)).SetTenantID(w.tenant).

@@ -59,7 +59,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // sqliteDSN adds the settings idgraph relies on unless the caller set them:
 // WAL so readers never wait for the writer, foreign keys on, a busy timeout so
-// concurrent writers queue instead of failing, and NORMAL sync (safe under WAL).
+// concurrent writers queue instead of failing, NORMAL sync (safe under WAL), and
+// case-sensitive LIKE.
 func sqliteDSN(dsn string) string {
 	path, query, _ := strings.Cut(dsn, "?")
 	if !strings.HasPrefix(path, "file:") {
@@ -74,6 +75,9 @@ func sqliteDSN(dsn string) string {
 		"_busy_timeout": "5000",
 		"_synchronous":  "NORMAL",
 		"_txlock":       "immediate",
+		// LIKE is case-sensitive, as in PostgreSQL: contains/hasPrefix filters match
+		// case-sensitively, their *Fold variants do not, on either engine.
+		"_cslike": "1",
 	}
 	if q.Get("mode") != "memory" {
 		defaults["_journal_mode"] = "WAL"

@@ -1,0 +1,173 @@
+package graph_test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/idgraph/idgraph/graph/graphtest"
+)
+
+type userRow struct {
+	ID, FullName, Email, State, Department string
+	Manager                                *struct{ Department string }
+	Identities                             struct{ TotalCount int }
+}
+
+type usersPage struct {
+	Users struct {
+		TotalCount int
+		PageInfo   struct {
+			HasNextPage bool
+			EndCursor   string
+		}
+		Nodes []userRow
+	}
+}
+
+const userFields = `totalCount pageInfo { hasNextPage endCursor } nodes { id fullName email state department manager { department } identities { totalCount } }`
+
+// allUsers pages through users(where:) with cursors and returns every row.
+func allUsers(t *testing.T, srv *graphtest.Server, where map[string]any, orderBy []map[string]any) (rows []userRow, total int) {
+	t.Helper()
+	var after any
+	for {
+		var page usersPage
+		srv.Query(t, `query($where: UserWhereInput, $orderBy: [UserOrder!], $after: Cursor) {
+			users(first: 37, after: $after, where: $where, orderBy: $orderBy) { `+userFields+` } }`,
+			map[string]any{"where": where, "orderBy": orderBy, "after": after}).Decode(t, &page)
+		rows = append(rows, page.Users.Nodes...)
+		total = page.Users.TotalCount
+		if !page.Users.PageInfo.HasNextPage {
+			return rows, total
+		}
+		after = page.Users.PageInfo.EndCursor
+	}
+}
+
+func TestWhereFilters(t *testing.T) {
+	srv := graphtest.New(t, 300)
+	everyone, total := allUsers(t, srv, nil, nil)
+	if len(everyone) != total || total != srv.Seed.Users {
+		t.Fatalf("paged %d rows, totalCount %d, seeded %d", len(everyone), total, srv.Seed.Users)
+	}
+	seen := map[string]bool{}
+	for _, u := range everyone {
+		if seen[u.ID] {
+			t.Fatalf("cursor paging returned %s twice", u.ID)
+		}
+		seen[u.ID] = true
+	}
+	cases := []struct {
+		name  string
+		where map[string]any
+		match func(userRow) bool
+	}{
+		{"enum equality", map[string]any{"state": "active"}, func(u userRow) bool { return u.State == "active" }},
+		{"enum in", map[string]any{"stateIn": []string{"staged", "suspended"}}, func(u userRow) bool { return u.State == "staged" || u.State == "suspended" }},
+		{"string contains", map[string]any{"fullNameContains": "an"}, func(u userRow) bool { return strings.Contains(u.FullName, "an") }},
+		{"string prefix", map[string]any{"emailHasPrefix": "a"}, func(u userRow) bool { return strings.HasPrefix(u.Email, "a") }},
+		{"contains treats % as text", map[string]any{"fullNameContains": "%"}, func(u userRow) bool { return strings.Contains(u.FullName, "%") }},
+		{"edge predicate", map[string]any{"hasManagerWith": []map[string]any{{"department": "Engineering"}}},
+			func(u userRow) bool { return u.Manager != nil && u.Manager.Department == "Engineering" }},
+		{"no manager", map[string]any{"hasManager": false}, func(u userRow) bool { return u.Manager == nil }},
+		{"edge existence", map[string]any{"hasIdentities": false}, func(u userRow) bool { return u.Identities.TotalCount == 0 }},
+		{"or", map[string]any{"or": []map[string]any{{"department": "Sales"}, {"department": "Legal"}}},
+			func(u userRow) bool { return u.Department == "Sales" || u.Department == "Legal" }},
+		{"not and", map[string]any{"not": map[string]any{"and": []map[string]any{{"department": "Sales"}, {"state": "active"}}}},
+			func(u userRow) bool { return !(u.Department == "Sales" && u.State == "active") }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, total := allUsers(t, srv, tc.where, nil)
+			want := 0
+			for _, u := range everyone {
+				if tc.match(u) {
+					want++
+				}
+			}
+			if len(got) != want || total != want {
+				t.Fatalf("got %d rows (totalCount %d), want %d", len(got), total, want)
+			}
+			for _, u := range got {
+				if !tc.match(u) {
+					t.Fatalf("row does not match: %+v", u)
+				}
+			}
+			if want == 0 && tc.name != "contains treats % as text" {
+				t.Fatalf("filter matched nothing: the case proves nothing")
+			}
+		})
+	}
+}
+
+func TestOrderByWithTieBreakOnID(t *testing.T) {
+	srv := graphtest.New(t, 200)
+	got, _ := allUsers(t, srv, nil, []map[string]any{{"field": "DEPARTMENT", "direction": "DESC"}})
+	sorted := sort.SliceIsSorted(got, func(i, j int) bool {
+		if got[i].Department != got[j].Department {
+			return got[i].Department > got[j].Department
+		}
+		return got[i].ID < got[j].ID
+	})
+	if !sorted || len(got) != srv.Seed.Users {
+		t.Fatalf("not ordered by department desc, then id (%d rows)", len(got))
+	}
+}
+
+// TestUserResourcesByKind compares User.resources(kind:) with the resources found
+// by walking the user's identities and their memberships.
+func TestUserResourcesByKind(t *testing.T) {
+	srv := graphtest.New(t, 150)
+	var out struct {
+		Users struct {
+			Nodes []struct {
+				Resources struct {
+					TotalCount int
+					Nodes      []struct{ ID, Kind string }
+				}
+				Counts     struct{ OktaGroups, SlackPublicChannels int }
+				Identities struct {
+					Nodes []struct {
+						Memberships struct{ Nodes []struct{ ID, Kind string } }
+					}
+				}
+			}
+		}
+	}
+	srv.Query(t, `{ users(first: 40) { nodes {
+		resources(kind: okta_group, first: 100) { totalCount nodes { id kind } }
+		counts { oktaGroups slackPublicChannels }
+		identities { nodes { memberships(first: 100) { nodes { id kind } } } } } } }`, nil).Decode(t, &out)
+	reached := 0
+	for _, u := range out.Users.Nodes {
+		walk := map[string]bool{}
+		slack := map[string]bool{}
+		for _, i := range u.Identities.Nodes {
+			for _, r := range i.Memberships.Nodes {
+				switch r.Kind {
+				case "okta_group":
+					walk[r.ID] = true
+				case "slack_public_channel":
+					slack[r.ID] = true
+				}
+			}
+		}
+		if u.Resources.TotalCount != len(walk) || len(u.Resources.Nodes) != len(walk) || u.Counts.OktaGroups != len(walk) {
+			t.Fatalf("resources(kind: okta_group) %d rows, totalCount %d, count %d; walking identities finds %d",
+				len(u.Resources.Nodes), u.Resources.TotalCount, u.Counts.OktaGroups, len(walk))
+		}
+		for _, r := range u.Resources.Nodes {
+			if !walk[r.ID] || r.Kind != "okta_group" {
+				t.Fatalf("unexpected resource %+v", r)
+			}
+		}
+		if u.Counts.SlackPublicChannels != len(slack) {
+			t.Fatalf("slackPublicChannels %d, walking finds %d", u.Counts.SlackPublicChannels, len(slack))
+		}
+		reached += len(walk)
+	}
+	if reached == 0 {
+		t.Fatal("no user reaches any okta group: the test proves nothing")
+	}
+}

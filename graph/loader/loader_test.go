@@ -1,0 +1,78 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/graph-gophers/dataloader/v7"
+)
+
+// TestSiblingsShareOneFetch starts every sibling's load at once, as gqlgen does for
+// a list: the batch function must run once, with every key, and each caller must
+// get its own answer.
+func TestSiblingsShareOneFetch(t *testing.T) {
+	var calls atomic.Int32
+	var gotKeys []string
+	b := newBatch(DefaultConfig, func(_ context.Context, keys []string) []*dataloader.Result[string] {
+		calls.Add(1)
+		gotKeys = keys
+		out := make([]*dataloader.Result[string], len(keys))
+		for i, k := range keys {
+			out[i] = &dataloader.Result[string]{Data: "v" + k}
+		}
+		return out
+	})
+	siblings := []string{"a", "b", "c", "b", "d"}
+	var wg sync.WaitGroup
+	results := make([]string, len(siblings))
+	for i, k := range siblings {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := b.load(context.Background(), Keys{Key: k, Siblings: siblings, Known: true})
+			if err != nil {
+				t.Error(err)
+			}
+			results[i] = v
+		}()
+	}
+	wg.Wait()
+	if calls.Load() != 1 || len(gotKeys) != 4 {
+		t.Fatalf("batch ran %d times with keys %v, want once with 4 distinct keys", calls.Load(), gotKeys)
+	}
+	for i, k := range siblings {
+		if results[i] != "v"+k {
+			t.Errorf("key %s got %q", k, results[i])
+		}
+	}
+}
+
+func TestBatchErrorReachesEveryKey(t *testing.T) {
+	boom := errors.New("boom")
+	b := newBatch(DefaultConfig, func(_ context.Context, keys []string) []*dataloader.Result[int] {
+		out := make([]*dataloader.Result[int], len(keys))
+		for i := range keys {
+			out[i] = &dataloader.Result[int]{Error: boom}
+		}
+		return out
+	})
+	for _, k := range []string{"x", "y"} {
+		if _, err := b.load(context.Background(), Keys{Key: k, Siblings: []string{"x", "y"}, Known: true}); !errors.Is(err, boom) {
+			t.Errorf("key %s: err %v", k, err)
+		}
+	}
+}
+
+func TestChunksStayWithinParameterLimit(t *testing.T) {
+	keys := make([]string, 2500)
+	for i := range keys {
+		keys[i] = string(rune('a' + i%26))
+	}
+	parts := chunks(keys, maxKeys)
+	if len(parts) != 3 || len(parts[0]) != maxKeys || len(parts[2]) != 500 {
+		t.Fatalf("chunks of %d: %d parts", len(keys), len(parts))
+	}
+}
