@@ -101,7 +101,7 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, *dsn)
+	db, err := store.OpenWith(ctx, *dsn, store.Options{CacheMiB: 1024})
 	if err != nil {
 		return err
 	}

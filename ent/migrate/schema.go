@@ -52,11 +52,6 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "auditevent_tenant_id_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[11], AuditEventsColumns[1]},
-			},
-			{
 				Name:    "auditevent_subject_user_id",
 				Unique:  false,
 				Columns: []*schema.Column{AuditEventsColumns[13]},
@@ -85,6 +80,11 @@ var (
 				Name:    "auditevent_tenant_id_occurred_at",
 				Unique:  false,
 				Columns: []*schema.Column{AuditEventsColumns[11], AuditEventsColumns[7]},
+			},
+			{
+				Name:    "auditevent_tenant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[11], AuditEventsColumns[1]},
 			},
 		},
 	}
@@ -137,14 +137,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "identity_tenant_id_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[16], IdentitiesColumns[1]},
-			},
-			{
 				Name:    "identity_user_id",
 				Unique:  false,
 				Columns: []*schema.Column{IdentitiesColumns[18]},
+			},
+			{
+				Name:    "identity_tenant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdentitiesColumns[16], IdentitiesColumns[1]},
 			},
 			{
 				Name:    "identity_integration_id_vendor_id",
@@ -193,14 +193,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "integration_tenant_id_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[11], IntegrationsColumns[1]},
-			},
-			{
 				Name:    "integration_tenant_id_name",
 				Unique:  false,
 				Columns: []*schema.Column{IntegrationsColumns[11], IntegrationsColumns[6]},
+			},
+			{
+				Name:    "integration_tenant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{IntegrationsColumns[11], IntegrationsColumns[1]},
 			},
 		},
 	}
@@ -241,11 +241,6 @@ var (
 			},
 		},
 		Indexes: []*schema.Index{
-			{
-				Name:    "membership_tenant_id_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{MembershipsColumns[5], MembershipsColumns[1]},
-			},
 			{
 				Name:    "membership_identity_id_resource_id",
 				Unique:  true,
@@ -304,11 +299,6 @@ var (
 			},
 		},
 		Indexes: []*schema.Index{
-			{
-				Name:    "policyassignment_tenant_id_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{PolicyAssignmentsColumns[7], PolicyAssignmentsColumns[1]},
-			},
 			{
 				Name:    "policyassignment_user_id_ruleset_id",
 				Unique:  false,
@@ -376,11 +366,6 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "policycondition_tenant_id_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{PolicyConditionsColumns[10], PolicyConditionsColumns[1]},
-			},
-			{
 				Name:    "policycondition_ruleset_id",
 				Unique:  false,
 				Columns: []*schema.Column{PolicyConditionsColumns[12]},
@@ -435,11 +420,6 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "policyrule_tenant_id_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesColumns[12], PolicyRulesColumns[1]},
-			},
-			{
 				Name:    "policyrule_ruleset_id_priority",
 				Unique:  false,
 				Columns: []*schema.Column{PolicyRulesColumns[13], PolicyRulesColumns[11]},
@@ -481,14 +461,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "policyruleset_tenant_id_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesetsColumns[9], PolicyRulesetsColumns[1]},
-			},
-			{
 				Name:    "policyruleset_resource_id",
 				Unique:  false,
 				Columns: []*schema.Column{PolicyRulesetsColumns[10]},
+			},
+			{
+				Name:    "policyruleset_tenant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PolicyRulesetsColumns[9], PolicyRulesetsColumns[1]},
 			},
 			{
 				Name:    "policyruleset_tenant_id_name",
@@ -531,14 +511,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "resource_tenant_id_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[1]},
-			},
-			{
 				Name:    "resource_integration_id_vendor_id",
 				Unique:  true,
 				Columns: []*schema.Column{ResourcesColumns[8], ResourcesColumns[5]},
+			},
+			{
+				Name:    "resource_tenant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[1]},
 			},
 			{
 				Name:    "resource_tenant_id_kind_name",
@@ -623,14 +603,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "user_tenant_id_created_at",
-				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[25], UsersColumns[1]},
-			},
-			{
 				Name:    "user_tenant_id_email",
 				Unique:  true,
 				Columns: []*schema.Column{UsersColumns[25], UsersColumns[8]},
+			},
+			{
+				Name:    "user_tenant_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[25], UsersColumns[1]},
 			},
 			{
 				Name:    "user_manager_id",

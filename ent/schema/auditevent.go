@@ -63,6 +63,7 @@ func (AuditEvent) Indexes() []ent.Index {
 		index.Fields("related_record_id"),
 		index.Fields("parent_event_id"),
 		index.Fields("tenant_id", "occurred_at"),
+		index.Fields("tenant_id", "created_at"),
 	}
 }
 

@@ -70,6 +70,7 @@ func (Identity) Edges() []ent.Edge {
 func (Identity) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("user_id"),
+		index.Fields("tenant_id", "created_at"),
 		index.Fields("integration_id", "vendor_id").Unique(),
 		index.Fields("tenant_id", "state"),
 		index.Fields("tenant_id", "email"),

@@ -47,6 +47,7 @@ func (Integration) Edges() []ent.Edge {
 func (Integration) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("tenant_id", "name"),
+		index.Fields("tenant_id", "created_at"),
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-	"entgo.io/ent/schema/index"
 	"entgo.io/ent/schema/mixin"
 
 	"github.com/idgraph/idgraph/internal/gid"
@@ -60,12 +59,6 @@ func (recordMixin) Edges() []ent.Edge {
 			Required().
 			Immutable().
 			Annotations(entgql.Skip()),
-	}
-}
-
-func (recordMixin) Indexes() []ent.Index {
-	return []ent.Index{
-		index.Fields("tenant_id", "created_at"),
 	}
 }
 

@@ -50,6 +50,7 @@ func (PolicyRuleset) Edges() []ent.Edge {
 func (PolicyRuleset) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("resource_id"),
+		index.Fields("tenant_id", "created_at"),
 		index.Fields("tenant_id", "name"),
 	}
 }

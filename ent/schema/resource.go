@@ -57,6 +57,7 @@ func (Resource) Edges() []ent.Edge {
 func (Resource) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("integration_id", "vendor_id").Unique(),
+		index.Fields("tenant_id", "created_at"),
 		index.Fields("tenant_id", "kind", "name"),
 		index.Fields("tenant_id", "name"),
 	}

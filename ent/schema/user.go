@@ -97,6 +97,7 @@ func (User) Edges() []ent.Edge {
 func (User) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("tenant_id", "email").Unique(),
+		index.Fields("tenant_id", "created_at"),
 		index.Fields("manager_id"),
 		index.Fields("parent_user_id"),
 		index.Fields("tenant_id", "full_name"),

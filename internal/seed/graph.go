@@ -3,6 +3,7 @@ package seed
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/identity"
@@ -128,22 +129,37 @@ type membershipRow struct{ identity, resource string }
 func (g *generator) identities(people []person, ints map[integration.Vendor]string, res resourceSet) ([]identityRow, []membershipRow) {
 	var ids []identityRow
 	var ms []membershipRow
+	// Candidate resources per (department, vendor) and company-wide per vendor,
+	// computed once: scanning every resource per identity is quadratic.
+	deptVendor := map[string][]int{}
+	companyVendor := map[integration.Vendor][]int{}
+	for i, r := range res.all {
+		v := kindVendor[r.kind]
+		if r.dept == "" {
+			companyVendor[v] = append(companyVendor[v], i)
+		} else {
+			deptVendor[r.dept+"/"+string(v)] = append(deptVendor[r.dept+"/"+string(v)], i)
+		}
+	}
 	join := func(in identityRow) {
-		seen := map[int]bool{}
-		for _, i := range res.byDept[in.dept] {
-			if kindVendor[res.all[i].kind] == in.vendor && g.chance(0.35) {
-				seen[i] = true
+		picked := map[int]bool{}
+		for _, i := range deptVendor[in.dept+"/"+string(in.vendor)] {
+			if g.chance(0.3) {
+				picked[i] = true
 			}
 		}
-		for _, i := range res.byDept[""] {
-			if kindVendor[res.all[i].kind] == in.vendor && g.chance(0.03) {
-				seen[i] = true
+		if company := companyVendor[in.vendor]; len(company) > 0 {
+			for n := g.rng.IntN(4); n > 0; n-- {
+				picked[company[g.rng.IntN(len(company))]] = true
 			}
 		}
-		for i := range res.all { // stable order for determinism
-			if seen[i] {
-				ms = append(ms, membershipRow{identity: in.id, resource: res.all[i].id})
-			}
+		order := make([]int, 0, len(picked))
+		for i := range picked {
+			order = append(order, i)
+		}
+		sort.Ints(order) // map order is random; the output must not be
+		for _, i := range order {
+			ms = append(ms, membershipRow{identity: in.id, resource: res.all[i].id})
 		}
 	}
 	for _, p := range people {
