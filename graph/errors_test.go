@@ -65,7 +65,9 @@ func TestErrors(t *testing.T) {
 
 func TestNodesReportsEachBadIDAtItsIndex(t *testing.T) {
 	srv := graphtest.New(t, 20)
-	var out struct{ Users struct{ Nodes []struct{ ID string } } }
+	var out struct {
+		Users struct{ Nodes []struct{ ID string } }
+	}
 	srv.Query(t, `{ users(first: 1) { nodes { id } } }`, nil).Decode(t, &out)
 	real := out.Users.Nodes[0].ID
 	resp := srv.Query(t, `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,

@@ -153,7 +153,7 @@ func (r *policyRulesetResolver) Assignments(ctx context.Context, obj *ent.Policy
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (ent.Noder, error) {
-	return loader.For(ctx).Node(ctx, loader.Keys{Key: id, Siblings: []string{id}, Known: true})
+	return loader.For(ctx).Node(ctx, loader.RootKeys(id))
 }
 
 // Nodes is the resolver for the nodes field.

@@ -30,6 +30,9 @@ import (
 type Config struct {
 	Wait     time.Duration
 	MaxBatch int
+	// Bypass turns batching and caching off: every load is its own statement, as
+	// if resolvers queried per node. Benchmarks use it to show what loaders save.
+	Bypass bool
 }
 
 // DefaultConfig keeps the fallback wait short: it is paid once per level.
@@ -51,12 +54,21 @@ func For(ctx context.Context) *Loaders {
 	return ctx.Value(ctxKey{}).(*Loaders)
 }
 
-// Keys is the key one resolver asks for, with the keys its siblings will ask for.
+// Keys is the key one resolver asks for and, computed only by the one caller
+// that misses the cache, the keys its siblings will ask for.
 type Keys struct {
-	Key      string
-	Siblings []string
-	// Known is set when obj belongs to a sibling group (Siblings may then be just Key).
-	Known bool
+	Key string
+	// Known is set when the key's object belongs to a sibling group.
+	Known    bool
+	siblings func() []string
+}
+
+// RootKeys is the key of a lookup with no siblings, such as user(id:).
+func RootKeys(id string) Keys { return SiblingKeys(id, []string{id}) }
+
+// SiblingKeys is the key of one of a known set of lookups, such as nodes(ids:).
+func SiblingKeys(id string, all []string) Keys {
+	return Keys{Key: id, Known: true, siblings: func() []string { return all }}
 }
 
 // groups records which objects were loaded together.
@@ -78,20 +90,19 @@ func register[T any](g *groups, nodes []*T) {
 	}
 }
 
-// KeysOf returns obj's key and its siblings' keys.
+// KeysOf returns obj's key and, lazily, its siblings' keys.
 func KeysOf[T any](ctx context.Context, obj *T, key func(*T) string) Keys {
-	g := For(ctx).groups
-	g.mu.Lock()
-	members, ok := g.of[obj].([]*T)
-	g.mu.Unlock()
+	members, ok := membersOf(ctx, obj)
 	if !ok {
 		return Keys{Key: key(obj)}
 	}
-	siblings := make([]string, len(members))
-	for i, m := range members {
-		siblings[i] = key(m)
-	}
-	return Keys{Key: key(obj), Siblings: siblings, Known: true}
+	return Keys{Key: key(obj), Known: true, siblings: func() []string {
+		out := make([]string, len(members))
+		for i, m := range members {
+			out[i] = key(m)
+		}
+		return out
+	}}
 }
 
 // OptionalKeysOf is KeysOf for an optional reference; ok is false when obj's is nil.
@@ -100,22 +111,33 @@ func OptionalKeysOf[T any](ctx context.Context, obj *T, key func(*T) *string) (k
 	if own == nil {
 		return Keys{}, false
 	}
+	members, known := membersOf(ctx, obj)
+	if !known {
+		return Keys{Key: *own}, true
+	}
+	return Keys{Key: *own, Known: true, siblings: func() []string {
+		out := make([]string, 0, len(members))
+		for _, m := range members {
+			if s := key(m); s != nil {
+				out = append(out, *s)
+			}
+		}
+		return out
+	}}, true
+}
+
+func membersOf[T any](ctx context.Context, obj *T) ([]*T, bool) {
 	g := For(ctx).groups
 	g.mu.Lock()
-	members, known := g.of[obj].([]*T)
-	g.mu.Unlock()
-	k = Keys{Key: *own, Known: known}
-	for _, m := range members {
-		if s := key(m); s != nil {
-			k.Siblings = append(k.Siblings, *s)
-		}
-	}
-	return k, true
+	defer g.mu.Unlock()
+	members, ok := g.of[obj].([]*T)
+	return members, ok
 }
 
 // batch is one loader: the batch function (one result per key, in key order), the
 // per-request cache of the sibling fast path, and a dataloader for the rest.
 type batch[V any] struct {
+	bypass   bool
 	fetch    dataloader.BatchFunc[string, V]
 	fallback *dataloader.Loader[string, V]
 	mu       sync.Mutex
@@ -124,6 +146,7 @@ type batch[V any] struct {
 
 func newBatch[V any](cfg Config, fetch dataloader.BatchFunc[string, V]) *batch[V] {
 	return &batch[V]{
+		bypass:   cfg.Bypass,
 		fetch:    fetch,
 		fallback: dataloader.NewBatchedLoader(fetch, options[V](cfg)...),
 		done:     map[string]*dataloader.Result[V]{},
@@ -131,6 +154,10 @@ func newBatch[V any](cfg Config, fetch dataloader.BatchFunc[string, V]) *batch[V
 }
 
 func (b *batch[V]) load(ctx context.Context, k Keys) (V, error) {
+	if b.bypass {
+		r := b.fetch(ctx, []string{k.Key})[0]
+		return r.Data, r.Error
+	}
 	if !k.Known {
 		return b.fallback.Load(ctx, k.Key)()
 	}
@@ -141,9 +168,10 @@ func (b *batch[V]) load(ctx context.Context, k Keys) (V, error) {
 	if r, ok := b.done[k.Key]; ok {
 		return r.Data, r.Error
 	}
-	missing := make([]string, 0, len(k.Siblings)+1)
-	seen := make(map[string]bool, len(k.Siblings)+1)
-	for _, key := range append(k.Siblings, k.Key) {
+	siblings := k.siblings()
+	missing := make([]string, 0, len(siblings)+1)
+	seen := make(map[string]bool, len(siblings)+1)
+	for _, key := range append(siblings, k.Key) {
 		if _, cached := b.done[key]; !cached && !seen[key] {
 			seen[key] = true
 			missing = append(missing, key)
@@ -336,7 +364,7 @@ func (l *ByID[T]) Load(ctx context.Context, k Keys) (*T, error) { return l.b.loa
 
 // LoadID returns the node with id, outside any sibling group (a root lookup).
 func (l *ByID[T]) LoadID(ctx context.Context, id string) (*T, error) {
-	return l.b.load(ctx, Keys{Key: id, Siblings: []string{id}, Known: true})
+	return l.b.load(ctx, RootKeys(id))
 }
 
 // Optional loads the node an optional reference of obj points at.

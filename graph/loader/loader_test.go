@@ -32,7 +32,7 @@ func TestSiblingsShareOneFetch(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v, err := b.load(context.Background(), Keys{Key: k, Siblings: siblings, Known: true})
+			v, err := b.load(context.Background(), SiblingKeys(k, siblings))
 			if err != nil {
 				t.Error(err)
 			}
@@ -60,7 +60,7 @@ func TestBatchErrorReachesEveryKey(t *testing.T) {
 		return out
 	})
 	for _, k := range []string{"x", "y"} {
-		if _, err := b.load(context.Background(), Keys{Key: k, Siblings: []string{"x", "y"}, Known: true}); !errors.Is(err, boom) {
+		if _, err := b.load(context.Background(), SiblingKeys(k, []string{"x", "y"})); !errors.Is(err, boom) {
 			t.Errorf("key %s: err %v", k, err)
 		}
 	}

@@ -94,10 +94,16 @@ func (l *Loaders) Node(ctx context.Context, k Keys) (ent.Noder, error) {
 	if err != nil {
 		return nil, apierror.BadInput(err)
 	}
-	same := Keys{Key: k.Key, Known: k.Known}
-	for _, s := range k.Siblings {
-		if t, err := gid.Table(s); err == nil && t == table {
-			same.Siblings = append(same.Siblings, s)
+	same := k
+	if k.Known {
+		same.siblings = func() []string {
+			var ids []string
+			for _, s := range k.siblings() {
+				if t, err := gid.Table(s); err == nil && t == table {
+					ids = append(ids, s)
+				}
+			}
+			return ids
 		}
 	}
 	switch table {
@@ -128,7 +134,7 @@ func (l *Loaders) Node(ctx context.Context, k Keys) (ent.Noder, error) {
 func (l *Loaders) Nodes(ctx context.Context, ids []string) ([]ent.Noder, []error) {
 	nodes, errs := make([]ent.Noder, len(ids)), make([]error, len(ids))
 	for i, id := range ids {
-		nodes[i], errs[i] = l.Node(ctx, Keys{Key: id, Siblings: ids, Known: true})
+		nodes[i], errs[i] = l.Node(ctx, SiblingKeys(id, ids))
 	}
 	return nodes, errs
 }

@@ -55,6 +55,12 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dsn, err)
 	}
+	// database/sql keeps 2 idle connections by default: a request's concurrent
+	// statements then reopen connections, and a new SQLite connection re-reads the
+	// schema and starts with a cold page cache. Keep the pool warm instead.
+	sqlDB.SetMaxIdleConns(maxConns)
+	sqlDB.SetMaxOpenConns(maxConns)
+	sqlDB.SetConnMaxIdleTime(0)
 	if strings.Contains(dsn, "mode=memory") {
 		// Each connection to a private in-memory database is a new, empty database.
 		sqlDB.SetMaxOpenConns(1)
@@ -71,6 +77,10 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	return &DB{Client: client, Statements: counter, sqlDB: sqlDB}, nil
 }
+
+// maxConns bounds SQLite connections: readers run in parallel under WAL, and
+// more connections than this only add page caches competing for memory.
+const maxConns = 16
 
 // sqliteDSN adds the settings idgraph relies on unless the caller set them:
 // WAL so readers never wait for the writer, foreign keys on, a busy timeout so
