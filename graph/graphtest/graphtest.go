@@ -37,7 +37,7 @@ func New(tb testing.TB, users int) *Server {
 func NewAt(tb testing.TB, path string, users int, opts graph.Options) *Server {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, path)
+	db, err := store.OpenWith(ctx, path, store.Options{CacheMiB: 256})
 	if err != nil {
 		tb.Fatal(err)
 	}
