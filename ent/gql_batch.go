@@ -139,13 +139,18 @@ func (_m *AuditEventQuery) PaginateByParent(
 	}
 	limit := paginateLimit(first, last)
 	order := pager.orderExpr(_m)
+	columns := auditevent.Columns
+	if fields := _m.ctx.Fields; len(fields) > 0 {
+		// A projected query: the id always, then the selected columns.
+		columns = append([]string{auditevent.FieldID}, fields...)
+	}
 	_m.Where(func(s *sql.Selector) {
 		col := parent.restrict(s)
 		s.AppendSelectAs(col, parentKeyColumn)
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(auditevent.Columns, limit, order)(s)
+		limitPerParent(columns, limit, order)(s)
 	})
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -234,13 +239,18 @@ func (_m *IdentityQuery) PaginateByParent(
 	}
 	limit := paginateLimit(first, last)
 	order := pager.orderExpr(_m)
+	columns := identity.Columns
+	if fields := _m.ctx.Fields; len(fields) > 0 {
+		// A projected query: the id always, then the selected columns.
+		columns = append([]string{identity.FieldID}, fields...)
+	}
 	_m.Where(func(s *sql.Selector) {
 		col := parent.restrict(s)
 		s.AppendSelectAs(col, parentKeyColumn)
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(identity.Columns, limit, order)(s)
+		limitPerParent(columns, limit, order)(s)
 	})
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -329,13 +339,18 @@ func (_m *IntegrationQuery) PaginateByParent(
 	}
 	limit := paginateLimit(first, last)
 	order := pager.orderExpr(_m)
+	columns := integration.Columns
+	if fields := _m.ctx.Fields; len(fields) > 0 {
+		// A projected query: the id always, then the selected columns.
+		columns = append([]string{integration.FieldID}, fields...)
+	}
 	_m.Where(func(s *sql.Selector) {
 		col := parent.restrict(s)
 		s.AppendSelectAs(col, parentKeyColumn)
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(integration.Columns, limit, order)(s)
+		limitPerParent(columns, limit, order)(s)
 	})
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -424,13 +439,18 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 	}
 	limit := paginateLimit(first, last)
 	order := pager.orderExpr(_m)
+	columns := policyassignment.Columns
+	if fields := _m.ctx.Fields; len(fields) > 0 {
+		// A projected query: the id always, then the selected columns.
+		columns = append([]string{policyassignment.FieldID}, fields...)
+	}
 	_m.Where(func(s *sql.Selector) {
 		col := parent.restrict(s)
 		s.AppendSelectAs(col, parentKeyColumn)
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(policyassignment.Columns, limit, order)(s)
+		limitPerParent(columns, limit, order)(s)
 	})
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -519,13 +539,18 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 	}
 	limit := paginateLimit(first, last)
 	order := pager.orderExpr(_m)
+	columns := policycondition.Columns
+	if fields := _m.ctx.Fields; len(fields) > 0 {
+		// A projected query: the id always, then the selected columns.
+		columns = append([]string{policycondition.FieldID}, fields...)
+	}
 	_m.Where(func(s *sql.Selector) {
 		col := parent.restrict(s)
 		s.AppendSelectAs(col, parentKeyColumn)
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(policycondition.Columns, limit, order)(s)
+		limitPerParent(columns, limit, order)(s)
 	})
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -614,13 +639,18 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 	}
 	limit := paginateLimit(first, last)
 	order := pager.orderExpr(_m)
+	columns := policyrule.Columns
+	if fields := _m.ctx.Fields; len(fields) > 0 {
+		// A projected query: the id always, then the selected columns.
+		columns = append([]string{policyrule.FieldID}, fields...)
+	}
 	_m.Where(func(s *sql.Selector) {
 		col := parent.restrict(s)
 		s.AppendSelectAs(col, parentKeyColumn)
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(policyrule.Columns, limit, order)(s)
+		limitPerParent(columns, limit, order)(s)
 	})
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -709,13 +739,18 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 	}
 	limit := paginateLimit(first, last)
 	order := pager.orderExpr(_m)
+	columns := policyruleset.Columns
+	if fields := _m.ctx.Fields; len(fields) > 0 {
+		// A projected query: the id always, then the selected columns.
+		columns = append([]string{policyruleset.FieldID}, fields...)
+	}
 	_m.Where(func(s *sql.Selector) {
 		col := parent.restrict(s)
 		s.AppendSelectAs(col, parentKeyColumn)
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(policyruleset.Columns, limit, order)(s)
+		limitPerParent(columns, limit, order)(s)
 	})
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -804,13 +839,18 @@ func (_m *ResourceQuery) PaginateByParent(
 	}
 	limit := paginateLimit(first, last)
 	order := pager.orderExpr(_m)
+	columns := resource.Columns
+	if fields := _m.ctx.Fields; len(fields) > 0 {
+		// A projected query: the id always, then the selected columns.
+		columns = append([]string{resource.FieldID}, fields...)
+	}
 	_m.Where(func(s *sql.Selector) {
 		col := parent.restrict(s)
 		s.AppendSelectAs(col, parentKeyColumn)
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(resource.Columns, limit, order)(s)
+		limitPerParent(columns, limit, order)(s)
 	})
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -899,13 +939,18 @@ func (_m *TenantQuery) PaginateByParent(
 	}
 	limit := paginateLimit(first, last)
 	order := pager.orderExpr(_m)
+	columns := tenant.Columns
+	if fields := _m.ctx.Fields; len(fields) > 0 {
+		// A projected query: the id always, then the selected columns.
+		columns = append([]string{tenant.FieldID}, fields...)
+	}
 	_m.Where(func(s *sql.Selector) {
 		col := parent.restrict(s)
 		s.AppendSelectAs(col, parentKeyColumn)
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(tenant.Columns, limit, order)(s)
+		limitPerParent(columns, limit, order)(s)
 	})
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -994,13 +1039,18 @@ func (_m *UserQuery) PaginateByParent(
 	}
 	limit := paginateLimit(first, last)
 	order := pager.orderExpr(_m)
+	columns := user.Columns
+	if fields := _m.ctx.Fields; len(fields) > 0 {
+		// A projected query: the id always, then the selected columns.
+		columns = append([]string{user.FieldID}, fields...)
+	}
 	_m.Where(func(s *sql.Selector) {
 		col := parent.restrict(s)
 		s.AppendSelectAs(col, parentKeyColumn)
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(user.Columns, limit, order)(s)
+		limitPerParent(columns, limit, order)(s)
 	})
 	nodes, err := _m.All(ctx)
 	if err != nil {

@@ -163,49 +163,56 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ent.Noder, e
 
 // AuditEvents is the resolver for the auditEvents field.
 func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
-	conn, err := r.client.AuditEvent.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.AuditEvent.Query().Select(loader.ConnectionProjection(ctx, "AuditEvent")...).
+		AuditEventQuery.Paginate(ctx, after, first, before, last,
 		ent.WithAuditEventOrder(orderBy), ent.WithAuditEventFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.AuditEventConnection).Nodes)
 }
 
 // Identities is the resolver for the identities field.
 func (r *queryResolver) Identities(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	conn, err := r.client.Identity.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.Identity.Query().Select(loader.ConnectionProjection(ctx, "Identity")...).
+		IdentityQuery.Paginate(ctx, after, first, before, last,
 		ent.WithIdentityOrder(orderBy), ent.WithIdentityFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.IdentityConnection).Nodes)
 }
 
 // Integrations is the resolver for the integrations field.
 func (r *queryResolver) Integrations(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IntegrationOrder, where *ent.IntegrationWhereInput) (*ent.IntegrationConnection, error) {
-	conn, err := r.client.Integration.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.Integration.Query().Select(loader.ConnectionProjection(ctx, "Integration")...).
+		IntegrationQuery.Paginate(ctx, after, first, before, last,
 		ent.WithIntegrationOrder(orderBy), ent.WithIntegrationFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.IntegrationConnection).Nodes)
 }
 
 // PolicyRules is the resolver for the policyRules field.
 func (r *queryResolver) PolicyRules(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
-	conn, err := r.client.PolicyRule.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.PolicyRule.Query().Select(loader.ConnectionProjection(ctx, "PolicyRule")...).
+		PolicyRuleQuery.Paginate(ctx, after, first, before, last,
 		ent.WithPolicyRuleOrder(orderBy), ent.WithPolicyRuleFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.PolicyRuleConnection).Nodes)
 }
 
 // PolicyRulesets is the resolver for the policyRulesets field.
 func (r *queryResolver) PolicyRulesets(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
-	conn, err := r.client.PolicyRuleset.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.PolicyRuleset.Query().Select(loader.ConnectionProjection(ctx, "PolicyRuleset")...).
+		PolicyRulesetQuery.Paginate(ctx, after, first, before, last,
 		ent.WithPolicyRulesetOrder(orderBy), ent.WithPolicyRulesetFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.PolicyRulesetConnection).Nodes)
 }
 
 // Resources is the resolver for the resources field.
 func (r *queryResolver) Resources(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
-	conn, err := r.client.Resource.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.Resource.Query().Select(loader.ConnectionProjection(ctx, "Resource")...).
+		ResourceQuery.Paginate(ctx, after, first, before, last,
 		ent.WithResourceOrder(orderBy), ent.WithResourceFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.ResourceConnection).Nodes)
 }
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	conn, err := r.client.User.Query().Paginate(ctx, after, first, before, last,
+	conn, err := r.client.User.Query().Select(loader.ConnectionProjection(ctx, "User")...).
+		UserQuery.Paginate(ctx, after, first, before, last,
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.UserConnection).Nodes)
 }

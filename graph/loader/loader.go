@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -214,6 +215,8 @@ type Page[O, W any] struct {
 	Where         W
 	// Rows is set when edges, nodes or pageInfo are selected; Count when totalCount is.
 	Rows, Count bool
+	// Columns is the projection of the rows (nil: every column).
+	Columns []string
 	// rowsKey identifies equal arguments, filterKey equal filters: totals depend on
 	// the filter only, so every field and count with the same filter shares one COUNT.
 	rowsKey, filterKey string
@@ -245,9 +248,12 @@ func NewPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first 
 			filter[name] = v
 		}
 	}
+	if p.Rows {
+		p.Columns = ConnectionProjection(ctx, strings.TrimSuffix(fc.Field.Definition.Type.Name(), "Connection"))
+	}
 	rows, _ := json.Marshal(args)
 	filters, _ := json.Marshal(filter)
-	p.rowsKey, p.filterKey = string(rows), string(filters)
+	p.rowsKey, p.filterKey = string(rows)+strings.Join(p.Columns, ","), string(filters)
 	if first != nil {
 		p.rowsKey += fmt.Sprintf("+first=%d", *first)
 	}
@@ -331,40 +337,58 @@ func (c *Conn[C, O, W]) Count(ctx context.Context, k Keys) (int, error) {
 	return *c.total(conn), nil
 }
 
-// ByID batches lookups of one node type by id. A missing id is a NOT_FOUND error.
+// ByID batches lookups of one node type by id, one batch per projection. A
+// missing id is a NOT_FOUND error.
 type ByID[T any] struct {
-	b *batch[*T]
+	cfg    Config
+	groups *groups
+	typ    string
+	id     func(*T) string
+	fetch  func(ctx context.Context, ids, columns []string) ([]*T, error)
+	mu     sync.Mutex
+	byCols map[string]*batch[*T]
 }
 
-func newByID[T any](cfg Config, g *groups, typ string, id func(*T) string, fetch func(context.Context, []string) ([]*T, error)) *ByID[T] {
-	return &ByID[T]{b: newBatch(cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*T] {
-		rows, err := fetch(ctx, ids)
-		register(g, rows)
-		found := make(map[string]*T, len(rows))
-		for _, r := range rows {
-			found[id(r)] = r
-		}
-		results := make([]*dataloader.Result[*T], len(ids))
-		for i, key := range ids {
-			switch r, ok := found[key]; {
-			case err != nil:
-				results[i] = &dataloader.Result[*T]{Error: err}
-			case !ok:
-				results[i] = &dataloader.Result[*T]{Error: apierror.NotFound(typ, key)}
-			default:
-				results[i] = &dataloader.Result[*T]{Data: r}
+func newByID[T any](cfg Config, g *groups, typ string, id func(*T) string, fetch func(context.Context, []string, []string) ([]*T, error)) *ByID[T] {
+	return &ByID[T]{cfg: cfg, groups: g, typ: typ, id: id, fetch: fetch, byCols: map[string]*batch[*T]{}}
+}
+
+// Load returns the node with k's key, with the columns the field being resolved selects.
+func (l *ByID[T]) Load(ctx context.Context, k Keys) (*T, error) {
+	columns := FieldProjection(ctx, l.typ)
+	l.mu.Lock()
+	key := strings.Join(columns, ",")
+	b, ok := l.byCols[key]
+	if !ok {
+		b = newBatch(l.cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*T] {
+			rows, err := l.fetch(ctx, ids, columns)
+			register(l.groups, rows)
+			found := make(map[string]*T, len(rows))
+			for _, r := range rows {
+				found[l.id(r)] = r
 			}
-		}
-		return results
-	})}
+			results := make([]*dataloader.Result[*T], len(ids))
+			for i, key := range ids {
+				switch r, ok := found[key]; {
+				case err != nil:
+					results[i] = &dataloader.Result[*T]{Error: err}
+				case !ok:
+					results[i] = &dataloader.Result[*T]{Error: apierror.NotFound(l.typ, key)}
+				default:
+					results[i] = &dataloader.Result[*T]{Data: r}
+				}
+			}
+			return results
+		})
+		l.byCols[key] = b
+	}
+	l.mu.Unlock()
+	return b.load(ctx, k)
 }
-
-// Load returns the node with k's key.
-func (l *ByID[T]) Load(ctx context.Context, k Keys) (*T, error) { return l.b.load(ctx, k) }
 
 // LoadID returns the node with id, outside any sibling group (a root lookup).
 func (l *ByID[T]) LoadID(ctx context.Context, id string) (*T, error) {
-	return l.b.load(ctx, RootKeys(id))
+	return l.Load(ctx, RootKeys(id))
 }
 
 // Optional loads the node an optional reference of obj points at.

@@ -44,40 +44,40 @@ func New(client *ent.Client, cfg Config) *Loaders {
 	return &Loaders{
 		groups: g,
 		UserByID: newByID(cfg, g, "User", func(n *ent.User) string { return n.ID },
-			func(ctx context.Context, ids []string) ([]*ent.User, error) {
-				return client.User.Query().Where(user.IDIn(ids...)).All(ctx)
+			func(ctx context.Context, ids, columns []string) ([]*ent.User, error) {
+				return client.User.Query().Where(user.IDIn(ids...)).Select(columns...).UserQuery.All(ctx)
 			}),
 		IdentityByID: newByID(cfg, g, "Identity", func(n *ent.Identity) string { return n.ID },
-			func(ctx context.Context, ids []string) ([]*ent.Identity, error) {
-				return client.Identity.Query().Where(identity.IDIn(ids...)).All(ctx)
+			func(ctx context.Context, ids, columns []string) ([]*ent.Identity, error) {
+				return client.Identity.Query().Where(identity.IDIn(ids...)).Select(columns...).IdentityQuery.All(ctx)
 			}),
 		IntegrationByID: newByID(cfg, g, "Integration", func(n *ent.Integration) string { return n.ID },
-			func(ctx context.Context, ids []string) ([]*ent.Integration, error) {
-				return client.Integration.Query().Where(integration.IDIn(ids...)).All(ctx)
+			func(ctx context.Context, ids, columns []string) ([]*ent.Integration, error) {
+				return client.Integration.Query().Where(integration.IDIn(ids...)).Select(columns...).IntegrationQuery.All(ctx)
 			}),
 		ResourceByID: newByID(cfg, g, "Resource", func(n *ent.Resource) string { return n.ID },
-			func(ctx context.Context, ids []string) ([]*ent.Resource, error) {
-				return client.Resource.Query().Where(resource.IDIn(ids...)).All(ctx)
+			func(ctx context.Context, ids, columns []string) ([]*ent.Resource, error) {
+				return client.Resource.Query().Where(resource.IDIn(ids...)).Select(columns...).ResourceQuery.All(ctx)
 			}),
 		PolicyRulesetByID: newByID(cfg, g, "PolicyRuleset", func(n *ent.PolicyRuleset) string { return n.ID },
-			func(ctx context.Context, ids []string) ([]*ent.PolicyRuleset, error) {
-				return client.PolicyRuleset.Query().Where(policyruleset.IDIn(ids...)).All(ctx)
+			func(ctx context.Context, ids, columns []string) ([]*ent.PolicyRuleset, error) {
+				return client.PolicyRuleset.Query().Where(policyruleset.IDIn(ids...)).Select(columns...).PolicyRulesetQuery.All(ctx)
 			}),
 		PolicyRuleByID: newByID(cfg, g, "PolicyRule", func(n *ent.PolicyRule) string { return n.ID },
-			func(ctx context.Context, ids []string) ([]*ent.PolicyRule, error) {
-				return client.PolicyRule.Query().Where(policyrule.IDIn(ids...)).All(ctx)
+			func(ctx context.Context, ids, columns []string) ([]*ent.PolicyRule, error) {
+				return client.PolicyRule.Query().Where(policyrule.IDIn(ids...)).Select(columns...).PolicyRuleQuery.All(ctx)
 			}),
 		AuditEventByID: newByID(cfg, g, "AuditEvent", func(n *ent.AuditEvent) string { return n.ID },
-			func(ctx context.Context, ids []string) ([]*ent.AuditEvent, error) {
-				return client.AuditEvent.Query().Where(auditevent.IDIn(ids...)).All(ctx)
+			func(ctx context.Context, ids, columns []string) ([]*ent.AuditEvent, error) {
+				return client.AuditEvent.Query().Where(auditevent.IDIn(ids...)).Select(columns...).AuditEventQuery.All(ctx)
 			}),
 		PolicyConditionByID: newByID(cfg, g, "PolicyCondition", func(n *ent.PolicyCondition) string { return n.ID },
-			func(ctx context.Context, ids []string) ([]*ent.PolicyCondition, error) {
-				return client.PolicyCondition.Query().Where(policycondition.IDIn(ids...)).All(ctx)
+			func(ctx context.Context, ids, columns []string) ([]*ent.PolicyCondition, error) {
+				return client.PolicyCondition.Query().Where(policycondition.IDIn(ids...)).Select(columns...).PolicyConditionQuery.All(ctx)
 			}),
 		PolicyAssignmentByID: newByID(cfg, g, "PolicyAssignment", func(n *ent.PolicyAssignment) string { return n.ID },
-			func(ctx context.Context, ids []string) ([]*ent.PolicyAssignment, error) {
-				return client.PolicyAssignment.Query().Where(policyassignment.IDIn(ids...)).All(ctx)
+			func(ctx context.Context, ids, columns []string) ([]*ent.PolicyAssignment, error) {
+				return client.PolicyAssignment.Query().Where(policyassignment.IDIn(ids...)).Select(columns...).PolicyAssignmentQuery.All(ctx)
 			}),
 		userEdges:     newUserEdges(cfg, g, client),
 		identityEdges: newIdentityEdges(cfg, g, client),

@@ -1,0 +1,145 @@
+package loader
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/idgraph/idgraph/ent/auditevent"
+	"github.com/idgraph/idgraph/ent/identity"
+	"github.com/idgraph/idgraph/ent/integration"
+	"github.com/idgraph/idgraph/ent/policyassignment"
+	"github.com/idgraph/idgraph/ent/policycondition"
+	"github.com/idgraph/idgraph/ent/policyrule"
+	"github.com/idgraph/idgraph/ent/policyruleset"
+	"github.com/idgraph/idgraph/ent/resource"
+	"github.com/idgraph/idgraph/ent/user"
+)
+
+// A projection is the columns a batch selects: the id, the foreign keys of the
+// relations the query selects below the rows, and the scalar fields it selects.
+// Loading only those keeps wide rows (JSON metadata, raw vendor profiles) out of
+// pages that do not show them. A batch is keyed by its projection, so siblings
+// selecting different fields never share a row that lacks one.
+type shape struct {
+	columns map[string]string // GraphQL field -> column
+}
+
+func newShape(columns []string, relations map[string]string) shape {
+	s := shape{columns: make(map[string]string, len(columns)+len(relations))}
+	for _, c := range columns {
+		s.columns[graphqlName(c)] = c
+	}
+	for field, c := range relations {
+		s.columns[field] = c
+	}
+	return s
+}
+
+// graphqlName is the field name entgql (with idgraph's Id spelling) gives a column.
+func graphqlName(column string) string {
+	var b strings.Builder
+	upper := false
+	for _, r := range column {
+		if r == '_' {
+			upper = true
+			continue
+		}
+		if upper {
+			r = unicode.ToUpper(r)
+			upper = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// shapes lists, per GraphQL type, the columns behind its fields. Relations served
+// by loaders map to the foreign key they follow; connections need only the id.
+var shapes = map[string]shape{
+	"User": newShape(user.Columns, map[string]string{
+		"manager": user.FieldManagerID, "parentUser": user.FieldParentUserID,
+	}),
+	"Identity": newShape(identity.Columns, map[string]string{
+		"integration": identity.FieldIntegrationID, "user": identity.FieldUserID,
+	}),
+	"Integration": newShape(integration.Columns, nil),
+	"Resource": newShape(resource.Columns, map[string]string{
+		"integration": resource.FieldIntegrationID,
+	}),
+	"PolicyRuleset": newShape(policyruleset.Columns, map[string]string{
+		"resource": policyruleset.FieldResourceID,
+	}),
+	"PolicyRule": newShape(policyrule.Columns, map[string]string{
+		"ruleset": policyrule.FieldRulesetID,
+	}),
+	"PolicyCondition": newShape(policycondition.Columns, map[string]string{
+		"ruleset": policycondition.FieldRulesetID, "rule": policycondition.FieldRuleID, "user": policycondition.FieldUserID,
+	}),
+	"PolicyAssignment": newShape(policyassignment.Columns, map[string]string{
+		"user": policyassignment.FieldUserID, "ruleset": policyassignment.FieldRulesetID, "rule": policyassignment.FieldRuleID,
+	}),
+	"AuditEvent": newShape(auditevent.Columns, map[string]string{
+		"subjectUser": auditevent.FieldSubjectUserID, "record": auditevent.FieldRecordID,
+		"parentEvent": auditevent.FieldParentEventID, "relatedRecord": auditevent.FieldRelatedRecordID,
+	}),
+}
+
+// Projection returns the columns (besides the id) that rows of typ need for the
+// selections, sorted; nil means all columns (a type idgraph does not know).
+func Projection(ctx context.Context, typ string, selections ...graphql.CollectedField) []string {
+	s, ok := shapes[typ]
+	if !ok {
+		return nil
+	}
+	oc := graphql.GetOperationContext(ctx)
+	seen := map[string]bool{}
+	var cols []string
+	for _, sel := range selections {
+		for _, f := range graphql.CollectFields(oc, sel.Selections, []string{typ, "Node"}) {
+			if c, ok := s.columns[f.Name]; ok && c != "id" && !seen[c] {
+				seen[c] = true
+				cols = append(cols, c)
+			}
+		}
+	}
+	slices.Sort(cols)
+	if len(cols) == 0 {
+		// ent reads every column when none is named; tenant_id is cheap and always there.
+		cols = []string{"tenant_id"}
+	}
+	return cols
+}
+
+// nodeSelections returns the selections that apply to a connection's nodes:
+// connection { nodes { … } edges { node { … } } }.
+func nodeSelections(ctx context.Context, conn graphql.CollectedField) []graphql.CollectedField {
+	oc := graphql.GetOperationContext(ctx)
+	var out []graphql.CollectedField
+	for _, f := range graphql.CollectFields(oc, conn.Selections, nil) {
+		switch f.Name {
+		case "nodes":
+			out = append(out, f)
+		case "edges":
+			for _, e := range graphql.CollectFields(oc, f.Selections, nil) {
+				if e.Name == "node" {
+					out = append(out, e)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ConnectionProjection is the projection of the nodes of the connection field being resolved.
+func ConnectionProjection(ctx context.Context, typ string) []string {
+	return Projection(ctx, typ, nodeSelections(ctx, graphql.GetFieldContext(ctx).Field)...)
+}
+
+// FieldProjection is the projection of the object field being resolved.
+func FieldProjection(ctx context.Context, typ string) []string {
+	return Projection(ctx, typ, graphql.GetFieldContext(ctx).Field)
+}
