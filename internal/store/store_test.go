@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"entgo.io/ent/dialect/sql"
+)
+
+func TestSQLiteSettings(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "settings.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cases := []struct{ query, want string }{
+		{"PRAGMA journal_mode", "wal"},
+		{"PRAGMA foreign_keys", "1"},
+		{"PRAGMA busy_timeout", "5000"},
+		{"PRAGMA cache_size", "-65536"},
+		{"SELECT 'A' LIKE 'a'", "0"}, // case-sensitive, as in PostgreSQL
+	}
+	for _, tc := range cases {
+		var rows sql.Rows
+		if err := db.Statements.Query(ctx, tc.query, []any{}, &rows); err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if !rows.Next() {
+			t.Fatalf("%s: no row", tc.query)
+		}
+		if err := rows.Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		if got != tc.want {
+			t.Errorf("%s = %q, want %q", tc.query, got, tc.want)
+		}
+	}
+}
+
+func TestCounterCountsEveryStatement(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "count.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	before := db.Statements.Total()
+	if _, err := db.Client.Tenant.Query().Count(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Tenant.Query().Count(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if got := db.Statements.Total() - before; got != 2 {
+		t.Fatalf("counted %d statements, want 2 (one outside, one inside a transaction)", got)
+	}
+}
