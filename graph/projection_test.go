@@ -79,3 +79,47 @@ func TestCursorOnUnselectedOrderField(t *testing.T) {
 		t.Fatalf("paged %d users, seeded %d", len(ids), srv.Seed.Users)
 	}
 }
+
+func TestNestedLastAndNodeFragments(t *testing.T) {
+	srv := graphtest.New(t, 200)
+	var page struct {
+		Users struct {
+			Nodes []struct {
+				ID        string
+				All, Tail struct{ Nodes []struct{ ID string } }
+				TailInfo  struct {
+					PageInfo struct{ HasPreviousPage bool }
+				}
+			}
+		}
+	}
+	srv.Query(t, `{ users(first: 20, where: {hasDirectReports: true}) { nodes { id
+		all: directReports(first: 100, orderBy: [{field: FULL_NAME}]) { nodes { id } }
+		tail: directReports(last: 2, orderBy: [{field: FULL_NAME}]) { nodes { id } }
+		tailInfo: directReports(last: 2, orderBy: [{field: FULL_NAME}]) { pageInfo { hasPreviousPage } } } } }`, nil).Decode(t, &page)
+	if len(page.Users.Nodes) == 0 {
+		t.Fatal("no managers")
+	}
+	for _, u := range page.Users.Nodes {
+		all, tail := u.All.Nodes, u.Tail.Nodes
+		if len(all) < 3 || len(tail) != 2 || tail[0] != all[len(all)-2] || tail[1] != all[len(all)-1] {
+			t.Fatalf("user %s: last 2 %v of %v", u.ID, tail, all)
+		}
+		if !u.TailInfo.PageInfo.HasPreviousPage {
+			t.Fatalf("user %s: last 2 of %d has no previous page", u.ID, len(all))
+		}
+	}
+
+	id := page.Users.Nodes[0].ID
+	var node struct {
+		Node struct {
+			ID, FullName, Email string
+			Manager             *struct{ ID string }
+		}
+	}
+	srv.Query(t, `query($id: ID!) { node(id: $id) { id ... on User { fullName email manager { id } } } }`,
+		map[string]any{"id": id}).Decode(t, &node)
+	if node.Node.ID != id || node.Node.FullName == "" || node.Node.Email == "" {
+		t.Fatalf("node with fragment: %+v", node.Node)
+	}
+}
