@@ -1,0 +1,143 @@
+package loader
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/graph-gophers/dataloader/v7"
+)
+
+// Page is the arguments of one connection field plus what the query selects of it.
+type Page[O, W any] struct {
+	After, Before *entgql.Cursor[string]
+	First, Last   *int
+	OrderBy       O
+	Where         W
+	// Rows is set when edges, nodes or pageInfo are selected; Count when totalCount is.
+	Rows, Count bool
+	// Columns is the projection of the rows (nil: every column).
+	Columns []string
+	// rowsKey identifies equal arguments, filterKey equal filters: totals depend on
+	// the filter only, so every field and count with the same filter shares one COUNT.
+	rowsKey, filterKey string
+}
+
+// pagingArguments do not change which rows a connection has, only which it returns.
+var pagingArguments = map[string]bool{"first": true, "last": true, "after": true, "before": true, "orderBy": true}
+
+// NewPage reads the connection field being resolved in ctx.
+func NewPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy O, where W) Page[O, W] {
+	p := Page[O, W]{After: after, First: first, Before: before, Last: last, OrderBy: orderBy, Where: where}
+	fc := graphql.GetFieldContext(ctx)
+	oc := graphql.GetOperationContext(ctx)
+	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, nil) {
+		switch f.Name {
+		case "edges", "nodes", "pageInfo":
+			p.Rows = true
+		case "totalCount":
+			p.Count = true
+		}
+	}
+	// Raw argument values (variables substituted) describe the page canonically;
+	// encoding/json sorts map keys. first comes from the parsed arguments, where
+	// the page-size middleware may have filled in the default.
+	args := fc.Field.ArgumentMap(oc.Variables)
+	filter := map[string]any{}
+	for name, v := range args {
+		if !pagingArguments[name] {
+			filter[name] = v
+		}
+	}
+	if p.Rows {
+		p.Columns = ConnectionProjection(ctx, strings.TrimSuffix(fc.Field.Definition.Type.Name(), "Connection"))
+	}
+	rows, _ := json.Marshal(args)
+	filters, _ := json.Marshal(filter)
+	p.rowsKey, p.filterKey = string(rows)+strings.Join(p.Columns, ","), string(filters)
+	if first != nil {
+		p.rowsKey += fmt.Sprintf("+first=%d", *first)
+	}
+	return p
+}
+
+// countOnly is the page a count field asks for: the unfiltered total, no rows.
+func countOnly[O, W any]() Page[O, W] {
+	return Page[O, W]{Count: true, filterKey: "{}"}
+}
+
+// Conn batches one connection field across parents: one batch (so one statement)
+// per distinct page of rows, and one per distinct filter for the totals.
+type Conn[C, O, W any] struct {
+	cfg      Config
+	fetch    func(ctx context.Context, parentIDs []string, p Page[O, W]) (map[string]*C, error)
+	total    func(*C) *int
+	mu       sync.Mutex
+	byRows   map[string]*batch[*C]
+	byFilter map[string]*batch[*C]
+}
+
+func newConn[C, O, W any](cfg Config, total func(*C) *int, fetch func(context.Context, []string, Page[O, W]) (map[string]*C, error)) *Conn[C, O, W] {
+	return &Conn[C, O, W]{cfg: cfg, fetch: fetch, total: total, byRows: map[string]*batch[*C]{}, byFilter: map[string]*batch[*C]{}}
+}
+
+func (c *Conn[C, O, W]) batchFor(batches map[string]*batch[*C], key string, p Page[O, W]) *batch[*C] {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := batches[key]
+	if !ok {
+		b = newBatch(c.cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*C] {
+			conns, err := c.fetch(ctx, ids, p)
+			results := make([]*dataloader.Result[*C], len(ids))
+			for i, id := range ids {
+				results[i] = &dataloader.Result[*C]{Data: conns[id], Error: err}
+			}
+			return results
+		})
+		batches[key] = b
+	}
+	return b
+}
+
+// Load returns the page of the parent's connection.
+func (c *Conn[C, O, W]) Load(ctx context.Context, k Keys, p Page[O, W]) (*C, error) {
+	var conn *C
+	if p.Rows {
+		rows := p
+		rows.Count = false
+		page, err := c.batchFor(c.byRows, p.rowsKey, rows).load(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		copied := *page // cached pages are shared; the total is set on a copy
+		conn = &copied
+	}
+	if p.Count {
+		counts := Page[O, W]{Where: p.Where, Count: true}
+		counted, err := c.batchFor(c.byFilter, p.filterKey, counts).load(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		if conn == nil {
+			return counted, nil
+		}
+		*c.total(conn) = *c.total(counted)
+	}
+	if conn == nil { // neither rows nor total asked for: only __typename
+		return c.batchFor(c.byFilter, p.filterKey, Page[O, W]{Where: p.Where, Count: true}).load(ctx, k)
+	}
+	return conn, nil
+}
+
+// Count returns the total number of the parent's rows, with no filter.
+func (c *Conn[C, O, W]) Count(ctx context.Context, k Keys) (int, error) {
+	conn, err := c.Load(ctx, k, countOnly[O, W]())
+	if err != nil {
+		return 0, err
+	}
+	return *c.total(conn), nil
+}
