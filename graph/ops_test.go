@@ -41,8 +41,12 @@ func TestMetricsCountStatementsRequestsAndDurations(t *testing.T) {
 	if after-before != float64(resp.Statements) || resp.Statements == 0 {
 		t.Errorf("db queries metric moved by %v, the request sent %d statements", after-before, resp.Statements)
 	}
-	if n := metricValue(t, srv, `^idgraph_http_requests_total\{method="POST",path="/graphql",status="OK"\} (\S+)$`); n != 1 {
+	if n := metricValue(t, srv, `^idgraph_http_requests_total\{method="POST",path="/graphql",status="200"\} (\S+)$`); n != 1 {
 		t.Errorf("requests total %v", n)
+	}
+	srv.Handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/random-8731", nil))
+	if n := metricValue(t, srv, `^idgraph_http_requests_total\{method="GET",path="other",status="404"\} (\S+)$`); n != 1 {
+		t.Errorf("unknown paths are not folded into one label: %v", n)
 	}
 	if n := metricValue(t, srv, `^idgraph_graphql_request_duration_seconds_count\{operation="OrgChart"\} (\S+)$`); n != 1 {
 		t.Errorf("duration histogram count %v", n)

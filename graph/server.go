@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"strconv"
 	"sync"
 	"time"
 
@@ -71,7 +72,7 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", loader.Middleware(db.Client, opts.Loaders, gql))
-	mux.Handle("/", playground.Handler("idgraph", "/graphql"))
+	mux.Handle("GET /{$}", playground.Handler("idgraph", "/graphql"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -138,7 +139,7 @@ func observe(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
 		elapsed := time.Since(start)
 		op := m.operationLabel(info.op())
-		m.requests.WithLabelValues(r.Method, r.URL.Path, http.StatusText(rec.status)).Inc()
+		m.requests.WithLabelValues(r.Method, routeLabel(r.URL.Path), strconv.Itoa(rec.status)).Inc()
 		if r.URL.Path == "/graphql" {
 			m.duration.WithLabelValues(op).Observe(elapsed.Seconds())
 		}
@@ -153,6 +154,16 @@ func observe(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
 			slog.Int64("sql_statements", m.statements.Total()-statementsBefore),
 		)
 	})
+}
+
+// routeLabel bounds the path label to the routes idgraph serves: a client asking
+// for random paths must not create new time series.
+func routeLabel(path string) string {
+	switch path {
+	case "/graphql", "/healthz", "/metrics", "/":
+		return path
+	}
+	return "other"
 }
 
 type metrics struct {
