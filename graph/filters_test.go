@@ -4,12 +4,14 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/idgraph/idgraph/graph/graphtest"
 )
 
 type userRow struct {
 	ID, FullName, Email, State, Department string
+	LastAuthenticatedAt                    *time.Time
 	Manager                                *struct{ Department string }
 	Identities                             struct{ TotalCount int }
 }
@@ -25,7 +27,7 @@ type usersPage struct {
 	}
 }
 
-const userFields = `totalCount pageInfo { hasNextPage endCursor } nodes { id fullName email state department manager { department } identities { totalCount } }`
+const userFields = `totalCount pageInfo { hasNextPage endCursor } nodes { id fullName email state department lastAuthenticatedAt manager { department } identities { totalCount } }`
 
 // allUsers pages through users(where:) with cursors and returns every row.
 func allUsers(t *testing.T, srv *graphtest.Server, where map[string]any, orderBy []map[string]any) (rows []userRow, total int) {
@@ -70,6 +72,11 @@ func TestWhereFilters(t *testing.T) {
 		{"contains treats % as text", map[string]any{"fullNameContains": "%"}, func(u userRow) bool { return strings.Contains(u.FullName, "%") }},
 		{"edge predicate", map[string]any{"hasManagerWith": []map[string]any{{"department": "Engineering"}}},
 			func(u userRow) bool { return u.Manager != nil && u.Manager.Department == "Engineering" }},
+		{"time range", map[string]any{"lastAuthenticatedAtGTE": "2024-10-01T00:00:00Z", "lastAuthenticatedAtLT": "2024-11-01T00:00:00Z"},
+			func(u userRow) bool {
+				from, to := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 11, 1, 0, 0, 0, 0, time.UTC)
+				return u.LastAuthenticatedAt != nil && !u.LastAuthenticatedAt.Before(from) && u.LastAuthenticatedAt.Before(to)
+			}},
 		{"no manager", map[string]any{"hasManager": false}, func(u userRow) bool { return u.Manager == nil }},
 		{"edge existence", map[string]any{"hasIdentities": false}, func(u userRow) bool { return u.Identities.TotalCount == 0 }},
 		{"or", map[string]any{"or": []map[string]any{{"department": "Sales"}, {"department": "Legal"}}},

@@ -305,6 +305,11 @@ var (
 				Columns: []*schema.Column{PolicyAssignmentsColumns[10], PolicyAssignmentsColumns[9]},
 			},
 			{
+				Name:    "policyassignment_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{PolicyAssignmentsColumns[7]},
+			},
+			{
 				Name:    "policyassignment_ruleset_id",
 				Unique:  false,
 				Columns: []*schema.Column{PolicyAssignmentsColumns[9]},
@@ -371,6 +376,11 @@ var (
 				Columns: []*schema.Column{PolicyConditionsColumns[12]},
 			},
 			{
+				Name:    "policycondition_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{PolicyConditionsColumns[10]},
+			},
+			{
 				Name:    "policycondition_rule_id",
 				Unique:  false,
 				Columns: []*schema.Column{PolicyConditionsColumns[11]},
@@ -423,6 +433,11 @@ var (
 				Name:    "policyrule_ruleset_id_priority",
 				Unique:  false,
 				Columns: []*schema.Column{PolicyRulesColumns[13], PolicyRulesColumns[11]},
+			},
+			{
+				Name:    "policyrule_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{PolicyRulesColumns[12]},
 			},
 		},
 	}

@@ -44,6 +44,7 @@ func (PolicyAssignment) Edges() []ent.Edge {
 func (PolicyAssignment) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("user_id", "ruleset_id"),
+		index.Fields("tenant_id"),
 		index.Fields("ruleset_id"),
 		index.Fields("rule_id"),
 	}

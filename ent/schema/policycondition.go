@@ -52,6 +52,7 @@ func (PolicyCondition) Edges() []ent.Edge {
 func (PolicyCondition) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("ruleset_id"),
+		index.Fields("tenant_id"),
 		index.Fields("rule_id"),
 		index.Fields("user_id"),
 	}

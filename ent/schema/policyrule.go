@@ -50,7 +50,10 @@ func (PolicyRule) Edges() []ent.Edge {
 }
 
 func (PolicyRule) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("ruleset_id", "priority")}
+	return []ent.Index{
+		index.Fields("ruleset_id", "priority"),
+		index.Fields("tenant_id"),
+	}
 }
 
 func (PolicyRule) Annotations() []schema.Annotation {
