@@ -25,7 +25,6 @@ type DB struct {
 	// Statements counts every SQL statement sent, for /metrics and for tests
 	// that assert a query's statement count.
 	Statements *Counter
-	sqlDB      *sql.DB
 }
 
 // Close closes the database.
@@ -75,7 +74,7 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		client.Close()
 		return nil, fmt.Errorf("migrate %s: %w", dsn, err)
 	}
-	return &DB{Client: client, Statements: counter, sqlDB: sqlDB}, nil
+	return &DB{Client: client, Statements: counter}, nil
 }
 
 // maxConns bounds SQLite connections: readers run in parallel under WAL, and
