@@ -28,7 +28,7 @@ func open(t *testing.T) *store.DB {
 func TestOrganisationShape(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
-	r, err := seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: 2000, Seed: 7})
+	r, err := seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: 10000, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,8 +37,8 @@ func TestOrganisationShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(users) != 2000 {
-		t.Fatalf("%d primary users, want 2000", len(users))
+	if len(users) != 10000 {
+		t.Fatalf("%d primary users, want 10000", len(users))
 	}
 	reports := map[string]int{}
 	chiefs := 0
@@ -62,7 +62,7 @@ func TestOrganisationShape(t *testing.T) {
 	if len(states) != len(schema.UserStates) {
 		t.Errorf("states represented: %v", states)
 	}
-	if r.Depth < 5 {
+	if r.Depth < 6 {
 		t.Errorf("org is %d levels deep", r.Depth)
 	}
 	primaries, _ := c.Integration.Query().Where(integration.IsPrimary(true)).Count(ctx)
