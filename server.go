@@ -1,7 +1,8 @@
 // Command idgraph serves an organisation's identity graph over GraphQL.
 //
-//	idgraph serve [--db DSN] [--addr HOST:PORT]
+//	idgraph serve [--db DSN] [--addr HOST:PORT] [limits...]
 //	idgraph seed  [--db DSN] [--users N] [--seed S] [--tenant SLUG]
+//	idgraph token create|list|revoke ...
 package main
 
 import (
@@ -15,17 +16,22 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/idgraph/idgraph/graph"
+	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/seed"
 	"github.com/idgraph/idgraph/internal/store"
 )
 
 const usage = `usage:
-  idgraph serve [--db DSN] [--addr HOST:PORT]
+  idgraph serve [--db DSN] [--addr HOST:PORT] [limits: idgraph serve -h]
   idgraph seed  [--db DSN] [--users N] [--seed S] [--tenant SLUG]
+  idgraph token create [--db DSN] --tenant SLUG --permissions P,... [--name NAME] [--expires 90d|12h|never]
+  idgraph token list   [--db DSN]
+  idgraph token revoke [--db DSN] ID
 `
 
 func main() {
@@ -47,6 +53,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "seed":
 		return seedCommand(ctx, args[1:], stdout, stderr)
+	case "token":
+		return tokenCommand(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -60,6 +68,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	dsn := fs.String("db", "idgraph.db", "database: a SQLite file path or file: URI")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	limits := limitFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -76,26 +85,69 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer db.Close()
 
+	authenticator := auth.NewAuthenticator(db.Client, auth.Options{})
+	flushCtx, stopFlushing := context.WithCancel(context.WithoutCancel(ctx))
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		authenticator.Run(flushCtx, time.Minute, func(err error) {
+			logger.Error("recording token use", slog.String("error", err.Error()))
+		})
+	}()
+	lim := limits()
 	srv := &http.Server{
 		Addr:              *addr,
-		Handler:           graph.NewHandler(db, graph.Options{Logger: logger}),
+		Handler:           graph.NewHandler(db, graph.Options{Logger: logger, Auth: authenticator, Limits: lim}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		// A request may run for its time limit and still get its answer written.
+		WriteTimeout:   lim.Timeout + 10*time.Second,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 1 << 20,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	logger.Info("serving", slog.String("addr", "http://"+*addr+"/graphql"), slog.String("db", *dsn))
 	select {
 	case err := <-errc:
+		stopFlushing()
+		<-flushed
 		return err
 	case <-ctx.Done():
 	}
-	// Finish the requests in flight, refuse new ones.
+	// Finish the requests in flight, refuse new ones, then record token use.
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	logger.Info("shutting down")
-	return srv.Shutdown(shutdownCtx)
+	err = srv.Shutdown(shutdownCtx)
+	stopFlushing()
+	<-flushed
+	return err
+}
+
+// limitFlags declares the request limits as flags of fs, defaulting to graph.DefaultLimits.
+func limitFlags(fs *flag.FlagSet) func() graph.Limits {
+	d := graph.DefaultLimits
+	maxDepth := fs.Int("max-depth", d.MaxDepth, "deepest field nesting a query may have")
+	maxCost := fs.Int("max-cost", d.MaxCost, "most objects a query may ask for (a connection multiplies its children by its page size)")
+	maxFields := fs.Int("max-fields", d.MaxFields, "most fields (aliases included) a query may select")
+	maxBody := fs.Int64("max-body", d.MaxBodyBytes, "largest request body, in bytes")
+	timeout := fs.Duration("timeout", d.Timeout, "longest a request may run; its SQL is cancelled after it")
+	maxBatch := fs.Int("max-batch", 0, "operations allowed in one batched request (0: batching off)")
+	introspection := fs.Bool("introspection", true, "serve __schema and __type (and field suggestions in errors)")
+	origins := fs.String("cors-origins", "", "comma-separated browser origins allowed to call /graphql (none by default)")
+	return func() graph.Limits {
+		l := d
+		l.MaxDepth, l.MaxCost, l.MaxFields = *maxDepth, *maxCost, *maxFields
+		l.MaxBodyBytes, l.Timeout, l.MaxBatch = *maxBody, *timeout, *maxBatch
+		l.DisableIntrospection = !*introspection
+		for _, o := range strings.Split(*origins, ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				l.CORSOrigins = append(l.CORSOrigins, o)
+			}
+		}
+		return l
+	}
 }
 
 func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -27,6 +27,16 @@ func TestSeedThenServeThenShutDown(t *testing.T) {
 		t.Fatalf("re-seeding: err = %v", err)
 	}
 
+	var tokenOut, tokenErr bytes.Buffer
+	if err := run(ctx, []string{"token", "create", "--db", db, "--tenant", "demo", "--permissions", "directory.user.view", "--name", "cli test"},
+		&tokenOut, &tokenErr); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(tokenOut.String())
+	if strings.Count(tokenOut.String(), "\n") != 1 || !strings.HasPrefix(token, "tok_") || !strings.Contains(tokenErr.String(), "shown only once") {
+		t.Fatalf("token create printed %q (stderr %q): want the token alone on stdout", tokenOut.String(), tokenErr.String())
+	}
+
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -37,21 +47,36 @@ func TestSeedThenServeThenShutDown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- run(serveCtx, []string{"serve", "--db", db, "--addr", addr}, io.Discard, io.Discard) }()
 
-	var resp *http.Response
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		resp, err = http.Post("http://"+addr+"/graphql", "application/json",
+	post := func(token string) (*http.Response, string, error) {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql",
 			strings.NewReader(`{"query":"{ users(first: 1) { totalCount } }"}`))
-		if err == nil {
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, "", err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body), nil
+	}
+	var resp *http.Response
+	var body string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if resp, body, err = post(token); err == nil {
 			break
 		}
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `"totalCount":41`) {
+	if resp.StatusCode != 200 || !strings.Contains(body, `"totalCount":41`) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if resp, body, err = post(""); err != nil || resp.StatusCode != 401 || !strings.Contains(body, "UNAUTHENTICATED") {
+		t.Fatalf("no token: %v %v %s", err, resp, body)
 	}
 	stop() // what SIGINT/SIGTERM do
 	select {
@@ -61,6 +86,44 @@ func TestSeedThenServeThenShutDown(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not shut down")
+	}
+
+	// Shutting down recorded the token's use; revoking shows in the list.
+	id, _, _ := strings.Cut(token, ".")
+	if err := run(ctx, []string{"token", "revoke", "--db", db, id}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var list bytes.Buffer
+	if err := run(ctx, []string{"token", "list", "--db", db}, &list, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(list.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], id) || !strings.Contains(lines[1], "cli test") ||
+		strings.Count(lines[1], "never") != 0 || strings.Contains(lines[1], strings.Split(token, ".")[1]) {
+		t.Fatalf("token list (want used, revoked, expiring, no secret):\n%s", list.String())
+	}
+}
+
+func TestTokenCommandErrors(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "tok.db")
+	if err := run(ctx, []string{"seed", "--db", db, "--users", "5"}, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"token"},
+		{"token", "mint"},
+		{"token", "create", "--db", db, "--permissions", "*"},
+		{"token", "create", "--db", db, "--tenant", "demo", "--permissions", "root"},
+		{"token", "create", "--db", db, "--tenant", "demo", "--permissions", "*", "--expires", "soon"},
+		{"token", "create", "--db", db, "--tenant", "nope", "--permissions", "*"},
+		{"token", "revoke", "--db", db, "tok_01hk240nm02rnpwbehf8hmr4wz"},
+		{"token", "revoke", "--db", db},
+	} {
+		var out bytes.Buffer
+		if err := run(ctx, args, &out, io.Discard); err == nil || out.Len() != 0 {
+			t.Errorf("%v: err %v, stdout %q", args, err, out.String())
+		}
 	}
 }
 

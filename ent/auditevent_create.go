@@ -231,7 +231,9 @@ func (_c *AuditEventCreate) Mutation() *AuditEventMutation {
 
 // Save creates the AuditEvent in the database.
 func (_c *AuditEventCreate) Save(ctx context.Context) (*AuditEvent, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -258,12 +260,18 @@ func (_c *AuditEventCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AuditEventCreate) defaults() {
+func (_c *AuditEventCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if auditevent.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized auditevent.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := auditevent.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if auditevent.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized auditevent.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := auditevent.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -272,13 +280,20 @@ func (_c *AuditEventCreate) defaults() {
 		_c.mutation.SetActor(v)
 	}
 	if _, ok := _c.mutation.OccurredAt(); !ok {
+		if auditevent.DefaultOccurredAt == nil {
+			return fmt.Errorf("ent: uninitialized auditevent.DefaultOccurredAt (forgotten import ent/runtime?)")
+		}
 		v := auditevent.DefaultOccurredAt()
 		_c.mutation.SetOccurredAt(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if auditevent.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized auditevent.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := auditevent.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -275,7 +275,9 @@ func (_u *AuditEventUpdate) RemoveChildren(v ...*AuditEvent) *AuditEventUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AuditEventUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -302,11 +304,15 @@ func (_u *AuditEventUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AuditEventUpdate) defaults() {
+func (_u *AuditEventUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if auditevent.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized auditevent.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := auditevent.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -765,7 +771,9 @@ func (_u *AuditEventUpdateOne) Select(field string, fields ...string) *AuditEven
 
 // Save executes the query and returns the updated AuditEvent entity.
 func (_u *AuditEventUpdateOne) Save(ctx context.Context) (*AuditEvent, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -792,11 +800,15 @@ func (_u *AuditEventUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *AuditEventUpdateOne) defaults() {
+func (_u *AuditEventUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if auditevent.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized auditevent.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := auditevent.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

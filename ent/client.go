@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/idgraph/idgraph/ent/apitoken"
 	"github.com/idgraph/idgraph/ent/auditevent"
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/integration"
@@ -33,6 +34,8 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// ApiToken is the client for interacting with the ApiToken builders.
+	ApiToken *ApiTokenClient
 	// AuditEvent is the client for interacting with the AuditEvent builders.
 	AuditEvent *AuditEventClient
 	// Identity is the client for interacting with the Identity builders.
@@ -66,6 +69,7 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.ApiToken = NewApiTokenClient(c.config)
 	c.AuditEvent = NewAuditEventClient(c.config)
 	c.Identity = NewIdentityClient(c.config)
 	c.Integration = NewIntegrationClient(c.config)
@@ -169,6 +173,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:              ctx,
 		config:           cfg,
+		ApiToken:         NewApiTokenClient(cfg),
 		AuditEvent:       NewAuditEventClient(cfg),
 		Identity:         NewIdentityClient(cfg),
 		Integration:      NewIntegrationClient(cfg),
@@ -199,6 +204,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:              ctx,
 		config:           cfg,
+		ApiToken:         NewApiTokenClient(cfg),
 		AuditEvent:       NewAuditEventClient(cfg),
 		Identity:         NewIdentityClient(cfg),
 		Integration:      NewIntegrationClient(cfg),
@@ -216,7 +222,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		AuditEvent.
+//		ApiToken.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -239,8 +245,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.AuditEvent, c.Identity, c.Integration, c.Membership, c.PolicyAssignment,
-		c.PolicyCondition, c.PolicyRule, c.PolicyRuleset, c.Resource, c.Tenant, c.User,
+		c.ApiToken, c.AuditEvent, c.Identity, c.Integration, c.Membership,
+		c.PolicyAssignment, c.PolicyCondition, c.PolicyRule, c.PolicyRuleset,
+		c.Resource, c.Tenant, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -250,8 +257,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.AuditEvent, c.Identity, c.Integration, c.Membership, c.PolicyAssignment,
-		c.PolicyCondition, c.PolicyRule, c.PolicyRuleset, c.Resource, c.Tenant, c.User,
+		c.ApiToken, c.AuditEvent, c.Identity, c.Integration, c.Membership,
+		c.PolicyAssignment, c.PolicyCondition, c.PolicyRule, c.PolicyRuleset,
+		c.Resource, c.Tenant, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -260,6 +268,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *ApiTokenMutation:
+		return c.ApiToken.mutate(ctx, m)
 	case *AuditEventMutation:
 		return c.AuditEvent.mutate(ctx, m)
 	case *IdentityMutation:
@@ -284,6 +294,157 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.User.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// ApiTokenClient is a client for the ApiToken schema.
+type ApiTokenClient struct {
+	config
+}
+
+// NewApiTokenClient returns a client for the ApiToken from the given config.
+func NewApiTokenClient(c config) *ApiTokenClient {
+	return &ApiTokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `apitoken.Hooks(f(g(h())))`.
+func (c *ApiTokenClient) Use(hooks ...Hook) {
+	c.hooks.ApiToken = append(c.hooks.ApiToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `apitoken.Intercept(f(g(h())))`.
+func (c *ApiTokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ApiToken = append(c.inters.ApiToken, interceptors...)
+}
+
+// Create returns a builder for creating a ApiToken entity.
+func (c *ApiTokenClient) Create() *ApiTokenCreate {
+	mutation := newApiTokenMutation(c.config, OpCreate)
+	return &ApiTokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ApiToken entities.
+func (c *ApiTokenClient) CreateBulk(builders ...*ApiTokenCreate) *ApiTokenCreateBulk {
+	return &ApiTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ApiTokenClient) MapCreateBulk(slice any, setFunc func(*ApiTokenCreate, int)) *ApiTokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ApiTokenCreateBulk{err: fmt.Errorf("calling to ApiTokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ApiTokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ApiTokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ApiToken.
+func (c *ApiTokenClient) Update() *ApiTokenUpdate {
+	mutation := newApiTokenMutation(c.config, OpUpdate)
+	return &ApiTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ApiTokenClient) UpdateOne(_m *ApiToken) *ApiTokenUpdateOne {
+	mutation := newApiTokenMutation(c.config, OpUpdateOne, withApiToken(_m))
+	return &ApiTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ApiTokenClient) UpdateOneID(id string) *ApiTokenUpdateOne {
+	mutation := newApiTokenMutation(c.config, OpUpdateOne, withApiTokenID(id))
+	return &ApiTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ApiToken.
+func (c *ApiTokenClient) Delete() *ApiTokenDelete {
+	mutation := newApiTokenMutation(c.config, OpDelete)
+	return &ApiTokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ApiTokenClient) DeleteOne(_m *ApiToken) *ApiTokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ApiTokenClient) DeleteOneID(id string) *ApiTokenDeleteOne {
+	builder := c.Delete().Where(apitoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ApiTokenDeleteOne{builder}
+}
+
+// Query returns a query builder for ApiToken.
+func (c *ApiTokenClient) Query() *ApiTokenQuery {
+	return &ApiTokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeApiToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ApiToken entity by its id.
+func (c *ApiTokenClient) Get(ctx context.Context, id string) (*ApiToken, error) {
+	return c.Query().Where(apitoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ApiTokenClient) GetX(ctx context.Context, id string) *ApiToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a ApiToken.
+func (c *ApiTokenClient) QueryTenant(_m *ApiToken) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(apitoken.Table, apitoken.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, apitoken.TenantTable, apitoken.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ApiTokenClient) Hooks() []Hook {
+	hooks := c.hooks.ApiToken
+	return append(hooks[:len(hooks):len(hooks)], apitoken.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ApiTokenClient) Interceptors() []Interceptor {
+	inters := c.inters.ApiToken
+	return append(inters[:len(inters):len(inters)], apitoken.Interceptors[:]...)
+}
+
+func (c *ApiTokenClient) mutate(ctx context.Context, m *ApiTokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ApiTokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ApiTokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ApiTokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ApiTokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ApiToken mutation op: %q", m.Op())
 	}
 }
 
@@ -461,12 +622,14 @@ func (c *AuditEventClient) QueryChildren(_m *AuditEvent) *AuditEventQuery {
 
 // Hooks returns the client hooks.
 func (c *AuditEventClient) Hooks() []Hook {
-	return c.hooks.AuditEvent
+	hooks := c.hooks.AuditEvent
+	return append(hooks[:len(hooks):len(hooks)], auditevent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *AuditEventClient) Interceptors() []Interceptor {
-	return c.inters.AuditEvent
+	inters := c.inters.AuditEvent
+	return append(inters[:len(inters):len(inters)], auditevent.Interceptors[:]...)
 }
 
 func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (Value, error) {
@@ -674,12 +837,14 @@ func (c *IdentityClient) QueryMemberships(_m *Identity) *MembershipQuery {
 
 // Hooks returns the client hooks.
 func (c *IdentityClient) Hooks() []Hook {
-	return c.hooks.Identity
+	hooks := c.hooks.Identity
+	return append(hooks[:len(hooks):len(hooks)], identity.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *IdentityClient) Interceptors() []Interceptor {
-	return c.inters.Identity
+	inters := c.inters.Identity
+	return append(inters[:len(inters):len(inters)], identity.Interceptors[:]...)
 }
 
 func (c *IdentityClient) mutate(ctx context.Context, m *IdentityMutation) (Value, error) {
@@ -855,12 +1020,14 @@ func (c *IntegrationClient) QueryResources(_m *Integration) *ResourceQuery {
 
 // Hooks returns the client hooks.
 func (c *IntegrationClient) Hooks() []Hook {
-	return c.hooks.Integration
+	hooks := c.hooks.Integration
+	return append(hooks[:len(hooks):len(hooks)], integration.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *IntegrationClient) Interceptors() []Interceptor {
-	return c.inters.Integration
+	inters := c.inters.Integration
+	return append(inters[:len(inters):len(inters)], integration.Interceptors[:]...)
 }
 
 func (c *IntegrationClient) mutate(ctx context.Context, m *IntegrationMutation) (Value, error) {
@@ -1036,12 +1203,14 @@ func (c *MembershipClient) QueryResource(_m *Membership) *ResourceQuery {
 
 // Hooks returns the client hooks.
 func (c *MembershipClient) Hooks() []Hook {
-	return c.hooks.Membership
+	hooks := c.hooks.Membership
+	return append(hooks[:len(hooks):len(hooks)], membership.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *MembershipClient) Interceptors() []Interceptor {
-	return c.inters.Membership
+	inters := c.inters.Membership
+	return append(inters[:len(inters):len(inters)], membership.Interceptors[:]...)
 }
 
 func (c *MembershipClient) mutate(ctx context.Context, m *MembershipMutation) (Value, error) {
@@ -1233,12 +1402,14 @@ func (c *PolicyAssignmentClient) QueryRule(_m *PolicyAssignment) *PolicyRuleQuer
 
 // Hooks returns the client hooks.
 func (c *PolicyAssignmentClient) Hooks() []Hook {
-	return c.hooks.PolicyAssignment
+	hooks := c.hooks.PolicyAssignment
+	return append(hooks[:len(hooks):len(hooks)], policyassignment.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *PolicyAssignmentClient) Interceptors() []Interceptor {
-	return c.inters.PolicyAssignment
+	inters := c.inters.PolicyAssignment
+	return append(inters[:len(inters):len(inters)], policyassignment.Interceptors[:]...)
 }
 
 func (c *PolicyAssignmentClient) mutate(ctx context.Context, m *PolicyAssignmentMutation) (Value, error) {
@@ -1430,12 +1601,14 @@ func (c *PolicyConditionClient) QueryUser(_m *PolicyCondition) *UserQuery {
 
 // Hooks returns the client hooks.
 func (c *PolicyConditionClient) Hooks() []Hook {
-	return c.hooks.PolicyCondition
+	hooks := c.hooks.PolicyCondition
+	return append(hooks[:len(hooks):len(hooks)], policycondition.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *PolicyConditionClient) Interceptors() []Interceptor {
-	return c.inters.PolicyCondition
+	inters := c.inters.PolicyCondition
+	return append(inters[:len(inters):len(inters)], policycondition.Interceptors[:]...)
 }
 
 func (c *PolicyConditionClient) mutate(ctx context.Context, m *PolicyConditionMutation) (Value, error) {
@@ -1627,12 +1800,14 @@ func (c *PolicyRuleClient) QueryAssignments(_m *PolicyRule) *PolicyAssignmentQue
 
 // Hooks returns the client hooks.
 func (c *PolicyRuleClient) Hooks() []Hook {
-	return c.hooks.PolicyRule
+	hooks := c.hooks.PolicyRule
+	return append(hooks[:len(hooks):len(hooks)], policyrule.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *PolicyRuleClient) Interceptors() []Interceptor {
-	return c.inters.PolicyRule
+	inters := c.inters.PolicyRule
+	return append(inters[:len(inters):len(inters)], policyrule.Interceptors[:]...)
 }
 
 func (c *PolicyRuleClient) mutate(ctx context.Context, m *PolicyRuleMutation) (Value, error) {
@@ -1840,12 +2015,14 @@ func (c *PolicyRulesetClient) QueryAssignments(_m *PolicyRuleset) *PolicyAssignm
 
 // Hooks returns the client hooks.
 func (c *PolicyRulesetClient) Hooks() []Hook {
-	return c.hooks.PolicyRuleset
+	hooks := c.hooks.PolicyRuleset
+	return append(hooks[:len(hooks):len(hooks)], policyruleset.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *PolicyRulesetClient) Interceptors() []Interceptor {
-	return c.inters.PolicyRuleset
+	inters := c.inters.PolicyRuleset
+	return append(inters[:len(inters):len(inters)], policyruleset.Interceptors[:]...)
 }
 
 func (c *PolicyRulesetClient) mutate(ctx context.Context, m *PolicyRulesetMutation) (Value, error) {
@@ -2053,12 +2230,14 @@ func (c *ResourceClient) QueryMemberships(_m *Resource) *MembershipQuery {
 
 // Hooks returns the client hooks.
 func (c *ResourceClient) Hooks() []Hook {
-	return c.hooks.Resource
+	hooks := c.hooks.Resource
+	return append(hooks[:len(hooks):len(hooks)], resource.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *ResourceClient) Interceptors() []Interceptor {
-	return c.inters.Resource
+	inters := c.inters.Resource
+	return append(inters[:len(inters):len(inters)], resource.Interceptors[:]...)
 }
 
 func (c *ResourceClient) mutate(ctx context.Context, m *ResourceMutation) (Value, error) {
@@ -2463,12 +2642,14 @@ func (c *UserClient) QueryAuditEvents(_m *User) *AuditEventQuery {
 
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
-	return c.hooks.User
+	hooks := c.hooks.User
+	return append(hooks[:len(hooks):len(hooks)], user.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *UserClient) Interceptors() []Interceptor {
-	return c.inters.User
+	inters := c.inters.User
+	return append(inters[:len(inters):len(inters)], user.Interceptors[:]...)
 }
 
 func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error) {
@@ -2489,11 +2670,11 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AuditEvent, Identity, Integration, Membership, PolicyAssignment,
+		ApiToken, AuditEvent, Identity, Integration, Membership, PolicyAssignment,
 		PolicyCondition, PolicyRule, PolicyRuleset, Resource, Tenant, User []ent.Hook
 	}
 	inters struct {
-		AuditEvent, Identity, Integration, Membership, PolicyAssignment,
+		ApiToken, AuditEvent, Identity, Integration, Membership, PolicyAssignment,
 		PolicyCondition, PolicyRule, PolicyRuleset, Resource, Tenant,
 		User []ent.Interceptor
 	}

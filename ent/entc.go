@@ -21,7 +21,7 @@ func main() {
 	ex, err := entgql.NewExtension(
 		entgql.WithSchemaGenerator(),
 		entgql.WithWhereInputs(true),
-		entgql.WithSchemaHook(idFieldNames),
+		entgql.WithSchemaHook(idFieldNames, nullableWhenGuarded),
 		entgql.WithOutputWriter(writeSchema),
 	)
 	if err != nil {
@@ -56,6 +56,20 @@ func idFieldNames(_ *gen.Graph, s *ast.Schema) error {
 	for _, t := range s.Types {
 		for _, f := range t.Fields {
 			f.Name = idSuffix.ReplaceAllString(f.Name, "${1}Id${2}")
+		}
+	}
+	return nil
+}
+
+// nullableWhenGuarded makes every field that needs a permission nullable: a token
+// without it gets null and a FORBIDDEN error there, and the rest of the answer
+// survives (a non-null field would null its parent, up to the whole response).
+func nullableWhenGuarded(_ *gen.Graph, s *ast.Schema) error {
+	for _, t := range s.Types {
+		for _, f := range t.Fields {
+			if f.Directives.ForName("hasPermission") != nil {
+				f.Type.NonNull = false
+			}
 		}
 	}
 	return nil

@@ -150,8 +150,11 @@ func (_m *AuditEventQuery) PaginateByParent(
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(columns, limit, order)(s)
 	})
+	// The window goes in as a modifier, which ent applies after every predicate,
+	// including those that interceptors (tenant scoping) add when the query runs:
+	// rows are filtered first and numbered second.
+	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -250,8 +253,11 @@ func (_m *IdentityQuery) PaginateByParent(
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(columns, limit, order)(s)
 	})
+	// The window goes in as a modifier, which ent applies after every predicate,
+	// including those that interceptors (tenant scoping) add when the query runs:
+	// rows are filtered first and numbered second.
+	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -350,8 +356,11 @@ func (_m *IntegrationQuery) PaginateByParent(
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(columns, limit, order)(s)
 	})
+	// The window goes in as a modifier, which ent applies after every predicate,
+	// including those that interceptors (tenant scoping) add when the query runs:
+	// rows are filtered first and numbered second.
+	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -450,8 +459,11 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(columns, limit, order)(s)
 	})
+	// The window goes in as a modifier, which ent applies after every predicate,
+	// including those that interceptors (tenant scoping) add when the query runs:
+	// rows are filtered first and numbered second.
+	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -550,8 +562,11 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(columns, limit, order)(s)
 	})
+	// The window goes in as a modifier, which ent applies after every predicate,
+	// including those that interceptors (tenant scoping) add when the query runs:
+	// rows are filtered first and numbered second.
+	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -650,8 +665,11 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(columns, limit, order)(s)
 	})
+	// The window goes in as a modifier, which ent applies after every predicate,
+	// including those that interceptors (tenant scoping) add when the query runs:
+	// rows are filtered first and numbered second.
+	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -750,8 +768,11 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(columns, limit, order)(s)
 	})
+	// The window goes in as a modifier, which ent applies after every predicate,
+	// including those that interceptors (tenant scoping) add when the query runs:
+	// rows are filtered first and numbered second.
+	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -850,8 +871,11 @@ func (_m *ResourceQuery) PaginateByParent(
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(columns, limit, order)(s)
 	})
+	// The window goes in as a modifier, which ent applies after every predicate,
+	// including those that interceptors (tenant scoping) add when the query runs:
+	// rows are filtered first and numbered second.
+	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -950,8 +974,11 @@ func (_m *TenantQuery) PaginateByParent(
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(columns, limit, order)(s)
 	})
+	// The window goes in as a modifier, which ent applies after every predicate,
+	// including those that interceptors (tenant scoping) add when the query runs:
+	// rows are filtered first and numbered second.
+	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -1050,8 +1077,11 @@ func (_m *UserQuery) PaginateByParent(
 		if parent.Distinct {
 			s.Distinct()
 		}
-		limitPerParent(columns, limit, order)(s)
 	})
+	// The window goes in as a modifier, which ent applies after every predicate,
+	// including those that interceptors (tenant scoping) add when the query runs:
+	// rows are filtered first and numbered second.
+	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err

@@ -311,7 +311,9 @@ func (_c *IdentityCreate) Mutation() *IdentityMutation {
 
 // Save creates the Identity in the database.
 func (_c *IdentityCreate) Save(ctx context.Context) (*Identity, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -338,12 +340,18 @@ func (_c *IdentityCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *IdentityCreate) defaults() {
+func (_c *IdentityCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if identity.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized identity.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := identity.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if identity.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized identity.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := identity.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -364,9 +372,13 @@ func (_c *IdentityCreate) defaults() {
 		_c.mutation.SetDisplayName(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if identity.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized identity.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := identity.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -595,7 +607,7 @@ func (_c *IdentityCreate) createSpec() (*Identity, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		createE := &MembershipCreate{config: _c.config, mutation: newMembershipMutation(_c.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {

@@ -370,7 +370,9 @@ func (_u *IdentityUpdate) RemoveMemberships(v ...*Membership) *IdentityUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *IdentityUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -397,11 +399,15 @@ func (_u *IdentityUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *IdentityUpdate) defaults() {
+func (_u *IdentityUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if identity.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized identity.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := identity.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -555,7 +561,7 @@ func (_u *IdentityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			},
 		}
 		createE := &MembershipCreate{config: _u.config, mutation: newMembershipMutation(_u.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {
@@ -578,7 +584,7 @@ func (_u *IdentityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		createE := &MembershipCreate{config: _u.config, mutation: newMembershipMutation(_u.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {
@@ -601,7 +607,7 @@ func (_u *IdentityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		createE := &MembershipCreate{config: _u.config, mutation: newMembershipMutation(_u.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {
@@ -1027,7 +1033,9 @@ func (_u *IdentityUpdateOne) Select(field string, fields ...string) *IdentityUpd
 
 // Save executes the query and returns the updated Identity entity.
 func (_u *IdentityUpdateOne) Save(ctx context.Context) (*Identity, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -1054,11 +1062,15 @@ func (_u *IdentityUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *IdentityUpdateOne) defaults() {
+func (_u *IdentityUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if identity.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized identity.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := identity.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -1229,7 +1241,7 @@ func (_u *IdentityUpdateOne) sqlSave(ctx context.Context) (_node *Identity, err 
 			},
 		}
 		createE := &MembershipCreate{config: _u.config, mutation: newMembershipMutation(_u.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {
@@ -1252,7 +1264,7 @@ func (_u *IdentityUpdateOne) sqlSave(ctx context.Context) (_node *Identity, err 
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		createE := &MembershipCreate{config: _u.config, mutation: newMembershipMutation(_u.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {
@@ -1275,7 +1287,7 @@ func (_u *IdentityUpdateOne) sqlSave(ctx context.Context) (_node *Identity, err 
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		createE := &MembershipCreate{config: _u.config, mutation: newMembershipMutation(_u.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {

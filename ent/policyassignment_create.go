@@ -181,7 +181,9 @@ func (_c *PolicyAssignmentCreate) Mutation() *PolicyAssignmentMutation {
 
 // Save creates the PolicyAssignment in the database.
 func (_c *PolicyAssignmentCreate) Save(ctx context.Context) (*PolicyAssignment, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -208,12 +210,18 @@ func (_c *PolicyAssignmentCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PolicyAssignmentCreate) defaults() {
+func (_c *PolicyAssignmentCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if policyassignment.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policyassignment.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := policyassignment.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if policyassignment.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policyassignment.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := policyassignment.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -222,9 +230,13 @@ func (_c *PolicyAssignmentCreate) defaults() {
 		_c.mutation.SetState(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if policyassignment.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized policyassignment.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := policyassignment.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

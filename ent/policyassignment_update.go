@@ -200,7 +200,9 @@ func (_u *PolicyAssignmentUpdate) ClearRule() *PolicyAssignmentUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PolicyAssignmentUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -227,11 +229,15 @@ func (_u *PolicyAssignmentUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PolicyAssignmentUpdate) defaults() {
+func (_u *PolicyAssignmentUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if policyassignment.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policyassignment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := policyassignment.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -595,7 +601,9 @@ func (_u *PolicyAssignmentUpdateOne) Select(field string, fields ...string) *Pol
 
 // Save executes the query and returns the updated PolicyAssignment entity.
 func (_u *PolicyAssignmentUpdateOne) Save(ctx context.Context) (*PolicyAssignment, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -622,11 +630,15 @@ func (_u *PolicyAssignmentUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PolicyAssignmentUpdateOne) defaults() {
+func (_u *PolicyAssignmentUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if policyassignment.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policyassignment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := policyassignment.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

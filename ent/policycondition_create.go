@@ -231,7 +231,9 @@ func (_c *PolicyConditionCreate) Mutation() *PolicyConditionMutation {
 
 // Save creates the PolicyCondition in the database.
 func (_c *PolicyConditionCreate) Save(ctx context.Context) (*PolicyCondition, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -258,12 +260,18 @@ func (_c *PolicyConditionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PolicyConditionCreate) defaults() {
+func (_c *PolicyConditionCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if policycondition.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policycondition.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := policycondition.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if policycondition.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policycondition.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := policycondition.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -292,9 +300,13 @@ func (_c *PolicyConditionCreate) defaults() {
 		_c.mutation.SetDescription(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if policycondition.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized policycondition.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := policycondition.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

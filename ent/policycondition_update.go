@@ -236,7 +236,9 @@ func (_u *PolicyConditionUpdate) ClearUser() *PolicyConditionUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PolicyConditionUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -263,11 +265,15 @@ func (_u *PolicyConditionUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PolicyConditionUpdate) defaults() {
+func (_u *PolicyConditionUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if policycondition.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policycondition.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := policycondition.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -667,7 +673,9 @@ func (_u *PolicyConditionUpdateOne) Select(field string, fields ...string) *Poli
 
 // Save executes the query and returns the updated PolicyCondition entity.
 func (_u *PolicyConditionUpdateOne) Save(ctx context.Context) (*PolicyCondition, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -694,11 +702,15 @@ func (_u *PolicyConditionUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PolicyConditionUpdateOne) defaults() {
+func (_u *PolicyConditionUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if policycondition.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policycondition.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := policycondition.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -251,7 +251,9 @@ func (_c *PolicyRuleCreate) Mutation() *PolicyRuleMutation {
 
 // Save creates the PolicyRule in the database.
 func (_c *PolicyRuleCreate) Save(ctx context.Context) (*PolicyRule, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -278,12 +280,18 @@ func (_c *PolicyRuleCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PolicyRuleCreate) defaults() {
+func (_c *PolicyRuleCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if policyrule.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policyrule.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := policyrule.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if policyrule.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policyrule.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := policyrule.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -316,9 +324,13 @@ func (_c *PolicyRuleCreate) defaults() {
 		_c.mutation.SetPriority(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if policyrule.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized policyrule.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := policyrule.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

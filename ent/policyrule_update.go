@@ -294,7 +294,9 @@ func (_u *PolicyRuleUpdate) RemoveAssignments(v ...*PolicyAssignment) *PolicyRul
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PolicyRuleUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -321,11 +323,15 @@ func (_u *PolicyRuleUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PolicyRuleUpdate) defaults() {
+func (_u *PolicyRuleUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if policyrule.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policyrule.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := policyrule.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -825,7 +831,9 @@ func (_u *PolicyRuleUpdateOne) Select(field string, fields ...string) *PolicyRul
 
 // Save executes the query and returns the updated PolicyRule entity.
 func (_u *PolicyRuleUpdateOne) Save(ctx context.Context) (*PolicyRule, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -852,11 +860,15 @@ func (_u *PolicyRuleUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PolicyRuleUpdateOne) defaults() {
+func (_u *PolicyRuleUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if policyrule.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policyrule.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := policyrule.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

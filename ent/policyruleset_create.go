@@ -225,7 +225,9 @@ func (_c *PolicyRulesetCreate) Mutation() *PolicyRulesetMutation {
 
 // Save creates the PolicyRuleset in the database.
 func (_c *PolicyRulesetCreate) Save(ctx context.Context) (*PolicyRuleset, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -252,12 +254,18 @@ func (_c *PolicyRulesetCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PolicyRulesetCreate) defaults() {
+func (_c *PolicyRulesetCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if policyruleset.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policyruleset.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := policyruleset.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if policyruleset.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policyruleset.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := policyruleset.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -274,9 +282,13 @@ func (_c *PolicyRulesetCreate) defaults() {
 		_c.mutation.SetIsAuthoritative(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if policyruleset.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized policyruleset.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := policyruleset.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -288,7 +288,9 @@ func (_u *PolicyRulesetUpdate) RemoveAssignments(v ...*PolicyAssignment) *Policy
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PolicyRulesetUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -315,11 +317,15 @@ func (_u *PolicyRulesetUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PolicyRulesetUpdate) defaults() {
+func (_u *PolicyRulesetUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if policyruleset.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policyruleset.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := policyruleset.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -847,7 +853,9 @@ func (_u *PolicyRulesetUpdateOne) Select(field string, fields ...string) *Policy
 
 // Save executes the query and returns the updated PolicyRuleset entity.
 func (_u *PolicyRulesetUpdateOne) Save(ctx context.Context) (*PolicyRuleset, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -874,11 +882,15 @@ func (_u *PolicyRulesetUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PolicyRulesetUpdateOne) defaults() {
+func (_u *PolicyRulesetUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if policyruleset.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized policyruleset.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := policyruleset.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -187,7 +187,9 @@ func (_c *ResourceCreate) Mutation() *ResourceMutation {
 
 // Save creates the Resource in the database.
 func (_c *ResourceCreate) Save(ctx context.Context) (*Resource, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -214,12 +216,18 @@ func (_c *ResourceCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ResourceCreate) defaults() {
+func (_c *ResourceCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if resource.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized resource.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := resource.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if resource.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized resource.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := resource.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -228,9 +236,13 @@ func (_c *ResourceCreate) defaults() {
 		_c.mutation.SetHandle(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if resource.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized resource.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := resource.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -407,7 +419,7 @@ func (_c *ResourceCreate) createSpec() (*Resource, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		createE := &MembershipCreate{config: _c.config, mutation: newMembershipMutation(_c.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {

@@ -229,7 +229,9 @@ func (_u *ResourceUpdate) RemoveMemberships(v ...*Membership) *ResourceUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ResourceUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -256,11 +258,15 @@ func (_u *ResourceUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ResourceUpdate) defaults() {
+func (_u *ResourceUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if resource.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized resource.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := resource.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -340,7 +346,7 @@ func (_u *ResourceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			},
 		}
 		createE := &MembershipCreate{config: _u.config, mutation: newMembershipMutation(_u.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {
@@ -363,7 +369,7 @@ func (_u *ResourceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		createE := &MembershipCreate{config: _u.config, mutation: newMembershipMutation(_u.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {
@@ -386,7 +392,7 @@ func (_u *ResourceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		createE := &MembershipCreate{config: _u.config, mutation: newMembershipMutation(_u.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {
@@ -716,7 +722,9 @@ func (_u *ResourceUpdateOne) Select(field string, fields ...string) *ResourceUpd
 
 // Save executes the query and returns the updated Resource entity.
 func (_u *ResourceUpdateOne) Save(ctx context.Context) (*Resource, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -743,11 +751,15 @@ func (_u *ResourceUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ResourceUpdateOne) defaults() {
+func (_u *ResourceUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if resource.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized resource.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := resource.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -844,7 +856,7 @@ func (_u *ResourceUpdateOne) sqlSave(ctx context.Context) (_node *Resource, err 
 			},
 		}
 		createE := &MembershipCreate{config: _u.config, mutation: newMembershipMutation(_u.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {
@@ -867,7 +879,7 @@ func (_u *ResourceUpdateOne) sqlSave(ctx context.Context) (_node *Resource, err 
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		createE := &MembershipCreate{config: _u.config, mutation: newMembershipMutation(_u.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {
@@ -890,7 +902,7 @@ func (_u *ResourceUpdateOne) sqlSave(ctx context.Context) (_node *Resource, err 
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		createE := &MembershipCreate{config: _u.config, mutation: newMembershipMutation(_u.config, OpCreate)}
-		createE.defaults()
+		_ = createE.defaults()
 		_, specE := createE.createSpec()
 		edge.Target.Fields = specE.Fields
 		if specE.ID.Value != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/idgraph/idgraph/ent"
@@ -25,7 +26,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		if gqlErr.Extensions == nil {
 			gqlErr.Extensions = map[string]any{}
 		}
-		code, message := classify(err, gqlErr)
+		code, message := classify(ctx, err, gqlErr)
 		if code == apierror.CodeInternal {
 			logger.ErrorContext(ctx, "internal error",
 				slog.String("correlation_id", CorrelationID(ctx)),
@@ -47,7 +48,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 }
 
 // classify returns the code of err and, when the original text must not be shown, a replacement message.
-func classify(err error, gqlErr *gqlerror.Error) (code, message string) {
+func classify(ctx context.Context, err error, gqlErr *gqlerror.Error) (code, message string) {
 	var notFound *ent.NotFoundError
 	var validation *ent.ValidationError
 	var constraint *ent.ConstraintError
@@ -69,12 +70,33 @@ func classify(err error, gqlErr *gqlerror.Error) (code, message string) {
 		// Parse and validation errors from gqlparser and gqlgen keep their codes.
 		return code, ""
 	}
-	// gqlgen hands over argument-decoding failures (a cursor or time that does not
-	// parse) already wrapped with their path; resolver errors arrive unwrapped.
-	if direct, ok := err.(*gqlerror.Error); ok && direct.Unwrap() != nil {
+	if isArgumentError(ctx, gqlErr) {
 		return apierror.CodeBadUserInput, ""
 	}
+	// SQL interrupted because the request ran out of time fails with the driver's
+	// error; the context says why.
+	var timeout errTimeout
+	if errors.As(err, &timeout) || errors.As(context.Cause(ctx), &timeout) {
+		return apierror.CodeRequestTimeout, timeout.Error()
+	}
 	return apierror.CodeInternal, "internal server error"
+}
+
+// isArgumentError reports whether gqlErr is gqlgen failing to decode an argument
+// of the current field (a cursor or a time that does not parse): its path runs
+// through the field's own path into one of the field's arguments. A resolver's
+// error sits on the field's path itself and is not one.
+func isArgumentError(ctx context.Context, gqlErr *gqlerror.Error) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Field.Field == nil || gqlErr.Unwrap() == nil {
+		return false
+	}
+	at := len(fc.Path())
+	if len(gqlErr.Path) <= at {
+		return false
+	}
+	name, ok := gqlErr.Path[at].(ast.PathName)
+	return ok && fc.Field.Arguments.ForName(string(name)) != nil
 }
 
 // recoverPanic turns a panic in a resolver into an INTERNAL_SERVER_ERROR for that

@@ -22,22 +22,22 @@ func TestErrors(t *testing.T) {
 		query    string
 		status   int
 		codes    []string
-		nullData bool // the whole data is null (the error is not confined to a field)
+		nullData bool // there is no data: the operation did not run
 	}{
 		{"unknown user id", `{ user(id: "` + missingUser + `") { id } }`, 200, []string{"NOT_FOUND"}, false},
 		{"unknown node id", `{ node(id: "wsint_01hk240nm02rnpwbehf8hmr4wz") { id } }`, 200, []string{"NOT_FOUND"}, false},
 		{"malformed id", `{ user(id: "nope") { id } }`, 200, []string{"BAD_USER_INPUT"}, false},
 		{"id of another type", `{ user(id: "dridt_01hk240nm02rnpwbehf8hmr4wz") { id } }`, 200, []string{"BAD_USER_INPUT"}, false},
 		{"malformed node id", `{ node(id: "drusr_notaulid") { id } }`, 200, []string{"BAD_USER_INPUT"}, false},
-		{"malformed cursor", `{ users(first: 2, after: "garbage!") { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, true},
-		{"malformed time", `{ users(first: 1, where: {createdAtGT: "yesterday"}) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, true},
-		{"first above the cap", `{ users(first: 101) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, true},
-		{"first below zero", `{ users(first: -1) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, true},
-		{"last above the cap", `{ identities(last: 1000) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, true},
-		{"nested first above the cap", `{ users(first: 1) { nodes { directReports(first: 500) { totalCount } } } }`, 200, []string{"BAD_USER_INPUT"}, true},
-		{"syntax error", `{ users(first: 1 { nodes { id } } }`, 422, []string{"GRAPHQL_PARSE_FAILED"}, true},
-		{"unknown field", `{ users(first: 1) { nodes { nope } } }`, 422, []string{"GRAPHQL_VALIDATION_FAILED"}, true},
-		{"unknown enum value", `{ users(first: 1, where: {state: asleep}) { nodes { id } } }`, 422, []string{"GRAPHQL_VALIDATION_FAILED"}, true},
+		{"malformed cursor", `{ users(first: 2, after: "garbage!") { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, false},
+		{"malformed time", `{ users(first: 1, where: {createdAtGT: "yesterday"}) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, false},
+		{"first above the cap", `{ users(first: 101) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, false},
+		{"first below zero", `{ users(first: -1) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, false},
+		{"last above the cap", `{ identities(last: 1000) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, false},
+		{"nested first above the cap", `{ users(first: 1) { nodes { directReports(first: 500) { totalCount } } } }`, 200, []string{"BAD_USER_INPUT"}, false},
+		{"syntax error", `{ users(first: 1 { nodes { id } } }`, 200, []string{"GRAPHQL_PARSE_FAILED"}, true},
+		{"unknown field", `{ users(first: 1) { nodes { nope } } }`, 200, []string{"GRAPHQL_VALIDATION_FAILED"}, true},
+		{"unknown enum value", `{ users(first: 1, where: {state: asleep}) { nodes { id } } }`, 200, []string{"GRAPHQL_VALIDATION_FAILED"}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

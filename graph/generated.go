@@ -54,6 +54,7 @@ type ResolverRoot interface {
 }
 
 type DirectiveRoot struct {
+	HasPermission func(ctx context.Context, obj any, next graphql.Resolver, permission string) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -289,6 +290,7 @@ type ComplexityRoot struct {
 		Resources      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) int
 		User           func(childComplexity int, id string) int
 		Users          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
+		Viewer         func(childComplexity int) int
 	}
 
 	Resource struct {
@@ -402,6 +404,11 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	Viewer struct {
+		Permissions func(childComplexity int) int
+		Tenant      func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -422,9 +429,9 @@ type IdentityResolver interface {
 }
 type IdentityCountsResolver interface {
 	Memberships(ctx context.Context, obj *model.IdentityCounts) (int, error)
-	WorkspaceLogsParent(ctx context.Context, obj *model.IdentityCounts) (int, error)
-	WorkspaceLogsRecord(ctx context.Context, obj *model.IdentityCounts) (int, error)
-	WorkspaceLogsRelated(ctx context.Context, obj *model.IdentityCounts) (int, error)
+	WorkspaceLogsParent(ctx context.Context, obj *model.IdentityCounts) (*int, error)
+	WorkspaceLogsRecord(ctx context.Context, obj *model.IdentityCounts) (*int, error)
+	WorkspaceLogsRelated(ctx context.Context, obj *model.IdentityCounts) (*int, error)
 }
 type IntegrationResolver interface {
 	Identities(ctx context.Context, obj *ent.Integration, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error)
@@ -465,6 +472,7 @@ type QueryResolver interface {
 	Identity(ctx context.Context, id string) (*ent.Identity, error)
 	Integration(ctx context.Context, id string) (*ent.Integration, error)
 	Resource(ctx context.Context, id string) (*ent.Resource, error)
+	Viewer(ctx context.Context) (*model.Viewer, error)
 }
 type ResourceResolver interface {
 	Integration(ctx context.Context, obj *ent.Resource) (*ent.Integration, error)
@@ -489,13 +497,13 @@ type UserCountsResolver interface {
 	DirectReports(ctx context.Context, obj *model.UserCounts) (int, error)
 	SecondaryUsers(ctx context.Context, obj *model.UserCounts) (int, error)
 	Identities(ctx context.Context, obj *model.UserCounts) (int, error)
-	PolicyConditions(ctx context.Context, obj *model.UserCounts) (int, error)
-	PolicyAssignments(ctx context.Context, obj *model.UserCounts) (int, error)
-	PolicyRulesets(ctx context.Context, obj *model.UserCounts) (int, error)
-	WorkspaceLogsParent(ctx context.Context, obj *model.UserCounts) (int, error)
-	WorkspaceLogsRecord(ctx context.Context, obj *model.UserCounts) (int, error)
-	WorkspaceLogsRelated(ctx context.Context, obj *model.UserCounts) (int, error)
-	WorkspaceLogsSubject(ctx context.Context, obj *model.UserCounts) (int, error)
+	PolicyConditions(ctx context.Context, obj *model.UserCounts) (*int, error)
+	PolicyAssignments(ctx context.Context, obj *model.UserCounts) (*int, error)
+	PolicyRulesets(ctx context.Context, obj *model.UserCounts) (*int, error)
+	WorkspaceLogsParent(ctx context.Context, obj *model.UserCounts) (*int, error)
+	WorkspaceLogsRecord(ctx context.Context, obj *model.UserCounts) (*int, error)
+	WorkspaceLogsRelated(ctx context.Context, obj *model.UserCounts) (*int, error)
+	WorkspaceLogsSubject(ctx context.Context, obj *model.UserCounts) (*int, error)
 	GitlabGroups(ctx context.Context, obj *model.UserCounts) (int, error)
 	GitlabProjects(ctx context.Context, obj *model.UserCounts) (int, error)
 	GoogleDriveDocs(ctx context.Context, obj *model.UserCounts) (int, error)
@@ -1631,6 +1639,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Users(childComplexity, args["after"].(*entgql.Cursor[string]), args["first"].(*int), args["before"].(*entgql.Cursor[string]), args["last"].(*int), args["orderBy"].([]*ent.UserOrder), args["where"].(*ent.UserWhereInput)), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
 
 	case "Resource.createdAt":
 		if e.ComplexityRoot.Resource.CreatedAt == nil {
@@ -2217,6 +2231,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
+
+	case "Viewer.permissions":
+		if e.ComplexityRoot.Viewer.Permissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Permissions(childComplexity), true
+	case "Viewer.tenant":
+		if e.ComplexityRoot.Viewer.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Tenant(childComplexity), true
 
 	}
 	return 0, false
@@ -4461,7 +4488,7 @@ type Query {
     Filtering options for AuditEvents returned from the connection.
     """
     where: AuditEventWhereInput
-  ): AuditEventConnection!
+  ): AuditEventConnection @hasPermission(permission: "audit.view")
   """
   Directory identities (vendor accounts) of the caller's tenant.
   """
@@ -4495,7 +4522,7 @@ type Query {
     Filtering options for Identities returned from the connection.
     """
     where: IdentityWhereInput
-  ): IdentityConnection!
+  ): IdentityConnection @hasPermission(permission: "directory.user.view")
   """
   Workspace integrations of the caller's tenant.
   """
@@ -4529,7 +4556,7 @@ type Query {
     Filtering options for Integrations returned from the connection.
     """
     where: IntegrationWhereInput
-  ): IntegrationConnection!
+  ): IntegrationConnection @hasPermission(permission: "directory.user.view")
   """
   Access policy rules of the caller's tenant.
   """
@@ -4563,7 +4590,7 @@ type Query {
     Filtering options for PolicyRules returned from the connection.
     """
     where: PolicyRuleWhereInput
-  ): PolicyRuleConnection!
+  ): PolicyRuleConnection @hasPermission(permission: "policy.view")
   """
   Access policy rulesets of the caller's tenant.
   """
@@ -4597,7 +4624,7 @@ type Query {
     Filtering options for PolicyRulesets returned from the connection.
     """
     where: PolicyRulesetWhereInput
-  ): PolicyRulesetConnection!
+  ): PolicyRulesetConnection @hasPermission(permission: "policy.view")
   """
   Groups, channels, projects and drives of the caller's tenant.
   """
@@ -4631,7 +4658,7 @@ type Query {
     Filtering options for Resources returned from the connection.
     """
     where: ResourceWhereInput
-  ): ResourceConnection!
+  ): ResourceConnection @hasPermission(permission: "directory.user.view")
   """
   Directory users of the caller's tenant.
   """
@@ -4665,7 +4692,7 @@ type Query {
     Filtering options for Users returned from the connection.
     """
     where: UserWhereInput
-  ): UserConnection!
+  ): UserConnection @hasPermission(permission: "directory.user.view")
 }
 type Resource implements Node {
   """
@@ -5558,16 +5585,34 @@ input UserWhereInput {
 # ---------------------------------------------------------------------------
 
 
+"""
+The field needs the API token to hold a permission (or *). Without it the field
+is null, with a FORBIDDEN error at its path that names the permission; the rest
+of the answer is unaffected.
+"""
+directive @hasPermission(permission: String!) on FIELD_DEFINITION
+
 extend type Query {
   """A directory user by id; null with a NOT_FOUND error when there is none."""
-  user(id: ID!): User
+  user(id: ID!): User @hasPermission(permission: "directory.user.view")
   """A directory identity by id; null with a NOT_FOUND error when there is none."""
-  identity(id: ID!): Identity
+  identity(id: ID!): Identity @hasPermission(permission: "directory.user.view")
   """A workspace integration by id; null with a NOT_FOUND error when there is none."""
-  integration(id: ID!): Integration
+  integration(id: ID!): Integration @hasPermission(permission: "directory.user.view")
   """A resource (group, channel, project, drive) by id; null with a NOT_FOUND error when there is none."""
-  resource(id: ID!): Resource
+  resource(id: ID!): Resource @hasPermission(permission: "directory.user.view")
+  """Who is asking: the tenant and the permissions of the API token in use."""
+  viewer: Viewer!
 }
+
+"""The caller, as its API token describes it."""
+type Viewer {
+  """The organisation whose data the token reads; every answer is confined to it."""
+  tenant: Tenant!
+  """Permissions the token holds, e.g. directory.user.view, or * for all."""
+  permissions: [String!]!
+}
+
 extend type UserConnection {
   """The nodes of the edges, for clients that do not need cursors."""
   nodes: [User!]!
@@ -5670,7 +5715,7 @@ extend type User {
     orderBy: [PolicyAssignmentOrder!]
     "Filter."
     where: PolicyAssignmentWhereInput
-  ): PolicyAssignmentConnection!
+  ): PolicyAssignmentConnection @hasPermission(permission: "policy.view")
   """Policy conditions that name this user."""
   policyConditions(
     "Returns the elements that come after this cursor."
@@ -5685,7 +5730,7 @@ extend type User {
     orderBy: [PolicyConditionOrder!]
     "Filter."
     where: PolicyConditionWhereInput
-  ): PolicyConditionConnection!
+  ): PolicyConditionConnection @hasPermission(permission: "policy.view")
   """Rulesets the user is assigned through."""
   policyRulesets(
     "Returns the elements that come after this cursor."
@@ -5700,7 +5745,7 @@ extend type User {
     orderBy: [PolicyRulesetOrder!]
     "Filter."
     where: PolicyRulesetWhereInput
-  ): PolicyRulesetConnection!
+  ): PolicyRulesetConnection @hasPermission(permission: "policy.view")
   """Workspace log entries about this user (as subject)."""
   auditEvents(
     "Returns the elements that come after this cursor."
@@ -5715,7 +5760,7 @@ extend type User {
     orderBy: [AuditEventOrder!]
     "Filter."
     where: AuditEventWhereInput
-  ): AuditEventConnection!
+  ): AuditEventConnection @hasPermission(permission: "audit.view")
   """Groups, channels, projects and drives the user reaches through any of its identities."""
   resources(
     "Only resources of this kind."
@@ -5745,19 +5790,19 @@ type UserCounts {
   "Directory identities."
   identities: Int!
   "Policy conditions that name the user."
-  policyConditions: Int!
+  policyConditions: Int @hasPermission(permission: "policy.view")
   "Policy assignments (policy users)."
-  policyAssignments: Int!
+  policyAssignments: Int @hasPermission(permission: "policy.view")
   "Distinct rulesets the user is assigned through."
-  policyRulesets: Int!
+  policyRulesets: Int @hasPermission(permission: "policy.view")
   "Workspace log entries whose parent record is the user."
-  workspaceLogsParent: Int!
+  workspaceLogsParent: Int @hasPermission(permission: "audit.view")
   "Workspace log entries whose record is the user."
-  workspaceLogsRecord: Int!
+  workspaceLogsRecord: Int @hasPermission(permission: "audit.view")
   "Workspace log entries that involve the user as related record."
-  workspaceLogsRelated: Int!
+  workspaceLogsRelated: Int @hasPermission(permission: "audit.view")
   "Workspace log entries about the user (as subject)."
-  workspaceLogsSubject: Int!
+  workspaceLogsSubject: Int @hasPermission(permission: "audit.view")
   "Distinct gitlab_group resources reached through the user's identities."
   gitlabGroups: Int!
   "Distinct gitlab_project resources reached through the user's identities."
@@ -5790,7 +5835,7 @@ type UserCounts {
 
 extend type Identity {
   """Raw vendor profile as imported. Contains PII."""
-  profile: Map
+  profile: Map @hasPermission(permission: "directory.identity.view")
   """The integration (vendor workspace) the account lives on."""
   integration: Integration!
   """The directory user the account is linked to; null for orphan identities."""
@@ -5819,11 +5864,11 @@ type IdentityCounts {
   "Resources the identity is a member of."
   memberships: Int!
   "Workspace log entries whose parent record is the identity."
-  workspaceLogsParent: Int!
+  workspaceLogsParent: Int @hasPermission(permission: "audit.view")
   "Workspace log entries whose record is the identity."
-  workspaceLogsRecord: Int!
+  workspaceLogsRecord: Int @hasPermission(permission: "audit.view")
   "Workspace log entries that involve the identity as related record."
-  workspaceLogsRelated: Int!
+  workspaceLogsRelated: Int @hasPermission(permission: "audit.view")
 }
 
 extend type Integration {
@@ -5891,12 +5936,12 @@ extend type Resource {
     orderBy: [PolicyRulesetOrder!]
     "Filter."
     where: PolicyRulesetWhereInput
-  ): PolicyRulesetConnection!
+  ): PolicyRulesetConnection @hasPermission(permission: "policy.view")
 }
 
 extend type PolicyRuleset {
   """The resource the ruleset governs."""
-  resource: Resource
+  resource: Resource @hasPermission(permission: "directory.user.view")
   """Rules of the ruleset."""
   rules(
     "Returns the elements that come after this cursor."
@@ -5985,12 +6030,12 @@ extend type PolicyCondition {
   """The rule the condition belongs to; null for ruleset-wide conditions."""
   rule: PolicyRule
   """The user named by a user condition."""
-  user: User
+  user: User @hasPermission(permission: "directory.user.view")
 }
 
 extend type PolicyAssignment {
   """The assigned user."""
-  user: User!
+  user: User @hasPermission(permission: "directory.user.view")
   """The ruleset that grants the access."""
   ruleset: PolicyRuleset!
   """The rule that qualified the user, if any."""
@@ -5999,12 +6044,12 @@ extend type PolicyAssignment {
 
 extend type AuditEvent {
   """The directory user the event is about."""
-  subjectUser: User
-  """The record the event changed."""
+  subjectUser: User @hasPermission(permission: "directory.user.view")
+  """The record the event changed; null with FORBIDDEN when the token may not read its type."""
   record: Node
   """The event this one is part of."""
   parentEvent: AuditEvent
-  """Another record the event involves."""
+  """Another record the event involves; null with FORBIDDEN when the token may not read its type."""
   relatedRecord: Node
 }
 `, BuiltIn: false},
@@ -6503,6 +6548,20 @@ func (ec *executionContext) childFields_ResourceEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ResourceEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Tenant_id(ctx, field)
+	case "slug":
+		return ec.fieldContext_Tenant_slug(ctx, field)
+	case "name":
+		return ec.fieldContext_Tenant_name(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Tenant_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6661,6 +6720,16 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenant":
+		return ec.fieldContext_Viewer_tenant(ctx, field)
+	case "permissions":
+		return ec.fieldContext_Viewer_permissions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -6776,6 +6845,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 // endregion ************************** internal!.gotpl ***************************
 
 // region    ***************************** args.gotpl *****************************
+
+func (ec *executionContext) dir_hasPermission_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "permission",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["permission"] = arg0
+	return args, nil
+}
 
 func (ec *executionContext) field_Identity_memberships_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
@@ -8571,7 +8654,25 @@ func (ec *executionContext) _AuditEvent_subjectUser(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.AuditEvent().SubjectUser(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.User
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.User
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
 			return ec.marshalOUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUser(ctx, selections, v)
 		},
@@ -9218,7 +9319,25 @@ func (ec *executionContext) _Identity_profile(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Profile, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.identity.view")
+				if err != nil {
+					var zeroVal map[string]interface{}
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal map[string]interface{}
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
 			return ec.marshalOMap2map(ctx, selections, v)
 		},
@@ -9523,12 +9642,30 @@ func (ec *executionContext) _IdentityCounts_workspaceLogsParent(ctx context.Cont
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.IdentityCounts().WorkspaceLogsParent(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "audit.view")
+				if err != nil {
+					var zeroVal *int
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_IdentityCounts_workspaceLogsParent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9546,12 +9683,30 @@ func (ec *executionContext) _IdentityCounts_workspaceLogsRecord(ctx context.Cont
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.IdentityCounts().WorkspaceLogsRecord(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "audit.view")
+				if err != nil {
+					var zeroVal *int
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_IdentityCounts_workspaceLogsRecord(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9569,12 +9724,30 @@ func (ec *executionContext) _IdentityCounts_workspaceLogsRelated(ctx context.Con
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.IdentityCounts().WorkspaceLogsRelated(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "audit.view")
+				if err != nil {
+					var zeroVal *int
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_IdentityCounts_workspaceLogsRelated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -10415,12 +10588,30 @@ func (ec *executionContext) _PolicyAssignment_user(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.PolicyAssignment().User(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.User
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.User
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUser(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_PolicyAssignment_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -10979,7 +11170,25 @@ func (ec *executionContext) _PolicyCondition_user(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.PolicyCondition().User(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.User
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.User
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
 			return ec.marshalOUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUser(ctx, selections, v)
 		},
@@ -11962,7 +12171,25 @@ func (ec *executionContext) _PolicyRuleset_resource(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.PolicyRuleset().Resource(ctx, obj)
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.Resource
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.Resource
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Resource) graphql.Marshaler {
 			return ec.marshalOResource2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResource(ctx, selections, v)
 		},
@@ -12389,12 +12616,30 @@ func (ec *executionContext) _Query_auditEvents(ctx context.Context, field graphq
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().AuditEvents(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.AuditEventOrder), fc.Args["where"].(*ent.AuditEventWhereInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "audit.view")
+				if err != nil {
+					var zeroVal *ent.AuditEventConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.AuditEventConnection
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
-			return ec.marshalNAuditEventConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventConnection(ctx, selections, v)
+			return ec.marshalOAuditEventConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_auditEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12433,12 +12678,30 @@ func (ec *executionContext) _Query_identities(ctx context.Context, field graphql
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Identities(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.IdentityOrder), fc.Args["where"].(*ent.IdentityWhereInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.IdentityConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.IdentityConnection
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.IdentityConnection) graphql.Marshaler {
-			return ec.marshalNIdentityConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIdentityConnection(ctx, selections, v)
+			return ec.marshalOIdentityConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIdentityConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_identities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12477,12 +12740,30 @@ func (ec *executionContext) _Query_integrations(ctx context.Context, field graph
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Integrations(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.IntegrationOrder), fc.Args["where"].(*ent.IntegrationWhereInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.IntegrationConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.IntegrationConnection
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.IntegrationConnection) graphql.Marshaler {
-			return ec.marshalNIntegrationConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIntegrationConnection(ctx, selections, v)
+			return ec.marshalOIntegrationConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIntegrationConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_integrations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12521,12 +12802,30 @@ func (ec *executionContext) _Query_policyRules(ctx context.Context, field graphq
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().PolicyRules(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.PolicyRuleOrder), fc.Args["where"].(*ent.PolicyRuleWhereInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.view")
+				if err != nil {
+					var zeroVal *ent.PolicyRuleConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.PolicyRuleConnection
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PolicyRuleConnection) graphql.Marshaler {
-			return ec.marshalNPolicyRuleConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRuleConnection(ctx, selections, v)
+			return ec.marshalOPolicyRuleConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRuleConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_policyRules(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12565,12 +12864,30 @@ func (ec *executionContext) _Query_policyRulesets(ctx context.Context, field gra
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().PolicyRulesets(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.PolicyRulesetOrder), fc.Args["where"].(*ent.PolicyRulesetWhereInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.view")
+				if err != nil {
+					var zeroVal *ent.PolicyRulesetConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.PolicyRulesetConnection
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PolicyRulesetConnection) graphql.Marshaler {
-			return ec.marshalNPolicyRulesetConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRulesetConnection(ctx, selections, v)
+			return ec.marshalOPolicyRulesetConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRulesetConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_policyRulesets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12609,12 +12926,30 @@ func (ec *executionContext) _Query_resources(ctx context.Context, field graphql.
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Resources(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.ResourceOrder), fc.Args["where"].(*ent.ResourceWhereInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.ResourceConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.ResourceConnection
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.ResourceConnection) graphql.Marshaler {
-			return ec.marshalNResourceConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResourceConnection(ctx, selections, v)
+			return ec.marshalOResourceConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResourceConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_resources(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12653,12 +12988,30 @@ func (ec *executionContext) _Query_users(ctx context.Context, field graphql.Coll
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Users(ctx, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.UserOrder), fc.Args["where"].(*ent.UserWhereInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.UserConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.UserConnection
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.UserConnection) graphql.Marshaler {
-			return ec.marshalNUserConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserConnection(ctx, selections, v)
+			return ec.marshalOUserConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -12697,7 +13050,25 @@ func (ec *executionContext) _Query_user(ctx context.Context, field graphql.Colle
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().User(ctx, fc.Args["id"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.User
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.User
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
 			return ec.marshalOUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUser(ctx, selections, v)
 		},
@@ -12741,7 +13112,25 @@ func (ec *executionContext) _Query_identity(ctx context.Context, field graphql.C
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Identity(ctx, fc.Args["id"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.Identity
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.Identity
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Identity) graphql.Marshaler {
 			return ec.marshalOIdentity2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIdentity(ctx, selections, v)
 		},
@@ -12785,7 +13174,25 @@ func (ec *executionContext) _Query_integration(ctx context.Context, field graphq
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Integration(ctx, fc.Args["id"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.Integration
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.Integration
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Integration) graphql.Marshaler {
 			return ec.marshalOIntegration2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIntegration(ctx, selections, v)
 		},
@@ -12829,7 +13236,25 @@ func (ec *executionContext) _Query_resource(ctx context.Context, field graphql.C
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Query().Resource(ctx, fc.Args["id"].(string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.Resource
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.Resource
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Resource) graphql.Marshaler {
 			return ec.marshalOResource2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResource(ctx, selections, v)
 		},
@@ -12857,6 +13282,38 @@ func (ec *executionContext) fieldContext_Query_resource(ctx context.Context, fie
 	if fc.Args, err = ec.field_Query_resource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Viewer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+			return ec.marshalNViewer2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13209,12 +13666,30 @@ func (ec *executionContext) _Resource_rulesets(ctx context.Context, field graphq
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Resource().Rulesets(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.PolicyRulesetOrder), fc.Args["where"].(*ent.PolicyRulesetWhereInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.view")
+				if err != nil {
+					var zeroVal *ent.PolicyRulesetConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.PolicyRulesetConnection
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PolicyRulesetConnection) graphql.Marshaler {
-			return ec.marshalNPolicyRulesetConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRulesetConnection(ctx, selections, v)
+			return ec.marshalOPolicyRulesetConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRulesetConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Resource_rulesets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14313,12 +14788,30 @@ func (ec *executionContext) _User_policyAssignments(ctx context.Context, field g
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.User().PolicyAssignments(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.PolicyAssignmentOrder), fc.Args["where"].(*ent.PolicyAssignmentWhereInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.view")
+				if err != nil {
+					var zeroVal *ent.PolicyAssignmentConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.PolicyAssignmentConnection
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PolicyAssignmentConnection) graphql.Marshaler {
-			return ec.marshalNPolicyAssignmentConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignmentConnection(ctx, selections, v)
+			return ec.marshalOPolicyAssignmentConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignmentConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_User_policyAssignments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14357,12 +14850,30 @@ func (ec *executionContext) _User_policyConditions(ctx context.Context, field gr
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.User().PolicyConditions(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.PolicyConditionOrder), fc.Args["where"].(*ent.PolicyConditionWhereInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.view")
+				if err != nil {
+					var zeroVal *ent.PolicyConditionConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.PolicyConditionConnection
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PolicyConditionConnection) graphql.Marshaler {
-			return ec.marshalNPolicyConditionConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyConditionConnection(ctx, selections, v)
+			return ec.marshalOPolicyConditionConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyConditionConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_User_policyConditions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14401,12 +14912,30 @@ func (ec *executionContext) _User_policyRulesets(ctx context.Context, field grap
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.User().PolicyRulesets(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.PolicyRulesetOrder), fc.Args["where"].(*ent.PolicyRulesetWhereInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.view")
+				if err != nil {
+					var zeroVal *ent.PolicyRulesetConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.PolicyRulesetConnection
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.PolicyRulesetConnection) graphql.Marshaler {
-			return ec.marshalNPolicyRulesetConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRulesetConnection(ctx, selections, v)
+			return ec.marshalOPolicyRulesetConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRulesetConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_User_policyRulesets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14445,12 +14974,30 @@ func (ec *executionContext) _User_auditEvents(ctx context.Context, field graphql
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.User().AuditEvents(ctx, obj, fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.AuditEventOrder), fc.Args["where"].(*ent.AuditEventWhereInput))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "audit.view")
+				if err != nil {
+					var zeroVal *ent.AuditEventConnection
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.AuditEventConnection
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
-			return ec.marshalNAuditEventConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventConnection(ctx, selections, v)
+			return ec.marshalOAuditEventConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_User_auditEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14752,12 +15299,30 @@ func (ec *executionContext) _UserCounts_policyConditions(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.UserCounts().PolicyConditions(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.view")
+				if err != nil {
+					var zeroVal *int
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_UserCounts_policyConditions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14775,12 +15340,30 @@ func (ec *executionContext) _UserCounts_policyAssignments(ctx context.Context, f
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.UserCounts().PolicyAssignments(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.view")
+				if err != nil {
+					var zeroVal *int
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_UserCounts_policyAssignments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14798,12 +15381,30 @@ func (ec *executionContext) _UserCounts_policyRulesets(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.UserCounts().PolicyRulesets(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.view")
+				if err != nil {
+					var zeroVal *int
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_UserCounts_policyRulesets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14821,12 +15422,30 @@ func (ec *executionContext) _UserCounts_workspaceLogsParent(ctx context.Context,
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.UserCounts().WorkspaceLogsParent(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "audit.view")
+				if err != nil {
+					var zeroVal *int
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_UserCounts_workspaceLogsParent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14844,12 +15463,30 @@ func (ec *executionContext) _UserCounts_workspaceLogsRecord(ctx context.Context,
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.UserCounts().WorkspaceLogsRecord(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "audit.view")
+				if err != nil {
+					var zeroVal *int
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_UserCounts_workspaceLogsRecord(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14867,12 +15504,30 @@ func (ec *executionContext) _UserCounts_workspaceLogsRelated(ctx context.Context
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.UserCounts().WorkspaceLogsRelated(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "audit.view")
+				if err != nil {
+					var zeroVal *int
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_UserCounts_workspaceLogsRelated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -14890,12 +15545,30 @@ func (ec *executionContext) _UserCounts_workspaceLogsSubject(ctx context.Context
 		func(ctx context.Context) (any, error) {
 			return ec.Resolvers.UserCounts().WorkspaceLogsSubject(ctx, obj)
 		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "audit.view")
+				if err != nil {
+					var zeroVal *int
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *int
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_UserCounts_workspaceLogsSubject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -15277,6 +15950,61 @@ func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Viewer_tenant(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_tenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Tenant) graphql.Marshaler {
+			return ec.marshalNTenant2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_tenant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tenant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Viewer_permissions(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_permissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Permissions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_permissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -26903,19 +27631,19 @@ func (ec *executionContext) _IdentityCounts(ctx context.Context, sel ast.Selecti
 				})
 		case "workspaceLogsParent":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._IdentityCounts_workspaceLogsParent(ctx, field, obj)
 				})
 		case "workspaceLogsRecord":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._IdentityCounts_workspaceLogsRecord(ctx, field, obj)
 				})
 		case "workspaceLogsRelated":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._IdentityCounts_workspaceLogsRelated(ctx, field, obj)
 				})
@@ -27251,7 +27979,7 @@ func (ec *executionContext) _PolicyAssignment(ctx context.Context, sel ast.Selec
 			}
 		case "user":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PolicyAssignment_user(ctx, field, obj)
 				})
@@ -27960,43 +28688,43 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "auditEvents":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_auditEvents(ctx, field)
 				})
 		case "identities":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_identities(ctx, field)
 				})
 		case "integrations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_integrations(ctx, field)
 				})
 		case "policyRules":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_policyRules(ctx, field)
 				})
 		case "policyRulesets":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_policyRulesets(ctx, field)
 				})
 		case "resources":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_resources(ctx, field)
 				})
 		case "users":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
 				})
@@ -28023,6 +28751,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_resource(ctx, field)
+				})
+		case "viewer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewer(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -28120,7 +28854,7 @@ func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet,
 				})
 		case "rulesets":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Resource_rulesets(ctx, field, obj)
 				})
@@ -28449,25 +29183,25 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				})
 		case "policyAssignments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_policyAssignments(ctx, field, obj)
 				})
 		case "policyConditions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_policyConditions(ctx, field, obj)
 				})
 		case "policyRulesets":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_policyRulesets(ctx, field, obj)
 				})
 		case "auditEvents":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_auditEvents(ctx, field, obj)
 				})
@@ -28579,43 +29313,43 @@ func (ec *executionContext) _UserCounts(ctx context.Context, sel ast.SelectionSe
 				})
 		case "policyConditions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._UserCounts_policyConditions(ctx, field, obj)
 				})
 		case "policyAssignments":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._UserCounts_policyAssignments(ctx, field, obj)
 				})
 		case "policyRulesets":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._UserCounts_policyRulesets(ctx, field, obj)
 				})
 		case "workspaceLogsParent":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._UserCounts_workspaceLogsParent(ctx, field, obj)
 				})
 		case "workspaceLogsRecord":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._UserCounts_workspaceLogsRecord(ctx, field, obj)
 				})
 		case "workspaceLogsRelated":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._UserCounts_workspaceLogsRelated(ctx, field, obj)
 				})
 		case "workspaceLogsSubject":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._UserCounts_workspaceLogsSubject(ctx, field, obj)
 				})
@@ -28738,6 +29472,44 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "cursor":
 			out.Values[i] = ec._UserEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var viewerImplementors = []string{"Viewer"}
+
+func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Viewer")
+		case "tenant":
+			out.Values[i] = ec._Viewer_tenant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "permissions":
+			out.Values[i] = ec._Viewer_permissions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29144,14 +29916,6 @@ func (ec *executionContext) marshalNAuditEvent2ᚖgithubᚗcomᚋidgraphᚋidgra
 	return ec._AuditEvent(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAuditEventConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "AuditEventConnection!")
-		return graphql.Null
-	}
-	return ec._AuditEventConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNAuditEventOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventOrder(ctx context.Context, v any) (*ent.AuditEventOrder, error) {
 	res, err := ec.unmarshalInputAuditEventOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -29363,14 +30127,6 @@ func (ec *executionContext) marshalNIntegration2ᚖgithubᚗcomᚋidgraphᚋidgr
 		return graphql.Null
 	}
 	return ec._Integration(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNIntegrationConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIntegrationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.IntegrationConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "IntegrationConnection!")
-		return graphql.Null
-	}
-	return ec._IntegrationConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNIntegrationKind2githubᚗcomᚋidgraphᚋidgraphᚋentᚋintegrationᚐKind(ctx context.Context, v any) (integration.Kind, error) {
@@ -29673,14 +30429,6 @@ func (ec *executionContext) marshalNPolicyRuleset2ᚖgithubᚗcomᚋidgraphᚋid
 	return ec._PolicyRuleset(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPolicyRulesetConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRulesetConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PolicyRulesetConnection) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "PolicyRulesetConnection!")
-		return graphql.Null
-	}
-	return ec._PolicyRulesetConnection(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNPolicyRulesetOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRulesetOrder(ctx context.Context, v any) (*ent.PolicyRulesetOrder, error) {
 	res, err := ec.unmarshalInputPolicyRulesetOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -29805,6 +30553,43 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐTenant(ctx context.Context, sel ast.SelectionSet, v *ent.Tenant) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Tenant!")
+		return graphql.Null
+	}
+	return ec._Tenant(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -29901,6 +30686,14 @@ func (ec *executionContext) marshalNUserType2githubᚗcomᚋidgraphᚋidgraphᚋ
 func (ec *executionContext) unmarshalNUserWhereInput2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserWhereInput(ctx context.Context, v any) (*ent.UserWhereInput, error) {
 	res, err := ec.unmarshalInputUserWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Viewer!")
+		return graphql.Null
+	}
+	return ec._Viewer(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -30050,6 +30843,13 @@ func (ec *executionContext) marshalOAuditEvent2ᚖgithubᚗcomᚋidgraphᚋidgra
 		return graphql.Null
 	}
 	return ec._AuditEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAuditEventConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AuditEventConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOAuditEventEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.AuditEventEdge) graphql.Marshaler {
@@ -30218,6 +31018,13 @@ func (ec *executionContext) marshalOIdentity2ᚖgithubᚗcomᚋidgraphᚋidgraph
 		return graphql.Null
 	}
 	return ec._Identity(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOIdentityConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIdentityConnection(ctx context.Context, sel ast.SelectionSet, v *ent.IdentityConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IdentityConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOIdentityEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIdentityEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.IdentityEdge) graphql.Marshaler {
@@ -30446,6 +31253,13 @@ func (ec *executionContext) marshalOIntegration2ᚖgithubᚗcomᚋidgraphᚋidgr
 	return ec._Integration(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOIntegrationConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIntegrationConnection(ctx context.Context, sel ast.SelectionSet, v *ent.IntegrationConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IntegrationConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOIntegrationEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIntegrationEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.IntegrationEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -30644,6 +31458,13 @@ func (ec *executionContext) marshalOPolicyAssignment2ᚖgithubᚗcomᚋidgraph�
 	return ec._PolicyAssignment(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPolicyAssignmentConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignmentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PolicyAssignmentConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicyAssignmentConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOPolicyAssignmentEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignmentEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PolicyAssignmentEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -30763,6 +31584,13 @@ func (ec *executionContext) marshalOPolicyCondition2ᚖgithubᚗcomᚋidgraphᚋ
 		return graphql.Null
 	}
 	return ec._PolicyCondition(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPolicyConditionConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyConditionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PolicyConditionConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicyConditionConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPolicyConditionEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyConditionEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PolicyConditionEdge) graphql.Marshaler {
@@ -30938,6 +31766,13 @@ func (ec *executionContext) marshalOPolicyRule2ᚖgithubᚗcomᚋidgraphᚋidgra
 	return ec._PolicyRule(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPolicyRuleConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRuleConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PolicyRuleConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicyRuleConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOPolicyRuleEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRuleEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PolicyRuleEdge) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -31057,6 +31892,13 @@ func (ec *executionContext) marshalOPolicyRuleset2ᚖgithubᚗcomᚋidgraphᚋid
 		return graphql.Null
 	}
 	return ec._PolicyRuleset(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPolicyRulesetConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRulesetConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PolicyRulesetConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicyRulesetConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPolicyRulesetEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRulesetEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.PolicyRulesetEdge) graphql.Marshaler {
@@ -31230,6 +32072,13 @@ func (ec *executionContext) marshalOResource2ᚖgithubᚗcomᚋidgraphᚋidgraph
 		return graphql.Null
 	}
 	return ec._Resource(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOResourceConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResourceConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ResourceConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ResourceConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOResourceEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResourceEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.ResourceEdge) graphql.Marshaler {
@@ -31457,6 +32306,13 @@ func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋe
 		return graphql.Null
 	}
 	return ec._User(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOUserConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserConnection(ctx context.Context, sel ast.SelectionSet, v *ent.UserConnection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UserConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOUserEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.UserEdge) graphql.Marshaler {

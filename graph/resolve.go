@@ -8,8 +8,10 @@ import (
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/graph/loader"
+	"github.com/idgraph/idgraph/graph/model"
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // byID loads a node of one type for a single-node root such as user(id:). An id of
@@ -32,19 +34,42 @@ func registered[C, T any](ctx context.Context, conn *C, err error, nodes func(*C
 	return conn, nil
 }
 
+// node answers node(id:) for a type the viewer may read.
+func node(ctx context.Context, id string) (ent.Noder, error) {
+	if err := requireNodePermission(ctx, id); err != nil {
+		return nil, err
+	}
+	return loader.For(ctx).Node(ctx, loader.RootKeys(id))
+}
+
 // optionalNode loads the node an optional polymorphic reference of obj points at.
 func optionalNode[P any](ctx context.Context, obj *P, ref func(*P) *string) (ent.Noder, error) {
 	k, ok := loader.OptionalKeysOf(ctx, obj, ref)
 	if !ok {
 		return nil, nil
 	}
+	if err := requireNodePermission(ctx, k.Key); err != nil {
+		return nil, err
+	}
 	return loader.For(ctx).Node(ctx, k)
 }
 
 // nodesWithErrors answers nodes(ids:): one entry per id, null with an error at its
-// index for each id that cannot be resolved.
+// index for each id that cannot be resolved or that the viewer may not read.
 func nodesWithErrors(ctx context.Context, ids []string) ([]ent.Noder, error) {
-	nodes, errs := loader.For(ctx).Nodes(ctx, ids)
+	nodes, errs := make([]ent.Noder, len(ids)), make([]error, len(ids))
+	var permitted []string
+	var at []int
+	for i, id := range ids {
+		if errs[i] = requireNodePermission(ctx, id); errs[i] == nil {
+			permitted = append(permitted, id)
+			at = append(at, i)
+		}
+	}
+	loaded, loadErrs := loader.For(ctx).Nodes(ctx, permitted)
+	for j, i := range at {
+		nodes[i], errs[i] = loaded[j], loadErrs[j]
+	}
 	for i, err := range errs {
 		if err != nil {
 			graphql.AddError(graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i)), err)
@@ -78,3 +103,24 @@ func integrationID(i *ent.Integration) string     { return i.ID }
 func resourceID(r *ent.Resource) string           { return r.ID }
 func policyRulesetID(r *ent.PolicyRuleset) string { return r.ID }
 func policyRuleID(r *ent.PolicyRule) string       { return r.ID }
+
+// optionalCount returns a count for a nullable counts field: those are the ones
+// a permission guards, which gqlgen resolves as *int.
+func optionalCount(n int, err error) (*int, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// currentViewer describes the token the request runs as; it costs no SQL.
+func currentViewer(ctx context.Context) (*model.Viewer, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, &apierror.Error{Code: apierror.CodeUnauthenticated, Message: "no API token"}
+	}
+	return &model.Viewer{
+		Tenant:      &ent.Tenant{ID: v.TenantID, Slug: v.TenantSlug, Name: v.TenantName, CreatedAt: v.TenantCreatedAt},
+		Permissions: v.Permissions,
+	}, nil
+}

@@ -62,18 +62,18 @@ func (r *identityCountsResolver) Memberships(ctx context.Context, obj *model.Ide
 }
 
 // WorkspaceLogsParent is the resolver for the workspaceLogsParent field.
-func (r *identityCountsResolver) WorkspaceLogsParent(ctx context.Context, obj *model.IdentityCounts) (int, error) {
-	return loader.For(ctx).AuditEventsByParentRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID))
+func (r *identityCountsResolver) WorkspaceLogsParent(ctx context.Context, obj *model.IdentityCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).AuditEventsByParentRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID)))
 }
 
 // WorkspaceLogsRecord is the resolver for the workspaceLogsRecord field.
-func (r *identityCountsResolver) WorkspaceLogsRecord(ctx context.Context, obj *model.IdentityCounts) (int, error) {
-	return loader.For(ctx).AuditEventsByRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID))
+func (r *identityCountsResolver) WorkspaceLogsRecord(ctx context.Context, obj *model.IdentityCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).AuditEventsByRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID)))
 }
 
 // WorkspaceLogsRelated is the resolver for the workspaceLogsRelated field.
-func (r *identityCountsResolver) WorkspaceLogsRelated(ctx context.Context, obj *model.IdentityCounts) (int, error) {
-	return loader.For(ctx).AuditEventsByRelatedRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID))
+func (r *identityCountsResolver) WorkspaceLogsRelated(ctx context.Context, obj *model.IdentityCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).AuditEventsByRelatedRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID)))
 }
 
 // Identities is the resolver for the identities field.
@@ -153,7 +153,7 @@ func (r *policyRulesetResolver) Assignments(ctx context.Context, obj *ent.Policy
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (ent.Noder, error) {
-	return loader.For(ctx).Node(ctx, loader.RootKeys(id))
+	return node(ctx, id)
 }
 
 // Nodes is the resolver for the nodes field.
@@ -235,6 +235,11 @@ func (r *queryResolver) Integration(ctx context.Context, id string) (*ent.Integr
 // Resource is the resolver for the resource field.
 func (r *queryResolver) Resource(ctx context.Context, id string) (*ent.Resource, error) {
 	return byID(ctx, gid.Resource, id, loader.For(ctx).ResourceByID)
+}
+
+// Viewer is the resolver for the viewer field.
+func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
+	return currentViewer(ctx)
 }
 
 // Integration is the resolver for the integration field.
@@ -329,38 +334,38 @@ func (r *userCountsResolver) Identities(ctx context.Context, obj *model.UserCoun
 }
 
 // PolicyConditions is the resolver for the policyConditions field.
-func (r *userCountsResolver) PolicyConditions(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).PolicyConditionsByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
+func (r *userCountsResolver) PolicyConditions(ctx context.Context, obj *model.UserCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).PolicyConditionsByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // PolicyAssignments is the resolver for the policyAssignments field.
-func (r *userCountsResolver) PolicyAssignments(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).PolicyAssignmentsByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
+func (r *userCountsResolver) PolicyAssignments(ctx context.Context, obj *model.UserCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).PolicyAssignmentsByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // PolicyRulesets is the resolver for the policyRulesets field.
-func (r *userCountsResolver) PolicyRulesets(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).PolicyRulesetsByAssignedUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
+func (r *userCountsResolver) PolicyRulesets(ctx context.Context, obj *model.UserCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).PolicyRulesetsByAssignedUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // WorkspaceLogsParent is the resolver for the workspaceLogsParent field.
-func (r *userCountsResolver) WorkspaceLogsParent(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).AuditEventsByParentRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
+func (r *userCountsResolver) WorkspaceLogsParent(ctx context.Context, obj *model.UserCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).AuditEventsByParentRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // WorkspaceLogsRecord is the resolver for the workspaceLogsRecord field.
-func (r *userCountsResolver) WorkspaceLogsRecord(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).AuditEventsByRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
+func (r *userCountsResolver) WorkspaceLogsRecord(ctx context.Context, obj *model.UserCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).AuditEventsByRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // WorkspaceLogsRelated is the resolver for the workspaceLogsRelated field.
-func (r *userCountsResolver) WorkspaceLogsRelated(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).AuditEventsByRelatedRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
+func (r *userCountsResolver) WorkspaceLogsRelated(ctx context.Context, obj *model.UserCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).AuditEventsByRelatedRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // WorkspaceLogsSubject is the resolver for the workspaceLogsSubject field.
-func (r *userCountsResolver) WorkspaceLogsSubject(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).AuditEventsBySubjectUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
+func (r *userCountsResolver) WorkspaceLogsSubject(ctx context.Context, obj *model.UserCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).AuditEventsBySubjectUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // GitlabGroups is the resolver for the gitlabGroups field.

@@ -13,15 +13,17 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/oklog/ulid/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/idgraph/idgraph/graph/loader"
+	"github.com/idgraph/idgraph/graph/querylimit"
+	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/store"
 )
 
@@ -29,9 +31,63 @@ import (
 type Options struct {
 	Logger  *slog.Logger
 	Loaders loader.Config
+	// Auth checks tokens; NewHandler makes one with default settings when nil.
+	// The caller that owns it runs its last-use flusher (see auth.Authenticator.Run).
+	Auth   *auth.Authenticator
+	Limits Limits
 	// FieldMiddleware runs around every field resolver, after the built-in checks
 	// (tracing hooks; tests use it to make a resolver fail).
 	FieldMiddleware []graphql.FieldMiddleware
+}
+
+// Limits protect the server from expensive or hostile requests. Zero fields take
+// the value in DefaultLimits.
+type Limits struct {
+	querylimit.Limits
+	MaxBodyBytes int64         // request body
+	Timeout      time.Duration // per request; cancels its SQL
+	MaxBatch     int           // operations per batched request; 0 refuses batches
+	MaxErrors    int           // errors reported per response
+	ParserTokens int           // tokens the parser reads before giving up
+	APQEntries   int           // automatic persisted queries kept
+	// DisableIntrospection turns off __schema and __type, and with them the
+	// "did you mean" suggestions that would otherwise leak field names.
+	DisableIntrospection bool
+	// CORSOrigins are the browser origins allowed to call /graphql; none by default.
+	CORSOrigins []string
+}
+
+// DefaultLimits are the limits of a server started without flags.
+var DefaultLimits = Limits{
+	Limits:       querylimit.Defaults,
+	MaxBodyBytes: 1 << 20,
+	Timeout:      15 * time.Second,
+	MaxErrors:    20,
+	ParserTokens: 15_000,
+	APQEntries:   1000,
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	fill := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	fill(&l.MaxDepth, d.MaxDepth)
+	fill(&l.MaxFields, d.MaxFields)
+	fill(&l.MaxCost, d.MaxCost)
+	fill(&l.DefaultPage, d.DefaultPage)
+	fill(&l.MaxErrors, d.MaxErrors)
+	fill(&l.ParserTokens, d.ParserTokens)
+	fill(&l.APQEntries, d.APQEntries)
+	if l.MaxBodyBytes == 0 {
+		l.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if l.Timeout == 0 {
+		l.Timeout = d.Timeout
+	}
+	return l
 }
 
 // NewHandler returns idgraph's whole HTTP surface: /graphql, the playground at /,
@@ -43,15 +99,29 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	if opts.Loaders == (loader.Config{}) {
 		opts.Loaders = loader.DefaultConfig
 	}
+	if opts.Auth == nil {
+		opts.Auth = auth.NewAuthenticator(db.Client, auth.Options{})
+	}
+	limits := opts.Limits.withDefaults()
 	m := newMetrics(db.Statements)
+	a := &api{present: presentError(opts.Logger), limits: limits, auth: opts.Auth, logger: opts.Logger}
 
-	gql := handler.New(NewExecutableSchema(Config{Resolvers: NewResolver(db.Client)}))
-	gql.AddTransport(transport.Options{})
-	gql.AddTransport(transport.GET{})
-	gql.AddTransport(transport.POST{})
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	gql.Use(extension.Introspection{})
-	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	gql := handler.New(NewExecutableSchema(Config{
+		Resolvers:  NewResolver(db.Client),
+		Directives: DirectiveRoot{HasPermission: hasPermission},
+	}))
+	gql.AddTransport(transport{api: a})
+	gql.SetParserTokenLimit(limits.ParserTokens)
+	// Parsed documents and persisted queries are cached only when small, so the
+	// caches stay within a few MiB whatever clients send.
+	gql.SetQueryCache(smallEntries[*ast.QueryDocument](lru.New[*ast.QueryDocument](1000)))
+	if !limits.DisableIntrospection {
+		gql.Use(extension.Introspection{})
+	} else {
+		gql.SetDisableSuggestion(true)
+	}
+	gql.Use(extension.AutomaticPersistedQuery{Cache: smallEntries[string](lru.New[string](limits.APQEntries))})
+	gql.Use(limits.Limits)
 	gql.AroundFields(checkPageSize)
 	for _, mw := range opts.FieldMiddleware {
 		gql.AroundFields(mw)
@@ -67,11 +137,21 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 		}
 		return next(ctx)
 	})
-	gql.SetErrorPresenter(presentError(opts.Logger))
+	gql.SetErrorPresenter(a.present)
 	gql.SetRecoverFunc(recoverPanic(opts.Logger))
 
+	var endpoint http.Handler = a.guard(loader.Middleware(db.Client, opts.Loaders, gql))
+	if len(limits.CORSOrigins) > 0 {
+		endpoint = cors.New(cors.Options{
+			AllowedOrigins: limits.CORSOrigins,
+			AllowedMethods: []string{http.MethodGet, http.MethodPost},
+			AllowedHeaders: []string{"Authorization", "Content-Type", "X-Tenant-ID"},
+			ExposedHeaders: []string{"X-Correlation-ID"},
+			MaxAge:         600,
+		}).Handler(endpoint)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", loader.Middleware(db.Client, opts.Loaders, gql))
+	mux.Handle("/graphql", endpoint)
 	mux.Handle("GET /{$}", playground.Handler("idgraph", "/graphql"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -79,6 +159,24 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	})
 	mux.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	return observe(opts.Logger, m, mux)
+}
+
+// maxCachedQueryBytes bounds what one cache entry may hold.
+const maxCachedQueryBytes = 16 << 10
+
+// smallEntries caches only entries whose query text is at most maxCachedQueryBytes.
+type smallCache[T any] struct{ graphql.Cache[T] }
+
+func smallEntries[T any](c graphql.Cache[T]) graphql.Cache[T] { return smallCache[T]{c} }
+
+func (c smallCache[T]) Add(ctx context.Context, key string, value T) {
+	if len(key) > maxCachedQueryBytes {
+		return
+	}
+	if s, ok := any(value).(string); ok && len(s) > maxCachedQueryBytes {
+		return
+	}
+	c.Cache.Add(ctx, key, value)
 }
 
 // requestInfo carries what the HTTP middleware logs and measures but only gqlgen knows.

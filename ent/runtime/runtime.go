@@ -2,7 +2,552 @@
 
 package runtime
 
-// The schema-stitching logic is generated in github.com/idgraph/idgraph/ent/runtime.go
+import (
+	"time"
+
+	"github.com/idgraph/idgraph/ent/apitoken"
+	"github.com/idgraph/idgraph/ent/auditevent"
+	"github.com/idgraph/idgraph/ent/identity"
+	"github.com/idgraph/idgraph/ent/integration"
+	"github.com/idgraph/idgraph/ent/membership"
+	"github.com/idgraph/idgraph/ent/policyassignment"
+	"github.com/idgraph/idgraph/ent/policycondition"
+	"github.com/idgraph/idgraph/ent/policyrule"
+	"github.com/idgraph/idgraph/ent/policyruleset"
+	"github.com/idgraph/idgraph/ent/resource"
+	"github.com/idgraph/idgraph/ent/schema"
+	"github.com/idgraph/idgraph/ent/tenant"
+	"github.com/idgraph/idgraph/ent/user"
+)
+
+// The init function reads all schema descriptors with runtime code
+// (default values, validators, hooks and policies) and stitches it
+// to their package variables.
+func init() {
+	apitokenMixin := schema.ApiToken{}.Mixin()
+	apitokenMixinHooks0 := apitokenMixin[0].Hooks()
+	apitoken.Hooks[0] = apitokenMixinHooks0[0]
+	apitokenMixinInters0 := apitokenMixin[0].Interceptors()
+	apitoken.Interceptors[0] = apitokenMixinInters0[0]
+	apitokenMixinFields0 := apitokenMixin[0].Fields()
+	_ = apitokenMixinFields0
+	apitokenFields := schema.ApiToken{}.Fields()
+	_ = apitokenFields
+	// apitokenDescTenantID is the schema descriptor for tenant_id field.
+	apitokenDescTenantID := apitokenMixinFields0[1].Descriptor()
+	// apitoken.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	apitoken.TenantIDValidator = apitokenDescTenantID.Validators[0].(func(string) error)
+	// apitokenDescCreatedAt is the schema descriptor for created_at field.
+	apitokenDescCreatedAt := apitokenMixinFields0[2].Descriptor()
+	// apitoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apitoken.DefaultCreatedAt = apitokenDescCreatedAt.Default.(func() time.Time)
+	// apitokenDescUpdatedAt is the schema descriptor for updated_at field.
+	apitokenDescUpdatedAt := apitokenMixinFields0[3].Descriptor()
+	// apitoken.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	apitoken.DefaultUpdatedAt = apitokenDescUpdatedAt.Default.(func() time.Time)
+	// apitoken.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	apitoken.UpdateDefaultUpdatedAt = apitokenDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// apitokenDescName is the schema descriptor for name field.
+	apitokenDescName := apitokenFields[0].Descriptor()
+	// apitoken.DefaultName holds the default value on creation for the name field.
+	apitoken.DefaultName = apitokenDescName.Default.(string)
+	// apitokenDescSecretHash is the schema descriptor for secret_hash field.
+	apitokenDescSecretHash := apitokenFields[2].Descriptor()
+	// apitoken.SecretHashValidator is a validator for the "secret_hash" field. It is called by the builders before save.
+	apitoken.SecretHashValidator = apitokenDescSecretHash.Validators[0].(func(string) error)
+	// apitokenDescID is the schema descriptor for id field.
+	apitokenDescID := apitokenMixinFields0[0].Descriptor()
+	// apitoken.DefaultID holds the default value on creation for the id field.
+	apitoken.DefaultID = apitokenDescID.Default.(func() string)
+	// apitoken.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	apitoken.IDValidator = apitokenDescID.Validators[0].(func(string) error)
+	auditeventMixin := schema.AuditEvent{}.Mixin()
+	auditeventMixinHooks0 := auditeventMixin[0].Hooks()
+	auditevent.Hooks[0] = auditeventMixinHooks0[0]
+	auditeventMixinInters0 := auditeventMixin[0].Interceptors()
+	auditevent.Interceptors[0] = auditeventMixinInters0[0]
+	auditeventMixinFields0 := auditeventMixin[0].Fields()
+	_ = auditeventMixinFields0
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescTenantID is the schema descriptor for tenant_id field.
+	auditeventDescTenantID := auditeventMixinFields0[1].Descriptor()
+	// auditevent.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	auditevent.TenantIDValidator = auditeventDescTenantID.Validators[0].(func(string) error)
+	// auditeventDescCreatedAt is the schema descriptor for created_at field.
+	auditeventDescCreatedAt := auditeventMixinFields0[2].Descriptor()
+	// auditevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	auditevent.DefaultCreatedAt = auditeventDescCreatedAt.Default.(func() time.Time)
+	// auditeventDescUpdatedAt is the schema descriptor for updated_at field.
+	auditeventDescUpdatedAt := auditeventMixinFields0[3].Descriptor()
+	// auditevent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	auditevent.DefaultUpdatedAt = auditeventDescUpdatedAt.Default.(func() time.Time)
+	// auditevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	auditevent.UpdateDefaultUpdatedAt = auditeventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// auditeventDescAction is the schema descriptor for action field.
+	auditeventDescAction := auditeventFields[0].Descriptor()
+	// auditevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	auditevent.ActionValidator = auditeventDescAction.Validators[0].(func(string) error)
+	// auditeventDescActor is the schema descriptor for actor field.
+	auditeventDescActor := auditeventFields[1].Descriptor()
+	// auditevent.DefaultActor holds the default value on creation for the actor field.
+	auditevent.DefaultActor = auditeventDescActor.Default.(string)
+	// auditeventDescOccurredAt is the schema descriptor for occurred_at field.
+	auditeventDescOccurredAt := auditeventFields[3].Descriptor()
+	// auditevent.DefaultOccurredAt holds the default value on creation for the occurred_at field.
+	auditevent.DefaultOccurredAt = auditeventDescOccurredAt.Default.(func() time.Time)
+	// auditeventDescID is the schema descriptor for id field.
+	auditeventDescID := auditeventMixinFields0[0].Descriptor()
+	// auditevent.DefaultID holds the default value on creation for the id field.
+	auditevent.DefaultID = auditeventDescID.Default.(func() string)
+	// auditevent.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	auditevent.IDValidator = auditeventDescID.Validators[0].(func(string) error)
+	identityMixin := schema.Identity{}.Mixin()
+	identityMixinHooks0 := identityMixin[0].Hooks()
+	identity.Hooks[0] = identityMixinHooks0[0]
+	identityMixinInters0 := identityMixin[0].Interceptors()
+	identity.Interceptors[0] = identityMixinInters0[0]
+	identityMixinFields0 := identityMixin[0].Fields()
+	_ = identityMixinFields0
+	identityFields := schema.Identity{}.Fields()
+	_ = identityFields
+	// identityDescTenantID is the schema descriptor for tenant_id field.
+	identityDescTenantID := identityMixinFields0[1].Descriptor()
+	// identity.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	identity.TenantIDValidator = identityDescTenantID.Validators[0].(func(string) error)
+	// identityDescCreatedAt is the schema descriptor for created_at field.
+	identityDescCreatedAt := identityMixinFields0[2].Descriptor()
+	// identity.DefaultCreatedAt holds the default value on creation for the created_at field.
+	identity.DefaultCreatedAt = identityDescCreatedAt.Default.(func() time.Time)
+	// identityDescUpdatedAt is the schema descriptor for updated_at field.
+	identityDescUpdatedAt := identityMixinFields0[3].Descriptor()
+	// identity.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	identity.DefaultUpdatedAt = identityDescUpdatedAt.Default.(func() time.Time)
+	// identity.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	identity.UpdateDefaultUpdatedAt = identityDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// identityDescVendorID is the schema descriptor for vendor_id field.
+	identityDescVendorID := identityFields[1].Descriptor()
+	// identity.VendorIDValidator is a validator for the "vendor_id" field. It is called by the builders before save.
+	identity.VendorIDValidator = identityDescVendorID.Validators[0].(func(string) error)
+	// identityDescEmail is the schema descriptor for email field.
+	identityDescEmail := identityFields[2].Descriptor()
+	// identity.DefaultEmail holds the default value on creation for the email field.
+	identity.DefaultEmail = identityDescEmail.Default.(string)
+	// identityDescUsername is the schema descriptor for username field.
+	identityDescUsername := identityFields[3].Descriptor()
+	// identity.DefaultUsername holds the default value on creation for the username field.
+	identity.DefaultUsername = identityDescUsername.Default.(string)
+	// identityDescDisplayName is the schema descriptor for display_name field.
+	identityDescDisplayName := identityFields[4].Descriptor()
+	// identity.DefaultDisplayName holds the default value on creation for the display_name field.
+	identity.DefaultDisplayName = identityDescDisplayName.Default.(string)
+	// identityDescIntegrationID is the schema descriptor for integration_id field.
+	identityDescIntegrationID := identityFields[7].Descriptor()
+	// identity.IntegrationIDValidator is a validator for the "integration_id" field. It is called by the builders before save.
+	identity.IntegrationIDValidator = identityDescIntegrationID.Validators[0].(func(string) error)
+	// identityDescID is the schema descriptor for id field.
+	identityDescID := identityMixinFields0[0].Descriptor()
+	// identity.DefaultID holds the default value on creation for the id field.
+	identity.DefaultID = identityDescID.Default.(func() string)
+	// identity.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	identity.IDValidator = identityDescID.Validators[0].(func(string) error)
+	integrationMixin := schema.Integration{}.Mixin()
+	integrationMixinHooks0 := integrationMixin[0].Hooks()
+	integration.Hooks[0] = integrationMixinHooks0[0]
+	integrationMixinInters0 := integrationMixin[0].Interceptors()
+	integration.Interceptors[0] = integrationMixinInters0[0]
+	integrationMixinFields0 := integrationMixin[0].Fields()
+	_ = integrationMixinFields0
+	integrationFields := schema.Integration{}.Fields()
+	_ = integrationFields
+	// integrationDescTenantID is the schema descriptor for tenant_id field.
+	integrationDescTenantID := integrationMixinFields0[1].Descriptor()
+	// integration.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	integration.TenantIDValidator = integrationDescTenantID.Validators[0].(func(string) error)
+	// integrationDescCreatedAt is the schema descriptor for created_at field.
+	integrationDescCreatedAt := integrationMixinFields0[2].Descriptor()
+	// integration.DefaultCreatedAt holds the default value on creation for the created_at field.
+	integration.DefaultCreatedAt = integrationDescCreatedAt.Default.(func() time.Time)
+	// integrationDescUpdatedAt is the schema descriptor for updated_at field.
+	integrationDescUpdatedAt := integrationMixinFields0[3].Descriptor()
+	// integration.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	integration.DefaultUpdatedAt = integrationDescUpdatedAt.Default.(func() time.Time)
+	// integration.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	integration.UpdateDefaultUpdatedAt = integrationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// integrationDescName is the schema descriptor for name field.
+	integrationDescName := integrationFields[2].Descriptor()
+	// integration.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	integration.NameValidator = integrationDescName.Validators[0].(func(string) error)
+	// integrationDescHandle is the schema descriptor for handle field.
+	integrationDescHandle := integrationFields[3].Descriptor()
+	// integration.DefaultHandle holds the default value on creation for the handle field.
+	integration.DefaultHandle = integrationDescHandle.Default.(string)
+	// integrationDescDomain is the schema descriptor for domain field.
+	integrationDescDomain := integrationFields[4].Descriptor()
+	// integration.DefaultDomain holds the default value on creation for the domain field.
+	integration.DefaultDomain = integrationDescDomain.Default.(string)
+	// integrationDescIsPrimary is the schema descriptor for is_primary field.
+	integrationDescIsPrimary := integrationFields[5].Descriptor()
+	// integration.DefaultIsPrimary holds the default value on creation for the is_primary field.
+	integration.DefaultIsPrimary = integrationDescIsPrimary.Default.(bool)
+	// integrationDescID is the schema descriptor for id field.
+	integrationDescID := integrationMixinFields0[0].Descriptor()
+	// integration.DefaultID holds the default value on creation for the id field.
+	integration.DefaultID = integrationDescID.Default.(func() string)
+	// integration.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	integration.IDValidator = integrationDescID.Validators[0].(func(string) error)
+	membershipMixin := schema.Membership{}.Mixin()
+	membershipMixinHooks0 := membershipMixin[0].Hooks()
+	membership.Hooks[0] = membershipMixinHooks0[0]
+	membershipMixinInters0 := membershipMixin[0].Interceptors()
+	membership.Interceptors[0] = membershipMixinInters0[0]
+	membershipMixinFields0 := membershipMixin[0].Fields()
+	_ = membershipMixinFields0
+	membershipFields := schema.Membership{}.Fields()
+	_ = membershipFields
+	// membershipDescTenantID is the schema descriptor for tenant_id field.
+	membershipDescTenantID := membershipMixinFields0[1].Descriptor()
+	// membership.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	membership.TenantIDValidator = membershipDescTenantID.Validators[0].(func(string) error)
+	// membershipDescCreatedAt is the schema descriptor for created_at field.
+	membershipDescCreatedAt := membershipMixinFields0[2].Descriptor()
+	// membership.DefaultCreatedAt holds the default value on creation for the created_at field.
+	membership.DefaultCreatedAt = membershipDescCreatedAt.Default.(func() time.Time)
+	// membershipDescUpdatedAt is the schema descriptor for updated_at field.
+	membershipDescUpdatedAt := membershipMixinFields0[3].Descriptor()
+	// membership.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	membership.DefaultUpdatedAt = membershipDescUpdatedAt.Default.(func() time.Time)
+	// membership.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	membership.UpdateDefaultUpdatedAt = membershipDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// membershipDescIdentityID is the schema descriptor for identity_id field.
+	membershipDescIdentityID := membershipFields[0].Descriptor()
+	// membership.IdentityIDValidator is a validator for the "identity_id" field. It is called by the builders before save.
+	membership.IdentityIDValidator = membershipDescIdentityID.Validators[0].(func(string) error)
+	// membershipDescResourceID is the schema descriptor for resource_id field.
+	membershipDescResourceID := membershipFields[1].Descriptor()
+	// membership.ResourceIDValidator is a validator for the "resource_id" field. It is called by the builders before save.
+	membership.ResourceIDValidator = membershipDescResourceID.Validators[0].(func(string) error)
+	// membershipDescID is the schema descriptor for id field.
+	membershipDescID := membershipMixinFields0[0].Descriptor()
+	// membership.DefaultID holds the default value on creation for the id field.
+	membership.DefaultID = membershipDescID.Default.(func() string)
+	// membership.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	membership.IDValidator = membershipDescID.Validators[0].(func(string) error)
+	policyassignmentMixin := schema.PolicyAssignment{}.Mixin()
+	policyassignmentMixinHooks0 := policyassignmentMixin[0].Hooks()
+	policyassignment.Hooks[0] = policyassignmentMixinHooks0[0]
+	policyassignmentMixinInters0 := policyassignmentMixin[0].Interceptors()
+	policyassignment.Interceptors[0] = policyassignmentMixinInters0[0]
+	policyassignmentMixinFields0 := policyassignmentMixin[0].Fields()
+	_ = policyassignmentMixinFields0
+	policyassignmentFields := schema.PolicyAssignment{}.Fields()
+	_ = policyassignmentFields
+	// policyassignmentDescTenantID is the schema descriptor for tenant_id field.
+	policyassignmentDescTenantID := policyassignmentMixinFields0[1].Descriptor()
+	// policyassignment.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	policyassignment.TenantIDValidator = policyassignmentDescTenantID.Validators[0].(func(string) error)
+	// policyassignmentDescCreatedAt is the schema descriptor for created_at field.
+	policyassignmentDescCreatedAt := policyassignmentMixinFields0[2].Descriptor()
+	// policyassignment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	policyassignment.DefaultCreatedAt = policyassignmentDescCreatedAt.Default.(func() time.Time)
+	// policyassignmentDescUpdatedAt is the schema descriptor for updated_at field.
+	policyassignmentDescUpdatedAt := policyassignmentMixinFields0[3].Descriptor()
+	// policyassignment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	policyassignment.DefaultUpdatedAt = policyassignmentDescUpdatedAt.Default.(func() time.Time)
+	// policyassignment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	policyassignment.UpdateDefaultUpdatedAt = policyassignmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// policyassignmentDescUserID is the schema descriptor for user_id field.
+	policyassignmentDescUserID := policyassignmentFields[3].Descriptor()
+	// policyassignment.UserIDValidator is a validator for the "user_id" field. It is called by the builders before save.
+	policyassignment.UserIDValidator = policyassignmentDescUserID.Validators[0].(func(string) error)
+	// policyassignmentDescRulesetID is the schema descriptor for ruleset_id field.
+	policyassignmentDescRulesetID := policyassignmentFields[4].Descriptor()
+	// policyassignment.RulesetIDValidator is a validator for the "ruleset_id" field. It is called by the builders before save.
+	policyassignment.RulesetIDValidator = policyassignmentDescRulesetID.Validators[0].(func(string) error)
+	// policyassignmentDescID is the schema descriptor for id field.
+	policyassignmentDescID := policyassignmentMixinFields0[0].Descriptor()
+	// policyassignment.DefaultID holds the default value on creation for the id field.
+	policyassignment.DefaultID = policyassignmentDescID.Default.(func() string)
+	// policyassignment.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	policyassignment.IDValidator = policyassignmentDescID.Validators[0].(func(string) error)
+	policyconditionMixin := schema.PolicyCondition{}.Mixin()
+	policyconditionMixinHooks0 := policyconditionMixin[0].Hooks()
+	policycondition.Hooks[0] = policyconditionMixinHooks0[0]
+	policyconditionMixinInters0 := policyconditionMixin[0].Interceptors()
+	policycondition.Interceptors[0] = policyconditionMixinInters0[0]
+	policyconditionMixinFields0 := policyconditionMixin[0].Fields()
+	_ = policyconditionMixinFields0
+	policyconditionFields := schema.PolicyCondition{}.Fields()
+	_ = policyconditionFields
+	// policyconditionDescTenantID is the schema descriptor for tenant_id field.
+	policyconditionDescTenantID := policyconditionMixinFields0[1].Descriptor()
+	// policycondition.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	policycondition.TenantIDValidator = policyconditionDescTenantID.Validators[0].(func(string) error)
+	// policyconditionDescCreatedAt is the schema descriptor for created_at field.
+	policyconditionDescCreatedAt := policyconditionMixinFields0[2].Descriptor()
+	// policycondition.DefaultCreatedAt holds the default value on creation for the created_at field.
+	policycondition.DefaultCreatedAt = policyconditionDescCreatedAt.Default.(func() time.Time)
+	// policyconditionDescUpdatedAt is the schema descriptor for updated_at field.
+	policyconditionDescUpdatedAt := policyconditionMixinFields0[3].Descriptor()
+	// policycondition.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	policycondition.DefaultUpdatedAt = policyconditionDescUpdatedAt.Default.(func() time.Time)
+	// policycondition.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	policycondition.UpdateDefaultUpdatedAt = policyconditionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// policyconditionDescProfileKey is the schema descriptor for profile_key field.
+	policyconditionDescProfileKey := policyconditionFields[1].Descriptor()
+	// policycondition.DefaultProfileKey holds the default value on creation for the profile_key field.
+	policycondition.DefaultProfileKey = policyconditionDescProfileKey.Default.(string)
+	// policyconditionDescProfileValue is the schema descriptor for profile_value field.
+	policyconditionDescProfileValue := policyconditionFields[3].Descriptor()
+	// policycondition.DefaultProfileValue holds the default value on creation for the profile_value field.
+	policycondition.DefaultProfileValue = policyconditionDescProfileValue.Default.(string)
+	// policyconditionDescIsImported is the schema descriptor for is_imported field.
+	policyconditionDescIsImported := policyconditionFields[4].Descriptor()
+	// policycondition.DefaultIsImported holds the default value on creation for the is_imported field.
+	policycondition.DefaultIsImported = policyconditionDescIsImported.Default.(bool)
+	// policyconditionDescDescription is the schema descriptor for description field.
+	policyconditionDescDescription := policyconditionFields[5].Descriptor()
+	// policycondition.DefaultDescription holds the default value on creation for the description field.
+	policycondition.DefaultDescription = policyconditionDescDescription.Default.(string)
+	// policyconditionDescRulesetID is the schema descriptor for ruleset_id field.
+	policyconditionDescRulesetID := policyconditionFields[6].Descriptor()
+	// policycondition.RulesetIDValidator is a validator for the "ruleset_id" field. It is called by the builders before save.
+	policycondition.RulesetIDValidator = policyconditionDescRulesetID.Validators[0].(func(string) error)
+	// policyconditionDescID is the schema descriptor for id field.
+	policyconditionDescID := policyconditionMixinFields0[0].Descriptor()
+	// policycondition.DefaultID holds the default value on creation for the id field.
+	policycondition.DefaultID = policyconditionDescID.Default.(func() string)
+	// policycondition.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	policycondition.IDValidator = policyconditionDescID.Validators[0].(func(string) error)
+	policyruleMixin := schema.PolicyRule{}.Mixin()
+	policyruleMixinHooks0 := policyruleMixin[0].Hooks()
+	policyrule.Hooks[0] = policyruleMixinHooks0[0]
+	policyruleMixinInters0 := policyruleMixin[0].Interceptors()
+	policyrule.Interceptors[0] = policyruleMixinInters0[0]
+	policyruleMixinFields0 := policyruleMixin[0].Fields()
+	_ = policyruleMixinFields0
+	policyruleFields := schema.PolicyRule{}.Fields()
+	_ = policyruleFields
+	// policyruleDescTenantID is the schema descriptor for tenant_id field.
+	policyruleDescTenantID := policyruleMixinFields0[1].Descriptor()
+	// policyrule.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	policyrule.TenantIDValidator = policyruleDescTenantID.Validators[0].(func(string) error)
+	// policyruleDescCreatedAt is the schema descriptor for created_at field.
+	policyruleDescCreatedAt := policyruleMixinFields0[2].Descriptor()
+	// policyrule.DefaultCreatedAt holds the default value on creation for the created_at field.
+	policyrule.DefaultCreatedAt = policyruleDescCreatedAt.Default.(func() time.Time)
+	// policyruleDescUpdatedAt is the schema descriptor for updated_at field.
+	policyruleDescUpdatedAt := policyruleMixinFields0[3].Descriptor()
+	// policyrule.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	policyrule.DefaultUpdatedAt = policyruleDescUpdatedAt.Default.(func() time.Time)
+	// policyrule.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	policyrule.UpdateDefaultUpdatedAt = policyruleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// policyruleDescRoleName is the schema descriptor for role_name field.
+	policyruleDescRoleName := policyruleFields[1].Descriptor()
+	// policyrule.DefaultRoleName holds the default value on creation for the role_name field.
+	policyrule.DefaultRoleName = policyruleDescRoleName.Default.(string)
+	// policyruleDescRoleHandle is the schema descriptor for role_handle field.
+	policyruleDescRoleHandle := policyruleFields[2].Descriptor()
+	// policyrule.DefaultRoleHandle holds the default value on creation for the role_handle field.
+	policyrule.DefaultRoleHandle = policyruleDescRoleHandle.Default.(string)
+	// policyruleDescIsImported is the schema descriptor for is_imported field.
+	policyruleDescIsImported := policyruleFields[3].Descriptor()
+	// policyrule.DefaultIsImported holds the default value on creation for the is_imported field.
+	policyrule.DefaultIsImported = policyruleDescIsImported.Default.(bool)
+	// policyruleDescDescription is the schema descriptor for description field.
+	policyruleDescDescription := policyruleFields[4].Descriptor()
+	// policyrule.DefaultDescription holds the default value on creation for the description field.
+	policyrule.DefaultDescription = policyruleDescDescription.Default.(string)
+	// policyruleDescExpiresAfterDaysInherited is the schema descriptor for expires_after_days_inherited field.
+	policyruleDescExpiresAfterDaysInherited := policyruleFields[6].Descriptor()
+	// policyrule.DefaultExpiresAfterDaysInherited holds the default value on creation for the expires_after_days_inherited field.
+	policyrule.DefaultExpiresAfterDaysInherited = policyruleDescExpiresAfterDaysInherited.Default.(bool)
+	// policyruleDescPriority is the schema descriptor for priority field.
+	policyruleDescPriority := policyruleFields[7].Descriptor()
+	// policyrule.DefaultPriority holds the default value on creation for the priority field.
+	policyrule.DefaultPriority = policyruleDescPriority.Default.(int)
+	// policyruleDescRulesetID is the schema descriptor for ruleset_id field.
+	policyruleDescRulesetID := policyruleFields[8].Descriptor()
+	// policyrule.RulesetIDValidator is a validator for the "ruleset_id" field. It is called by the builders before save.
+	policyrule.RulesetIDValidator = policyruleDescRulesetID.Validators[0].(func(string) error)
+	// policyruleDescID is the schema descriptor for id field.
+	policyruleDescID := policyruleMixinFields0[0].Descriptor()
+	// policyrule.DefaultID holds the default value on creation for the id field.
+	policyrule.DefaultID = policyruleDescID.Default.(func() string)
+	// policyrule.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	policyrule.IDValidator = policyruleDescID.Validators[0].(func(string) error)
+	policyrulesetMixin := schema.PolicyRuleset{}.Mixin()
+	policyrulesetMixinHooks0 := policyrulesetMixin[0].Hooks()
+	policyruleset.Hooks[0] = policyrulesetMixinHooks0[0]
+	policyrulesetMixinInters0 := policyrulesetMixin[0].Interceptors()
+	policyruleset.Interceptors[0] = policyrulesetMixinInters0[0]
+	policyrulesetMixinFields0 := policyrulesetMixin[0].Fields()
+	_ = policyrulesetMixinFields0
+	policyrulesetFields := schema.PolicyRuleset{}.Fields()
+	_ = policyrulesetFields
+	// policyrulesetDescTenantID is the schema descriptor for tenant_id field.
+	policyrulesetDescTenantID := policyrulesetMixinFields0[1].Descriptor()
+	// policyruleset.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	policyruleset.TenantIDValidator = policyrulesetDescTenantID.Validators[0].(func(string) error)
+	// policyrulesetDescCreatedAt is the schema descriptor for created_at field.
+	policyrulesetDescCreatedAt := policyrulesetMixinFields0[2].Descriptor()
+	// policyruleset.DefaultCreatedAt holds the default value on creation for the created_at field.
+	policyruleset.DefaultCreatedAt = policyrulesetDescCreatedAt.Default.(func() time.Time)
+	// policyrulesetDescUpdatedAt is the schema descriptor for updated_at field.
+	policyrulesetDescUpdatedAt := policyrulesetMixinFields0[3].Descriptor()
+	// policyruleset.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	policyruleset.DefaultUpdatedAt = policyrulesetDescUpdatedAt.Default.(func() time.Time)
+	// policyruleset.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	policyruleset.UpdateDefaultUpdatedAt = policyrulesetDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// policyrulesetDescName is the schema descriptor for name field.
+	policyrulesetDescName := policyrulesetFields[0].Descriptor()
+	// policyruleset.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	policyruleset.NameValidator = policyrulesetDescName.Validators[0].(func(string) error)
+	// policyrulesetDescIsAuthoritative is the schema descriptor for is_authoritative field.
+	policyrulesetDescIsAuthoritative := policyrulesetFields[3].Descriptor()
+	// policyruleset.DefaultIsAuthoritative holds the default value on creation for the is_authoritative field.
+	policyruleset.DefaultIsAuthoritative = policyrulesetDescIsAuthoritative.Default.(bool)
+	// policyrulesetDescID is the schema descriptor for id field.
+	policyrulesetDescID := policyrulesetMixinFields0[0].Descriptor()
+	// policyruleset.DefaultID holds the default value on creation for the id field.
+	policyruleset.DefaultID = policyrulesetDescID.Default.(func() string)
+	// policyruleset.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	policyruleset.IDValidator = policyrulesetDescID.Validators[0].(func(string) error)
+	resourceMixin := schema.Resource{}.Mixin()
+	resourceMixinHooks0 := resourceMixin[0].Hooks()
+	resource.Hooks[0] = resourceMixinHooks0[0]
+	resourceMixinInters0 := resourceMixin[0].Interceptors()
+	resource.Interceptors[0] = resourceMixinInters0[0]
+	resourceMixinFields0 := resourceMixin[0].Fields()
+	_ = resourceMixinFields0
+	resourceFields := schema.Resource{}.Fields()
+	_ = resourceFields
+	// resourceDescTenantID is the schema descriptor for tenant_id field.
+	resourceDescTenantID := resourceMixinFields0[1].Descriptor()
+	// resource.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	resource.TenantIDValidator = resourceDescTenantID.Validators[0].(func(string) error)
+	// resourceDescCreatedAt is the schema descriptor for created_at field.
+	resourceDescCreatedAt := resourceMixinFields0[2].Descriptor()
+	// resource.DefaultCreatedAt holds the default value on creation for the created_at field.
+	resource.DefaultCreatedAt = resourceDescCreatedAt.Default.(func() time.Time)
+	// resourceDescUpdatedAt is the schema descriptor for updated_at field.
+	resourceDescUpdatedAt := resourceMixinFields0[3].Descriptor()
+	// resource.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	resource.DefaultUpdatedAt = resourceDescUpdatedAt.Default.(func() time.Time)
+	// resource.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	resource.UpdateDefaultUpdatedAt = resourceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// resourceDescVendorID is the schema descriptor for vendor_id field.
+	resourceDescVendorID := resourceFields[1].Descriptor()
+	// resource.VendorIDValidator is a validator for the "vendor_id" field. It is called by the builders before save.
+	resource.VendorIDValidator = resourceDescVendorID.Validators[0].(func(string) error)
+	// resourceDescName is the schema descriptor for name field.
+	resourceDescName := resourceFields[2].Descriptor()
+	// resource.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	resource.NameValidator = resourceDescName.Validators[0].(func(string) error)
+	// resourceDescHandle is the schema descriptor for handle field.
+	resourceDescHandle := resourceFields[3].Descriptor()
+	// resource.DefaultHandle holds the default value on creation for the handle field.
+	resource.DefaultHandle = resourceDescHandle.Default.(string)
+	// resourceDescIntegrationID is the schema descriptor for integration_id field.
+	resourceDescIntegrationID := resourceFields[4].Descriptor()
+	// resource.IntegrationIDValidator is a validator for the "integration_id" field. It is called by the builders before save.
+	resource.IntegrationIDValidator = resourceDescIntegrationID.Validators[0].(func(string) error)
+	// resourceDescID is the schema descriptor for id field.
+	resourceDescID := resourceMixinFields0[0].Descriptor()
+	// resource.DefaultID holds the default value on creation for the id field.
+	resource.DefaultID = resourceDescID.Default.(func() string)
+	// resource.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	resource.IDValidator = resourceDescID.Validators[0].(func(string) error)
+	tenantFields := schema.Tenant{}.Fields()
+	_ = tenantFields
+	// tenantDescSlug is the schema descriptor for slug field.
+	tenantDescSlug := tenantFields[1].Descriptor()
+	// tenant.SlugValidator is a validator for the "slug" field. It is called by the builders before save.
+	tenant.SlugValidator = tenantDescSlug.Validators[0].(func(string) error)
+	// tenantDescCreatedAt is the schema descriptor for created_at field.
+	tenantDescCreatedAt := tenantFields[3].Descriptor()
+	// tenant.DefaultCreatedAt holds the default value on creation for the created_at field.
+	tenant.DefaultCreatedAt = tenantDescCreatedAt.Default.(func() time.Time)
+	// tenantDescID is the schema descriptor for id field.
+	tenantDescID := tenantFields[0].Descriptor()
+	// tenant.DefaultID holds the default value on creation for the id field.
+	tenant.DefaultID = tenantDescID.Default.(func() string)
+	// tenant.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	tenant.IDValidator = tenantDescID.Validators[0].(func(string) error)
+	userMixin := schema.User{}.Mixin()
+	userMixinHooks0 := userMixin[0].Hooks()
+	user.Hooks[0] = userMixinHooks0[0]
+	userMixinInters0 := userMixin[0].Interceptors()
+	user.Interceptors[0] = userMixinInters0[0]
+	userMixinFields0 := userMixin[0].Fields()
+	_ = userMixinFields0
+	userFields := schema.User{}.Fields()
+	_ = userFields
+	// userDescTenantID is the schema descriptor for tenant_id field.
+	userDescTenantID := userMixinFields0[1].Descriptor()
+	// user.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	user.TenantIDValidator = userDescTenantID.Validators[0].(func(string) error)
+	// userDescCreatedAt is the schema descriptor for created_at field.
+	userDescCreatedAt := userMixinFields0[2].Descriptor()
+	// user.DefaultCreatedAt holds the default value on creation for the created_at field.
+	user.DefaultCreatedAt = userDescCreatedAt.Default.(func() time.Time)
+	// userDescUpdatedAt is the schema descriptor for updated_at field.
+	userDescUpdatedAt := userMixinFields0[3].Descriptor()
+	// user.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	user.DefaultUpdatedAt = userDescUpdatedAt.Default.(func() time.Time)
+	// user.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	user.UpdateDefaultUpdatedAt = userDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// userDescFirstName is the schema descriptor for first_name field.
+	userDescFirstName := userFields[1].Descriptor()
+	// user.DefaultFirstName holds the default value on creation for the first_name field.
+	user.DefaultFirstName = userDescFirstName.Default.(string)
+	// userDescLastName is the schema descriptor for last_name field.
+	userDescLastName := userFields[2].Descriptor()
+	// user.DefaultLastName holds the default value on creation for the last_name field.
+	user.DefaultLastName = userDescLastName.Default.(string)
+	// userDescFullName is the schema descriptor for full_name field.
+	userDescFullName := userFields[3].Descriptor()
+	// user.DefaultFullName holds the default value on creation for the full_name field.
+	user.DefaultFullName = userDescFullName.Default.(string)
+	// userDescEmail is the schema descriptor for email field.
+	userDescEmail := userFields[4].Descriptor()
+	// user.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	user.EmailValidator = userDescEmail.Validators[0].(func(string) error)
+	// userDescUsername is the schema descriptor for username field.
+	userDescUsername := userFields[5].Descriptor()
+	// user.DefaultUsername holds the default value on creation for the username field.
+	user.DefaultUsername = userDescUsername.Default.(string)
+	// userDescTitle is the schema descriptor for title field.
+	userDescTitle := userFields[10].Descriptor()
+	// user.DefaultTitle holds the default value on creation for the title field.
+	user.DefaultTitle = userDescTitle.Default.(string)
+	// userDescDepartment is the schema descriptor for department field.
+	userDescDepartment := userFields[11].Descriptor()
+	// user.DefaultDepartment holds the default value on creation for the department field.
+	user.DefaultDepartment = userDescDepartment.Default.(string)
+	// userDescDivision is the schema descriptor for division field.
+	userDescDivision := userFields[12].Descriptor()
+	// user.DefaultDivision holds the default value on creation for the division field.
+	user.DefaultDivision = userDescDivision.Default.(string)
+	// userDescCompany is the schema descriptor for company field.
+	userDescCompany := userFields[13].Descriptor()
+	// user.DefaultCompany holds the default value on creation for the company field.
+	user.DefaultCompany = userDescCompany.Default.(string)
+	// userDescOffice is the schema descriptor for office field.
+	userDescOffice := userFields[14].Descriptor()
+	// user.DefaultOffice holds the default value on creation for the office field.
+	user.DefaultOffice = userDescOffice.Default.(string)
+	// userDescCostCenter is the schema descriptor for cost_center field.
+	userDescCostCenter := userFields[15].Descriptor()
+	// user.DefaultCostCenter holds the default value on creation for the cost_center field.
+	user.DefaultCostCenter = userDescCostCenter.Default.(string)
+	// userDescID is the schema descriptor for id field.
+	userDescID := userMixinFields0[0].Descriptor()
+	// user.DefaultID holds the default value on creation for the id field.
+	user.DefaultID = userDescID.Default.(func() string)
+	// user.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	user.IDValidator = userDescID.Validators[0].(func(string) error)
+}
 
 const (
 	Version = "v0.14.5"                                         // Version of ent codegen.

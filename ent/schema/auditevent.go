@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // AuditEvent is a workspace log entry: who did what to which record, and what changed.
@@ -70,7 +71,7 @@ func (AuditEvent) Indexes() []ent.Index {
 func (AuditEvent) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.RelayConnection(),
-		entgql.QueryField().Description("Workspace log of the caller's tenant, newest last by default."),
+		entgql.QueryField().Description("Workspace log of the caller's tenant, newest last by default.").Directives(requires(viewer.AuditView)),
 		entgql.MultiOrder(),
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // Identity is an account a person holds on a vendor system (Okta, Google, Slack, GitLab...).
@@ -80,7 +81,7 @@ func (Identity) Indexes() []ent.Index {
 func (Identity) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.RelayConnection(),
-		entgql.QueryField().Description("Directory identities (vendor accounts) of the caller's tenant."),
+		entgql.QueryField().Description("Directory identities (vendor accounts) of the caller's tenant.").Directives(requires(viewer.DirectoryUserView)),
 		entgql.MultiOrder(),
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // Integration is a connected workspace: an identity provider, directory, app or HRIS.
@@ -54,7 +55,7 @@ func (Integration) Indexes() []ent.Index {
 func (Integration) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.RelayConnection(),
-		entgql.QueryField().Description("Workspace integrations of the caller's tenant."),
+		entgql.QueryField().Description("Workspace integrations of the caller's tenant.").Directives(requires(viewer.DirectoryUserView)),
 		entgql.MultiOrder(),
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // PolicyRule grants a role on a ruleset's resource to the users who satisfy its conditions.
@@ -59,7 +60,7 @@ func (PolicyRule) Indexes() []ent.Index {
 func (PolicyRule) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.RelayConnection(),
-		entgql.QueryField().Description("Access policy rules of the caller's tenant."),
+		entgql.QueryField().Description("Access policy rules of the caller's tenant.").Directives(requires(viewer.PolicyView)),
 		entgql.MultiOrder(),
 	}
 }

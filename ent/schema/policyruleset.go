@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // PolicyRuleset groups the access rules that govern one resource.
@@ -58,7 +59,7 @@ func (PolicyRuleset) Indexes() []ent.Index {
 func (PolicyRuleset) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.RelayConnection(),
-		entgql.QueryField().Description("Access policy rulesets of the caller's tenant."),
+		entgql.QueryField().Description("Access policy rulesets of the caller's tenant.").Directives(requires(viewer.PolicyView)),
 		entgql.MultiOrder(),
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // Resource is something on a vendor that identities belong to: a group, channel, project, drive or file.
@@ -66,7 +67,7 @@ func (Resource) Indexes() []ent.Index {
 func (Resource) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.RelayConnection(),
-		entgql.QueryField().Description("Groups, channels, projects and drives of the caller's tenant."),
+		entgql.QueryField().Description("Groups, channels, projects and drives of the caller's tenant.").Directives(requires(viewer.DirectoryUserView)),
 		entgql.MultiOrder(),
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // User is a directory user: a person (or service account, mailbox...) of the organisation.
@@ -111,7 +112,7 @@ func (User) Indexes() []ent.Index {
 func (User) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.RelayConnection(),
-		entgql.QueryField().Description("Directory users of the caller's tenant."),
+		entgql.QueryField().Description("Directory users of the caller's tenant.").Directives(requires(viewer.DirectoryUserView)),
 		entgql.MultiOrder(),
 	}
 }

@@ -12,10 +12,13 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/idgraph/idgraph/graph"
+	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/seed"
 	"github.com/idgraph/idgraph/internal/store"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // Server is a handler over a seeded database.
@@ -24,6 +27,10 @@ type Server struct {
 	Handler http.Handler
 	Seed    seed.Report
 	Logs    *bytes.Buffer
+	// Token is an API token of tenant demo with every permission; Do sends it
+	// unless the request carries its own Authorization header.
+	Token string
+	Auth  *auth.Authenticator
 }
 
 // New seeds users directory users (tenant demo, seed 1) into a fresh SQLite file
@@ -52,7 +59,40 @@ func NewAt(tb testing.TB, path string, users int, opts graph.Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewJSONHandler(&lockedWriter{w: logs}, nil))
 	}
-	return &Server{DB: db, Handler: graph.NewHandler(db, opts), Seed: report, Logs: logs}
+	if opts.Auth == nil {
+		// Tokens are read once per test: a refresh in the middle would add
+		// statements to the request that happens to trigger it.
+		opts.Auth = auth.NewAuthenticator(db.Client, auth.Options{CacheTTL: time.Hour})
+	}
+	srv := &Server{DB: db, Handler: graph.NewHandler(db, opts), Seed: report, Logs: logs, Auth: opts.Auth}
+	if users > 0 {
+		srv.Token = srv.TokenFor(tb, "demo", viewer.All)
+	}
+	return srv
+}
+
+// TokenFor issues a token of tenant with the permissions and authenticates one
+// request with it, so that the statements of later requests are their own.
+func (s *Server) TokenFor(tb testing.TB, tenant string, permissions ...string) string {
+	tb.Helper()
+	token, _, err := auth.Issue(context.Background(), s.DB.Client, auth.IssueOptions{Tenant: tenant, Permissions: permissions})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := s.Auth.Authenticate(context.Background(), "Bearer "+token); err != nil {
+		tb.Fatalf("new token refused: %v", err)
+	}
+	return token
+}
+
+// SeedTenant adds another organisation (seed 2) beside demo.
+func (s *Server) SeedTenant(tb testing.TB, slug string, users int) seed.Report {
+	tb.Helper()
+	report, err := seed.Run(context.Background(), s.DB.Client, seed.Options{Tenant: slug, Users: users, Seed: 2})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return report
 }
 
 // Response is a decoded GraphQL response.
@@ -74,17 +114,36 @@ type Error struct {
 // Code returns the error's extensions.code.
 func (e Error) Code() string { s, _ := e.Extensions["code"].(string); return s }
 
-// Query posts a query with variables and decodes the answer, counting the SQL statements it cost.
+// Query posts a query with variables as demo's all-permissions token and decodes
+// the answer, counting the SQL statements it cost.
 func (s *Server) Query(tb testing.TB, query string, vars map[string]any) Response {
 	tb.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	return s.Do(tb, httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body)))
+	return s.QueryAs(tb, s.Token, query, vars)
 }
 
-// Do sends a raw request (JSON content type unless set) and decodes the answer.
+// QueryAs is Query with another token.
+func (s *Server) QueryAs(tb testing.TB, token, query string, vars map[string]any) Response {
+	tb.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	return s.Do(tb, req)
+}
+
+// Do sends a request, adding the server's token when it has no Authorization
+// header and a JSON content type to a POST without one, and decodes the answer.
 func (s *Server) Do(tb testing.TB, req *http.Request) Response {
 	tb.Helper()
-	if req.Header.Get("Content-Type") == "" && req.Method == http.MethodPost {
+	if _, ok := req.Header["Authorization"]; !ok && s.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.Token)
+	}
+	return s.Send(tb, req)
+}
+
+// Send sends a request exactly as given and decodes the answer.
+func (s *Server) Send(tb testing.TB, req *http.Request) Response {
+	tb.Helper()
+	if _, ok := req.Header["Content-Type"]; !ok && req.Method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	rec := httptest.NewRecorder()

@@ -17,6 +17,7 @@ const (
 	CodeTenantMismatch  = "TENANT_MISMATCH"
 	CodeQueryTooComplex = "QUERY_TOO_COMPLEX"
 	CodeConflict        = "CONFLICT"
+	CodeRequestTimeout  = "REQUEST_TIMEOUT"
 	CodeInternal        = "INTERNAL_SERVER_ERROR"
 )
 

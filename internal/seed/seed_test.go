@@ -13,6 +13,7 @@ import (
 	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/internal/seed"
 	"github.com/idgraph/idgraph/internal/store"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 func open(t *testing.T) *store.DB {
@@ -26,7 +27,7 @@ func open(t *testing.T) *store.DB {
 }
 
 func TestOrganisationShape(t *testing.T) {
-	ctx := context.Background()
+	ctx := viewer.System(context.Background()) // the test inspects every tenant
 	db := open(t)
 	r, err := seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: 10000, Seed: 7})
 	if err != nil {
@@ -84,7 +85,7 @@ func TestOrganisationShape(t *testing.T) {
 }
 
 func TestSameSeedSameGraph(t *testing.T) {
-	ctx := context.Background()
+	ctx := viewer.System(context.Background()) // the test inspects every tenant
 	ids := func(seedValue uint64) []string {
 		db := open(t)
 		if _, err := seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: 300, Seed: seedValue}); err != nil {
@@ -111,7 +112,7 @@ func TestSameSeedSameGraph(t *testing.T) {
 }
 
 func TestReseedingFailsAndChangesNothing(t *testing.T) {
-	ctx := context.Background()
+	ctx := viewer.System(context.Background()) // the test inspects every tenant
 	db := open(t)
 	if _, err := seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: 50, Seed: 1}); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/migrate"
+	_ "github.com/idgraph/idgraph/ent/runtime" // hooks and interceptors: tenant scoping
 )
 
 // DB is an open, migrated database.

@@ -1,0 +1,110 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/idgraph/idgraph/internal/apierror"
+	"github.com/idgraph/idgraph/internal/auth"
+	"github.com/idgraph/idgraph/internal/viewer"
+)
+
+// api is what the /graphql endpoint shares between its HTTP checks and gqlgen:
+// the one error presenter, the limits and the authenticator.
+type api struct {
+	present graphql.ErrorPresenterFunc
+	limits  Limits
+	auth    *auth.Authenticator
+	logger  *slog.Logger
+}
+
+// guard admits a request to GraphQL: the method, the Accept header, the token
+// and the tenant it names are checked here, before any body is read. The request
+// then runs as the token's viewer, under the request time limit.
+func (a *api) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		media := negotiate(r.Header.Get("Accept"))
+		if r.Method != http.MethodGet && r.Method != http.MethodPost {
+			w.Header().Set("Allow", "GET, POST")
+			a.fail(w, r, media, http.StatusMethodNotAllowed, httpError(codeMethodNotAllowed, "use GET or POST, not %s", r.Method))
+			return
+		}
+		if media == "" {
+			a.fail(w, r, mediaJSON, http.StatusNotAcceptable,
+				httpError(codeNotAcceptable, "the response is %s or %s; the Accept header allows neither", mediaGraphQLResponse, mediaJSON))
+			return
+		}
+		v, err := a.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
+		if err != nil {
+			status := http.StatusInternalServerError
+			if _, ok := apierror.As(err); ok {
+				status = http.StatusUnauthorized
+				w.Header().Set("WWW-Authenticate", `Bearer realm="idgraph"`)
+			}
+			a.fail(w, r, media, status, err)
+			return
+		}
+		if named := r.Header.Get("X-Tenant-ID"); named != "" && named != v.TenantID && named != v.TenantSlug {
+			a.fail(w, r, media, http.StatusForbidden, &apierror.Error{Code: apierror.CodeTenantMismatch,
+				Message: "X-Tenant-ID does not name the tenant of this token"})
+			return
+		}
+		ctx, cancel := context.WithTimeoutCause(viewer.NewContext(r.Context(), v), a.limits.Timeout, errTimeout{a.limits.Timeout})
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// errTimeout is why a request's context ends when it runs out of time.
+type errTimeout struct{ limit time.Duration }
+
+func (e errTimeout) Error() string {
+	return fmt.Sprintf("the request took longer than the %s limit", e.limit)
+}
+
+// fail answers a request that GraphQL will not execute: errors only, no data.
+func (a *api) fail(w http.ResponseWriter, r *http.Request, media string, status int, errs ...error) {
+	list := make(gqlerror.List, len(errs))
+	for i, err := range errs {
+		list[i] = a.present(r.Context(), err)
+	}
+	a.write(w, media, status, &graphql.Response{Errors: list})
+}
+
+// write sends one GraphQL response.
+func (a *api) write(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
+	a.capErrors(resp)
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	w.WriteHeader(status)
+	body := struct {
+		Errors     gqlerror.List   `json:"errors,omitempty"`
+		Data       json.RawMessage `json:"data,omitempty"`
+		Extensions map[string]any  `json:"extensions,omitempty"`
+	}{resp.Errors, resp.Data, resp.Extensions}
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// capErrors keeps the first MaxErrors errors of a response and says how many
+// were dropped: a query with ten thousand bad fields gets a readable answer.
+func (a *api) capErrors(resp *graphql.Response) {
+	limit := a.limits.MaxErrors
+	if limit <= 0 || len(resp.Errors) <= limit {
+		return
+	}
+	dropped := len(resp.Errors) - limit
+	last := &gqlerror.Error{
+		Message:    fmt.Sprintf("%d more errors were left out (at most %d are reported)", dropped, limit),
+		Extensions: map[string]any{"code": codeTooManyErrors},
+	}
+	if id, ok := resp.Errors[0].Extensions["correlationId"]; ok {
+		last.Extensions["correlationId"] = id
+	}
+	resp.Errors = append(resp.Errors[:limit:limit], last)
+}

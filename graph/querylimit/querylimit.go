@@ -1,0 +1,164 @@
+// Package querylimit measures a GraphQL operation before it runs (how deep it
+// nests, how many fields it selects, and how many objects it could return) and
+// refuses operations over the limits with QUERY_TOO_COMPLEX.
+//
+// Cost counts the objects a response could hold: every field with a selection
+// set costs 1 for each time it can appear, a connection multiplies what is under
+// it by its page size (first or last, else the default page), and scalars are
+// free (they are columns of rows already counted). Fragments are expanded where
+// they are spread, so a fragment used twice costs twice.
+package querylimit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/idgraph/idgraph/internal/apierror"
+)
+
+// Limits are the most an operation may ask for.
+type Limits struct {
+	MaxDepth  int // field nesting, counting edges and node levels
+	MaxFields int // field selections after expanding fragments, aliases included
+	MaxCost   int // objects the response could hold
+	// DefaultPage is the page size of a connection asked without first or last.
+	DefaultPage int
+}
+
+// Defaults suit the identity graph: a profile page with every relation costs
+// about 300, a 100-user page with nested reports and identities about 21,000.
+var Defaults = Limits{MaxDepth: 15, MaxFields: 500, MaxCost: 50_000, DefaultPage: 100}
+
+// introspectionCost is what a __schema or __type selection costs in all: their
+// answers come from memory, but a schema dump is large, so a handful at most.
+const introspectionCost = 5_000
+
+// costCeiling keeps multiplied page sizes from overflowing.
+const costCeiling = int64(1) << 40
+
+// Measure is what an operation asks for.
+type Measure struct {
+	Depth  int
+	Fields int
+	Cost   int64 // objects
+}
+
+// Of measures op. It stops walking once more than stopAfter fields are seen (0: never),
+// so a fragment that expands exponentially costs no more than the limit.
+func Of(op *ast.OperationDefinition, vars map[string]any, defaultPage, stopAfter int) Measure {
+	w := walker{vars: vars, defaultPage: int64(defaultPage), stopAfter: stopAfter}
+	w.m.Cost = w.selections(op.SelectionSet, 0, 1)
+	return w.m
+}
+
+type walker struct {
+	vars        map[string]any
+	defaultPage int64
+	stopAfter   int
+	m           Measure
+}
+
+func (w *walker) selections(set ast.SelectionSet, depth int, mult int64) int64 {
+	var cost int64
+	for _, sel := range set {
+		if w.stopAfter > 0 && w.m.Fields > w.stopAfter {
+			return cost
+		}
+		switch s := sel.(type) {
+		case *ast.Field:
+			w.m.Fields++
+			w.m.Depth = max(w.m.Depth, depth+1)
+			switch {
+			case strings.HasPrefix(s.Name, "__") && s.Name != "__typename":
+				cost = add(cost, mul(mult, introspectionCost))
+			case len(s.SelectionSet) > 0:
+				cost = add(cost, mult)
+				cost = add(cost, w.selections(s.SelectionSet, depth+1, mul(mult, w.fanOut(s))))
+			}
+		case *ast.InlineFragment:
+			cost = add(cost, w.selections(s.SelectionSet, depth, mult))
+		case *ast.FragmentSpread:
+			if s.Definition != nil {
+				cost = add(cost, w.selections(s.Definition.SelectionSet, depth, mult))
+			}
+		}
+	}
+	return cost
+}
+
+// fanOut is how many times the selections under f can repeat for one f.
+func (w *walker) fanOut(f *ast.Field) int64 {
+	if f.Definition == nil || len(f.SelectionSet) == 0 {
+		return 1
+	}
+	args := f.ArgumentMap(w.vars)
+	if strings.HasSuffix(f.Definition.Type.Name(), "Connection") {
+		for _, name := range []string{"first", "last"} {
+			if n, ok := toInt(args[name]); ok && n >= 0 {
+				return n
+			}
+		}
+		return w.defaultPage
+	}
+	if ids, ok := args["ids"].([]any); ok && f.Definition.Type.Elem != nil {
+		return int64(len(ids))
+	}
+	return 1
+}
+
+// toInt reads an Int argument, whether it came from the document (int64) or from
+// JSON variables (json.Number, or float64 from a decoder without UseNumber).
+func toInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	case float64:
+		return int64(n), true
+	}
+	return 0, false
+}
+
+func add(a, b int64) int64 { return min(a+b, costCeiling) }
+
+func mul(a, b int64) int64 {
+	if a != 0 && b > costCeiling/a {
+		return costCeiling
+	}
+	return min(a*b, costCeiling)
+}
+
+// ExtensionName, Validate and MutateOperationContext make Limits a gqlgen
+// extension that checks every operation after validation, before it executes.
+func (Limits) ExtensionName() string                   { return "QueryLimits" }
+func (Limits) Validate(graphql.ExecutableSchema) error { return nil }
+func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	m := Of(oc.Operation, oc.Variables, l.DefaultPage, l.MaxFields)
+	switch {
+	case l.MaxFields > 0 && m.Fields > l.MaxFields:
+		return tooComplex(fmt.Sprintf("the query selects more than %d fields (aliases and fragments count each time they appear)", l.MaxFields),
+			map[string]any{"fields": m.Fields, "limit": l.MaxFields})
+	case l.MaxDepth > 0 && m.Depth > l.MaxDepth:
+		return tooComplex(fmt.Sprintf("the query nests %d levels deep; the limit is %d", m.Depth, l.MaxDepth),
+			map[string]any{"depth": m.Depth, "limit": l.MaxDepth})
+	case l.MaxCost > 0 && m.Cost > int64(l.MaxCost):
+		return tooComplex(fmt.Sprintf("the query could return %d objects; the limit is %d (ask for smaller pages or fewer nested connections)", m.Cost, l.MaxCost),
+			map[string]any{"cost": m.Cost, "limit": l.MaxCost})
+	}
+	return nil
+}
+
+func tooComplex(msg string, ext map[string]any) *gqlerror.Error {
+	ext["code"] = apierror.CodeQueryTooComplex
+	return &gqlerror.Error{Message: msg, Extensions: ext}
+}
