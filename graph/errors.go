@@ -73,6 +73,11 @@ func classify(ctx context.Context, err error, gqlErr *gqlerror.Error) (code, mes
 	if isArgumentError(ctx, gqlErr) {
 		return apierror.CodeBadUserInput, ""
 	}
+	// gqlgen refuses some requests before execution with a bare error and no code
+	// (a persisted query whose hash does not match): the request is at fault.
+	if direct, ok := err.(*gqlerror.Error); ok && direct.Unwrap() == nil && graphql.GetFieldContext(ctx) == nil {
+		return codeBadRequest, ""
+	}
 	// SQL interrupted because the request ran out of time fails with the driver's
 	// error; the context says why.
 	var timeout errTimeout

@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -31,10 +32,10 @@ func TestErrors(t *testing.T) {
 		{"malformed node id", `{ node(id: "drusr_notaulid") { id } }`, 200, []string{"BAD_USER_INPUT"}, false},
 		{"malformed cursor", `{ users(first: 2, after: "garbage!") { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, false},
 		{"malformed time", `{ users(first: 1, where: {createdAtGT: "yesterday"}) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, false},
-		{"first above the cap", `{ users(first: 101) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, false},
-		{"first below zero", `{ users(first: -1) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, false},
-		{"last above the cap", `{ identities(last: 1000) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, false},
-		{"nested first above the cap", `{ users(first: 1) { nodes { directReports(first: 500) { totalCount } } } }`, 200, []string{"BAD_USER_INPUT"}, false},
+		{"first above the cap", `{ users(first: 101) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, true},
+		{"first below zero", `{ users(first: -1) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, true},
+		{"last above the cap", `{ identities(last: 1000) { nodes { id } } }`, 200, []string{"BAD_USER_INPUT"}, true},
+		{"nested first above the cap", `{ users(first: 1) { nodes { directReports(first: 500) { totalCount } } } }`, 200, []string{"BAD_USER_INPUT"}, true},
 		{"syntax error", `{ users(first: 1 { nodes { id } } }`, 200, []string{"GRAPHQL_PARSE_FAILED"}, true},
 		{"unknown field", `{ users(first: 1) { nodes { nope } } }`, 200, []string{"GRAPHQL_VALIDATION_FAILED"}, true},
 		{"unknown enum value", `{ users(first: 1, where: {state: asleep}) { nodes { id } } }`, 200, []string{"GRAPHQL_VALIDATION_FAILED"}, true},
@@ -121,5 +122,29 @@ func TestHealthz(t *testing.T) {
 	srv.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
 	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != "ok" {
 		t.Fatalf("healthz: %d %q", rec.Code, rec.Body.String())
+	}
+}
+
+// TestResolverErrorIsMasked: an error a resolver returns (a database failure,
+// say) reaches the client as INTERNAL_SERVER_ERROR without its text, and the log
+// has the text with the request's correlation id.
+func TestResolverErrorIsMasked(t *testing.T) {
+	fail := func(ctx context.Context, next graphql.Resolver) (any, error) {
+		if fc := graphql.GetFieldContext(ctx); fc.Field.Name == "manager" {
+			return nil, errors.New("sqlite: no such table: secret_users")
+		}
+		return next(ctx)
+	}
+	srv := graphtest.NewAt(t, filepath.Join(t.TempDir(), "m.db"), 10, graph.Options{FieldMiddleware: []graphql.FieldMiddleware{fail}})
+	resp := srv.Query(t, `{ users(first: 1) { nodes { fullName manager { id } } } }`, nil)
+	if len(resp.Errors) != 1 || resp.Errors[0].Code() != "INTERNAL_SERVER_ERROR" || strings.Contains(resp.Errors[0].Message, "secret") {
+		t.Fatalf("errors %+v", resp.Errors)
+	}
+	if !strings.Contains(string(resp.Data), `"fullName"`) {
+		t.Fatalf("the rest of the answer is gone: %s", resp.Data)
+	}
+	id := resp.Header.Get("X-Correlation-ID")
+	if !strings.Contains(srv.Logs.String(), "secret_users") || !strings.Contains(srv.Logs.String(), id) {
+		t.Fatalf("not logged with correlation id %s:\n%s", id, srv.Logs.String())
 	}
 }

@@ -78,6 +78,7 @@ func (l Limits) withDefaults() Limits {
 	fill(&l.MaxFields, d.MaxFields)
 	fill(&l.MaxCost, d.MaxCost)
 	fill(&l.DefaultPage, d.DefaultPage)
+	fill(&l.MaxPage, d.MaxPage)
 	fill(&l.MaxErrors, d.MaxErrors)
 	fill(&l.ParserTokens, d.ParserTokens)
 	fill(&l.APQEntries, d.APQEntries)

@@ -29,11 +29,13 @@ type Limits struct {
 	MaxCost   int // objects the response could hold
 	// DefaultPage is the page size of a connection asked without first or last.
 	DefaultPage int
+	// MaxPage is the largest first or last a connection accepts.
+	MaxPage int
 }
 
 // Defaults suit the identity graph: a profile page with every relation costs
 // about 300, a 100-user page with nested reports and identities about 21,000.
-var Defaults = Limits{MaxDepth: 15, MaxFields: 500, MaxCost: 50_000, DefaultPage: 100}
+var Defaults = Limits{MaxDepth: 15, MaxFields: 500, MaxCost: 50_000, DefaultPage: 100, MaxPage: 100}
 
 // introspectionCost is what a __schema or __type selection costs in all: their
 // answers come from memory, but a schema dump is large, so a handful at most.
@@ -47,6 +49,8 @@ type Measure struct {
 	Depth  int
 	Fields int
 	Cost   int64 // objects
+	// MaxPage is the largest first or last asked of a connection, MinPage the smallest.
+	MaxPage, MinPage int64
 }
 
 // Of measures op. It stops walking once more than stopAfter fields are seen (0: never),
@@ -100,8 +104,9 @@ func (w *walker) fanOut(f *ast.Field) int64 {
 	args := f.ArgumentMap(w.vars)
 	if strings.HasSuffix(f.Definition.Type.Name(), "Connection") {
 		for _, name := range []string{"first", "last"} {
-			if n, ok := toInt(args[name]); ok && n >= 0 {
-				return n
+			if n, ok := toInt(args[name]); ok {
+				w.m.MaxPage, w.m.MinPage = max(w.m.MaxPage, n), min(w.m.MinPage, n)
+				return max(n, 0)
 			}
 		}
 		return w.defaultPage
@@ -145,6 +150,15 @@ func (Limits) Validate(graphql.ExecutableSchema) error { return nil }
 func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	m := Of(oc.Operation, oc.Variables, l.DefaultPage, l.MaxFields)
 	switch {
+	case l.MaxPage > 0 && (m.MaxPage > int64(l.MaxPage) || m.MinPage < 0):
+		bad := m.MaxPage
+		if m.MinPage < 0 {
+			bad = m.MinPage
+		}
+		return &gqlerror.Error{
+			Message:    fmt.Sprintf("first and last must be between 0 and %d, got %d", l.MaxPage, bad),
+			Extensions: map[string]any{"code": apierror.CodeBadUserInput, "limit": l.MaxPage},
+		}
 	case l.MaxFields > 0 && m.Fields > l.MaxFields:
 		return tooComplex(fmt.Sprintf("the query selects more than %d fields (aliases and fragments count each time they appear)", l.MaxFields),
 			map[string]any{"fields": m.Fields, "limit": l.MaxFields})
