@@ -95,16 +95,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		})
 	}()
 	lim := limits()
-	srv := &http.Server{
-		Addr:              *addr,
-		Handler:           graph.NewHandler(db, graph.Options{Logger: logger, Auth: authenticator, Limits: lim}),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		// A request may run for its time limit and still get its answer written.
-		WriteTimeout:   lim.Timeout + 10*time.Second,
-		IdleTimeout:    120 * time.Second,
-		MaxHeaderBytes: 1 << 20,
-	}
+	srv := httpServer(*addr, graph.NewHandler(db, graph.Options{Logger: logger, Auth: authenticator, Limits: lim}), lim)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	logger.Info("serving", slog.String("addr", "http://"+*addr+"/graphql"), slog.String("db", *dsn))
@@ -123,6 +114,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	stopFlushing()
 	<-flushed
 	return err
+}
+
+// httpServer bounds how long a client may take over each part of a request, so
+// slow clients (slowloris) cannot hold connections open.
+func httpServer(addr string, h http.Handler, lim graph.Limits) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// A request may run for its time limit and still get its answer written.
+		WriteTimeout:   lim.Timeout + 10*time.Second,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 1 << 20,
+	}
 }
 
 // limitFlags declares the request limits as flags of fs, defaulting to graph.DefaultLimits.

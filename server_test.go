@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/idgraph/idgraph/graph"
 )
 
 func TestSeedThenServeThenShutDown(t *testing.T) {
@@ -130,5 +133,52 @@ func TestTokenCommandErrors(t *testing.T) {
 func TestUnknownCommand(t *testing.T) {
 	if err := run(context.Background(), []string{"frobnicate"}, io.Discard, io.Discard); err == nil {
 		t.Fatal("unknown command accepted")
+	}
+}
+
+func TestServerTimeouts(t *testing.T) {
+	srv := httpServer("127.0.0.1:0", http.NotFoundHandler(), graph.Limits{Timeout: 15 * time.Second})
+	if srv.ReadHeaderTimeout == 0 || srv.ReadTimeout == 0 || srv.IdleTimeout == 0 || srv.WriteTimeout <= 15*time.Second || srv.MaxHeaderBytes == 0 {
+		t.Fatalf("unbounded: %+v", srv)
+	}
+	// A client that opens a connection and sends half a header is cut off.
+	srv.ReadHeaderTimeout = 100 * time.Millisecond
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.Serve(l) }()
+	defer srv.Close()
+	conn, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	buf := make([]byte, 512)
+	start := time.Now()
+	for {
+		if _, err := conn.Read(buf); err != nil {
+			break // closed by the server (or answered 408 and closed)
+		}
+	}
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Fatalf("a half-sent header held the connection for %s", elapsed)
+	}
+}
+
+func TestServeFlags(t *testing.T) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	limits := limitFlags(fs)
+	if err := fs.Parse([]string{"--max-depth", "7", "--introspection=false", "--cors-origins", "https://a.example, https://b.example", "--max-batch", "5", "--timeout", "3s"}); err != nil {
+		t.Fatal(err)
+	}
+	l := limits()
+	if l.MaxDepth != 7 || !l.DisableIntrospection || len(l.CORSOrigins) != 2 || l.CORSOrigins[1] != "https://b.example" ||
+		l.MaxBatch != 5 || l.Timeout != 3*time.Second || l.MaxCost != graph.DefaultLimits.MaxCost {
+		t.Fatalf("%+v", l)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 )
@@ -64,5 +65,33 @@ func TestCounterCountsEveryStatement(t *testing.T) {
 	}
 	if got := db.Statements.Total() - before; got != 2 {
 		t.Fatalf("counted %d statements, want 2 (one outside, one inside a transaction)", got)
+	}
+}
+
+// TestDeadlineInterruptsSQLInFlight: a statement that would run for minutes
+// stops when its context's deadline passes, so a request's time limit bounds
+// the database work it causes.
+func TestDeadlineInterruptsSQLInFlight(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "slow.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	var rows sql.Rows
+	err = db.Statements.Query(ctx, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n`, []any{}, &rows)
+	if err == nil {
+		for rows.Next() {
+		}
+		err = rows.Err()
+		rows.Close()
+	}
+	if err == nil {
+		t.Fatal("an endless statement finished")
+	}
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Fatalf("interrupted only after %s", elapsed)
 	}
 }
