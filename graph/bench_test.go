@@ -1,15 +1,19 @@
 package graph_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 
+	"github.com/vektah/gqlparser/v2"
+
 	"github.com/idgraph/idgraph/graph"
 	"github.com/idgraph/idgraph/graph/graphtest"
 	"github.com/idgraph/idgraph/graph/loader"
+	"github.com/idgraph/idgraph/graph/querylimit"
 )
 
 // Benchmarks seed each organisation once per run (100,000 users take about 45s)
@@ -90,6 +94,47 @@ func BenchmarkUsersPageParallel(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkAccessControl prices what every request pays for authentication
+// and query limits, next to the cheapest whole request (viewer: no SQL) and a
+// real page (see BenchmarkQueries for the 10k and 100k figures).
+func BenchmarkAccessControl(b *testing.B) {
+	srv := graphtest.New(b, 1000)
+	ctx := context.Background()
+	header := "Bearer " + srv.Token
+	b.Run("authenticate-cached", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := srv.Auth.Authenticate(ctx, header); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
+	doc, errs := gqlparser.LoadQuery(schema, usersPageQuery)
+	if errs != nil {
+		b.Fatal(errs)
+	}
+	b.Run("query-limits-users-page", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			querylimit.Of(doc.Operations[0], nil, 100, 500)
+		}
+	})
+	for _, q := range []struct{ name, query string }{
+		{"request-viewer", `{ viewer { permissions } }`},
+		{"request-users-page-1k", usersPageQuery},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				if resp := srv.Query(b, q.query, nil); len(resp.Errors) > 0 {
+					b.Fatal(resp.Errors)
+				}
+			}
 		})
 	}
 }

@@ -80,29 +80,34 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "auditevent_subject_user_id",
+				Name:    "auditevent_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[13]},
+				Columns: []*schema.Column{AuditEventsColumns[11], AuditEventsColumns[0]},
 			},
 			{
-				Name:    "auditevent_record_id",
+				Name:    "auditevent_subject_user_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[8]},
+				Columns: []*schema.Column{AuditEventsColumns[13], AuditEventsColumns[11]},
 			},
 			{
-				Name:    "auditevent_parent_record_id",
+				Name:    "auditevent_record_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[9]},
+				Columns: []*schema.Column{AuditEventsColumns[8], AuditEventsColumns[11]},
 			},
 			{
-				Name:    "auditevent_related_record_id",
+				Name:    "auditevent_parent_record_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[10]},
+				Columns: []*schema.Column{AuditEventsColumns[9], AuditEventsColumns[11]},
 			},
 			{
-				Name:    "auditevent_parent_event_id",
+				Name:    "auditevent_related_record_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[12]},
+				Columns: []*schema.Column{AuditEventsColumns[10], AuditEventsColumns[11]},
+			},
+			{
+				Name:    "auditevent_parent_event_id_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[11]},
 			},
 			{
 				Name:    "auditevent_tenant_id_occurred_at",
@@ -165,9 +170,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "identity_user_id",
+				Name:    "identity_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[18]},
+				Columns: []*schema.Column{IdentitiesColumns[16], IdentitiesColumns[0]},
+			},
+			{
+				Name:    "identity_user_id_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[16]},
 			},
 			{
 				Name:    "identity_tenant_id_created_at",
@@ -175,9 +185,9 @@ var (
 				Columns: []*schema.Column{IdentitiesColumns[16], IdentitiesColumns[1]},
 			},
 			{
-				Name:    "identity_integration_id_vendor_id",
+				Name:    "identity_integration_id_tenant_id_vendor_id",
 				Unique:  true,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[5]},
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[16], IdentitiesColumns[5]},
 			},
 			{
 				Name:    "identity_tenant_id_state",
@@ -220,6 +230,11 @@ var (
 			},
 		},
 		Indexes: []*schema.Index{
+			{
+				Name:    "integration_tenant_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{IntegrationsColumns[11], IntegrationsColumns[0]},
+			},
 			{
 				Name:    "integration_tenant_id_name",
 				Unique:  false,
@@ -328,24 +343,19 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "policyassignment_user_id_ruleset_id",
+				Name:    "policyassignment_user_id_tenant_id_ruleset_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyAssignmentsColumns[10], PolicyAssignmentsColumns[9]},
+				Columns: []*schema.Column{PolicyAssignmentsColumns[10], PolicyAssignmentsColumns[7], PolicyAssignmentsColumns[9]},
 			},
 			{
-				Name:    "policyassignment_tenant_id",
+				Name:    "policyassignment_ruleset_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyAssignmentsColumns[7]},
+				Columns: []*schema.Column{PolicyAssignmentsColumns[9], PolicyAssignmentsColumns[7]},
 			},
 			{
-				Name:    "policyassignment_ruleset_id",
+				Name:    "policyassignment_rule_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyAssignmentsColumns[9]},
-			},
-			{
-				Name:    "policyassignment_rule_id",
-				Unique:  false,
-				Columns: []*schema.Column{PolicyAssignmentsColumns[8]},
+				Columns: []*schema.Column{PolicyAssignmentsColumns[8], PolicyAssignmentsColumns[7]},
 			},
 		},
 	}
@@ -399,24 +409,19 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "policycondition_ruleset_id",
+				Name:    "policycondition_ruleset_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyConditionsColumns[12]},
+				Columns: []*schema.Column{PolicyConditionsColumns[12], PolicyConditionsColumns[10]},
 			},
 			{
-				Name:    "policycondition_tenant_id",
+				Name:    "policycondition_rule_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyConditionsColumns[10]},
+				Columns: []*schema.Column{PolicyConditionsColumns[11], PolicyConditionsColumns[10]},
 			},
 			{
-				Name:    "policycondition_rule_id",
+				Name:    "policycondition_user_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyConditionsColumns[11]},
-			},
-			{
-				Name:    "policycondition_user_id",
-				Unique:  false,
-				Columns: []*schema.Column{PolicyConditionsColumns[13]},
+				Columns: []*schema.Column{PolicyConditionsColumns[13], PolicyConditionsColumns[10]},
 			},
 		},
 	}
@@ -458,14 +463,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "policyrule_ruleset_id_priority",
+				Name:    "policyrule_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesColumns[13], PolicyRulesColumns[11]},
+				Columns: []*schema.Column{PolicyRulesColumns[12], PolicyRulesColumns[0]},
 			},
 			{
-				Name:    "policyrule_tenant_id",
+				Name:    "policyrule_ruleset_id_tenant_id_priority",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesColumns[12]},
+				Columns: []*schema.Column{PolicyRulesColumns[13], PolicyRulesColumns[12], PolicyRulesColumns[11]},
 			},
 		},
 	}
@@ -504,9 +509,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "policyruleset_resource_id",
+				Name:    "policyruleset_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesetsColumns[10]},
+				Columns: []*schema.Column{PolicyRulesetsColumns[9], PolicyRulesetsColumns[0]},
+			},
+			{
+				Name:    "policyruleset_resource_id_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[9]},
 			},
 			{
 				Name:    "policyruleset_tenant_id_created_at",
@@ -554,9 +564,14 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "resource_integration_id_vendor_id",
+				Name:    "resource_tenant_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[0]},
+			},
+			{
+				Name:    "resource_integration_id_tenant_id_vendor_id",
 				Unique:  true,
-				Columns: []*schema.Column{ResourcesColumns[8], ResourcesColumns[5]},
+				Columns: []*schema.Column{ResourcesColumns[8], ResourcesColumns[9], ResourcesColumns[5]},
 			},
 			{
 				Name:    "resource_tenant_id_created_at",
@@ -646,6 +661,11 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
+				Name:    "user_tenant_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[25], UsersColumns[0]},
+			},
+			{
 				Name:    "user_tenant_id_email",
 				Unique:  true,
 				Columns: []*schema.Column{UsersColumns[25], UsersColumns[8]},
@@ -656,14 +676,14 @@ var (
 				Columns: []*schema.Column{UsersColumns[25], UsersColumns[1]},
 			},
 			{
-				Name:    "user_manager_id",
+				Name:    "user_manager_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[25]},
 			},
 			{
-				Name:    "user_parent_user_id",
+				Name:    "user_parent_user_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[25]},
 			},
 			{
 				Name:    "user_tenant_id_full_name",

@@ -58,11 +58,13 @@ func (AuditEvent) Edges() []ent.Edge {
 
 func (AuditEvent) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("subject_user_id"),
-		index.Fields("record_id"),
-		index.Fields("parent_record_id"),
-		index.Fields("related_record_id"),
-		index.Fields("parent_event_id"),
+		// Root pages: the tenant's rows in id order, and their count, from the index alone.
+		index.Fields("tenant_id", "id"),
+		index.Fields("subject_user_id", "tenant_id"),
+		index.Fields("record_id", "tenant_id"),
+		index.Fields("parent_record_id", "tenant_id"),
+		index.Fields("related_record_id", "tenant_id"),
+		index.Fields("parent_event_id", "tenant_id"),
 		index.Fields("tenant_id", "occurred_at"),
 		index.Fields("tenant_id", "created_at"),
 	}

@@ -70,9 +70,11 @@ func (Identity) Edges() []ent.Edge {
 
 func (Identity) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("user_id"),
+		// Root pages: the tenant's rows in id order, and their count, from the index alone.
+		index.Fields("tenant_id", "id"),
+		index.Fields("user_id", "tenant_id"),
 		index.Fields("tenant_id", "created_at"),
-		index.Fields("integration_id", "vendor_id").Unique(),
+		index.Fields("integration_id", "tenant_id", "vendor_id").Unique(),
 		index.Fields("tenant_id", "state"),
 		index.Fields("tenant_id", "email"),
 	}

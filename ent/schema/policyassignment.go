@@ -43,10 +43,9 @@ func (PolicyAssignment) Edges() []ent.Edge {
 
 func (PolicyAssignment) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("user_id", "ruleset_id"),
-		index.Fields("tenant_id"),
-		index.Fields("ruleset_id"),
-		index.Fields("rule_id"),
+		index.Fields("user_id", "tenant_id", "ruleset_id"),
+		index.Fields("ruleset_id", "tenant_id"),
+		index.Fields("rule_id", "tenant_id"),
 	}
 }
 

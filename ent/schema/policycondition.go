@@ -51,10 +51,9 @@ func (PolicyCondition) Edges() []ent.Edge {
 
 func (PolicyCondition) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("ruleset_id"),
-		index.Fields("tenant_id"),
-		index.Fields("rule_id"),
-		index.Fields("user_id"),
+		index.Fields("ruleset_id", "tenant_id"),
+		index.Fields("rule_id", "tenant_id"),
+		index.Fields("user_id", "tenant_id"),
 	}
 }
 

@@ -52,8 +52,9 @@ func (PolicyRule) Edges() []ent.Edge {
 
 func (PolicyRule) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("ruleset_id", "priority"),
-		index.Fields("tenant_id"),
+		// Root pages: the tenant's rows in id order, and their count, from the index alone.
+		index.Fields("tenant_id", "id"),
+		index.Fields("ruleset_id", "tenant_id", "priority"),
 	}
 }
 

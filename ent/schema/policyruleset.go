@@ -50,7 +50,9 @@ func (PolicyRuleset) Edges() []ent.Edge {
 
 func (PolicyRuleset) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("resource_id"),
+		// Root pages: the tenant's rows in id order, and their count, from the index alone.
+		index.Fields("tenant_id", "id"),
+		index.Fields("resource_id", "tenant_id"),
 		index.Fields("tenant_id", "created_at"),
 		index.Fields("tenant_id", "name"),
 	}

@@ -57,7 +57,9 @@ func (Resource) Edges() []ent.Edge {
 
 func (Resource) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("integration_id", "vendor_id").Unique(),
+		// Root pages: the tenant's rows in id order, and their count, from the index alone.
+		index.Fields("tenant_id", "id"),
+		index.Fields("integration_id", "tenant_id", "vendor_id").Unique(),
 		index.Fields("tenant_id", "created_at"),
 		index.Fields("tenant_id", "kind", "name"),
 		index.Fields("tenant_id", "name"),

@@ -97,10 +97,12 @@ func (User) Edges() []ent.Edge {
 
 func (User) Indexes() []ent.Index {
 	return []ent.Index{
+		// Root pages: the tenant's rows in id order, and their count, from the index alone.
+		index.Fields("tenant_id", "id"),
 		index.Fields("tenant_id", "email").Unique(),
 		index.Fields("tenant_id", "created_at"),
-		index.Fields("manager_id"),
-		index.Fields("parent_user_id"),
+		index.Fields("manager_id", "tenant_id"),
+		index.Fields("parent_user_id", "tenant_id"),
 		index.Fields("tenant_id", "full_name"),
 		index.Fields("tenant_id", "last_name"),
 		index.Fields("tenant_id", "state"),

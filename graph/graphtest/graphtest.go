@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/graph"
 	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/seed"
@@ -54,6 +55,9 @@ func NewAt(tb testing.TB, path string, users int, opts graph.Options) *Server {
 		if report, err = seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: users, Seed: 1}); err != nil {
 			tb.Fatal(err)
 		}
+		if err := db.Analyze(ctx); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	logs := &bytes.Buffer{}
 	if opts.Logger == nil {
@@ -65,7 +69,9 @@ func NewAt(tb testing.TB, path string, users int, opts graph.Options) *Server {
 		opts.Auth = auth.NewAuthenticator(db.Client, auth.Options{CacheTTL: time.Hour})
 	}
 	srv := &Server{DB: db, Handler: graph.NewHandler(db, opts), Seed: report, Logs: logs, Auth: opts.Auth}
-	if users > 0 {
+	if exists, err := db.Client.Tenant.Query().Where(tenant.Slug("demo")).Exist(viewer.System(ctx)); err != nil {
+		tb.Fatal(err)
+	} else if exists {
 		srv.Token = srv.TokenFor(tb, "demo", viewer.All)
 	}
 	return srv
@@ -90,6 +96,9 @@ func (s *Server) SeedTenant(tb testing.TB, slug string, users int) seed.Report {
 	tb.Helper()
 	report, err := seed.Run(context.Background(), s.DB.Client, seed.Options{Tenant: slug, Users: users, Seed: 2})
 	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.DB.Analyze(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
 	return report

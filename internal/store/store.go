@@ -26,6 +26,7 @@ type DB struct {
 	// Statements counts every SQL statement sent, for /metrics and for tests
 	// that assert a query's statement count.
 	Statements *Counter
+	sql        *sql.DB
 }
 
 // Close closes the database.
@@ -75,7 +76,23 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		client.Close()
 		return nil, fmt.Errorf("migrate %s: %w", dsn, err)
 	}
-	return &DB{Client: client, Statements: counter}, nil
+	// Gather planner statistics for tables that have none or have grown a lot
+	// since (see Analyze); on a database that has them this costs nothing.
+	if _, err := sqlDB.ExecContext(ctx, "PRAGMA optimize = 0x10002"); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("optimize %s: %w", dsn, err)
+	}
+	return &DB{Client: client, Statements: counter, sql: sqlDB}, nil
+}
+
+// Analyze gathers the statistics SQLite's query planner needs, after a bulk
+// load. Without them it guesses that tenant_id = ? matches about ten rows, and
+// pages a user's identities by walking the whole tenant through (tenant_id, id)
+// because that index also gives id order: 30 to 150 ms a statement at 10,000
+// users instead of well under one.
+func (db *DB) Analyze(ctx context.Context) error {
+	_, err := db.sql.ExecContext(ctx, "ANALYZE")
+	return err
 }
 
 // maxConns bounds SQLite connections: readers run in parallel under WAL, and
@@ -143,6 +160,7 @@ func (c *Counter) Exec(ctx context.Context, query string, args, v any) error {
 
 func (c *Counter) Query(ctx context.Context, query string, args, v any) error {
 	c.count(query)
+
 	return c.Driver.Query(ctx, query, args, v)
 }
 
