@@ -114,7 +114,7 @@ func BenchmarkAccessControl(b *testing.B) {
 		}
 	})
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
-	doc, errs := gqlparser.LoadQuery(schema, usersPageQuery)
+	doc, errs := gqlparser.LoadQueryWithRules(schema, usersPageQuery, nil)
 	if errs != nil {
 		b.Fatal(errs)
 	}

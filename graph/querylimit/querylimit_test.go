@@ -42,7 +42,7 @@ func TestMeasure(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			doc, errs := gqlparser.LoadQuery(schema, tc.query)
+			doc, errs := gqlparser.LoadQueryWithRules(schema, tc.query, nil)
 			if errs != nil {
 				t.Fatal(errs)
 			}
@@ -67,7 +67,7 @@ func TestMeasureStopsEarly(t *testing.T) {
 		query += "\nfragment F" + strconv.Itoa(i) + " on Tenant { a: id " + spread(i+1) + " b: id " + spread(i+1) + " }"
 	}
 	query += "\nfragment F20 on Tenant { id }"
-	doc, errs := gqlparser.LoadQuery(schema, query)
+	doc, errs := gqlparser.LoadQueryWithRules(schema, query, nil)
 	if errs != nil {
 		t.Fatal(errs)
 	}
