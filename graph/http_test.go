@@ -17,6 +17,7 @@ import (
 
 	"github.com/idgraph/idgraph/graph"
 	"github.com/idgraph/idgraph/graph/graphtest"
+	"github.com/idgraph/idgraph/internal/auth"
 )
 
 // GraphQL over HTTP: methods, media types, status codes and authentication.
@@ -199,4 +200,30 @@ func TestTimeoutCancelsTheRequest(t *testing.T) {
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// TestExpiredAndRevokedTokensGet401 goes through the HTTP handler: the refusal
+// carries UNAUTHENTICATED, says why, and no data.
+func TestExpiredAndRevokedTokensGet401(t *testing.T) {
+	srv := graphtest.New(t, 3)
+	ctx := context.Background()
+	past := time.Now().Add(-time.Minute)
+	expired, _, err := auth.Issue(ctx, srv.DB.Client, auth.IssueOptions{Tenant: "demo", Permissions: []string{"*"}, ExpiresAt: &past})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, row, err := auth.Issue(ctx, srv.DB.Client, auth.IssueOptions{Tenant: "demo", Permissions: []string{"*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := auth.Revoke(ctx, srv.DB.Client, row.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for token, why := range map[string]string{expired: "expired", revoked: "revoked"} {
+		resp := srv.QueryAs(t, token, `{ users { totalCount } }`, nil)
+		if resp.Status != 401 || len(resp.Errors) != 1 || resp.Errors[0].Code() != "UNAUTHENTICATED" ||
+			!strings.Contains(resp.Errors[0].Message, why) || len(resp.Data) != 0 {
+			t.Errorf("%s token: %d %+v %s", why, resp.Status, resp.Errors, resp.Data)
+		}
+	}
 }
