@@ -26,6 +26,8 @@ type ApiToken struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Incremented by every change. Pass it back as ifVersion to update only the version you read.
+	Version int `json:"version,omitempty"`
 	// When the record was soft-deleted; null for live records.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// What the token is for, as its creator described it.
@@ -73,6 +75,8 @@ func (*ApiToken) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case apitoken.FieldPermissions:
 			values[i] = new([]byte)
+		case apitoken.FieldVersion:
+			values[i] = new(sql.NullInt64)
 		case apitoken.FieldID, apitoken.FieldTenantID, apitoken.FieldName, apitoken.FieldSecretHash:
 			values[i] = new(sql.NullString)
 		case apitoken.FieldCreatedAt, apitoken.FieldUpdatedAt, apitoken.FieldDeletedAt, apitoken.FieldExpiresAt, apitoken.FieldLastUsedAt, apitoken.FieldRevokedAt:
@@ -115,6 +119,12 @@ func (_m *ApiToken) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case apitoken.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case apitoken.FieldDeletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -213,6 +223,9 @@ func (_m *ApiToken) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")

@@ -36,6 +36,27 @@ func (_u *ApiTokenUpdate) SetUpdatedAt(v time.Time) *ApiTokenUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *ApiTokenUpdate) SetVersion(v int) *ApiTokenUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ApiTokenUpdate) SetNillableVersion(v *int) *ApiTokenUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ApiTokenUpdate) AddVersion(v int) *ApiTokenUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *ApiTokenUpdate) SetDeletedAt(v time.Time) *ApiTokenUpdate {
 	_u.mutation.SetDeletedAt(v)
@@ -237,6 +258,12 @@ func (_u *ApiTokenUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(apitoken.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(apitoken.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(apitoken.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(apitoken.FieldDeletedAt, field.TypeTime, value)
 	}
@@ -300,6 +327,27 @@ type ApiTokenUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ApiTokenUpdateOne) SetUpdatedAt(v time.Time) *ApiTokenUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *ApiTokenUpdateOne) SetVersion(v int) *ApiTokenUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ApiTokenUpdateOne) SetNillableVersion(v *int) *ApiTokenUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ApiTokenUpdateOne) AddVersion(v int) *ApiTokenUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -533,6 +581,12 @@ func (_u *ApiTokenUpdateOne) sqlSave(ctx context.Context) (_node *ApiToken, err 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(apitoken.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(apitoken.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(apitoken.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(apitoken.FieldDeletedAt, field.TypeTime, value)

@@ -27,6 +27,8 @@ type AuditEvent struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Incremented by every change. Pass it back as ifVersion to update only the version you read.
+	Version int `json:"version,omitempty"`
 	// When the record was soft-deleted; null for live records.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// What happened, e.g. user.updated.
@@ -119,6 +121,8 @@ func (*AuditEvent) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case auditevent.FieldChanges:
 			values[i] = new([]byte)
+		case auditevent.FieldVersion:
+			values[i] = new(sql.NullInt64)
 		case auditevent.FieldID, auditevent.FieldTenantID, auditevent.FieldAction, auditevent.FieldActor, auditevent.FieldSubjectUserID, auditevent.FieldRecordID, auditevent.FieldParentRecordID, auditevent.FieldRelatedRecordID, auditevent.FieldParentEventID:
 			values[i] = new(sql.NullString)
 		case auditevent.FieldCreatedAt, auditevent.FieldUpdatedAt, auditevent.FieldDeletedAt, auditevent.FieldOccurredAt:
@@ -161,6 +165,12 @@ func (_m *AuditEvent) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case auditevent.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case auditevent.FieldDeletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -294,6 +304,9 @@ func (_m *AuditEvent) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")

@@ -56,6 +56,20 @@ func (_c *AuditEventCreate) SetNillableUpdatedAt(v *time.Time) *AuditEventCreate
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *AuditEventCreate) SetVersion(v int) *AuditEventCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *AuditEventCreate) SetNillableVersion(v *int) *AuditEventCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_c *AuditEventCreate) SetDeletedAt(v time.Time) *AuditEventCreate {
 	_c.mutation.SetDeletedAt(v)
@@ -275,6 +289,10 @@ func (_c *AuditEventCreate) defaults() error {
 		v := auditevent.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := auditevent.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.Actor(); !ok {
 		v := auditevent.DefaultActor
 		_c.mutation.SetActor(v)
@@ -311,6 +329,9 @@ func (_c *AuditEventCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "AuditEvent.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "AuditEvent.version"`)}
 	}
 	if _, ok := _c.mutation.Action(); !ok {
 		return &ValidationError{Name: "action", err: errors.New(`ent: missing required field "AuditEvent.action"`)}
@@ -376,6 +397,10 @@ func (_c *AuditEventCreate) createSpec() (*AuditEvent, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(auditevent.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(auditevent.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(auditevent.FieldDeletedAt, field.TypeTime, value)

@@ -36,6 +36,27 @@ func (_u *AuditEventUpdate) SetUpdatedAt(v time.Time) *AuditEventUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *AuditEventUpdate) SetVersion(v int) *AuditEventUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *AuditEventUpdate) SetNillableVersion(v *int) *AuditEventUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *AuditEventUpdate) AddVersion(v int) *AuditEventUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *AuditEventUpdate) SetDeletedAt(v time.Time) *AuditEventUpdate {
 	_u.mutation.SetDeletedAt(v)
@@ -349,6 +370,12 @@ func (_u *AuditEventUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(auditevent.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(auditevent.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(auditevent.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(auditevent.FieldDeletedAt, field.TypeTime, value)
 	}
@@ -516,6 +543,27 @@ type AuditEventUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *AuditEventUpdateOne) SetUpdatedAt(v time.Time) *AuditEventUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *AuditEventUpdateOne) SetVersion(v int) *AuditEventUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *AuditEventUpdateOne) SetNillableVersion(v *int) *AuditEventUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *AuditEventUpdateOne) AddVersion(v int) *AuditEventUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -861,6 +909,12 @@ func (_u *AuditEventUpdateOne) sqlSave(ctx context.Context) (_node *AuditEvent, 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(auditevent.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(auditevent.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(auditevent.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(auditevent.FieldDeletedAt, field.TypeTime, value)

@@ -50,6 +50,11 @@ func (_q *AuditEventQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				selectedFields = append(selectedFields, auditevent.FieldUpdatedAt)
 				fieldSeen[auditevent.FieldUpdatedAt] = struct{}{}
 			}
+		case "version":
+			if _, ok := fieldSeen[auditevent.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, auditevent.FieldVersion)
+				fieldSeen[auditevent.FieldVersion] = struct{}{}
+			}
 		case "deletedAt":
 			if _, ok := fieldSeen[auditevent.FieldDeletedAt]; !ok {
 				selectedFields = append(selectedFields, auditevent.FieldDeletedAt)
@@ -189,6 +194,11 @@ func (_q *IdentityQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[identity.FieldUpdatedAt]; !ok {
 				selectedFields = append(selectedFields, identity.FieldUpdatedAt)
 				fieldSeen[identity.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[identity.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, identity.FieldVersion)
+				fieldSeen[identity.FieldVersion] = struct{}{}
 			}
 		case "deletedAt":
 			if _, ok := fieldSeen[identity.FieldDeletedAt]; !ok {
@@ -350,6 +360,11 @@ func (_q *IntegrationQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, integration.FieldUpdatedAt)
 				fieldSeen[integration.FieldUpdatedAt] = struct{}{}
 			}
+		case "version":
+			if _, ok := fieldSeen[integration.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, integration.FieldVersion)
+				fieldSeen[integration.FieldVersion] = struct{}{}
+			}
 		case "deletedAt":
 			if _, ok := fieldSeen[integration.FieldDeletedAt]; !ok {
 				selectedFields = append(selectedFields, integration.FieldDeletedAt)
@@ -490,6 +505,11 @@ func (_q *PolicyAssignmentQuery) collectField(ctx context.Context, oneNode bool,
 				selectedFields = append(selectedFields, policyassignment.FieldUpdatedAt)
 				fieldSeen[policyassignment.FieldUpdatedAt] = struct{}{}
 			}
+		case "version":
+			if _, ok := fieldSeen[policyassignment.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, policyassignment.FieldVersion)
+				fieldSeen[policyassignment.FieldVersion] = struct{}{}
+			}
 		case "deletedAt":
 			if _, ok := fieldSeen[policyassignment.FieldDeletedAt]; !ok {
 				selectedFields = append(selectedFields, policyassignment.FieldDeletedAt)
@@ -609,6 +629,11 @@ func (_q *PolicyConditionQuery) collectField(ctx context.Context, oneNode bool, 
 			if _, ok := fieldSeen[policycondition.FieldUpdatedAt]; !ok {
 				selectedFields = append(selectedFields, policycondition.FieldUpdatedAt)
 				fieldSeen[policycondition.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[policycondition.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, policycondition.FieldVersion)
+				fieldSeen[policycondition.FieldVersion] = struct{}{}
 			}
 		case "deletedAt":
 			if _, ok := fieldSeen[policycondition.FieldDeletedAt]; !ok {
@@ -744,6 +769,11 @@ func (_q *PolicyRuleQuery) collectField(ctx context.Context, oneNode bool, opCtx
 			if _, ok := fieldSeen[policyrule.FieldUpdatedAt]; !ok {
 				selectedFields = append(selectedFields, policyrule.FieldUpdatedAt)
 				fieldSeen[policyrule.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[policyrule.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, policyrule.FieldVersion)
+				fieldSeen[policyrule.FieldVersion] = struct{}{}
 			}
 		case "deletedAt":
 			if _, ok := fieldSeen[policyrule.FieldDeletedAt]; !ok {
@@ -890,6 +920,11 @@ func (_q *PolicyRulesetQuery) collectField(ctx context.Context, oneNode bool, op
 				selectedFields = append(selectedFields, policyruleset.FieldUpdatedAt)
 				fieldSeen[policyruleset.FieldUpdatedAt] = struct{}{}
 			}
+		case "version":
+			if _, ok := fieldSeen[policyruleset.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, policyruleset.FieldVersion)
+				fieldSeen[policyruleset.FieldVersion] = struct{}{}
+			}
 		case "deletedAt":
 			if _, ok := fieldSeen[policyruleset.FieldDeletedAt]; !ok {
 				selectedFields = append(selectedFields, policyruleset.FieldDeletedAt)
@@ -1019,6 +1054,11 @@ func (_q *ResourceQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 			if _, ok := fieldSeen[resource.FieldUpdatedAt]; !ok {
 				selectedFields = append(selectedFields, resource.FieldUpdatedAt)
 				fieldSeen[resource.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[resource.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, resource.FieldVersion)
+				fieldSeen[resource.FieldVersion] = struct{}{}
 			}
 		case "deletedAt":
 			if _, ok := fieldSeen[resource.FieldDeletedAt]; !ok {
@@ -1218,6 +1258,11 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[user.FieldUpdatedAt]; !ok {
 				selectedFields = append(selectedFields, user.FieldUpdatedAt)
 				fieldSeen[user.FieldUpdatedAt] = struct{}{}
+			}
+		case "version":
+			if _, ok := fieldSeen[user.FieldVersion]; !ok {
+				selectedFields = append(selectedFields, user.FieldVersion)
+				fieldSeen[user.FieldVersion] = struct{}{}
 			}
 		case "deletedAt":
 			if _, ok := fieldSeen[user.FieldDeletedAt]; !ok {

@@ -28,6 +28,8 @@ type Identity struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Incremented by every change. Pass it back as ifVersion to update only the version you read.
+	Version int `json:"version,omitempty"`
 	// When the record was soft-deleted; null for live records.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// State of the identity record; orphan means active but linked to no user.
@@ -142,6 +144,8 @@ func (*Identity) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case identity.FieldProfile:
 			values[i] = new([]byte)
+		case identity.FieldVersion:
+			values[i] = new(sql.NullInt64)
 		case identity.FieldID, identity.FieldTenantID, identity.FieldState, identity.FieldVendorID, identity.FieldEmail, identity.FieldUsername, identity.FieldDisplayName, identity.FieldLinkedBy, identity.FieldIntegrationID, identity.FieldUserID:
 			values[i] = new(sql.NullString)
 		case identity.FieldCreatedAt, identity.FieldUpdatedAt, identity.FieldDeletedAt, identity.FieldLastSyncedAt, identity.FieldProfileChangedAt, identity.FieldLastAuthenticatedAt, identity.FieldProvisionedAt, identity.FieldDeprovisionedAt:
@@ -184,6 +188,12 @@ func (_m *Identity) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case identity.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case identity.FieldDeletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -354,6 +364,9 @@ func (_m *Identity) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")

@@ -59,6 +59,20 @@ func (_c *IdentityCreate) SetNillableUpdatedAt(v *time.Time) *IdentityCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *IdentityCreate) SetVersion(v int) *IdentityCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *IdentityCreate) SetNillableVersion(v *int) *IdentityCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_c *IdentityCreate) SetDeletedAt(v time.Time) *IdentityCreate {
 	_c.mutation.SetDeletedAt(v)
@@ -355,6 +369,10 @@ func (_c *IdentityCreate) defaults() error {
 		v := identity.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := identity.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.State(); !ok {
 		v := identity.DefaultState
 		_c.mutation.SetState(v)
@@ -396,6 +414,9 @@ func (_c *IdentityCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Identity.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Identity.version"`)}
 	}
 	if _, ok := _c.mutation.State(); !ok {
 		return &ValidationError{Name: "state", err: errors.New(`ent: missing required field "Identity.state"`)}
@@ -488,6 +509,10 @@ func (_c *IdentityCreate) createSpec() (*Identity, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(identity.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(identity.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(identity.FieldDeletedAt, field.TypeTime, value)

@@ -38,6 +38,27 @@ func (_u *IdentityUpdate) SetUpdatedAt(v time.Time) *IdentityUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *IdentityUpdate) SetVersion(v int) *IdentityUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *IdentityUpdate) SetNillableVersion(v *int) *IdentityUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *IdentityUpdate) AddVersion(v int) *IdentityUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *IdentityUpdate) SetDeletedAt(v time.Time) *IdentityUpdate {
 	_u.mutation.SetDeletedAt(v)
@@ -457,6 +478,12 @@ func (_u *IdentityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(identity.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(identity.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(identity.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(identity.FieldDeletedAt, field.TypeTime, value)
 	}
@@ -685,6 +712,27 @@ type IdentityUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *IdentityUpdateOne) SetUpdatedAt(v time.Time) *IdentityUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *IdentityUpdateOne) SetVersion(v int) *IdentityUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *IdentityUpdateOne) SetNillableVersion(v *int) *IdentityUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *IdentityUpdateOne) AddVersion(v int) *IdentityUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -1136,6 +1184,12 @@ func (_u *IdentityUpdateOne) sqlSave(ctx context.Context) (_node *Identity, err 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(identity.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(identity.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(identity.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(identity.FieldDeletedAt, field.TypeTime, value)

@@ -57,6 +57,20 @@ func (_c *IntegrationCreate) SetNillableUpdatedAt(v *time.Time) *IntegrationCrea
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *IntegrationCreate) SetVersion(v int) *IntegrationCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *IntegrationCreate) SetNillableVersion(v *int) *IntegrationCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_c *IntegrationCreate) SetDeletedAt(v time.Time) *IntegrationCreate {
 	_c.mutation.SetDeletedAt(v)
@@ -245,6 +259,10 @@ func (_c *IntegrationCreate) defaults() error {
 		v := integration.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := integration.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.Handle(); !ok {
 		v := integration.DefaultHandle
 		_c.mutation.SetHandle(v)
@@ -282,6 +300,9 @@ func (_c *IntegrationCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Integration.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Integration.version"`)}
 	}
 	if _, ok := _c.mutation.Vendor(); !ok {
 		return &ValidationError{Name: "vendor", err: errors.New(`ent: missing required field "Integration.vendor"`)}
@@ -366,6 +387,10 @@ func (_c *IntegrationCreate) createSpec() (*Integration, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(integration.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(integration.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(integration.FieldDeletedAt, field.TypeTime, value)

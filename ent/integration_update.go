@@ -37,6 +37,27 @@ func (_u *IntegrationUpdate) SetUpdatedAt(v time.Time) *IntegrationUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *IntegrationUpdate) SetVersion(v int) *IntegrationUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *IntegrationUpdate) SetNillableVersion(v *int) *IntegrationUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *IntegrationUpdate) AddVersion(v int) *IntegrationUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *IntegrationUpdate) SetDeletedAt(v time.Time) *IntegrationUpdate {
 	_u.mutation.SetDeletedAt(v)
@@ -324,6 +345,12 @@ func (_u *IntegrationUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(integration.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(integration.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(integration.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(integration.FieldDeletedAt, field.TypeTime, value)
 	}
@@ -469,6 +496,27 @@ type IntegrationUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *IntegrationUpdateOne) SetUpdatedAt(v time.Time) *IntegrationUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *IntegrationUpdateOne) SetVersion(v int) *IntegrationUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *IntegrationUpdateOne) SetNillableVersion(v *int) *IntegrationUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *IntegrationUpdateOne) AddVersion(v int) *IntegrationUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -788,6 +836,12 @@ func (_u *IntegrationUpdateOne) sqlSave(ctx context.Context) (_node *Integration
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(integration.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(integration.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(integration.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(integration.FieldDeletedAt, field.TypeTime, value)

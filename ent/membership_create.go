@@ -57,6 +57,20 @@ func (_c *MembershipCreate) SetNillableUpdatedAt(v *time.Time) *MembershipCreate
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *MembershipCreate) SetVersion(v int) *MembershipCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *MembershipCreate) SetNillableVersion(v *int) *MembershipCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_c *MembershipCreate) SetDeletedAt(v time.Time) *MembershipCreate {
 	_c.mutation.SetDeletedAt(v)
@@ -177,6 +191,10 @@ func (_c *MembershipCreate) defaults() error {
 		v := membership.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := membership.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.Role(); !ok {
 		v := membership.DefaultRole
 		_c.mutation.SetRole(v)
@@ -206,6 +224,9 @@ func (_c *MembershipCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Membership.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Membership.version"`)}
 	}
 	if _, ok := _c.mutation.IdentityID(); !ok {
 		return &ValidationError{Name: "identity_id", err: errors.New(`ent: missing required field "Membership.identity_id"`)}
@@ -287,6 +308,10 @@ func (_c *MembershipCreate) createSpec() (*Membership, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(membership.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(membership.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(membership.FieldDeletedAt, field.TypeTime, value)

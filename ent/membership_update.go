@@ -37,6 +37,27 @@ func (_u *MembershipUpdate) SetUpdatedAt(v time.Time) *MembershipUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *MembershipUpdate) SetVersion(v int) *MembershipUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *MembershipUpdate) SetNillableVersion(v *int) *MembershipUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *MembershipUpdate) AddVersion(v int) *MembershipUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *MembershipUpdate) SetDeletedAt(v time.Time) *MembershipUpdate {
 	_u.mutation.SetDeletedAt(v)
@@ -218,6 +239,12 @@ func (_u *MembershipUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(membership.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(membership.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(membership.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(membership.FieldDeletedAt, field.TypeTime, value)
 	}
@@ -310,6 +337,27 @@ type MembershipUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *MembershipUpdateOne) SetUpdatedAt(v time.Time) *MembershipUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *MembershipUpdateOne) SetVersion(v int) *MembershipUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *MembershipUpdateOne) SetNillableVersion(v *int) *MembershipUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *MembershipUpdateOne) AddVersion(v int) *MembershipUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -523,6 +571,12 @@ func (_u *MembershipUpdateOne) sqlSave(ctx context.Context) (_node *Membership, 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(membership.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(membership.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(membership.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(membership.FieldDeletedAt, field.TypeTime, value)

@@ -57,6 +57,8 @@ type ApiTokenMutation struct {
 	id                *string
 	created_at        *time.Time
 	updated_at        *time.Time
+	version           *int
+	addversion        *int
 	deleted_at        *time.Time
 	name              *string
 	permissions       *[]string
@@ -283,6 +285,62 @@ func (m *ApiTokenMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err e
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *ApiTokenMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *ApiTokenMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *ApiTokenMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the ApiToken entity.
+// If the ApiToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApiTokenMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *ApiTokenMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *ApiTokenMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *ApiTokenMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetDeletedAt sets the "deleted_at" field.
@@ -665,7 +723,7 @@ func (m *ApiTokenMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ApiTokenMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.tenant != nil {
 		fields = append(fields, apitoken.FieldTenantID)
 	}
@@ -674,6 +732,9 @@ func (m *ApiTokenMutation) Fields() []string {
 	}
 	if m.updated_at != nil {
 		fields = append(fields, apitoken.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, apitoken.FieldVersion)
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, apitoken.FieldDeletedAt)
@@ -710,6 +771,8 @@ func (m *ApiTokenMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case apitoken.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case apitoken.FieldVersion:
+		return m.Version()
 	case apitoken.FieldDeletedAt:
 		return m.DeletedAt()
 	case apitoken.FieldName:
@@ -739,6 +802,8 @@ func (m *ApiTokenMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldCreatedAt(ctx)
 	case apitoken.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case apitoken.FieldVersion:
+		return m.OldVersion(ctx)
 	case apitoken.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	case apitoken.FieldName:
@@ -782,6 +847,13 @@ func (m *ApiTokenMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case apitoken.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case apitoken.FieldDeletedAt:
 		v, ok := value.(time.Time)
@@ -839,13 +911,21 @@ func (m *ApiTokenMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *ApiTokenMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, apitoken.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *ApiTokenMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case apitoken.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -854,6 +934,13 @@ func (m *ApiTokenMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ApiTokenMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case apitoken.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ApiToken numeric field %s", name)
 }
@@ -916,6 +1003,9 @@ func (m *ApiTokenMutation) ResetField(name string) error {
 		return nil
 	case apitoken.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case apitoken.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case apitoken.FieldDeletedAt:
 		m.ResetDeletedAt()
@@ -1024,6 +1114,8 @@ type AuditEventMutation struct {
 	id                  *string
 	created_at          *time.Time
 	updated_at          *time.Time
+	version             *int
+	addversion          *int
 	deleted_at          *time.Time
 	action              *string
 	actor               *string
@@ -1257,6 +1349,62 @@ func (m *AuditEventMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *AuditEventMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *AuditEventMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *AuditEventMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *AuditEventMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *AuditEventMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *AuditEventMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetDeletedAt sets the "deleted_at" field.
@@ -1879,7 +2027,7 @@ func (m *AuditEventMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AuditEventMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.tenant != nil {
 		fields = append(fields, auditevent.FieldTenantID)
 	}
@@ -1888,6 +2036,9 @@ func (m *AuditEventMutation) Fields() []string {
 	}
 	if m.updated_at != nil {
 		fields = append(fields, auditevent.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, auditevent.FieldVersion)
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, auditevent.FieldDeletedAt)
@@ -1933,6 +2084,8 @@ func (m *AuditEventMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case auditevent.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case auditevent.FieldVersion:
+		return m.Version()
 	case auditevent.FieldDeletedAt:
 		return m.DeletedAt()
 	case auditevent.FieldAction:
@@ -1968,6 +2121,8 @@ func (m *AuditEventMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldCreatedAt(ctx)
 	case auditevent.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case auditevent.FieldVersion:
+		return m.OldVersion(ctx)
 	case auditevent.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	case auditevent.FieldAction:
@@ -2017,6 +2172,13 @@ func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case auditevent.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case auditevent.FieldDeletedAt:
 		v, ok := value.(time.Time)
@@ -2095,13 +2257,21 @@ func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *AuditEventMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, auditevent.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case auditevent.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -2110,6 +2280,13 @@ func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *AuditEventMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case auditevent.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AuditEvent numeric field %s", name)
 }
@@ -2190,6 +2367,9 @@ func (m *AuditEventMutation) ResetField(name string) error {
 		return nil
 	case auditevent.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case auditevent.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case auditevent.FieldDeletedAt:
 		m.ResetDeletedAt()
@@ -2371,6 +2551,8 @@ type IdentityMutation struct {
 	id                    *string
 	created_at            *time.Time
 	updated_at            *time.Time
+	version               *int
+	addversion            *int
 	deleted_at            *time.Time
 	state                 *identity.State
 	vendor_id             *string
@@ -2612,6 +2794,62 @@ func (m *IdentityMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err e
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *IdentityMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *IdentityMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *IdentityMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Identity entity.
+// If the Identity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdentityMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *IdentityMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *IdentityMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *IdentityMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetDeletedAt sets the "deleted_at" field.
@@ -3494,7 +3732,7 @@ func (m *IdentityMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IdentityMutation) Fields() []string {
-	fields := make([]string, 0, 18)
+	fields := make([]string, 0, 19)
 	if m.tenant != nil {
 		fields = append(fields, identity.FieldTenantID)
 	}
@@ -3503,6 +3741,9 @@ func (m *IdentityMutation) Fields() []string {
 	}
 	if m.updated_at != nil {
 		fields = append(fields, identity.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, identity.FieldVersion)
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, identity.FieldDeletedAt)
@@ -3563,6 +3804,8 @@ func (m *IdentityMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case identity.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case identity.FieldVersion:
+		return m.Version()
 	case identity.FieldDeletedAt:
 		return m.DeletedAt()
 	case identity.FieldState:
@@ -3608,6 +3851,8 @@ func (m *IdentityMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldCreatedAt(ctx)
 	case identity.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case identity.FieldVersion:
+		return m.OldVersion(ctx)
 	case identity.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	case identity.FieldState:
@@ -3667,6 +3912,13 @@ func (m *IdentityMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case identity.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case identity.FieldDeletedAt:
 		v, ok := value.(time.Time)
@@ -3780,13 +4032,21 @@ func (m *IdentityMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *IdentityMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, identity.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *IdentityMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case identity.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -3795,6 +4055,13 @@ func (m *IdentityMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *IdentityMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case identity.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Identity numeric field %s", name)
 }
@@ -3887,6 +4154,9 @@ func (m *IdentityMutation) ResetField(name string) error {
 		return nil
 	case identity.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case identity.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case identity.FieldDeletedAt:
 		m.ResetDeletedAt()
@@ -4109,6 +4379,8 @@ type IntegrationMutation struct {
 	id                *string
 	created_at        *time.Time
 	updated_at        *time.Time
+	version           *int
+	addversion        *int
 	deleted_at        *time.Time
 	vendor            *integration.Vendor
 	kind              *integration.Kind
@@ -4341,6 +4613,62 @@ func (m *IntegrationMutation) OldUpdatedAt(ctx context.Context) (v time.Time, er
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *IntegrationMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *IntegrationMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *IntegrationMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Integration entity.
+// If the Integration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IntegrationMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *IntegrationMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *IntegrationMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *IntegrationMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetDeletedAt sets the "deleted_at" field.
@@ -4826,7 +5154,7 @@ func (m *IntegrationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IntegrationMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.tenant != nil {
 		fields = append(fields, integration.FieldTenantID)
 	}
@@ -4835,6 +5163,9 @@ func (m *IntegrationMutation) Fields() []string {
 	}
 	if m.updated_at != nil {
 		fields = append(fields, integration.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, integration.FieldVersion)
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, integration.FieldDeletedAt)
@@ -4874,6 +5205,8 @@ func (m *IntegrationMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case integration.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case integration.FieldVersion:
+		return m.Version()
 	case integration.FieldDeletedAt:
 		return m.DeletedAt()
 	case integration.FieldVendor:
@@ -4905,6 +5238,8 @@ func (m *IntegrationMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldCreatedAt(ctx)
 	case integration.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case integration.FieldVersion:
+		return m.OldVersion(ctx)
 	case integration.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	case integration.FieldVendor:
@@ -4950,6 +5285,13 @@ func (m *IntegrationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case integration.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case integration.FieldDeletedAt:
 		v, ok := value.(time.Time)
@@ -5014,13 +5356,21 @@ func (m *IntegrationMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *IntegrationMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, integration.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *IntegrationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case integration.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -5029,6 +5379,13 @@ func (m *IntegrationMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *IntegrationMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case integration.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Integration numeric field %s", name)
 }
@@ -5079,6 +5436,9 @@ func (m *IntegrationMutation) ResetField(name string) error {
 		return nil
 	case integration.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case integration.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case integration.FieldDeletedAt:
 		m.ResetDeletedAt()
@@ -5244,6 +5604,8 @@ type MembershipMutation struct {
 	id              *string
 	created_at      *time.Time
 	updated_at      *time.Time
+	version         *int
+	addversion      *int
 	deleted_at      *time.Time
 	role            *membership.Role
 	clearedFields   map[string]struct{}
@@ -5468,6 +5830,62 @@ func (m *MembershipMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *MembershipMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *MembershipMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *MembershipMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Membership entity.
+// If the Membership object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MembershipMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *MembershipMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *MembershipMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *MembershipMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetDeletedAt sets the "deleted_at" field.
@@ -5742,7 +6160,7 @@ func (m *MembershipMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MembershipMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.tenant != nil {
 		fields = append(fields, membership.FieldTenantID)
 	}
@@ -5751,6 +6169,9 @@ func (m *MembershipMutation) Fields() []string {
 	}
 	if m.updated_at != nil {
 		fields = append(fields, membership.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, membership.FieldVersion)
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, membership.FieldDeletedAt)
@@ -5778,6 +6199,8 @@ func (m *MembershipMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case membership.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case membership.FieldVersion:
+		return m.Version()
 	case membership.FieldDeletedAt:
 		return m.DeletedAt()
 	case membership.FieldIdentityID:
@@ -5801,6 +6224,8 @@ func (m *MembershipMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldCreatedAt(ctx)
 	case membership.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case membership.FieldVersion:
+		return m.OldVersion(ctx)
 	case membership.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	case membership.FieldIdentityID:
@@ -5839,6 +6264,13 @@ func (m *MembershipMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUpdatedAt(v)
 		return nil
+	case membership.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
 	case membership.FieldDeletedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -5874,13 +6306,21 @@ func (m *MembershipMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *MembershipMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, membership.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *MembershipMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case membership.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -5889,6 +6329,13 @@ func (m *MembershipMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *MembershipMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case membership.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Membership numeric field %s", name)
 }
@@ -5933,6 +6380,9 @@ func (m *MembershipMutation) ResetField(name string) error {
 		return nil
 	case membership.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case membership.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case membership.FieldDeletedAt:
 		m.ResetDeletedAt()
@@ -6068,6 +6518,8 @@ type PolicyAssignmentMutation struct {
 	id             *string
 	created_at     *time.Time
 	updated_at     *time.Time
+	version        *int
+	addversion     *int
 	deleted_at     *time.Time
 	state          *policyassignment.State
 	activated_at   *time.Time
@@ -6296,6 +6748,62 @@ func (m *PolicyAssignmentMutation) OldUpdatedAt(ctx context.Context) (v time.Tim
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *PolicyAssignmentMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *PolicyAssignmentMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *PolicyAssignmentMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the PolicyAssignment entity.
+// If the PolicyAssignment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyAssignmentMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *PolicyAssignmentMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *PolicyAssignmentMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *PolicyAssignmentMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetDeletedAt sets the "deleted_at" field.
@@ -6744,7 +7252,7 @@ func (m *PolicyAssignmentMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PolicyAssignmentMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.tenant != nil {
 		fields = append(fields, policyassignment.FieldTenantID)
 	}
@@ -6753,6 +7261,9 @@ func (m *PolicyAssignmentMutation) Fields() []string {
 	}
 	if m.updated_at != nil {
 		fields = append(fields, policyassignment.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, policyassignment.FieldVersion)
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, policyassignment.FieldDeletedAt)
@@ -6789,6 +7300,8 @@ func (m *PolicyAssignmentMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case policyassignment.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case policyassignment.FieldVersion:
+		return m.Version()
 	case policyassignment.FieldDeletedAt:
 		return m.DeletedAt()
 	case policyassignment.FieldState:
@@ -6818,6 +7331,8 @@ func (m *PolicyAssignmentMutation) OldField(ctx context.Context, name string) (e
 		return m.OldCreatedAt(ctx)
 	case policyassignment.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case policyassignment.FieldVersion:
+		return m.OldVersion(ctx)
 	case policyassignment.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	case policyassignment.FieldState:
@@ -6861,6 +7376,13 @@ func (m *PolicyAssignmentMutation) SetField(name string, value ent.Value) error 
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case policyassignment.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case policyassignment.FieldDeletedAt:
 		v, ok := value.(time.Time)
@@ -6918,13 +7440,21 @@ func (m *PolicyAssignmentMutation) SetField(name string, value ent.Value) error 
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *PolicyAssignmentMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, policyassignment.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *PolicyAssignmentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case policyassignment.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -6933,6 +7463,13 @@ func (m *PolicyAssignmentMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *PolicyAssignmentMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case policyassignment.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown PolicyAssignment numeric field %s", name)
 }
@@ -6995,6 +7532,9 @@ func (m *PolicyAssignmentMutation) ResetField(name string) error {
 		return nil
 	case policyassignment.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case policyassignment.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case policyassignment.FieldDeletedAt:
 		m.ResetDeletedAt()
@@ -7157,6 +7697,8 @@ type PolicyConditionMutation struct {
 	id               *string
 	created_at       *time.Time
 	updated_at       *time.Time
+	version          *int
+	addversion       *int
 	deleted_at       *time.Time
 	_type            *policycondition.Type
 	profile_key      *string
@@ -7388,6 +7930,62 @@ func (m *PolicyConditionMutation) OldUpdatedAt(ctx context.Context) (v time.Time
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *PolicyConditionMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *PolicyConditionMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *PolicyConditionMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the PolicyCondition entity.
+// If the PolicyCondition object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyConditionMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *PolicyConditionMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *PolicyConditionMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *PolicyConditionMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetDeletedAt sets the "deleted_at" field.
@@ -7931,7 +8529,7 @@ func (m *PolicyConditionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PolicyConditionMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.tenant != nil {
 		fields = append(fields, policycondition.FieldTenantID)
 	}
@@ -7940,6 +8538,9 @@ func (m *PolicyConditionMutation) Fields() []string {
 	}
 	if m.updated_at != nil {
 		fields = append(fields, policycondition.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, policycondition.FieldVersion)
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, policycondition.FieldDeletedAt)
@@ -7985,6 +8586,8 @@ func (m *PolicyConditionMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case policycondition.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case policycondition.FieldVersion:
+		return m.Version()
 	case policycondition.FieldDeletedAt:
 		return m.DeletedAt()
 	case policycondition.FieldType:
@@ -8020,6 +8623,8 @@ func (m *PolicyConditionMutation) OldField(ctx context.Context, name string) (en
 		return m.OldCreatedAt(ctx)
 	case policycondition.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case policycondition.FieldVersion:
+		return m.OldVersion(ctx)
 	case policycondition.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	case policycondition.FieldType:
@@ -8069,6 +8674,13 @@ func (m *PolicyConditionMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case policycondition.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case policycondition.FieldDeletedAt:
 		v, ok := value.(time.Time)
@@ -8147,13 +8759,21 @@ func (m *PolicyConditionMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *PolicyConditionMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, policycondition.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *PolicyConditionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case policycondition.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -8162,6 +8782,13 @@ func (m *PolicyConditionMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *PolicyConditionMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case policycondition.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown PolicyCondition numeric field %s", name)
 }
@@ -8218,6 +8845,9 @@ func (m *PolicyConditionMutation) ResetField(name string) error {
 		return nil
 	case policycondition.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case policycondition.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case policycondition.FieldDeletedAt:
 		m.ResetDeletedAt()
@@ -8389,6 +9019,8 @@ type PolicyRuleMutation struct {
 	id                           *string
 	created_at                   *time.Time
 	updated_at                   *time.Time
+	version                      *int
+	addversion                   *int
 	deleted_at                   *time.Time
 	state                        *policyrule.State
 	role_name                    *string
@@ -8626,6 +9258,62 @@ func (m *PolicyRuleMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *PolicyRuleMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *PolicyRuleMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *PolicyRuleMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the PolicyRule entity.
+// If the PolicyRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRuleMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *PolicyRuleMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *PolicyRuleMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *PolicyRuleMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetDeletedAt sets the "deleted_at" field.
@@ -9251,7 +9939,7 @@ func (m *PolicyRuleMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PolicyRuleMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.tenant != nil {
 		fields = append(fields, policyrule.FieldTenantID)
 	}
@@ -9260,6 +9948,9 @@ func (m *PolicyRuleMutation) Fields() []string {
 	}
 	if m.updated_at != nil {
 		fields = append(fields, policyrule.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, policyrule.FieldVersion)
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, policyrule.FieldDeletedAt)
@@ -9305,6 +9996,8 @@ func (m *PolicyRuleMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case policyrule.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case policyrule.FieldVersion:
+		return m.Version()
 	case policyrule.FieldDeletedAt:
 		return m.DeletedAt()
 	case policyrule.FieldState:
@@ -9340,6 +10033,8 @@ func (m *PolicyRuleMutation) OldField(ctx context.Context, name string) (ent.Val
 		return m.OldCreatedAt(ctx)
 	case policyrule.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case policyrule.FieldVersion:
+		return m.OldVersion(ctx)
 	case policyrule.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	case policyrule.FieldState:
@@ -9389,6 +10084,13 @@ func (m *PolicyRuleMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case policyrule.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case policyrule.FieldDeletedAt:
 		v, ok := value.(time.Time)
@@ -9468,6 +10170,9 @@ func (m *PolicyRuleMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *PolicyRuleMutation) AddedFields() []string {
 	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, policyrule.FieldVersion)
+	}
 	if m.addexpires_after_days != nil {
 		fields = append(fields, policyrule.FieldExpiresAfterDays)
 	}
@@ -9482,6 +10187,8 @@ func (m *PolicyRuleMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *PolicyRuleMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case policyrule.FieldVersion:
+		return m.AddedVersion()
 	case policyrule.FieldExpiresAfterDays:
 		return m.AddedExpiresAfterDays()
 	case policyrule.FieldPriority:
@@ -9495,6 +10202,13 @@ func (m *PolicyRuleMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *PolicyRuleMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case policyrule.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	case policyrule.FieldExpiresAfterDays:
 		v, ok := value.(int)
 		if !ok {
@@ -9559,6 +10273,9 @@ func (m *PolicyRuleMutation) ResetField(name string) error {
 		return nil
 	case policyrule.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case policyrule.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case policyrule.FieldDeletedAt:
 		m.ResetDeletedAt()
@@ -9748,6 +10465,8 @@ type PolicyRulesetMutation struct {
 	id                    *string
 	created_at            *time.Time
 	updated_at            *time.Time
+	version               *int
+	addversion            *int
 	deleted_at            *time.Time
 	name                  *string
 	state                 *policyruleset.State
@@ -9984,6 +10703,62 @@ func (m *PolicyRulesetMutation) OldUpdatedAt(ctx context.Context) (v time.Time, 
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *PolicyRulesetMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *PolicyRulesetMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *PolicyRulesetMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the PolicyRuleset entity.
+// If the PolicyRuleset object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *PolicyRulesetMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *PolicyRulesetMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *PolicyRulesetMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *PolicyRulesetMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetDeletedAt sets the "deleted_at" field.
@@ -10548,7 +11323,7 @@ func (m *PolicyRulesetMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *PolicyRulesetMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.tenant != nil {
 		fields = append(fields, policyruleset.FieldTenantID)
 	}
@@ -10557,6 +11332,9 @@ func (m *PolicyRulesetMutation) Fields() []string {
 	}
 	if m.updated_at != nil {
 		fields = append(fields, policyruleset.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, policyruleset.FieldVersion)
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, policyruleset.FieldDeletedAt)
@@ -10593,6 +11371,8 @@ func (m *PolicyRulesetMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case policyruleset.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case policyruleset.FieldVersion:
+		return m.Version()
 	case policyruleset.FieldDeletedAt:
 		return m.DeletedAt()
 	case policyruleset.FieldName:
@@ -10622,6 +11402,8 @@ func (m *PolicyRulesetMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldCreatedAt(ctx)
 	case policyruleset.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case policyruleset.FieldVersion:
+		return m.OldVersion(ctx)
 	case policyruleset.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	case policyruleset.FieldName:
@@ -10665,6 +11447,13 @@ func (m *PolicyRulesetMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case policyruleset.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case policyruleset.FieldDeletedAt:
 		v, ok := value.(time.Time)
@@ -10723,6 +11512,9 @@ func (m *PolicyRulesetMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *PolicyRulesetMutation) AddedFields() []string {
 	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, policyruleset.FieldVersion)
+	}
 	if m.addexpires_after_days != nil {
 		fields = append(fields, policyruleset.FieldExpiresAfterDays)
 	}
@@ -10734,6 +11526,8 @@ func (m *PolicyRulesetMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *PolicyRulesetMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case policyruleset.FieldVersion:
+		return m.AddedVersion()
 	case policyruleset.FieldExpiresAfterDays:
 		return m.AddedExpiresAfterDays()
 	}
@@ -10745,6 +11539,13 @@ func (m *PolicyRulesetMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *PolicyRulesetMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case policyruleset.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	case policyruleset.FieldExpiresAfterDays:
 		v, ok := value.(int)
 		if !ok {
@@ -10808,6 +11609,9 @@ func (m *PolicyRulesetMutation) ResetField(name string) error {
 		return nil
 	case policyruleset.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case policyruleset.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case policyruleset.FieldDeletedAt:
 		m.ResetDeletedAt()
@@ -11014,6 +11818,8 @@ type ResourceMutation struct {
 	id                 *string
 	created_at         *time.Time
 	updated_at         *time.Time
+	version            *int
+	addversion         *int
 	deleted_at         *time.Time
 	kind               *resource.Kind
 	vendor_id          *string
@@ -11248,6 +12054,62 @@ func (m *ResourceMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err e
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *ResourceMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *ResourceMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *ResourceMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *ResourceMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *ResourceMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *ResourceMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetDeletedAt sets the "deleted_at" field.
@@ -11729,7 +12591,7 @@ func (m *ResourceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ResourceMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.tenant != nil {
 		fields = append(fields, resource.FieldTenantID)
 	}
@@ -11738,6 +12600,9 @@ func (m *ResourceMutation) Fields() []string {
 	}
 	if m.updated_at != nil {
 		fields = append(fields, resource.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, resource.FieldVersion)
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, resource.FieldDeletedAt)
@@ -11771,6 +12636,8 @@ func (m *ResourceMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case resource.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case resource.FieldVersion:
+		return m.Version()
 	case resource.FieldDeletedAt:
 		return m.DeletedAt()
 	case resource.FieldKind:
@@ -11798,6 +12665,8 @@ func (m *ResourceMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldCreatedAt(ctx)
 	case resource.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case resource.FieldVersion:
+		return m.OldVersion(ctx)
 	case resource.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	case resource.FieldKind:
@@ -11839,6 +12708,13 @@ func (m *ResourceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case resource.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case resource.FieldDeletedAt:
 		v, ok := value.(time.Time)
@@ -11889,13 +12765,21 @@ func (m *ResourceMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *ResourceMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, resource.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *ResourceMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case resource.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -11904,6 +12788,13 @@ func (m *ResourceMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ResourceMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case resource.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Resource numeric field %s", name)
 }
@@ -11948,6 +12839,9 @@ func (m *ResourceMutation) ResetField(name string) error {
 		return nil
 	case resource.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case resource.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case resource.FieldDeletedAt:
 		m.ResetDeletedAt()
@@ -12591,6 +13485,8 @@ type UserMutation struct {
 	id                        *string
 	created_at                *time.Time
 	updated_at                *time.Time
+	version                   *int
+	addversion                *int
 	deleted_at                *time.Time
 	state                     *user.State
 	first_name                *string
@@ -12853,6 +13749,62 @@ func (m *UserMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error
 // ResetUpdatedAt resets all changes to the "updated_at" field.
 func (m *UserMutation) ResetUpdatedAt() {
 	m.updated_at = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *UserMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *UserMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *UserMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *UserMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *UserMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetDeletedAt sets the "deleted_at" field.
@@ -14301,7 +15253,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 27)
+	fields := make([]string, 0, 28)
 	if m.tenant != nil {
 		fields = append(fields, user.FieldTenantID)
 	}
@@ -14310,6 +15262,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.updated_at != nil {
 		fields = append(fields, user.FieldUpdatedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, user.FieldVersion)
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, user.FieldDeletedAt)
@@ -14397,6 +15352,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case user.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case user.FieldVersion:
+		return m.Version()
 	case user.FieldDeletedAt:
 		return m.DeletedAt()
 	case user.FieldState:
@@ -14460,6 +15417,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldCreatedAt(ctx)
 	case user.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case user.FieldVersion:
+		return m.OldVersion(ctx)
 	case user.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
 	case user.FieldState:
@@ -14537,6 +15496,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetUpdatedAt(v)
+		return nil
+	case user.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case user.FieldDeletedAt:
 		v, ok := value.(time.Time)
@@ -14713,13 +15679,21 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *UserMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, user.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case user.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -14728,6 +15702,13 @@ func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *UserMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case user.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown User numeric field %s", name)
 }
@@ -14832,6 +15813,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case user.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case user.FieldDeletedAt:
 		m.ResetDeletedAt()

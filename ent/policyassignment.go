@@ -28,6 +28,8 @@ type PolicyAssignment struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Incremented by every change. Pass it back as ifVersion to update only the version you read.
+	Version int `json:"version,omitempty"`
 	// When the record was soft-deleted; null for live records.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// State of the assignment.
@@ -112,6 +114,8 @@ func (*PolicyAssignment) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case policyassignment.FieldVersion:
+			values[i] = new(sql.NullInt64)
 		case policyassignment.FieldID, policyassignment.FieldTenantID, policyassignment.FieldState, policyassignment.FieldUserID, policyassignment.FieldRulesetID, policyassignment.FieldRuleID:
 			values[i] = new(sql.NullString)
 		case policyassignment.FieldCreatedAt, policyassignment.FieldUpdatedAt, policyassignment.FieldDeletedAt, policyassignment.FieldActivatedAt, policyassignment.FieldExpiresAt:
@@ -154,6 +158,12 @@ func (_m *PolicyAssignment) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case policyassignment.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case policyassignment.FieldDeletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -265,6 +275,9 @@ func (_m *PolicyAssignment) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")

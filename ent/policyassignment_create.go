@@ -58,6 +58,20 @@ func (_c *PolicyAssignmentCreate) SetNillableUpdatedAt(v *time.Time) *PolicyAssi
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *PolicyAssignmentCreate) SetVersion(v int) *PolicyAssignmentCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *PolicyAssignmentCreate) SetNillableVersion(v *int) *PolicyAssignmentCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_c *PolicyAssignmentCreate) SetDeletedAt(v time.Time) *PolicyAssignmentCreate {
 	_c.mutation.SetDeletedAt(v)
@@ -225,6 +239,10 @@ func (_c *PolicyAssignmentCreate) defaults() error {
 		v := policyassignment.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := policyassignment.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.State(); !ok {
 		v := policyassignment.DefaultState
 		_c.mutation.SetState(v)
@@ -254,6 +272,9 @@ func (_c *PolicyAssignmentCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "PolicyAssignment.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "PolicyAssignment.version"`)}
 	}
 	if _, ok := _c.mutation.State(); !ok {
 		return &ValidationError{Name: "state", err: errors.New(`ent: missing required field "PolicyAssignment.state"`)}
@@ -335,6 +356,10 @@ func (_c *PolicyAssignmentCreate) createSpec() (*PolicyAssignment, *sqlgraph.Cre
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(policyassignment.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(policyassignment.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(policyassignment.FieldDeletedAt, field.TypeTime, value)

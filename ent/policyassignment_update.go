@@ -38,6 +38,27 @@ func (_u *PolicyAssignmentUpdate) SetUpdatedAt(v time.Time) *PolicyAssignmentUpd
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *PolicyAssignmentUpdate) SetVersion(v int) *PolicyAssignmentUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *PolicyAssignmentUpdate) SetNillableVersion(v *int) *PolicyAssignmentUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *PolicyAssignmentUpdate) AddVersion(v int) *PolicyAssignmentUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *PolicyAssignmentUpdate) SetDeletedAt(v time.Time) *PolicyAssignmentUpdate {
 	_u.mutation.SetDeletedAt(v)
@@ -290,6 +311,12 @@ func (_u *PolicyAssignmentUpdate) sqlSave(ctx context.Context) (_node int, err e
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(policyassignment.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(policyassignment.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(policyassignment.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(policyassignment.FieldDeletedAt, field.TypeTime, value)
 	}
@@ -423,6 +450,27 @@ type PolicyAssignmentUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *PolicyAssignmentUpdateOne) SetUpdatedAt(v time.Time) *PolicyAssignmentUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *PolicyAssignmentUpdateOne) SetVersion(v int) *PolicyAssignmentUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *PolicyAssignmentUpdateOne) SetNillableVersion(v *int) *PolicyAssignmentUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *PolicyAssignmentUpdateOne) AddVersion(v int) *PolicyAssignmentUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -707,6 +755,12 @@ func (_u *PolicyAssignmentUpdateOne) sqlSave(ctx context.Context) (_node *Policy
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(policyassignment.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(policyassignment.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(policyassignment.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(policyassignment.FieldDeletedAt, field.TypeTime, value)

@@ -28,6 +28,8 @@ type PolicyCondition struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Incremented by every change. Pass it back as ifVersion to update only the version you read.
+	Version int `json:"version,omitempty"`
 	// When the record was soft-deleted; null for live records.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// attribute: compare a profile key; user: name one user; group, manager: membership tests.
@@ -120,6 +122,8 @@ func (*PolicyCondition) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case policycondition.FieldIsImported:
 			values[i] = new(sql.NullBool)
+		case policycondition.FieldVersion:
+			values[i] = new(sql.NullInt64)
 		case policycondition.FieldID, policycondition.FieldTenantID, policycondition.FieldType, policycondition.FieldProfileKey, policycondition.FieldProfileOperator, policycondition.FieldProfileValue, policycondition.FieldDescription, policycondition.FieldRulesetID, policycondition.FieldRuleID, policycondition.FieldUserID:
 			values[i] = new(sql.NullString)
 		case policycondition.FieldCreatedAt, policycondition.FieldUpdatedAt, policycondition.FieldDeletedAt:
@@ -162,6 +166,12 @@ func (_m *PolicyCondition) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case policycondition.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case policycondition.FieldDeletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -290,6 +300,9 @@ func (_m *PolicyCondition) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")

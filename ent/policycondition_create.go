@@ -58,6 +58,20 @@ func (_c *PolicyConditionCreate) SetNillableUpdatedAt(v *time.Time) *PolicyCondi
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *PolicyConditionCreate) SetVersion(v int) *PolicyConditionCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *PolicyConditionCreate) SetNillableVersion(v *int) *PolicyConditionCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_c *PolicyConditionCreate) SetDeletedAt(v time.Time) *PolicyConditionCreate {
 	_c.mutation.SetDeletedAt(v)
@@ -275,6 +289,10 @@ func (_c *PolicyConditionCreate) defaults() error {
 		v := policycondition.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := policycondition.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.GetType(); !ok {
 		v := policycondition.DefaultType
 		_c.mutation.SetType(v)
@@ -324,6 +342,9 @@ func (_c *PolicyConditionCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "PolicyCondition.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "PolicyCondition.version"`)}
 	}
 	if _, ok := _c.mutation.GetType(); !ok {
 		return &ValidationError{Name: "type", err: errors.New(`ent: missing required field "PolicyCondition.type"`)}
@@ -414,6 +435,10 @@ func (_c *PolicyConditionCreate) createSpec() (*PolicyCondition, *sqlgraph.Creat
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(policycondition.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(policycondition.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(policycondition.FieldDeletedAt, field.TypeTime, value)

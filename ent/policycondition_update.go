@@ -38,6 +38,27 @@ func (_u *PolicyConditionUpdate) SetUpdatedAt(v time.Time) *PolicyConditionUpdat
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *PolicyConditionUpdate) SetVersion(v int) *PolicyConditionUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *PolicyConditionUpdate) SetNillableVersion(v *int) *PolicyConditionUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *PolicyConditionUpdate) AddVersion(v int) *PolicyConditionUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *PolicyConditionUpdate) SetDeletedAt(v time.Time) *PolicyConditionUpdate {
 	_u.mutation.SetDeletedAt(v)
@@ -323,6 +344,12 @@ func (_u *PolicyConditionUpdate) sqlSave(ctx context.Context) (_node int, err er
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(policycondition.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(policycondition.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(policycondition.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(policycondition.FieldDeletedAt, field.TypeTime, value)
 	}
@@ -459,6 +486,27 @@ type PolicyConditionUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *PolicyConditionUpdateOne) SetUpdatedAt(v time.Time) *PolicyConditionUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *PolicyConditionUpdateOne) SetVersion(v int) *PolicyConditionUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *PolicyConditionUpdateOne) SetNillableVersion(v *int) *PolicyConditionUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *PolicyConditionUpdateOne) AddVersion(v int) *PolicyConditionUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -776,6 +824,12 @@ func (_u *PolicyConditionUpdateOne) sqlSave(ctx context.Context) (_node *PolicyC
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(policycondition.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(policycondition.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(policycondition.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(policycondition.FieldDeletedAt, field.TypeTime, value)

@@ -26,6 +26,8 @@ type PolicyRule struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Incremented by every change. Pass it back as ifVersion to update only the version you read.
+	Version int `json:"version,omitempty"`
 	// When the record was soft-deleted; null for live records.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Rules take effect only when active.
@@ -117,7 +119,7 @@ func (*PolicyRule) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case policyrule.FieldIsImported, policyrule.FieldExpiresAfterDaysInherited:
 			values[i] = new(sql.NullBool)
-		case policyrule.FieldExpiresAfterDays, policyrule.FieldPriority:
+		case policyrule.FieldVersion, policyrule.FieldExpiresAfterDays, policyrule.FieldPriority:
 			values[i] = new(sql.NullInt64)
 		case policyrule.FieldID, policyrule.FieldTenantID, policyrule.FieldState, policyrule.FieldRoleName, policyrule.FieldRoleHandle, policyrule.FieldDescription, policyrule.FieldRulesetID:
 			values[i] = new(sql.NullString)
@@ -161,6 +163,12 @@ func (_m *PolicyRule) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case policyrule.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case policyrule.FieldDeletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -288,6 +296,9 @@ func (_m *PolicyRule) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")

@@ -58,6 +58,20 @@ func (_c *PolicyRuleCreate) SetNillableUpdatedAt(v *time.Time) *PolicyRuleCreate
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *PolicyRuleCreate) SetVersion(v int) *PolicyRuleCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *PolicyRuleCreate) SetNillableVersion(v *int) *PolicyRuleCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_c *PolicyRuleCreate) SetDeletedAt(v time.Time) *PolicyRuleCreate {
 	_c.mutation.SetDeletedAt(v)
@@ -295,6 +309,10 @@ func (_c *PolicyRuleCreate) defaults() error {
 		v := policyrule.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := policyrule.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.State(); !ok {
 		v := policyrule.DefaultState
 		_c.mutation.SetState(v)
@@ -348,6 +366,9 @@ func (_c *PolicyRuleCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "PolicyRule.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "PolicyRule.version"`)}
 	}
 	if _, ok := _c.mutation.State(); !ok {
 		return &ValidationError{Name: "state", err: errors.New(`ent: missing required field "PolicyRule.state"`)}
@@ -436,6 +457,10 @@ func (_c *PolicyRuleCreate) createSpec() (*PolicyRule, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(policyrule.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(policyrule.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(policyrule.FieldDeletedAt, field.TypeTime, value)

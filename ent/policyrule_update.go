@@ -38,6 +38,27 @@ func (_u *PolicyRuleUpdate) SetUpdatedAt(v time.Time) *PolicyRuleUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *PolicyRuleUpdate) SetVersion(v int) *PolicyRuleUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *PolicyRuleUpdate) SetNillableVersion(v *int) *PolicyRuleUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *PolicyRuleUpdate) AddVersion(v int) *PolicyRuleUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *PolicyRuleUpdate) SetDeletedAt(v time.Time) *PolicyRuleUpdate {
 	_u.mutation.SetDeletedAt(v)
@@ -376,6 +397,12 @@ func (_u *PolicyRuleUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(policyrule.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(policyrule.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(policyrule.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(policyrule.FieldDeletedAt, field.TypeTime, value)
 	}
@@ -559,6 +586,27 @@ type PolicyRuleUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *PolicyRuleUpdateOne) SetUpdatedAt(v time.Time) *PolicyRuleUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *PolicyRuleUpdateOne) SetVersion(v int) *PolicyRuleUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *PolicyRuleUpdateOne) SetNillableVersion(v *int) *PolicyRuleUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *PolicyRuleUpdateOne) AddVersion(v int) *PolicyRuleUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -929,6 +977,12 @@ func (_u *PolicyRuleUpdateOne) sqlSave(ctx context.Context) (_node *PolicyRule, 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(policyrule.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(policyrule.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(policyrule.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(policyrule.FieldDeletedAt, field.TypeTime, value)

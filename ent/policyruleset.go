@@ -26,6 +26,8 @@ type PolicyRuleset struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Incremented by every change. Pass it back as ifVersion to update only the version you read.
+	Version int `json:"version,omitempty"`
 	// When the record was soft-deleted; null for live records.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Display name.
@@ -123,7 +125,7 @@ func (*PolicyRuleset) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case policyruleset.FieldIsAuthoritative:
 			values[i] = new(sql.NullBool)
-		case policyruleset.FieldExpiresAfterDays:
+		case policyruleset.FieldVersion, policyruleset.FieldExpiresAfterDays:
 			values[i] = new(sql.NullInt64)
 		case policyruleset.FieldID, policyruleset.FieldTenantID, policyruleset.FieldName, policyruleset.FieldState, policyruleset.FieldType, policyruleset.FieldResourceID:
 			values[i] = new(sql.NullString)
@@ -167,6 +169,12 @@ func (_m *PolicyRuleset) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case policyruleset.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case policyruleset.FieldDeletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -282,6 +290,9 @@ func (_m *PolicyRuleset) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")

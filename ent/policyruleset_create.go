@@ -59,6 +59,20 @@ func (_c *PolicyRulesetCreate) SetNillableUpdatedAt(v *time.Time) *PolicyRuleset
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *PolicyRulesetCreate) SetVersion(v int) *PolicyRulesetCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *PolicyRulesetCreate) SetNillableVersion(v *int) *PolicyRulesetCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_c *PolicyRulesetCreate) SetDeletedAt(v time.Time) *PolicyRulesetCreate {
 	_c.mutation.SetDeletedAt(v)
@@ -269,6 +283,10 @@ func (_c *PolicyRulesetCreate) defaults() error {
 		v := policyruleset.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := policyruleset.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.State(); !ok {
 		v := policyruleset.DefaultState
 		_c.mutation.SetState(v)
@@ -306,6 +324,9 @@ func (_c *PolicyRulesetCreate) check() error {
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "PolicyRuleset.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "PolicyRuleset.version"`)}
 	}
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "PolicyRuleset.name"`)}
@@ -384,6 +405,10 @@ func (_c *PolicyRulesetCreate) createSpec() (*PolicyRuleset, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(policyruleset.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(policyruleset.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(policyruleset.FieldDeletedAt, field.TypeTime, value)

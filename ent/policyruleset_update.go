@@ -39,6 +39,27 @@ func (_u *PolicyRulesetUpdate) SetUpdatedAt(v time.Time) *PolicyRulesetUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *PolicyRulesetUpdate) SetVersion(v int) *PolicyRulesetUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *PolicyRulesetUpdate) SetNillableVersion(v *int) *PolicyRulesetUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *PolicyRulesetUpdate) AddVersion(v int) *PolicyRulesetUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetDeletedAt sets the "deleted_at" field.
 func (_u *PolicyRulesetUpdate) SetDeletedAt(v time.Time) *PolicyRulesetUpdate {
 	_u.mutation.SetDeletedAt(v)
@@ -372,6 +393,12 @@ func (_u *PolicyRulesetUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(policyruleset.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(policyruleset.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(policyruleset.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(policyruleset.FieldDeletedAt, field.TypeTime, value)
 	}
@@ -588,6 +615,27 @@ type PolicyRulesetUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *PolicyRulesetUpdateOne) SetUpdatedAt(v time.Time) *PolicyRulesetUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *PolicyRulesetUpdateOne) SetVersion(v int) *PolicyRulesetUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *PolicyRulesetUpdateOne) SetNillableVersion(v *int) *PolicyRulesetUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *PolicyRulesetUpdateOne) AddVersion(v int) *PolicyRulesetUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -953,6 +1001,12 @@ func (_u *PolicyRulesetUpdateOne) sqlSave(ctx context.Context) (_node *PolicyRul
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(policyruleset.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(policyruleset.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(policyruleset.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.DeletedAt(); ok {
 		_spec.SetField(policyruleset.FieldDeletedAt, field.TypeTime, value)

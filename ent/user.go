@@ -26,6 +26,8 @@ type User struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When the record last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// Incremented by every change. Pass it back as ifVersion to update only the version you read.
+	Version int `json:"version,omitempty"`
 	// When the record was soft-deleted; null for live records.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Lifecycle state. Staged users are not in ruleset manifests until active.
@@ -206,6 +208,8 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case user.FieldMetadata:
 			values[i] = new([]byte)
+		case user.FieldVersion:
+			values[i] = new(sql.NullInt64)
 		case user.FieldID, user.FieldTenantID, user.FieldState, user.FieldFirstName, user.FieldLastName, user.FieldFullName, user.FieldEmail, user.FieldUsername, user.FieldBadgeID, user.FieldEmployeeID, user.FieldEmployeeAltID, user.FieldType, user.FieldTitle, user.FieldDepartment, user.FieldDivision, user.FieldCompany, user.FieldOffice, user.FieldCostCenter, user.FieldManagerID, user.FieldParentUserID:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldDeletedAt, user.FieldExpiresAt, user.FieldProvisionedAt, user.FieldDeprovisionedAt, user.FieldLastAuthenticatedAt:
@@ -248,6 +252,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
+			}
+		case user.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case user.FieldDeletedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -494,6 +504,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")

@@ -43,6 +43,7 @@ type ResolverRoot interface {
 	Identity() IdentityResolver
 	IdentityCounts() IdentityCountsResolver
 	Integration() IntegrationResolver
+	Mutation() MutationResolver
 	PolicyAssignment() PolicyAssignmentResolver
 	PolicyCondition() PolicyConditionResolver
 	PolicyRule() PolicyRuleResolver
@@ -74,6 +75,7 @@ type ComplexityRoot struct {
 		RelatedRecordID func(childComplexity int) int
 		SubjectUser     func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
+		Version         func(childComplexity int) int
 	}
 
 	AuditEventConnection struct {
@@ -109,6 +111,7 @@ type ComplexityRoot struct {
 		User                func(childComplexity int) int
 		Username            func(childComplexity int) int
 		VendorID            func(childComplexity int) int
+		Version             func(childComplexity int) int
 	}
 
 	IdentityConnection struct {
@@ -144,6 +147,7 @@ type ComplexityRoot struct {
 		Resources    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) int
 		UpdatedAt    func(childComplexity int) int
 		Vendor       func(childComplexity int) int
+		Version      func(childComplexity int) int
 	}
 
 	IntegrationConnection struct {
@@ -156,6 +160,16 @@ type ComplexityRoot struct {
 	IntegrationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	Mutation struct {
+		ActivateUser           func(childComplexity int, input model.UserActionInput) int
+		CreateUser             func(childComplexity int, input model.CreateUserInput) int
+		DeactivateUser         func(childComplexity int, input model.UserActionInput) int
+		ScheduleUserExpiration func(childComplexity int, input model.ScheduleUserExpirationInput) int
+		SetManager             func(childComplexity int, input model.SetManagerInput) int
+		SuspendUser            func(childComplexity int, input model.UserActionInput) int
+		UpdateUser             func(childComplexity int, input model.UpdateUserInput) int
 	}
 
 	PageInfo struct {
@@ -176,6 +190,7 @@ type ComplexityRoot struct {
 		State       func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
 		User        func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	PolicyAssignmentConnection struct {
@@ -204,6 +219,7 @@ type ComplexityRoot struct {
 		Type            func(childComplexity int) int
 		UpdatedAt       func(childComplexity int) int
 		User            func(childComplexity int) int
+		Version         func(childComplexity int) int
 	}
 
 	PolicyConditionConnection struct {
@@ -234,6 +250,7 @@ type ComplexityRoot struct {
 		Ruleset                   func(childComplexity int) int
 		State                     func(childComplexity int) int
 		UpdatedAt                 func(childComplexity int) int
+		Version                   func(childComplexity int) int
 	}
 
 	PolicyRuleConnection struct {
@@ -262,6 +279,7 @@ type ComplexityRoot struct {
 		State            func(childComplexity int) int
 		Type             func(childComplexity int) int
 		UpdatedAt        func(childComplexity int) int
+		Version          func(childComplexity int) int
 	}
 
 	PolicyRulesetConnection struct {
@@ -305,6 +323,7 @@ type ComplexityRoot struct {
 		Rulesets    func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) int
 		UpdatedAt   func(childComplexity int) int
 		VendorID    func(childComplexity int) int
+		Version     func(childComplexity int) int
 	}
 
 	ResourceConnection struct {
@@ -364,6 +383,7 @@ type ComplexityRoot struct {
 		Type                func(childComplexity int) int
 		UpdatedAt           func(childComplexity int) int
 		Username            func(childComplexity int) int
+		Version             func(childComplexity int) int
 	}
 
 	UserConnection struct {
@@ -405,6 +425,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	UserPayload struct {
+		ClientMutationID func(childComplexity int) int
+		User             func(childComplexity int) int
+	}
+
 	Viewer struct {
 		Permissions func(childComplexity int) int
 		Tenant      func(childComplexity int) int
@@ -436,6 +461,15 @@ type IdentityCountsResolver interface {
 type IntegrationResolver interface {
 	Identities(ctx context.Context, obj *ent.Integration, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error)
 	Resources(ctx context.Context, obj *ent.Integration, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error)
+}
+type MutationResolver interface {
+	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error)
+	UpdateUser(ctx context.Context, input model.UpdateUserInput) (*model.UserPayload, error)
+	SetManager(ctx context.Context, input model.SetManagerInput) (*model.UserPayload, error)
+	ActivateUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error)
+	SuspendUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error)
+	DeactivateUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error)
+	ScheduleUserExpiration(ctx context.Context, input model.ScheduleUserExpirationInput) (*model.UserPayload, error)
 }
 type PolicyAssignmentResolver interface {
 	User(ctx context.Context, obj *ent.PolicyAssignment) (*ent.User, error)
@@ -628,6 +662,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEvent.UpdatedAt(childComplexity), true
+	case "AuditEvent.version":
+		if e.ComplexityRoot.AuditEvent.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.Version(childComplexity), true
 
 	case "AuditEventConnection.edges":
 		if e.ComplexityRoot.AuditEventConnection.Edges == nil {
@@ -792,6 +832,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Identity.VendorID(childComplexity), true
+	case "Identity.version":
+		if e.ComplexityRoot.Identity.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Identity.Version(childComplexity), true
 
 	case "IdentityConnection.edges":
 		if e.ComplexityRoot.IdentityConnection.Edges == nil {
@@ -944,6 +990,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Integration.Vendor(childComplexity), true
+	case "Integration.version":
+		if e.ComplexityRoot.Integration.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Integration.Version(childComplexity), true
 
 	case "IntegrationConnection.edges":
 		if e.ComplexityRoot.IntegrationConnection.Edges == nil {
@@ -982,6 +1034,84 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IntegrationEdge.Node(childComplexity), true
+
+	case "Mutation.activateUser":
+		if e.ComplexityRoot.Mutation.ActivateUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_activateUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ActivateUser(childComplexity, args["input"].(model.UserActionInput)), true
+	case "Mutation.createUser":
+		if e.ComplexityRoot.Mutation.CreateUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(model.CreateUserInput)), true
+	case "Mutation.deactivateUser":
+		if e.ComplexityRoot.Mutation.DeactivateUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deactivateUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeactivateUser(childComplexity, args["input"].(model.UserActionInput)), true
+	case "Mutation.scheduleUserExpiration":
+		if e.ComplexityRoot.Mutation.ScheduleUserExpiration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_scheduleUserExpiration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ScheduleUserExpiration(childComplexity, args["input"].(model.ScheduleUserExpirationInput)), true
+	case "Mutation.setManager":
+		if e.ComplexityRoot.Mutation.SetManager == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setManager_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetManager(childComplexity, args["input"].(model.SetManagerInput)), true
+	case "Mutation.suspendUser":
+		if e.ComplexityRoot.Mutation.SuspendUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_suspendUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SuspendUser(childComplexity, args["input"].(model.UserActionInput)), true
+	case "Mutation.updateUser":
+		if e.ComplexityRoot.Mutation.UpdateUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateUser(childComplexity, args["input"].(model.UpdateUserInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1068,6 +1198,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyAssignment.User(childComplexity), true
+	case "PolicyAssignment.version":
+		if e.ComplexityRoot.PolicyAssignment.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyAssignment.Version(childComplexity), true
 
 	case "PolicyAssignmentConnection.edges":
 		if e.ComplexityRoot.PolicyAssignmentConnection.Edges == nil {
@@ -1185,6 +1321,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyCondition.User(childComplexity), true
+	case "PolicyCondition.version":
+		if e.ComplexityRoot.PolicyCondition.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyCondition.Version(childComplexity), true
 
 	case "PolicyConditionConnection.edges":
 		if e.ComplexityRoot.PolicyConditionConnection.Edges == nil {
@@ -1324,6 +1466,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyRule.UpdatedAt(childComplexity), true
+	case "PolicyRule.version":
+		if e.ComplexityRoot.PolicyRule.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyRule.Version(childComplexity), true
 
 	case "PolicyRuleConnection.edges":
 		if e.ComplexityRoot.PolicyRuleConnection.Edges == nil {
@@ -1456,6 +1604,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyRuleset.UpdatedAt(childComplexity), true
+	case "PolicyRuleset.version":
+		if e.ComplexityRoot.PolicyRuleset.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyRuleset.Version(childComplexity), true
 
 	case "PolicyRulesetConnection.edges":
 		if e.ComplexityRoot.PolicyRulesetConnection.Edges == nil {
@@ -1722,6 +1876,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Resource.VendorID(childComplexity), true
+	case "Resource.version":
+		if e.ComplexityRoot.Resource.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Resource.Version(childComplexity), true
 
 	case "ResourceConnection.edges":
 		if e.ComplexityRoot.ResourceConnection.Edges == nil {
@@ -2048,6 +2208,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Username(childComplexity), true
+	case "User.version":
+		if e.ComplexityRoot.User.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Version(childComplexity), true
 
 	case "UserConnection.edges":
 		if e.ComplexityRoot.UserConnection.Edges == nil {
@@ -2232,6 +2398,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
 
+	case "UserPayload.clientMutationId":
+		if e.ComplexityRoot.UserPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPayload.ClientMutationID(childComplexity), true
+	case "UserPayload.user":
+		if e.ComplexityRoot.UserPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPayload.User(childComplexity), true
+
 	case "Viewer.permissions":
 		if e.ComplexityRoot.Viewer.Permissions == nil {
 			break
@@ -2256,6 +2435,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
+			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("IdentityOrder", ec.unmarshalInputIdentityOrder),
 			graphql.NewInputUnmarshaler("IdentityWhereInput", ec.unmarshalInputIdentityWhereInput),
 			graphql.NewInputUnmarshaler("IntegrationOrder", ec.unmarshalInputIntegrationOrder),
@@ -2270,6 +2450,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PolicyRulesetWhereInput", ec.unmarshalInputPolicyRulesetWhereInput),
 			graphql.NewInputUnmarshaler("ResourceOrder", ec.unmarshalInputResourceOrder),
 			graphql.NewInputUnmarshaler("ResourceWhereInput", ec.unmarshalInputResourceWhereInput),
+			graphql.NewInputUnmarshaler("ScheduleUserExpirationInput", ec.unmarshalInputScheduleUserExpirationInput),
+			graphql.NewInputUnmarshaler("SetManagerInput", ec.unmarshalInputSetManagerInput),
+			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
+			graphql.NewInputUnmarshaler("UserActionInput", ec.unmarshalInputUserActionInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
 		)
@@ -2306,6 +2490,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -2350,6 +2549,10 @@ type AuditEvent implements Node {
   When the record last changed.
   """
   updatedAt: Time!
+  """
+  Incremented by every change. Pass it back as ifVersion to update only the version you read.
+  """
+  version: Int!
   """
   When the record was soft-deleted; null for live records.
   """
@@ -2478,6 +2681,17 @@ input AuditEventWhereInput {
   updatedAtGTE: Time
   updatedAtLT: Time
   updatedAtLTE: Time
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
   """
   deleted_at field predicates
   """
@@ -2659,6 +2873,10 @@ type Identity implements Node {
   """
   updatedAt: Time!
   """
+  Incremented by every change. Pass it back as ifVersion to update only the version you read.
+  """
+  version: Int!
+  """
   When the record was soft-deleted; null for live records.
   """
   deletedAt: Time
@@ -2824,6 +3042,17 @@ input IdentityWhereInput {
   updatedAtGTE: Time
   updatedAtLT: Time
   updatedAtLTE: Time
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
   """
   deleted_at field predicates
   """
@@ -3046,6 +3275,10 @@ type Integration implements Node {
   """
   updatedAt: Time!
   """
+  Incremented by every change. Pass it back as ifVersion to update only the version you read.
+  """
+  version: Int!
+  """
   When the record was soft-deleted; null for live records.
   """
   deletedAt: Time
@@ -3194,6 +3427,17 @@ input IntegrationWhereInput {
   updatedAtGTE: Time
   updatedAtLT: Time
   updatedAtLTE: Time
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
   """
   deleted_at field predicates
   """
@@ -3361,6 +3605,10 @@ type PolicyAssignment implements Node {
   """
   updatedAt: Time!
   """
+  Incremented by every change. Pass it back as ifVersion to update only the version you read.
+  """
+  version: Int!
+  """
   When the record was soft-deleted; null for live records.
   """
   deletedAt: Time
@@ -3481,6 +3729,17 @@ input PolicyAssignmentWhereInput {
   updatedAtGTE: Time
   updatedAtLT: Time
   updatedAtLTE: Time
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
   """
   deleted_at field predicates
   """
@@ -3606,6 +3865,10 @@ type PolicyCondition implements Node {
   When the record last changed.
   """
   updatedAt: Time!
+  """
+  Incremented by every change. Pass it back as ifVersion to update only the version you read.
+  """
+  version: Int!
   """
   When the record was soft-deleted; null for live records.
   """
@@ -3750,6 +4013,17 @@ input PolicyConditionWhereInput {
   updatedAtGTE: Time
   updatedAtLT: Time
   updatedAtLTE: Time
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
   """
   deleted_at field predicates
   """
@@ -3912,6 +4186,10 @@ type PolicyRule implements Node {
   """
   updatedAt: Time!
   """
+  Incremented by every change. Pass it back as ifVersion to update only the version you read.
+  """
+  version: Int!
+  """
   When the record was soft-deleted; null for live records.
   """
   deletedAt: Time
@@ -4052,6 +4330,17 @@ input PolicyRuleWhereInput {
   updatedAtGTE: Time
   updatedAtLT: Time
   updatedAtLTE: Time
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
   """
   deleted_at field predicates
   """
@@ -4200,6 +4489,10 @@ type PolicyRuleset implements Node {
   """
   updatedAt: Time!
   """
+  Incremented by every change. Pass it back as ifVersion to update only the version you read.
+  """
+  version: Int!
+  """
   When the record was soft-deleted; null for live records.
   """
   deletedAt: Time
@@ -4336,6 +4629,17 @@ input PolicyRulesetWhereInput {
   updatedAtGTE: Time
   updatedAtLT: Time
   updatedAtLTE: Time
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
   """
   deleted_at field predicates
   """
@@ -4708,6 +5012,10 @@ type Resource implements Node {
   """
   updatedAt: Time!
   """
+  Incremented by every change. Pass it back as ifVersion to update only the version you read.
+  """
+  version: Int!
+  """
   When the record was soft-deleted; null for live records.
   """
   deletedAt: Time
@@ -4843,6 +5151,17 @@ input ResourceWhereInput {
   updatedAtLT: Time
   updatedAtLTE: Time
   """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
+  """
   deleted_at field predicates
   """
   deletedAt: Time
@@ -4977,6 +5296,10 @@ type User implements Node {
   When the record last changed.
   """
   updatedAt: Time!
+  """
+  Incremented by every change. Pass it back as ifVersion to update only the version you read.
+  """
+  version: Int!
   """
   When the record was soft-deleted; null for live records.
   """
@@ -5192,6 +5515,17 @@ input UserWhereInput {
   updatedAtGTE: Time
   updatedAtLT: Time
   updatedAtLTE: Time
+  """
+  version field predicates
+  """
+  version: Int
+  versionNEQ: Int
+  versionIn: [Int!]
+  versionNotIn: [Int!]
+  versionGT: Int
+  versionGTE: Int
+  versionLT: Int
+  versionLTE: Int
   """
   deleted_at field predicates
   """
@@ -6052,6 +6386,128 @@ extend type AuditEvent {
   """Another record the event involves; null with FORBIDDEN when the token may not read its type."""
   relatedRecord: Node
 }
+
+# ---------------------------------------------------------------------------
+# Changes. Each mutation takes one input and returns a payload with the changed
+# node; it runs in one transaction with its workspace-log entry, and writes
+# nothing when it fails. Pass ifVersion (the version you read) to be refused
+# with CONFLICT instead of overwriting someone else's change.
+# ---------------------------------------------------------------------------
+
+type Mutation {
+  """Adds a directory user, staged unless state says active."""
+  createUser(input: CreateUserInput!): UserPayload @hasPermission(permission: "directory.user.manage")
+  """Changes fields of a user; fields left out keep their value."""
+  updateUser(input: UpdateUserInput!): UserPayload @hasPermission(permission: "directory.user.manage")
+  """Sets or removes the user's manager. A user can never end up managing itself, however long the chain."""
+  setManager(input: SetManagerInput!): UserPayload @hasPermission(permission: "directory.user.manage")
+  """Makes the user active; an expiring user's scheduled expiration is removed."""
+  activateUser(input: UserActionInput!): UserPayload @hasPermission(permission: "directory.user.manage")
+  """Suspends an active or expiring user."""
+  suspendUser(input: UserActionInput!): UserPayload @hasPermission(permission: "directory.user.manage")
+  """Deactivates the user."""
+  deactivateUser(input: UserActionInput!): UserPayload @hasPermission(permission: "directory.user.manage")
+  """Schedules the expiration of an active or expiring user; the user becomes expiring."""
+  scheduleUserExpiration(input: ScheduleUserExpirationInput!): UserPayload @hasPermission(permission: "directory.user.manage")
+}
+
+"""The user a mutation changed."""
+type UserPayload {
+  "The user as the mutation left it."
+  user: User
+  "Echo of the input's clientMutationId."
+  clientMutationId: String
+}
+
+"""A new directory user."""
+input CreateUserInput {
+  "Returned unchanged in the payload."
+  clientMutationId: String
+  "Email address, unique within the tenant."
+  email: String!
+  "Staged (the default) or active."
+  state: UserState
+  firstName: String
+  lastName: String
+  fullName: String
+  username: String
+  type: UserType
+  title: String
+  department: String
+  division: String
+  company: String
+  office: String
+  costCenter: String
+  "PII: redacted in the workspace log."
+  badgeId: String
+  employeeId: String
+  employeeAltId: String
+  "Custom key/values: at most 16 KiB of JSON, 5 levels deep."
+  metadata: Map
+  "The new user's manager."
+  managerId: ID
+}
+
+"""Fields to change on a user; those left out keep their value."""
+input UpdateUserInput {
+  "Returned unchanged in the payload."
+  clientMutationId: String
+  "The user to change."
+  id: ID!
+  "Refuse with CONFLICT unless the user is at this version."
+  ifVersion: Int
+  email: String
+  firstName: String
+  lastName: String
+  fullName: String
+  username: String
+  type: UserType
+  title: String
+  department: String
+  division: String
+  company: String
+  office: String
+  costCenter: String
+  badgeId: String
+  employeeId: String
+  employeeAltId: String
+  "Replaces the whole metadata object."
+  metadata: Map
+}
+
+"""A user's new manager."""
+input SetManagerInput {
+  "Returned unchanged in the payload."
+  clientMutationId: String
+  "The user whose manager changes."
+  id: ID!
+  "The new manager; null removes the manager."
+  managerId: ID
+  "Refuse with CONFLICT unless the user is at this version."
+  ifVersion: Int
+}
+
+"""A lifecycle action on a user."""
+input UserActionInput {
+  "Returned unchanged in the payload."
+  clientMutationId: String
+  "The user to act on."
+  id: ID!
+  "Refuse with CONFLICT unless the user is at this version."
+  ifVersion: Int
+}
+
+"""When a user expires."""
+input ScheduleUserExpirationInput {
+  "Returned unchanged in the payload."
+  clientMutationId: String
+  "The user to expire."
+  id: ID!
+  "When; must be in the future."
+  at: Time!
+  "Refuse with CONFLICT unless the user is at this version."
+  ifVersion: Int
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6068,6 +6524,8 @@ func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field gr
 		return ec.fieldContext_AuditEvent_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_AuditEvent_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_AuditEvent_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_AuditEvent_deletedAt(ctx, field)
 	case "action":
@@ -6128,6 +6586,8 @@ func (ec *executionContext) childFields_Identity(ctx context.Context, field grap
 		return ec.fieldContext_Identity_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Identity_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_Identity_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_Identity_deletedAt(ctx, field)
 	case "state":
@@ -6212,6 +6672,8 @@ func (ec *executionContext) childFields_Integration(ctx context.Context, field g
 		return ec.fieldContext_Integration_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Integration_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_Integration_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_Integration_deletedAt(ctx, field)
 	case "vendor":
@@ -6282,6 +6744,8 @@ func (ec *executionContext) childFields_PolicyAssignment(ctx context.Context, fi
 		return ec.fieldContext_PolicyAssignment_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_PolicyAssignment_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_PolicyAssignment_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_PolicyAssignment_deletedAt(ctx, field)
 	case "state":
@@ -6332,6 +6796,8 @@ func (ec *executionContext) childFields_PolicyCondition(ctx context.Context, fie
 		return ec.fieldContext_PolicyCondition_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_PolicyCondition_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_PolicyCondition_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_PolicyCondition_deletedAt(ctx, field)
 	case "type":
@@ -6388,6 +6854,8 @@ func (ec *executionContext) childFields_PolicyRule(ctx context.Context, field gr
 		return ec.fieldContext_PolicyRule_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_PolicyRule_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_PolicyRule_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_PolicyRule_deletedAt(ctx, field)
 	case "state":
@@ -6448,6 +6916,8 @@ func (ec *executionContext) childFields_PolicyRuleset(ctx context.Context, field
 		return ec.fieldContext_PolicyRuleset_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_PolicyRuleset_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_PolicyRuleset_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_PolicyRuleset_deletedAt(ctx, field)
 	case "name":
@@ -6504,6 +6974,8 @@ func (ec *executionContext) childFields_Resource(ctx context.Context, field grap
 		return ec.fieldContext_Resource_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Resource_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_Resource_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_Resource_deletedAt(ctx, field)
 	case "kind":
@@ -6570,6 +7042,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_User_updatedAt(ctx, field)
+	case "version":
+		return ec.fieldContext_User_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_User_deletedAt(ctx, field)
 	case "state":
@@ -6718,6 +7192,16 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 		return ec.fieldContext_UserEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_UserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_UserPayload_user(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_UserPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7019,6 +7503,104 @@ func (ec *executionContext) field_Integration_resources_args(ctx context.Context
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_activateUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UserActionInput, error) {
+			return ec.unmarshalNUserActionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateUserInput, error) {
+			return ec.unmarshalNCreateUserInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreateUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deactivateUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UserActionInput, error) {
+			return ec.unmarshalNUserActionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_scheduleUserExpiration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ScheduleUserExpirationInput, error) {
+			return ec.unmarshalNScheduleUserExpirationInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐScheduleUserExpirationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setManager_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetManagerInput, error) {
+			return ec.unmarshalNSetManagerInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐSetManagerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_suspendUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UserActionInput, error) {
+			return ec.unmarshalNUserActionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateUserInput, error) {
+			return ec.unmarshalNUpdateUserInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdateUserInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -8459,6 +9041,29 @@ func (ec *executionContext) fieldContext_AuditEvent_updatedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "Time")
 }
 
+func (ec *executionContext) _AuditEvent_version(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEvent_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEvent_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEvent", field, false, false, "Int")
+}
+
 func (ec *executionContext) _AuditEvent_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9030,6 +9635,29 @@ func (ec *executionContext) _Identity_updatedAt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Identity_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Identity", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Identity_version(ctx context.Context, field graphql.CollectedField, obj *ent.Identity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Identity_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Identity_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Identity", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Identity_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Identity) (ret graphql.Marshaler) {
@@ -9878,6 +10506,29 @@ func (ec *executionContext) fieldContext_Integration_updatedAt(_ context.Context
 	return graphql.NewScalarFieldContext("Integration", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Integration_version(ctx context.Context, field graphql.CollectedField, obj *ent.Integration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Integration_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Integration_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Integration", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Integration_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Integration) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10324,6 +10975,440 @@ func (ec *executionContext) fieldContext_IntegrationEdge_cursor(_ context.Contex
 	return graphql.NewScalarFieldContext("IntegrationEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateUser(ctx, fc.Args["input"].(model.CreateUserInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.manage")
+				if err != nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+			return ec.marshalOUserPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateUser(ctx, fc.Args["input"].(model.UpdateUserInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.manage")
+				if err != nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+			return ec.marshalOUserPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setManager(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setManager(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetManager(ctx, fc.Args["input"].(model.SetManagerInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.manage")
+				if err != nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+			return ec.marshalOUserPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setManager(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setManager_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_activateUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_activateUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ActivateUser(ctx, fc.Args["input"].(model.UserActionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.manage")
+				if err != nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+			return ec.marshalOUserPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_activateUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_activateUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_suspendUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_suspendUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SuspendUser(ctx, fc.Args["input"].(model.UserActionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.manage")
+				if err != nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+			return ec.marshalOUserPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_suspendUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_suspendUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deactivateUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deactivateUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeactivateUser(ctx, fc.Args["input"].(model.UserActionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.manage")
+				if err != nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+			return ec.marshalOUserPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deactivateUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deactivateUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_scheduleUserExpiration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_scheduleUserExpiration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ScheduleUserExpiration(ctx, fc.Args["input"].(model.ScheduleUserExpirationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.manage")
+				if err != nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+			return ec.marshalOUserPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_scheduleUserExpiration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_scheduleUserExpiration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[string]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10483,6 +11568,29 @@ func (ec *executionContext) _PolicyAssignment_updatedAt(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_PolicyAssignment_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PolicyAssignment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PolicyAssignment_version(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyAssignment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyAssignment_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyAssignment_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyAssignment", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PolicyAssignment_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyAssignment) (ret graphql.Marshaler) {
@@ -10932,6 +12040,29 @@ func (ec *executionContext) _PolicyCondition_updatedAt(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_PolicyCondition_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PolicyCondition", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PolicyCondition_version(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyCondition) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyCondition_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyCondition_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyCondition", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PolicyCondition_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyCondition) (ret graphql.Marshaler) {
@@ -11450,6 +12581,29 @@ func (ec *executionContext) _PolicyRule_updatedAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_PolicyRule_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PolicyRule", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PolicyRule_version(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyRule_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyRule_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyRule", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PolicyRule_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyRule) (ret graphql.Marshaler) {
@@ -12020,6 +13174,29 @@ func (ec *executionContext) _PolicyRuleset_updatedAt(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_PolicyRuleset_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PolicyRuleset", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PolicyRuleset_version(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyRuleset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyRuleset_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyRuleset_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyRuleset", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PolicyRuleset_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyRuleset) (ret graphql.Marshaler) {
@@ -13463,6 +14640,29 @@ func (ec *executionContext) fieldContext_Resource_updatedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Resource", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Resource_version(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Resource_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14049,6 +15249,29 @@ func (ec *executionContext) _User_updatedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_User_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+}
+
+func (ec *executionContext) _User_version(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Int")
 }
 
 func (ec *executionContext) _User_deletedAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -15952,6 +17175,61 @@ func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _UserPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.UserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UserPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.UserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UserPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _Viewer_tenant(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17144,7 +18422,7 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "actor", "actorNEQ", "actorIn", "actorNotIn", "actorGT", "actorGTE", "actorLT", "actorLTE", "actorContains", "actorHasPrefix", "actorHasSuffix", "actorEqualFold", "actorContainsFold", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "subjectUserId", "subjectUserIdNEQ", "subjectUserIdIn", "subjectUserIdNotIn", "subjectUserIdGT", "subjectUserIdGTE", "subjectUserIdLT", "subjectUserIdLTE", "subjectUserIdContains", "subjectUserIdHasPrefix", "subjectUserIdHasSuffix", "subjectUserIdIsNil", "subjectUserIdNotNil", "subjectUserIdEqualFold", "subjectUserIdContainsFold", "recordId", "recordIdNEQ", "recordIdIn", "recordIdNotIn", "recordIdGT", "recordIdGTE", "recordIdLT", "recordIdLTE", "recordIdContains", "recordIdHasPrefix", "recordIdHasSuffix", "recordIdIsNil", "recordIdNotNil", "recordIdEqualFold", "recordIdContainsFold", "parentRecordId", "parentRecordIdNEQ", "parentRecordIdIn", "parentRecordIdNotIn", "parentRecordIdGT", "parentRecordIdGTE", "parentRecordIdLT", "parentRecordIdLTE", "parentRecordIdContains", "parentRecordIdHasPrefix", "parentRecordIdHasSuffix", "parentRecordIdIsNil", "parentRecordIdNotNil", "parentRecordIdEqualFold", "parentRecordIdContainsFold", "relatedRecordId", "relatedRecordIdNEQ", "relatedRecordIdIn", "relatedRecordIdNotIn", "relatedRecordIdGT", "relatedRecordIdGTE", "relatedRecordIdLT", "relatedRecordIdLTE", "relatedRecordIdContains", "relatedRecordIdHasPrefix", "relatedRecordIdHasSuffix", "relatedRecordIdIsNil", "relatedRecordIdNotNil", "relatedRecordIdEqualFold", "relatedRecordIdContainsFold", "parentEventId", "parentEventIdNEQ", "parentEventIdIn", "parentEventIdNotIn", "parentEventIdGT", "parentEventIdGTE", "parentEventIdLT", "parentEventIdLTE", "parentEventIdContains", "parentEventIdHasPrefix", "parentEventIdHasSuffix", "parentEventIdIsNil", "parentEventIdNotNil", "parentEventIdEqualFold", "parentEventIdContainsFold", "hasSubjectUser", "hasSubjectUserWith", "hasParentEvent", "hasParentEventWith", "hasChildren", "hasChildrenWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "action", "actionNEQ", "actionIn", "actionNotIn", "actionGT", "actionGTE", "actionLT", "actionLTE", "actionContains", "actionHasPrefix", "actionHasSuffix", "actionEqualFold", "actionContainsFold", "actor", "actorNEQ", "actorIn", "actorNotIn", "actorGT", "actorGTE", "actorLT", "actorLTE", "actorContains", "actorHasPrefix", "actorHasSuffix", "actorEqualFold", "actorContainsFold", "occurredAt", "occurredAtNEQ", "occurredAtIn", "occurredAtNotIn", "occurredAtGT", "occurredAtGTE", "occurredAtLT", "occurredAtLTE", "subjectUserId", "subjectUserIdNEQ", "subjectUserIdIn", "subjectUserIdNotIn", "subjectUserIdGT", "subjectUserIdGTE", "subjectUserIdLT", "subjectUserIdLTE", "subjectUserIdContains", "subjectUserIdHasPrefix", "subjectUserIdHasSuffix", "subjectUserIdIsNil", "subjectUserIdNotNil", "subjectUserIdEqualFold", "subjectUserIdContainsFold", "recordId", "recordIdNEQ", "recordIdIn", "recordIdNotIn", "recordIdGT", "recordIdGTE", "recordIdLT", "recordIdLTE", "recordIdContains", "recordIdHasPrefix", "recordIdHasSuffix", "recordIdIsNil", "recordIdNotNil", "recordIdEqualFold", "recordIdContainsFold", "parentRecordId", "parentRecordIdNEQ", "parentRecordIdIn", "parentRecordIdNotIn", "parentRecordIdGT", "parentRecordIdGTE", "parentRecordIdLT", "parentRecordIdLTE", "parentRecordIdContains", "parentRecordIdHasPrefix", "parentRecordIdHasSuffix", "parentRecordIdIsNil", "parentRecordIdNotNil", "parentRecordIdEqualFold", "parentRecordIdContainsFold", "relatedRecordId", "relatedRecordIdNEQ", "relatedRecordIdIn", "relatedRecordIdNotIn", "relatedRecordIdGT", "relatedRecordIdGTE", "relatedRecordIdLT", "relatedRecordIdLTE", "relatedRecordIdContains", "relatedRecordIdHasPrefix", "relatedRecordIdHasSuffix", "relatedRecordIdIsNil", "relatedRecordIdNotNil", "relatedRecordIdEqualFold", "relatedRecordIdContainsFold", "parentEventId", "parentEventIdNEQ", "parentEventIdIn", "parentEventIdNotIn", "parentEventIdGT", "parentEventIdGTE", "parentEventIdLT", "parentEventIdLTE", "parentEventIdContains", "parentEventIdHasPrefix", "parentEventIdHasSuffix", "parentEventIdIsNil", "parentEventIdNotNil", "parentEventIdEqualFold", "parentEventIdContainsFold", "hasSubjectUser", "hasSubjectUserWith", "hasParentEvent", "hasParentEventWith", "hasChildren", "hasChildrenWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -17354,6 +18632,62 @@ func (ec *executionContext) unmarshalInputAuditEventWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
 		case "deletedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -18246,6 +19580,174 @@ func UnmarshalAuditEventWhereInput(ctx context.Context, raw any) (ent.AuditEvent
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, obj any) (model.CreateUserInput, error) {
+	var it model.CreateUserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "email", "state", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "metadata", "managerId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOUserState2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋuserᚐState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "fullName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fullName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FullName = data
+		case "username":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("username"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Username = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOUserType2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋuserᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "department":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Department = data
+		case "division":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("division"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Division = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "office":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("office"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Office = data
+		case "costCenter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costCenter"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostCenter = data
+		case "badgeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BadgeID = data
+		case "employeeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeID = data
+		case "employeeAltId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeAltID = data
+		case "metadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
+			data, err := ec.unmarshalOMap2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metadata = data
+		case "managerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateUserInput unmarshals raw into the CreateUserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateUserInput(ctx context.Context, raw any) (model.CreateUserInput, error) {
+	var out model.CreateUserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateUserInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputIdentityOrder(ctx context.Context, obj any) (ent.IdentityOrder, error) {
 	var it ent.IdentityOrder
 	if obj == nil {
@@ -18310,7 +19812,7 @@ func (ec *executionContext) unmarshalInputIdentityWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "vendorId", "vendorIdNEQ", "vendorIdIn", "vendorIdNotIn", "vendorIdGT", "vendorIdGTE", "vendorIdLT", "vendorIdLTE", "vendorIdContains", "vendorIdHasPrefix", "vendorIdHasSuffix", "vendorIdEqualFold", "vendorIdContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "linkedBy", "linkedByNEQ", "linkedByIn", "linkedByNotIn", "linkedByIsNil", "linkedByNotNil", "integrationId", "integrationIdNEQ", "integrationIdIn", "integrationIdNotIn", "integrationIdGT", "integrationIdGTE", "integrationIdLT", "integrationIdLTE", "integrationIdContains", "integrationIdHasPrefix", "integrationIdHasSuffix", "integrationIdEqualFold", "integrationIdContainsFold", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdIsNil", "userIdNotNil", "userIdEqualFold", "userIdContainsFold", "lastSyncedAt", "lastSyncedAtNEQ", "lastSyncedAtIn", "lastSyncedAtNotIn", "lastSyncedAtGT", "lastSyncedAtGTE", "lastSyncedAtLT", "lastSyncedAtLTE", "lastSyncedAtIsNil", "lastSyncedAtNotNil", "profileChangedAt", "profileChangedAtNEQ", "profileChangedAtIn", "profileChangedAtNotIn", "profileChangedAtGT", "profileChangedAtGTE", "profileChangedAtLT", "profileChangedAtLTE", "profileChangedAtIsNil", "profileChangedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "hasIntegration", "hasIntegrationWith", "hasUser", "hasUserWith", "hasResources", "hasResourcesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "vendorId", "vendorIdNEQ", "vendorIdIn", "vendorIdNotIn", "vendorIdGT", "vendorIdGTE", "vendorIdLT", "vendorIdLTE", "vendorIdContains", "vendorIdHasPrefix", "vendorIdHasSuffix", "vendorIdEqualFold", "vendorIdContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "linkedBy", "linkedByNEQ", "linkedByIn", "linkedByNotIn", "linkedByIsNil", "linkedByNotNil", "integrationId", "integrationIdNEQ", "integrationIdIn", "integrationIdNotIn", "integrationIdGT", "integrationIdGTE", "integrationIdLT", "integrationIdLTE", "integrationIdContains", "integrationIdHasPrefix", "integrationIdHasSuffix", "integrationIdEqualFold", "integrationIdContainsFold", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdIsNil", "userIdNotNil", "userIdEqualFold", "userIdContainsFold", "lastSyncedAt", "lastSyncedAtNEQ", "lastSyncedAtIn", "lastSyncedAtNotIn", "lastSyncedAtGT", "lastSyncedAtGTE", "lastSyncedAtLT", "lastSyncedAtLTE", "lastSyncedAtIsNil", "lastSyncedAtNotNil", "profileChangedAt", "profileChangedAtNEQ", "profileChangedAtIn", "profileChangedAtNotIn", "profileChangedAtGT", "profileChangedAtGTE", "profileChangedAtLT", "profileChangedAtLTE", "profileChangedAtIsNil", "profileChangedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "hasIntegration", "hasIntegrationWith", "hasUser", "hasUserWith", "hasResources", "hasResourcesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -18520,6 +20022,62 @@ func (ec *executionContext) unmarshalInputIdentityWhereInput(ctx context.Context
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
 		case "deletedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -19693,7 +21251,7 @@ func (ec *executionContext) unmarshalInputIntegrationWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "vendor", "vendorNEQ", "vendorIn", "vendorNotIn", "kind", "kindNEQ", "kindIn", "kindNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "handle", "handleNEQ", "handleIn", "handleNotIn", "handleGT", "handleGTE", "handleLT", "handleLTE", "handleContains", "handleHasPrefix", "handleHasSuffix", "handleEqualFold", "handleContainsFold", "domain", "domainNEQ", "domainIn", "domainNotIn", "domainGT", "domainGTE", "domainLT", "domainLTE", "domainContains", "domainHasPrefix", "domainHasSuffix", "domainEqualFold", "domainContainsFold", "isPrimary", "isPrimaryNEQ", "lastSyncedAt", "lastSyncedAtNEQ", "lastSyncedAtIn", "lastSyncedAtNotIn", "lastSyncedAtGT", "lastSyncedAtGTE", "lastSyncedAtLT", "lastSyncedAtLTE", "lastSyncedAtIsNil", "lastSyncedAtNotNil", "hasIdentities", "hasIdentitiesWith", "hasResources", "hasResourcesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "vendor", "vendorNEQ", "vendorIn", "vendorNotIn", "kind", "kindNEQ", "kindIn", "kindNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "handle", "handleNEQ", "handleIn", "handleNotIn", "handleGT", "handleGTE", "handleLT", "handleLTE", "handleContains", "handleHasPrefix", "handleHasSuffix", "handleEqualFold", "handleContainsFold", "domain", "domainNEQ", "domainIn", "domainNotIn", "domainGT", "domainGTE", "domainLT", "domainLTE", "domainContains", "domainHasPrefix", "domainHasSuffix", "domainEqualFold", "domainContainsFold", "isPrimary", "isPrimaryNEQ", "lastSyncedAt", "lastSyncedAtNEQ", "lastSyncedAtIn", "lastSyncedAtNotIn", "lastSyncedAtGT", "lastSyncedAtGTE", "lastSyncedAtLT", "lastSyncedAtLTE", "lastSyncedAtIsNil", "lastSyncedAtNotNil", "hasIdentities", "hasIdentitiesWith", "hasResources", "hasResourcesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19903,6 +21461,62 @@ func (ec *executionContext) unmarshalInputIntegrationWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
 		case "deletedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -20495,7 +22109,7 @@ func (ec *executionContext) unmarshalInputPolicyAssignmentWhereInput(ctx context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "activatedAt", "activatedAtNEQ", "activatedAtIn", "activatedAtNotIn", "activatedAtGT", "activatedAtGTE", "activatedAtLT", "activatedAtLTE", "activatedAtIsNil", "activatedAtNotNil", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdEqualFold", "userIdContainsFold", "rulesetId", "rulesetIdNEQ", "rulesetIdIn", "rulesetIdNotIn", "rulesetIdGT", "rulesetIdGTE", "rulesetIdLT", "rulesetIdLTE", "rulesetIdContains", "rulesetIdHasPrefix", "rulesetIdHasSuffix", "rulesetIdEqualFold", "rulesetIdContainsFold", "ruleId", "ruleIdNEQ", "ruleIdIn", "ruleIdNotIn", "ruleIdGT", "ruleIdGTE", "ruleIdLT", "ruleIdLTE", "ruleIdContains", "ruleIdHasPrefix", "ruleIdHasSuffix", "ruleIdIsNil", "ruleIdNotNil", "ruleIdEqualFold", "ruleIdContainsFold", "hasUser", "hasUserWith", "hasRuleset", "hasRulesetWith", "hasRule", "hasRuleWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "activatedAt", "activatedAtNEQ", "activatedAtIn", "activatedAtNotIn", "activatedAtGT", "activatedAtGTE", "activatedAtLT", "activatedAtLTE", "activatedAtIsNil", "activatedAtNotNil", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdEqualFold", "userIdContainsFold", "rulesetId", "rulesetIdNEQ", "rulesetIdIn", "rulesetIdNotIn", "rulesetIdGT", "rulesetIdGTE", "rulesetIdLT", "rulesetIdLTE", "rulesetIdContains", "rulesetIdHasPrefix", "rulesetIdHasSuffix", "rulesetIdEqualFold", "rulesetIdContainsFold", "ruleId", "ruleIdNEQ", "ruleIdIn", "ruleIdNotIn", "ruleIdGT", "ruleIdGTE", "ruleIdLT", "ruleIdLTE", "ruleIdContains", "ruleIdHasPrefix", "ruleIdHasSuffix", "ruleIdIsNil", "ruleIdNotNil", "ruleIdEqualFold", "ruleIdContainsFold", "hasUser", "hasUserWith", "hasRuleset", "hasRulesetWith", "hasRule", "hasRuleWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20705,6 +22319,62 @@ func (ec *executionContext) unmarshalInputPolicyAssignmentWhereInput(ctx context
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
 		case "deletedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -21353,7 +23023,7 @@ func (ec *executionContext) unmarshalInputPolicyConditionWhereInput(ctx context.
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "type", "typeNEQ", "typeIn", "typeNotIn", "profileKey", "profileKeyNEQ", "profileKeyIn", "profileKeyNotIn", "profileKeyGT", "profileKeyGTE", "profileKeyLT", "profileKeyLTE", "profileKeyContains", "profileKeyHasPrefix", "profileKeyHasSuffix", "profileKeyEqualFold", "profileKeyContainsFold", "profileOperator", "profileOperatorNEQ", "profileOperatorIn", "profileOperatorNotIn", "profileValue", "profileValueNEQ", "profileValueIn", "profileValueNotIn", "profileValueGT", "profileValueGTE", "profileValueLT", "profileValueLTE", "profileValueContains", "profileValueHasPrefix", "profileValueHasSuffix", "profileValueEqualFold", "profileValueContainsFold", "isImported", "isImportedNEQ", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "rulesetId", "rulesetIdNEQ", "rulesetIdIn", "rulesetIdNotIn", "rulesetIdGT", "rulesetIdGTE", "rulesetIdLT", "rulesetIdLTE", "rulesetIdContains", "rulesetIdHasPrefix", "rulesetIdHasSuffix", "rulesetIdEqualFold", "rulesetIdContainsFold", "ruleId", "ruleIdNEQ", "ruleIdIn", "ruleIdNotIn", "ruleIdGT", "ruleIdGTE", "ruleIdLT", "ruleIdLTE", "ruleIdContains", "ruleIdHasPrefix", "ruleIdHasSuffix", "ruleIdIsNil", "ruleIdNotNil", "ruleIdEqualFold", "ruleIdContainsFold", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdIsNil", "userIdNotNil", "userIdEqualFold", "userIdContainsFold", "hasRuleset", "hasRulesetWith", "hasRule", "hasRuleWith", "hasUser", "hasUserWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "type", "typeNEQ", "typeIn", "typeNotIn", "profileKey", "profileKeyNEQ", "profileKeyIn", "profileKeyNotIn", "profileKeyGT", "profileKeyGTE", "profileKeyLT", "profileKeyLTE", "profileKeyContains", "profileKeyHasPrefix", "profileKeyHasSuffix", "profileKeyEqualFold", "profileKeyContainsFold", "profileOperator", "profileOperatorNEQ", "profileOperatorIn", "profileOperatorNotIn", "profileValue", "profileValueNEQ", "profileValueIn", "profileValueNotIn", "profileValueGT", "profileValueGTE", "profileValueLT", "profileValueLTE", "profileValueContains", "profileValueHasPrefix", "profileValueHasSuffix", "profileValueEqualFold", "profileValueContainsFold", "isImported", "isImportedNEQ", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "rulesetId", "rulesetIdNEQ", "rulesetIdIn", "rulesetIdNotIn", "rulesetIdGT", "rulesetIdGTE", "rulesetIdLT", "rulesetIdLTE", "rulesetIdContains", "rulesetIdHasPrefix", "rulesetIdHasSuffix", "rulesetIdEqualFold", "rulesetIdContainsFold", "ruleId", "ruleIdNEQ", "ruleIdIn", "ruleIdNotIn", "ruleIdGT", "ruleIdGTE", "ruleIdLT", "ruleIdLTE", "ruleIdContains", "ruleIdHasPrefix", "ruleIdHasSuffix", "ruleIdIsNil", "ruleIdNotNil", "ruleIdEqualFold", "ruleIdContainsFold", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdIsNil", "userIdNotNil", "userIdEqualFold", "userIdContainsFold", "hasRuleset", "hasRulesetWith", "hasRule", "hasRuleWith", "hasUser", "hasUserWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -21563,6 +23233,62 @@ func (ec *executionContext) unmarshalInputPolicyConditionWhereInput(ctx context.
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
 		case "deletedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -22400,7 +24126,7 @@ func (ec *executionContext) unmarshalInputPolicyRuleWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "roleName", "roleNameNEQ", "roleNameIn", "roleNameNotIn", "roleNameGT", "roleNameGTE", "roleNameLT", "roleNameLTE", "roleNameContains", "roleNameHasPrefix", "roleNameHasSuffix", "roleNameEqualFold", "roleNameContainsFold", "roleHandle", "roleHandleNEQ", "roleHandleIn", "roleHandleNotIn", "roleHandleGT", "roleHandleGTE", "roleHandleLT", "roleHandleLTE", "roleHandleContains", "roleHandleHasPrefix", "roleHandleHasSuffix", "roleHandleEqualFold", "roleHandleContainsFold", "isImported", "isImportedNEQ", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "expiresAfterDays", "expiresAfterDaysNEQ", "expiresAfterDaysIn", "expiresAfterDaysNotIn", "expiresAfterDaysGT", "expiresAfterDaysGTE", "expiresAfterDaysLT", "expiresAfterDaysLTE", "expiresAfterDaysIsNil", "expiresAfterDaysNotNil", "expiresAfterDaysInherited", "expiresAfterDaysInheritedNEQ", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "rulesetId", "rulesetIdNEQ", "rulesetIdIn", "rulesetIdNotIn", "rulesetIdGT", "rulesetIdGTE", "rulesetIdLT", "rulesetIdLTE", "rulesetIdContains", "rulesetIdHasPrefix", "rulesetIdHasSuffix", "rulesetIdEqualFold", "rulesetIdContainsFold", "hasRuleset", "hasRulesetWith", "hasConditions", "hasConditionsWith", "hasAssignments", "hasAssignmentsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "roleName", "roleNameNEQ", "roleNameIn", "roleNameNotIn", "roleNameGT", "roleNameGTE", "roleNameLT", "roleNameLTE", "roleNameContains", "roleNameHasPrefix", "roleNameHasSuffix", "roleNameEqualFold", "roleNameContainsFold", "roleHandle", "roleHandleNEQ", "roleHandleIn", "roleHandleNotIn", "roleHandleGT", "roleHandleGTE", "roleHandleLT", "roleHandleLTE", "roleHandleContains", "roleHandleHasPrefix", "roleHandleHasSuffix", "roleHandleEqualFold", "roleHandleContainsFold", "isImported", "isImportedNEQ", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionEqualFold", "descriptionContainsFold", "expiresAfterDays", "expiresAfterDaysNEQ", "expiresAfterDaysIn", "expiresAfterDaysNotIn", "expiresAfterDaysGT", "expiresAfterDaysGTE", "expiresAfterDaysLT", "expiresAfterDaysLTE", "expiresAfterDaysIsNil", "expiresAfterDaysNotNil", "expiresAfterDaysInherited", "expiresAfterDaysInheritedNEQ", "priority", "priorityNEQ", "priorityIn", "priorityNotIn", "priorityGT", "priorityGTE", "priorityLT", "priorityLTE", "rulesetId", "rulesetIdNEQ", "rulesetIdIn", "rulesetIdNotIn", "rulesetIdGT", "rulesetIdGTE", "rulesetIdLT", "rulesetIdLTE", "rulesetIdContains", "rulesetIdHasPrefix", "rulesetIdHasSuffix", "rulesetIdEqualFold", "rulesetIdContainsFold", "hasRuleset", "hasRulesetWith", "hasConditions", "hasConditionsWith", "hasAssignments", "hasAssignmentsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -22610,6 +24336,62 @@ func (ec *executionContext) unmarshalInputPolicyRuleWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
 		case "deletedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -23349,7 +25131,7 @@ func (ec *executionContext) unmarshalInputPolicyRulesetWhereInput(ctx context.Co
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "state", "stateNEQ", "stateIn", "stateNotIn", "type", "typeNEQ", "typeIn", "typeNotIn", "isAuthoritative", "isAuthoritativeNEQ", "expiresAfterDays", "expiresAfterDaysNEQ", "expiresAfterDaysIn", "expiresAfterDaysNotIn", "expiresAfterDaysGT", "expiresAfterDaysGTE", "expiresAfterDaysLT", "expiresAfterDaysLTE", "expiresAfterDaysIsNil", "expiresAfterDaysNotNil", "resourceId", "resourceIdNEQ", "resourceIdIn", "resourceIdNotIn", "resourceIdGT", "resourceIdGTE", "resourceIdLT", "resourceIdLTE", "resourceIdContains", "resourceIdHasPrefix", "resourceIdHasSuffix", "resourceIdIsNil", "resourceIdNotNil", "resourceIdEqualFold", "resourceIdContainsFold", "hasResource", "hasResourceWith", "hasRules", "hasRulesWith", "hasConditions", "hasConditionsWith", "hasAssignments", "hasAssignmentsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "state", "stateNEQ", "stateIn", "stateNotIn", "type", "typeNEQ", "typeIn", "typeNotIn", "isAuthoritative", "isAuthoritativeNEQ", "expiresAfterDays", "expiresAfterDaysNEQ", "expiresAfterDaysIn", "expiresAfterDaysNotIn", "expiresAfterDaysGT", "expiresAfterDaysGTE", "expiresAfterDaysLT", "expiresAfterDaysLTE", "expiresAfterDaysIsNil", "expiresAfterDaysNotNil", "resourceId", "resourceIdNEQ", "resourceIdIn", "resourceIdNotIn", "resourceIdGT", "resourceIdGTE", "resourceIdLT", "resourceIdLTE", "resourceIdContains", "resourceIdHasPrefix", "resourceIdHasSuffix", "resourceIdIsNil", "resourceIdNotNil", "resourceIdEqualFold", "resourceIdContainsFold", "hasResource", "hasResourceWith", "hasRules", "hasRulesWith", "hasConditions", "hasConditionsWith", "hasAssignments", "hasAssignmentsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -23559,6 +25341,62 @@ func (ec *executionContext) unmarshalInputPolicyRulesetWhereInput(ctx context.Co
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
 		case "deletedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -24102,7 +25940,7 @@ func (ec *executionContext) unmarshalInputResourceWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "kind", "kindNEQ", "kindIn", "kindNotIn", "vendorId", "vendorIdNEQ", "vendorIdIn", "vendorIdNotIn", "vendorIdGT", "vendorIdGTE", "vendorIdLT", "vendorIdLTE", "vendorIdContains", "vendorIdHasPrefix", "vendorIdHasSuffix", "vendorIdEqualFold", "vendorIdContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "handle", "handleNEQ", "handleIn", "handleNotIn", "handleGT", "handleGTE", "handleLT", "handleLTE", "handleContains", "handleHasPrefix", "handleHasSuffix", "handleEqualFold", "handleContainsFold", "integrationId", "integrationIdNEQ", "integrationIdIn", "integrationIdNotIn", "integrationIdGT", "integrationIdGTE", "integrationIdLT", "integrationIdLTE", "integrationIdContains", "integrationIdHasPrefix", "integrationIdHasSuffix", "integrationIdEqualFold", "integrationIdContainsFold", "hasIntegration", "hasIntegrationWith", "hasMembers", "hasMembersWith", "hasRulesets", "hasRulesetsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "kind", "kindNEQ", "kindIn", "kindNotIn", "vendorId", "vendorIdNEQ", "vendorIdIn", "vendorIdNotIn", "vendorIdGT", "vendorIdGTE", "vendorIdLT", "vendorIdLTE", "vendorIdContains", "vendorIdHasPrefix", "vendorIdHasSuffix", "vendorIdEqualFold", "vendorIdContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "handle", "handleNEQ", "handleIn", "handleNotIn", "handleGT", "handleGTE", "handleLT", "handleLTE", "handleContains", "handleHasPrefix", "handleHasSuffix", "handleEqualFold", "handleContainsFold", "integrationId", "integrationIdNEQ", "integrationIdIn", "integrationIdNotIn", "integrationIdGT", "integrationIdGTE", "integrationIdLT", "integrationIdLTE", "integrationIdContains", "integrationIdHasPrefix", "integrationIdHasSuffix", "integrationIdEqualFold", "integrationIdContainsFold", "hasIntegration", "hasIntegrationWith", "hasMembers", "hasMembersWith", "hasRulesets", "hasRulesetsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24312,6 +26150,62 @@ func (ec *executionContext) unmarshalInputResourceWhereInput(ctx context.Context
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
 		case "deletedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -24833,6 +26727,356 @@ func UnmarshalResourceWhereInput(ctx context.Context, raw any) (ent.ResourceWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputScheduleUserExpirationInput(ctx context.Context, obj any) (model.ScheduleUserExpirationInput, error) {
+	var it model.ScheduleUserExpirationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "at", "ifVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "at":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.At = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScheduleUserExpirationInput unmarshals raw into the ScheduleUserExpirationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScheduleUserExpirationInput(ctx context.Context, raw any) (model.ScheduleUserExpirationInput, error) {
+	var out model.ScheduleUserExpirationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScheduleUserExpirationInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetManagerInput(ctx context.Context, obj any) (model.SetManagerInput, error) {
+	var it model.SetManagerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "managerId", "ifVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "managerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ManagerID = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetManagerInput unmarshals raw into the SetManagerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetManagerInput(ctx context.Context, raw any) (model.SetManagerInput, error) {
+	var out model.SetManagerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetManagerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, obj any) (model.UpdateUserInput, error) {
+	var it model.UpdateUserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "email", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "metadata"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "firstName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FirstName = data
+		case "lastName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.LastName = data
+		case "fullName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fullName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FullName = data
+		case "username":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("username"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Username = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOUserType2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋuserᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "department":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("department"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Department = data
+		case "division":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("division"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Division = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "office":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("office"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Office = data
+		case "costCenter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costCenter"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CostCenter = data
+		case "badgeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("badgeId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BadgeID = data
+		case "employeeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeID = data
+		case "employeeAltId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeAltID = data
+		case "metadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
+			data, err := ec.unmarshalOMap2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metadata = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateUserInput unmarshals raw into the UpdateUserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateUserInput(ctx context.Context, raw any) (model.UpdateUserInput, error) {
+	var out model.UpdateUserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateUserInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUserActionInput(ctx context.Context, obj any) (model.UserActionInput, error) {
+	var it model.UserActionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUserActionInput unmarshals raw into the UserActionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUserActionInput(ctx context.Context, raw any) (model.UserActionInput, error) {
+	var out model.UserActionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UserActionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUserOrder(ctx context.Context, obj any) (ent.UserOrder, error) {
 	var it ent.UserOrder
 	if obj == nil {
@@ -24897,7 +27141,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "badgeId", "badgeIdNEQ", "badgeIdIn", "badgeIdNotIn", "badgeIdGT", "badgeIdGTE", "badgeIdLT", "badgeIdLTE", "badgeIdContains", "badgeIdHasPrefix", "badgeIdHasSuffix", "badgeIdIsNil", "badgeIdNotNil", "badgeIdEqualFold", "badgeIdContainsFold", "employeeId", "employeeIdNEQ", "employeeIdIn", "employeeIdNotIn", "employeeIdGT", "employeeIdGTE", "employeeIdLT", "employeeIdLTE", "employeeIdContains", "employeeIdHasPrefix", "employeeIdHasSuffix", "employeeIdIsNil", "employeeIdNotNil", "employeeIdEqualFold", "employeeIdContainsFold", "employeeAltId", "employeeAltIdNEQ", "employeeAltIdIn", "employeeAltIdNotIn", "employeeAltIdGT", "employeeAltIdGTE", "employeeAltIdLT", "employeeAltIdLTE", "employeeAltIdContains", "employeeAltIdHasPrefix", "employeeAltIdHasSuffix", "employeeAltIdIsNil", "employeeAltIdNotNil", "employeeAltIdEqualFold", "employeeAltIdContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "division", "divisionNEQ", "divisionIn", "divisionNotIn", "divisionGT", "divisionGTE", "divisionLT", "divisionLTE", "divisionContains", "divisionHasPrefix", "divisionHasSuffix", "divisionEqualFold", "divisionContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "office", "officeNEQ", "officeIn", "officeNotIn", "officeGT", "officeGTE", "officeLT", "officeLTE", "officeContains", "officeHasPrefix", "officeHasSuffix", "officeEqualFold", "officeContainsFold", "costCenter", "costCenterNEQ", "costCenterIn", "costCenterNotIn", "costCenterGT", "costCenterGTE", "costCenterLT", "costCenterLTE", "costCenterContains", "costCenterHasPrefix", "costCenterHasSuffix", "costCenterEqualFold", "costCenterContainsFold", "managerId", "managerIdNEQ", "managerIdIn", "managerIdNotIn", "managerIdGT", "managerIdGTE", "managerIdLT", "managerIdLTE", "managerIdContains", "managerIdHasPrefix", "managerIdHasSuffix", "managerIdIsNil", "managerIdNotNil", "managerIdEqualFold", "managerIdContainsFold", "parentUserId", "parentUserIdNEQ", "parentUserIdIn", "parentUserIdNotIn", "parentUserIdGT", "parentUserIdGTE", "parentUserIdLT", "parentUserIdLTE", "parentUserIdContains", "parentUserIdHasPrefix", "parentUserIdHasSuffix", "parentUserIdIsNil", "parentUserIdNotNil", "parentUserIdEqualFold", "parentUserIdContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "hasManager", "hasManagerWith", "hasDirectReports", "hasDirectReportsWith", "hasParentUser", "hasParentUserWith", "hasSecondaryUsers", "hasSecondaryUsersWith", "hasIdentities", "hasIdentitiesWith", "hasPolicyAssignments", "hasPolicyAssignmentsWith", "hasPolicyConditions", "hasPolicyConditionsWith", "hasAuditEvents", "hasAuditEventsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "badgeId", "badgeIdNEQ", "badgeIdIn", "badgeIdNotIn", "badgeIdGT", "badgeIdGTE", "badgeIdLT", "badgeIdLTE", "badgeIdContains", "badgeIdHasPrefix", "badgeIdHasSuffix", "badgeIdIsNil", "badgeIdNotNil", "badgeIdEqualFold", "badgeIdContainsFold", "employeeId", "employeeIdNEQ", "employeeIdIn", "employeeIdNotIn", "employeeIdGT", "employeeIdGTE", "employeeIdLT", "employeeIdLTE", "employeeIdContains", "employeeIdHasPrefix", "employeeIdHasSuffix", "employeeIdIsNil", "employeeIdNotNil", "employeeIdEqualFold", "employeeIdContainsFold", "employeeAltId", "employeeAltIdNEQ", "employeeAltIdIn", "employeeAltIdNotIn", "employeeAltIdGT", "employeeAltIdGTE", "employeeAltIdLT", "employeeAltIdLTE", "employeeAltIdContains", "employeeAltIdHasPrefix", "employeeAltIdHasSuffix", "employeeAltIdIsNil", "employeeAltIdNotNil", "employeeAltIdEqualFold", "employeeAltIdContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "division", "divisionNEQ", "divisionIn", "divisionNotIn", "divisionGT", "divisionGTE", "divisionLT", "divisionLTE", "divisionContains", "divisionHasPrefix", "divisionHasSuffix", "divisionEqualFold", "divisionContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "office", "officeNEQ", "officeIn", "officeNotIn", "officeGT", "officeGTE", "officeLT", "officeLTE", "officeContains", "officeHasPrefix", "officeHasSuffix", "officeEqualFold", "officeContainsFold", "costCenter", "costCenterNEQ", "costCenterIn", "costCenterNotIn", "costCenterGT", "costCenterGTE", "costCenterLT", "costCenterLTE", "costCenterContains", "costCenterHasPrefix", "costCenterHasSuffix", "costCenterEqualFold", "costCenterContainsFold", "managerId", "managerIdNEQ", "managerIdIn", "managerIdNotIn", "managerIdGT", "managerIdGTE", "managerIdLT", "managerIdLTE", "managerIdContains", "managerIdHasPrefix", "managerIdHasSuffix", "managerIdIsNil", "managerIdNotNil", "managerIdEqualFold", "managerIdContainsFold", "parentUserId", "parentUserIdNEQ", "parentUserIdIn", "parentUserIdNotIn", "parentUserIdGT", "parentUserIdGTE", "parentUserIdLT", "parentUserIdLTE", "parentUserIdContains", "parentUserIdHasPrefix", "parentUserIdHasSuffix", "parentUserIdIsNil", "parentUserIdNotNil", "parentUserIdEqualFold", "parentUserIdContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "hasManager", "hasManagerWith", "hasDirectReports", "hasDirectReportsWith", "hasParentUser", "hasParentUserWith", "hasSecondaryUsers", "hasSecondaryUsersWith", "hasIdentities", "hasIdentitiesWith", "hasPolicyAssignments", "hasPolicyAssignmentsWith", "hasPolicyConditions", "hasPolicyConditionsWith", "hasAuditEvents", "hasAuditEventsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -25107,6 +27351,62 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.UpdatedAtLTE = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "versionNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNEQ = data
+		case "versionIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionIn = data
+		case "versionNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionNotIn = data
+		case "versionGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGT = data
+		case "versionGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionGTE = data
+		case "versionLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLT = data
+		case "versionLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionLTE = data
 		case "deletedAt":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deletedAt"))
 			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
@@ -27265,6 +29565,11 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._AuditEvent_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "deletedAt":
 			out.Values[i] = ec._AuditEvent_deletedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -27455,6 +29760,11 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Identity_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._Identity_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -27728,6 +30038,11 @@ func (ec *executionContext) _Integration(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Integration_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "deletedAt":
 			out.Values[i] = ec._Integration_deletedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -27883,6 +30198,91 @@ func (ec *executionContext) _IntegrationEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createUser(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updateUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateUser(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "setManager":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setManager(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "activateUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_activateUser(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "suspendUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_suspendUser(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deactivateUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deactivateUser(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "scheduleUserExpiration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_scheduleUserExpiration(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[string]) graphql.Marshaler {
@@ -27954,6 +30354,11 @@ func (ec *executionContext) _PolicyAssignment(ctx context.Context, sel ast.Selec
 			}
 		case "updatedAt":
 			out.Values[i] = ec._PolicyAssignment_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._PolicyAssignment_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -28121,6 +30526,11 @@ func (ec *executionContext) _PolicyCondition(ctx context.Context, sel ast.Select
 			}
 		case "updatedAt":
 			out.Values[i] = ec._PolicyCondition_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._PolicyCondition_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -28303,6 +30713,11 @@ func (ec *executionContext) _PolicyRule(ctx context.Context, sel ast.SelectionSe
 			}
 		case "updatedAt":
 			out.Values[i] = ec._PolicyRule_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._PolicyRule_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -28495,6 +30910,11 @@ func (ec *executionContext) _PolicyRuleset(ctx context.Context, sel ast.Selectio
 			}
 		case "updatedAt":
 			out.Values[i] = ec._PolicyRuleset_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._PolicyRuleset_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -28815,6 +31235,11 @@ func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "version":
+			out.Values[i] = ec._Resource_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "deletedAt":
 			out.Values[i] = ec._Resource_deletedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -29032,6 +31457,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "updatedAt":
 			out.Values[i] = ec._User_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._User_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -29473,6 +31903,44 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 		case "cursor":
 			out.Values[i] = ec._UserEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userPayloadImplementors = []string{"UserPayload"}
+
+func (ec *executionContext) _UserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UserPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserPayload")
+		case "user":
+			out.Values[i] = ec._UserPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._UserPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -29952,6 +32420,11 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNCreateUserInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreateUserInput(ctx context.Context, v any) (model.CreateUserInput, error) {
+	res, err := ec.unmarshalInputCreateUserInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, v any) (entgql.Cursor[string], error) {
@@ -30539,6 +33012,16 @@ func (ec *executionContext) unmarshalNResourceWhereInput2ᚖgithubᚗcomᚋidgra
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNScheduleUserExpirationInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐScheduleUserExpirationInput(ctx context.Context, v any) (model.ScheduleUserExpirationInput, error) {
+	res, err := ec.unmarshalInputScheduleUserExpirationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetManagerInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐSetManagerInput(ctx context.Context, v any) (model.SetManagerInput, error) {
+	res, err := ec.unmarshalInputSetManagerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -30604,6 +33087,11 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNUpdateUserInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdateUserInput(ctx context.Context, v any) (model.UpdateUserInput, error) {
+	res, err := ec.unmarshalInputUpdateUserInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.User) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -30626,6 +33114,11 @@ func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋe
 		return graphql.Null
 	}
 	return ec._User(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUserActionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserActionInput(ctx context.Context, v any) (model.UserActionInput, error) {
+	res, err := ec.unmarshalInputUserActionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserConnection(ctx context.Context, sel ast.SelectionSet, v *ent.UserConnection) graphql.Marshaler {
@@ -32350,6 +34843,13 @@ func (ec *executionContext) unmarshalOUserOrder2ᚕᚖgithubᚗcomᚋidgraphᚋi
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOUserPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UserPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOUserState2ᚕgithubᚗcomᚋidgraphᚋidgraphᚋentᚋuserᚐStateᚄ(ctx context.Context, v any) ([]user.State, error) {

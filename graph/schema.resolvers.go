@@ -14,6 +14,7 @@ import (
 	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/model"
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/lifecycle"
 )
 
 // SubjectUser is the resolver for the subjectUser field.
@@ -84,6 +85,47 @@ func (r *integrationResolver) Identities(ctx context.Context, obj *ent.Integrati
 // Resources is the resolver for the resources field.
 func (r *integrationResolver) Resources(ctx context.Context, obj *ent.Integration, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
 	return loader.For(ctx).ResourcesByIntegrationID.Load(ctx, loader.KeysOf(ctx, obj, integrationID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+}
+
+// CreateUser is the resolver for the createUser field.
+func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error) {
+	return userPayload(input.ClientMutationID)(r.directory.CreateUser(ctx, createFields(input), input.ManagerID, input.State))
+}
+
+// UpdateUser is the resolver for the updateUser field.
+func (r *mutationResolver) UpdateUser(ctx context.Context, input model.UpdateUserInput) (*model.UserPayload, error) {
+	return userPayload(input.ClientMutationID)(withUserID(input.ID, func() (*ent.User, error) {
+		return r.directory.UpdateUser(ctx, input.ID, input.IfVersion, updateFields(input))
+	}))
+}
+
+// SetManager is the resolver for the setManager field.
+func (r *mutationResolver) SetManager(ctx context.Context, input model.SetManagerInput) (*model.UserPayload, error) {
+	return userPayload(input.ClientMutationID)(withUserID(input.ID, func() (*ent.User, error) {
+		return r.directory.SetManager(ctx, input.ID, input.ManagerID, input.IfVersion)
+	}))
+}
+
+// ActivateUser is the resolver for the activateUser field.
+func (r *mutationResolver) ActivateUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error) {
+	return r.userAction(ctx, input, lifecycle.Activate)
+}
+
+// SuspendUser is the resolver for the suspendUser field.
+func (r *mutationResolver) SuspendUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error) {
+	return r.userAction(ctx, input, lifecycle.Suspend)
+}
+
+// DeactivateUser is the resolver for the deactivateUser field.
+func (r *mutationResolver) DeactivateUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error) {
+	return r.userAction(ctx, input, lifecycle.Deactivate)
+}
+
+// ScheduleUserExpiration is the resolver for the scheduleUserExpiration field.
+func (r *mutationResolver) ScheduleUserExpiration(ctx context.Context, input model.ScheduleUserExpirationInput) (*model.UserPayload, error) {
+	return userPayload(input.ClientMutationID)(withUserID(input.ID, func() (*ent.User, error) {
+		return r.directory.Transition(ctx, input.ID, lifecycle.ScheduleExpiration, &input.At, input.IfVersion)
+	}))
 }
 
 // User is the resolver for the user field.
@@ -450,6 +492,9 @@ func (r *Resolver) IdentityCounts() IdentityCountsResolver { return &identityCou
 // Integration returns IntegrationResolver implementation.
 func (r *Resolver) Integration() IntegrationResolver { return &integrationResolver{r} }
 
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 // PolicyAssignment returns PolicyAssignmentResolver implementation.
 func (r *Resolver) PolicyAssignment() PolicyAssignmentResolver { return &policyAssignmentResolver{r} }
 
@@ -479,6 +524,7 @@ type (
 	identityResolver         struct{ *Resolver }
 	identityCountsResolver   struct{ *Resolver }
 	integrationResolver      struct{ *Resolver }
+	mutationResolver         struct{ *Resolver }
 	policyAssignmentResolver struct{ *Resolver }
 	policyConditionResolver  struct{ *Resolver }
 	policyRuleResolver       struct{ *Resolver }

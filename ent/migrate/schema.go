@@ -13,6 +13,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "name", Type: field.TypeString, Default: ""},
 		{Name: "permissions", Type: field.TypeJSON},
@@ -30,7 +31,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "api_tokens_tenants_tenant",
-				Columns:    []*schema.Column{APITokensColumns[10]},
+				Columns:    []*schema.Column{APITokensColumns[11]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -41,6 +42,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "action", Type: field.TypeString},
 		{Name: "actor", Type: field.TypeString, Default: ""},
@@ -61,19 +63,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "audit_events_tenants_tenant",
-				Columns:    []*schema.Column{AuditEventsColumns[11]},
+				Columns:    []*schema.Column{AuditEventsColumns[12]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "audit_events_audit_events_children",
-				Columns:    []*schema.Column{AuditEventsColumns[12]},
+				Columns:    []*schema.Column{AuditEventsColumns[13]},
 				RefColumns: []*schema.Column{AuditEventsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "audit_events_users_audit_events",
-				Columns:    []*schema.Column{AuditEventsColumns[13]},
+				Columns:    []*schema.Column{AuditEventsColumns[14]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -82,42 +84,42 @@ var (
 			{
 				Name:    "auditevent_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[11], AuditEventsColumns[0]},
+				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[0]},
 			},
 			{
 				Name:    "auditevent_subject_user_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[13], AuditEventsColumns[11]},
+				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[12]},
 			},
 			{
 				Name:    "auditevent_record_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[8], AuditEventsColumns[11]},
+				Columns: []*schema.Column{AuditEventsColumns[9], AuditEventsColumns[12]},
 			},
 			{
 				Name:    "auditevent_parent_record_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[9], AuditEventsColumns[11]},
+				Columns: []*schema.Column{AuditEventsColumns[10], AuditEventsColumns[12]},
 			},
 			{
 				Name:    "auditevent_related_record_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[10], AuditEventsColumns[11]},
+				Columns: []*schema.Column{AuditEventsColumns[11], AuditEventsColumns[12]},
 			},
 			{
 				Name:    "auditevent_parent_event_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[11]},
+				Columns: []*schema.Column{AuditEventsColumns[13], AuditEventsColumns[12]},
 			},
 			{
 				Name:    "auditevent_tenant_id_occurred_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[11], AuditEventsColumns[7]},
+				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[8]},
 			},
 			{
 				Name:    "auditevent_tenant_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[11], AuditEventsColumns[1]},
+				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[1]},
 			},
 		},
 	}
@@ -126,6 +128,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"staged", "active", "expiring", "expired", "suspended", "deactivated", "orphan"}, Default: "active"},
 		{Name: "vendor_id", Type: field.TypeString},
@@ -151,19 +154,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "identities_tenants_tenant",
-				Columns:    []*schema.Column{IdentitiesColumns[16]},
+				Columns:    []*schema.Column{IdentitiesColumns[17]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "identities_integrations_identities",
-				Columns:    []*schema.Column{IdentitiesColumns[17]},
+				Columns:    []*schema.Column{IdentitiesColumns[18]},
 				RefColumns: []*schema.Column{IntegrationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "identities_users_identities",
-				Columns:    []*schema.Column{IdentitiesColumns[18]},
+				Columns:    []*schema.Column{IdentitiesColumns[19]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -172,32 +175,32 @@ var (
 			{
 				Name:    "identity_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[16], IdentitiesColumns[0]},
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[0]},
 			},
 			{
 				Name:    "identity_user_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[16]},
+				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[17]},
 			},
 			{
 				Name:    "identity_tenant_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[16], IdentitiesColumns[1]},
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[1]},
 			},
 			{
 				Name:    "identity_integration_id_tenant_id_vendor_id",
 				Unique:  true,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[16], IdentitiesColumns[5]},
+				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[17], IdentitiesColumns[6]},
 			},
 			{
 				Name:    "identity_tenant_id_state",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[16], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[5]},
 			},
 			{
 				Name:    "identity_tenant_id_email",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[16], IdentitiesColumns[6]},
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[7]},
 			},
 		},
 	}
@@ -206,6 +209,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "vendor", Type: field.TypeEnum, Enums: []string{"okta", "google", "slack", "gitlab", "github", "azure_ad", "workday", "demo"}},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"idp", "directory", "app", "hris"}},
@@ -224,7 +228,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "integrations_tenants_tenant",
-				Columns:    []*schema.Column{IntegrationsColumns[11]},
+				Columns:    []*schema.Column{IntegrationsColumns[12]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -233,17 +237,17 @@ var (
 			{
 				Name:    "integration_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[11], IntegrationsColumns[0]},
+				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[0]},
 			},
 			{
 				Name:    "integration_tenant_id_name",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[11], IntegrationsColumns[6]},
+				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[7]},
 			},
 			{
 				Name:    "integration_tenant_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[11], IntegrationsColumns[1]},
+				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[1]},
 			},
 		},
 	}
@@ -252,6 +256,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"member", "owner", "admin"}, Default: "member"},
 		{Name: "tenant_id", Type: field.TypeString},
@@ -266,19 +271,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "memberships_tenants_tenant",
-				Columns:    []*schema.Column{MembershipsColumns[5]},
+				Columns:    []*schema.Column{MembershipsColumns[6]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "memberships_identities_identity",
-				Columns:    []*schema.Column{MembershipsColumns[6]},
+				Columns:    []*schema.Column{MembershipsColumns[7]},
 				RefColumns: []*schema.Column{IdentitiesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "memberships_resources_resource",
-				Columns:    []*schema.Column{MembershipsColumns[7]},
+				Columns:    []*schema.Column{MembershipsColumns[8]},
 				RefColumns: []*schema.Column{ResourcesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -287,12 +292,12 @@ var (
 			{
 				Name:    "membership_identity_id_resource_id",
 				Unique:  true,
-				Columns: []*schema.Column{MembershipsColumns[6], MembershipsColumns[7]},
+				Columns: []*schema.Column{MembershipsColumns[7], MembershipsColumns[8]},
 			},
 			{
 				Name:    "membership_resource_id_identity_id",
 				Unique:  false,
-				Columns: []*schema.Column{MembershipsColumns[7], MembershipsColumns[6]},
+				Columns: []*schema.Column{MembershipsColumns[8], MembershipsColumns[7]},
 			},
 		},
 	}
@@ -301,6 +306,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"staged", "active", "expiring", "expired", "suspended", "deactivated"}, Default: "active"},
 		{Name: "activated_at", Type: field.TypeTime, Nullable: true},
@@ -318,25 +324,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "policy_assignments_tenants_tenant",
-				Columns:    []*schema.Column{PolicyAssignmentsColumns[7]},
+				Columns:    []*schema.Column{PolicyAssignmentsColumns[8]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "policy_assignments_policy_rules_assignments",
-				Columns:    []*schema.Column{PolicyAssignmentsColumns[8]},
+				Columns:    []*schema.Column{PolicyAssignmentsColumns[9]},
 				RefColumns: []*schema.Column{PolicyRulesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "policy_assignments_policy_rulesets_assignments",
-				Columns:    []*schema.Column{PolicyAssignmentsColumns[9]},
+				Columns:    []*schema.Column{PolicyAssignmentsColumns[10]},
 				RefColumns: []*schema.Column{PolicyRulesetsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "policy_assignments_users_policy_assignments",
-				Columns:    []*schema.Column{PolicyAssignmentsColumns[10]},
+				Columns:    []*schema.Column{PolicyAssignmentsColumns[11]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -345,17 +351,17 @@ var (
 			{
 				Name:    "policyassignment_user_id_tenant_id_ruleset_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyAssignmentsColumns[10], PolicyAssignmentsColumns[7], PolicyAssignmentsColumns[9]},
+				Columns: []*schema.Column{PolicyAssignmentsColumns[11], PolicyAssignmentsColumns[8], PolicyAssignmentsColumns[10]},
 			},
 			{
 				Name:    "policyassignment_ruleset_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyAssignmentsColumns[9], PolicyAssignmentsColumns[7]},
+				Columns: []*schema.Column{PolicyAssignmentsColumns[10], PolicyAssignmentsColumns[8]},
 			},
 			{
 				Name:    "policyassignment_rule_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyAssignmentsColumns[8], PolicyAssignmentsColumns[7]},
+				Columns: []*schema.Column{PolicyAssignmentsColumns[9], PolicyAssignmentsColumns[8]},
 			},
 		},
 	}
@@ -364,6 +370,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "type", Type: field.TypeEnum, Enums: []string{"attribute", "user", "group", "manager"}, Default: "attribute"},
 		{Name: "profile_key", Type: field.TypeString, Default: ""},
@@ -384,25 +391,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "policy_conditions_tenants_tenant",
-				Columns:    []*schema.Column{PolicyConditionsColumns[10]},
+				Columns:    []*schema.Column{PolicyConditionsColumns[11]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "policy_conditions_policy_rules_conditions",
-				Columns:    []*schema.Column{PolicyConditionsColumns[11]},
+				Columns:    []*schema.Column{PolicyConditionsColumns[12]},
 				RefColumns: []*schema.Column{PolicyRulesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "policy_conditions_policy_rulesets_conditions",
-				Columns:    []*schema.Column{PolicyConditionsColumns[12]},
+				Columns:    []*schema.Column{PolicyConditionsColumns[13]},
 				RefColumns: []*schema.Column{PolicyRulesetsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "policy_conditions_users_policy_conditions",
-				Columns:    []*schema.Column{PolicyConditionsColumns[13]},
+				Columns:    []*schema.Column{PolicyConditionsColumns[14]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -411,17 +418,17 @@ var (
 			{
 				Name:    "policycondition_ruleset_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyConditionsColumns[12], PolicyConditionsColumns[10]},
+				Columns: []*schema.Column{PolicyConditionsColumns[13], PolicyConditionsColumns[11]},
 			},
 			{
 				Name:    "policycondition_rule_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyConditionsColumns[11], PolicyConditionsColumns[10]},
+				Columns: []*schema.Column{PolicyConditionsColumns[12], PolicyConditionsColumns[11]},
 			},
 			{
 				Name:    "policycondition_user_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyConditionsColumns[13], PolicyConditionsColumns[10]},
+				Columns: []*schema.Column{PolicyConditionsColumns[14], PolicyConditionsColumns[11]},
 			},
 		},
 	}
@@ -430,6 +437,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"staged", "active", "suspended", "deactivated"}, Default: "active"},
 		{Name: "role_name", Type: field.TypeString, Default: ""},
@@ -450,13 +458,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "policy_rules_tenants_tenant",
-				Columns:    []*schema.Column{PolicyRulesColumns[12]},
+				Columns:    []*schema.Column{PolicyRulesColumns[13]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "policy_rules_policy_rulesets_rules",
-				Columns:    []*schema.Column{PolicyRulesColumns[13]},
+				Columns:    []*schema.Column{PolicyRulesColumns[14]},
 				RefColumns: []*schema.Column{PolicyRulesetsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -465,12 +473,12 @@ var (
 			{
 				Name:    "policyrule_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesColumns[12], PolicyRulesColumns[0]},
+				Columns: []*schema.Column{PolicyRulesColumns[13], PolicyRulesColumns[0]},
 			},
 			{
 				Name:    "policyrule_ruleset_id_tenant_id_priority",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesColumns[13], PolicyRulesColumns[12], PolicyRulesColumns[11]},
+				Columns: []*schema.Column{PolicyRulesColumns[14], PolicyRulesColumns[13], PolicyRulesColumns[12]},
 			},
 		},
 	}
@@ -479,6 +487,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "name", Type: field.TypeString},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"unmanaged", "managed", "staged", "archived"}, Default: "unmanaged"},
@@ -496,13 +505,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "policy_rulesets_tenants_tenant",
-				Columns:    []*schema.Column{PolicyRulesetsColumns[9]},
+				Columns:    []*schema.Column{PolicyRulesetsColumns[10]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "policy_rulesets_resources_rulesets",
-				Columns:    []*schema.Column{PolicyRulesetsColumns[10]},
+				Columns:    []*schema.Column{PolicyRulesetsColumns[11]},
 				RefColumns: []*schema.Column{ResourcesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -511,22 +520,22 @@ var (
 			{
 				Name:    "policyruleset_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesetsColumns[9], PolicyRulesetsColumns[0]},
+				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[0]},
 			},
 			{
 				Name:    "policyruleset_resource_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[9]},
+				Columns: []*schema.Column{PolicyRulesetsColumns[11], PolicyRulesetsColumns[10]},
 			},
 			{
 				Name:    "policyruleset_tenant_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesetsColumns[9], PolicyRulesetsColumns[1]},
+				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[1]},
 			},
 			{
 				Name:    "policyruleset_tenant_id_name",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesetsColumns[9], PolicyRulesetsColumns[4]},
+				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[5]},
 			},
 		},
 	}
@@ -535,6 +544,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"gitlab_group", "gitlab_project", "google_drive_doc", "google_drive_file", "google_drive_folder", "google_drive_deck", "google_drive_sheet", "google_identity_group", "google_workspace_drive", "google_workspace_group", "okta_group", "slack_public_channel", "slack_private_channel", "slack_group"}},
 		{Name: "vendor_id", Type: field.TypeString},
@@ -551,13 +561,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "resources_integrations_resources",
-				Columns:    []*schema.Column{ResourcesColumns[8]},
+				Columns:    []*schema.Column{ResourcesColumns[9]},
 				RefColumns: []*schema.Column{IntegrationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "resources_tenants_tenant",
-				Columns:    []*schema.Column{ResourcesColumns[9]},
+				Columns:    []*schema.Column{ResourcesColumns[10]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -566,27 +576,27 @@ var (
 			{
 				Name:    "resource_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[0]},
+				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[0]},
 			},
 			{
 				Name:    "resource_integration_id_tenant_id_vendor_id",
 				Unique:  true,
-				Columns: []*schema.Column{ResourcesColumns[8], ResourcesColumns[9], ResourcesColumns[5]},
+				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[10], ResourcesColumns[6]},
 			},
 			{
 				Name:    "resource_tenant_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[1]},
+				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[1]},
 			},
 			{
 				Name:    "resource_tenant_id_kind_name",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[4], ResourcesColumns[6]},
+				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[5], ResourcesColumns[7]},
 			},
 			{
 				Name:    "resource_tenant_id_name",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[6]},
+				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[7]},
 			},
 		},
 	}
@@ -608,6 +618,7 @@ var (
 		{Name: "id", Type: field.TypeString},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"staged", "active", "expiring", "expired", "suspended", "deactivated"}, Default: "active"},
 		{Name: "first_name", Type: field.TypeString, Default: ""},
@@ -642,19 +653,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_tenants_tenant",
-				Columns:    []*schema.Column{UsersColumns[25]},
+				Columns:    []*schema.Column{UsersColumns[26]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "users_users_direct_reports",
-				Columns:    []*schema.Column{UsersColumns[26]},
+				Columns:    []*schema.Column{UsersColumns[27]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "users_users_secondary_users",
-				Columns:    []*schema.Column{UsersColumns[27]},
+				Columns:    []*schema.Column{UsersColumns[28]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -663,52 +674,52 @@ var (
 			{
 				Name:    "user_tenant_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[25], UsersColumns[0]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[0]},
 			},
 			{
 				Name:    "user_tenant_id_email",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[25], UsersColumns[8]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[9]},
 			},
 			{
 				Name:    "user_tenant_id_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[25], UsersColumns[1]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[1]},
 			},
 			{
 				Name:    "user_manager_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[25]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[26]},
 			},
 			{
 				Name:    "user_parent_user_id_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[25]},
+				Columns: []*schema.Column{UsersColumns[28], UsersColumns[26]},
 			},
 			{
 				Name:    "user_tenant_id_full_name",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[25], UsersColumns[7]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[8]},
 			},
 			{
 				Name:    "user_tenant_id_last_name",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[25], UsersColumns[6]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[7]},
 			},
 			{
 				Name:    "user_tenant_id_state",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[25], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[5]},
 			},
 			{
 				Name:    "user_tenant_id_department",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[25], UsersColumns[15]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[16]},
 			},
 			{
 				Name:    "user_tenant_id_title",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[25], UsersColumns[14]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[15]},
 			},
 		},
 	}

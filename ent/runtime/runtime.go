@@ -27,6 +27,7 @@ func init() {
 	apitokenMixin := schema.ApiToken{}.Mixin()
 	apitokenMixinHooks0 := apitokenMixin[0].Hooks()
 	apitoken.Hooks[0] = apitokenMixinHooks0[0]
+	apitoken.Hooks[1] = apitokenMixinHooks0[1]
 	apitokenMixinInters0 := apitokenMixin[0].Interceptors()
 	apitoken.Interceptors[0] = apitokenMixinInters0[0]
 	apitokenMixinFields0 := apitokenMixin[0].Fields()
@@ -47,6 +48,10 @@ func init() {
 	apitoken.DefaultUpdatedAt = apitokenDescUpdatedAt.Default.(func() time.Time)
 	// apitoken.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	apitoken.UpdateDefaultUpdatedAt = apitokenDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// apitokenDescVersion is the schema descriptor for version field.
+	apitokenDescVersion := apitokenMixinFields0[4].Descriptor()
+	// apitoken.DefaultVersion holds the default value on creation for the version field.
+	apitoken.DefaultVersion = apitokenDescVersion.Default.(int)
 	// apitokenDescName is the schema descriptor for name field.
 	apitokenDescName := apitokenFields[0].Descriptor()
 	// apitoken.DefaultName holds the default value on creation for the name field.
@@ -64,6 +69,7 @@ func init() {
 	auditeventMixin := schema.AuditEvent{}.Mixin()
 	auditeventMixinHooks0 := auditeventMixin[0].Hooks()
 	auditevent.Hooks[0] = auditeventMixinHooks0[0]
+	auditevent.Hooks[1] = auditeventMixinHooks0[1]
 	auditeventMixinInters0 := auditeventMixin[0].Interceptors()
 	auditevent.Interceptors[0] = auditeventMixinInters0[0]
 	auditeventMixinFields0 := auditeventMixin[0].Fields()
@@ -84,6 +90,10 @@ func init() {
 	auditevent.DefaultUpdatedAt = auditeventDescUpdatedAt.Default.(func() time.Time)
 	// auditevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	auditevent.UpdateDefaultUpdatedAt = auditeventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// auditeventDescVersion is the schema descriptor for version field.
+	auditeventDescVersion := auditeventMixinFields0[4].Descriptor()
+	// auditevent.DefaultVersion holds the default value on creation for the version field.
+	auditevent.DefaultVersion = auditeventDescVersion.Default.(int)
 	// auditeventDescAction is the schema descriptor for action field.
 	auditeventDescAction := auditeventFields[0].Descriptor()
 	// auditevent.ActionValidator is a validator for the "action" field. It is called by the builders before save.
@@ -105,6 +115,7 @@ func init() {
 	identityMixin := schema.Identity{}.Mixin()
 	identityMixinHooks0 := identityMixin[0].Hooks()
 	identity.Hooks[0] = identityMixinHooks0[0]
+	identity.Hooks[1] = identityMixinHooks0[1]
 	identityMixinInters0 := identityMixin[0].Interceptors()
 	identity.Interceptors[0] = identityMixinInters0[0]
 	identityMixinFields0 := identityMixin[0].Fields()
@@ -125,6 +136,10 @@ func init() {
 	identity.DefaultUpdatedAt = identityDescUpdatedAt.Default.(func() time.Time)
 	// identity.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	identity.UpdateDefaultUpdatedAt = identityDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// identityDescVersion is the schema descriptor for version field.
+	identityDescVersion := identityMixinFields0[4].Descriptor()
+	// identity.DefaultVersion holds the default value on creation for the version field.
+	identity.DefaultVersion = identityDescVersion.Default.(int)
 	// identityDescVendorID is the schema descriptor for vendor_id field.
 	identityDescVendorID := identityFields[1].Descriptor()
 	// identity.VendorIDValidator is a validator for the "vendor_id" field. It is called by the builders before save.
@@ -154,6 +169,7 @@ func init() {
 	integrationMixin := schema.Integration{}.Mixin()
 	integrationMixinHooks0 := integrationMixin[0].Hooks()
 	integration.Hooks[0] = integrationMixinHooks0[0]
+	integration.Hooks[1] = integrationMixinHooks0[1]
 	integrationMixinInters0 := integrationMixin[0].Interceptors()
 	integration.Interceptors[0] = integrationMixinInters0[0]
 	integrationMixinFields0 := integrationMixin[0].Fields()
@@ -174,6 +190,10 @@ func init() {
 	integration.DefaultUpdatedAt = integrationDescUpdatedAt.Default.(func() time.Time)
 	// integration.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	integration.UpdateDefaultUpdatedAt = integrationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// integrationDescVersion is the schema descriptor for version field.
+	integrationDescVersion := integrationMixinFields0[4].Descriptor()
+	// integration.DefaultVersion holds the default value on creation for the version field.
+	integration.DefaultVersion = integrationDescVersion.Default.(int)
 	// integrationDescName is the schema descriptor for name field.
 	integrationDescName := integrationFields[2].Descriptor()
 	// integration.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -199,6 +219,7 @@ func init() {
 	membershipMixin := schema.Membership{}.Mixin()
 	membershipMixinHooks0 := membershipMixin[0].Hooks()
 	membership.Hooks[0] = membershipMixinHooks0[0]
+	membership.Hooks[1] = membershipMixinHooks0[1]
 	membershipMixinInters0 := membershipMixin[0].Interceptors()
 	membership.Interceptors[0] = membershipMixinInters0[0]
 	membershipMixinFields0 := membershipMixin[0].Fields()
@@ -219,6 +240,10 @@ func init() {
 	membership.DefaultUpdatedAt = membershipDescUpdatedAt.Default.(func() time.Time)
 	// membership.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	membership.UpdateDefaultUpdatedAt = membershipDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// membershipDescVersion is the schema descriptor for version field.
+	membershipDescVersion := membershipMixinFields0[4].Descriptor()
+	// membership.DefaultVersion holds the default value on creation for the version field.
+	membership.DefaultVersion = membershipDescVersion.Default.(int)
 	// membershipDescIdentityID is the schema descriptor for identity_id field.
 	membershipDescIdentityID := membershipFields[0].Descriptor()
 	// membership.IdentityIDValidator is a validator for the "identity_id" field. It is called by the builders before save.
@@ -236,6 +261,7 @@ func init() {
 	policyassignmentMixin := schema.PolicyAssignment{}.Mixin()
 	policyassignmentMixinHooks0 := policyassignmentMixin[0].Hooks()
 	policyassignment.Hooks[0] = policyassignmentMixinHooks0[0]
+	policyassignment.Hooks[1] = policyassignmentMixinHooks0[1]
 	policyassignmentMixinInters0 := policyassignmentMixin[0].Interceptors()
 	policyassignment.Interceptors[0] = policyassignmentMixinInters0[0]
 	policyassignmentMixinFields0 := policyassignmentMixin[0].Fields()
@@ -256,6 +282,10 @@ func init() {
 	policyassignment.DefaultUpdatedAt = policyassignmentDescUpdatedAt.Default.(func() time.Time)
 	// policyassignment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	policyassignment.UpdateDefaultUpdatedAt = policyassignmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// policyassignmentDescVersion is the schema descriptor for version field.
+	policyassignmentDescVersion := policyassignmentMixinFields0[4].Descriptor()
+	// policyassignment.DefaultVersion holds the default value on creation for the version field.
+	policyassignment.DefaultVersion = policyassignmentDescVersion.Default.(int)
 	// policyassignmentDescUserID is the schema descriptor for user_id field.
 	policyassignmentDescUserID := policyassignmentFields[3].Descriptor()
 	// policyassignment.UserIDValidator is a validator for the "user_id" field. It is called by the builders before save.
@@ -273,6 +303,7 @@ func init() {
 	policyconditionMixin := schema.PolicyCondition{}.Mixin()
 	policyconditionMixinHooks0 := policyconditionMixin[0].Hooks()
 	policycondition.Hooks[0] = policyconditionMixinHooks0[0]
+	policycondition.Hooks[1] = policyconditionMixinHooks0[1]
 	policyconditionMixinInters0 := policyconditionMixin[0].Interceptors()
 	policycondition.Interceptors[0] = policyconditionMixinInters0[0]
 	policyconditionMixinFields0 := policyconditionMixin[0].Fields()
@@ -293,6 +324,10 @@ func init() {
 	policycondition.DefaultUpdatedAt = policyconditionDescUpdatedAt.Default.(func() time.Time)
 	// policycondition.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	policycondition.UpdateDefaultUpdatedAt = policyconditionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// policyconditionDescVersion is the schema descriptor for version field.
+	policyconditionDescVersion := policyconditionMixinFields0[4].Descriptor()
+	// policycondition.DefaultVersion holds the default value on creation for the version field.
+	policycondition.DefaultVersion = policyconditionDescVersion.Default.(int)
 	// policyconditionDescProfileKey is the schema descriptor for profile_key field.
 	policyconditionDescProfileKey := policyconditionFields[1].Descriptor()
 	// policycondition.DefaultProfileKey holds the default value on creation for the profile_key field.
@@ -322,6 +357,7 @@ func init() {
 	policyruleMixin := schema.PolicyRule{}.Mixin()
 	policyruleMixinHooks0 := policyruleMixin[0].Hooks()
 	policyrule.Hooks[0] = policyruleMixinHooks0[0]
+	policyrule.Hooks[1] = policyruleMixinHooks0[1]
 	policyruleMixinInters0 := policyruleMixin[0].Interceptors()
 	policyrule.Interceptors[0] = policyruleMixinInters0[0]
 	policyruleMixinFields0 := policyruleMixin[0].Fields()
@@ -342,6 +378,10 @@ func init() {
 	policyrule.DefaultUpdatedAt = policyruleDescUpdatedAt.Default.(func() time.Time)
 	// policyrule.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	policyrule.UpdateDefaultUpdatedAt = policyruleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// policyruleDescVersion is the schema descriptor for version field.
+	policyruleDescVersion := policyruleMixinFields0[4].Descriptor()
+	// policyrule.DefaultVersion holds the default value on creation for the version field.
+	policyrule.DefaultVersion = policyruleDescVersion.Default.(int)
 	// policyruleDescRoleName is the schema descriptor for role_name field.
 	policyruleDescRoleName := policyruleFields[1].Descriptor()
 	// policyrule.DefaultRoleName holds the default value on creation for the role_name field.
@@ -379,6 +419,7 @@ func init() {
 	policyrulesetMixin := schema.PolicyRuleset{}.Mixin()
 	policyrulesetMixinHooks0 := policyrulesetMixin[0].Hooks()
 	policyruleset.Hooks[0] = policyrulesetMixinHooks0[0]
+	policyruleset.Hooks[1] = policyrulesetMixinHooks0[1]
 	policyrulesetMixinInters0 := policyrulesetMixin[0].Interceptors()
 	policyruleset.Interceptors[0] = policyrulesetMixinInters0[0]
 	policyrulesetMixinFields0 := policyrulesetMixin[0].Fields()
@@ -399,6 +440,10 @@ func init() {
 	policyruleset.DefaultUpdatedAt = policyrulesetDescUpdatedAt.Default.(func() time.Time)
 	// policyruleset.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	policyruleset.UpdateDefaultUpdatedAt = policyrulesetDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// policyrulesetDescVersion is the schema descriptor for version field.
+	policyrulesetDescVersion := policyrulesetMixinFields0[4].Descriptor()
+	// policyruleset.DefaultVersion holds the default value on creation for the version field.
+	policyruleset.DefaultVersion = policyrulesetDescVersion.Default.(int)
 	// policyrulesetDescName is the schema descriptor for name field.
 	policyrulesetDescName := policyrulesetFields[0].Descriptor()
 	// policyruleset.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -416,6 +461,7 @@ func init() {
 	resourceMixin := schema.Resource{}.Mixin()
 	resourceMixinHooks0 := resourceMixin[0].Hooks()
 	resource.Hooks[0] = resourceMixinHooks0[0]
+	resource.Hooks[1] = resourceMixinHooks0[1]
 	resourceMixinInters0 := resourceMixin[0].Interceptors()
 	resource.Interceptors[0] = resourceMixinInters0[0]
 	resourceMixinFields0 := resourceMixin[0].Fields()
@@ -436,6 +482,10 @@ func init() {
 	resource.DefaultUpdatedAt = resourceDescUpdatedAt.Default.(func() time.Time)
 	// resource.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	resource.UpdateDefaultUpdatedAt = resourceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// resourceDescVersion is the schema descriptor for version field.
+	resourceDescVersion := resourceMixinFields0[4].Descriptor()
+	// resource.DefaultVersion holds the default value on creation for the version field.
+	resource.DefaultVersion = resourceDescVersion.Default.(int)
 	// resourceDescVendorID is the schema descriptor for vendor_id field.
 	resourceDescVendorID := resourceFields[1].Descriptor()
 	// resource.VendorIDValidator is a validator for the "vendor_id" field. It is called by the builders before save.
@@ -477,6 +527,7 @@ func init() {
 	userMixin := schema.User{}.Mixin()
 	userMixinHooks0 := userMixin[0].Hooks()
 	user.Hooks[0] = userMixinHooks0[0]
+	user.Hooks[1] = userMixinHooks0[1]
 	userMixinInters0 := userMixin[0].Interceptors()
 	user.Interceptors[0] = userMixinInters0[0]
 	userMixinFields0 := userMixin[0].Fields()
@@ -497,6 +548,10 @@ func init() {
 	user.DefaultUpdatedAt = userDescUpdatedAt.Default.(func() time.Time)
 	// user.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	user.UpdateDefaultUpdatedAt = userDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// userDescVersion is the schema descriptor for version field.
+	userDescVersion := userMixinFields0[4].Descriptor()
+	// user.DefaultVersion holds the default value on creation for the version field.
+	user.DefaultVersion = userDescVersion.Default.(int)
 	// userDescFirstName is the schema descriptor for first_name field.
 	userDescFirstName := userFields[1].Descriptor()
 	// user.DefaultFirstName holds the default value on creation for the first_name field.

@@ -44,6 +44,9 @@ func (m recordMixin) Fields() []ent.Field {
 			UpdateDefault(time.Now).
 			Comment("When the record last changed.").
 			Annotations(entgql.OrderField("UPDATED_AT")),
+		field.Int("version").
+			Default(1).
+			Comment("Incremented by every change. Pass it back as ifVersion to update only the version you read."),
 		field.Time("deleted_at").
 			Optional().
 			Nillable().

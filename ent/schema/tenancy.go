@@ -57,9 +57,11 @@ func (recordMixin) Interceptors() []ent.Interceptor {
 	}
 }
 
-// Hooks stamp new rows with the viewer's tenant and confine updates and deletes to it.
+// Hooks stamp new rows with the viewer's tenant and confine updates and deletes
+// to it, and count every update in the row's version.
 func (recordMixin) Hooks() []ent.Hook {
 	return []ent.Hook{
+		bumpVersion,
 		func(next ent.Mutator) ent.Mutator {
 			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 				id, all, err := tenantOf(ctx)
@@ -87,4 +89,17 @@ func (recordMixin) Hooks() []ent.Hook {
 			})
 		},
 	}
+}
+
+// bumpVersion adds one to the version of every row an update touches, so a
+// client holding an older version can be refused (optimistic concurrency).
+func bumpVersion(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if m.Op().Is(ent.OpUpdate | ent.OpUpdateOne) {
+			if err := m.AddField("version", 1); err != nil {
+				return nil, err
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
 }

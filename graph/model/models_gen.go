@@ -3,8 +3,109 @@
 package model
 
 import (
+	"time"
+
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/user"
 )
+
+// A new directory user.
+type CreateUserInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// Email address, unique within the tenant.
+	Email string `json:"email"`
+	// Staged (the default) or active.
+	State      *user.State `json:"state,omitempty"`
+	FirstName  *string     `json:"firstName,omitempty"`
+	LastName   *string     `json:"lastName,omitempty"`
+	FullName   *string     `json:"fullName,omitempty"`
+	Username   *string     `json:"username,omitempty"`
+	Type       *user.Type  `json:"type,omitempty"`
+	Title      *string     `json:"title,omitempty"`
+	Department *string     `json:"department,omitempty"`
+	Division   *string     `json:"division,omitempty"`
+	Company    *string     `json:"company,omitempty"`
+	Office     *string     `json:"office,omitempty"`
+	CostCenter *string     `json:"costCenter,omitempty"`
+	// PII: redacted in the workspace log.
+	BadgeID       *string `json:"badgeId,omitempty"`
+	EmployeeID    *string `json:"employeeId,omitempty"`
+	EmployeeAltID *string `json:"employeeAltId,omitempty"`
+	// Custom key/values: at most 16 KiB of JSON, 5 levels deep.
+	Metadata map[string]any `json:"metadata,omitempty"`
+	// The new user's manager.
+	ManagerID *string `json:"managerId,omitempty"`
+}
+
+// When a user expires.
+type ScheduleUserExpirationInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The user to expire.
+	ID string `json:"id"`
+	// When; must be in the future.
+	At time.Time `json:"at"`
+	// Refuse with CONFLICT unless the user is at this version.
+	IfVersion *int `json:"ifVersion,omitempty"`
+}
+
+// A user's new manager.
+type SetManagerInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The user whose manager changes.
+	ID string `json:"id"`
+	// The new manager; null removes the manager.
+	ManagerID *string `json:"managerId,omitempty"`
+	// Refuse with CONFLICT unless the user is at this version.
+	IfVersion *int `json:"ifVersion,omitempty"`
+}
+
+// Fields to change on a user; those left out keep their value.
+type UpdateUserInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The user to change.
+	ID string `json:"id"`
+	// Refuse with CONFLICT unless the user is at this version.
+	IfVersion     *int       `json:"ifVersion,omitempty"`
+	Email         *string    `json:"email,omitempty"`
+	FirstName     *string    `json:"firstName,omitempty"`
+	LastName      *string    `json:"lastName,omitempty"`
+	FullName      *string    `json:"fullName,omitempty"`
+	Username      *string    `json:"username,omitempty"`
+	Type          *user.Type `json:"type,omitempty"`
+	Title         *string    `json:"title,omitempty"`
+	Department    *string    `json:"department,omitempty"`
+	Division      *string    `json:"division,omitempty"`
+	Company       *string    `json:"company,omitempty"`
+	Office        *string    `json:"office,omitempty"`
+	CostCenter    *string    `json:"costCenter,omitempty"`
+	BadgeID       *string    `json:"badgeId,omitempty"`
+	EmployeeID    *string    `json:"employeeId,omitempty"`
+	EmployeeAltID *string    `json:"employeeAltId,omitempty"`
+	// Replaces the whole metadata object.
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+// A lifecycle action on a user.
+type UserActionInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The user to act on.
+	ID string `json:"id"`
+	// Refuse with CONFLICT unless the user is at this version.
+	IfVersion *int `json:"ifVersion,omitempty"`
+}
+
+// The user a mutation changed.
+type UserPayload struct {
+	// The user as the mutation left it.
+	User *ent.User `json:"user,omitempty"`
+	// Echo of the input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
 
 // The caller, as its API token describes it.
 type Viewer struct {

@@ -133,7 +133,7 @@ func (a *Authenticator) lookup(ctx context.Context, id string, now time.Time) (*
 		revokedAt: row.RevokedAt,
 		fetched:   now,
 		viewer: &viewer.Viewer{
-			TokenID: row.ID, TenantID: tn.ID, TenantSlug: tn.Slug, TenantName: tn.Name,
+			TokenID: row.ID, TokenName: row.Name, TenantID: tn.ID, TenantSlug: tn.Slug, TenantName: tn.Name,
 			TenantCreatedAt: tn.CreatedAt, Permissions: row.Permissions,
 		},
 	}

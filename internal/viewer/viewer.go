@@ -14,29 +14,43 @@ import (
 
 // Permissions a token can carry (PRODUCT.md, "Access").
 const (
-	DirectoryUserView     = "directory.user.view"
-	DirectoryUserManage   = "directory.user.manage"
-	DirectoryIdentityView = "directory.identity.view"
-	PolicyView            = "policy.view"
-	PolicyManage          = "policy.manage"
-	AuditView             = "audit.view"
-	All                   = "*"
+	DirectoryUserView       = "directory.user.view"
+	DirectoryUserManage     = "directory.user.manage"
+	DirectoryIdentityView   = "directory.identity.view"
+	DirectoryIdentityManage = "directory.identity.manage"
+	IntegrationManage       = "integration.manage"
+	PolicyView              = "policy.view"
+	PolicyManage            = "policy.manage"
+	AuditView               = "audit.view"
+	All                     = "*"
 )
 
 // Known lists every permission a token may be granted, in a stable order.
 var Known = []string{
-	DirectoryUserView, DirectoryUserManage, DirectoryIdentityView,
-	PolicyView, PolicyManage, AuditView, All,
+	DirectoryUserView, DirectoryUserManage, DirectoryIdentityView, DirectoryIdentityManage,
+	IntegrationManage, PolicyView, PolicyManage, AuditView, All,
 }
 
 // Viewer is the authenticated caller.
 type Viewer struct {
 	TokenID         string
+	TokenName       string
 	TenantID        string
 	TenantSlug      string
 	TenantName      string
 	TenantCreatedAt time.Time
 	Permissions     []string
+}
+
+// Actor names the viewer in the workspace log: the token's id and name.
+func (v *Viewer) Actor() string {
+	if v == nil {
+		return "system"
+	}
+	if v.TokenName == "" {
+		return "token " + v.TokenID
+	}
+	return "token " + v.TokenID + " (" + v.TokenName + ")"
 }
 
 // Can reports whether the viewer holds permission p, directly or through "*".

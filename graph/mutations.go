@@ -1,0 +1,57 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/graph/model"
+	"github.com/idgraph/idgraph/internal/apierror"
+	"github.com/idgraph/idgraph/internal/directory"
+	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/lifecycle"
+)
+
+// Mutations are thin: they turn inputs into internal/directory calls, which
+// hold the rules, the transaction and the workspace log.
+
+// userPayload wraps a changed user, echoing the client's mutation id.
+func userPayload(clientMutationID *string) func(*ent.User, error) (*model.UserPayload, error) {
+	return func(u *ent.User, err error) (*model.UserPayload, error) {
+		if err != nil {
+			return nil, err
+		}
+		return &model.UserPayload{User: u, ClientMutationID: clientMutationID}, nil
+	}
+}
+
+// withUserID refuses an id that is not a user id before anything runs.
+func withUserID(id string, f func() (*ent.User, error)) (*ent.User, error) {
+	if err := gid.Validate(id, gid.User); err != nil {
+		return nil, apierror.BadInput(err)
+	}
+	return f()
+}
+
+func (r *Resolver) userAction(ctx context.Context, input model.UserActionInput, action lifecycle.Action) (*model.UserPayload, error) {
+	return userPayload(input.ClientMutationID)(withUserID(input.ID, func() (*ent.User, error) {
+		return r.directory.Transition(ctx, input.ID, action, nil, input.IfVersion)
+	}))
+}
+
+func createFields(in model.CreateUserInput) directory.UserFields {
+	return directory.UserFields{
+		Email: &in.Email, FirstName: in.FirstName, LastName: in.LastName, FullName: in.FullName, Username: in.Username,
+		Title: in.Title, Department: in.Department, Division: in.Division, Company: in.Company, Office: in.Office,
+		CostCenter: in.CostCenter, BadgeID: in.BadgeID, EmployeeID: in.EmployeeID, EmployeeAltID: in.EmployeeAltID,
+		Type: in.Type, Metadata: in.Metadata,
+	}
+}
+
+func updateFields(in model.UpdateUserInput) directory.UserFields {
+	return directory.UserFields{
+		Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, FullName: in.FullName, Username: in.Username,
+		Title: in.Title, Department: in.Department, Division: in.Division, Company: in.Company, Office: in.Office,
+		CostCenter: in.CostCenter, BadgeID: in.BadgeID, EmployeeID: in.EmployeeID, EmployeeAltID: in.EmployeeAltID,
+		Type: in.Type, Metadata: in.Metadata,
+	}
+}

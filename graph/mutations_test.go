@@ -1,0 +1,297 @@
+package graph_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/idgraph/idgraph/ent/auditevent"
+	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/graph/graphtest"
+	"github.com/idgraph/idgraph/internal/viewer"
+)
+
+const createUser = `mutation($in: CreateUserInput!) { createUser(input: $in) { clientMutationId user { id state version email manager { id } } } }`
+
+// counts returns how many users and audit events the tenant holds.
+func counts(t *testing.T, srv *graphtest.Server) (users, events int) {
+	t.Helper()
+	ctx := viewer.System(context.Background())
+	users = srv.DB.Client.User.Query().CountX(ctx)
+	events = srv.DB.Client.AuditEvent.Query().CountX(ctx)
+	return users, events
+}
+
+func TestCreateUser(t *testing.T) {
+	srv := graphtest.New(t, 10)
+	manager := firstUserID(t, srv)
+	usersBefore, eventsBefore := counts(t, srv)
+	resp := srv.Query(t, createUser, map[string]any{"in": map[string]any{
+		"clientMutationId": "c1", "email": "new.hire@example.com", "fullName": "New Hire",
+		"badgeId": "B-777", "managerId": manager,
+	}})
+	var out struct {
+		CreateUser struct {
+			ClientMutationID string
+			User             struct {
+				ID, State, Email string
+				Version          int
+				Manager          struct{ ID string }
+			}
+		}
+	}
+	resp.Decode(t, &out)
+	u := out.CreateUser.User
+	if out.CreateUser.ClientMutationID != "c1" || u.State != "staged" || u.Version != 1 || u.Manager.ID != manager || !strings.HasPrefix(u.ID, "drusr_") {
+		t.Fatalf("created %+v", out.CreateUser)
+	}
+	usersAfter, eventsAfter := counts(t, srv)
+	if usersAfter != usersBefore+1 || eventsAfter != eventsBefore+1 {
+		t.Fatalf("users %d→%d, events %d→%d", usersBefore, usersAfter, eventsBefore, eventsAfter)
+	}
+	ev := srv.DB.Client.AuditEvent.Query().Where(auditevent.RecordID(u.ID)).OnlyX(viewer.System(context.Background()))
+	if ev.Action != "user.created" || !strings.Contains(ev.Actor, "tok_") || ev.SubjectUserID == nil || *ev.SubjectUserID != u.ID {
+		t.Fatalf("audit event %+v", ev)
+	}
+	if fmt.Sprint(ev.Changes["badge_id"]) != "map[after:[redacted] before:[redacted]]" || fmt.Sprint(ev.Changes["email"]) != "map[after:new.hire@example.com before:<nil>]" {
+		t.Fatalf("changes %v", ev.Changes)
+	}
+}
+
+// TestRejectedMutationsWriteNothing: each refusal has its code and field, and
+// the database is as it was.
+func TestRejectedMutationsWriteNothing(t *testing.T) {
+	srv := graphtest.New(t, 10)
+	srv.SeedTenant(t, "acme", 3)
+	var taken struct {
+		Users struct{ Nodes []struct{ ID, Email string } }
+	}
+	srv.Query(t, `{ users(first: 1) { nodes { id email } } }`, nil).Decode(t, &taken)
+	var acme struct {
+		Users struct{ Nodes []struct{ ID string } }
+	}
+	srv.QueryAs(t, srv.TokenFor(t, "acme", viewer.All), `{ users(first: 1) { nodes { id } } }`, nil).Decode(t, &acme)
+	readOnly := srv.TokenFor(t, "demo", viewer.DirectoryUserView)
+	deep := map[string]any{"a": map[string]any{"b": map[string]any{"c": map[string]any{"d": map[string]any{"e": map[string]any{"f": 1}}}}}}
+	cases := []struct {
+		name, token string
+		in          map[string]any
+		code, field string
+	}{
+		{"no permission", readOnly, map[string]any{"email": "x@example.com"}, "FORBIDDEN", ""},
+		{"bad email", srv.Token, map[string]any{"email": "not an email"}, "BAD_USER_INPUT", "email"},
+		{"email with a name", srv.Token, map[string]any{"email": "Bob <bob@example.com>"}, "BAD_USER_INPUT", "email"},
+		{"taken email", srv.Token, map[string]any{"email": taken.Users.Nodes[0].Email}, "CONFLICT", "email"},
+		{"deactivated on creation", srv.Token, map[string]any{"email": "y@example.com", "state": "deactivated"}, "BAD_USER_INPUT", "state"},
+		{"metadata too deep", srv.Token, map[string]any{"email": "z@example.com", "metadata": deep}, "BAD_USER_INPUT", "metadata"},
+		{"metadata too large", srv.Token, map[string]any{"email": "z@example.com", "metadata": map[string]any{"blob": strings.Repeat("x", 20_000)}}, "BAD_USER_INPUT", "metadata"},
+		{"another tenant's manager", srv.Token, map[string]any{"email": "w@example.com", "managerId": acme.Users.Nodes[0].ID}, "NOT_FOUND", ""},
+		{"unknown enum", srv.Token, map[string]any{"email": "v@example.com", "type": "robot"}, "GRAPHQL_VALIDATION_FAILED", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			usersBefore, eventsBefore := counts(t, srv)
+			resp := srv.QueryAs(t, tc.token, createUser, map[string]any{"in": tc.in})
+			if len(resp.Errors) != 1 || resp.Errors[0].Code() != tc.code || (tc.field != "" && resp.Errors[0].Extensions["field"] != tc.field) {
+				t.Fatalf("errors %+v, want %s on %q", resp.Errors, tc.code, tc.field)
+			}
+			if u, e := counts(t, srv); u != usersBefore || e != eventsBefore {
+				t.Fatalf("a refused mutation wrote: users %d→%d, events %d→%d", usersBefore, u, eventsBefore, e)
+			}
+		})
+	}
+}
+
+func TestOptimisticConcurrency(t *testing.T) {
+	srv := graphtest.New(t, 10)
+	id := firstUserID(t, srv)
+	update := `mutation($in: UpdateUserInput!) { updateUser(input: $in) { user { version title } } }`
+	resp := srv.Query(t, update, map[string]any{"in": map[string]any{"id": id, "ifVersion": 1, "title": "Staff Engineer"}})
+	if !strings.Contains(string(resp.Data), `"version":2,"title":"Staff Engineer"`) {
+		t.Fatalf("update: %s %+v", resp.Data, resp.Errors)
+	}
+	_, eventsBefore := counts(t, srv)
+	stale := srv.Query(t, update, map[string]any{"in": map[string]any{"id": id, "ifVersion": 1, "title": "Overwritten"}})
+	if len(stale.Errors) != 1 || stale.Errors[0].Code() != "CONFLICT" || stale.Errors[0].Extensions["currentVersion"] != float64(2) {
+		t.Fatalf("stale update: %+v", stale.Errors)
+	}
+	if _, e := counts(t, srv); e != eventsBefore {
+		t.Fatal("a conflicting update was logged")
+	}
+	var now struct{ User struct{ Title string } }
+	srv.Query(t, `query($id: ID!) { user(id: $id) { title } }`, map[string]any{"id": id}).Decode(t, &now)
+	if now.User.Title != "Staff Engineer" {
+		t.Fatalf("a stale update was written: %q", now.User.Title)
+	}
+	// An update that changes nothing writes nothing, not even a version.
+	same := srv.Query(t, update, map[string]any{"in": map[string]any{"id": id, "title": "Staff Engineer"}})
+	if !strings.Contains(string(same.Data), `"version":2`) {
+		t.Fatalf("a no-op update: %s", same.Data)
+	}
+}
+
+func TestSetManagerRefusesCycles(t *testing.T) {
+	srv := graphtest.New(t, 40)
+	var chain struct {
+		Users struct {
+			Nodes []struct {
+				ID      string
+				Manager struct {
+					ID      string
+					Manager struct{ ID string }
+				}
+			}
+		}
+	}
+	srv.Query(t, `{ users(first: 1, where: {hasManagerWith: {hasManager: true}}) { nodes { id manager { id manager { id } } } } }`, nil).Decode(t, &chain)
+	report := chain.Users.Nodes[0]
+	grandManager := report.Manager.Manager.ID
+	set := `mutation($in: SetManagerInput!) { setManager(input: $in) { user { id manager { id } } } }`
+	for name, in := range map[string]map[string]any{
+		"itself":           {"id": report.ID, "managerId": report.ID},
+		"its report":       {"id": report.Manager.ID, "managerId": report.ID},
+		"two levels below": {"id": grandManager, "managerId": report.ID},
+	} {
+		resp := srv.Query(t, set, map[string]any{"in": in})
+		if len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" || resp.Errors[0].Extensions["field"] != "managerId" {
+			t.Errorf("%s: %+v", name, resp.Errors)
+		}
+	}
+	resp := srv.Query(t, set, map[string]any{"in": map[string]any{"id": report.ID, "managerId": grandManager}})
+	if !strings.Contains(string(resp.Data), `"manager":{"id":"`+grandManager+`"}`) {
+		t.Fatalf("a legal move: %s %+v", resp.Data, resp.Errors)
+	}
+	resp = srv.Query(t, set, map[string]any{"in": map[string]any{"id": report.ID, "managerId": nil}})
+	if !strings.Contains(string(resp.Data), `"manager":null`) {
+		t.Fatalf("removing the manager: %s %+v", resp.Data, resp.Errors)
+	}
+}
+
+func TestLifecycleActions(t *testing.T) {
+	srv := graphtest.New(t, 5)
+	var out struct {
+		CreateUser struct{ User struct{ ID string } }
+	}
+	srv.Query(t, createUser, map[string]any{"in": map[string]any{"email": "life@example.com"}}).Decode(t, &out)
+	id := out.CreateUser.User.ID
+	act := func(name string, extra map[string]any) graphtest.Response {
+		in := map[string]any{"id": id}
+		for k, v := range extra {
+			in[k] = v
+		}
+		typ := "UserActionInput"
+		if name == "scheduleUserExpiration" {
+			typ = "ScheduleUserExpirationInput"
+		}
+		return srv.Query(t, `mutation($in: `+typ+`!) { `+name+`(input: $in) { user { state expiresAt } } }`, map[string]any{"in": in})
+	}
+	if resp := act("suspendUser", nil); len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" ||
+		resp.Errors[0].Message != "cannot suspend a user that is staged; allowed actions: activate, deactivate" ||
+		resp.Errors[0].Extensions["state"] != "staged" {
+		t.Fatalf("suspending a staged user: %+v", resp.Errors)
+	}
+	steps := []struct {
+		action string
+		extra  map[string]any
+		want   string
+	}{
+		{"activateUser", nil, `"state":"active","expiresAt":null`},
+		{"scheduleUserExpiration", map[string]any{"at": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)}, `"state":"expiring","expiresAt":"`},
+		{"activateUser", nil, `"state":"active","expiresAt":null`}, // removes the scheduled expiration
+		{"suspendUser", nil, `"state":"suspended"`},
+		{"deactivateUser", nil, `"state":"deactivated"`},
+	}
+	for _, s := range steps {
+		if resp := act(s.action, s.extra); len(resp.Errors) > 0 || !strings.Contains(string(resp.Data), s.want) {
+			t.Fatalf("%s: %s %+v", s.action, resp.Data, resp.Errors)
+		}
+	}
+	if resp := act("scheduleUserExpiration", map[string]any{"at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Fatalf("an expiration in the past: %+v", resp.Errors)
+	}
+	ctx := viewer.System(context.Background())
+	actions := srv.DB.Client.AuditEvent.Query().Where(auditevent.RecordID(id)).Order(auditevent.ByOccurredAt(), auditevent.ByID()).Select(auditevent.FieldAction).StringsX(ctx)
+	if got := strings.Join(actions, ","); got != "user.created,user.activated,user.expiration_scheduled,user.activated,user.suspended,user.deactivated" {
+		t.Fatalf("workspace log: %s", got)
+	}
+}
+
+func TestMutationsAreNotSentOverGET(t *testing.T) {
+	srv := graphtest.New(t, 3)
+	req := httptest.NewRequest(http.MethodGet, "/graphql?"+url.Values{"query": {`mutation { activateUser(input: {id: "drusr_01hk240nm02rnpwbehf8hmr4wz"}) { user { id } } }`}}.Encode(), nil)
+	resp := srv.Do(t, req)
+	if resp.Status != 405 || resp.Header.Get("Allow") != "POST" || resp.Errors[0].Code() != "METHOD_NOT_ALLOWED" || resp.Statements != 0 {
+		t.Fatalf("%d %q %+v (%d statements)", resp.Status, resp.Header.Get("Allow"), resp.Errors, resp.Statements)
+	}
+}
+
+// TestConcurrentUpdatesThroughHTTP: 8 clients x 200 updates of the same five
+// users, each read-then-update with ifVersion. Every answer is a success or a
+// CONFLICT (never a locked database), no success is lost, and the workspace log
+// has exactly one entry per success.
+func TestConcurrentUpdatesThroughHTTP(t *testing.T) {
+	srv := graphtest.New(t, 20)
+	var page struct {
+		Users struct{ Nodes []struct{ ID string } }
+	}
+	srv.Query(t, `{ users(first: 5) { nodes { id } } }`, nil).Decode(t, &page)
+	ctx := viewer.System(context.Background())
+	eventsBefore := srv.DB.Client.AuditEvent.Query().Where(auditevent.Action("user.updated")).CountX(ctx)
+	var mu sync.Mutex
+	successes := map[string]int{}
+	var wg sync.WaitGroup
+	for client := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				id := page.Users.Nodes[(client+i)%5].ID
+				var cur struct{ User struct{ Version int } }
+				if err := jsonUnmarshal(srv.Query(t, `query($id: ID!) { user(id: $id) { version } }`, map[string]any{"id": id}).Data, &cur); err != nil {
+					t.Error(err)
+					return
+				}
+				resp := srv.Query(t, `mutation($in: UpdateUserInput!) { updateUser(input: $in) { user { version } } }`,
+					map[string]any{"in": map[string]any{"id": id, "ifVersion": cur.User.Version, "title": fmt.Sprintf("c%d-%d", client, i)}})
+				switch {
+				case len(resp.Errors) == 0:
+					mu.Lock()
+					successes[id]++
+					mu.Unlock()
+				case resp.Errors[0].Code() != "CONFLICT":
+					t.Errorf("client %d: %+v", client, resp.Errors)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range page.Users.Nodes {
+		u := srv.DB.Client.User.Query().Where(user.ID(n.ID)).OnlyX(ctx)
+		if u.Version != 1+successes[n.ID] {
+			t.Errorf("user %s at version %d after %d successful updates", n.ID, u.Version, successes[n.ID])
+		}
+		total += successes[n.ID]
+	}
+	events := srv.DB.Client.AuditEvent.Query().Where(auditevent.Action("user.updated")).CountX(ctx) - eventsBefore
+	if total == 0 || events != total {
+		t.Fatalf("%d successful updates, %d log entries", total, events)
+	}
+	t.Logf("%d of 1600 updates succeeded, the rest conflicted", total)
+}
+
+func firstUserID(t *testing.T, srv *graphtest.Server) string {
+	t.Helper()
+	var out struct {
+		Users struct{ Nodes []struct{ ID string } }
+	}
+	srv.Query(t, `{ users(first: 1) { nodes { id } } }`, nil).Decode(t, &out)
+	return out.Users.Nodes[0].ID
+}

@@ -1,0 +1,163 @@
+// Package directory changes directory users: every change is validated, checked
+// against the state and management rules (internal/lifecycle, internal/orgchart),
+// guarded by the row's version when the caller passes one, and written in one
+// transaction together with its workspace-log entry. Tenant scoping comes from
+// the ent hooks and interceptors: an id of another tenant is simply not found.
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"time"
+
+	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/internal/apierror"
+	"github.com/idgraph/idgraph/internal/viewer"
+)
+
+// Service writes to the directory.
+type Service struct {
+	client *ent.Client
+	now    func() time.Time
+}
+
+// New returns a Service over client.
+func New(client *ent.Client) *Service {
+	return &Service{client: client, now: time.Now}
+}
+
+// inTx runs f in a transaction: a failed change leaves the database as it was.
+func (s *Service) inTx(ctx context.Context, f func(tx *ent.Tx) error) error {
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// fieldError is a BAD_USER_INPUT error about one input field.
+func fieldError(field, format string, args ...any) *apierror.Error {
+	return &apierror.Error{
+		Code:       apierror.CodeBadUserInput,
+		Message:    field + ": " + fmt.Sprintf(format, args...),
+		Extensions: map[string]any{"field": field},
+	}
+}
+
+// checkVersion refuses a change to a row that moved on since the client read it.
+func checkVersion(typ, id string, current int, want *int) error {
+	if want == nil || *want == current {
+		return nil
+	}
+	return &apierror.Error{
+		Code:       apierror.CodeConflict,
+		Message:    fmt.Sprintf("%s %s is at version %d, not %d: read it again and retry", typ, id, current, *want),
+		Extensions: map[string]any{"currentVersion": current},
+	}
+}
+
+// notFound turns ent's not-found into the API's, naming what was looked for.
+func notFound(err error, typ, id string) error {
+	if ent.IsNotFound(err) {
+		return apierror.NotFound(typ, id)
+	}
+	return err
+}
+
+func validEmail(field, email string) error {
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || addr.Name != "" {
+		return fieldError(field, "%q is not an email address", email)
+	}
+	return nil
+}
+
+// Metadata limits: enough for tags and a few nested settings, not a document store.
+const (
+	maxMetadataBytes = 16 << 10
+	maxMetadataDepth = 5
+)
+
+func validMetadata(field string, m map[string]any) error {
+	if m == nil {
+		return nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fieldError(field, "is not JSON")
+	}
+	if len(b) > maxMetadataBytes {
+		return fieldError(field, "is %d bytes of JSON; the limit is %d", len(b), maxMetadataBytes)
+	}
+	if d := depth(m); d > maxMetadataDepth {
+		return fieldError(field, "nests %d levels deep; the limit is %d", d, maxMetadataDepth)
+	}
+	return nil
+}
+
+func depth(v any) int {
+	deepest := 0
+	switch v := v.(type) {
+	case map[string]any:
+		for _, x := range v {
+			deepest = max(deepest, depth(x))
+		}
+		return deepest + 1
+	case []any:
+		for _, x := range v {
+			deepest = max(deepest, depth(x))
+		}
+		return deepest + 1
+	}
+	return 0
+}
+
+// conflictOnEmail reports a duplicate email as CONFLICT on the field.
+func conflictOnEmail(err error) error {
+	var ce *ent.ConstraintError
+	if errors.As(err, &ce) {
+		return &apierror.Error{Code: apierror.CodeConflict, Message: "email: another user of this tenant has that email",
+			Extensions: map[string]any{"field": "email"}, Err: err}
+	}
+	return err
+}
+
+// redacted fields keep their name in the workspace log but not their value.
+var redacted = map[string]bool{"badge_id": true, "employee_id": true, "employee_alt_id": true, "metadata": true, "profile": true}
+
+// change is one field's before and after, as the workspace log records it.
+type change struct {
+	Before any `json:"before"`
+	After  any `json:"after"`
+}
+
+// changes builds the log's changes map, redacting PII.
+func changes(fields map[string]change) map[string]any {
+	out := make(map[string]any, len(fields))
+	for name, c := range fields {
+		if redacted[name] {
+			c = change{Before: "[redacted]", After: "[redacted]"}
+		}
+		out[name] = map[string]any{"before": c.Before, "after": c.After}
+	}
+	return out
+}
+
+// logEvent writes the workspace-log entry of a change, in its transaction.
+func (s *Service) logEvent(ctx context.Context, tx *ent.Tx, action, userID string, fields map[string]change) error {
+	return tx.AuditEvent.Create().
+		SetAction(action).
+		SetActor(viewer.FromContext(ctx).Actor()).
+		SetChanges(changes(fields)).
+		SetOccurredAt(s.now()).
+		SetSubjectUserID(userID).
+		SetRecordID(userID).
+		Exec(ctx)
+}

@@ -1,0 +1,245 @@
+package directory
+
+import (
+	"context"
+	"time"
+
+	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/internal/apierror"
+	"github.com/idgraph/idgraph/internal/lifecycle"
+	"github.com/idgraph/idgraph/internal/orgchart"
+)
+
+// UserFields are the fields a client may set on a user; nil leaves a field as it is.
+type UserFields struct {
+	Email, FirstName, LastName, FullName, Username           *string
+	Title, Department, Division, Company, Office, CostCenter *string
+	BadgeID, EmployeeID, EmployeeAltID                       *string
+	Type                                                     *user.Type
+	Metadata                                                 map[string]any
+}
+
+func (f UserFields) validate() error {
+	if f.Email != nil {
+		if err := validEmail("email", *f.Email); err != nil {
+			return err
+		}
+	}
+	return validMetadata("metadata", f.Metadata)
+}
+
+// apply sets the given fields on m and records what changes against before
+// (nil for a new user).
+func (f UserFields) apply(m *ent.UserMutation, before *ent.User, diff map[string]change) {
+	str := func(name string, v *string, old func(*ent.User) string, set func(string)) {
+		if v == nil {
+			return
+		}
+		var was any
+		if before != nil {
+			if old(before) == *v {
+				return
+			}
+			was = old(before)
+		}
+		set(*v)
+		diff[name] = change{Before: was, After: *v}
+	}
+	optional := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	str(user.FieldEmail, f.Email, func(u *ent.User) string { return u.Email }, m.SetEmail)
+	str(user.FieldFirstName, f.FirstName, func(u *ent.User) string { return u.FirstName }, m.SetFirstName)
+	str(user.FieldLastName, f.LastName, func(u *ent.User) string { return u.LastName }, m.SetLastName)
+	str(user.FieldFullName, f.FullName, func(u *ent.User) string { return u.FullName }, m.SetFullName)
+	str(user.FieldUsername, f.Username, func(u *ent.User) string { return u.Username }, m.SetUsername)
+	str(user.FieldTitle, f.Title, func(u *ent.User) string { return u.Title }, m.SetTitle)
+	str(user.FieldDepartment, f.Department, func(u *ent.User) string { return u.Department }, m.SetDepartment)
+	str(user.FieldDivision, f.Division, func(u *ent.User) string { return u.Division }, m.SetDivision)
+	str(user.FieldCompany, f.Company, func(u *ent.User) string { return u.Company }, m.SetCompany)
+	str(user.FieldOffice, f.Office, func(u *ent.User) string { return u.Office }, m.SetOffice)
+	str(user.FieldCostCenter, f.CostCenter, func(u *ent.User) string { return u.CostCenter }, m.SetCostCenter)
+	str(user.FieldBadgeID, f.BadgeID, func(u *ent.User) string { return optional(u.BadgeID) }, m.SetBadgeID)
+	str(user.FieldEmployeeID, f.EmployeeID, func(u *ent.User) string { return optional(u.EmployeeID) }, m.SetEmployeeID)
+	str(user.FieldEmployeeAltID, f.EmployeeAltID, func(u *ent.User) string { return optional(u.EmployeeAltID) }, m.SetEmployeeAltID)
+	if f.Type != nil && (before == nil || before.Type != *f.Type) {
+		var was any
+		if before != nil {
+			was = before.Type
+		}
+		m.SetType(*f.Type)
+		diff[user.FieldType] = change{Before: was, After: *f.Type}
+	}
+	if f.Metadata != nil {
+		m.SetMetadata(f.Metadata)
+		diff[user.FieldMetadata] = change{}
+	}
+}
+
+// CreateUser adds a user, staged unless state says active.
+func (s *Service) CreateUser(ctx context.Context, f UserFields, managerID *string, state *user.State) (*ent.User, error) {
+	if f.Email == nil || *f.Email == "" {
+		return nil, fieldError("email", "is required")
+	}
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	initial := user.StateStaged
+	if state != nil {
+		if *state != user.StateStaged && *state != user.StateActive {
+			return nil, fieldError("state", "a new user is staged or active, not %s", *state)
+		}
+		initial = *state
+	}
+	var created *ent.User
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		create := tx.User.Create().SetState(initial)
+		diff := map[string]change{user.FieldState: {After: initial}}
+		f.apply(create.Mutation(), nil, diff)
+		if managerID != nil {
+			if _, err := tx.User.Get(ctx, *managerID); err != nil {
+				return notFound(err, "manager", *managerID)
+			}
+			create.SetManagerID(*managerID)
+			diff[user.FieldManagerID] = change{After: *managerID}
+		}
+		u, err := create.Save(ctx)
+		if err != nil {
+			return conflictOnEmail(err)
+		}
+		created = u
+		return s.logEvent(ctx, tx, "user.created", u.ID, diff)
+	})
+	return created, err
+}
+
+// UpdateUser changes the given fields of a user.
+func (s *Service) UpdateUser(ctx context.Context, id string, ifVersion *int, f UserFields) (*ent.User, error) {
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	return s.changeUser(ctx, id, ifVersion, "user.updated", func(tx *ent.Tx, before *ent.User, m *ent.UserMutation, diff map[string]change) error {
+		f.apply(m, before, diff)
+		return nil
+	})
+}
+
+// SetManager makes managerID the user's manager (nil: no manager), refusing
+// any assignment that would make the user manage itself through the chain.
+func (s *Service) SetManager(ctx context.Context, id string, managerID *string, ifVersion *int) (*ent.User, error) {
+	return s.changeUser(ctx, id, ifVersion, "user.manager_changed", func(tx *ent.Tx, before *ent.User, m *ent.UserMutation, diff map[string]change) error {
+		if managerID == nil {
+			if before.ManagerID != nil {
+				m.ClearManagerID()
+				diff[user.FieldManagerID] = change{Before: *before.ManagerID}
+			}
+			return nil
+		}
+		managerOf := func(ctx context.Context, ids []string) (map[string]string, error) {
+			rows, err := tx.User.Query().Where(user.IDIn(ids...)).Select(user.FieldID, user.FieldManagerID).All(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if len(rows) < len(ids) {
+				return nil, apierror.NotFound("manager", ids[0])
+			}
+			out := make(map[string]string, len(rows))
+			for _, r := range rows {
+				if r.ManagerID != nil {
+					out[r.ID] = *r.ManagerID
+				}
+			}
+			return out, nil
+		}
+		if err := orgchart.CheckManager(ctx, id, *managerID, managerOf); err != nil {
+			if _, ok := err.(*orgchart.CycleError); ok {
+				return fieldError("managerId", "%s", err)
+			}
+			return err
+		}
+		m.SetManagerID(*managerID)
+		var was any
+		if before.ManagerID != nil {
+			was = *before.ManagerID
+		}
+		diff[user.FieldManagerID] = change{Before: was, After: *managerID}
+		return nil
+	})
+}
+
+// Transition applies a lifecycle action; at is the expiration for ScheduleExpiration.
+func (s *Service) Transition(ctx context.Context, id string, action lifecycle.Action, at *time.Time, ifVersion *int) (*ent.User, error) {
+	event := map[lifecycle.Action]string{
+		lifecycle.Activate: "user.activated", lifecycle.Suspend: "user.suspended",
+		lifecycle.Deactivate: "user.deactivated", lifecycle.ScheduleExpiration: "user.expiration_scheduled",
+	}[action]
+	return s.changeUser(ctx, id, ifVersion, event, func(tx *ent.Tx, before *ent.User, m *ent.UserMutation, diff map[string]change) error {
+		from := lifecycle.State(before.State)
+		var to lifecycle.State
+		var err error
+		if action == lifecycle.ScheduleExpiration {
+			to, err = lifecycle.Schedule(lifecycle.User, from, *at, s.now())
+		} else {
+			to, err = lifecycle.Next(lifecycle.User, from, action)
+		}
+		if err != nil {
+			return &apierror.Error{Code: apierror.CodeBadUserInput, Message: err.Error(), Err: err,
+				Extensions: map[string]any{"state": string(from), "allowedActions": lifecycle.Allowed(lifecycle.User, from)}}
+		}
+		m.SetState(user.State(to))
+		diff[user.FieldState] = change{Before: before.State, After: to}
+		switch {
+		case action == lifecycle.ScheduleExpiration:
+			m.SetExpiresAt(*at)
+			diff[user.FieldExpiresAt] = change{Before: before.ExpiresAt, After: *at}
+		case before.ExpiresAt != nil && to == lifecycle.Active:
+			// Activating removes a scheduled expiration (seed 000).
+			m.ClearExpiresAt()
+			diff[user.FieldExpiresAt] = change{Before: *before.ExpiresAt}
+		}
+		if to == lifecycle.Deactivated {
+			m.SetDeprovisionedAt(s.now())
+		}
+		return nil
+	})
+}
+
+// changeUser reads the user, checks its version, lets edit fill the mutation,
+// and writes the change and its log entry, all in one transaction. A change
+// that changes nothing writes nothing.
+func (s *Service) changeUser(ctx context.Context, id string, ifVersion *int, action string,
+	edit func(tx *ent.Tx, before *ent.User, m *ent.UserMutation, diff map[string]change) error,
+) (*ent.User, error) {
+	var updated *ent.User
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		before, err := tx.User.Get(ctx, id)
+		if err != nil {
+			return notFound(err, "user", id)
+		}
+		if err := checkVersion("user", id, before.Version, ifVersion); err != nil {
+			return err
+		}
+		update := tx.User.UpdateOneID(id).Where(user.Version(before.Version))
+		diff := map[string]change{}
+		if err := edit(tx, before, update.Mutation(), diff); err != nil {
+			return err
+		}
+		if len(diff) == 0 {
+			updated = before
+			return nil
+		}
+		if updated, err = update.Save(ctx); err != nil {
+			if ent.IsNotFound(err) {
+				// Another writer got in between the read and the write (PostgreSQL).
+				return checkVersion("user", id, before.Version+1, &before.Version)
+			}
+			return conflictOnEmail(err)
+		}
+		return s.logEvent(ctx, tx, action, id, diff)
+	})
+	return updated, err
+}
