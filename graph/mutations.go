@@ -26,10 +26,30 @@ func userPayload(clientMutationID *string) func(*ent.User, error) (*model.UserPa
 
 // withUserID refuses an id that is not a user id before anything runs.
 func withUserID(id string, f func() (*ent.User, error)) (*ent.User, error) {
-	if err := gid.Validate(id, gid.User); err != nil {
-		return nil, apierror.BadInput(err)
+	return withIDs(f, idOf{id, gid.User})
+}
+
+// idOf is an input id and the type it must name.
+type idOf struct{ id, prefix string }
+
+// withIDs refuses ids of the wrong type or shape before anything runs.
+func withIDs[T any](f func() (*T, error), ids ...idOf) (*T, error) {
+	for _, i := range ids {
+		if err := gid.Validate(i.id, i.prefix); err != nil {
+			return nil, apierror.BadInput(err)
+		}
 	}
 	return f()
+}
+
+// identityPayload wraps a changed identity, echoing the client's mutation id.
+func identityPayload(clientMutationID *string) func(*ent.Identity, error) (*model.IdentityPayload, error) {
+	return func(i *ent.Identity, err error) (*model.IdentityPayload, error) {
+		if err != nil {
+			return nil, err
+		}
+		return &model.IdentityPayload{Identity: i, ClientMutationID: clientMutationID}, nil
+	}
 }
 
 func (r *Resolver) userAction(ctx context.Context, input model.UserActionInput, action lifecycle.Action) (*model.UserPayload, error) {

@@ -295,3 +295,51 @@ func firstUserID(t *testing.T, srv *graphtest.Server) string {
 	srv.Query(t, `{ users(first: 1) { nodes { id } } }`, nil).Decode(t, &out)
 	return out.Users.Nodes[0].ID
 }
+
+func TestLinkAndUnlinkIdentity(t *testing.T) {
+	srv := graphtest.New(t, 60)
+	var data struct {
+		Orphans struct{ Nodes []struct{ ID string } }
+		Linked  struct {
+			Nodes []struct {
+				ID   string
+				User struct{ ID string }
+			}
+		}
+	}
+	srv.Query(t, `{ orphans: identities(first: 1, where: {state: orphan}) { nodes { id } }
+		linked: identities(first: 1, where: {state: active, hasUser: true}) { nodes { id user { id } } } }`, nil).Decode(t, &data)
+	if len(data.Orphans.Nodes) == 0 || len(data.Linked.Nodes) == 0 {
+		t.Fatalf("seed has no orphan or no linked identity: %+v", data)
+	}
+	orphan, linked := data.Orphans.Nodes[0].ID, data.Linked.Nodes[0]
+	link := `mutation($in: LinkIdentityInput!) { linkIdentity(input: $in) { identity { state linkedBy user { id } } } }`
+	unlink := `mutation($in: UnlinkIdentityInput!) { unlinkIdentity(input: $in) { identity { state linkedBy user { id } } } }`
+
+	if resp := srv.Query(t, link, map[string]any{"in": map[string]any{"id": linked.ID, "userId": linked.User.ID}}); len(resp.Errors) != 1 ||
+		resp.Errors[0].Code() != "BAD_USER_INPUT" || !strings.Contains(resp.Errors[0].Message, "cannot link an identity that is active") {
+		t.Fatalf("linking a linked identity: %+v", resp.Errors)
+	}
+	resp := srv.Query(t, link, map[string]any{"in": map[string]any{"id": orphan, "userId": linked.User.ID}})
+	if want := `{"state":"active","linkedBy":"manual","user":{"id":"` + linked.User.ID + `"}}`; !strings.Contains(string(resp.Data), want) {
+		t.Fatalf("link: %s %+v, want %s", resp.Data, resp.Errors, want)
+	}
+	resp = srv.Query(t, unlink, map[string]any{"in": map[string]any{"id": linked.ID}})
+	if want := `{"state":"orphan","linkedBy":null,"user":null}`; !strings.Contains(string(resp.Data), want) {
+		t.Fatalf("unlink: %s %+v", resp.Data, resp.Errors)
+	}
+	if resp := srv.Query(t, unlink, map[string]any{"in": map[string]any{"id": linked.User.ID}}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Fatalf("a user id as identity: %+v", resp.Errors)
+	}
+	ctx := viewer.System(context.Background())
+	for id, action := range map[string]string{orphan: "identity.linked", linked.ID: "identity.unlinked"} {
+		ev := srv.DB.Client.AuditEvent.Query().Where(auditevent.RecordID(id)).OnlyX(ctx)
+		if ev.Action != action || ev.SubjectUserID == nil || *ev.SubjectUserID != linked.User.ID || ev.ParentRecordID == nil {
+			t.Errorf("%s: %+v", action, ev)
+		}
+	}
+	if resp := srv.QueryAs(t, srv.TokenFor(t, "demo", viewer.DirectoryUserManage), unlink, map[string]any{"in": map[string]any{"id": orphan}}); len(resp.Errors) != 1 ||
+		resp.Errors[0].Code() != "FORBIDDEN" || resp.Errors[0].Extensions["permission"] != "directory.identity.manage" {
+		t.Fatalf("without directory.identity.manage: %+v", resp.Errors)
+	}
+}

@@ -128,6 +128,20 @@ func (r *mutationResolver) ScheduleUserExpiration(ctx context.Context, input mod
 	}))
 }
 
+// LinkIdentity is the resolver for the linkIdentity field.
+func (r *mutationResolver) LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityPayload, error) {
+	return identityPayload(input.ClientMutationID)(withIDs(func() (*ent.Identity, error) {
+		return r.directory.LinkIdentity(ctx, input.ID, input.UserID, input.IfVersion)
+	}, idOf{input.ID, gid.Identity}, idOf{input.UserID, gid.User}))
+}
+
+// UnlinkIdentity is the resolver for the unlinkIdentity field.
+func (r *mutationResolver) UnlinkIdentity(ctx context.Context, input model.UnlinkIdentityInput) (*model.IdentityPayload, error) {
+	return identityPayload(input.ClientMutationID)(withIDs(func() (*ent.Identity, error) {
+		return r.directory.UnlinkIdentity(ctx, input.ID, input.IfVersion)
+	}, idOf{input.ID, gid.Identity}))
+}
+
 // User is the resolver for the user field.
 func (r *policyAssignmentResolver) User(ctx context.Context, obj *ent.PolicyAssignment) (*ent.User, error) {
 	return loader.Required(ctx, loader.For(ctx).UserByID, obj, func(a *ent.PolicyAssignment) string { return a.UserID })

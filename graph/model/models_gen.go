@@ -38,6 +38,26 @@ type CreateUserInput struct {
 	ManagerID *string `json:"managerId,omitempty"`
 }
 
+// The identity a mutation changed.
+type IdentityPayload struct {
+	// The identity as the mutation left it.
+	Identity *ent.Identity `json:"identity,omitempty"`
+	// Echo of the input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// An orphan identity and the user it belongs to.
+type LinkIdentityInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The identity to link; it must be an orphan.
+	ID string `json:"id"`
+	// The user it belongs to.
+	UserID string `json:"userId"`
+	// Refuse with CONFLICT unless the identity is at this version.
+	IfVersion *int `json:"ifVersion,omitempty"`
+}
+
 // When a user expires.
 type ScheduleUserExpirationInput struct {
 	// Returned unchanged in the payload.
@@ -59,6 +79,16 @@ type SetManagerInput struct {
 	// The new manager; null removes the manager.
 	ManagerID *string `json:"managerId,omitempty"`
 	// Refuse with CONFLICT unless the user is at this version.
+	IfVersion *int `json:"ifVersion,omitempty"`
+}
+
+// An identity to detach from its user.
+type UnlinkIdentityInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The identity to unlink.
+	ID string `json:"id"`
+	// Refuse with CONFLICT unless the identity is at this version.
 	IfVersion *int `json:"ifVersion,omitempty"`
 }
 

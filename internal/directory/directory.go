@@ -150,14 +150,29 @@ func changes(fields map[string]change) map[string]any {
 	return out
 }
 
-// logEvent writes the workspace-log entry of a change, in its transaction.
-func (s *Service) logEvent(ctx context.Context, tx *ent.Tx, action, userID string, fields map[string]change) error {
+// event is one workspace-log entry.
+type event struct {
+	action  string
+	subject *string // the directory user the change is about
+	record  string  // the changed record
+	parent  *string // its parent, e.g. the user of an identity
+	fields  map[string]change
+}
+
+// log writes the workspace-log entry of a change, in its transaction.
+func (s *Service) log(ctx context.Context, tx *ent.Tx, e event) error {
 	return tx.AuditEvent.Create().
-		SetAction(action).
+		SetAction(e.action).
 		SetActor(viewer.FromContext(ctx).Actor()).
-		SetChanges(changes(fields)).
+		SetChanges(changes(e.fields)).
 		SetOccurredAt(s.now()).
-		SetSubjectUserID(userID).
-		SetRecordID(userID).
+		SetNillableSubjectUserID(e.subject).
+		SetRecordID(e.record).
+		SetNillableParentRecordID(e.parent).
 		Exec(ctx)
+}
+
+// logEvent logs a change to a user.
+func (s *Service) logEvent(ctx context.Context, tx *ent.Tx, action, userID string, fields map[string]change) error {
+	return s.log(ctx, tx, event{action: action, subject: &userID, record: userID, fields: fields})
 }

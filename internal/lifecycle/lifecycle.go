@@ -88,7 +88,11 @@ func (e *TransitionError) Error() string {
 		}
 		allowed = strings.Join(names, ", ")
 	}
-	return fmt.Sprintf("cannot %s a %s that is %s; allowed actions: %s", e.Action, e.Kind, e.From, allowed)
+	article := "a"
+	if e.Kind == Identity {
+		article = "an"
+	}
+	return fmt.Sprintf("cannot %s %s %s that is %s; allowed actions: %s", e.Action, article, e.Kind, e.From, allowed)
 }
 
 // Next returns the state action leads to from state from, or a *TransitionError.
