@@ -171,6 +171,7 @@ type ComplexityRoot struct {
 		ActivateUser           func(childComplexity int, input model.UserActionInput) int
 		CreateUser             func(childComplexity int, input model.CreateUserInput) int
 		DeactivateUser         func(childComplexity int, input model.UserActionInput) int
+		DeleteUser             func(childComplexity int, input model.UserActionInput) int
 		LinkIdentity           func(childComplexity int, input model.LinkIdentityInput) int
 		ScheduleUserExpiration func(childComplexity int, input model.ScheduleUserExpirationInput) int
 		SetManager             func(childComplexity int, input model.SetManagerInput) int
@@ -477,6 +478,7 @@ type MutationResolver interface {
 	SuspendUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error)
 	DeactivateUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error)
 	ScheduleUserExpiration(ctx context.Context, input model.ScheduleUserExpirationInput) (*model.UserPayload, error)
+	DeleteUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error)
 	LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityPayload, error)
 	UnlinkIdentity(ctx context.Context, input model.UnlinkIdentityInput) (*model.IdentityPayload, error)
 }
@@ -1090,6 +1092,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeactivateUser(childComplexity, args["input"].(model.UserActionInput)), true
+	case "Mutation.deleteUser":
+		if e.ComplexityRoot.Mutation.DeleteUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteUser(childComplexity, args["input"].(model.UserActionInput)), true
 	case "Mutation.linkIdentity":
 		if e.ComplexityRoot.Mutation.LinkIdentity == nil {
 			break
@@ -6455,6 +6468,12 @@ type Mutation {
   deactivateUser(input: UserActionInput!): UserPayload @hasPermission(permission: "directory.user.manage")
   """Schedules the expiration of an active or expiring user; the user becomes expiring."""
   scheduleUserExpiration(input: ScheduleUserExpirationInput!): UserPayload @hasPermission(permission: "directory.user.manage")
+  """
+  Soft-deletes a user: it leaves every list, count and lookup (node gives NOT_FOUND).
+  Refused while the user manages people or owns secondary accounts; its identities
+  become orphans and its policy assignments end.
+  """
+  deleteUser(input: UserActionInput!): UserPayload @hasPermission(permission: "directory.user.manage")
   """Links an orphan identity to a user by hand (linkedBy: manual); the identity becomes active."""
   linkIdentity(input: LinkIdentityInput!): IdentityPayload @hasPermission(permission: "directory.identity.manage")
   """Detaches an identity from its user, leaving an orphan."""
@@ -7625,6 +7644,20 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 }
 
 func (ec *executionContext) field_Mutation_deactivateUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UserActionInput, error) {
+			return ec.unmarshalNUserActionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
@@ -11576,6 +11609,68 @@ func (ec *executionContext) fieldContext_Mutation_scheduleUserExpiration(ctx con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_scheduleUserExpiration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteUser(ctx, fc.Args["input"].(model.UserActionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.manage")
+				if err != nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+			return ec.marshalOUserPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -30716,6 +30811,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "scheduleUserExpiration":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_scheduleUserExpiration(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deleteUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteUser(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++

@@ -343,3 +343,75 @@ func TestLinkAndUnlinkIdentity(t *testing.T) {
 		t.Fatalf("without directory.identity.manage: %+v", resp.Errors)
 	}
 }
+
+func TestDeleteUserIsSoft(t *testing.T) {
+	srv := graphtest.New(t, 40)
+	var leaf struct {
+		Users struct {
+			TotalCount int
+			Nodes      []struct {
+				ID         string
+				Manager    struct{ ID string }
+				Identities struct{ Nodes []struct{ ID string } }
+			}
+		}
+	}
+	srv.Query(t, `{ users(first: 1, where: {hasDirectReports: false, hasSecondaryUsers: false, hasManager: true, hasIdentities: true}) {
+		totalCount nodes { id manager { id } identities { nodes { id } } } } }`, nil).Decode(t, &leaf)
+	victim := leaf.Users.Nodes[0]
+	var before struct {
+		Users   struct{ TotalCount int }
+		Manager struct{ DirectReports struct{ TotalCount int } }
+	}
+	srv.Query(t, `query($m: ID!) { users { totalCount } manager: user(id: $m) { directReports { totalCount } } }`,
+		map[string]any{"m": victim.Manager.ID}).Decode(t, &before)
+
+	del := `mutation($in: UserActionInput!) { deleteUser(input: $in) { user { id deletedAt } } }`
+	if resp := srv.Query(t, del, map[string]any{"in": map[string]any{"id": victim.Manager.ID}}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "CONFLICT" {
+		t.Fatalf("deleting a manager: %+v", resp.Errors)
+	}
+	if resp := srv.Query(t, del, map[string]any{"in": map[string]any{"id": victim.ID}}); len(resp.Errors) > 0 || !strings.Contains(string(resp.Data), `"deletedAt":"`) {
+		t.Fatalf("delete: %s %+v", resp.Data, resp.Errors)
+	}
+	var after struct {
+		Users   struct{ TotalCount int }
+		Manager struct {
+			DirectReports struct {
+				TotalCount int
+				Nodes      []struct{ ID string }
+			}
+		}
+		Identity struct {
+			State string
+			User  *struct{ ID string }
+		}
+	}
+	srv.Query(t, `query($m: ID!, $i: ID!) { users { totalCount } manager: user(id: $m) { directReports { totalCount nodes { id } } }
+		identity(id: $i) { state user { id } } }`,
+		map[string]any{"m": victim.Manager.ID, "i": victim.Identities.Nodes[0].ID}).Decode(t, &after)
+	if after.Users.TotalCount != before.Users.TotalCount-1 || after.Manager.DirectReports.TotalCount != before.Manager.DirectReports.TotalCount-1 {
+		t.Fatalf("counts after the delete: users %d→%d, reports %d→%d", before.Users.TotalCount, after.Users.TotalCount,
+			before.Manager.DirectReports.TotalCount, after.Manager.DirectReports.TotalCount)
+	}
+	for _, n := range after.Manager.DirectReports.Nodes {
+		if n.ID == victim.ID {
+			t.Fatal("the deleted user is still listed")
+		}
+	}
+	if after.Identity.State != "orphan" || after.Identity.User != nil {
+		t.Fatalf("the deleted user's identity: %+v", after.Identity)
+	}
+	for _, q := range []string{`query($id: ID!) { node(id: $id) { id } }`, `query($id: ID!) { user(id: $id) { id } }`} {
+		if resp := srv.Query(t, q, map[string]any{"id": victim.ID}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "NOT_FOUND" {
+			t.Fatalf("%s: %+v", q, resp.Errors)
+		}
+	}
+	if resp := srv.Query(t, del, map[string]any{"in": map[string]any{"id": victim.ID}}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "NOT_FOUND" {
+		t.Fatalf("deleting twice: %+v", resp.Errors)
+	}
+	// The row is still there, marked.
+	u := srv.DB.Client.User.Query().Where(user.ID(victim.ID)).OnlyX(viewer.IncludeDeleted(viewer.System(context.Background())))
+	if u.DeletedAt == nil {
+		t.Fatal("the row lost its deletedAt")
+	}
+}

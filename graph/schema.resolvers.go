@@ -128,6 +128,13 @@ func (r *mutationResolver) ScheduleUserExpiration(ctx context.Context, input mod
 	}))
 }
 
+// DeleteUser is the resolver for the deleteUser field.
+func (r *mutationResolver) DeleteUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error) {
+	return userPayload(input.ClientMutationID)(withUserID(input.ID, func() (*ent.User, error) {
+		return r.directory.DeleteUser(ctx, input.ID, input.IfVersion)
+	}))
+}
+
 // LinkIdentity is the resolver for the linkIdentity field.
 func (r *mutationResolver) LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityPayload, error) {
 	return identityPayload(input.ClientMutationID)(withIDs(func() (*ent.Identity, error) {

@@ -82,9 +82,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "auditevent_tenant_id_id",
+				Name:    "auditevent_tenant_id_deleted_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[0]},
+				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[4], AuditEventsColumns[0]},
 			},
 			{
 				Name:    "auditevent_subject_user_id_tenant_id",
@@ -173,9 +173,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "identity_tenant_id_id",
+				Name:    "identity_tenant_id_deleted_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[0]},
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[4], IdentitiesColumns[0]},
 			},
 			{
 				Name:    "identity_user_id_tenant_id",
@@ -235,9 +235,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "integration_tenant_id_id",
+				Name:    "integration_tenant_id_deleted_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[0]},
+				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[4], IntegrationsColumns[0]},
 			},
 			{
 				Name:    "integration_tenant_id_name",
@@ -471,9 +471,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "policyrule_tenant_id_id",
+				Name:    "policyrule_tenant_id_deleted_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesColumns[13], PolicyRulesColumns[0]},
+				Columns: []*schema.Column{PolicyRulesColumns[13], PolicyRulesColumns[4], PolicyRulesColumns[0]},
 			},
 			{
 				Name:    "policyrule_ruleset_id_tenant_id_priority",
@@ -518,9 +518,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "policyruleset_tenant_id_id",
+				Name:    "policyruleset_tenant_id_deleted_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[0]},
+				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[4], PolicyRulesetsColumns[0]},
 			},
 			{
 				Name:    "policyruleset_resource_id_tenant_id",
@@ -574,9 +574,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "resource_tenant_id_id",
+				Name:    "resource_tenant_id_deleted_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[0]},
+				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[4], ResourcesColumns[0]},
 			},
 			{
 				Name:    "resource_integration_id_tenant_id_vendor_id",
@@ -672,9 +672,9 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "user_tenant_id_id",
+				Name:    "user_tenant_id_deleted_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[0]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[4], UsersColumns[0]},
 			},
 			{
 				Name:    "user_tenant_id_email",

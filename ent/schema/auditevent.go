@@ -58,8 +58,8 @@ func (AuditEvent) Edges() []ent.Edge {
 
 func (AuditEvent) Indexes() []ent.Index {
 	return []ent.Index{
-		// Root pages: the tenant's rows in id order, and their count, from the index alone.
-		index.Fields("tenant_id", "id"),
+		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
+		index.Fields("tenant_id", "deleted_at", "id"),
 		index.Fields("subject_user_id", "tenant_id"),
 		index.Fields("record_id", "tenant_id"),
 		index.Fields("parent_record_id", "tenant_id"),

@@ -70,8 +70,8 @@ func (Identity) Edges() []ent.Edge {
 
 func (Identity) Indexes() []ent.Index {
 	return []ent.Index{
-		// Root pages: the tenant's rows in id order, and their count, from the index alone.
-		index.Fields("tenant_id", "id"),
+		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
+		index.Fields("tenant_id", "deleted_at", "id"),
 		index.Fields("user_id", "tenant_id"),
 		index.Fields("tenant_id", "created_at"),
 		index.Fields("integration_id", "tenant_id", "vendor_id").Unique(),

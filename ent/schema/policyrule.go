@@ -52,8 +52,8 @@ func (PolicyRule) Edges() []ent.Edge {
 
 func (PolicyRule) Indexes() []ent.Index {
 	return []ent.Index{
-		// Root pages: the tenant's rows in id order, and their count, from the index alone.
-		index.Fields("tenant_id", "id"),
+		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
+		index.Fields("tenant_id", "deleted_at", "id"),
 		index.Fields("ruleset_id", "tenant_id", "priority"),
 	}
 }

@@ -42,16 +42,23 @@ func tenantOf(ctx context.Context) (id string, all bool, err error) {
 }
 
 // Interceptors scope every query (roots, loaders, counts, and traversals through
-// edges) to the viewer's tenant. ent applies them when the query is prepared,
-// before modifiers, so windowed batch pages are filtered inside the window.
+// edges) to the viewer's tenant, and leave soft-deleted records out. ent applies
+// them when the query is prepared, before modifiers, so windowed batch pages are
+// filtered inside the window.
 func (recordMixin) Interceptors() []ent.Interceptor {
 	return []ent.Interceptor{
 		intercept.TraverseFunc(func(ctx context.Context, q intercept.Query) error {
 			id, all, err := tenantOf(ctx)
-			if err != nil || all {
+			if err != nil {
 				return err
 			}
-			q.WhereP(sql.FieldEQ("tenant_id", id))
+			if !all {
+				q.WhereP(sql.FieldEQ("tenant_id", id))
+			}
+			// Soft-deleted records leave every list, count and lookup.
+			if !viewer.IsIncludingDeleted(ctx) {
+				q.WhereP(sql.FieldIsNull("deleted_at"))
+			}
 			return nil
 		}),
 	}

@@ -97,8 +97,8 @@ func (User) Edges() []ent.Edge {
 
 func (User) Indexes() []ent.Index {
 	return []ent.Index{
-		// Root pages: the tenant's rows in id order, and their count, from the index alone.
-		index.Fields("tenant_id", "id"),
+		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
+		index.Fields("tenant_id", "deleted_at", "id"),
 		index.Fields("tenant_id", "email").Unique(),
 		index.Fields("tenant_id", "created_at"),
 		index.Fields("manager_id", "tenant_id"),

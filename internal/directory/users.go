@@ -2,9 +2,12 @@ package directory
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/identity"
+	"github.com/idgraph/idgraph/ent/policyassignment"
 	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/lifecycle"
@@ -242,4 +245,54 @@ func (s *Service) changeUser(ctx context.Context, id string, ifVersion *int, act
 		return s.logEvent(ctx, tx, action, id, diff)
 	})
 	return updated, err
+}
+
+// DeleteUser soft-deletes a user: it leaves every list, count and lookup. A user
+// who still manages people or owns secondary accounts is refused (move them
+// first); its identities become orphans and its policy assignments end, in the
+// same transaction.
+func (s *Service) DeleteUser(ctx context.Context, id string, ifVersion *int) (*ent.User, error) {
+	var deleted *ent.User
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		before, err := tx.User.Get(ctx, id)
+		if err != nil {
+			return notFound(err, "user", id)
+		}
+		if err := checkVersion("user", id, before.Version, ifVersion); err != nil {
+			return err
+		}
+		reports, err := tx.User.Query().Where(user.Or(user.ManagerID(id), user.ParentUserID(id))).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if reports > 0 {
+			return &apierror.Error{Code: apierror.CodeConflict,
+				Message:    fmt.Sprintf("user %s still has %d direct reports or secondary users: move them first", id, reports),
+				Extensions: map[string]any{"dependents": reports}}
+		}
+		orphaned, err := tx.Identity.Query().Where(identity.UserID(id)).IDs(ctx)
+		if err != nil {
+			return err
+		}
+		if len(orphaned) > 0 {
+			if err := tx.Identity.Update().Where(identity.IDIn(orphaned...)).
+				ClearUserID().ClearLinkedBy().SetState(identity.StateOrphan).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		ended, err := tx.PolicyAssignment.Delete().Where(policyassignment.UserID(id)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if deleted, err = tx.User.UpdateOneID(id).Where(user.Version(before.Version)).SetDeletedAt(now).Save(ctx); err != nil {
+			return notFound(err, "user", id)
+		}
+		return s.logEvent(ctx, tx, "user.deleted", id, map[string]change{
+			user.FieldDeletedAt:   {After: now},
+			"orphaned_identities": {After: orphaned},
+			"ended_assignments":   {After: ended},
+		})
+	})
+	return deleted, err
 }

@@ -60,6 +60,7 @@ func (v *Viewer) Can(p string) bool {
 
 type viewerKey struct{}
 type systemKey struct{}
+type deletedKey struct{}
 
 // NewContext returns ctx acting as v.
 func NewContext(ctx context.Context, v *Viewer) context.Context {
@@ -81,6 +82,18 @@ func System(ctx context.Context) context.Context {
 // IsSystem reports whether ctx was made by System.
 func IsSystem(ctx context.Context) bool {
 	ok, _ := ctx.Value(systemKey{}).(bool)
+	return ok
+}
+
+// IncludeDeleted returns ctx that also sees soft-deleted records (for changes
+// that must find them); reads for clients never use it.
+func IncludeDeleted(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deletedKey{}, true)
+}
+
+// IsIncludingDeleted reports whether ctx was made by IncludeDeleted.
+func IsIncludingDeleted(ctx context.Context) bool {
+	ok, _ := ctx.Value(deletedKey{}).(bool)
 	return ok
 }
 
