@@ -173,6 +173,7 @@ type ComplexityRoot struct {
 		DeactivateUser         func(childComplexity int, input model.UserActionInput) int
 		DeleteUser             func(childComplexity int, input model.UserActionInput) int
 		LinkIdentity           func(childComplexity int, input model.LinkIdentityInput) int
+		PurgeUser              func(childComplexity int, input model.PurgeUserInput) int
 		ScheduleUserExpiration func(childComplexity int, input model.ScheduleUserExpirationInput) int
 		SetManager             func(childComplexity int, input model.SetManagerInput) int
 		SuspendUser            func(childComplexity int, input model.UserActionInput) int
@@ -300,6 +301,11 @@ type ComplexityRoot struct {
 	PolicyRulesetEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	PurgeUserPayload struct {
+		ClientMutationID func(childComplexity int) int
+		PurgedID         func(childComplexity int) int
 	}
 
 	Query struct {
@@ -479,6 +485,7 @@ type MutationResolver interface {
 	DeactivateUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error)
 	ScheduleUserExpiration(ctx context.Context, input model.ScheduleUserExpirationInput) (*model.UserPayload, error)
 	DeleteUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error)
+	PurgeUser(ctx context.Context, input model.PurgeUserInput) (*model.PurgeUserPayload, error)
 	LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityPayload, error)
 	UnlinkIdentity(ctx context.Context, input model.UnlinkIdentityInput) (*model.IdentityPayload, error)
 }
@@ -1114,6 +1121,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LinkIdentity(childComplexity, args["input"].(model.LinkIdentityInput)), true
+	case "Mutation.purgeUser":
+		if e.ComplexityRoot.Mutation.PurgeUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_purgeUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PurgeUser(childComplexity, args["input"].(model.PurgeUserInput)), true
 	case "Mutation.scheduleUserExpiration":
 		if e.ComplexityRoot.Mutation.ScheduleUserExpiration == nil {
 			break
@@ -1705,6 +1723,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyRulesetEdge.Node(childComplexity), true
+
+	case "PurgeUserPayload.clientMutationId":
+		if e.ComplexityRoot.PurgeUserPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurgeUserPayload.ClientMutationID(childComplexity), true
+	case "PurgeUserPayload.purgedId":
+		if e.ComplexityRoot.PurgeUserPayload.PurgedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PurgeUserPayload.PurgedID(childComplexity), true
 
 	case "Query.auditEvents":
 		if e.ComplexityRoot.Query.AuditEvents == nil {
@@ -2506,6 +2537,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PolicyRuleWhereInput", ec.unmarshalInputPolicyRuleWhereInput),
 			graphql.NewInputUnmarshaler("PolicyRulesetOrder", ec.unmarshalInputPolicyRulesetOrder),
 			graphql.NewInputUnmarshaler("PolicyRulesetWhereInput", ec.unmarshalInputPolicyRulesetWhereInput),
+			graphql.NewInputUnmarshaler("PurgeUserInput", ec.unmarshalInputPurgeUserInput),
 			graphql.NewInputUnmarshaler("ResourceOrder", ec.unmarshalInputResourceOrder),
 			graphql.NewInputUnmarshaler("ResourceWhereInput", ec.unmarshalInputResourceWhereInput),
 			graphql.NewInputUnmarshaler("ScheduleUserExpirationInput", ec.unmarshalInputScheduleUserExpirationInput),
@@ -6474,10 +6506,31 @@ type Mutation {
   become orphans and its policy assignments end.
   """
   deleteUser(input: UserActionInput!): UserPayload @hasPermission(permission: "directory.user.manage")
+  """
+  Deletes a user for good, deleted or not: its identities become orphans, its
+  policy assignments go, and workspace-log entries keep its id but lose the link.
+  """
+  purgeUser(input: PurgeUserInput!): PurgeUserPayload @hasPermission(permission: "directory.user.purge")
   """Links an orphan identity to a user by hand (linkedBy: manual); the identity becomes active."""
   linkIdentity(input: LinkIdentityInput!): IdentityPayload @hasPermission(permission: "directory.identity.manage")
   """Detaches an identity from its user, leaving an orphan."""
   unlinkIdentity(input: UnlinkIdentityInput!): IdentityPayload @hasPermission(permission: "directory.identity.manage")
+}
+
+"""A user to delete for good."""
+input PurgeUserInput {
+  "Returned unchanged in the payload."
+  clientMutationId: String
+  "The user to purge."
+  id: ID!
+}
+
+"""What purgeUser removed."""
+type PurgeUserPayload {
+  "The id of the purged user."
+  purgedId: ID!
+  "Echo of the input's clientMutationId."
+  clientMutationId: String
 }
 
 """The identity a mutation changed."""
@@ -7073,6 +7126,16 @@ func (ec *executionContext) childFields_PolicyRulesetEdge(ctx context.Context, f
 		return ec.fieldContext_PolicyRulesetEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyRulesetEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PurgeUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "purgedId":
+		return ec.fieldContext_PurgeUserPayload_purgedId(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_PurgeUserPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PurgeUserPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Resource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7677,6 +7740,20 @@ func (ec *executionContext) field_Mutation_linkIdentity_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LinkIdentityInput, error) {
 			return ec.unmarshalNLinkIdentityInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐLinkIdentityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_purgeUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PurgeUserInput, error) {
+			return ec.unmarshalNPurgeUserInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPurgeUserInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11677,6 +11754,68 @@ func (ec *executionContext) fieldContext_Mutation_deleteUser(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_purgeUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_purgeUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PurgeUser(ctx, fc.Args["input"].(model.PurgeUserInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.purge")
+				if err != nil {
+					var zeroVal *model.PurgeUserPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.PurgeUserPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PurgeUserPayload) graphql.Marshaler {
+			return ec.marshalOPurgeUserPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPurgeUserPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_purgeUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PurgeUserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_purgeUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_linkIdentity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14083,6 +14222,52 @@ func (ec *executionContext) _PolicyRulesetEdge_cursor(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_PolicyRulesetEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PolicyRulesetEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PurgeUserPayload_purgedId(ctx context.Context, field graphql.CollectedField, obj *model.PurgeUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PurgeUserPayload_purgedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PurgedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PurgeUserPayload_purgedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PurgeUserPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PurgeUserPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.PurgeUserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PurgeUserPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PurgeUserPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PurgeUserPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -26331,6 +26516,55 @@ func UnmarshalPolicyRulesetWhereInput(ctx context.Context, raw any) (ent.PolicyR
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPurgeUserInput(ctx context.Context, obj any) (model.PurgeUserInput, error) {
+	var it model.PurgeUserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPurgeUserInput unmarshals raw into the PurgeUserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPurgeUserInput(ctx context.Context, raw any) (model.PurgeUserInput, error) {
+	var out model.PurgeUserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PurgeUserInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResourceOrder(ctx context.Context, obj any) (ent.ResourceOrder, error) {
 	var it ent.ResourceOrder
 	if obj == nil {
@@ -30822,6 +31056,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "purgeUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_purgeUser(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "linkIdentity":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_linkIdentity(ctx, field)
@@ -31626,6 +31867,44 @@ func (ec *executionContext) _PolicyRulesetEdge(ctx context.Context, sel ast.Sele
 		case "cursor":
 			out.Values[i] = ec._PolicyRulesetEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var purgeUserPayloadImplementors = []string{"PurgeUserPayload"}
+
+func (ec *executionContext) _PurgeUserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PurgeUserPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, purgeUserPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PurgeUserPayload")
+		case "purgedId":
+			out.Values[i] = ec._PurgeUserPayload_purgedId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._PurgeUserPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -33521,6 +33800,11 @@ func (ec *executionContext) unmarshalNPolicyRulesetWhereInput2ᚖgithubᚗcomᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNPurgeUserInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPurgeUserInput(ctx context.Context, v any) (model.PurgeUserInput, error) {
+	res, err := ec.unmarshalInputPurgeUserInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNResource2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Resource) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -35145,6 +35429,13 @@ func (ec *executionContext) unmarshalOPolicyRulesetWhereInput2ᚖgithubᚗcomᚋ
 	}
 	res, err := ec.unmarshalInputPolicyRulesetWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPurgeUserPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPurgeUserPayload(ctx context.Context, sel ast.SelectionSet, v *model.PurgeUserPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PurgeUserPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOResource2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResource(ctx context.Context, sel ast.SelectionSet, v *ent.Resource) graphql.Marshaler {

@@ -415,3 +415,44 @@ func TestDeleteUserIsSoft(t *testing.T) {
 		t.Fatal("the row lost its deletedAt")
 	}
 }
+
+func TestPurgeUser(t *testing.T) {
+	srv := graphtest.New(t, 40)
+	var leaf struct {
+		Users struct {
+			Nodes []struct {
+				ID         string
+				Identities struct{ Nodes []struct{ ID string } }
+			}
+		}
+	}
+	srv.Query(t, `{ users(first: 2, where: {hasDirectReports: false, hasSecondaryUsers: false, hasIdentities: true}) {
+		nodes { id identities { nodes { id } } } } }`, nil).Decode(t, &leaf)
+	purge := `mutation($in: PurgeUserInput!) { purgeUser(input: $in) { purgedId clientMutationId } }`
+	victim := leaf.Users.Nodes[0]
+	if resp := srv.QueryAs(t, srv.TokenFor(t, "demo", viewer.DirectoryUserManage), purge, map[string]any{"in": map[string]any{"id": victim.ID}}); len(resp.Errors) != 1 ||
+		resp.Errors[0].Code() != "FORBIDDEN" || resp.Errors[0].Extensions["permission"] != "directory.user.purge" {
+		t.Fatalf("purge without its permission: %+v", resp.Errors)
+	}
+	// A soft-deleted user can be purged too.
+	srv.Query(t, `mutation($in: UserActionInput!) { deleteUser(input: $in) { user { id } } }`, map[string]any{"in": map[string]any{"id": victim.ID}})
+	resp := srv.Query(t, purge, map[string]any{"in": map[string]any{"id": victim.ID, "clientMutationId": "gdpr-1"}})
+	if want := `{"purgeUser":{"purgedId":"` + victim.ID + `","clientMutationId":"gdpr-1"}}`; string(resp.Data) != want {
+		t.Fatalf("purge: %s %+v", resp.Data, resp.Errors)
+	}
+	ctx := viewer.IncludeDeleted(viewer.System(context.Background()))
+	if n := srv.DB.Client.User.Query().Where(user.ID(victim.ID)).CountX(ctx); n != 0 {
+		t.Fatal("the purged row is still there")
+	}
+	if ev := srv.DB.Client.AuditEvent.Query().Where(auditevent.RecordID(victim.ID), auditevent.Action("user.purged")).CountX(ctx); ev != 1 {
+		t.Fatalf("%d purge log entries", ev)
+	}
+	var ident struct{ Identity struct{ State string } }
+	srv.Query(t, `query($id: ID!) { identity(id: $id) { state } }`, map[string]any{"id": victim.Identities.Nodes[0].ID}).Decode(t, &ident)
+	if ident.Identity.State != "orphan" {
+		t.Fatalf("identity of a purged user: %s", ident.Identity.State)
+	}
+	if resp := srv.Query(t, purge, map[string]any{"in": map[string]any{"id": victim.ID}}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "NOT_FOUND" {
+		t.Fatalf("purging twice: %+v", resp.Errors)
+	}
+}

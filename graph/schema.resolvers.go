@@ -13,6 +13,7 @@ import (
 	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/model"
+	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/gid"
 	"github.com/idgraph/idgraph/internal/lifecycle"
 )
@@ -133,6 +134,17 @@ func (r *mutationResolver) DeleteUser(ctx context.Context, input model.UserActio
 	return userPayload(input.ClientMutationID)(withUserID(input.ID, func() (*ent.User, error) {
 		return r.directory.DeleteUser(ctx, input.ID, input.IfVersion)
 	}))
+}
+
+// PurgeUser is the resolver for the purgeUser field.
+func (r *mutationResolver) PurgeUser(ctx context.Context, input model.PurgeUserInput) (*model.PurgeUserPayload, error) {
+	if err := gid.Validate(input.ID, gid.User); err != nil {
+		return nil, apierror.BadInput(err)
+	}
+	if err := r.directory.PurgeUser(ctx, input.ID); err != nil {
+		return nil, err
+	}
+	return &model.PurgeUserPayload{PurgedID: input.ID, ClientMutationID: input.ClientMutationID}, nil
 }
 
 // LinkIdentity is the resolver for the linkIdentity field.

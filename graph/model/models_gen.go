@@ -58,6 +58,22 @@ type LinkIdentityInput struct {
 	IfVersion *int `json:"ifVersion,omitempty"`
 }
 
+// A user to delete for good.
+type PurgeUserInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The user to purge.
+	ID string `json:"id"`
+}
+
+// What purgeUser removed.
+type PurgeUserPayload struct {
+	// The id of the purged user.
+	PurgedID string `json:"purgedId"`
+	// Echo of the input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 // When a user expires.
 type ScheduleUserExpirationInput struct {
 	// Returned unchanged in the payload.

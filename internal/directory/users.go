@@ -12,6 +12,7 @@ import (
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/lifecycle"
 	"github.com/idgraph/idgraph/internal/orgchart"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // UserFields are the fields a client may set on a user; nil leaves a field as it is.
@@ -295,4 +296,42 @@ func (s *Service) DeleteUser(ctx context.Context, id string, ifVersion *int) (*e
 		})
 	})
 	return deleted, err
+}
+
+// PurgeUser deletes a user for good, deleted or not: its identities become
+// orphans, its policy assignments go, and log entries about it keep its id but
+// lose the link. Refused while the user manages people or owns secondary accounts.
+func (s *Service) PurgeUser(ctx context.Context, id string) error {
+	ctx = viewer.IncludeDeleted(ctx)
+	return s.inTx(ctx, func(tx *ent.Tx) error {
+		if _, err := tx.User.Get(ctx, id); err != nil {
+			return notFound(err, "user", id)
+		}
+		dependents, err := tx.User.Query().
+			Where(user.Or(user.ManagerID(id), user.ParentUserID(id)), user.DeletedAtIsNil()).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if dependents > 0 {
+			return &apierror.Error{Code: apierror.CodeConflict,
+				Message:    fmt.Sprintf("user %s still has %d direct reports or secondary users: move them first", id, dependents),
+				Extensions: map[string]any{"dependents": dependents}}
+		}
+		orphaned, err := tx.Identity.Update().Where(identity.UserID(id)).
+			ClearUserID().ClearLinkedBy().SetState(identity.StateOrphan).Save(ctx)
+		if err != nil {
+			return err
+		}
+		ended, err := tx.PolicyAssignment.Delete().Where(policyassignment.UserID(id)).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if err := tx.User.DeleteOneID(id).Exec(ctx); err != nil {
+			return notFound(err, "user", id)
+		}
+		return s.log(ctx, tx, event{action: "user.purged", record: id, fields: map[string]change{
+			"orphaned_identities": {After: orphaned},
+			"ended_assignments":   {After: ended},
+		}})
+	})
 }

@@ -16,6 +16,7 @@ import (
 const (
 	DirectoryUserView       = "directory.user.view"
 	DirectoryUserManage     = "directory.user.manage"
+	DirectoryUserPurge      = "directory.user.purge"
 	DirectoryIdentityView   = "directory.identity.view"
 	DirectoryIdentityManage = "directory.identity.manage"
 	IntegrationManage       = "integration.manage"
@@ -27,7 +28,7 @@ const (
 
 // Known lists every permission a token may be granted, in a stable order.
 var Known = []string{
-	DirectoryUserView, DirectoryUserManage, DirectoryIdentityView, DirectoryIdentityManage,
+	DirectoryUserView, DirectoryUserManage, DirectoryUserPurge, DirectoryIdentityView, DirectoryIdentityManage,
 	IntegrationManage, PolicyView, PolicyManage, AuditView, All,
 }
 
