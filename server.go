@@ -95,7 +95,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		})
 	}()
 	lim := limits()
-	srv := httpServer(*addr, graph.NewHandler(db, graph.Options{Logger: logger, Auth: authenticator, Limits: lim}), lim)
+	keys := graph.NewIdempotencyStore(db, lim)
+	go func() {
+		tick := time.NewTicker(time.Hour)
+		defer tick.Stop()
+		for {
+			if n, err := keys.Expire(flushCtx); err != nil {
+				logger.Error("expiring idempotency keys", slog.String("error", err.Error()))
+			} else if n > 0 {
+				logger.Info("expired idempotency keys", slog.Int("count", n))
+			}
+			select {
+			case <-flushCtx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	handler := graph.NewHandler(db, graph.Options{Logger: logger, Auth: authenticator, Idempotency: keys, Limits: lim})
+	srv := httpServer(*addr, handler, lim)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	logger.Info("serving", slog.String("addr", "http://"+*addr+"/graphql"), slog.String("db", *dsn))

@@ -13,16 +13,18 @@ import (
 
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/auth"
+	"github.com/idgraph/idgraph/internal/idempotency"
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // api is what the /graphql endpoint shares between its HTTP checks and gqlgen:
 // the one error presenter, the limits and the authenticator.
 type api struct {
-	present graphql.ErrorPresenterFunc
-	limits  Limits
-	auth    *auth.Authenticator
-	logger  *slog.Logger
+	present     graphql.ErrorPresenterFunc
+	limits      Limits
+	auth        *auth.Authenticator
+	idempotency *idempotency.Store
+	logger      *slog.Logger
 }
 
 // guard admits a request to GraphQL: the method, the Accept header, the token

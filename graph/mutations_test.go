@@ -456,3 +456,76 @@ func TestPurgeUser(t *testing.T) {
 		t.Fatalf("purging twice: %+v", resp.Errors)
 	}
 }
+
+func TestIdempotencyKey(t *testing.T) {
+	srv := graphtest.New(t, 5)
+	send := func(token, key string, in map[string]any) graphtest.Response {
+		body, _ := jsonMarshal(map[string]any{"query": createUser, "variables": map[string]any{"in": in}})
+		req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(string(body)))
+		req.Header.Set("Authorization", "Bearer "+token)
+		if key != "" {
+			req.Header.Set("Idempotency-Key", key)
+		}
+		return srv.Do(t, req)
+	}
+	usersBefore, eventsBefore := counts(t, srv)
+	first := send(srv.Token, "onboard-1", map[string]any{"email": "once@example.com"})
+	again := send(srv.Token, "onboard-1", map[string]any{"email": "once@example.com"})
+	if len(first.Errors) > 0 || string(first.Data) != string(again.Data) || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("first %s %+v; retry %s %+v (%q)", first.Data, first.Errors, again.Data, again.Errors, again.Header.Get("Idempotent-Replayed"))
+	}
+	if u, e := counts(t, srv); u != usersBefore+1 || e != eventsBefore+1 {
+		t.Fatalf("a retried mutation wrote twice: users +%d, events +%d", u-usersBefore, e-eventsBefore)
+	}
+	if resp := send(srv.Token, "onboard-1", map[string]any{"email": "other@example.com"}); resp.Status != 409 || resp.Errors[0].Code() != "CONFLICT" {
+		t.Fatalf("the key reused for another request: %d %+v", resp.Status, resp.Errors)
+	}
+	// A refused mutation wrote nothing, so its key is free again.
+	if resp := send(srv.Token, "onboard-2", map[string]any{"email": "not an email"}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Fatalf("bad email: %+v", resp.Errors)
+	}
+	if resp := send(srv.Token, "onboard-2", map[string]any{"email": "fixed@example.com"}); len(resp.Errors) > 0 {
+		t.Fatalf("after a refusal the key stayed taken: %+v", resp.Errors)
+	}
+	// Keys belong to their token.
+	other := srv.TokenFor(t, "demo", viewer.DirectoryUserManage, viewer.DirectoryUserView)
+	if resp := send(other, "onboard-1", map[string]any{"email": "mine@example.com"}); len(resp.Errors) > 0 || resp.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("another token's key: %+v", resp.Errors)
+	}
+	if resp := send(srv.Token, strings.Repeat("k", 300), map[string]any{"email": "long@example.com"}); resp.Status != 400 || resp.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Fatalf("a 300-character key: %d %+v", resp.Status, resp.Errors)
+	}
+}
+
+// TestIdempotencyKeyUnderConcurrency: the same key sent 8 times at once writes once.
+func TestIdempotencyKeyUnderConcurrency(t *testing.T) {
+	srv := graphtest.New(t, 5)
+	usersBefore, _ := counts(t, srv)
+	body, _ := jsonMarshal(map[string]any{"query": createUser, "variables": map[string]any{"in": map[string]any{"email": "race@example.com"}}})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(string(body)))
+			req.Header.Set("Idempotency-Key", "race")
+			resp := srv.Do(t, req)
+			outcome := "ok"
+			switch {
+			case len(resp.Errors) > 0:
+				outcome = resp.Errors[0].Code()
+			case resp.Header.Get("Idempotent-Replayed") == "true":
+				outcome = "replayed"
+			}
+			mu.Lock()
+			outcomes[outcome]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if u, _ := counts(t, srv); u != usersBefore+1 || outcomes["ok"] != 1 || outcomes["ok"]+outcomes["replayed"]+outcomes["CONFLICT"] != 8 {
+		t.Fatalf("users +%d, outcomes %v", u-usersBefore, outcomes)
+	}
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/querylimit"
 	"github.com/idgraph/idgraph/internal/auth"
+	"github.com/idgraph/idgraph/internal/idempotency"
 	"github.com/idgraph/idgraph/internal/store"
 )
 
@@ -33,8 +34,11 @@ type Options struct {
 	Loaders loader.Config
 	// Auth checks tokens; NewHandler makes one with default settings when nil.
 	// The caller that owns it runs its last-use flusher (see auth.Authenticator.Run).
-	Auth   *auth.Authenticator
-	Limits Limits
+	Auth *auth.Authenticator
+	// Idempotency keeps Idempotency-Key answers; NewHandler makes one when nil.
+	// The caller that owns it expires old keys (see idempotency.Store.Expire).
+	Idempotency *idempotency.Store
+	Limits      Limits
 	// FieldMiddleware runs around every field resolver, after the built-in checks
 	// (tracing hooks; tests use it to make a resolver fail).
 	FieldMiddleware []graphql.FieldMiddleware
@@ -105,7 +109,13 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	}
 	limits := opts.Limits.withDefaults()
 	m := newMetrics(db.Statements)
-	a := &api{present: presentError(opts.Logger), limits: limits, auth: opts.Auth, logger: opts.Logger}
+	a := &api{
+		present: presentError(opts.Logger), limits: limits, auth: opts.Auth, logger: opts.Logger,
+		idempotency: opts.Idempotency,
+	}
+	if a.idempotency == nil {
+		a.idempotency = NewIdempotencyStore(db, limits)
+	}
 
 	gql := handler.New(NewExecutableSchema(Config{
 		Resolvers:  NewResolver(db.Client),
@@ -160,6 +170,13 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	})
 	mux.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	return observe(opts.Logger, m, mux)
+}
+
+// NewIdempotencyStore returns the store of Idempotency-Key answers for a server
+// with these limits: a claim older than twice the time limit belongs to a
+// request that died.
+func NewIdempotencyStore(db *store.DB, limits Limits) *idempotency.Store {
+	return idempotency.New(db.Client, 2*limits.withDefaults().Timeout)
 }
 
 // maxCachedQueryBytes bounds what one cache entry may hold.

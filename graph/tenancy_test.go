@@ -143,7 +143,7 @@ func TestFiltersAndCursorsStayInTheTenant(t *testing.T) {
 	acmeUser := ids["acme"]["User"][5]
 	acmeToken := srv.TokenFor(t, "acme", viewer.All)
 	var acme struct {
-		User struct{ Email, FullName string }
+		User  struct{ Email, FullName string }
 		Users struct {
 			Edges []struct{ Cursor string }
 		}

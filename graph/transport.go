@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"net/url"
@@ -19,6 +20,8 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/idgraph/idgraph/internal/apierror"
+	"github.com/idgraph/idgraph/internal/idempotency"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // Media types of the GraphQL-over-HTTP specification.
@@ -63,16 +66,20 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		return
 	}
 	if !batch {
-		resp, status := t.execute(r.Context(), exec, ops[0], r.Method == http.MethodGet, media)
-		if status == http.StatusMethodNotAllowed {
+		resp, status := t.execute(r.Context(), exec, ops[0], r.Method == http.MethodGet, media, r.Header.Get("Idempotency-Key"))
+		switch status {
+		case http.StatusMethodNotAllowed:
 			w.Header().Set("Allow", http.MethodPost)
+		case statusReplayed:
+			w.Header().Set("Idempotent-Replayed", "true")
+			status = http.StatusOK
 		}
 		t.api.write(w, media, status, resp)
 		return
 	}
 	out := make([]*graphql.Response, len(ops))
 	for i, op := range ops {
-		out[i], _ = t.execute(r.Context(), exec, op, false, mediaJSON)
+		out[i], _ = t.execute(r.Context(), exec, op, false, mediaJSON, "")
 		t.api.capErrors(out[i])
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
@@ -199,8 +206,13 @@ func fromQueryString(raw string) (*graphql.RawParams, error) {
 	return p, nil
 }
 
-// execute runs one operation and returns its response and HTTP status.
-func (t transport) execute(ctx context.Context, exec graphql.GraphExecutor, p *graphql.RawParams, viaGET bool, media string) (*graphql.Response, int) {
+// statusReplayed marks an answer replayed for an Idempotency-Key (sent as 200).
+const statusReplayed = -1
+
+// execute runs one operation and returns its response and HTTP status. A
+// mutation sent with an idempotency key runs at most once per key (see
+// internal/idempotency).
+func (t transport) execute(ctx context.Context, exec graphql.GraphExecutor, p *graphql.RawParams, viaGET bool, media, idemKey string) (*graphql.Response, int) {
 	oc, errs := exec.CreateOperationContext(ctx, p)
 	if errs != nil {
 		status := http.StatusOK
@@ -209,16 +221,62 @@ func (t transport) execute(ctx context.Context, exec graphql.GraphExecutor, p *g
 		}
 		return exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs), status
 	}
+	opCtx := graphql.WithOperationContext(ctx, oc)
 	if viaGET && oc.Operation.Operation != ast.Query {
 		err := httpError(codeMethodNotAllowed, "%ss must be sent with POST; GET carries queries only", oc.Operation.Operation)
-		return exec.DispatchError(graphql.WithOperationContext(ctx, oc), gqlerror.List{wrap(err)}), http.StatusMethodNotAllowed
+		return exec.DispatchError(opCtx, gqlerror.List{wrap(err)}), http.StatusMethodNotAllowed
+	}
+	var claim *idempotency.Claim
+	if idemKey != "" && oc.Operation.Operation == ast.Mutation {
+		replay, c, err := t.api.idempotency.Begin(ctx, viewer.FromContext(ctx).TokenID, idemKey, idempotency.Hash(p.Query, p.OperationName, p.Variables))
+		if err != nil {
+			status := http.StatusConflict
+			if e, ok := apierror.As(err); !ok || e.Code != apierror.CodeConflict {
+				status = http.StatusBadRequest
+			}
+			return exec.DispatchError(opCtx, gqlerror.List{wrap(err)}), status
+		}
+		if replay != nil {
+			var resp graphql.Response
+			if err := json.Unmarshal(replay, &resp); err == nil {
+				return &resp, statusReplayed
+			}
+		}
+		claim = c
 	}
 	handler, ctx := exec.DispatchOperation(ctx, oc)
-	if resp := handler(ctx); resp != nil {
-		return resp, http.StatusOK
+	resp := handler(ctx)
+	if resp == nil {
+		// gqlgen answers nothing when the context ended before execution began.
+		resp = exec.DispatchError(ctx, gqlerror.List{wrap(context.Cause(ctx))})
 	}
-	// gqlgen answers nothing when the context ended before execution began.
-	return exec.DispatchError(ctx, gqlerror.List{wrap(context.Cause(ctx))}), http.StatusOK
+	if claim != nil {
+		t.settle(ctx, claim, resp)
+	}
+	return resp, http.StatusOK
+}
+
+// settle stores a mutation's answer under its idempotency key, or frees the
+// key when no mutation field returned anything (nothing was written).
+func (t transport) settle(ctx context.Context, claim *idempotency.Claim, resp *graphql.Response) {
+	var fields map[string]json.RawMessage
+	_ = json.Unmarshal(resp.Data, &fields)
+	wrote := false
+	for _, v := range fields {
+		wrote = wrote || string(v) != "null"
+	}
+	var err error
+	if wrote {
+		var b []byte
+		if b, err = json.Marshal(resp); err == nil {
+			err = t.api.idempotency.Finish(ctx, claim, b)
+		}
+	} else {
+		err = t.api.idempotency.Release(ctx, claim)
+	}
+	if err != nil {
+		t.api.logger.ErrorContext(ctx, "settling an idempotency key", slog.String("correlation_id", CorrelationID(ctx)), slog.String("error", err.Error()))
+	}
 }
 
 // wrap lets an error reach the presenter as a gqlerror, its code intact.

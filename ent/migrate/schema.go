@@ -123,6 +123,45 @@ var (
 			},
 		},
 	}
+	// IdempotencyKeysColumns holds the columns for the "idempotency_keys" table.
+	IdempotencyKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "token_id", Type: field.TypeString},
+		{Name: "key", Type: field.TypeString, Size: 255},
+		{Name: "request_hash", Type: field.TypeString},
+		{Name: "response", Type: field.TypeBytes, Nullable: true},
+		{Name: "tenant_id", Type: field.TypeString},
+	}
+	// IdempotencyKeysTable holds the schema information for the "idempotency_keys" table.
+	IdempotencyKeysTable = &schema.Table{
+		Name:       "idempotency_keys",
+		Columns:    IdempotencyKeysColumns,
+		PrimaryKey: []*schema.Column{IdempotencyKeysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "idempotency_keys_tenants_tenant",
+				Columns:    []*schema.Column{IdempotencyKeysColumns[9]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencykey_tenant_id_token_id_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyKeysColumns[9], IdempotencyKeysColumns[5], IdempotencyKeysColumns[6]},
+			},
+			{
+				Name:    "idempotencykey_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyKeysColumns[1]},
+			},
+		},
+	}
 	// IdentitiesColumns holds the columns for the "identities" table.
 	IdentitiesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -727,6 +766,7 @@ var (
 	Tables = []*schema.Table{
 		APITokensTable,
 		AuditEventsTable,
+		IdempotencyKeysTable,
 		IdentitiesTable,
 		IntegrationsTable,
 		MembershipsTable,
@@ -745,6 +785,7 @@ func init() {
 	AuditEventsTable.ForeignKeys[0].RefTable = TenantsTable
 	AuditEventsTable.ForeignKeys[1].RefTable = AuditEventsTable
 	AuditEventsTable.ForeignKeys[2].RefTable = UsersTable
+	IdempotencyKeysTable.ForeignKeys[0].RefTable = TenantsTable
 	IdentitiesTable.ForeignKeys[0].RefTable = TenantsTable
 	IdentitiesTable.ForeignKeys[1].RefTable = IntegrationsTable
 	IdentitiesTable.ForeignKeys[2].RefTable = UsersTable

@@ -28,6 +28,7 @@ const (
 	PolicyAssignment = "plusr"
 	AuditEvent       = "wlog"
 	APIToken         = "tok"
+	IdempotencyKey   = "idem"
 )
 
 // tables maps a prefix to the SQL table (and ent node type) that holds its ids.
@@ -44,6 +45,7 @@ var tables = map[string]string{
 	PolicyAssignment: "policy_assignments",
 	AuditEvent:       "audit_events",
 	APIToken:         "api_tokens",
+	IdempotencyKey:   "idempotency_keys",
 }
 
 // ErrMalformed is returned for ids that are not "<known prefix>_<ulid>".
