@@ -167,17 +167,26 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	IntegrationPayload struct {
+		ClientMutationID func(childComplexity int) int
+		Integration      func(childComplexity int) int
+	}
+
 	Mutation struct {
 		ActivateUser           func(childComplexity int, input model.UserActionInput) int
+		CreateIntegration      func(childComplexity int, input model.CreateIntegrationInput) int
 		CreateUser             func(childComplexity int, input model.CreateUserInput) int
 		DeactivateUser         func(childComplexity int, input model.UserActionInput) int
+		DeleteIntegration      func(childComplexity int, input model.IntegrationActionInput) int
 		DeleteUser             func(childComplexity int, input model.UserActionInput) int
 		LinkIdentity           func(childComplexity int, input model.LinkIdentityInput) int
+		MakeIntegrationPrimary func(childComplexity int, input model.IntegrationActionInput) int
 		PurgeUser              func(childComplexity int, input model.PurgeUserInput) int
 		ScheduleUserExpiration func(childComplexity int, input model.ScheduleUserExpirationInput) int
 		SetManager             func(childComplexity int, input model.SetManagerInput) int
 		SuspendUser            func(childComplexity int, input model.UserActionInput) int
 		UnlinkIdentity         func(childComplexity int, input model.UnlinkIdentityInput) int
+		UpdateIntegration      func(childComplexity int, input model.UpdateIntegrationInput) int
 		UpdateUser             func(childComplexity int, input model.UpdateUserInput) int
 	}
 
@@ -486,6 +495,10 @@ type MutationResolver interface {
 	ScheduleUserExpiration(ctx context.Context, input model.ScheduleUserExpirationInput) (*model.UserPayload, error)
 	DeleteUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error)
 	PurgeUser(ctx context.Context, input model.PurgeUserInput) (*model.PurgeUserPayload, error)
+	CreateIntegration(ctx context.Context, input model.CreateIntegrationInput) (*model.IntegrationPayload, error)
+	UpdateIntegration(ctx context.Context, input model.UpdateIntegrationInput) (*model.IntegrationPayload, error)
+	MakeIntegrationPrimary(ctx context.Context, input model.IntegrationActionInput) (*model.IntegrationPayload, error)
+	DeleteIntegration(ctx context.Context, input model.IntegrationActionInput) (*model.IntegrationPayload, error)
 	LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityPayload, error)
 	UnlinkIdentity(ctx context.Context, input model.UnlinkIdentityInput) (*model.IdentityPayload, error)
 }
@@ -1066,6 +1079,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.IntegrationEdge.Node(childComplexity), true
 
+	case "IntegrationPayload.clientMutationId":
+		if e.ComplexityRoot.IntegrationPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationPayload.ClientMutationID(childComplexity), true
+	case "IntegrationPayload.integration":
+		if e.ComplexityRoot.IntegrationPayload.Integration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IntegrationPayload.Integration(childComplexity), true
+
 	case "Mutation.activateUser":
 		if e.ComplexityRoot.Mutation.ActivateUser == nil {
 			break
@@ -1077,6 +1103,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ActivateUser(childComplexity, args["input"].(model.UserActionInput)), true
+	case "Mutation.createIntegration":
+		if e.ComplexityRoot.Mutation.CreateIntegration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createIntegration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateIntegration(childComplexity, args["input"].(model.CreateIntegrationInput)), true
 	case "Mutation.createUser":
 		if e.ComplexityRoot.Mutation.CreateUser == nil {
 			break
@@ -1099,6 +1136,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeactivateUser(childComplexity, args["input"].(model.UserActionInput)), true
+	case "Mutation.deleteIntegration":
+		if e.ComplexityRoot.Mutation.DeleteIntegration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteIntegration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteIntegration(childComplexity, args["input"].(model.IntegrationActionInput)), true
 	case "Mutation.deleteUser":
 		if e.ComplexityRoot.Mutation.DeleteUser == nil {
 			break
@@ -1121,6 +1169,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LinkIdentity(childComplexity, args["input"].(model.LinkIdentityInput)), true
+	case "Mutation.makeIntegrationPrimary":
+		if e.ComplexityRoot.Mutation.MakeIntegrationPrimary == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_makeIntegrationPrimary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MakeIntegrationPrimary(childComplexity, args["input"].(model.IntegrationActionInput)), true
 	case "Mutation.purgeUser":
 		if e.ComplexityRoot.Mutation.PurgeUser == nil {
 			break
@@ -1176,6 +1235,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnlinkIdentity(childComplexity, args["input"].(model.UnlinkIdentityInput)), true
+	case "Mutation.updateIntegration":
+		if e.ComplexityRoot.Mutation.UpdateIntegration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateIntegration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateIntegration(childComplexity, args["input"].(model.UpdateIntegrationInput)), true
 	case "Mutation.updateUser":
 		if e.ComplexityRoot.Mutation.UpdateUser == nil {
 			break
@@ -2523,9 +2593,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
+			graphql.NewInputUnmarshaler("CreateIntegrationInput", ec.unmarshalInputCreateIntegrationInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("IdentityOrder", ec.unmarshalInputIdentityOrder),
 			graphql.NewInputUnmarshaler("IdentityWhereInput", ec.unmarshalInputIdentityWhereInput),
+			graphql.NewInputUnmarshaler("IntegrationActionInput", ec.unmarshalInputIntegrationActionInput),
 			graphql.NewInputUnmarshaler("IntegrationOrder", ec.unmarshalInputIntegrationOrder),
 			graphql.NewInputUnmarshaler("IntegrationWhereInput", ec.unmarshalInputIntegrationWhereInput),
 			graphql.NewInputUnmarshaler("LinkIdentityInput", ec.unmarshalInputLinkIdentityInput),
@@ -2543,6 +2615,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ScheduleUserExpirationInput", ec.unmarshalInputScheduleUserExpirationInput),
 			graphql.NewInputUnmarshaler("SetManagerInput", ec.unmarshalInputSetManagerInput),
 			graphql.NewInputUnmarshaler("UnlinkIdentityInput", ec.unmarshalInputUnlinkIdentityInput),
+			graphql.NewInputUnmarshaler("UpdateIntegrationInput", ec.unmarshalInputUpdateIntegrationInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserActionInput", ec.unmarshalInputUserActionInput),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
@@ -6511,10 +6584,62 @@ type Mutation {
   policy assignments go, and workspace-log entries keep its id but lose the link.
   """
   purgeUser(input: PurgeUserInput!): PurgeUserPayload @hasPermission(permission: "directory.user.purge")
+  """Adds an integration. The tenant's first is its primary; isPrimary makes the new one primary instead."""
+  createIntegration(input: CreateIntegrationInput!): IntegrationPayload @hasPermission(permission: "integration.manage")
+  """Changes an integration's name, handle or domain (vendor and kind are fixed)."""
+  updateIntegration(input: UpdateIntegrationInput!): IntegrationPayload @hasPermission(permission: "integration.manage")
+  """Makes the integration the tenant's primary; the previous primary stops being one in the same transaction."""
+  makeIntegrationPrimary(input: IntegrationActionInput!): IntegrationPayload @hasPermission(permission: "integration.manage")
+  """Soft-deletes an integration no identity or resource uses; the primary only when it is the last."""
+  deleteIntegration(input: IntegrationActionInput!): IntegrationPayload @hasPermission(permission: "integration.manage")
   """Links an orphan identity to a user by hand (linkedBy: manual); the identity becomes active."""
   linkIdentity(input: LinkIdentityInput!): IdentityPayload @hasPermission(permission: "directory.identity.manage")
   """Detaches an identity from its user, leaving an orphan."""
   unlinkIdentity(input: UnlinkIdentityInput!): IdentityPayload @hasPermission(permission: "directory.identity.manage")
+}
+
+"""The integration a mutation changed."""
+type IntegrationPayload {
+  "The integration as the mutation left it."
+  integration: Integration
+  "Echo of the input's clientMutationId."
+  clientMutationId: String
+}
+
+"""A new integration."""
+input CreateIntegrationInput {
+  "Returned unchanged in the payload."
+  clientMutationId: String
+  vendor: IntegrationVendor!
+  kind: IntegrationKind!
+  name: String!
+  handle: String
+  domain: String
+  "Make it the tenant's primary integration."
+  isPrimary: Boolean
+}
+
+"""Fields to change on an integration."""
+input UpdateIntegrationInput {
+  "Returned unchanged in the payload."
+  clientMutationId: String
+  "The integration to change."
+  id: ID!
+  "Refuse with CONFLICT unless the integration is at this version."
+  ifVersion: Int
+  name: String
+  handle: String
+  domain: String
+}
+
+"""An action on an integration."""
+input IntegrationActionInput {
+  "Returned unchanged in the payload."
+  clientMutationId: String
+  "The integration to act on."
+  id: ID!
+  "Refuse with CONFLICT unless the integration is at this version."
+  ifVersion: Int
 }
 
 """A user to delete for good."""
@@ -6882,6 +7007,16 @@ func (ec *executionContext) childFields_IntegrationEdge(ctx context.Context, fie
 		return ec.fieldContext_IntegrationEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IntegrationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_IntegrationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "integration":
+		return ec.fieldContext_IntegrationPayload_integration(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_IntegrationPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IntegrationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7692,6 +7827,20 @@ func (ec *executionContext) field_Mutation_activateUser_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createIntegration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateIntegrationInput, error) {
+			return ec.unmarshalNCreateIntegrationInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreateIntegrationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7720,6 +7869,20 @@ func (ec *executionContext) field_Mutation_deactivateUser_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteIntegration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.IntegrationActionInput, error) {
+			return ec.unmarshalNIntegrationActionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIntegrationActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7740,6 +7903,20 @@ func (ec *executionContext) field_Mutation_linkIdentity_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LinkIdentityInput, error) {
 			return ec.unmarshalNLinkIdentityInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐLinkIdentityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_makeIntegrationPrimary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.IntegrationActionInput, error) {
+			return ec.unmarshalNIntegrationActionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIntegrationActionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7810,6 +7987,20 @@ func (ec *executionContext) field_Mutation_unlinkIdentity_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UnlinkIdentityInput, error) {
 			return ec.unmarshalNUnlinkIdentityInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUnlinkIdentityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateIntegration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateIntegrationInput, error) {
+			return ec.unmarshalNUpdateIntegrationInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdateIntegrationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -11258,6 +11449,61 @@ func (ec *executionContext) fieldContext_IntegrationEdge_cursor(_ context.Contex
 	return graphql.NewScalarFieldContext("IntegrationEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _IntegrationPayload_integration(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationPayload_integration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Integration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Integration) graphql.Marshaler {
+			return ec.marshalOIntegration2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIntegration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationPayload_integration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IntegrationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Integration(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IntegrationPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.IntegrationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IntegrationPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IntegrationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IntegrationPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11810,6 +12056,254 @@ func (ec *executionContext) fieldContext_Mutation_purgeUser(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_purgeUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createIntegration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createIntegration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateIntegration(ctx, fc.Args["input"].(model.CreateIntegrationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "integration.manage")
+				if err != nil {
+					var zeroVal *model.IntegrationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.IntegrationPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IntegrationPayload) graphql.Marshaler {
+			return ec.marshalOIntegrationPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIntegrationPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createIntegration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createIntegration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateIntegration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateIntegration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateIntegration(ctx, fc.Args["input"].(model.UpdateIntegrationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "integration.manage")
+				if err != nil {
+					var zeroVal *model.IntegrationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.IntegrationPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IntegrationPayload) graphql.Marshaler {
+			return ec.marshalOIntegrationPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIntegrationPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateIntegration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateIntegration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_makeIntegrationPrimary(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_makeIntegrationPrimary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MakeIntegrationPrimary(ctx, fc.Args["input"].(model.IntegrationActionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "integration.manage")
+				if err != nil {
+					var zeroVal *model.IntegrationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.IntegrationPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IntegrationPayload) graphql.Marshaler {
+			return ec.marshalOIntegrationPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIntegrationPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_makeIntegrationPrimary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_makeIntegrationPrimary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteIntegration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteIntegration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteIntegration(ctx, fc.Args["input"].(model.IntegrationActionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "integration.manage")
+				if err != nil {
+					var zeroVal *model.IntegrationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.IntegrationPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IntegrationPayload) graphql.Marshaler {
+			return ec.marshalOIntegrationPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIntegrationPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteIntegration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IntegrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteIntegration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20157,6 +20651,90 @@ func UnmarshalAuditEventWhereInput(ctx context.Context, raw any) (ent.AuditEvent
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateIntegrationInput(ctx context.Context, obj any) (model.CreateIntegrationInput, error) {
+	var it model.CreateIntegrationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "vendor", "kind", "name", "handle", "domain", "isPrimary"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "vendor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendor"))
+			data, err := ec.unmarshalNIntegrationVendor2githubᚗcomᚋidgraphᚋidgraphᚋentᚋintegrationᚐVendor(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Vendor = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNIntegrationKind2githubᚗcomᚋidgraphᚋidgraphᚋentᚋintegrationᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "handle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handle"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Handle = data
+		case "domain":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("domain"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Domain = data
+		case "isPrimary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isPrimary"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsPrimary = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateIntegrationInput unmarshals raw into the CreateIntegrationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateIntegrationInput(ctx context.Context, raw any) (model.CreateIntegrationInput, error) {
+	var out model.CreateIntegrationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateIntegrationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, obj any) (model.CreateUserInput, error) {
 	var it model.CreateUserInput
 	if obj == nil {
@@ -21761,6 +22339,62 @@ func (ec *executionContext) unmarshalInputIdentityWhereInput(ctx context.Context
 func UnmarshalIdentityWhereInput(ctx context.Context, raw any) (ent.IdentityWhereInput, error) {
 	var out ent.IdentityWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "IdentityWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIntegrationActionInput(ctx context.Context, obj any) (model.IntegrationActionInput, error) {
+	var it model.IntegrationActionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIntegrationActionInput unmarshals raw into the IntegrationActionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIntegrationActionInput(ctx context.Context, raw any) (model.IntegrationActionInput, error) {
+	var out model.IntegrationActionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IntegrationActionInput", raw, &out)
 	return out, err
 }
 
@@ -27598,6 +28232,83 @@ func UnmarshalUnlinkIdentityInput(ctx context.Context, raw any) (model.UnlinkIde
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateIntegrationInput(ctx context.Context, obj any) (model.UpdateIntegrationInput, error) {
+	var it model.UpdateIntegrationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "name", "handle", "domain"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "handle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handle"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Handle = data
+		case "domain":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("domain"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Domain = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateIntegrationInput unmarshals raw into the UpdateIntegrationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateIntegrationInput(ctx context.Context, raw any) (model.UpdateIntegrationInput, error) {
+	var out model.UpdateIntegrationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateIntegrationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, obj any) (model.UpdateUserInput, error) {
 	var it model.UpdateUserInput
 	if obj == nil {
@@ -30981,6 +31692,44 @@ func (ec *executionContext) _IntegrationEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var integrationPayloadImplementors = []string{"IntegrationPayload"}
+
+func (ec *executionContext) _IntegrationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.IntegrationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, integrationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IntegrationPayload")
+		case "integration":
+			out.Values[i] = ec._IntegrationPayload_integration(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._IntegrationPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -31059,6 +31808,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "purgeUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_purgeUser(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createIntegration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createIntegration(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updateIntegration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateIntegration(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "makeIntegrationPrimary":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_makeIntegrationPrimary(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deleteIntegration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteIntegration(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -33271,6 +34048,11 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNCreateIntegrationInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreateIntegrationInput(ctx context.Context, v any) (model.CreateIntegrationInput, error) {
+	res, err := ec.unmarshalInputCreateIntegrationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateUserInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreateUserInput(ctx context.Context, v any) (model.CreateUserInput, error) {
 	res, err := ec.unmarshalInputCreateUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -33449,6 +34231,11 @@ func (ec *executionContext) marshalNIntegration2ᚖgithubᚗcomᚋidgraphᚋidgr
 		return graphql.Null
 	}
 	return ec._Integration(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNIntegrationActionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIntegrationActionInput(ctx context.Context, v any) (model.IntegrationActionInput, error) {
+	res, err := ec.unmarshalInputIntegrationActionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNIntegrationKind2githubᚗcomᚋidgraphᚋidgraphᚋentᚋintegrationᚐKind(ctx context.Context, v any) (integration.Kind, error) {
@@ -33948,6 +34735,11 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 
 func (ec *executionContext) unmarshalNUnlinkIdentityInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUnlinkIdentityInput(ctx context.Context, v any) (model.UnlinkIdentityInput, error) {
 	res, err := ec.unmarshalInputUnlinkIdentityInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateIntegrationInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdateIntegrationInput(ctx context.Context, v any) (model.UpdateIntegrationInput, error) {
+	res, err := ec.unmarshalInputUpdateIntegrationInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -34711,6 +35503,13 @@ func (ec *executionContext) unmarshalOIntegrationOrder2ᚕᚖgithubᚗcomᚋidgr
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOIntegrationPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIntegrationPayload(ctx context.Context, sel ast.SelectionSet, v *model.IntegrationPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IntegrationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOIntegrationVendor2ᚕgithubᚗcomᚋidgraphᚋidgraphᚋentᚋintegrationᚐVendorᚄ(ctx context.Context, v any) ([]integration.Vendor, error) {

@@ -14,14 +14,33 @@ import (
 // Mutations are thin: they turn inputs into internal/directory calls, which
 // hold the rules, the transaction and the workspace log.
 
-// userPayload wraps a changed user, echoing the client's mutation id.
-func userPayload(clientMutationID *string) func(*ent.User, error) (*model.UserPayload, error) {
-	return func(u *ent.User, err error) (*model.UserPayload, error) {
+// payload wraps a mutation's result in its payload type, echoing the client's
+// mutation id; a failed mutation has no payload.
+func payload[T, P any](clientMutationID *string, wrap func(node *T, clientMutationID *string) *P) func(*T, error) (*P, error) {
+	return func(node *T, err error) (*P, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &model.UserPayload{User: u, ClientMutationID: clientMutationID}, nil
+		return wrap(node, clientMutationID), nil
 	}
+}
+
+func userPayload(id *string) func(*ent.User, error) (*model.UserPayload, error) {
+	return payload(id, func(u *ent.User, id *string) *model.UserPayload {
+		return &model.UserPayload{User: u, ClientMutationID: id}
+	})
+}
+
+func identityPayload(id *string) func(*ent.Identity, error) (*model.IdentityPayload, error) {
+	return payload(id, func(i *ent.Identity, id *string) *model.IdentityPayload {
+		return &model.IdentityPayload{Identity: i, ClientMutationID: id}
+	})
+}
+
+func integrationPayload(id *string) func(*ent.Integration, error) (*model.IntegrationPayload, error) {
+	return payload(id, func(i *ent.Integration, id *string) *model.IntegrationPayload {
+		return &model.IntegrationPayload{Integration: i, ClientMutationID: id}
+	})
 }
 
 // withUserID refuses an id that is not a user id before anything runs.
@@ -40,16 +59,6 @@ func withIDs[T any](f func() (*T, error), ids ...idOf) (*T, error) {
 		}
 	}
 	return f()
-}
-
-// identityPayload wraps a changed identity, echoing the client's mutation id.
-func identityPayload(clientMutationID *string) func(*ent.Identity, error) (*model.IdentityPayload, error) {
-	return func(i *ent.Identity, err error) (*model.IdentityPayload, error) {
-		if err != nil {
-			return nil, err
-		}
-		return &model.IdentityPayload{Identity: i, ClientMutationID: clientMutationID}, nil
-	}
 }
 
 func (r *Resolver) userAction(ctx context.Context, input model.UserActionInput, action lifecycle.Action) (*model.UserPayload, error) {

@@ -529,3 +529,70 @@ func TestIdempotencyKeyUnderConcurrency(t *testing.T) {
 		t.Fatalf("users +%d, outcomes %v", u-usersBefore, outcomes)
 	}
 }
+
+func TestIntegrationsKeepOnePrimary(t *testing.T) {
+	srv := graphtest.New(t, 10)
+	primaries := func() []string {
+		var out struct {
+			Integrations struct{ Nodes []struct{ ID string } }
+		}
+		srv.Query(t, `{ integrations(where: {isPrimary: true}) { nodes { id } } }`, nil).Decode(t, &out)
+		ids := []string{}
+		for _, n := range out.Integrations.Nodes {
+			ids = append(ids, n.ID)
+		}
+		return ids
+	}
+	original := primaries()
+	if len(original) != 1 {
+		t.Fatalf("seeded primaries: %v", original)
+	}
+	create := `mutation($in: CreateIntegrationInput!) { createIntegration(input: $in) { integration { id isPrimary } } }`
+	var made struct {
+		CreateIntegration struct {
+			Integration struct {
+				ID        string
+				IsPrimary bool
+			}
+		}
+	}
+	srv.Query(t, create, map[string]any{"in": map[string]any{"vendor": "github", "kind": "app", "name": "GitHub", "isPrimary": true}}).Decode(t, &made)
+	gh := made.CreateIntegration.Integration
+	if got := primaries(); !gh.IsPrimary || len(got) != 1 || got[0] != gh.ID {
+		t.Fatalf("after creating a primary: %v", got)
+	}
+	act := func(name, id string) graphtest.Response {
+		return srv.Query(t, `mutation($in: IntegrationActionInput!) { `+name+`(input: $in) { integration { id isPrimary deletedAt } } }`,
+			map[string]any{"in": map[string]any{"id": id}})
+	}
+	if resp := act("makeIntegrationPrimary", original[0]); len(resp.Errors) > 0 {
+		t.Fatalf("moving the primary back: %+v", resp.Errors)
+	}
+	if got := primaries(); len(got) != 1 || got[0] != original[0] {
+		t.Fatalf("after moving back: %v", got)
+	}
+	if resp := act("deleteIntegration", original[0]); len(resp.Errors) != 1 || resp.Errors[0].Code() != "CONFLICT" {
+		t.Fatalf("deleting an integration with identities: %+v", resp.Errors)
+	}
+	if resp := act("deleteIntegration", gh.ID); len(resp.Errors) > 0 || !strings.Contains(string(resp.Data), `"deletedAt":"`) {
+		t.Fatalf("deleting an unused integration: %s %+v", resp.Data, resp.Errors)
+	}
+	var left struct {
+		Integrations struct{ Nodes []struct{ ID string } }
+	}
+	srv.Query(t, `{ integrations { nodes { id } } }`, nil).Decode(t, &left)
+	for _, n := range left.Integrations.Nodes {
+		if n.ID == gh.ID {
+			t.Fatal("the deleted integration is still listed")
+		}
+	}
+	if resp := srv.Query(t, `mutation($in: UpdateIntegrationInput!) { updateIntegration(input: $in) { integration { name version } } }`,
+		map[string]any{"in": map[string]any{"id": original[0], "name": "Okta (prod)", "ifVersion": 1}}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "CONFLICT" {
+		t.Fatalf("a stale integration update: %+v", resp.Errors) // version moved when the flag did
+	}
+	if resp := srv.QueryAs(t, srv.TokenFor(t, "demo", viewer.DirectoryUserManage), create,
+		map[string]any{"in": map[string]any{"vendor": "slack", "kind": "app", "name": "Slack 2"}}); len(resp.Errors) != 1 ||
+		resp.Errors[0].Extensions["permission"] != "integration.manage" {
+		t.Fatalf("without integration.manage: %+v", resp.Errors)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/model"
 	"github.com/idgraph/idgraph/internal/apierror"
+	"github.com/idgraph/idgraph/internal/directory"
 	"github.com/idgraph/idgraph/internal/gid"
 	"github.com/idgraph/idgraph/internal/lifecycle"
 )
@@ -145,6 +146,34 @@ func (r *mutationResolver) PurgeUser(ctx context.Context, input model.PurgeUserI
 		return nil, err
 	}
 	return &model.PurgeUserPayload{PurgedID: input.ID, ClientMutationID: input.ClientMutationID}, nil
+}
+
+// CreateIntegration is the resolver for the createIntegration field.
+func (r *mutationResolver) CreateIntegration(ctx context.Context, input model.CreateIntegrationInput) (*model.IntegrationPayload, error) {
+	return integrationPayload(input.ClientMutationID)(r.directory.CreateIntegration(ctx, directory.IntegrationFields{
+		Vendor: &input.Vendor, Kind: &input.Kind, Name: &input.Name, Handle: input.Handle, Domain: input.Domain,
+	}, input.IsPrimary != nil && *input.IsPrimary))
+}
+
+// UpdateIntegration is the resolver for the updateIntegration field.
+func (r *mutationResolver) UpdateIntegration(ctx context.Context, input model.UpdateIntegrationInput) (*model.IntegrationPayload, error) {
+	return integrationPayload(input.ClientMutationID)(withIDs(func() (*ent.Integration, error) {
+		return r.directory.UpdateIntegration(ctx, input.ID, input.IfVersion, directory.IntegrationFields{Name: input.Name, Handle: input.Handle, Domain: input.Domain})
+	}, idOf{input.ID, gid.Integration}))
+}
+
+// MakeIntegrationPrimary is the resolver for the makeIntegrationPrimary field.
+func (r *mutationResolver) MakeIntegrationPrimary(ctx context.Context, input model.IntegrationActionInput) (*model.IntegrationPayload, error) {
+	return integrationPayload(input.ClientMutationID)(withIDs(func() (*ent.Integration, error) {
+		return r.directory.MakePrimary(ctx, input.ID, input.IfVersion)
+	}, idOf{input.ID, gid.Integration}))
+}
+
+// DeleteIntegration is the resolver for the deleteIntegration field.
+func (r *mutationResolver) DeleteIntegration(ctx context.Context, input model.IntegrationActionInput) (*model.IntegrationPayload, error) {
+	return integrationPayload(input.ClientMutationID)(withIDs(func() (*ent.Integration, error) {
+		return r.directory.DeleteIntegration(ctx, input.ID, input.IfVersion)
+	}, idOf{input.ID, gid.Integration}))
 }
 
 // LinkIdentity is the resolver for the linkIdentity field.

@@ -6,8 +6,22 @@ import (
 	"time"
 
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/integration"
 	"github.com/idgraph/idgraph/ent/user"
 )
+
+// A new integration.
+type CreateIntegrationInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string            `json:"clientMutationId,omitempty"`
+	Vendor           integration.Vendor `json:"vendor"`
+	Kind             integration.Kind   `json:"kind"`
+	Name             string             `json:"name"`
+	Handle           *string            `json:"handle,omitempty"`
+	Domain           *string            `json:"domain,omitempty"`
+	// Make it the tenant's primary integration.
+	IsPrimary *bool `json:"isPrimary,omitempty"`
+}
 
 // A new directory user.
 type CreateUserInput struct {
@@ -42,6 +56,24 @@ type CreateUserInput struct {
 type IdentityPayload struct {
 	// The identity as the mutation left it.
 	Identity *ent.Identity `json:"identity,omitempty"`
+	// Echo of the input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// An action on an integration.
+type IntegrationActionInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The integration to act on.
+	ID string `json:"id"`
+	// Refuse with CONFLICT unless the integration is at this version.
+	IfVersion *int `json:"ifVersion,omitempty"`
+}
+
+// The integration a mutation changed.
+type IntegrationPayload struct {
+	// The integration as the mutation left it.
+	Integration *ent.Integration `json:"integration,omitempty"`
 	// Echo of the input's clientMutationId.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
@@ -106,6 +138,19 @@ type UnlinkIdentityInput struct {
 	ID string `json:"id"`
 	// Refuse with CONFLICT unless the identity is at this version.
 	IfVersion *int `json:"ifVersion,omitempty"`
+}
+
+// Fields to change on an integration.
+type UpdateIntegrationInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The integration to change.
+	ID string `json:"id"`
+	// Refuse with CONFLICT unless the integration is at this version.
+	IfVersion *int    `json:"ifVersion,omitempty"`
+	Name      *string `json:"name,omitempty"`
+	Handle    *string `json:"handle,omitempty"`
+	Domain    *string `json:"domain,omitempty"`
 }
 
 // Fields to change on a user; those left out keep their value.
