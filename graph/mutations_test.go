@@ -596,3 +596,47 @@ func TestIntegrationsKeepOnePrimary(t *testing.T) {
 		t.Fatalf("without integration.manage: %+v", resp.Errors)
 	}
 }
+
+// TestWorkspaceLogFilters: the log of mutations is searchable by action, actor,
+// subject, record and time, and needs audit.view.
+func TestWorkspaceLogFilters(t *testing.T) {
+	srv := graphtest.New(t, 5)
+	start := time.Now().UTC().Add(-time.Second).Format(time.RFC3339Nano)
+	var made struct {
+		CreateUser struct{ User struct{ ID string } }
+	}
+	srv.Query(t, createUser, map[string]any{"in": map[string]any{"email": "logged@example.com"}}).Decode(t, &made)
+	id := made.CreateUser.User.ID
+	srv.Query(t, `mutation($in: UserActionInput!) { activateUser(input: $in) { user { id } } }`, map[string]any{"in": map[string]any{"id": id}})
+	tokenID, _, _ := strings.Cut(srv.Token, ".")
+	query := `query($w: AuditEventWhereInput) { auditEvents(where: $w, orderBy: [{field: OCCURRED_AT}]) { totalCount nodes { action actor recordId subjectUser { id } } } }`
+	for name, where := range map[string]map[string]any{
+		"by record":  {"recordId": id},
+		"by subject": {"hasSubjectUserWith": []map[string]any{{"id": id}}},
+		"by actor":   {"actorContains": tokenID, "occurredAtGTE": start},
+		"by time":    {"occurredAtGTE": start},
+	} {
+		var out struct {
+			AuditEvents struct {
+				TotalCount int
+				Nodes      []struct {
+					Action, Actor, RecordID string
+					SubjectUser             struct{ ID string }
+				}
+			}
+		}
+		srv.Query(t, query, map[string]any{"w": where}).Decode(t, &out)
+		got := out.AuditEvents
+		if got.TotalCount != 2 || got.Nodes[0].Action != "user.created" || got.Nodes[1].Action != "user.activated" || got.Nodes[1].SubjectUser.ID != id {
+			t.Errorf("%s: %+v", name, got)
+		}
+	}
+	var byAction struct{ AuditEvents struct{ TotalCount int } }
+	srv.Query(t, `{ auditEvents(where: {action: "user.activated"}) { totalCount } }`, nil).Decode(t, &byAction)
+	if byAction.AuditEvents.TotalCount < 1 {
+		t.Error("no user.activated entries")
+	}
+	if resp := srv.QueryAs(t, srv.TokenFor(t, "demo", viewer.DirectoryUserView), `{ auditEvents { totalCount } }`, nil); len(resp.Errors) != 1 || resp.Errors[0].Code() != "FORBIDDEN" {
+		t.Fatalf("the log without audit.view: %+v", resp.Errors)
+	}
+}
