@@ -43,6 +43,26 @@ func integrationPayload(id *string) func(*ent.Integration, error) (*model.Integr
 	})
 }
 
+func resourcePayload(id *string) func(*ent.Resource, error) (*model.ResourcePayload, error) {
+	return payload(id, func(r *ent.Resource, id *string) *model.ResourcePayload {
+		return &model.ResourcePayload{Resource: r, ClientMutationID: id}
+	})
+}
+
+// membershipPayload runs a membership change after checking both ids.
+func membershipPayload(input model.MembershipInput, change func() (*ent.Identity, *ent.Resource, error)) (*model.MembershipPayload, error) {
+	for _, i := range []idOf{{input.IdentityID, gid.Identity}, {input.ResourceID, gid.Resource}} {
+		if err := gid.Validate(i.id, i.prefix); err != nil {
+			return nil, apierror.BadInput(err)
+		}
+	}
+	member, res, err := change()
+	if err != nil {
+		return nil, err
+	}
+	return &model.MembershipPayload{Identity: member, Resource: res, ClientMutationID: input.ClientMutationID}, nil
+}
+
 // withUserID refuses an id that is not a user id before anything runs.
 func withUserID(id string, f func() (*ent.User, error)) (*ent.User, error) {
 	return withIDs(f, idOf{id, gid.User})

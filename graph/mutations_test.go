@@ -640,3 +640,61 @@ func TestWorkspaceLogFilters(t *testing.T) {
 		t.Fatalf("the log without audit.view: %+v", resp.Errors)
 	}
 }
+
+func TestResourcesAndMemberships(t *testing.T) {
+	srv := graphtest.New(t, 10)
+	var data struct {
+		Identities struct {
+			Nodes []struct {
+				ID          string
+				Integration struct{ ID, Vendor string }
+			}
+		}
+		Integrations struct{ Nodes []struct{ ID, Vendor string } }
+	}
+	srv.Query(t, `{ identities(first: 1, where: {hasIntegrationWith: {vendor: okta}}) { nodes { id integration { id vendor } } }
+		integrations(where: {vendor: slack}) { nodes { id vendor } } }`, nil).Decode(t, &data)
+	member, okta, slack := data.Identities.Nodes[0].ID, data.Identities.Nodes[0].Integration.ID, data.Integrations.Nodes[0].ID
+
+	create := `mutation($in: CreateResourceInput!) { createResource(input: $in) { resource { id name kind } } }`
+	var made struct {
+		CreateResource struct{ Resource struct{ ID string } }
+	}
+	srv.Query(t, create, map[string]any{"in": map[string]any{"integrationId": okta, "kind": "okta_group", "vendorId": "00g-new", "name": "New group"}}).Decode(t, &made)
+	group := made.CreateResource.Resource.ID
+	if resp := srv.Query(t, create, map[string]any{"in": map[string]any{"integrationId": okta, "kind": "okta_group", "vendorId": "00g-new", "name": "Again"}}); len(resp.Errors) != 1 ||
+		resp.Errors[0].Code() != "CONFLICT" || resp.Errors[0].Extensions["field"] != "vendorId" {
+		t.Fatalf("a duplicate vendor id: %+v", resp.Errors)
+	}
+	var slackMade struct {
+		CreateResource struct{ Resource struct{ ID string } }
+	}
+	srv.Query(t, create, map[string]any{"in": map[string]any{"integrationId": slack, "kind": "slack_public_channel", "vendorId": "C-new", "name": "#new"}}).Decode(t, &slackMade)
+
+	add := `mutation($in: MembershipInput!) { addMembership(input: $in) { identity { id } resource { members { totalCount } } } }`
+	remove := `mutation($in: MembershipInput!) { removeMembership(input: $in) { resource { members { totalCount } } } }`
+	if resp := srv.Query(t, add, map[string]any{"in": map[string]any{"identityId": member, "resourceId": slackMade.CreateResource.Resource.ID}}); len(resp.Errors) != 1 ||
+		resp.Errors[0].Code() != "BAD_USER_INPUT" || resp.Errors[0].Extensions["field"] != "resourceId" {
+		t.Fatalf("an Okta identity in a Slack channel: %+v", resp.Errors)
+	}
+	if resp := srv.Query(t, add, map[string]any{"in": map[string]any{"identityId": member, "resourceId": group, "role": "owner"}}); !strings.Contains(string(resp.Data), `"members":{"totalCount":1}`) {
+		t.Fatalf("add: %s %+v", resp.Data, resp.Errors)
+	}
+	if resp := srv.Query(t, remove, map[string]any{"in": map[string]any{"identityId": member, "resourceId": group}}); !strings.Contains(string(resp.Data), `"members":{"totalCount":0}`) {
+		t.Fatalf("remove: %s %+v", resp.Data, resp.Errors)
+	}
+	srv.Query(t, add, map[string]any{"in": map[string]any{"identityId": member, "resourceId": group}})
+	if resp := srv.Query(t, `mutation($in: ResourceActionInput!) { deleteResource(input: $in) { resource { deletedAt } } }`,
+		map[string]any{"in": map[string]any{"id": group, "ifVersion": 1}}); len(resp.Errors) != 0 || !strings.Contains(string(resp.Data), `"deletedAt":"`) {
+		t.Fatalf("delete: %s %+v", resp.Data, resp.Errors)
+	}
+	if resp := srv.Query(t, remove, map[string]any{"in": map[string]any{"identityId": member, "resourceId": group}}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "NOT_FOUND" {
+		t.Fatalf("a membership of a deleted resource: %+v", resp.Errors)
+	}
+	ctx := viewer.System(context.Background())
+	actions := srv.DB.Client.AuditEvent.Query().Where(auditevent.ActionHasPrefix("resource.")).Select(auditevent.FieldAction).StringsX(ctx)
+	added := srv.DB.Client.AuditEvent.Query().Where(auditevent.Action("membership.added"), auditevent.RecordID(member)).CountX(ctx)
+	if len(actions) != 3 || added != 2 {
+		t.Fatalf("log: %v, %d membership entries", actions, added)
+	}
+}

@@ -176,6 +176,43 @@ func (r *mutationResolver) DeleteIntegration(ctx context.Context, input model.In
 	}, idOf{input.ID, gid.Integration}))
 }
 
+// CreateResource is the resolver for the createResource field.
+func (r *mutationResolver) CreateResource(ctx context.Context, input model.CreateResourceInput) (*model.ResourcePayload, error) {
+	return resourcePayload(input.ClientMutationID)(withIDs(func() (*ent.Resource, error) {
+		return r.directory.CreateResource(ctx, directory.ResourceFields{
+			IntegrationID: &input.IntegrationID, Kind: &input.Kind, VendorID: &input.VendorID, Name: &input.Name, Handle: input.Handle,
+		})
+	}, idOf{input.IntegrationID, gid.Integration}))
+}
+
+// UpdateResource is the resolver for the updateResource field.
+func (r *mutationResolver) UpdateResource(ctx context.Context, input model.UpdateResourceInput) (*model.ResourcePayload, error) {
+	return resourcePayload(input.ClientMutationID)(withIDs(func() (*ent.Resource, error) {
+		return r.directory.UpdateResource(ctx, input.ID, input.IfVersion, input.Name, input.Handle)
+	}, idOf{input.ID, gid.Resource}))
+}
+
+// DeleteResource is the resolver for the deleteResource field.
+func (r *mutationResolver) DeleteResource(ctx context.Context, input model.ResourceActionInput) (*model.ResourcePayload, error) {
+	return resourcePayload(input.ClientMutationID)(withIDs(func() (*ent.Resource, error) {
+		return r.directory.DeleteResource(ctx, input.ID, input.IfVersion)
+	}, idOf{input.ID, gid.Resource}))
+}
+
+// AddMembership is the resolver for the addMembership field.
+func (r *mutationResolver) AddMembership(ctx context.Context, input model.MembershipInput) (*model.MembershipPayload, error) {
+	return membershipPayload(input, func() (*ent.Identity, *ent.Resource, error) {
+		return r.directory.AddMembership(ctx, input.IdentityID, input.ResourceID, input.Role)
+	})
+}
+
+// RemoveMembership is the resolver for the removeMembership field.
+func (r *mutationResolver) RemoveMembership(ctx context.Context, input model.MembershipInput) (*model.MembershipPayload, error) {
+	return membershipPayload(input, func() (*ent.Identity, *ent.Resource, error) {
+		return r.directory.RemoveMembership(ctx, input.IdentityID, input.ResourceID)
+	})
+}
+
 // LinkIdentity is the resolver for the linkIdentity field.
 func (r *mutationResolver) LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityPayload, error) {
 	return identityPayload(input.ClientMutationID)(withIDs(func() (*ent.Identity, error) {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/integration"
+	"github.com/idgraph/idgraph/ent/membership"
+	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/ent/user"
 )
 
@@ -21,6 +23,19 @@ type CreateIntegrationInput struct {
 	Domain           *string            `json:"domain,omitempty"`
 	// Make it the tenant's primary integration.
 	IsPrimary *bool `json:"isPrimary,omitempty"`
+}
+
+// A new resource.
+type CreateResourceInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The integration the resource lives on.
+	IntegrationID string        `json:"integrationId"`
+	Kind          resource.Kind `json:"kind"`
+	// Id on the vendor's API, unique within the integration.
+	VendorID string  `json:"vendorId"`
+	Name     string  `json:"name"`
+	Handle   *string `json:"handle,omitempty"`
 }
 
 // A new directory user.
@@ -90,6 +105,28 @@ type LinkIdentityInput struct {
 	IfVersion *int `json:"ifVersion,omitempty"`
 }
 
+// An identity and a resource.
+type MembershipInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The member.
+	IdentityID string `json:"identityId"`
+	// The resource.
+	ResourceID string `json:"resourceId"`
+	// Role in the resource (addMembership only); member by default.
+	Role *membership.Role `json:"role,omitempty"`
+}
+
+// Both ends of a membership a mutation changed.
+type MembershipPayload struct {
+	// The member.
+	Identity *ent.Identity `json:"identity,omitempty"`
+	// The resource.
+	Resource *ent.Resource `json:"resource,omitempty"`
+	// Echo of the input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
 // A user to delete for good.
 type PurgeUserInput struct {
 	// Returned unchanged in the payload.
@@ -102,6 +139,24 @@ type PurgeUserInput struct {
 type PurgeUserPayload struct {
 	// The id of the purged user.
 	PurgedID string `json:"purgedId"`
+	// Echo of the input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// An action on a resource.
+type ResourceActionInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The resource to act on.
+	ID string `json:"id"`
+	// Refuse with CONFLICT unless the resource is at this version.
+	IfVersion *int `json:"ifVersion,omitempty"`
+}
+
+// The resource a mutation changed.
+type ResourcePayload struct {
+	// The resource as the mutation left it.
+	Resource *ent.Resource `json:"resource,omitempty"`
 	// Echo of the input's clientMutationId.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
@@ -151,6 +206,18 @@ type UpdateIntegrationInput struct {
 	Name      *string `json:"name,omitempty"`
 	Handle    *string `json:"handle,omitempty"`
 	Domain    *string `json:"domain,omitempty"`
+}
+
+// Fields to change on a resource.
+type UpdateResourceInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The resource to change.
+	ID string `json:"id"`
+	// Refuse with CONFLICT unless the resource is at this version.
+	IfVersion *int    `json:"ifVersion,omitempty"`
+	Name      *string `json:"name,omitempty"`
+	Handle    *string `json:"handle,omitempty"`
 }
 
 // Fields to change on a user; those left out keep their value.
