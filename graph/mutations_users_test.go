@@ -1,0 +1,313 @@
+package graph_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idgraph/idgraph/ent/auditevent"
+	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/graph/graphtest"
+	"github.com/idgraph/idgraph/internal/viewer"
+)
+
+const createUser = `mutation($in: CreateUserInput!) { createUser(input: $in) { clientMutationId user { id state version email manager { id } } } }`
+
+// counts returns how many users and audit events the tenant holds.
+func counts(t *testing.T, srv *graphtest.Server) (users, events int) {
+	t.Helper()
+	ctx := viewer.System(context.Background())
+	users = srv.DB.Client.User.Query().CountX(ctx)
+	events = srv.DB.Client.AuditEvent.Query().CountX(ctx)
+	return users, events
+}
+
+func TestCreateUser(t *testing.T) {
+	srv := graphtest.New(t, 10)
+	manager := firstUserID(t, srv)
+	usersBefore, eventsBefore := counts(t, srv)
+	resp := srv.Query(t, createUser, map[string]any{"in": map[string]any{
+		"clientMutationId": "c1", "email": "new.hire@example.com", "fullName": "New Hire",
+		"badgeId": "B-777", "managerId": manager,
+	}})
+	var out struct {
+		CreateUser struct {
+			ClientMutationID string
+			User             struct {
+				ID, State, Email string
+				Version          int
+				Manager          struct{ ID string }
+			}
+		}
+	}
+	resp.Decode(t, &out)
+	u := out.CreateUser.User
+	if out.CreateUser.ClientMutationID != "c1" || u.State != "staged" || u.Version != 1 || u.Manager.ID != manager || !strings.HasPrefix(u.ID, "drusr_") {
+		t.Fatalf("created %+v", out.CreateUser)
+	}
+	usersAfter, eventsAfter := counts(t, srv)
+	if usersAfter != usersBefore+1 || eventsAfter != eventsBefore+1 {
+		t.Fatalf("users %d→%d, events %d→%d", usersBefore, usersAfter, eventsBefore, eventsAfter)
+	}
+	ev := srv.DB.Client.AuditEvent.Query().Where(auditevent.RecordID(u.ID)).OnlyX(viewer.System(context.Background()))
+	if ev.Action != "user.created" || !strings.Contains(ev.Actor, "tok_") || ev.SubjectUserID == nil || *ev.SubjectUserID != u.ID {
+		t.Fatalf("audit event %+v", ev)
+	}
+	if fmt.Sprint(ev.Changes["badge_id"]) != "map[after:[redacted] before:[redacted]]" || fmt.Sprint(ev.Changes["email"]) != "map[after:new.hire@example.com before:<nil>]" {
+		t.Fatalf("changes %v", ev.Changes)
+	}
+}
+
+// TestRejectedMutationsWriteNothing: each refusal has its code and field, and
+// the database is as it was.
+func TestRejectedMutationsWriteNothing(t *testing.T) {
+	srv := graphtest.New(t, 10)
+	srv.SeedTenant(t, "acme", 3)
+	var taken struct {
+		Users struct{ Nodes []struct{ ID, Email string } }
+	}
+	srv.Query(t, `{ users(first: 1) { nodes { id email } } }`, nil).Decode(t, &taken)
+	var acme struct {
+		Users struct{ Nodes []struct{ ID string } }
+	}
+	srv.QueryAs(t, srv.TokenFor(t, "acme", viewer.All), `{ users(first: 1) { nodes { id } } }`, nil).Decode(t, &acme)
+	readOnly := srv.TokenFor(t, "demo", viewer.DirectoryUserView)
+	deep := map[string]any{"a": map[string]any{"b": map[string]any{"c": map[string]any{"d": map[string]any{"e": map[string]any{"f": 1}}}}}}
+	cases := []struct {
+		name, token string
+		in          map[string]any
+		code, field string
+	}{
+		{"no permission", readOnly, map[string]any{"email": "x@example.com"}, "FORBIDDEN", ""},
+		{"bad email", srv.Token, map[string]any{"email": "not an email"}, "BAD_USER_INPUT", "email"},
+		{"email with a name", srv.Token, map[string]any{"email": "Bob <bob@example.com>"}, "BAD_USER_INPUT", "email"},
+		{"taken email", srv.Token, map[string]any{"email": taken.Users.Nodes[0].Email}, "CONFLICT", "email"},
+		{"deactivated on creation", srv.Token, map[string]any{"email": "y@example.com", "state": "deactivated"}, "BAD_USER_INPUT", "state"},
+		{"metadata too deep", srv.Token, map[string]any{"email": "z@example.com", "metadata": deep}, "BAD_USER_INPUT", "metadata"},
+		{"metadata too large", srv.Token, map[string]any{"email": "z@example.com", "metadata": map[string]any{"blob": strings.Repeat("x", 20_000)}}, "BAD_USER_INPUT", "metadata"},
+		{"another tenant's manager", srv.Token, map[string]any{"email": "w@example.com", "managerId": acme.Users.Nodes[0].ID}, "NOT_FOUND", ""},
+		{"unknown enum", srv.Token, map[string]any{"email": "v@example.com", "type": "robot"}, "GRAPHQL_VALIDATION_FAILED", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			usersBefore, eventsBefore := counts(t, srv)
+			resp := srv.QueryAs(t, tc.token, createUser, map[string]any{"in": tc.in})
+			if len(resp.Errors) != 1 || resp.Errors[0].Code() != tc.code || (tc.field != "" && resp.Errors[0].Extensions["field"] != tc.field) {
+				t.Fatalf("errors %+v, want %s on %q", resp.Errors, tc.code, tc.field)
+			}
+			if u, e := counts(t, srv); u != usersBefore || e != eventsBefore {
+				t.Fatalf("a refused mutation wrote: users %d→%d, events %d→%d", usersBefore, u, eventsBefore, e)
+			}
+		})
+	}
+}
+
+func TestSetManagerRefusesCycles(t *testing.T) {
+	srv := graphtest.New(t, 40)
+	var chain struct {
+		Users struct {
+			Nodes []struct {
+				ID      string
+				Manager struct {
+					ID      string
+					Manager struct{ ID string }
+				}
+			}
+		}
+	}
+	srv.Query(t, `{ users(first: 1, where: {hasManagerWith: {hasManager: true}}) { nodes { id manager { id manager { id } } } } }`, nil).Decode(t, &chain)
+	report := chain.Users.Nodes[0]
+	grandManager := report.Manager.Manager.ID
+	set := `mutation($in: SetManagerInput!) { setManager(input: $in) { user { id manager { id } } } }`
+	for name, in := range map[string]map[string]any{
+		"itself":           {"id": report.ID, "managerId": report.ID},
+		"its report":       {"id": report.Manager.ID, "managerId": report.ID},
+		"two levels below": {"id": grandManager, "managerId": report.ID},
+	} {
+		resp := srv.Query(t, set, map[string]any{"in": in})
+		if len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" || resp.Errors[0].Extensions["field"] != "managerId" {
+			t.Errorf("%s: %+v", name, resp.Errors)
+		}
+	}
+	resp := srv.Query(t, set, map[string]any{"in": map[string]any{"id": report.ID, "managerId": grandManager}})
+	if !strings.Contains(string(resp.Data), `"manager":{"id":"`+grandManager+`"}`) {
+		t.Fatalf("a legal move: %s %+v", resp.Data, resp.Errors)
+	}
+	resp = srv.Query(t, set, map[string]any{"in": map[string]any{"id": report.ID, "managerId": nil}})
+	if !strings.Contains(string(resp.Data), `"manager":null`) {
+		t.Fatalf("removing the manager: %s %+v", resp.Data, resp.Errors)
+	}
+}
+
+func TestLifecycleActions(t *testing.T) {
+	srv := graphtest.New(t, 5)
+	var out struct {
+		CreateUser struct{ User struct{ ID string } }
+	}
+	srv.Query(t, createUser, map[string]any{"in": map[string]any{"email": "life@example.com"}}).Decode(t, &out)
+	id := out.CreateUser.User.ID
+	act := func(name string, extra map[string]any) graphtest.Response {
+		in := map[string]any{"id": id}
+		for k, v := range extra {
+			in[k] = v
+		}
+		typ := "UserActionInput"
+		if name == "scheduleUserExpiration" {
+			typ = "ScheduleUserExpirationInput"
+		}
+		return srv.Query(t, `mutation($in: `+typ+`!) { `+name+`(input: $in) { user { state expiresAt } } }`, map[string]any{"in": in})
+	}
+	if resp := act("suspendUser", nil); len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" ||
+		resp.Errors[0].Message != "cannot suspend a user that is staged; allowed actions: activate, deactivate" ||
+		resp.Errors[0].Extensions["state"] != "staged" {
+		t.Fatalf("suspending a staged user: %+v", resp.Errors)
+	}
+	steps := []struct {
+		action string
+		extra  map[string]any
+		want   string
+	}{
+		{"activateUser", nil, `"state":"active","expiresAt":null`},
+		{"scheduleUserExpiration", map[string]any{"at": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)}, `"state":"expiring","expiresAt":"`},
+		{"activateUser", nil, `"state":"active","expiresAt":null`}, // removes the scheduled expiration
+		{"suspendUser", nil, `"state":"suspended"`},
+		{"deactivateUser", nil, `"state":"deactivated"`},
+	}
+	for _, s := range steps {
+		if resp := act(s.action, s.extra); len(resp.Errors) > 0 || !strings.Contains(string(resp.Data), s.want) {
+			t.Fatalf("%s: %s %+v", s.action, resp.Data, resp.Errors)
+		}
+	}
+	if resp := act("scheduleUserExpiration", map[string]any{"at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Fatalf("an expiration in the past: %+v", resp.Errors)
+	}
+	ctx := viewer.System(context.Background())
+	actions := srv.DB.Client.AuditEvent.Query().Where(auditevent.RecordID(id)).Order(auditevent.ByOccurredAt(), auditevent.ByID()).Select(auditevent.FieldAction).StringsX(ctx)
+	if got := strings.Join(actions, ","); got != "user.created,user.activated,user.expiration_scheduled,user.activated,user.suspended,user.deactivated" {
+		t.Fatalf("workspace log: %s", got)
+	}
+}
+
+func TestDeleteUserIsSoft(t *testing.T) {
+	srv := graphtest.New(t, 40)
+	var leaf struct {
+		Users struct {
+			TotalCount int
+			Nodes      []struct {
+				ID         string
+				Manager    struct{ ID string }
+				Identities struct{ Nodes []struct{ ID string } }
+			}
+		}
+	}
+	srv.Query(t, `{ users(first: 1, where: {hasDirectReports: false, hasSecondaryUsers: false, hasManager: true, hasIdentities: true}) {
+		totalCount nodes { id manager { id } identities { nodes { id } } } } }`, nil).Decode(t, &leaf)
+	victim := leaf.Users.Nodes[0]
+	var before struct {
+		Users   struct{ TotalCount int }
+		Manager struct{ DirectReports struct{ TotalCount int } }
+	}
+	srv.Query(t, `query($m: ID!) { users { totalCount } manager: user(id: $m) { directReports { totalCount } } }`,
+		map[string]any{"m": victim.Manager.ID}).Decode(t, &before)
+
+	del := `mutation($in: UserActionInput!) { deleteUser(input: $in) { user { id deletedAt } } }`
+	if resp := srv.Query(t, del, map[string]any{"in": map[string]any{"id": victim.Manager.ID}}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "CONFLICT" {
+		t.Fatalf("deleting a manager: %+v", resp.Errors)
+	}
+	if resp := srv.Query(t, del, map[string]any{"in": map[string]any{"id": victim.ID}}); len(resp.Errors) > 0 || !strings.Contains(string(resp.Data), `"deletedAt":"`) {
+		t.Fatalf("delete: %s %+v", resp.Data, resp.Errors)
+	}
+	var after struct {
+		Users   struct{ TotalCount int }
+		Manager struct {
+			DirectReports struct {
+				TotalCount int
+				Nodes      []struct{ ID string }
+			}
+		}
+		Identity struct {
+			State string
+			User  *struct{ ID string }
+		}
+	}
+	srv.Query(t, `query($m: ID!, $i: ID!) { users { totalCount } manager: user(id: $m) { directReports { totalCount nodes { id } } }
+		identity(id: $i) { state user { id } } }`,
+		map[string]any{"m": victim.Manager.ID, "i": victim.Identities.Nodes[0].ID}).Decode(t, &after)
+	if after.Users.TotalCount != before.Users.TotalCount-1 || after.Manager.DirectReports.TotalCount != before.Manager.DirectReports.TotalCount-1 {
+		t.Fatalf("counts after the delete: users %d→%d, reports %d→%d", before.Users.TotalCount, after.Users.TotalCount,
+			before.Manager.DirectReports.TotalCount, after.Manager.DirectReports.TotalCount)
+	}
+	for _, n := range after.Manager.DirectReports.Nodes {
+		if n.ID == victim.ID {
+			t.Fatal("the deleted user is still listed")
+		}
+	}
+	if after.Identity.State != "orphan" || after.Identity.User != nil {
+		t.Fatalf("the deleted user's identity: %+v", after.Identity)
+	}
+	for _, q := range []string{`query($id: ID!) { node(id: $id) { id } }`, `query($id: ID!) { user(id: $id) { id } }`} {
+		if resp := srv.Query(t, q, map[string]any{"id": victim.ID}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "NOT_FOUND" {
+			t.Fatalf("%s: %+v", q, resp.Errors)
+		}
+	}
+	if resp := srv.Query(t, del, map[string]any{"in": map[string]any{"id": victim.ID}}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "NOT_FOUND" {
+		t.Fatalf("deleting twice: %+v", resp.Errors)
+	}
+	// The row is still there, marked.
+	u := srv.DB.Client.User.Query().Where(user.ID(victim.ID)).OnlyX(viewer.IncludeDeleted(viewer.System(context.Background())))
+	if u.DeletedAt == nil {
+		t.Fatal("the row lost its deletedAt")
+	}
+}
+
+func TestPurgeUser(t *testing.T) {
+	srv := graphtest.New(t, 40)
+	var leaf struct {
+		Users struct {
+			Nodes []struct {
+				ID         string
+				Identities struct{ Nodes []struct{ ID string } }
+			}
+		}
+	}
+	srv.Query(t, `{ users(first: 2, where: {hasDirectReports: false, hasSecondaryUsers: false, hasIdentities: true}) {
+		nodes { id identities { nodes { id } } } } }`, nil).Decode(t, &leaf)
+	purge := `mutation($in: PurgeUserInput!) { purgeUser(input: $in) { purgedId clientMutationId } }`
+	victim := leaf.Users.Nodes[0]
+	if resp := srv.QueryAs(t, srv.TokenFor(t, "demo", viewer.DirectoryUserManage), purge, map[string]any{"in": map[string]any{"id": victim.ID}}); len(resp.Errors) != 1 ||
+		resp.Errors[0].Code() != "FORBIDDEN" || resp.Errors[0].Extensions["permission"] != "directory.user.purge" {
+		t.Fatalf("purge without its permission: %+v", resp.Errors)
+	}
+	// A soft-deleted user can be purged too.
+	srv.Query(t, `mutation($in: UserActionInput!) { deleteUser(input: $in) { user { id } } }`, map[string]any{"in": map[string]any{"id": victim.ID}})
+	resp := srv.Query(t, purge, map[string]any{"in": map[string]any{"id": victim.ID, "clientMutationId": "gdpr-1"}})
+	if want := `{"purgeUser":{"purgedId":"` + victim.ID + `","clientMutationId":"gdpr-1"}}`; string(resp.Data) != want {
+		t.Fatalf("purge: %s %+v", resp.Data, resp.Errors)
+	}
+	ctx := viewer.IncludeDeleted(viewer.System(context.Background()))
+	if n := srv.DB.Client.User.Query().Where(user.ID(victim.ID)).CountX(ctx); n != 0 {
+		t.Fatal("the purged row is still there")
+	}
+	if ev := srv.DB.Client.AuditEvent.Query().Where(auditevent.RecordID(victim.ID), auditevent.Action("user.purged")).CountX(ctx); ev != 1 {
+		t.Fatalf("%d purge log entries", ev)
+	}
+	var ident struct{ Identity struct{ State string } }
+	srv.Query(t, `query($id: ID!) { identity(id: $id) { state } }`, map[string]any{"id": victim.Identities.Nodes[0].ID}).Decode(t, &ident)
+	if ident.Identity.State != "orphan" {
+		t.Fatalf("identity of a purged user: %s", ident.Identity.State)
+	}
+	if resp := srv.Query(t, purge, map[string]any{"in": map[string]any{"id": victim.ID}}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "NOT_FOUND" {
+		t.Fatalf("purging twice: %+v", resp.Errors)
+	}
+}
+
+func firstUserID(t *testing.T, srv *graphtest.Server) string {
+	t.Helper()
+	var out struct {
+		Users struct{ Nodes []struct{ ID string } }
+	}
+	srv.Query(t, `{ users(first: 1) { nodes { id } } }`, nil).Decode(t, &out)
+	return out.Users.Nodes[0].ID
+}
