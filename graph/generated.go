@@ -91,6 +91,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	DeletePolicyRecordPayload struct {
+		ClientMutationID func(childComplexity int) int
+		DeletedID        func(childComplexity int) int
+	}
+
 	Identity struct {
 		Counts              func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
@@ -183,10 +188,15 @@ type ComplexityRoot struct {
 		ActivateUser           func(childComplexity int, input model.UserActionInput) int
 		AddMembership          func(childComplexity int, input model.MembershipInput) int
 		CreateIntegration      func(childComplexity int, input model.CreateIntegrationInput) int
+		CreatePolicyAssignment func(childComplexity int, input model.CreatePolicyAssignmentInput) int
+		CreatePolicyCondition  func(childComplexity int, input model.CreatePolicyConditionInput) int
+		CreatePolicyRule       func(childComplexity int, input model.CreatePolicyRuleInput) int
+		CreatePolicyRuleset    func(childComplexity int, input model.CreatePolicyRulesetInput) int
 		CreateResource         func(childComplexity int, input model.CreateResourceInput) int
 		CreateUser             func(childComplexity int, input model.CreateUserInput) int
 		DeactivateUser         func(childComplexity int, input model.UserActionInput) int
 		DeleteIntegration      func(childComplexity int, input model.IntegrationActionInput) int
+		DeletePolicyRecord     func(childComplexity int, input model.DeletePolicyRecordInput) int
 		DeleteResource         func(childComplexity int, input model.ResourceActionInput) int
 		DeleteUser             func(childComplexity int, input model.UserActionInput) int
 		LinkIdentity           func(childComplexity int, input model.LinkIdentityInput) int
@@ -198,6 +208,8 @@ type ComplexityRoot struct {
 		SuspendUser            func(childComplexity int, input model.UserActionInput) int
 		UnlinkIdentity         func(childComplexity int, input model.UnlinkIdentityInput) int
 		UpdateIntegration      func(childComplexity int, input model.UpdateIntegrationInput) int
+		UpdatePolicyRule       func(childComplexity int, input model.UpdatePolicyRuleInput) int
+		UpdatePolicyRuleset    func(childComplexity int, input model.UpdatePolicyRulesetInput) int
 		UpdateResource         func(childComplexity int, input model.UpdateResourceInput) int
 		UpdateUser             func(childComplexity int, input model.UpdateUserInput) int
 	}
@@ -235,6 +247,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PolicyAssignmentPayload struct {
+		ClientMutationID func(childComplexity int) int
+		PolicyAssignment func(childComplexity int) int
+	}
+
 	PolicyCondition struct {
 		CreatedAt       func(childComplexity int) int
 		DeletedAt       func(childComplexity int) int
@@ -262,6 +279,11 @@ type ComplexityRoot struct {
 	PolicyConditionEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	PolicyConditionPayload struct {
+		ClientMutationID func(childComplexity int) int
+		PolicyCondition  func(childComplexity int) int
 	}
 
 	PolicyRule struct {
@@ -295,6 +317,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PolicyRulePayload struct {
+		ClientMutationID func(childComplexity int) int
+		PolicyRule       func(childComplexity int) int
+	}
+
 	PolicyRuleset struct {
 		Assignments      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) int
 		Conditions       func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) int
@@ -322,6 +349,11 @@ type ComplexityRoot struct {
 	PolicyRulesetEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	PolicyRulesetPayload struct {
+		ClientMutationID func(childComplexity int) int
+		PolicyRuleset    func(childComplexity int) int
 	}
 
 	PurgeUserPayload struct {
@@ -521,6 +553,13 @@ type MutationResolver interface {
 	DeleteResource(ctx context.Context, input model.ResourceActionInput) (*model.ResourcePayload, error)
 	AddMembership(ctx context.Context, input model.MembershipInput) (*model.MembershipPayload, error)
 	RemoveMembership(ctx context.Context, input model.MembershipInput) (*model.MembershipPayload, error)
+	CreatePolicyRuleset(ctx context.Context, input model.CreatePolicyRulesetInput) (*model.PolicyRulesetPayload, error)
+	UpdatePolicyRuleset(ctx context.Context, input model.UpdatePolicyRulesetInput) (*model.PolicyRulesetPayload, error)
+	CreatePolicyRule(ctx context.Context, input model.CreatePolicyRuleInput) (*model.PolicyRulePayload, error)
+	UpdatePolicyRule(ctx context.Context, input model.UpdatePolicyRuleInput) (*model.PolicyRulePayload, error)
+	CreatePolicyCondition(ctx context.Context, input model.CreatePolicyConditionInput) (*model.PolicyConditionPayload, error)
+	CreatePolicyAssignment(ctx context.Context, input model.CreatePolicyAssignmentInput) (*model.PolicyAssignmentPayload, error)
+	DeletePolicyRecord(ctx context.Context, input model.DeletePolicyRecordInput) (*model.DeletePolicyRecordPayload, error)
 	LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityPayload, error)
 	UnlinkIdentity(ctx context.Context, input model.UnlinkIdentityInput) (*model.IdentityPayload, error)
 }
@@ -759,6 +798,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
+
+	case "DeletePolicyRecordPayload.clientMutationId":
+		if e.ComplexityRoot.DeletePolicyRecordPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletePolicyRecordPayload.ClientMutationID(childComplexity), true
+	case "DeletePolicyRecordPayload.deletedId":
+		if e.ComplexityRoot.DeletePolicyRecordPayload.DeletedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletePolicyRecordPayload.DeletedID(childComplexity), true
 
 	case "Identity.counts":
 		if e.ComplexityRoot.Identity.Counts == nil {
@@ -1166,6 +1218,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateIntegration(childComplexity, args["input"].(model.CreateIntegrationInput)), true
+	case "Mutation.createPolicyAssignment":
+		if e.ComplexityRoot.Mutation.CreatePolicyAssignment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPolicyAssignment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePolicyAssignment(childComplexity, args["input"].(model.CreatePolicyAssignmentInput)), true
+	case "Mutation.createPolicyCondition":
+		if e.ComplexityRoot.Mutation.CreatePolicyCondition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPolicyCondition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePolicyCondition(childComplexity, args["input"].(model.CreatePolicyConditionInput)), true
+	case "Mutation.createPolicyRule":
+		if e.ComplexityRoot.Mutation.CreatePolicyRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPolicyRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePolicyRule(childComplexity, args["input"].(model.CreatePolicyRuleInput)), true
+	case "Mutation.createPolicyRuleset":
+		if e.ComplexityRoot.Mutation.CreatePolicyRuleset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPolicyRuleset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePolicyRuleset(childComplexity, args["input"].(model.CreatePolicyRulesetInput)), true
 	case "Mutation.createResource":
 		if e.ComplexityRoot.Mutation.CreateResource == nil {
 			break
@@ -1210,6 +1306,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteIntegration(childComplexity, args["input"].(model.IntegrationActionInput)), true
+	case "Mutation.deletePolicyRecord":
+		if e.ComplexityRoot.Mutation.DeletePolicyRecord == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deletePolicyRecord_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeletePolicyRecord(childComplexity, args["input"].(model.DeletePolicyRecordInput)), true
 	case "Mutation.deleteResource":
 		if e.ComplexityRoot.Mutation.DeleteResource == nil {
 			break
@@ -1331,6 +1438,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateIntegration(childComplexity, args["input"].(model.UpdateIntegrationInput)), true
+	case "Mutation.updatePolicyRule":
+		if e.ComplexityRoot.Mutation.UpdatePolicyRule == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePolicyRule_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePolicyRule(childComplexity, args["input"].(model.UpdatePolicyRuleInput)), true
+	case "Mutation.updatePolicyRuleset":
+		if e.ComplexityRoot.Mutation.UpdatePolicyRuleset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePolicyRuleset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePolicyRuleset(childComplexity, args["input"].(model.UpdatePolicyRulesetInput)), true
 	case "Mutation.updateResource":
 		if e.ComplexityRoot.Mutation.UpdateResource == nil {
 			break
@@ -1484,6 +1613,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PolicyAssignmentEdge.Node(childComplexity), true
 
+	case "PolicyAssignmentPayload.clientMutationId":
+		if e.ComplexityRoot.PolicyAssignmentPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyAssignmentPayload.ClientMutationID(childComplexity), true
+	case "PolicyAssignmentPayload.policyAssignment":
+		if e.ComplexityRoot.PolicyAssignmentPayload.PolicyAssignment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyAssignmentPayload.PolicyAssignment(childComplexity), true
+
 	case "PolicyCondition.createdAt":
 		if e.ComplexityRoot.PolicyCondition.CreatedAt == nil {
 			break
@@ -1606,6 +1748,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyConditionEdge.Node(childComplexity), true
+
+	case "PolicyConditionPayload.clientMutationId":
+		if e.ComplexityRoot.PolicyConditionPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyConditionPayload.ClientMutationID(childComplexity), true
+	case "PolicyConditionPayload.policyCondition":
+		if e.ComplexityRoot.PolicyConditionPayload.PolicyCondition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyConditionPayload.PolicyCondition(childComplexity), true
 
 	case "PolicyRule.assignments":
 		if e.ComplexityRoot.PolicyRule.Assignments == nil {
@@ -1752,6 +1907,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PolicyRuleEdge.Node(childComplexity), true
 
+	case "PolicyRulePayload.clientMutationId":
+		if e.ComplexityRoot.PolicyRulePayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyRulePayload.ClientMutationID(childComplexity), true
+	case "PolicyRulePayload.policyRule":
+		if e.ComplexityRoot.PolicyRulePayload.PolicyRule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyRulePayload.PolicyRule(childComplexity), true
+
 	case "PolicyRuleset.assignments":
 		if e.ComplexityRoot.PolicyRuleset.Assignments == nil {
 			break
@@ -1889,6 +2057,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PolicyRulesetEdge.Node(childComplexity), true
+
+	case "PolicyRulesetPayload.clientMutationId":
+		if e.ComplexityRoot.PolicyRulesetPayload.ClientMutationID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyRulesetPayload.ClientMutationID(childComplexity), true
+	case "PolicyRulesetPayload.policyRuleset":
+		if e.ComplexityRoot.PolicyRulesetPayload.PolicyRuleset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PolicyRulesetPayload.PolicyRuleset(childComplexity), true
 
 	case "PurgeUserPayload.clientMutationId":
 		if e.ComplexityRoot.PurgeUserPayload.ClientMutationID == nil {
@@ -2703,8 +2884,13 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
 			graphql.NewInputUnmarshaler("CreateIntegrationInput", ec.unmarshalInputCreateIntegrationInput),
+			graphql.NewInputUnmarshaler("CreatePolicyAssignmentInput", ec.unmarshalInputCreatePolicyAssignmentInput),
+			graphql.NewInputUnmarshaler("CreatePolicyConditionInput", ec.unmarshalInputCreatePolicyConditionInput),
+			graphql.NewInputUnmarshaler("CreatePolicyRuleInput", ec.unmarshalInputCreatePolicyRuleInput),
+			graphql.NewInputUnmarshaler("CreatePolicyRulesetInput", ec.unmarshalInputCreatePolicyRulesetInput),
 			graphql.NewInputUnmarshaler("CreateResourceInput", ec.unmarshalInputCreateResourceInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
+			graphql.NewInputUnmarshaler("DeletePolicyRecordInput", ec.unmarshalInputDeletePolicyRecordInput),
 			graphql.NewInputUnmarshaler("IdentityOrder", ec.unmarshalInputIdentityOrder),
 			graphql.NewInputUnmarshaler("IdentityWhereInput", ec.unmarshalInputIdentityWhereInput),
 			graphql.NewInputUnmarshaler("IntegrationActionInput", ec.unmarshalInputIntegrationActionInput),
@@ -2728,6 +2914,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetManagerInput", ec.unmarshalInputSetManagerInput),
 			graphql.NewInputUnmarshaler("UnlinkIdentityInput", ec.unmarshalInputUnlinkIdentityInput),
 			graphql.NewInputUnmarshaler("UpdateIntegrationInput", ec.unmarshalInputUpdateIntegrationInput),
+			graphql.NewInputUnmarshaler("UpdatePolicyRuleInput", ec.unmarshalInputUpdatePolicyRuleInput),
+			graphql.NewInputUnmarshaler("UpdatePolicyRulesetInput", ec.unmarshalInputUpdatePolicyRulesetInput),
 			graphql.NewInputUnmarshaler("UpdateResourceInput", ec.unmarshalInputUpdateResourceInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserActionInput", ec.unmarshalInputUserActionInput),
@@ -6715,6 +6903,23 @@ type Mutation {
   addMembership(input: MembershipInput!): MembershipPayload @hasPermission(permission: "directory.identity.manage")
   """Ends an identity's membership of a resource."""
   removeMembership(input: MembershipInput!): MembershipPayload @hasPermission(permission: "directory.identity.manage")
+  """Creates a policy ruleset."""
+  createPolicyRuleset(input: CreatePolicyRulesetInput!): PolicyRulesetPayload @hasPermission(permission: "policy.manage")
+  """Changes a policy ruleset."""
+  updatePolicyRuleset(input: UpdatePolicyRulesetInput!): PolicyRulesetPayload @hasPermission(permission: "policy.manage")
+  """Adds a rule to a ruleset."""
+  createPolicyRule(input: CreatePolicyRuleInput!): PolicyRulePayload @hasPermission(permission: "policy.manage")
+  """Changes a rule."""
+  updatePolicyRule(input: UpdatePolicyRuleInput!): PolicyRulePayload @hasPermission(permission: "policy.manage")
+  """Adds a condition to a ruleset or one of its rules."""
+  createPolicyCondition(input: CreatePolicyConditionInput!): PolicyConditionPayload @hasPermission(permission: "policy.manage")
+  """Grants a user access through a ruleset (and optionally one of its rules)."""
+  createPolicyAssignment(input: CreatePolicyAssignmentInput!): PolicyAssignmentPayload @hasPermission(permission: "policy.manage")
+  """
+  Soft-deletes a policy ruleset, rule, condition or assignment (by id). A ruleset
+  with live rules or assignments, or a rule with live assignments, is refused.
+  """
+  deletePolicyRecord(input: DeletePolicyRecordInput!): DeletePolicyRecordPayload @hasPermission(permission: "policy.manage")
   """Links an orphan identity to a user by hand (linkedBy: manual); the identity becomes active."""
   linkIdentity(input: LinkIdentityInput!): IdentityPayload @hasPermission(permission: "directory.identity.manage")
   """Detaches an identity from its user, leaving an orphan."""
@@ -6835,6 +7040,126 @@ type MembershipPayload {
   resource: Resource
   "Echo of the input's clientMutationId."
   clientMutationId: String
+}
+
+"""The ruleset a mutation changed."""
+type PolicyRulesetPayload {
+  policyRuleset: PolicyRuleset
+  clientMutationId: String
+}
+
+"""The rule a mutation changed."""
+type PolicyRulePayload {
+  policyRule: PolicyRule
+  clientMutationId: String
+}
+
+"""The condition a mutation created."""
+type PolicyConditionPayload {
+  policyCondition: PolicyCondition
+  clientMutationId: String
+}
+
+"""The assignment a mutation created."""
+type PolicyAssignmentPayload {
+  policyAssignment: PolicyAssignment
+  clientMutationId: String
+}
+
+"""What deletePolicyRecord removed."""
+type DeletePolicyRecordPayload {
+  "The id of the deleted record."
+  deletedId: ID!
+  clientMutationId: String
+}
+
+"""A new policy ruleset."""
+input CreatePolicyRulesetInput {
+  clientMutationId: String
+  name: String!
+  type: PolicyRulesetType!
+  state: PolicyRulesetState
+  isAuthoritative: Boolean
+  expiresAfterDays: Int
+  "The resource the ruleset governs."
+  resourceId: ID
+}
+
+"""Fields to change on a policy ruleset."""
+input UpdatePolicyRulesetInput {
+  clientMutationId: String
+  id: ID!
+  "Refuse with CONFLICT unless the ruleset is at this version."
+  ifVersion: Int
+  name: String
+  type: PolicyRulesetType
+  state: PolicyRulesetState
+  isAuthoritative: Boolean
+  expiresAfterDays: Int
+  resourceId: ID
+}
+
+"""A new rule of a ruleset."""
+input CreatePolicyRuleInput {
+  clientMutationId: String
+  rulesetId: ID!
+  state: PolicyRuleState
+  roleName: String
+  roleHandle: String
+  description: String
+  priority: Int
+  "Overrides the ruleset's expiry."
+  expiresAfterDays: Int
+}
+
+"""Fields to change on a rule."""
+input UpdatePolicyRuleInput {
+  clientMutationId: String
+  id: ID!
+  "Refuse with CONFLICT unless the rule is at this version."
+  ifVersion: Int
+  state: PolicyRuleState
+  roleName: String
+  roleHandle: String
+  description: String
+  priority: Int
+  expiresAfterDays: Int
+}
+
+"""A new condition."""
+input CreatePolicyConditionInput {
+  clientMutationId: String
+  rulesetId: ID!
+  "A rule of that ruleset; omit for a ruleset-wide condition."
+  ruleId: ID
+  type: PolicyConditionType
+  profileKey: String
+  profileOperator: PolicyConditionProfileOperator
+  profileValue: String
+  "The user of a user condition."
+  userId: ID
+  description: String
+}
+
+"""A new assignment."""
+input CreatePolicyAssignmentInput {
+  clientMutationId: String
+  userId: ID!
+  rulesetId: ID!
+  "A rule of that ruleset."
+  ruleId: ID
+  state: PolicyAssignmentState
+  "When access lapses; in the future."
+  expiresAt: Time
+}
+
+"""A policy record to delete."""
+input DeletePolicyRecordInput {
+  clientMutationId: String
+  "A policy ruleset, rule, condition or assignment id."
+  id: ID!
+  "Refuse with CONFLICT unless the record is at this version."
+  ifVersion: Int
 }
 
 """A user to delete for good."""
@@ -7048,6 +7373,16 @@ func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, fiel
 		return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DeletePolicyRecordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedId":
+		return ec.fieldContext_DeletePolicyRecordPayload_deletedId(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_DeletePolicyRecordPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeletePolicyRecordPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Identity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7292,6 +7627,16 @@ func (ec *executionContext) childFields_PolicyAssignmentEdge(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type PolicyAssignmentEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PolicyAssignmentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "policyAssignment":
+		return ec.fieldContext_PolicyAssignmentPayload_policyAssignment(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_PolicyAssignmentPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyAssignmentPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PolicyCondition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7348,6 +7693,16 @@ func (ec *executionContext) childFields_PolicyConditionEdge(ctx context.Context,
 		return ec.fieldContext_PolicyConditionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyConditionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PolicyConditionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "policyCondition":
+		return ec.fieldContext_PolicyConditionPayload_policyCondition(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_PolicyConditionPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyConditionPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PolicyRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7412,6 +7767,16 @@ func (ec *executionContext) childFields_PolicyRuleEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type PolicyRuleEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PolicyRulePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "policyRule":
+		return ec.fieldContext_PolicyRulePayload_policyRule(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_PolicyRulePayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyRulePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_PolicyRuleset(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7468,6 +7833,16 @@ func (ec *executionContext) childFields_PolicyRulesetEdge(ctx context.Context, f
 		return ec.fieldContext_PolicyRulesetEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyRulesetEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PolicyRulesetPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "policyRuleset":
+		return ec.fieldContext_PolicyRulesetPayload_policyRuleset(ctx, field)
+	case "clientMutationId":
+		return ec.fieldContext_PolicyRulesetPayload_clientMutationId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyRulesetPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PurgeUserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8072,6 +8447,62 @@ func (ec *executionContext) field_Mutation_createIntegration_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPolicyAssignment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreatePolicyAssignmentInput, error) {
+			return ec.unmarshalNCreatePolicyAssignmentInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreatePolicyAssignmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPolicyCondition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreatePolicyConditionInput, error) {
+			return ec.unmarshalNCreatePolicyConditionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreatePolicyConditionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPolicyRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreatePolicyRuleInput, error) {
+			return ec.unmarshalNCreatePolicyRuleInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreatePolicyRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPolicyRuleset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreatePolicyRulesetInput, error) {
+			return ec.unmarshalNCreatePolicyRulesetInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreatePolicyRulesetInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createResource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8120,6 +8551,20 @@ func (ec *executionContext) field_Mutation_deleteIntegration_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.IntegrationActionInput, error) {
 			return ec.unmarshalNIntegrationActionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIntegrationActionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deletePolicyRecord_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.DeletePolicyRecordInput, error) {
+			return ec.unmarshalNDeletePolicyRecordInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDeletePolicyRecordInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8274,6 +8719,34 @@ func (ec *executionContext) field_Mutation_updateIntegration_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateIntegrationInput, error) {
 			return ec.unmarshalNUpdateIntegrationInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdateIntegrationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePolicyRule_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdatePolicyRuleInput, error) {
+			return ec.unmarshalNUpdatePolicyRuleInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdatePolicyRuleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePolicyRuleset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdatePolicyRulesetInput, error) {
+			return ec.unmarshalNUpdatePolicyRulesetInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdatePolicyRulesetInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10272,6 +10745,52 @@ func (ec *executionContext) _AuditEventEdge_cursor(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_AuditEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AuditEventEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _DeletePolicyRecordPayload_deletedId(ctx context.Context, field graphql.CollectedField, obj *model.DeletePolicyRecordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletePolicyRecordPayload_deletedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletePolicyRecordPayload_deletedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletePolicyRecordPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeletePolicyRecordPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.DeletePolicyRecordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletePolicyRecordPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeletePolicyRecordPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletePolicyRecordPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Identity_id(ctx context.Context, field graphql.CollectedField, obj *ent.Identity) (ret graphql.Marshaler) {
@@ -12994,6 +13513,440 @@ func (ec *executionContext) fieldContext_Mutation_removeMembership(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createPolicyRuleset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPolicyRuleset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePolicyRuleset(ctx, fc.Args["input"].(model.CreatePolicyRulesetInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.manage")
+				if err != nil {
+					var zeroVal *model.PolicyRulesetPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.PolicyRulesetPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PolicyRulesetPayload) graphql.Marshaler {
+			return ec.marshalOPolicyRulesetPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyRulesetPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPolicyRuleset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyRulesetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPolicyRuleset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePolicyRuleset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePolicyRuleset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePolicyRuleset(ctx, fc.Args["input"].(model.UpdatePolicyRulesetInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.manage")
+				if err != nil {
+					var zeroVal *model.PolicyRulesetPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.PolicyRulesetPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PolicyRulesetPayload) graphql.Marshaler {
+			return ec.marshalOPolicyRulesetPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyRulesetPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePolicyRuleset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyRulesetPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePolicyRuleset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPolicyRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPolicyRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePolicyRule(ctx, fc.Args["input"].(model.CreatePolicyRuleInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.manage")
+				if err != nil {
+					var zeroVal *model.PolicyRulePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.PolicyRulePayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PolicyRulePayload) graphql.Marshaler {
+			return ec.marshalOPolicyRulePayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyRulePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPolicyRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyRulePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPolicyRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePolicyRule(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePolicyRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePolicyRule(ctx, fc.Args["input"].(model.UpdatePolicyRuleInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.manage")
+				if err != nil {
+					var zeroVal *model.PolicyRulePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.PolicyRulePayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PolicyRulePayload) graphql.Marshaler {
+			return ec.marshalOPolicyRulePayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyRulePayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePolicyRule(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyRulePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePolicyRule_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPolicyCondition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPolicyCondition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePolicyCondition(ctx, fc.Args["input"].(model.CreatePolicyConditionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.manage")
+				if err != nil {
+					var zeroVal *model.PolicyConditionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.PolicyConditionPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PolicyConditionPayload) graphql.Marshaler {
+			return ec.marshalOPolicyConditionPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyConditionPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPolicyCondition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyConditionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPolicyCondition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPolicyAssignment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPolicyAssignment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePolicyAssignment(ctx, fc.Args["input"].(model.CreatePolicyAssignmentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.manage")
+				if err != nil {
+					var zeroVal *model.PolicyAssignmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.PolicyAssignmentPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PolicyAssignmentPayload) graphql.Marshaler {
+			return ec.marshalOPolicyAssignmentPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPolicyAssignment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyAssignmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPolicyAssignment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deletePolicyRecord(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deletePolicyRecord(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeletePolicyRecord(ctx, fc.Args["input"].(model.DeletePolicyRecordInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.manage")
+				if err != nil {
+					var zeroVal *model.DeletePolicyRecordPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.DeletePolicyRecordPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeletePolicyRecordPayload) graphql.Marshaler {
+			return ec.marshalODeletePolicyRecordPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDeletePolicyRecordPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deletePolicyRecord(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletePolicyRecordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deletePolicyRecord_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_linkIdentity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13682,6 +14635,61 @@ func (ec *executionContext) fieldContext_PolicyAssignmentEdge_cursor(_ context.C
 	return graphql.NewScalarFieldContext("PolicyAssignmentEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _PolicyAssignmentPayload_policyAssignment(ctx context.Context, field graphql.CollectedField, obj *model.PolicyAssignmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyAssignmentPayload_policyAssignment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PolicyAssignment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PolicyAssignment) graphql.Marshaler {
+			return ec.marshalOPolicyAssignment2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyAssignmentPayload_policyAssignment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyAssignmentPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyAssignment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyAssignmentPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.PolicyAssignmentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyAssignmentPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyAssignmentPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyAssignmentPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _PolicyCondition_id(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyCondition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14221,6 +15229,61 @@ func (ec *executionContext) _PolicyConditionEdge_cursor(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_PolicyConditionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PolicyConditionEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PolicyConditionPayload_policyCondition(ctx context.Context, field graphql.CollectedField, obj *model.PolicyConditionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyConditionPayload_policyCondition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PolicyCondition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PolicyCondition) graphql.Marshaler {
+			return ec.marshalOPolicyCondition2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyCondition(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyConditionPayload_policyCondition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyConditionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyCondition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyConditionPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.PolicyConditionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyConditionPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyConditionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyConditionPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _PolicyRule_id(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyRule) (ret graphql.Marshaler) {
@@ -14816,6 +15879,61 @@ func (ec *executionContext) fieldContext_PolicyRuleEdge_cursor(_ context.Context
 	return graphql.NewScalarFieldContext("PolicyRuleEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _PolicyRulePayload_policyRule(ctx context.Context, field graphql.CollectedField, obj *model.PolicyRulePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyRulePayload_policyRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PolicyRule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PolicyRule) graphql.Marshaler {
+			return ec.marshalOPolicyRule2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRule(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyRulePayload_policyRule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyRulePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyRulePayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.PolicyRulePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyRulePayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyRulePayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyRulePayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _PolicyRuleset_id(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyRuleset) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15400,6 +16518,61 @@ func (ec *executionContext) _PolicyRulesetEdge_cursor(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_PolicyRulesetEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PolicyRulesetEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PolicyRulesetPayload_policyRuleset(ctx context.Context, field graphql.CollectedField, obj *model.PolicyRulesetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyRulesetPayload_policyRuleset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PolicyRuleset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PolicyRuleset) graphql.Marshaler {
+			return ec.marshalOPolicyRuleset2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRuleset(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyRulesetPayload_policyRuleset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyRulesetPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyRuleset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyRulesetPayload_clientMutationId(ctx context.Context, field graphql.CollectedField, obj *model.PolicyRulesetPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyRulesetPayload_clientMutationId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientMutationID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyRulesetPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyRulesetPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _PurgeUserPayload_purgedId(ctx context.Context, field graphql.CollectedField, obj *model.PurgeUserPayload) (ret graphql.Marshaler) {
@@ -21474,6 +22647,356 @@ func UnmarshalCreateIntegrationInput(ctx context.Context, raw any) (model.Create
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreatePolicyAssignmentInput(ctx context.Context, obj any) (model.CreatePolicyAssignmentInput, error) {
+	var it model.CreatePolicyAssignmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "userId", "rulesetId", "ruleId", "state", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "rulesetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RulesetID = data
+		case "ruleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RuleID = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOPolicyAssignmentState2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyassignmentᚐState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePolicyAssignmentInput unmarshals raw into the CreatePolicyAssignmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePolicyAssignmentInput(ctx context.Context, raw any) (model.CreatePolicyAssignmentInput, error) {
+	var out model.CreatePolicyAssignmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePolicyAssignmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreatePolicyConditionInput(ctx context.Context, obj any) (model.CreatePolicyConditionInput, error) {
+	var it model.CreatePolicyConditionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "rulesetId", "ruleId", "type", "profileKey", "profileOperator", "profileValue", "userId", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "rulesetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RulesetID = data
+		case "ruleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RuleID = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOPolicyConditionType2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyconditionᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "profileKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileKey = data
+		case "profileOperator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileOperator"))
+			data, err := ec.unmarshalOPolicyConditionProfileOperator2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyconditionᚐProfileOperator(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileOperator = data
+		case "profileValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileValue"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileValue = data
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePolicyConditionInput unmarshals raw into the CreatePolicyConditionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePolicyConditionInput(ctx context.Context, raw any) (model.CreatePolicyConditionInput, error) {
+	var out model.CreatePolicyConditionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePolicyConditionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreatePolicyRuleInput(ctx context.Context, obj any) (model.CreatePolicyRuleInput, error) {
+	var it model.CreatePolicyRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "rulesetId", "state", "roleName", "roleHandle", "description", "priority", "expiresAfterDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "rulesetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RulesetID = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOPolicyRuleState2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyruleᚐState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "roleName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleName = data
+		case "roleHandle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleHandle"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleHandle = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "expiresAfterDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAfterDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAfterDays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePolicyRuleInput unmarshals raw into the CreatePolicyRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePolicyRuleInput(ctx context.Context, raw any) (model.CreatePolicyRuleInput, error) {
+	var out model.CreatePolicyRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePolicyRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreatePolicyRulesetInput(ctx context.Context, obj any) (model.CreatePolicyRulesetInput, error) {
+	var it model.CreatePolicyRulesetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "name", "type", "state", "isAuthoritative", "expiresAfterDays", "resourceId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalNPolicyRulesetType2githubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyrulesetᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOPolicyRulesetState2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyrulesetᚐState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "isAuthoritative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isAuthoritative"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsAuthoritative = data
+		case "expiresAfterDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAfterDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAfterDays = data
+		case "resourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePolicyRulesetInput unmarshals raw into the CreatePolicyRulesetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePolicyRulesetInput(ctx context.Context, raw any) (model.CreatePolicyRulesetInput, error) {
+	var out model.CreatePolicyRulesetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePolicyRulesetInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateResourceInput(ctx context.Context, obj any) (model.CreateResourceInput, error) {
 	var it model.CreateResourceInput
 	if obj == nil {
@@ -21716,6 +23239,62 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 func UnmarshalCreateUserInput(ctx context.Context, raw any) (model.CreateUserInput, error) {
 	var out model.CreateUserInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateUserInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeletePolicyRecordInput(ctx context.Context, obj any) (model.DeletePolicyRecordInput, error) {
+	var it model.DeletePolicyRecordInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeletePolicyRecordInput unmarshals raw into the DeletePolicyRecordInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeletePolicyRecordInput(ctx context.Context, raw any) (model.DeletePolicyRecordInput, error) {
+	var out model.DeletePolicyRecordInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeletePolicyRecordInput", raw, &out)
 	return out, err
 }
 
@@ -29244,6 +30823,202 @@ func UnmarshalUpdateIntegrationInput(ctx context.Context, raw any) (model.Update
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdatePolicyRuleInput(ctx context.Context, obj any) (model.UpdatePolicyRuleInput, error) {
+	var it model.UpdatePolicyRuleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "state", "roleName", "roleHandle", "description", "priority", "expiresAfterDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOPolicyRuleState2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyruleᚐState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "roleName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleName = data
+		case "roleHandle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleHandle"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleHandle = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "priority":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("priority"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Priority = data
+		case "expiresAfterDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAfterDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAfterDays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdatePolicyRuleInput unmarshals raw into the UpdatePolicyRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdatePolicyRuleInput(ctx context.Context, raw any) (model.UpdatePolicyRuleInput, error) {
+	var out model.UpdatePolicyRuleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePolicyRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdatePolicyRulesetInput(ctx context.Context, obj any) (model.UpdatePolicyRulesetInput, error) {
+	var it model.UpdatePolicyRulesetInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "name", "type", "state", "isAuthoritative", "expiresAfterDays", "resourceId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "type":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
+			data, err := ec.unmarshalOPolicyRulesetType2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyrulesetᚐType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Type = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOPolicyRulesetState2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyrulesetᚐState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "isAuthoritative":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("isAuthoritative"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IsAuthoritative = data
+		case "expiresAfterDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAfterDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAfterDays = data
+		case "resourceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ResourceID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdatePolicyRulesetInput unmarshals raw into the UpdatePolicyRulesetInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdatePolicyRulesetInput(ctx context.Context, raw any) (model.UpdatePolicyRulesetInput, error) {
+	var out model.UpdatePolicyRulesetInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePolicyRulesetInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateResourceInput(ctx context.Context, obj any) (model.UpdateResourceInput, error) {
 	var it model.UpdateResourceInput
 	if obj == nil {
@@ -32198,6 +33973,44 @@ func (ec *executionContext) _AuditEventEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var deletePolicyRecordPayloadImplementors = []string{"DeletePolicyRecordPayload"}
+
+func (ec *executionContext) _DeletePolicyRecordPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeletePolicyRecordPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deletePolicyRecordPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeletePolicyRecordPayload")
+		case "deletedId":
+			out.Values[i] = ec._DeletePolicyRecordPayload_deletedId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._DeletePolicyRecordPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var identityImplementors = []string{"Identity", "Node"}
 
 func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet, obj *ent.Identity) graphql.Marshaler {
@@ -32923,6 +34736,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "createPolicyRuleset":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPolicyRuleset(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updatePolicyRuleset":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePolicyRuleset(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createPolicyRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPolicyRule(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updatePolicyRule":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePolicyRule(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createPolicyCondition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPolicyCondition(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createPolicyAssignment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPolicyAssignment(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deletePolicyRecord":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deletePolicyRecord(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "linkIdentity":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_linkIdentity(ctx, field)
@@ -33174,6 +35036,44 @@ func (ec *executionContext) _PolicyAssignmentEdge(ctx context.Context, sel ast.S
 	return out
 }
 
+var policyAssignmentPayloadImplementors = []string{"PolicyAssignmentPayload"}
+
+func (ec *executionContext) _PolicyAssignmentPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PolicyAssignmentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyAssignmentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyAssignmentPayload")
+		case "policyAssignment":
+			out.Values[i] = ec._PolicyAssignmentPayload_policyAssignment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._PolicyAssignmentPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var policyConditionImplementors = []string{"PolicyCondition", "Node"}
 
 func (ec *executionContext) _PolicyCondition(ctx context.Context, sel ast.SelectionSet, obj *ent.PolicyCondition) graphql.Marshaler {
@@ -33342,6 +35242,44 @@ func (ec *executionContext) _PolicyConditionEdge(ctx context.Context, sel ast.Se
 		case "cursor":
 			out.Values[i] = ec._PolicyConditionEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var policyConditionPayloadImplementors = []string{"PolicyConditionPayload"}
+
+func (ec *executionContext) _PolicyConditionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PolicyConditionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyConditionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyConditionPayload")
+		case "policyCondition":
+			out.Values[i] = ec._PolicyConditionPayload_policyCondition(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._PolicyConditionPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -33558,6 +35496,44 @@ func (ec *executionContext) _PolicyRuleEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var policyRulePayloadImplementors = []string{"PolicyRulePayload"}
+
+func (ec *executionContext) _PolicyRulePayload(ctx context.Context, sel ast.SelectionSet, obj *model.PolicyRulePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyRulePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyRulePayload")
+		case "policyRule":
+			out.Values[i] = ec._PolicyRulePayload_policyRule(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._PolicyRulePayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var policyRulesetImplementors = []string{"PolicyRuleset", "Node"}
 
 func (ec *executionContext) _PolicyRuleset(ctx context.Context, sel ast.SelectionSet, obj *ent.PolicyRuleset) graphql.Marshaler {
@@ -33727,6 +35703,44 @@ func (ec *executionContext) _PolicyRulesetEdge(ctx context.Context, sel ast.Sele
 		case "cursor":
 			out.Values[i] = ec._PolicyRulesetEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var policyRulesetPayloadImplementors = []string{"PolicyRulesetPayload"}
+
+func (ec *executionContext) _PolicyRulesetPayload(ctx context.Context, sel ast.SelectionSet, obj *model.PolicyRulesetPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyRulesetPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyRulesetPayload")
+		case "policyRuleset":
+			out.Values[i] = ec._PolicyRulesetPayload_policyRuleset(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clientMutationId":
+			out.Values[i] = ec._PolicyRulesetPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -35174,6 +37188,26 @@ func (ec *executionContext) unmarshalNCreateIntegrationInput2githubᚗcomᚋidgr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreatePolicyAssignmentInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreatePolicyAssignmentInput(ctx context.Context, v any) (model.CreatePolicyAssignmentInput, error) {
+	res, err := ec.unmarshalInputCreatePolicyAssignmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreatePolicyConditionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreatePolicyConditionInput(ctx context.Context, v any) (model.CreatePolicyConditionInput, error) {
+	res, err := ec.unmarshalInputCreatePolicyConditionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreatePolicyRuleInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreatePolicyRuleInput(ctx context.Context, v any) (model.CreatePolicyRuleInput, error) {
+	res, err := ec.unmarshalInputCreatePolicyRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreatePolicyRulesetInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreatePolicyRulesetInput(ctx context.Context, v any) (model.CreatePolicyRulesetInput, error) {
+	res, err := ec.unmarshalInputCreatePolicyRulesetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateResourceInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐCreateResourceInput(ctx context.Context, v any) (model.CreateResourceInput, error) {
 	res, err := ec.unmarshalInputCreateResourceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -35192,6 +37226,11 @@ func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCur
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNDeletePolicyRecordInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDeletePolicyRecordInput(ctx context.Context, v any) (model.DeletePolicyRecordInput, error) {
+	res, err := ec.unmarshalInputDeletePolicyRecordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -35879,6 +37918,16 @@ func (ec *executionContext) unmarshalNUpdateIntegrationInput2githubᚗcomᚋidgr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpdatePolicyRuleInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdatePolicyRuleInput(ctx context.Context, v any) (model.UpdatePolicyRuleInput, error) {
+	res, err := ec.unmarshalInputUpdatePolicyRuleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdatePolicyRulesetInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdatePolicyRulesetInput(ctx context.Context, v any) (model.UpdatePolicyRulesetInput, error) {
+	res, err := ec.unmarshalInputUpdatePolicyRulesetInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateResourceInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdateResourceInput(ctx context.Context, v any) (model.UpdateResourceInput, error) {
 	res, err := ec.unmarshalInputUpdateResourceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -36248,6 +38297,13 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalODeletePolicyRecordPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDeletePolicyRecordPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeletePolicyRecordPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeletePolicyRecordPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -36829,6 +38885,13 @@ func (ec *executionContext) unmarshalOPolicyAssignmentOrder2ᚕᚖgithubᚗcom�
 	return res, nil
 }
 
+func (ec *executionContext) marshalOPolicyAssignmentPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentPayload(ctx context.Context, sel ast.SelectionSet, v *model.PolicyAssignmentPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicyAssignmentPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOPolicyAssignmentState2ᚕgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyassignmentᚐStateᚄ(ctx context.Context, v any) ([]policyassignment.State, error) {
 	if v == nil {
 		return nil, nil
@@ -36955,6 +39018,13 @@ func (ec *executionContext) unmarshalOPolicyConditionOrder2ᚕᚖgithubᚗcomᚋ
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOPolicyConditionPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyConditionPayload(ctx context.Context, sel ast.SelectionSet, v *model.PolicyConditionPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicyConditionPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPolicyConditionProfileOperator2ᚕgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyconditionᚐProfileOperatorᚄ(ctx context.Context, v any) ([]policycondition.ProfileOperator, error) {
@@ -37137,6 +39207,13 @@ func (ec *executionContext) unmarshalOPolicyRuleOrder2ᚕᚖgithubᚗcomᚋidgra
 	return res, nil
 }
 
+func (ec *executionContext) marshalOPolicyRulePayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyRulePayload(ctx context.Context, sel ast.SelectionSet, v *model.PolicyRulePayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicyRulePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOPolicyRuleState2ᚕgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyruleᚐStateᚄ(ctx context.Context, v any) ([]policyrule.State, error) {
 	if v == nil {
 		return nil, nil
@@ -37263,6 +39340,13 @@ func (ec *executionContext) unmarshalOPolicyRulesetOrder2ᚕᚖgithubᚗcomᚋid
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalOPolicyRulesetPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyRulesetPayload(ctx context.Context, sel ast.SelectionSet, v *model.PolicyRulesetPayload) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicyRulesetPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPolicyRulesetState2ᚕgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyrulesetᚐStateᚄ(ctx context.Context, v any) ([]policyruleset.State, error) {

@@ -49,6 +49,49 @@ func resourcePayload(id *string) func(*ent.Resource, error) (*model.ResourcePayl
 	})
 }
 
+func rulesetPayload(id *string) func(*ent.PolicyRuleset, error) (*model.PolicyRulesetPayload, error) {
+	return payload(id, func(r *ent.PolicyRuleset, id *string) *model.PolicyRulesetPayload {
+		return &model.PolicyRulesetPayload{PolicyRuleset: r, ClientMutationID: id}
+	})
+}
+
+func rulePayload(id *string) func(*ent.PolicyRule, error) (*model.PolicyRulePayload, error) {
+	return payload(id, func(r *ent.PolicyRule, id *string) *model.PolicyRulePayload {
+		return &model.PolicyRulePayload{PolicyRule: r, ClientMutationID: id}
+	})
+}
+
+func conditionPayload(id *string) func(*ent.PolicyCondition, error) (*model.PolicyConditionPayload, error) {
+	return payload(id, func(c *ent.PolicyCondition, id *string) *model.PolicyConditionPayload {
+		return &model.PolicyConditionPayload{PolicyCondition: c, ClientMutationID: id}
+	})
+}
+
+func assignmentPayload(id *string) func(*ent.PolicyAssignment, error) (*model.PolicyAssignmentPayload, error) {
+	return payload(id, func(a *ent.PolicyAssignment, id *string) *model.PolicyAssignmentPayload {
+		return &model.PolicyAssignmentPayload{PolicyAssignment: a, ClientMutationID: id}
+	})
+}
+
+// optionalIDs drops the ids the client left out (empty), keeping the others to check.
+func optionalIDs(ids ...idOf) []idOf {
+	var out []idOf
+	for _, i := range ids {
+		if i.id != "" {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// orEmpty reads an optional id, "" when absent.
+func orEmpty(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // membershipPayload runs a membership change after checking both ids.
 func membershipPayload(input model.MembershipInput, change func() (*ent.Identity, *ent.Resource, error)) (*model.MembershipPayload, error) {
 	for _, i := range []idOf{{input.IdentityID, gid.Identity}, {input.ResourceID, gid.Resource}} {

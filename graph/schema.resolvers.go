@@ -213,6 +213,66 @@ func (r *mutationResolver) RemoveMembership(ctx context.Context, input model.Mem
 	})
 }
 
+// CreatePolicyRuleset is the resolver for the createPolicyRuleset field.
+func (r *mutationResolver) CreatePolicyRuleset(ctx context.Context, input model.CreatePolicyRulesetInput) (*model.PolicyRulesetPayload, error) {
+	return rulesetPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyRuleset, error) {
+		return r.directory.SaveRuleset(ctx, nil, nil, directory.RulesetFields{Name: &input.Name, Type: &input.Type, State: input.State,
+			IsAuthoritative: input.IsAuthoritative, ExpiresAfterDays: input.ExpiresAfterDays, ResourceID: input.ResourceID})
+	}, optionalIDs(idOf{orEmpty(input.ResourceID), gid.Resource})...))
+}
+
+// UpdatePolicyRuleset is the resolver for the updatePolicyRuleset field.
+func (r *mutationResolver) UpdatePolicyRuleset(ctx context.Context, input model.UpdatePolicyRulesetInput) (*model.PolicyRulesetPayload, error) {
+	return rulesetPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyRuleset, error) {
+		return r.directory.SaveRuleset(ctx, &input.ID, input.IfVersion, directory.RulesetFields{Name: input.Name, Type: input.Type, State: input.State,
+			IsAuthoritative: input.IsAuthoritative, ExpiresAfterDays: input.ExpiresAfterDays, ResourceID: input.ResourceID})
+	}, optionalIDs(idOf{input.ID, gid.PolicyRuleset}, idOf{orEmpty(input.ResourceID), gid.Resource})...))
+}
+
+// CreatePolicyRule is the resolver for the createPolicyRule field.
+func (r *mutationResolver) CreatePolicyRule(ctx context.Context, input model.CreatePolicyRuleInput) (*model.PolicyRulePayload, error) {
+	return rulePayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyRule, error) {
+		return r.directory.SaveRule(ctx, nil, nil, directory.RuleFields{RulesetID: &input.RulesetID, State: input.State, RoleName: input.RoleName,
+			RoleHandle: input.RoleHandle, Description: input.Description, Priority: input.Priority, ExpiresAfterDays: input.ExpiresAfterDays})
+	}, idOf{input.RulesetID, gid.PolicyRuleset}))
+}
+
+// UpdatePolicyRule is the resolver for the updatePolicyRule field.
+func (r *mutationResolver) UpdatePolicyRule(ctx context.Context, input model.UpdatePolicyRuleInput) (*model.PolicyRulePayload, error) {
+	return rulePayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyRule, error) {
+		return r.directory.SaveRule(ctx, &input.ID, input.IfVersion, directory.RuleFields{State: input.State, RoleName: input.RoleName,
+			RoleHandle: input.RoleHandle, Description: input.Description, Priority: input.Priority, ExpiresAfterDays: input.ExpiresAfterDays})
+	}, idOf{input.ID, gid.PolicyRule}))
+}
+
+// CreatePolicyCondition is the resolver for the createPolicyCondition field.
+func (r *mutationResolver) CreatePolicyCondition(ctx context.Context, input model.CreatePolicyConditionInput) (*model.PolicyConditionPayload, error) {
+	return conditionPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyCondition, error) {
+		return r.directory.CreateCondition(ctx, directory.ConditionFields{RulesetID: &input.RulesetID, RuleID: input.RuleID, UserID: input.UserID,
+			Type: input.Type, ProfileKey: input.ProfileKey, ProfileOperator: input.ProfileOperator, ProfileValue: input.ProfileValue, Description: input.Description})
+	}, optionalIDs(idOf{input.RulesetID, gid.PolicyRuleset}, idOf{orEmpty(input.RuleID), gid.PolicyRule}, idOf{orEmpty(input.UserID), gid.User})...))
+}
+
+// CreatePolicyAssignment is the resolver for the createPolicyAssignment field.
+func (r *mutationResolver) CreatePolicyAssignment(ctx context.Context, input model.CreatePolicyAssignmentInput) (*model.PolicyAssignmentPayload, error) {
+	return assignmentPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyAssignment, error) {
+		return r.directory.CreateAssignment(ctx, directory.AssignmentFields{UserID: &input.UserID, RulesetID: &input.RulesetID, RuleID: input.RuleID,
+			State: input.State, ExpiresAt: input.ExpiresAt})
+	}, optionalIDs(idOf{input.UserID, gid.User}, idOf{input.RulesetID, gid.PolicyRuleset}, idOf{orEmpty(input.RuleID), gid.PolicyRule})...))
+}
+
+// DeletePolicyRecord is the resolver for the deletePolicyRecord field.
+func (r *mutationResolver) DeletePolicyRecord(ctx context.Context, input model.DeletePolicyRecordInput) (*model.DeletePolicyRecordPayload, error) {
+	table, err := gid.Table(input.ID)
+	if err != nil {
+		return nil, apierror.BadInput(err)
+	}
+	if err := r.directory.DeletePolicyRecord(ctx, table, input.ID, input.IfVersion); err != nil {
+		return nil, err
+	}
+	return &model.DeletePolicyRecordPayload{DeletedID: input.ID, ClientMutationID: input.ClientMutationID}, nil
+}
+
 // LinkIdentity is the resolver for the linkIdentity field.
 func (r *mutationResolver) LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityPayload, error) {
 	return identityPayload(input.ClientMutationID)(withIDs(func() (*ent.Identity, error) {

@@ -8,6 +8,10 @@ import (
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/integration"
 	"github.com/idgraph/idgraph/ent/membership"
+	"github.com/idgraph/idgraph/ent/policyassignment"
+	"github.com/idgraph/idgraph/ent/policycondition"
+	"github.com/idgraph/idgraph/ent/policyrule"
+	"github.com/idgraph/idgraph/ent/policyruleset"
 	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/ent/user"
 )
@@ -23,6 +27,58 @@ type CreateIntegrationInput struct {
 	Domain           *string            `json:"domain,omitempty"`
 	// Make it the tenant's primary integration.
 	IsPrimary *bool `json:"isPrimary,omitempty"`
+}
+
+// A new assignment.
+type CreatePolicyAssignmentInput struct {
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	UserID           string  `json:"userId"`
+	RulesetID        string  `json:"rulesetId"`
+	// A rule of that ruleset.
+	RuleID *string                 `json:"ruleId,omitempty"`
+	State  *policyassignment.State `json:"state,omitempty"`
+	// When access lapses; in the future.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// A new condition.
+type CreatePolicyConditionInput struct {
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	RulesetID        string  `json:"rulesetId"`
+	// A rule of that ruleset; omit for a ruleset-wide condition.
+	RuleID          *string                          `json:"ruleId,omitempty"`
+	Type            *policycondition.Type            `json:"type,omitempty"`
+	ProfileKey      *string                          `json:"profileKey,omitempty"`
+	ProfileOperator *policycondition.ProfileOperator `json:"profileOperator,omitempty"`
+	ProfileValue    *string                          `json:"profileValue,omitempty"`
+	// The user of a user condition.
+	UserID      *string `json:"userId,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// A new rule of a ruleset.
+type CreatePolicyRuleInput struct {
+	ClientMutationID *string           `json:"clientMutationId,omitempty"`
+	RulesetID        string            `json:"rulesetId"`
+	State            *policyrule.State `json:"state,omitempty"`
+	RoleName         *string           `json:"roleName,omitempty"`
+	RoleHandle       *string           `json:"roleHandle,omitempty"`
+	Description      *string           `json:"description,omitempty"`
+	Priority         *int              `json:"priority,omitempty"`
+	// Overrides the ruleset's expiry.
+	ExpiresAfterDays *int `json:"expiresAfterDays,omitempty"`
+}
+
+// A new policy ruleset.
+type CreatePolicyRulesetInput struct {
+	ClientMutationID *string              `json:"clientMutationId,omitempty"`
+	Name             string               `json:"name"`
+	Type             policyruleset.Type   `json:"type"`
+	State            *policyruleset.State `json:"state,omitempty"`
+	IsAuthoritative  *bool                `json:"isAuthoritative,omitempty"`
+	ExpiresAfterDays *int                 `json:"expiresAfterDays,omitempty"`
+	// The resource the ruleset governs.
+	ResourceID *string `json:"resourceId,omitempty"`
 }
 
 // A new resource.
@@ -65,6 +121,22 @@ type CreateUserInput struct {
 	Metadata map[string]any `json:"metadata,omitempty"`
 	// The new user's manager.
 	ManagerID *string `json:"managerId,omitempty"`
+}
+
+// A policy record to delete.
+type DeletePolicyRecordInput struct {
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// A policy ruleset, rule, condition or assignment id.
+	ID string `json:"id"`
+	// Refuse with CONFLICT unless the record is at this version.
+	IfVersion *int `json:"ifVersion,omitempty"`
+}
+
+// What deletePolicyRecord removed.
+type DeletePolicyRecordPayload struct {
+	// The id of the deleted record.
+	DeletedID        string  `json:"deletedId"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // The identity a mutation changed.
@@ -125,6 +197,30 @@ type MembershipPayload struct {
 	Resource *ent.Resource `json:"resource,omitempty"`
 	// Echo of the input's clientMutationId.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// The assignment a mutation created.
+type PolicyAssignmentPayload struct {
+	PolicyAssignment *ent.PolicyAssignment `json:"policyAssignment,omitempty"`
+	ClientMutationID *string               `json:"clientMutationId,omitempty"`
+}
+
+// The condition a mutation created.
+type PolicyConditionPayload struct {
+	PolicyCondition  *ent.PolicyCondition `json:"policyCondition,omitempty"`
+	ClientMutationID *string              `json:"clientMutationId,omitempty"`
+}
+
+// The rule a mutation changed.
+type PolicyRulePayload struct {
+	PolicyRule       *ent.PolicyRule `json:"policyRule,omitempty"`
+	ClientMutationID *string         `json:"clientMutationId,omitempty"`
+}
+
+// The ruleset a mutation changed.
+type PolicyRulesetPayload struct {
+	PolicyRuleset    *ent.PolicyRuleset `json:"policyRuleset,omitempty"`
+	ClientMutationID *string            `json:"clientMutationId,omitempty"`
 }
 
 // A user to delete for good.
@@ -206,6 +302,34 @@ type UpdateIntegrationInput struct {
 	Name      *string `json:"name,omitempty"`
 	Handle    *string `json:"handle,omitempty"`
 	Domain    *string `json:"domain,omitempty"`
+}
+
+// Fields to change on a rule.
+type UpdatePolicyRuleInput struct {
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	ID               string  `json:"id"`
+	// Refuse with CONFLICT unless the rule is at this version.
+	IfVersion        *int              `json:"ifVersion,omitempty"`
+	State            *policyrule.State `json:"state,omitempty"`
+	RoleName         *string           `json:"roleName,omitempty"`
+	RoleHandle       *string           `json:"roleHandle,omitempty"`
+	Description      *string           `json:"description,omitempty"`
+	Priority         *int              `json:"priority,omitempty"`
+	ExpiresAfterDays *int              `json:"expiresAfterDays,omitempty"`
+}
+
+// Fields to change on a policy ruleset.
+type UpdatePolicyRulesetInput struct {
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	ID               string  `json:"id"`
+	// Refuse with CONFLICT unless the ruleset is at this version.
+	IfVersion        *int                 `json:"ifVersion,omitempty"`
+	Name             *string              `json:"name,omitempty"`
+	Type             *policyruleset.Type  `json:"type,omitempty"`
+	State            *policyruleset.State `json:"state,omitempty"`
+	IsAuthoritative  *bool                `json:"isAuthoritative,omitempty"`
+	ExpiresAfterDays *int                 `json:"expiresAfterDays,omitempty"`
+	ResourceID       *string              `json:"resourceId,omitempty"`
 }
 
 // Fields to change on a resource.

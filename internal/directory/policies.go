@@ -1,0 +1,347 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/policyassignment"
+	"github.com/idgraph/idgraph/ent/policycondition"
+	"github.com/idgraph/idgraph/ent/policyrule"
+	"github.com/idgraph/idgraph/ent/policyruleset"
+	"github.com/idgraph/idgraph/internal/apierror"
+)
+
+// Policy writes: rulesets hold rules, conditions and assignments. Every id a
+// change names is read in the tenant-scoped transaction (another tenant's is
+// NOT_FOUND), a rule or condition named with a ruleset must belong to it, and a
+// ruleset or rule still in use cannot be deleted.
+
+// RulesetFields are what a client may set on a ruleset.
+type RulesetFields struct {
+	Name             *string
+	State            *policyruleset.State
+	Type             *policyruleset.Type
+	IsAuthoritative  *bool
+	ExpiresAfterDays *int
+	ResourceID       *string
+}
+
+// SaveRuleset creates a ruleset (id nil) or changes one.
+func (s *Service) SaveRuleset(ctx context.Context, id *string, ifVersion *int, f RulesetFields) (*ent.PolicyRuleset, error) {
+	if f.Name != nil && *f.Name == "" {
+		return nil, fieldError("name", "cannot be empty")
+	}
+	if f.ExpiresAfterDays != nil && *f.ExpiresAfterDays < 0 {
+		return nil, fieldError("expiresAfterDays", "cannot be negative")
+	}
+	var saved *ent.PolicyRuleset
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		if f.ResourceID != nil {
+			if _, err := tx.Resource.Get(ctx, *f.ResourceID); err != nil {
+				return notFound(err, "resource", *f.ResourceID)
+			}
+		}
+		var m *ent.PolicyRulesetMutation
+		var save func(context.Context) (*ent.PolicyRuleset, error)
+		action := "policy_ruleset.updated"
+		if id == nil {
+			if f.Name == nil || f.Type == nil {
+				return fieldError(map[bool]string{true: "name", false: "type"}[f.Name == nil], "is required")
+			}
+			c := tx.PolicyRuleset.Create()
+			m, save, action = c.Mutation(), c.Save, "policy_ruleset.created"
+		} else {
+			before, err := tx.PolicyRuleset.Get(ctx, *id)
+			if err != nil {
+				return notFound(err, "policy ruleset", *id)
+			}
+			if err := checkVersion("policy ruleset", *id, before.Version, ifVersion); err != nil {
+				return err
+			}
+			u := tx.PolicyRuleset.UpdateOneID(*id).Where(policyruleset.Version(before.Version))
+			m, save = u.Mutation(), u.Save
+		}
+		setIf(f.Name, m.SetName)
+		setIf(f.State, m.SetState)
+		setIf(f.Type, m.SetType)
+		setIf(f.IsAuthoritative, m.SetIsAuthoritative)
+		setIf(f.ExpiresAfterDays, m.SetExpiresAfterDays)
+		setIf(f.ResourceID, m.SetResourceID)
+		fields := fieldsOf(ctx, m) // before saving: an update's old values are read first
+		var err error
+		if saved, err = save(ctx); err != nil {
+			return versionOr(err, "policy ruleset", id)
+		}
+		return s.log(ctx, tx, event{action: action, record: saved.ID, parent: saved.ResourceID, fields: fields})
+	})
+	return saved, err
+}
+
+// RuleFields are what a client may set on a rule.
+type RuleFields struct {
+	RulesetID                         *string
+	State                             *policyrule.State
+	RoleName, RoleHandle, Description *string
+	Priority, ExpiresAfterDays        *int
+}
+
+// SaveRule creates a rule in a ruleset (id nil) or changes one.
+func (s *Service) SaveRule(ctx context.Context, id *string, ifVersion *int, f RuleFields) (*ent.PolicyRule, error) {
+	if f.ExpiresAfterDays != nil && *f.ExpiresAfterDays < 0 {
+		return nil, fieldError("expiresAfterDays", "cannot be negative")
+	}
+	var saved *ent.PolicyRule
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		var m *ent.PolicyRuleMutation
+		var save func(context.Context) (*ent.PolicyRule, error)
+		action := "policy_rule.updated"
+		if id == nil {
+			if f.RulesetID == nil {
+				return fieldError("rulesetId", "is required")
+			}
+			if _, err := tx.PolicyRuleset.Get(ctx, *f.RulesetID); err != nil {
+				return notFound(err, "policy ruleset", *f.RulesetID)
+			}
+			c := tx.PolicyRule.Create().SetRulesetID(*f.RulesetID)
+			m, save, action = c.Mutation(), c.Save, "policy_rule.created"
+		} else {
+			if f.RulesetID != nil {
+				return fieldError("rulesetId", "a rule cannot move to another ruleset: create a new rule")
+			}
+			before, err := tx.PolicyRule.Get(ctx, *id)
+			if err != nil {
+				return notFound(err, "policy rule", *id)
+			}
+			if err := checkVersion("policy rule", *id, before.Version, ifVersion); err != nil {
+				return err
+			}
+			u := tx.PolicyRule.UpdateOneID(*id).Where(policyrule.Version(before.Version))
+			m, save = u.Mutation(), u.Save
+		}
+		setIf(f.State, m.SetState)
+		setIf(f.RoleName, m.SetRoleName)
+		setIf(f.RoleHandle, m.SetRoleHandle)
+		setIf(f.Description, m.SetDescription)
+		setIf(f.Priority, m.SetPriority)
+		if f.ExpiresAfterDays != nil {
+			m.SetExpiresAfterDays(*f.ExpiresAfterDays)
+			m.SetExpiresAfterDaysInherited(false)
+		}
+		fields := fieldsOf(ctx, m) // before saving: an update's old values are read first
+		var err error
+		if saved, err = save(ctx); err != nil {
+			return versionOr(err, "policy rule", id)
+		}
+		return s.log(ctx, tx, event{action: action, record: saved.ID, parent: &saved.RulesetID, fields: fields})
+	})
+	return saved, err
+}
+
+// ConditionFields are what a client may set on a condition.
+type ConditionFields struct {
+	RulesetID, RuleID, UserID             *string
+	Type                                  *policycondition.Type
+	ProfileKey, ProfileValue, Description *string
+	ProfileOperator                       *policycondition.ProfileOperator
+}
+
+// CreateCondition adds a condition to a ruleset, or to one of its rules. A user
+// condition names its user.
+func (s *Service) CreateCondition(ctx context.Context, f ConditionFields) (*ent.PolicyCondition, error) {
+	if f.RulesetID == nil {
+		return nil, fieldError("rulesetId", "is required")
+	}
+	if f.Type != nil && *f.Type == policycondition.TypeUser && f.UserID == nil {
+		return nil, fieldError("userId", "a user condition names its user")
+	}
+	var saved *ent.PolicyCondition
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		if _, err := tx.PolicyRuleset.Get(ctx, *f.RulesetID); err != nil {
+			return notFound(err, "policy ruleset", *f.RulesetID)
+		}
+		if err := ruleOfRuleset(ctx, tx, f.RuleID, *f.RulesetID); err != nil {
+			return err
+		}
+		if f.UserID != nil {
+			if _, err := tx.User.Get(ctx, *f.UserID); err != nil {
+				return notFound(err, "user", *f.UserID)
+			}
+		}
+		c := tx.PolicyCondition.Create().SetRulesetID(*f.RulesetID)
+		m := c.Mutation()
+		setIf(f.RuleID, m.SetRuleID)
+		setIf(f.UserID, m.SetUserID)
+		setIf(f.Type, m.SetType)
+		setIf(f.ProfileKey, m.SetProfileKey)
+		setIf(f.ProfileOperator, m.SetProfileOperator)
+		setIf(f.ProfileValue, m.SetProfileValue)
+		setIf(f.Description, m.SetDescription)
+		fields := fieldsOf(ctx, m)
+		var err error
+		if saved, err = c.Save(ctx); err != nil {
+			return err
+		}
+		return s.log(ctx, tx, event{action: "policy_condition.created", subject: f.UserID, record: saved.ID, parent: f.RulesetID, fields: fields})
+	})
+	return saved, err
+}
+
+// AssignmentFields are what a client may set on an assignment.
+type AssignmentFields struct {
+	UserID, RulesetID, RuleID *string
+	State                     *policyassignment.State
+	ExpiresAt                 *time.Time
+}
+
+// CreateAssignment grants a user access through a ruleset (and one of its rules).
+func (s *Service) CreateAssignment(ctx context.Context, f AssignmentFields) (*ent.PolicyAssignment, error) {
+	switch {
+	case f.UserID == nil:
+		return nil, fieldError("userId", "is required")
+	case f.RulesetID == nil:
+		return nil, fieldError("rulesetId", "is required")
+	case f.ExpiresAt != nil && !f.ExpiresAt.After(s.now()):
+		return nil, fieldError("expiresAt", "must be in the future")
+	}
+	var saved *ent.PolicyAssignment
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		if _, err := tx.User.Get(ctx, *f.UserID); err != nil {
+			return notFound(err, "user", *f.UserID)
+		}
+		if _, err := tx.PolicyRuleset.Get(ctx, *f.RulesetID); err != nil {
+			return notFound(err, "policy ruleset", *f.RulesetID)
+		}
+		if err := ruleOfRuleset(ctx, tx, f.RuleID, *f.RulesetID); err != nil {
+			return err
+		}
+		c := tx.PolicyAssignment.Create().SetUserID(*f.UserID).SetRulesetID(*f.RulesetID).SetActivatedAt(s.now())
+		m := c.Mutation()
+		setIf(f.RuleID, m.SetRuleID)
+		setIf(f.State, m.SetState)
+		setIf(f.ExpiresAt, m.SetExpiresAt)
+		fields := fieldsOf(ctx, m)
+		var err error
+		if saved, err = c.Save(ctx); err != nil {
+			return err
+		}
+		return s.log(ctx, tx, event{action: "policy_assignment.created", subject: f.UserID, record: saved.ID, parent: f.RulesetID, fields: fields})
+	})
+	return saved, err
+}
+
+// DeletePolicyRecord soft-deletes a ruleset, rule, condition or assignment, by
+// id type. Rulesets with live rules or assignments, and rules with live
+// assignments, are refused.
+func (s *Service) DeletePolicyRecord(ctx context.Context, table, id string, ifVersion *int) error {
+	return s.inTx(ctx, func(tx *ent.Tx) error {
+		now := s.now()
+		var version, dependents int
+		var err error
+		var del func() error
+		switch table {
+		case policyruleset.Table:
+			var r *ent.PolicyRuleset
+			if r, err = tx.PolicyRuleset.Get(ctx, id); err == nil {
+				version = r.Version
+				rules, _ := tx.PolicyRule.Query().Where(policyrule.RulesetID(id)).Count(ctx)
+				assigned, _ := tx.PolicyAssignment.Query().Where(policyassignment.RulesetID(id)).Count(ctx)
+				dependents = rules + assigned
+				del = func() error {
+					return tx.PolicyRuleset.UpdateOneID(id).Where(policyruleset.Version(version)).SetDeletedAt(now).Exec(ctx)
+				}
+			}
+		case policyrule.Table:
+			var r *ent.PolicyRule
+			if r, err = tx.PolicyRule.Get(ctx, id); err == nil {
+				version = r.Version
+				dependents, _ = tx.PolicyAssignment.Query().Where(policyassignment.RuleID(id)).Count(ctx)
+				del = func() error {
+					return tx.PolicyRule.UpdateOneID(id).Where(policyrule.Version(version)).SetDeletedAt(now).Exec(ctx)
+				}
+			}
+		case policycondition.Table:
+			var c *ent.PolicyCondition
+			if c, err = tx.PolicyCondition.Get(ctx, id); err == nil {
+				version = c.Version
+				del = func() error {
+					return tx.PolicyCondition.UpdateOneID(id).Where(policycondition.Version(version)).SetDeletedAt(now).Exec(ctx)
+				}
+			}
+		case policyassignment.Table:
+			var a *ent.PolicyAssignment
+			if a, err = tx.PolicyAssignment.Get(ctx, id); err == nil {
+				version = a.Version
+				del = func() error {
+					return tx.PolicyAssignment.UpdateOneID(id).Where(policyassignment.Version(version)).SetDeletedAt(now).Exec(ctx)
+				}
+			}
+		default:
+			return apierror.BadInputf("%s is not a policy record id", id)
+		}
+		if err != nil {
+			return notFound(err, "policy record", id)
+		}
+		if err := checkVersion("policy record", id, version, ifVersion); err != nil {
+			return err
+		}
+		if dependents > 0 {
+			return &apierror.Error{Code: apierror.CodeConflict,
+				Message: fmt.Sprintf("%s is still used by %d rules or assignments: delete them first", id, dependents)}
+		}
+		if err := del(); err != nil {
+			return versionOr(err, "policy record", &id)
+		}
+		return s.log(ctx, tx, event{action: "policy.deleted", record: id, fields: map[string]change{"deleted_at": {After: now}}})
+	})
+}
+
+// ruleOfRuleset checks that a rule, when given, belongs to the ruleset.
+func ruleOfRuleset(ctx context.Context, tx *ent.Tx, ruleID *string, rulesetID string) error {
+	if ruleID == nil {
+		return nil
+	}
+	rule, err := tx.PolicyRule.Get(ctx, *ruleID)
+	if err != nil {
+		return notFound(err, "policy rule", *ruleID)
+	}
+	if rule.RulesetID != rulesetID {
+		return fieldError("ruleId", "rule %s belongs to ruleset %s, not %s", *ruleID, rule.RulesetID, rulesetID)
+	}
+	return nil
+}
+
+// setIf sets a field when the client gave it.
+func setIf[T any](v *T, set func(T)) {
+	if v != nil {
+		set(*v)
+	}
+}
+
+// fieldsOf lists what a mutation sets, with the old values of an update, for
+// the workspace log (ent reads the old row once, in the transaction).
+func fieldsOf(ctx context.Context, m ent.Mutation) map[string]change {
+	out := map[string]change{}
+	for _, name := range m.Fields() {
+		if name == "tenant_id" || name == "version" || name == "updated_at" || name == "created_at" || name == "id" {
+			continue
+		}
+		after, _ := m.Field(name)
+		var before any
+		if m.Op().Is(ent.OpUpdateOne) {
+			before, _ = m.OldField(ctx, name)
+		}
+		out[name] = change{Before: before, After: after}
+	}
+	return out
+}
+
+// versionOr reports a write that matched no row as a version conflict (another
+// writer got in first), and anything else as it is.
+func versionOr(err error, typ string, id *string) error {
+	if id != nil && ent.IsNotFound(err) {
+		return &apierror.Error{Code: apierror.CodeConflict, Message: fmt.Sprintf("%s %s changed while this request ran: read it again and retry", typ, *id)}
+	}
+	return err
+}
