@@ -208,6 +208,8 @@ type ComplexityRoot struct {
 		SuspendUser            func(childComplexity int, input model.UserActionInput) int
 		UnlinkIdentity         func(childComplexity int, input model.UnlinkIdentityInput) int
 		UpdateIntegration      func(childComplexity int, input model.UpdateIntegrationInput) int
+		UpdatePolicyAssignment func(childComplexity int, input model.UpdatePolicyAssignmentInput) int
+		UpdatePolicyCondition  func(childComplexity int, input model.UpdatePolicyConditionInput) int
 		UpdatePolicyRule       func(childComplexity int, input model.UpdatePolicyRuleInput) int
 		UpdatePolicyRuleset    func(childComplexity int, input model.UpdatePolicyRulesetInput) int
 		UpdateResource         func(childComplexity int, input model.UpdateResourceInput) int
@@ -558,6 +560,8 @@ type MutationResolver interface {
 	CreatePolicyRule(ctx context.Context, input model.CreatePolicyRuleInput) (*model.PolicyRulePayload, error)
 	UpdatePolicyRule(ctx context.Context, input model.UpdatePolicyRuleInput) (*model.PolicyRulePayload, error)
 	CreatePolicyCondition(ctx context.Context, input model.CreatePolicyConditionInput) (*model.PolicyConditionPayload, error)
+	UpdatePolicyCondition(ctx context.Context, input model.UpdatePolicyConditionInput) (*model.PolicyConditionPayload, error)
+	UpdatePolicyAssignment(ctx context.Context, input model.UpdatePolicyAssignmentInput) (*model.PolicyAssignmentPayload, error)
 	CreatePolicyAssignment(ctx context.Context, input model.CreatePolicyAssignmentInput) (*model.PolicyAssignmentPayload, error)
 	DeletePolicyRecord(ctx context.Context, input model.DeletePolicyRecordInput) (*model.DeletePolicyRecordPayload, error)
 	LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityPayload, error)
@@ -1438,6 +1442,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateIntegration(childComplexity, args["input"].(model.UpdateIntegrationInput)), true
+	case "Mutation.updatePolicyAssignment":
+		if e.ComplexityRoot.Mutation.UpdatePolicyAssignment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePolicyAssignment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePolicyAssignment(childComplexity, args["input"].(model.UpdatePolicyAssignmentInput)), true
+	case "Mutation.updatePolicyCondition":
+		if e.ComplexityRoot.Mutation.UpdatePolicyCondition == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updatePolicyCondition_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdatePolicyCondition(childComplexity, args["input"].(model.UpdatePolicyConditionInput)), true
 	case "Mutation.updatePolicyRule":
 		if e.ComplexityRoot.Mutation.UpdatePolicyRule == nil {
 			break
@@ -2914,6 +2940,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetManagerInput", ec.unmarshalInputSetManagerInput),
 			graphql.NewInputUnmarshaler("UnlinkIdentityInput", ec.unmarshalInputUnlinkIdentityInput),
 			graphql.NewInputUnmarshaler("UpdateIntegrationInput", ec.unmarshalInputUpdateIntegrationInput),
+			graphql.NewInputUnmarshaler("UpdatePolicyAssignmentInput", ec.unmarshalInputUpdatePolicyAssignmentInput),
+			graphql.NewInputUnmarshaler("UpdatePolicyConditionInput", ec.unmarshalInputUpdatePolicyConditionInput),
 			graphql.NewInputUnmarshaler("UpdatePolicyRuleInput", ec.unmarshalInputUpdatePolicyRuleInput),
 			graphql.NewInputUnmarshaler("UpdatePolicyRulesetInput", ec.unmarshalInputUpdatePolicyRulesetInput),
 			graphql.NewInputUnmarshaler("UpdateResourceInput", ec.unmarshalInputUpdateResourceInput),
@@ -6913,6 +6941,10 @@ type Mutation {
   updatePolicyRule(input: UpdatePolicyRuleInput!): PolicyRulePayload @hasPermission(permission: "policy.manage")
   """Adds a condition to a ruleset or one of its rules."""
   createPolicyCondition(input: CreatePolicyConditionInput!): PolicyConditionPayload @hasPermission(permission: "policy.manage")
+  """Changes a condition's comparison or description."""
+  updatePolicyCondition(input: UpdatePolicyConditionInput!): PolicyConditionPayload @hasPermission(permission: "policy.manage")
+  """Changes an assignment's state or expiry."""
+  updatePolicyAssignment(input: UpdatePolicyAssignmentInput!): PolicyAssignmentPayload @hasPermission(permission: "policy.manage")
   """Grants a user access through a ruleset (and optionally one of its rules)."""
   createPolicyAssignment(input: CreatePolicyAssignmentInput!): PolicyAssignmentPayload @hasPermission(permission: "policy.manage")
   """
@@ -7148,6 +7180,29 @@ input CreatePolicyAssignmentInput {
   rulesetId: ID!
   "A rule of that ruleset."
   ruleId: ID
+  state: PolicyAssignmentState
+  "When access lapses; in the future."
+  expiresAt: Time
+}
+
+"""Fields to change on a condition."""
+input UpdatePolicyConditionInput {
+  clientMutationId: String
+  id: ID!
+  "Refuse with CONFLICT unless the condition is at this version."
+  ifVersion: Int
+  profileKey: String
+  profileOperator: PolicyConditionProfileOperator
+  profileValue: String
+  description: String
+}
+
+"""Fields to change on an assignment."""
+input UpdatePolicyAssignmentInput {
+  clientMutationId: String
+  id: ID!
+  "Refuse with CONFLICT unless the assignment is at this version."
+  ifVersion: Int
   state: PolicyAssignmentState
   "When access lapses; in the future."
   expiresAt: Time
@@ -8719,6 +8774,34 @@ func (ec *executionContext) field_Mutation_updateIntegration_args(ctx context.Co
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateIntegrationInput, error) {
 			return ec.unmarshalNUpdateIntegrationInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdateIntegrationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePolicyAssignment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdatePolicyAssignmentInput, error) {
+			return ec.unmarshalNUpdatePolicyAssignmentInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdatePolicyAssignmentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updatePolicyCondition_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdatePolicyConditionInput, error) {
+			return ec.unmarshalNUpdatePolicyConditionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdatePolicyConditionInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13817,6 +13900,130 @@ func (ec *executionContext) fieldContext_Mutation_createPolicyCondition(ctx cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createPolicyCondition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePolicyCondition(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePolicyCondition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePolicyCondition(ctx, fc.Args["input"].(model.UpdatePolicyConditionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.manage")
+				if err != nil {
+					var zeroVal *model.PolicyConditionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.PolicyConditionPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PolicyConditionPayload) graphql.Marshaler {
+			return ec.marshalOPolicyConditionPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyConditionPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePolicyCondition(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyConditionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePolicyCondition_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updatePolicyAssignment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updatePolicyAssignment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdatePolicyAssignment(ctx, fc.Args["input"].(model.UpdatePolicyAssignmentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.manage")
+				if err != nil {
+					var zeroVal *model.PolicyAssignmentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.PolicyAssignmentPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PolicyAssignmentPayload) graphql.Marshaler {
+			return ec.marshalOPolicyAssignmentPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updatePolicyAssignment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyAssignmentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updatePolicyAssignment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -30823,6 +31030,160 @@ func UnmarshalUpdateIntegrationInput(ctx context.Context, raw any) (model.Update
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdatePolicyAssignmentInput(ctx context.Context, obj any) (model.UpdatePolicyAssignmentInput, error) {
+	var it model.UpdatePolicyAssignmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "state", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOPolicyAssignmentState2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyassignmentᚐState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdatePolicyAssignmentInput unmarshals raw into the UpdatePolicyAssignmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdatePolicyAssignmentInput(ctx context.Context, raw any) (model.UpdatePolicyAssignmentInput, error) {
+	var out model.UpdatePolicyAssignmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePolicyAssignmentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdatePolicyConditionInput(ctx context.Context, obj any) (model.UpdatePolicyConditionInput, error) {
+	var it model.UpdatePolicyConditionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "profileKey", "profileOperator", "profileValue", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		case "profileKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileKey"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileKey = data
+		case "profileOperator":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileOperator"))
+			data, err := ec.unmarshalOPolicyConditionProfileOperator2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyconditionᚐProfileOperator(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileOperator = data
+		case "profileValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("profileValue"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProfileValue = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdatePolicyConditionInput unmarshals raw into the UpdatePolicyConditionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdatePolicyConditionInput(ctx context.Context, raw any) (model.UpdatePolicyConditionInput, error) {
+	var out model.UpdatePolicyConditionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdatePolicyConditionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdatePolicyRuleInput(ctx context.Context, obj any) (model.UpdatePolicyRuleInput, error) {
 	var it model.UpdatePolicyRuleInput
 	if obj == nil {
@@ -34771,6 +35132,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "updatePolicyCondition":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePolicyCondition(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updatePolicyAssignment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updatePolicyAssignment(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "createPolicyAssignment":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createPolicyAssignment(ctx, field)
@@ -37915,6 +38290,16 @@ func (ec *executionContext) unmarshalNUnlinkIdentityInput2githubᚗcomᚋidgraph
 
 func (ec *executionContext) unmarshalNUpdateIntegrationInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdateIntegrationInput(ctx context.Context, v any) (model.UpdateIntegrationInput, error) {
 	res, err := ec.unmarshalInputUpdateIntegrationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdatePolicyAssignmentInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdatePolicyAssignmentInput(ctx context.Context, v any) (model.UpdatePolicyAssignmentInput, error) {
+	res, err := ec.unmarshalInputUpdatePolicyAssignmentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdatePolicyConditionInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUpdatePolicyConditionInput(ctx context.Context, v any) (model.UpdatePolicyConditionInput, error) {
+	res, err := ec.unmarshalInputUpdatePolicyConditionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

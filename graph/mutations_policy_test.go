@@ -75,7 +75,7 @@ func TestPolicyMutations(t *testing.T) {
 		}
 	}
 
-	mustID(srv.Query(t, `mutation($rs: ID!, $r: ID!) { createPolicyCondition(input: {rulesetId: $rs, ruleId: $r, profileKey: "department", profileOperator: equals, profileValue: "Engineering"}) { policyCondition { id } } }`,
+	condition := mustID(srv.Query(t, `mutation($rs: ID!, $r: ID!) { createPolicyCondition(input: {rulesetId: $rs, ruleId: $r, profileKey: "department", profileOperator: equals, profileValue: "Engineering"}) { policyCondition { id } } }`,
 		map[string]any{"rs": ruleset, "r": rule}), "createPolicyCondition", "policyCondition", "id")
 	assignment := mustID(srv.Query(t, `mutation($u: ID!, $rs: ID!, $r: ID!) { createPolicyAssignment(input: {userId: $u, rulesetId: $rs, ruleId: $r}) { policyAssignment { id } } }`,
 		map[string]any{"u": user, "rs": ruleset, "r": rule}), "createPolicyAssignment", "policyAssignment", "id")
@@ -85,6 +85,18 @@ func TestPolicyMutations(t *testing.T) {
 	if resp := srv.Query(t, `mutation($r: ID!) { updatePolicyRule(input: {id: $r, ifVersion: 1, roleName: "Maintainer"}) { policyRule { roleName version } } }`,
 		map[string]any{"r": rule}); !strings.Contains(string(resp.Data), `"roleName":"Maintainer","version":2`) {
 		t.Fatalf("update rule: %s %+v", resp.Data, resp.Errors)
+	}
+	if resp := srv.Query(t, `mutation($c: ID!) { updatePolicyCondition(input: {id: $c, profileValue: "Platform"}) { policyCondition { profileValue } } }`,
+		map[string]any{"c": condition}); !strings.Contains(string(resp.Data), `"profileValue":"Platform"`) {
+		t.Fatalf("update condition: %s %+v", resp.Data, resp.Errors)
+	}
+	if resp := srv.Query(t, `mutation($a: ID!) { updatePolicyAssignment(input: {id: $a, state: suspended}) { policyAssignment { state } } }`,
+		map[string]any{"a": assignment}); !strings.Contains(string(resp.Data), `"state":"suspended"`) {
+		t.Fatalf("update assignment: %s %+v", resp.Data, resp.Errors)
+	}
+	if got := code(srv.Query(t, `mutation($c: ID!) { updatePolicyCondition(input: {id: $c, profileValue: "x", ifVersion: 1}) { policyCondition { id } } }`,
+		map[string]any{"c": condition})); got != "CONFLICT:<nil>" {
+		t.Fatalf("a stale condition update: %s", got)
 	}
 	del := `mutation($id: ID!) { deletePolicyRecord(input: {id: $id}) { deletedId } }`
 	if got := code(srv.Query(t, del, map[string]any{"id": ruleset})); got != "CONFLICT:<nil>" {

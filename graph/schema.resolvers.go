@@ -253,6 +253,21 @@ func (r *mutationResolver) CreatePolicyCondition(ctx context.Context, input mode
 	}, optionalIDs(idOf{input.RulesetID, gid.PolicyRuleset}, idOf{orEmpty(input.RuleID), gid.PolicyRule}, idOf{orEmpty(input.UserID), gid.User})...))
 }
 
+// UpdatePolicyCondition is the resolver for the updatePolicyCondition field.
+func (r *mutationResolver) UpdatePolicyCondition(ctx context.Context, input model.UpdatePolicyConditionInput) (*model.PolicyConditionPayload, error) {
+	return conditionPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyCondition, error) {
+		return r.directory.UpdateCondition(ctx, input.ID, input.IfVersion, directory.ConditionFields{ProfileKey: input.ProfileKey,
+			ProfileOperator: input.ProfileOperator, ProfileValue: input.ProfileValue, Description: input.Description})
+	}, idOf{input.ID, gid.PolicyCondition}))
+}
+
+// UpdatePolicyAssignment is the resolver for the updatePolicyAssignment field.
+func (r *mutationResolver) UpdatePolicyAssignment(ctx context.Context, input model.UpdatePolicyAssignmentInput) (*model.PolicyAssignmentPayload, error) {
+	return assignmentPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyAssignment, error) {
+		return r.directory.UpdateAssignment(ctx, input.ID, input.IfVersion, directory.AssignmentFields{State: input.State, ExpiresAt: input.ExpiresAt})
+	}, idOf{input.ID, gid.PolicyAssignment}))
+}
+
 // CreatePolicyAssignment is the resolver for the createPolicyAssignment field.
 func (r *mutationResolver) CreatePolicyAssignment(ctx context.Context, input model.CreatePolicyAssignmentInput) (*model.PolicyAssignmentPayload, error) {
 	return assignmentPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyAssignment, error) {

@@ -304,6 +304,29 @@ type UpdateIntegrationInput struct {
 	Domain    *string `json:"domain,omitempty"`
 }
 
+// Fields to change on an assignment.
+type UpdatePolicyAssignmentInput struct {
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	ID               string  `json:"id"`
+	// Refuse with CONFLICT unless the assignment is at this version.
+	IfVersion *int                    `json:"ifVersion,omitempty"`
+	State     *policyassignment.State `json:"state,omitempty"`
+	// When access lapses; in the future.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+// Fields to change on a condition.
+type UpdatePolicyConditionInput struct {
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	ID               string  `json:"id"`
+	// Refuse with CONFLICT unless the condition is at this version.
+	IfVersion       *int                             `json:"ifVersion,omitempty"`
+	ProfileKey      *string                          `json:"profileKey,omitempty"`
+	ProfileOperator *policycondition.ProfileOperator `json:"profileOperator,omitempty"`
+	ProfileValue    *string                          `json:"profileValue,omitempty"`
+	Description     *string                          `json:"description,omitempty"`
+}
+
 // Fields to change on a rule.
 type UpdatePolicyRuleInput struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`

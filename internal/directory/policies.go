@@ -345,3 +345,62 @@ func versionOr(err error, typ string, id *string) error {
 	}
 	return err
 }
+
+// UpdateCondition changes a condition's comparison or description.
+func (s *Service) UpdateCondition(ctx context.Context, id string, ifVersion *int, f ConditionFields) (*ent.PolicyCondition, error) {
+	if f.RulesetID != nil || f.RuleID != nil || f.UserID != nil || f.Type != nil {
+		return nil, fieldError("type", "a condition's ruleset, rule, user and type are fixed: create another condition")
+	}
+	var saved *ent.PolicyCondition
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		before, err := tx.PolicyCondition.Get(ctx, id)
+		if err != nil {
+			return notFound(err, "policy condition", id)
+		}
+		if err := checkVersion("policy condition", id, before.Version, ifVersion); err != nil {
+			return err
+		}
+		u := tx.PolicyCondition.UpdateOneID(id).Where(policycondition.Version(before.Version))
+		m := u.Mutation()
+		setIf(f.ProfileKey, m.SetProfileKey)
+		setIf(f.ProfileOperator, m.SetProfileOperator)
+		setIf(f.ProfileValue, m.SetProfileValue)
+		setIf(f.Description, m.SetDescription)
+		fields := fieldsOf(ctx, m)
+		if saved, err = u.Save(ctx); err != nil {
+			return versionOr(err, "policy condition", &id)
+		}
+		return s.log(ctx, tx, event{action: "policy_condition.updated", subject: before.UserID, record: id, parent: &before.RulesetID, fields: fields})
+	})
+	return saved, err
+}
+
+// UpdateAssignment changes an assignment's state or expiry.
+func (s *Service) UpdateAssignment(ctx context.Context, id string, ifVersion *int, f AssignmentFields) (*ent.PolicyAssignment, error) {
+	if f.UserID != nil || f.RulesetID != nil || f.RuleID != nil {
+		return nil, fieldError("rulesetId", "an assignment's user, ruleset and rule are fixed: create another assignment")
+	}
+	if f.ExpiresAt != nil && !f.ExpiresAt.After(s.now()) {
+		return nil, fieldError("expiresAt", "must be in the future")
+	}
+	var saved *ent.PolicyAssignment
+	err := s.inTx(ctx, func(tx *ent.Tx) error {
+		before, err := tx.PolicyAssignment.Get(ctx, id)
+		if err != nil {
+			return notFound(err, "policy assignment", id)
+		}
+		if err := checkVersion("policy assignment", id, before.Version, ifVersion); err != nil {
+			return err
+		}
+		u := tx.PolicyAssignment.UpdateOneID(id).Where(policyassignment.Version(before.Version))
+		m := u.Mutation()
+		setIf(f.State, m.SetState)
+		setIf(f.ExpiresAt, m.SetExpiresAt)
+		fields := fieldsOf(ctx, m)
+		if saved, err = u.Save(ctx); err != nil {
+			return versionOr(err, "policy assignment", &id)
+		}
+		return s.log(ctx, tx, event{action: "policy_assignment.updated", subject: &before.UserID, record: id, parent: &before.RulesetID, fields: fields})
+	})
+	return saved, err
+}
