@@ -205,6 +205,7 @@ type ComplexityRoot struct {
 		RemoveMembership       func(childComplexity int, input model.MembershipInput) int
 		ScheduleUserExpiration func(childComplexity int, input model.ScheduleUserExpirationInput) int
 		SetManager             func(childComplexity int, input model.SetManagerInput) int
+		SetParentUser          func(childComplexity int, input model.SetParentUserInput) int
 		SuspendUser            func(childComplexity int, input model.UserActionInput) int
 		UnlinkIdentity         func(childComplexity int, input model.UnlinkIdentityInput) int
 		UpdateIntegration      func(childComplexity int, input model.UpdateIntegrationInput) int
@@ -540,6 +541,7 @@ type MutationResolver interface {
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error)
 	UpdateUser(ctx context.Context, input model.UpdateUserInput) (*model.UserPayload, error)
 	SetManager(ctx context.Context, input model.SetManagerInput) (*model.UserPayload, error)
+	SetParentUser(ctx context.Context, input model.SetParentUserInput) (*model.UserPayload, error)
 	ActivateUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error)
 	SuspendUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error)
 	DeactivateUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error)
@@ -1409,6 +1411,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetManager(childComplexity, args["input"].(model.SetManagerInput)), true
+	case "Mutation.setParentUser":
+		if e.ComplexityRoot.Mutation.SetParentUser == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setParentUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetParentUser(childComplexity, args["input"].(model.SetParentUserInput)), true
 	case "Mutation.suspendUser":
 		if e.ComplexityRoot.Mutation.SuspendUser == nil {
 			break
@@ -2938,6 +2951,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ResourceWhereInput", ec.unmarshalInputResourceWhereInput),
 			graphql.NewInputUnmarshaler("ScheduleUserExpirationInput", ec.unmarshalInputScheduleUserExpirationInput),
 			graphql.NewInputUnmarshaler("SetManagerInput", ec.unmarshalInputSetManagerInput),
+			graphql.NewInputUnmarshaler("SetParentUserInput", ec.unmarshalInputSetParentUserInput),
 			graphql.NewInputUnmarshaler("UnlinkIdentityInput", ec.unmarshalInputUnlinkIdentityInput),
 			graphql.NewInputUnmarshaler("UpdateIntegrationInput", ec.unmarshalInputUpdateIntegrationInput),
 			graphql.NewInputUnmarshaler("UpdatePolicyAssignmentInput", ec.unmarshalInputUpdatePolicyAssignmentInput),
@@ -6894,6 +6908,8 @@ type Mutation {
   updateUser(input: UpdateUserInput!): UserPayload @hasPermission(permission: "directory.user.manage")
   """Sets or removes the user's manager. A user can never end up managing itself, however long the chain."""
   setManager(input: SetManagerInput!): UserPayload @hasPermission(permission: "directory.user.manage")
+  """Makes the user a secondary account (admin, test...) of another user, or a primary user again (parentUserId null)."""
+  setParentUser(input: SetParentUserInput!): UserPayload @hasPermission(permission: "directory.user.manage")
   """Makes the user active; an expiring user's scheduled expiration is removed."""
   activateUser(input: UserActionInput!): UserPayload @hasPermission(permission: "directory.user.manage")
   """Suspends an active or expiring user."""
@@ -7335,6 +7351,18 @@ input SetManagerInput {
   id: ID!
   "The new manager; null removes the manager."
   managerId: ID
+  "Refuse with CONFLICT unless the user is at this version."
+  ifVersion: Int
+}
+
+"""A user's new primary user."""
+input SetParentUserInput {
+  "Returned unchanged in the payload."
+  clientMutationId: String
+  "The secondary account."
+  id: ID!
+  "The primary user it belongs to; null makes it a primary user again."
+  parentUserId: ID
   "Refuse with CONFLICT unless the user is at this version."
   ifVersion: Int
 }
@@ -8732,6 +8760,20 @@ func (ec *executionContext) field_Mutation_setManager_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.SetManagerInput, error) {
 			return ec.unmarshalNSetManagerInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐSetManagerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setParentUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetParentUserInput, error) {
+			return ec.unmarshalNSetParentUserInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐSetParentUserInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12660,6 +12702,68 @@ func (ec *executionContext) fieldContext_Mutation_setManager(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_setManager_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setParentUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setParentUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetParentUser(ctx, fc.Args["input"].(model.SetParentUserInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.manage")
+				if err != nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.UserPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.UserPayload) graphql.Marshaler {
+			return ec.marshalOUserPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setParentUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setParentUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -30897,6 +31001,69 @@ func UnmarshalSetManagerInput(ctx context.Context, raw any) (model.SetManagerInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetParentUserInput(ctx context.Context, obj any) (model.SetParentUserInput, error) {
+	var it model.SetParentUserInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "parentUserId", "ifVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "parentUserId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentUserID = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetParentUserInput unmarshals raw into the SetParentUserInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetParentUserInput(ctx context.Context, raw any) (model.SetParentUserInput, error) {
+	var out model.SetParentUserInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetParentUserInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUnlinkIdentityInput(ctx context.Context, obj any) (model.UnlinkIdentityInput, error) {
 	var it model.UnlinkIdentityInput
 	if obj == nil {
@@ -34992,6 +35159,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "setParentUser":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setParentUser(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "activateUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_activateUser(ctx, field)
@@ -38215,6 +38389,11 @@ func (ec *executionContext) unmarshalNScheduleUserExpirationInput2githubᚗcom�
 
 func (ec *executionContext) unmarshalNSetManagerInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐSetManagerInput(ctx context.Context, v any) (model.SetManagerInput, error) {
 	res, err := ec.unmarshalInputSetManagerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetParentUserInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐSetParentUserInput(ctx context.Context, v any) (model.SetParentUserInput, error) {
+	res, err := ec.unmarshalInputSetParentUserInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -311,3 +311,36 @@ func firstUserID(t *testing.T, srv *graphtest.Server) string {
 	srv.Query(t, `{ users(first: 1) { nodes { id } } }`, nil).Decode(t, &out)
 	return out.Users.Nodes[0].ID
 }
+
+func TestSetParentUser(t *testing.T) {
+	srv := graphtest.New(t, 30)
+	var data struct {
+		Secondary struct {
+			Nodes []struct {
+				ID         string
+				ParentUser struct{ ID string }
+			}
+		}
+		Plain struct{ Nodes []struct{ ID string } }
+	}
+	srv.Query(t, `{ secondary: users(first: 1, where: {hasParentUser: true}) { nodes { id parentUser { id } } }
+		plain: users(first: 2, where: {hasParentUser: false, hasSecondaryUsers: false}) { nodes { id } } }`, nil).Decode(t, &data)
+	secondary, owner := data.Secondary.Nodes[0].ID, data.Secondary.Nodes[0].ParentUser.ID
+	a, b := data.Plain.Nodes[0].ID, data.Plain.Nodes[1].ID
+	set := `mutation($in: SetParentUserInput!) { setParentUser(input: $in) { user { parentUser { id } } } }`
+	for name, in := range map[string]map[string]any{
+		"itself":                  {"id": a, "parentUserId": a},
+		"under a secondary":       {"id": a, "parentUserId": secondary},
+		"an owner of secondaries": {"id": owner, "parentUserId": a},
+	} {
+		if resp := srv.Query(t, set, map[string]any{"in": in}); len(resp.Errors) != 1 || resp.Errors[0].Extensions["field"] != "parentUserId" {
+			t.Errorf("%s: %+v", name, resp.Errors)
+		}
+	}
+	if resp := srv.Query(t, set, map[string]any{"in": map[string]any{"id": b, "parentUserId": a}}); !strings.Contains(string(resp.Data), `"parentUser":{"id":"`+a+`"}`) {
+		t.Fatalf("a legal parent: %s %+v", resp.Data, resp.Errors)
+	}
+	if resp := srv.Query(t, set, map[string]any{"in": map[string]any{"id": b, "parentUserId": nil}}); !strings.Contains(string(resp.Data), `"parentUser":null`) {
+		t.Fatalf("back to primary: %s %+v", resp.Data, resp.Errors)
+	}
+}

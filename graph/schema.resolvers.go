@@ -108,6 +108,13 @@ func (r *mutationResolver) SetManager(ctx context.Context, input model.SetManage
 	}))
 }
 
+// SetParentUser is the resolver for the setParentUser field.
+func (r *mutationResolver) SetParentUser(ctx context.Context, input model.SetParentUserInput) (*model.UserPayload, error) {
+	return userPayload(input.ClientMutationID)(withIDs(func() (*ent.User, error) {
+		return r.directory.SetParentUser(ctx, input.ID, input.ParentUserID, input.IfVersion)
+	}, optionalIDs(idOf{input.ID, gid.User}, idOf{orEmpty(input.ParentUserID), gid.User})...))
+}
+
 // ActivateUser is the resolver for the activateUser field.
 func (r *mutationResolver) ActivateUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error) {
 	return r.userAction(ctx, input, lifecycle.Activate)

@@ -281,6 +281,18 @@ type SetManagerInput struct {
 	IfVersion *int `json:"ifVersion,omitempty"`
 }
 
+// A user's new primary user.
+type SetParentUserInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The secondary account.
+	ID string `json:"id"`
+	// The primary user it belongs to; null makes it a primary user again.
+	ParentUserID *string `json:"parentUserId,omitempty"`
+	// Refuse with CONFLICT unless the user is at this version.
+	IfVersion *int `json:"ifVersion,omitempty"`
+}
+
 // An identity to detach from its user.
 type UnlinkIdentityInput struct {
 	// Returned unchanged in the payload.

@@ -175,6 +175,46 @@ func (s *Service) SetManager(ctx context.Context, id string, managerID *string, 
 	})
 }
 
+// SetParentUser makes the user a secondary account (admin, test...) of parentID,
+// or a primary user again (nil). Secondary accounts are one level deep: a user
+// cannot be its own parent, cannot hang under a secondary account, and cannot
+// become one while it has secondaries of its own.
+func (s *Service) SetParentUser(ctx context.Context, id string, parentID *string, ifVersion *int) (*ent.User, error) {
+	return s.changeUser(ctx, id, ifVersion, "user.parent_changed", func(tx *ent.Tx, before *ent.User, m *ent.UserMutation, diff map[string]change) error {
+		var was any
+		if before.ParentUserID != nil {
+			was = *before.ParentUserID
+		}
+		if parentID == nil {
+			if before.ParentUserID != nil {
+				m.ClearParentUserID()
+				diff[user.FieldParentUserID] = change{Before: was}
+			}
+			return nil
+		}
+		if *parentID == id {
+			return fieldError("parentUserId", "a user cannot be its own parent")
+		}
+		parent, err := tx.User.Get(ctx, *parentID)
+		if err != nil {
+			return notFound(err, "user", *parentID)
+		}
+		if parent.ParentUserID != nil {
+			return fieldError("parentUserId", "user %s is itself a secondary account of %s", *parentID, *parent.ParentUserID)
+		}
+		secondaries, err := tx.User.Query().Where(user.ParentUserID(id)).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if secondaries > 0 {
+			return fieldError("parentUserId", "user %s has %d secondary accounts of its own", id, secondaries)
+		}
+		m.SetParentUserID(*parentID)
+		diff[user.FieldParentUserID] = change{Before: was, After: *parentID}
+		return nil
+	})
+}
+
 // Transition applies a lifecycle action; at is the expiration for ScheduleExpiration.
 func (s *Service) Transition(ctx context.Context, id string, action lifecycle.Action, at *time.Time, ifVersion *int) (*ent.User, error) {
 	event := map[lifecycle.Action]string{
