@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -35,7 +36,7 @@ func (a *api) guard(next http.Handler) http.Handler {
 		media := negotiate(r.Header.Get("Accept"))
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
 			w.Header().Set("Allow", "GET, POST")
-			a.fail(w, r, media, http.StatusMethodNotAllowed, httpError(codeMethodNotAllowed, "use GET or POST, not %s", r.Method))
+			a.fail(w, r, cmp.Or(media, mediaJSON), http.StatusMethodNotAllowed, httpError(codeMethodNotAllowed, "use GET or POST, not %s", r.Method))
 			return
 		}
 		if media == "" {
