@@ -24,10 +24,11 @@ import (
 	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/seed"
 	"github.com/idgraph/idgraph/internal/store"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 const usage = `usage:
-  idgraph serve [--db DSN] [--addr HOST:PORT] [limits: idgraph serve -h]
+  idgraph serve [--db DSN] [--addr HOST:PORT] [--demo] [limits: idgraph serve -h]
   idgraph seed  [--db DSN] [--users N] [--seed S] [--tenant SLUG]
   idgraph token create [--db DSN] --tenant SLUG --permissions P,... [--name NAME] [--expires 90d|12h|never]
   idgraph token list   [--db DSN]
@@ -68,6 +69,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	dsn := fs.String("db", "idgraph.db", "database: a SQLite file path or file: URI")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	demo := fs.Bool("demo", false, "seed the demo organisation into an empty database and fill a read-only token into the playground")
 	limits := limitFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -84,6 +86,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+
+	var demoToken string
+	if *demo {
+		if demoToken, err = prepareDemo(ctx, db); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "idgraph demo: open http://%s/ — the playground has a read-only token (24 h) filled in:\n  %s\n", *addr, demoToken)
+	}
 
 	authenticator := auth.NewAuthenticator(db.Client, auth.Options{})
 	flushCtx, stopFlushing := context.WithCancel(context.WithoutCancel(ctx))
@@ -112,7 +122,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}()
-	handler := graph.NewHandler(db, graph.Options{Logger: logger, Auth: authenticator, Idempotency: keys, Limits: lim})
+	handler := graph.NewHandler(db, graph.Options{Logger: logger, Auth: authenticator, Idempotency: keys, Limits: lim, DemoToken: demoToken})
 	srv := httpServer(*addr, handler, lim)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
@@ -132,6 +142,34 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	stopFlushing()
 	<-flushed
 	return err
+}
+
+// demoPermissions read everything and change nothing.
+var demoPermissions = []string{viewer.DirectoryUserView, viewer.DirectoryIdentityView, viewer.PolicyView, viewer.AuditView}
+
+// prepareDemo seeds the demo organisation into an empty database and issues a
+// read-only token for the playground. A database that holds other tenants but
+// no demo is left alone: --demo is for trying idgraph, not for real data.
+func prepareDemo(ctx context.Context, db *store.DB) (string, error) {
+	system := viewer.System(ctx)
+	tenants, err := db.Client.Tenant.Query().Count(system)
+	if err != nil {
+		return "", err
+	}
+	if tenants == 0 {
+		if _, err := seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: 1000, Seed: 1}); err != nil {
+			return "", err
+		}
+		if err := db.Analyze(ctx); err != nil {
+			return "", err
+		}
+	}
+	expires := time.Now().Add(24 * time.Hour)
+	token, _, err := auth.Issue(ctx, db.Client, auth.IssueOptions{Tenant: "demo", Permissions: demoPermissions, Name: "serve --demo", ExpiresAt: &expires})
+	if err != nil {
+		return "", fmt.Errorf("--demo needs an empty database or one with the demo tenant: %w", err)
+	}
+	return token, nil
 }
 
 // httpServer bounds how long a client may take over each part of a request, so

@@ -7,8 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,4 +184,96 @@ func TestServeFlags(t *testing.T) {
 		l.MaxBatch != 5 || l.Timeout != 3*time.Second || l.MaxCost != graph.DefaultLimits.MaxCost {
 		t.Fatalf("%+v", l)
 	}
+}
+
+// syncBuffer is a buffer the server and the test can share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serveUntil starts serve with args on a free port and returns its address and a stop function.
+func serveUntil(t *testing.T, args []string, stderr io.Writer) (string, func()) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"serve", "--addr", addr}, args...), io.Discard, stderr) }()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			return addr, func() {
+				stop()
+				if err := <-done; err != nil {
+					t.Errorf("serve: %v", err)
+				}
+			}
+		}
+	}
+	stop()
+	t.Fatalf("serve did not start: %v", <-done)
+	return "", nil
+}
+
+func TestServeDemo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	var stderr syncBuffer
+	addr, stop := serveUntil(t, []string{"--db", db, "--demo"}, &stderr)
+	token := regexp.MustCompile(`tok_[0-9a-z]+\.[A-Za-z0-9_-]+`).FindString(stderr.String())
+	if token == "" || !strings.Contains(stderr.String(), "http://"+addr+"/") {
+		t.Fatalf("--demo printed %q", stderr.String())
+	}
+	page := get(t, "http://"+addr+"/", "")
+	if !strings.Contains(page, "Bearer "+token) {
+		t.Fatalf("the playground does not carry the demo token:\n%.500s", page)
+	}
+	if body := get(t, "http://"+addr+"/graphql?query="+url.QueryEscape("{ users { totalCount } viewer { permissions } }"), token); !regexp.MustCompile(`"totalCount":10\d\d`).MatchString(body) ||
+		strings.Contains(body, "manage") {
+		t.Fatalf("the demo token: %s", body)
+	}
+	stop()
+
+	// Without --demo: nothing seeded, no token printed, the page asks for one.
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	var quiet syncBuffer
+	addr, stop = serveUntil(t, []string{"--db", empty}, &quiet)
+	defer stop()
+	if strings.Contains(quiet.String(), "tok_") {
+		t.Fatalf("serve without --demo printed a token: %q", quiet.String())
+	}
+	if page := get(t, "http://"+addr+"/", ""); strings.Contains(page, "tok_") || !strings.Contains(page, "token create") {
+		t.Fatalf("the page without --demo:\n%.500s", page)
+	}
+}
+
+func get(t *testing.T, target, token string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, target, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
 }

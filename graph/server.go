@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,7 +14,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/oklog/ulid/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -22,6 +22,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/idgraph/idgraph/graph/loader"
+	"github.com/idgraph/idgraph/graph/playground"
 	"github.com/idgraph/idgraph/graph/querylimit"
 	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/idempotency"
@@ -39,6 +40,8 @@ type Options struct {
 	// The caller that owns it expires old keys (see idempotency.Store.Expire).
 	Idempotency *idempotency.Store
 	Limits      Limits
+	// DemoToken, set by serve --demo, is filled into the playground's headers.
+	DemoToken string
 	// FieldMiddleware runs around every field resolver, after the built-in checks
 	// (tracing hooks; tests use it to make a resolver fail).
 	FieldMiddleware []graphql.FieldMiddleware
@@ -163,7 +166,8 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", endpoint)
-	mux.Handle("GET /{$}", playground.Handler("idgraph", "/graphql"))
+	mux.Handle("GET /{$}", playground.Page(playground.Options{Endpoint: "/graphql", Token: opts.DemoToken}))
+	mux.Handle("GET /playground/", playground.Assets())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -278,6 +282,9 @@ func routeLabel(path string) string {
 	switch path {
 	case "/graphql", "/healthz", "/metrics", "/":
 		return path
+	}
+	if strings.HasPrefix(path, "/playground/") {
+		return "/playground"
 	}
 	return "other"
 }

@@ -1,0 +1,47 @@
+package playground
+
+// Examples are the tabs the playground opens with: one per kind of first
+// question people ask of an identity graph.
+var Examples = []Tab{
+	{Query: `# The directory, one page at a time: managers, reports, accounts.
+# Every nested list is batched: 9 SQL statements for this whole page.
+query DirectoryPage {
+  users(first: 20, orderBy: [{field: FULL_NAME}]) {
+    totalCount
+    nodes {
+      fullName
+      title
+      department
+      state
+      manager { fullName }
+      directReports(first: 5) { totalCount nodes { fullName } }
+      identities { nodes { vendorId integration { vendor } } }
+    }
+  }
+}
+`},
+	{Query: `# Accounts that match no directory user, per integration.
+query OrphanIdentities {
+  integrations {
+    nodes {
+      name
+      vendor
+      orphans: identities(where: {state: orphan}) { totalCount nodes { email displayName } }
+    }
+  }
+}
+`},
+	{Query: `# Who has no manager (the top of the org chart, and anyone who fell off it)?
+query NoManager {
+  users(where: {hasManager: false, state: active}) {
+    totalCount
+    nodes { fullName title department isManager }
+  }
+}
+`},
+	{Query: `# Who am I? The tenant and permissions of the token in the headers pane.
+query Viewer {
+  viewer { tenant { name slug } permissions }
+}
+`},
+}
