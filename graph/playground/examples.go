@@ -4,7 +4,7 @@ package playground
 // question people ask of an identity graph.
 var Examples = []Tab{
 	{Query: `# The directory, one page at a time: managers, reports, accounts.
-# Every nested list is batched: 9 SQL statements for this whole page.
+# Every nested list is batched: one SQL statement per relation, whatever the page size.
 query DirectoryPage {
   users(first: 20, orderBy: [{field: FULL_NAME}]) {
     totalCount
