@@ -19,64 +19,93 @@ import (
 // A new integration.
 type CreateIntegrationInput struct {
 	// Returned unchanged in the payload.
-	ClientMutationID *string            `json:"clientMutationId,omitempty"`
-	Vendor           integration.Vendor `json:"vendor"`
-	Kind             integration.Kind   `json:"kind"`
-	Name             string             `json:"name"`
-	Handle           *string            `json:"handle,omitempty"`
-	Domain           *string            `json:"domain,omitempty"`
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The vendor behind the integration.
+	Vendor integration.Vendor `json:"vendor"`
+	// Role of the integration: identity provider, directory, application or HR system.
+	Kind integration.Kind `json:"kind"`
+	// Display name.
+	Name string `json:"name"`
+	// Short handle of the integration.
+	Handle *string `json:"handle,omitempty"`
+	// Domain the integration serves.
+	Domain *string `json:"domain,omitempty"`
 	// Make it the tenant's primary integration.
 	IsPrimary *bool `json:"isPrimary,omitempty"`
 }
 
 // A new assignment.
 type CreatePolicyAssignmentInput struct {
+	// Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
-	UserID           string  `json:"userId"`
-	RulesetID        string  `json:"rulesetId"`
+	// The user.
+	UserID string `json:"userId"`
+	// The ruleset.
+	RulesetID string `json:"rulesetId"`
 	// A rule of that ruleset.
-	RuleID *string                 `json:"ruleId,omitempty"`
-	State  *policyassignment.State `json:"state,omitempty"`
+	RuleID *string `json:"ruleId,omitempty"`
+	// State of the assignment.
+	State *policyassignment.State `json:"state,omitempty"`
 	// When access lapses; in the future.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
 // A new condition.
 type CreatePolicyConditionInput struct {
+	// Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
-	RulesetID        string  `json:"rulesetId"`
+	// The ruleset.
+	RulesetID string `json:"rulesetId"`
 	// A rule of that ruleset; omit for a ruleset-wide condition.
-	RuleID          *string                          `json:"ruleId,omitempty"`
-	Type            *policycondition.Type            `json:"type,omitempty"`
-	ProfileKey      *string                          `json:"profileKey,omitempty"`
+	RuleID *string `json:"ruleId,omitempty"`
+	// attribute: compare a profile key; user: name one user; group, manager: membership tests.
+	Type *policycondition.Type `json:"type,omitempty"`
+	// Attribute compared, e.g. department.
+	ProfileKey *string `json:"profileKey,omitempty"`
+	// How the attribute is compared with profileValue.
 	ProfileOperator *policycondition.ProfileOperator `json:"profileOperator,omitempty"`
-	ProfileValue    *string                          `json:"profileValue,omitempty"`
+	// Value compared against; comma-separated for in/not_in.
+	ProfileValue *string `json:"profileValue,omitempty"`
 	// The user of a user condition.
-	UserID      *string `json:"userId,omitempty"`
+	UserID *string `json:"userId,omitempty"`
+	// What the condition is for.
 	Description *string `json:"description,omitempty"`
 }
 
 // A new rule of a ruleset.
 type CreatePolicyRuleInput struct {
-	ClientMutationID *string           `json:"clientMutationId,omitempty"`
-	RulesetID        string            `json:"rulesetId"`
-	State            *policyrule.State `json:"state,omitempty"`
-	RoleName         *string           `json:"roleName,omitempty"`
-	RoleHandle       *string           `json:"roleHandle,omitempty"`
-	Description      *string           `json:"description,omitempty"`
-	Priority         *int              `json:"priority,omitempty"`
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The ruleset.
+	RulesetID string `json:"rulesetId"`
+	// Rules take effect only when active.
+	State *policyrule.State `json:"state,omitempty"`
+	// Name of the role granted, e.g. Member.
+	RoleName *string `json:"roleName,omitempty"`
+	// Vendor handle of the role.
+	RoleHandle *string `json:"roleHandle,omitempty"`
+	// What the rule is for.
+	Description *string `json:"description,omitempty"`
+	// Lower numbers win when rules conflict.
+	Priority *int `json:"priority,omitempty"`
 	// Overrides the ruleset's expiry.
 	ExpiresAfterDays *int `json:"expiresAfterDays,omitempty"`
 }
 
 // A new policy ruleset.
 type CreatePolicyRulesetInput struct {
-	ClientMutationID *string              `json:"clientMutationId,omitempty"`
-	Name             string               `json:"name"`
-	Type             policyruleset.Type   `json:"type"`
-	State            *policyruleset.State `json:"state,omitempty"`
-	IsAuthoritative  *bool                `json:"isAuthoritative,omitempty"`
-	ExpiresAfterDays *int                 `json:"expiresAfterDays,omitempty"`
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// Display name.
+	Name string `json:"name"`
+	// How the ruleset decides membership.
+	Type policyruleset.Type `json:"type"`
+	// Whether idgraph manages the resource's membership from this ruleset.
+	State *policyruleset.State `json:"state,omitempty"`
+	// Whether members not qualified by a rule are removed.
+	IsAuthoritative *bool `json:"isAuthoritative,omitempty"`
+	// Days after which an assignment expires; null for never.
+	ExpiresAfterDays *int `json:"expiresAfterDays,omitempty"`
 	// The resource the ruleset governs.
 	ResourceID *string `json:"resourceId,omitempty"`
 }
@@ -86,12 +115,15 @@ type CreateResourceInput struct {
 	// Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 	// The integration the resource lives on.
-	IntegrationID string        `json:"integrationId"`
-	Kind          resource.Kind `json:"kind"`
+	IntegrationID string `json:"integrationId"`
+	// What the resource is on its vendor.
+	Kind resource.Kind `json:"kind"`
 	// Id on the vendor's API, unique within the integration.
-	VendorID string  `json:"vendorId"`
-	Name     string  `json:"name"`
-	Handle   *string `json:"handle,omitempty"`
+	VendorID string `json:"vendorId"`
+	// Display name.
+	Name string `json:"name"`
+	// Handle or path on the vendor.
+	Handle *string `json:"handle,omitempty"`
 }
 
 // A new directory user.
@@ -101,21 +133,34 @@ type CreateUserInput struct {
 	// Email address, unique within the tenant.
 	Email string `json:"email"`
 	// Staged (the default) or active.
-	State      *user.State `json:"state,omitempty"`
-	FirstName  *string     `json:"firstName,omitempty"`
-	LastName   *string     `json:"lastName,omitempty"`
-	FullName   *string     `json:"fullName,omitempty"`
-	Username   *string     `json:"username,omitempty"`
-	Type       *user.Type  `json:"type,omitempty"`
-	Title      *string     `json:"title,omitempty"`
-	Department *string     `json:"department,omitempty"`
-	Division   *string     `json:"division,omitempty"`
-	Company    *string     `json:"company,omitempty"`
-	Office     *string     `json:"office,omitempty"`
-	CostCenter *string     `json:"costCenter,omitempty"`
+	State *user.State `json:"state,omitempty"`
+	// First (given) name.
+	FirstName *string `json:"firstName,omitempty"`
+	// Last (family) name.
+	LastName *string `json:"lastName,omitempty"`
+	// First and last name.
+	FullName *string `json:"fullName,omitempty"`
+	// Username, usually the email handle.
+	Username *string `json:"username,omitempty"`
+	// Kind of account holder.
+	Type *user.Type `json:"type,omitempty"`
+	// Job title.
+	Title *string `json:"title,omitempty"`
+	// Department (org dimension).
+	Department *string `json:"department,omitempty"`
+	// Division (org dimension).
+	Division *string `json:"division,omitempty"`
+	// Company (org dimension).
+	Company *string `json:"company,omitempty"`
+	// Office location (org dimension).
+	Office *string `json:"office,omitempty"`
+	// Cost center (org dimension).
+	CostCenter *string `json:"costCenter,omitempty"`
 	// PII: redacted in the workspace log.
-	BadgeID       *string `json:"badgeId,omitempty"`
-	EmployeeID    *string `json:"employeeId,omitempty"`
+	BadgeID *string `json:"badgeId,omitempty"`
+	// Employee number from the primary integration.
+	EmployeeID *string `json:"employeeId,omitempty"`
+	// Secondary employee number from the primary integration.
 	EmployeeAltID *string `json:"employeeAltId,omitempty"`
 	// Custom key/values: at most 16 KiB of JSON, 5 levels deep.
 	Metadata map[string]any `json:"metadata,omitempty"`
@@ -125,6 +170,7 @@ type CreateUserInput struct {
 
 // A policy record to delete.
 type DeletePolicyRecordInput struct {
+	// Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 	// A policy ruleset, rule, condition or assignment id.
 	ID string `json:"id"`
@@ -135,7 +181,8 @@ type DeletePolicyRecordInput struct {
 // What deletePolicyRecord removed.
 type DeletePolicyRecordPayload struct {
 	// The id of the deleted record.
-	DeletedID        string  `json:"deletedId"`
+	DeletedID string `json:"deletedId"`
+	// Echo of the input's clientMutationId.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
@@ -201,26 +248,34 @@ type MembershipPayload struct {
 
 // The assignment a mutation created.
 type PolicyAssignmentPayload struct {
+	// The record as the mutation left it.
 	PolicyAssignment *ent.PolicyAssignment `json:"policyAssignment,omitempty"`
-	ClientMutationID *string               `json:"clientMutationId,omitempty"`
+	// Echo of the input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // The condition a mutation created.
 type PolicyConditionPayload struct {
-	PolicyCondition  *ent.PolicyCondition `json:"policyCondition,omitempty"`
-	ClientMutationID *string              `json:"clientMutationId,omitempty"`
+	// The record as the mutation left it.
+	PolicyCondition *ent.PolicyCondition `json:"policyCondition,omitempty"`
+	// Echo of the input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // The rule a mutation changed.
 type PolicyRulePayload struct {
-	PolicyRule       *ent.PolicyRule `json:"policyRule,omitempty"`
-	ClientMutationID *string         `json:"clientMutationId,omitempty"`
+	// The record as the mutation left it.
+	PolicyRule *ent.PolicyRule `json:"policyRule,omitempty"`
+	// Echo of the input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // The ruleset a mutation changed.
 type PolicyRulesetPayload struct {
-	PolicyRuleset    *ent.PolicyRuleset `json:"policyRuleset,omitempty"`
-	ClientMutationID *string            `json:"clientMutationId,omitempty"`
+	// The record as the mutation left it.
+	PolicyRuleset *ent.PolicyRuleset `json:"policyRuleset,omitempty"`
+	// Echo of the input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
 // A user to delete for good.
@@ -310,61 +365,89 @@ type UpdateIntegrationInput struct {
 	// The integration to change.
 	ID string `json:"id"`
 	// Refuse with CONFLICT unless the integration is at this version.
-	IfVersion *int    `json:"ifVersion,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	Handle    *string `json:"handle,omitempty"`
-	Domain    *string `json:"domain,omitempty"`
+	IfVersion *int `json:"ifVersion,omitempty"`
+	// Display name.
+	Name *string `json:"name,omitempty"`
+	// Short handle of the integration.
+	Handle *string `json:"handle,omitempty"`
+	// Domain the integration serves.
+	Domain *string `json:"domain,omitempty"`
 }
 
 // Fields to change on an assignment.
 type UpdatePolicyAssignmentInput struct {
+	// Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
-	ID               string  `json:"id"`
+	// The record to change.
+	ID string `json:"id"`
 	// Refuse with CONFLICT unless the assignment is at this version.
-	IfVersion *int                    `json:"ifVersion,omitempty"`
-	State     *policyassignment.State `json:"state,omitempty"`
+	IfVersion *int `json:"ifVersion,omitempty"`
+	// State of the assignment.
+	State *policyassignment.State `json:"state,omitempty"`
 	// When access lapses; in the future.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 }
 
 // Fields to change on a condition.
 type UpdatePolicyConditionInput struct {
+	// Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
-	ID               string  `json:"id"`
+	// The record to change.
+	ID string `json:"id"`
 	// Refuse with CONFLICT unless the condition is at this version.
-	IfVersion       *int                             `json:"ifVersion,omitempty"`
-	ProfileKey      *string                          `json:"profileKey,omitempty"`
+	IfVersion *int `json:"ifVersion,omitempty"`
+	// Attribute compared, e.g. department.
+	ProfileKey *string `json:"profileKey,omitempty"`
+	// How the attribute is compared with profileValue.
 	ProfileOperator *policycondition.ProfileOperator `json:"profileOperator,omitempty"`
-	ProfileValue    *string                          `json:"profileValue,omitempty"`
-	Description     *string                          `json:"description,omitempty"`
+	// Value compared against; comma-separated for in/not_in.
+	ProfileValue *string `json:"profileValue,omitempty"`
+	// What the condition is for.
+	Description *string `json:"description,omitempty"`
 }
 
 // Fields to change on a rule.
 type UpdatePolicyRuleInput struct {
+	// Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
-	ID               string  `json:"id"`
+	// The record to change.
+	ID string `json:"id"`
 	// Refuse with CONFLICT unless the rule is at this version.
-	IfVersion        *int              `json:"ifVersion,omitempty"`
-	State            *policyrule.State `json:"state,omitempty"`
-	RoleName         *string           `json:"roleName,omitempty"`
-	RoleHandle       *string           `json:"roleHandle,omitempty"`
-	Description      *string           `json:"description,omitempty"`
-	Priority         *int              `json:"priority,omitempty"`
-	ExpiresAfterDays *int              `json:"expiresAfterDays,omitempty"`
+	IfVersion *int `json:"ifVersion,omitempty"`
+	// Rules take effect only when active.
+	State *policyrule.State `json:"state,omitempty"`
+	// Name of the role granted, e.g. Member.
+	RoleName *string `json:"roleName,omitempty"`
+	// Vendor handle of the role.
+	RoleHandle *string `json:"roleHandle,omitempty"`
+	// What the rule is for.
+	Description *string `json:"description,omitempty"`
+	// Lower numbers win when rules conflict.
+	Priority *int `json:"priority,omitempty"`
+	// Days after which an assignment from this rule expires.
+	ExpiresAfterDays *int `json:"expiresAfterDays,omitempty"`
 }
 
 // Fields to change on a policy ruleset.
 type UpdatePolicyRulesetInput struct {
+	// Returned unchanged in the payload.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
-	ID               string  `json:"id"`
+	// The record to change.
+	ID string `json:"id"`
 	// Refuse with CONFLICT unless the ruleset is at this version.
-	IfVersion        *int                 `json:"ifVersion,omitempty"`
-	Name             *string              `json:"name,omitempty"`
-	Type             *policyruleset.Type  `json:"type,omitempty"`
-	State            *policyruleset.State `json:"state,omitempty"`
-	IsAuthoritative  *bool                `json:"isAuthoritative,omitempty"`
-	ExpiresAfterDays *int                 `json:"expiresAfterDays,omitempty"`
-	ResourceID       *string              `json:"resourceId,omitempty"`
+	IfVersion *int `json:"ifVersion,omitempty"`
+	// Display name.
+	Name *string `json:"name,omitempty"`
+	// How the ruleset decides membership.
+	Type *policyruleset.Type `json:"type,omitempty"`
+	// Whether idgraph manages the resource's membership from this ruleset.
+	State *policyruleset.State `json:"state,omitempty"`
+	// Whether members not qualified by a rule are removed.
+	IsAuthoritative *bool `json:"isAuthoritative,omitempty"`
+	// Days after which an assignment expires; null for never.
+	ExpiresAfterDays *int `json:"expiresAfterDays,omitempty"`
+	// The resource the ruleset governs.
+	ResourceID *string `json:"resourceId,omitempty"`
 }
 
 // Fields to change on a resource.
@@ -374,9 +457,11 @@ type UpdateResourceInput struct {
 	// The resource to change.
 	ID string `json:"id"`
 	// Refuse with CONFLICT unless the resource is at this version.
-	IfVersion *int    `json:"ifVersion,omitempty"`
-	Name      *string `json:"name,omitempty"`
-	Handle    *string `json:"handle,omitempty"`
+	IfVersion *int `json:"ifVersion,omitempty"`
+	// Display name.
+	Name *string `json:"name,omitempty"`
+	// Handle or path on the vendor.
+	Handle *string `json:"handle,omitempty"`
 }
 
 // Fields to change on a user; those left out keep their value.
@@ -386,22 +471,37 @@ type UpdateUserInput struct {
 	// The user to change.
 	ID string `json:"id"`
 	// Refuse with CONFLICT unless the user is at this version.
-	IfVersion     *int       `json:"ifVersion,omitempty"`
-	Email         *string    `json:"email,omitempty"`
-	FirstName     *string    `json:"firstName,omitempty"`
-	LastName      *string    `json:"lastName,omitempty"`
-	FullName      *string    `json:"fullName,omitempty"`
-	Username      *string    `json:"username,omitempty"`
-	Type          *user.Type `json:"type,omitempty"`
-	Title         *string    `json:"title,omitempty"`
-	Department    *string    `json:"department,omitempty"`
-	Division      *string    `json:"division,omitempty"`
-	Company       *string    `json:"company,omitempty"`
-	Office        *string    `json:"office,omitempty"`
-	CostCenter    *string    `json:"costCenter,omitempty"`
-	BadgeID       *string    `json:"badgeId,omitempty"`
-	EmployeeID    *string    `json:"employeeId,omitempty"`
-	EmployeeAltID *string    `json:"employeeAltId,omitempty"`
+	IfVersion *int `json:"ifVersion,omitempty"`
+	// Email address, unique within the tenant; used to match identities to users.
+	Email *string `json:"email,omitempty"`
+	// First (given) name.
+	FirstName *string `json:"firstName,omitempty"`
+	// Last (family) name.
+	LastName *string `json:"lastName,omitempty"`
+	// First and last name.
+	FullName *string `json:"fullName,omitempty"`
+	// Username, usually the email handle.
+	Username *string `json:"username,omitempty"`
+	// Kind of account holder.
+	Type *user.Type `json:"type,omitempty"`
+	// Job title.
+	Title *string `json:"title,omitempty"`
+	// Department (org dimension).
+	Department *string `json:"department,omitempty"`
+	// Division (org dimension).
+	Division *string `json:"division,omitempty"`
+	// Company (org dimension).
+	Company *string `json:"company,omitempty"`
+	// Office location (org dimension).
+	Office *string `json:"office,omitempty"`
+	// Cost center (org dimension).
+	CostCenter *string `json:"costCenter,omitempty"`
+	// Badge number from the primary integration (PII).
+	BadgeID *string `json:"badgeId,omitempty"`
+	// Employee number from the primary integration.
+	EmployeeID *string `json:"employeeId,omitempty"`
+	// Secondary employee number from the primary integration.
+	EmployeeAltID *string `json:"employeeAltId,omitempty"`
 	// Replaces the whole metadata object.
 	Metadata map[string]any `json:"metadata,omitempty"`
 }
