@@ -178,3 +178,40 @@ func TestUserResourcesByKind(t *testing.T) {
 		t.Fatal("no user reaches any okta group: the test proves nothing")
 	}
 }
+
+// TestUserGroups: BI-style counts per department come from one grouped statement,
+// add up to the filtered total, and stay in the tenant.
+func TestUserGroups(t *testing.T) {
+	srv := graphtest.New(t, 300)
+	srv.SeedTenant(t, "acme", 50)
+	var out struct {
+		UserGroups []struct {
+			Value string
+			Count int
+		}
+		Users struct{ TotalCount int }
+	}
+	resp := srv.Query(t, `{ userGroups(by: DEPARTMENT, where: {state: active}) { value count } users(where: {state: active}) { totalCount } }`, nil)
+	resp.Decode(t, &out)
+	sum := 0
+	for i, g := range out.UserGroups {
+		sum += g.Count
+		if i > 0 && g.Count > out.UserGroups[i-1].Count {
+			t.Fatalf("not largest first: %+v", out.UserGroups)
+		}
+	}
+	if len(out.UserGroups) < 3 || sum != out.Users.TotalCount {
+		t.Fatalf("groups %+v add up to %d, active users %d", out.UserGroups, sum, out.Users.TotalCount)
+	}
+	if resp.Statements != 2 {
+		t.Errorf("%d statements for the groups and the total, want 2", resp.Statements)
+	}
+	var top struct{ UserGroups []struct{ Value string } }
+	srv.Query(t, `{ userGroups(by: STATE, limit: 2) { value } }`, nil).Decode(t, &top)
+	if len(top.UserGroups) != 2 {
+		t.Fatalf("limit 2: %+v", top.UserGroups)
+	}
+	if resp := srv.Query(t, `{ userGroups(by: TITLE, limit: 5000) { value } }`, nil); len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Fatalf("limit 5000: %+v", resp.Errors)
+	}
+}

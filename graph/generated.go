@@ -377,6 +377,7 @@ type ComplexityRoot struct {
 		Resource       func(childComplexity int, id string) int
 		Resources      func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) int
 		User           func(childComplexity int, id string) int
+		UserGroups     func(childComplexity int, by model.UserGroupField, where *ent.UserWhereInput, limit *int) int
 		Users          func(childComplexity int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
 		Viewer         func(childComplexity int) int
 	}
@@ -500,6 +501,11 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	UserGroup struct {
+		Count func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
 	UserPayload struct {
 		ClientMutationID func(childComplexity int) int
 		User             func(childComplexity int) int
@@ -605,6 +611,7 @@ type QueryResolver interface {
 	Integration(ctx context.Context, id string) (*ent.Integration, error)
 	Resource(ctx context.Context, id string) (*ent.Resource, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
+	UserGroups(ctx context.Context, by model.UserGroupField, where *ent.UserWhereInput, limit *int) ([]*model.UserGroup, error)
 }
 type ResourceResolver interface {
 	Integration(ctx context.Context, obj *ent.Resource) (*ent.Integration, error)
@@ -2256,6 +2263,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.User(childComplexity, args["id"].(string)), true
+	case "Query.userGroups":
+		if e.ComplexityRoot.Query.UserGroups == nil {
+			break
+		}
+
+		args, err := ec.field_Query_userGroups_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UserGroups(childComplexity, args["by"].(model.UserGroupField), args["where"].(*ent.UserWhereInput), args["limit"].(*int)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2884,6 +2902,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
+
+	case "UserGroup.count":
+		if e.ComplexityRoot.UserGroup.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserGroup.Count(childComplexity), true
+	case "UserGroup.value":
+		if e.ComplexityRoot.UserGroup.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserGroup.Value(childComplexity), true
 
 	case "UserPayload.clientMutationId":
 		if e.ComplexityRoot.UserPayload.ClientMutationID == nil {
@@ -10548,6 +10579,46 @@ extend type Query {
   resource("The resource's global id (rsrc_...)." id: ID!): Resource @hasPermission(permission: "directory.user.view")
   """Who is asking: the tenant and the permissions of the API token in use."""
   viewer: Viewer!
+  """
+  How many users share each value of a field, largest groups first: BI-style
+  questions such as active users per department. One grouped COUNT in SQL.
+  """
+  userGroups(
+    "The field to group by."
+    by: UserGroupField!
+    "Only users matching this filter are counted."
+    where: UserWhereInput
+    "At most this many groups, largest first (default and maximum 1000)."
+    limit: Int
+  ): [UserGroup!] @hasPermission(permission: "directory.user.view")
+}
+
+"""A user field to group by."""
+enum UserGroupField {
+  "Department (org dimension)."
+  DEPARTMENT
+  "Division (org dimension)."
+  DIVISION
+  "Company (org dimension)."
+  COMPANY
+  "Office location (org dimension)."
+  OFFICE
+  "Cost center (org dimension)."
+  COST_CENTER
+  "Job title."
+  TITLE
+  "Lifecycle state."
+  STATE
+  "Kind of account holder."
+  TYPE
+}
+
+"""Users that share one value of the grouped field."""
+type UserGroup {
+  "The shared value (empty when the field is blank)."
+  value: String!
+  "How many users have it."
+  count: Int!
 }
 
 """The caller, as its API token describes it."""
@@ -12384,6 +12455,16 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_UserGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_UserGroup_value(ctx, field)
+	case "count":
+		return ec.fieldContext_UserGroup_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserGroup", field.Name)
+}
+
 func (ec *executionContext) childFields_UserPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "user":
@@ -13791,6 +13872,36 @@ func (ec *executionContext) field_Query_resources_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_userGroups_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.UserGroupField, error) {
+			return ec.unmarshalNUserGroupField2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroupField(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.UserWhereInput, error) {
+			return ec.unmarshalOUserWhereInput2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg2
 	return args, nil
 }
 
@@ -21942,6 +22053,68 @@ func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_userGroups(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_userGroups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().UserGroups(ctx, fc.Args["by"].(model.UserGroupField), fc.Args["where"].(*ent.UserWhereInput), fc.Args["limit"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal []*model.UserGroup
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal []*model.UserGroup
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.UserGroup) graphql.Marshaler {
+			return ec.marshalOUserGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroupᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_userGroups(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserGroup(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_userGroups_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24675,6 +24848,52 @@ func (ec *executionContext) _UserEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_UserEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _UserGroup_value(ctx context.Context, field graphql.CollectedField, obj *model.UserGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserGroup_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserGroup_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserGroup_count(ctx context.Context, field graphql.CollectedField, obj *model.UserGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserGroup_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserGroup_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserGroup", field, false, false, "Int")
 }
 
 func (ec *executionContext) _UserPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.UserPayload) (ret graphql.Marshaler) {
@@ -40658,6 +40877,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_viewer(ctx, field)
 				})
+		case "userGroups":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_userGroups(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -41420,6 +41645,44 @@ func (ec *executionContext) _UserEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "cursor":
 			out.Values[i] = ec._UserEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userGroupImplementors = []string{"UserGroup"}
+
+func (ec *executionContext) _UserGroup(ctx context.Context, sel ast.SelectionSet, obj *model.UserGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserGroup")
+		case "value":
+			out.Values[i] = ec._UserGroup_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._UserGroup_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -42753,6 +43016,24 @@ func (ec *executionContext) marshalNUserCounts2ᚖgithubᚗcomᚋidgraphᚋidgra
 		return graphql.Null
 	}
 	return ec._UserCounts(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNUserGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroup(ctx context.Context, sel ast.SelectionSet, v *model.UserGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserGroup!")
+		return graphql.Null
+	}
+	return ec._UserGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUserGroupField2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroupField(ctx context.Context, v any) (model.UserGroupField, error) {
+	var res model.UserGroupField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUserGroupField2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroupField(ctx context.Context, sel ast.SelectionSet, v model.UserGroupField) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNUserOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserOrder(ctx context.Context, v any) (*ent.UserOrder, error) {
@@ -44530,6 +44811,25 @@ func (ec *executionContext) marshalOUserEdge2ᚖgithubᚗcomᚋidgraphᚋidgraph
 		return graphql.Null
 	}
 	return ec._UserEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOUserGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserGroup) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOUserOrder2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserOrderᚄ(ctx context.Context, v any) ([]*ent.UserOrder, error) {

@@ -3,10 +3,12 @@ package graph
 import (
 	"context"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/resource"
+	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/model"
 	"github.com/idgraph/idgraph/internal/apierror"
@@ -123,4 +125,48 @@ func currentViewer(ctx context.Context) (*model.Viewer, error) {
 		Tenant:      &ent.Tenant{ID: v.TenantID, Slug: v.TenantSlug, Name: v.TenantName, CreatedAt: v.TenantCreatedAt},
 		Permissions: v.Permissions,
 	}, nil
+}
+
+// maxUserGroups bounds userGroups: a title per person is not a BI question.
+const maxUserGroups = 1000
+
+var userGroupColumns = map[model.UserGroupField]string{
+	model.UserGroupFieldDepartment: user.FieldDepartment, model.UserGroupFieldDivision: user.FieldDivision,
+	model.UserGroupFieldCompany: user.FieldCompany, model.UserGroupFieldOffice: user.FieldOffice,
+	model.UserGroupFieldCostCenter: user.FieldCostCenter, model.UserGroupFieldTitle: user.FieldTitle,
+	model.UserGroupFieldState: user.FieldState, model.UserGroupFieldType: user.FieldType,
+}
+
+// userGroups counts users per value of one field in a single grouped statement.
+func userGroups(ctx context.Context, client *ent.Client, by model.UserGroupField, where *ent.UserWhereInput, limit *int) ([]*model.UserGroup, error) {
+	n := maxUserGroups
+	if limit != nil {
+		if *limit < 0 || *limit > maxUserGroups {
+			return nil, apierror.BadInputf("limit must be between 0 and %d, got %d", maxUserGroups, *limit)
+		}
+		n = *limit
+	}
+	q, err := where.Filter(client.User.Query())
+	if err != nil {
+		return nil, apierror.BadInput(err)
+	}
+	column := userGroupColumns[by]
+	var rows []struct {
+		Value string `sql:"value"`
+		Count int    `sql:"count"`
+	}
+	err = q.Modify(func(s *sql.Selector) {
+		s.Select(sql.As(s.C(column), "value"), sql.As(sql.Count("*"), "count")).
+			GroupBy(s.C(column)).
+			OrderBy(sql.Desc("count"), sql.Asc("value")).
+			Limit(n)
+	}).Scan(ctx, &rows)
+	if err != nil {
+		return nil, err
+	}
+	groups := make([]*model.UserGroup, len(rows))
+	for i, r := range rows {
+		groups[i] = &model.UserGroup{Value: r.Value, Count: r.Count}
+	}
+	return groups, nil
 }

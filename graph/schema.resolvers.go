@@ -465,6 +465,11 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	return currentViewer(ctx)
 }
 
+// UserGroups is the resolver for the userGroups field.
+func (r *queryResolver) UserGroups(ctx context.Context, by model.UserGroupField, where *ent.UserWhereInput, limit *int) ([]*model.UserGroup, error) {
+	return userGroups(ctx, r.client, by, where, limit)
+}
+
 // Integration is the resolver for the integration field.
 func (r *resourceResolver) Integration(ctx context.Context, obj *ent.Resource) (*ent.Integration, error) {
 	return loader.Required(ctx, loader.For(ctx).IntegrationByID, obj, func(r *ent.Resource) string { return r.IntegrationID })

@@ -3,6 +3,10 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"github.com/idgraph/idgraph/ent"
@@ -516,6 +520,14 @@ type UserActionInput struct {
 	IfVersion *int `json:"ifVersion,omitempty"`
 }
 
+// Users that share one value of the grouped field.
+type UserGroup struct {
+	// The shared value (empty when the field is blank).
+	Value string `json:"value"`
+	// How many users have it.
+	Count int `json:"count"`
+}
+
 // The user a mutation changed.
 type UserPayload struct {
 	// The user as the mutation left it.
@@ -530,4 +542,80 @@ type Viewer struct {
 	Tenant *ent.Tenant `json:"tenant"`
 	// Permissions the token holds, e.g. directory.user.view, or * for all.
 	Permissions []string `json:"permissions"`
+}
+
+// A user field to group by.
+type UserGroupField string
+
+const (
+	// Department (org dimension).
+	UserGroupFieldDepartment UserGroupField = "DEPARTMENT"
+	// Division (org dimension).
+	UserGroupFieldDivision UserGroupField = "DIVISION"
+	// Company (org dimension).
+	UserGroupFieldCompany UserGroupField = "COMPANY"
+	// Office location (org dimension).
+	UserGroupFieldOffice UserGroupField = "OFFICE"
+	// Cost center (org dimension).
+	UserGroupFieldCostCenter UserGroupField = "COST_CENTER"
+	// Job title.
+	UserGroupFieldTitle UserGroupField = "TITLE"
+	// Lifecycle state.
+	UserGroupFieldState UserGroupField = "STATE"
+	// Kind of account holder.
+	UserGroupFieldType UserGroupField = "TYPE"
+)
+
+var AllUserGroupField = []UserGroupField{
+	UserGroupFieldDepartment,
+	UserGroupFieldDivision,
+	UserGroupFieldCompany,
+	UserGroupFieldOffice,
+	UserGroupFieldCostCenter,
+	UserGroupFieldTitle,
+	UserGroupFieldState,
+	UserGroupFieldType,
+}
+
+func (e UserGroupField) IsValid() bool {
+	switch e {
+	case UserGroupFieldDepartment, UserGroupFieldDivision, UserGroupFieldCompany, UserGroupFieldOffice, UserGroupFieldCostCenter, UserGroupFieldTitle, UserGroupFieldState, UserGroupFieldType:
+		return true
+	}
+	return false
+}
+
+func (e UserGroupField) String() string {
+	return string(e)
+}
+
+func (e *UserGroupField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UserGroupField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UserGroupField", str)
+	}
+	return nil
+}
+
+func (e UserGroupField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UserGroupField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UserGroupField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
