@@ -31,6 +31,11 @@ query OrphanIdentities {
   }
 }
 `},
+	{Query: `# BI: active users per department, largest first (one grouped COUNT).
+query ActivePerDepartment {
+  userGroups(by: DEPARTMENT, where: {state: active}) { value count }
+}
+`},
 	{Query: `# Who has no manager (the top of the org chart, and anyone who fell off it)?
 query NoManager {
   users(where: {hasManager: false, state: active}) {
