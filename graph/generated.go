@@ -10557,7 +10557,7 @@ input UserWhereInput {
 
 # ---------------------------------------------------------------------------
 # Hand-written part of the API: relations (served by per-request dataloaders),
-# counts and single-node roots. ent/entc.go appends it to schema.graphqls.
+# counts and single-node roots. ent/entc appends it to schema.graphqls.
 # ---------------------------------------------------------------------------
 
 
