@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -16,11 +15,12 @@ import (
 	"time"
 
 	"github.com/idgraph/idgraph/graph"
+	"github.com/idgraph/idgraph/internal/store/storetest"
 )
 
 func TestSeedThenServeThenShutDown(t *testing.T) {
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "cli.db")
+	db := storetest.DSN(t, "cli.db")
 	var out bytes.Buffer
 	if err := run(ctx, []string{"seed", "--db", db, "--users", "40"}, &out, io.Discard); err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func TestSeedThenServeThenShutDown(t *testing.T) {
 
 func TestTokenCommandErrors(t *testing.T) {
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "tok.db")
+	db := storetest.DSN(t, "tok.db")
 	if err := run(ctx, []string{"seed", "--db", db, "--users", "5"}, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func serveUntil(t *testing.T, args []string, stderr io.Writer) (string, func()) 
 }
 
 func TestServeDemo(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "demo.db")
+	db := storetest.DSN(t, "demo.db")
 	var stderr syncBuffer
 	addr, stop := serveUntil(t, []string{"--db", db, "--demo"}, &stderr)
 	token := regexp.MustCompile(`tok_[0-9a-z]+\.[A-Za-z0-9_-]+`).FindString(stderr.String())
@@ -251,7 +251,7 @@ func TestServeDemo(t *testing.T) {
 	stop()
 
 	// Without --demo: nothing seeded, no token printed, the page asks for one.
-	empty := filepath.Join(t.TempDir(), "empty.db")
+	empty := storetest.DSN(t, "empty.db")
 	var quiet syncBuffer
 	addr, stop = serveUntil(t, []string{"--db", empty}, &quiet)
 	defer stop()

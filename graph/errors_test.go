@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/idgraph/idgraph/graph"
 	"github.com/idgraph/idgraph/graph/graphtest"
+	"github.com/idgraph/idgraph/internal/store/storetest"
 )
 
 func TestErrors(t *testing.T) {
@@ -96,7 +96,7 @@ func TestPanicIsMaskedAndServerCarriesOn(t *testing.T) {
 		}
 		return next(ctx)
 	}
-	srv := graphtest.NewAt(t, filepath.Join(t.TempDir(), "p.db"), 10, graph.Options{FieldMiddleware: []graphql.FieldMiddleware{boom}})
+	srv := graphtest.NewAt(t, storetest.DSN(t, "p.db"), 10, graph.Options{FieldMiddleware: []graphql.FieldMiddleware{boom}})
 	resp := srv.Query(t, `{ users(first: 2) { nodes { fullName department } } }`, nil)
 	if len(resp.Errors) == 0 || resp.Errors[0].Code() != "INTERNAL_SERVER_ERROR" {
 		t.Fatalf("errors %+v", resp.Errors)
@@ -135,7 +135,7 @@ func TestResolverErrorIsMasked(t *testing.T) {
 		}
 		return next(ctx)
 	}
-	srv := graphtest.NewAt(t, filepath.Join(t.TempDir(), "m.db"), 10, graph.Options{FieldMiddleware: []graphql.FieldMiddleware{fail}})
+	srv := graphtest.NewAt(t, storetest.DSN(t, "m.db"), 10, graph.Options{FieldMiddleware: []graphql.FieldMiddleware{fail}})
 	resp := srv.Query(t, `{ users(first: 1) { nodes { fullName manager { id } } } }`, nil)
 	if len(resp.Errors) != 1 || resp.Errors[0].Code() != "INTERNAL_SERVER_ERROR" || strings.Contains(resp.Errors[0].Message, "secret") {
 		t.Fatalf("errors %+v", resp.Errors)

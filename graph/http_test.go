@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/idgraph/idgraph/graph"
 	"github.com/idgraph/idgraph/graph/graphtest"
 	"github.com/idgraph/idgraph/internal/auth"
+	"github.com/idgraph/idgraph/internal/store/storetest"
 )
 
 // GraphQL over HTTP: methods, media types, status codes and authentication.
@@ -106,7 +106,7 @@ func TestPersistedQueries(t *testing.T) {
 }
 
 func TestBatchingWhenEnabled(t *testing.T) {
-	srv := graphtest.NewAt(t, filepath.Join(t.TempDir(), "b.db"), 5, graph.Options{Limits: graph.Limits{MaxBatch: 3}})
+	srv := graphtest.NewAt(t, storetest.DSN(t, "b.db"), 5, graph.Options{Limits: graph.Limits{MaxBatch: 3}})
 	rec := httptest.NewRecorder()
 	req := post(`[{"query":"{ users { totalCount } }"}, {"query":"{ viewer { tenant { slug } } }"}]`)
 	req.Header.Set("Content-Type", "application/json")
@@ -144,7 +144,7 @@ func TestCORS(t *testing.T) {
 		t.Fatal("a cross-origin POST got an Allow-Origin header")
 	}
 
-	open := graphtest.NewAt(t, filepath.Join(t.TempDir(), "c.db"), 1, graph.Options{Limits: graph.Limits{CORSOrigins: []string{"https://app.example"}}})
+	open := graphtest.NewAt(t, storetest.DSN(t, "c.db"), 1, graph.Options{Limits: graph.Limits{CORSOrigins: []string{"https://app.example"}}})
 	if rec := preflight(open.Handler, "https://app.example"); rec.Header().Get("Access-Control-Allow-Origin") != "https://app.example" ||
 		!strings.Contains(strings.ToLower(rec.Header().Get("Access-Control-Allow-Headers")), "authorization") {
 		t.Fatalf("allowed origin refused: %d %v", rec.Code, rec.Header())
@@ -162,7 +162,7 @@ func TestIntrospectionSwitch(t *testing.T) {
 	if resp := on.Query(t, `{ userz { totalCount } }`, nil); !strings.Contains(resp.Errors[0].Message, "Did you mean") {
 		t.Fatalf("suggestions on: %q", resp.Errors[0].Message)
 	}
-	off := graphtest.NewAt(t, filepath.Join(t.TempDir(), "i.db"), 1, graph.Options{Limits: graph.Limits{DisableIntrospection: true}})
+	off := graphtest.NewAt(t, storetest.DSN(t, "i.db"), 1, graph.Options{Limits: graph.Limits{DisableIntrospection: true}})
 	if resp := off.Query(t, `{ __schema { queryType { name } } }`, nil); len(resp.Errors) == 0 || strings.Contains(string(resp.Data), "Query") {
 		t.Fatalf("introspection off but answered: %s", resp.Data)
 	}
@@ -180,7 +180,7 @@ func TestTimeoutCancelsTheRequest(t *testing.T) {
 		}
 		return next(ctx)
 	}
-	srv := graphtest.NewAt(t, filepath.Join(t.TempDir(), "t.db"), 5, graph.Options{
+	srv := graphtest.NewAt(t, storetest.DSN(t, "t.db"), 5, graph.Options{
 		Limits:          graph.Limits{Timeout: 50 * time.Millisecond},
 		FieldMiddleware: []graphql.FieldMiddleware{stall},
 	})

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/seed"
 	"github.com/idgraph/idgraph/internal/store"
+	"github.com/idgraph/idgraph/internal/store/storetest"
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
@@ -38,7 +38,7 @@ type Server struct {
 // in a temp dir and builds the handler over it.
 func New(tb testing.TB, users int) *Server {
 	tb.Helper()
-	return NewAt(tb, filepath.Join(tb.TempDir(), "idgraph.db"), users, graph.Options{})
+	return NewAt(tb, storetest.DSN(tb, "idgraph.db"), users, graph.Options{})
 }
 
 // NewAt is New with an explicit database path and handler options.

@@ -2,7 +2,6 @@ package auth_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/store"
+	"github.com/idgraph/idgraph/internal/store/storetest"
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
@@ -21,7 +21,7 @@ func (c *clock) now() time.Time { return c.t }
 func setup(t *testing.T) (*store.DB, *clock) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "auth.db"))
+	db, err := store.Open(ctx, storetest.DSN(t, "auth.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,18 +3,18 @@ package idempotency
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/store"
+	"github.com/idgraph/idgraph/internal/store/storetest"
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 func TestClaimsReplaysStaleClaimsAndExpiry(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "idem.db"))
+	db, err := store.Open(ctx, storetest.DSN(t, "idem.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package seed_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/idgraph/idgraph/ent"
@@ -13,12 +12,13 @@ import (
 	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/internal/seed"
 	"github.com/idgraph/idgraph/internal/store"
+	"github.com/idgraph/idgraph/internal/store/storetest"
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 func open(t *testing.T) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "seed.db"))
+	db, err := store.Open(context.Background(), storetest.DSN(t, "seed.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

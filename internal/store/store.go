@@ -10,10 +10,12 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/mattn/go-sqlite3" // the embedded default engine
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, for deployments beyond one machine
+	_ "github.com/mattn/go-sqlite3"    // the embedded default engine
 
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/migrate"
@@ -26,7 +28,9 @@ type DB struct {
 	// Statements counts every SQL statement sent, for /metrics and for tests
 	// that assert a query's statement count.
 	Statements *Counter
-	sql        *sql.DB
+	// Engine is dialect.SQLite or dialect.Postgres.
+	Engine string
+	sql    *sql.DB
 }
 
 // Close closes the database.
@@ -39,50 +43,93 @@ type Options struct {
 	CacheMiB int
 }
 
-// Open connects to dsn (a SQLite path or file: URI) and migrates the schema.
+// Open connects to dsn (a SQLite path or file: URI, or a postgres:// URL) and
+// migrates the schema.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	return OpenWith(ctx, dsn, Options{})
 }
 
+// IsPostgres reports whether dsn names a PostgreSQL database.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
 // OpenWith is Open with options.
 func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, fmt.Errorf("postgres DSNs are not supported yet: use a SQLite path")
+	engine, sqlDB, err := connect(dsn, opts)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
+	}
+	counter := &Counter{Driver: entsql.OpenDB(engine, sqlDB)}
+	client := ent.NewClient(ent.Driver(counter))
+	if err := client.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("migrate %s: %w", redact(dsn), err)
+	}
+	if engine == dialect.SQLite {
+		// Gather planner statistics for tables that have none or have grown a lot
+		// since (see Analyze); on a database that has them this costs nothing.
+		// PostgreSQL's autovacuum does this by itself.
+		if _, err := sqlDB.ExecContext(ctx, "PRAGMA optimize = 0x10002"); err != nil {
+			client.Close()
+			return nil, fmt.Errorf("optimize %s: %w", redact(dsn), err)
+		}
+	}
+	return &DB{Client: client, Statements: counter, sql: sqlDB, Engine: engine}, nil
+}
+
+// connect opens the pool for dsn's engine.
+func connect(dsn string, opts Options) (string, *sql.DB, error) {
+	if IsPostgres(dsn) {
+		// pgx, through database/sql: ent builds on database/sql, and the pool below
+		// is pgx's connections kept warm for a replica's concurrent requests.
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return "", nil, err
+		}
+		db.SetMaxOpenConns(postgresConns)
+		db.SetMaxIdleConns(postgresConns)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		return dialect.Postgres, db, nil
 	}
 	if opts.CacheMiB == 0 {
 		opts.CacheMiB = 64
 	}
-	sqlDB, err := sql.Open("sqlite3", sqliteDSN(dsn, opts))
+	db, err := sql.Open("sqlite3", sqliteDSN(dsn, opts))
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", dsn, err)
+		return "", nil, err
 	}
 	// database/sql keeps 2 idle connections by default: a request's concurrent
 	// statements then reopen connections, and a new SQLite connection re-reads the
 	// schema and starts with a cold page cache. Keep the pool warm instead.
-	sqlDB.SetMaxIdleConns(maxConns)
-	sqlDB.SetMaxOpenConns(maxConns)
-	sqlDB.SetConnMaxIdleTime(0)
+	db.SetMaxIdleConns(maxConns)
+	db.SetMaxOpenConns(maxConns)
+	db.SetConnMaxIdleTime(0)
 	if strings.Contains(dsn, "mode=memory") {
 		// Each connection to a private in-memory database is a new, empty database.
-		sqlDB.SetMaxOpenConns(1)
+		db.SetMaxOpenConns(1)
 	}
-	if err := sqlDB.PingContext(ctx); err != nil {
-		sqlDB.Close()
-		return nil, fmt.Errorf("open %s: %w", dsn, err)
+	return dialect.SQLite, db, nil
+}
+
+// postgresConns bounds one replica's PostgreSQL connections; several replicas
+// share the server's max_connections (100 by default).
+const postgresConns = 20
+
+// redact hides a DSN's password from error messages and logs.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
 	}
-	counter := &Counter{Driver: entsql.OpenDB(dialect.SQLite, sqlDB)}
-	client := ent.NewClient(ent.Driver(counter))
-	if err := client.Schema.Create(ctx, migrate.WithForeignKeys(true)); err != nil {
-		client.Close()
-		return nil, fmt.Errorf("migrate %s: %w", dsn, err)
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
-	// Gather planner statistics for tables that have none or have grown a lot
-	// since (see Analyze); on a database that has them this costs nothing.
-	if _, err := sqlDB.ExecContext(ctx, "PRAGMA optimize = 0x10002"); err != nil {
-		client.Close()
-		return nil, fmt.Errorf("optimize %s: %w", dsn, err)
-	}
-	return &DB{Client: client, Statements: counter, sql: sqlDB}, nil
+	return u.String()
 }
 
 // Analyze gathers the statistics SQLite's query planner needs, after a bulk

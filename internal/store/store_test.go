@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"context"
@@ -7,11 +7,16 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"github.com/idgraph/idgraph/internal/store"
+	"github.com/idgraph/idgraph/internal/store/storetest"
 )
 
 func TestSQLiteSettings(t *testing.T) {
+	if storetest.Postgres() {
+		t.Skip("SQLite's settings")
+	}
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "settings.db"))
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "settings.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +49,7 @@ func TestSQLiteSettings(t *testing.T) {
 
 func TestCounterCountsEveryStatement(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "count.db"))
+	db, err := store.Open(ctx, storetest.DSN(t, "count.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +77,7 @@ func TestCounterCountsEveryStatement(t *testing.T) {
 // stops when its context's deadline passes, so a request's time limit bounds
 // the database work it causes.
 func TestDeadlineInterruptsSQLInFlight(t *testing.T) {
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "slow.db"))
+	db, err := store.Open(context.Background(), storetest.DSN(t, "slow.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
