@@ -115,6 +115,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			} else if n > 0 {
 				logger.Info("expired idempotency keys", slog.Int("count", n))
 			}
+			if n, err := graph.ExpirePersistedQueries(flushCtx, db.Client); err != nil {
+				logger.Error("expiring persisted queries", slog.String("error", err.Error()))
+			} else if n > 0 {
+				logger.Info("expired persisted queries", slog.Int("count", n))
+			}
 			select {
 			case <-flushCtx.Done():
 				return

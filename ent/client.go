@@ -21,6 +21,7 @@ import (
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/integration"
 	"github.com/idgraph/idgraph/ent/membership"
+	"github.com/idgraph/idgraph/ent/persistedquery"
 	"github.com/idgraph/idgraph/ent/policyassignment"
 	"github.com/idgraph/idgraph/ent/policycondition"
 	"github.com/idgraph/idgraph/ent/policyrule"
@@ -47,6 +48,8 @@ type Client struct {
 	Integration *IntegrationClient
 	// Membership is the client for interacting with the Membership builders.
 	Membership *MembershipClient
+	// PersistedQuery is the client for interacting with the PersistedQuery builders.
+	PersistedQuery *PersistedQueryClient
 	// PolicyAssignment is the client for interacting with the PolicyAssignment builders.
 	PolicyAssignment *PolicyAssignmentClient
 	// PolicyCondition is the client for interacting with the PolicyCondition builders.
@@ -78,6 +81,7 @@ func (c *Client) init() {
 	c.Identity = NewIdentityClient(c.config)
 	c.Integration = NewIntegrationClient(c.config)
 	c.Membership = NewMembershipClient(c.config)
+	c.PersistedQuery = NewPersistedQueryClient(c.config)
 	c.PolicyAssignment = NewPolicyAssignmentClient(c.config)
 	c.PolicyCondition = NewPolicyConditionClient(c.config)
 	c.PolicyRule = NewPolicyRuleClient(c.config)
@@ -183,6 +187,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Identity:         NewIdentityClient(cfg),
 		Integration:      NewIntegrationClient(cfg),
 		Membership:       NewMembershipClient(cfg),
+		PersistedQuery:   NewPersistedQueryClient(cfg),
 		PolicyAssignment: NewPolicyAssignmentClient(cfg),
 		PolicyCondition:  NewPolicyConditionClient(cfg),
 		PolicyRule:       NewPolicyRuleClient(cfg),
@@ -215,6 +220,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Identity:         NewIdentityClient(cfg),
 		Integration:      NewIntegrationClient(cfg),
 		Membership:       NewMembershipClient(cfg),
+		PersistedQuery:   NewPersistedQueryClient(cfg),
 		PolicyAssignment: NewPolicyAssignmentClient(cfg),
 		PolicyCondition:  NewPolicyConditionClient(cfg),
 		PolicyRule:       NewPolicyRuleClient(cfg),
@@ -252,8 +258,8 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.ApiToken, c.AuditEvent, c.IdempotencyKey, c.Identity, c.Integration,
-		c.Membership, c.PolicyAssignment, c.PolicyCondition, c.PolicyRule,
-		c.PolicyRuleset, c.Resource, c.Tenant, c.User,
+		c.Membership, c.PersistedQuery, c.PolicyAssignment, c.PolicyCondition,
+		c.PolicyRule, c.PolicyRuleset, c.Resource, c.Tenant, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -264,8 +270,8 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.ApiToken, c.AuditEvent, c.IdempotencyKey, c.Identity, c.Integration,
-		c.Membership, c.PolicyAssignment, c.PolicyCondition, c.PolicyRule,
-		c.PolicyRuleset, c.Resource, c.Tenant, c.User,
+		c.Membership, c.PersistedQuery, c.PolicyAssignment, c.PolicyCondition,
+		c.PolicyRule, c.PolicyRuleset, c.Resource, c.Tenant, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -286,6 +292,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Integration.mutate(ctx, m)
 	case *MembershipMutation:
 		return c.Membership.mutate(ctx, m)
+	case *PersistedQueryMutation:
+		return c.PersistedQuery.mutate(ctx, m)
 	case *PolicyAssignmentMutation:
 		return c.PolicyAssignment.mutate(ctx, m)
 	case *PolicyConditionMutation:
@@ -1384,6 +1392,157 @@ func (c *MembershipClient) mutate(ctx context.Context, m *MembershipMutation) (V
 		return (&MembershipDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Membership mutation op: %q", m.Op())
+	}
+}
+
+// PersistedQueryClient is a client for the PersistedQuery schema.
+type PersistedQueryClient struct {
+	config
+}
+
+// NewPersistedQueryClient returns a client for the PersistedQuery from the given config.
+func NewPersistedQueryClient(c config) *PersistedQueryClient {
+	return &PersistedQueryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `persistedquery.Hooks(f(g(h())))`.
+func (c *PersistedQueryClient) Use(hooks ...Hook) {
+	c.hooks.PersistedQuery = append(c.hooks.PersistedQuery, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `persistedquery.Intercept(f(g(h())))`.
+func (c *PersistedQueryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PersistedQuery = append(c.inters.PersistedQuery, interceptors...)
+}
+
+// Create returns a builder for creating a PersistedQuery entity.
+func (c *PersistedQueryClient) Create() *PersistedQueryCreate {
+	mutation := newPersistedQueryMutation(c.config, OpCreate)
+	return &PersistedQueryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PersistedQuery entities.
+func (c *PersistedQueryClient) CreateBulk(builders ...*PersistedQueryCreate) *PersistedQueryCreateBulk {
+	return &PersistedQueryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PersistedQueryClient) MapCreateBulk(slice any, setFunc func(*PersistedQueryCreate, int)) *PersistedQueryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PersistedQueryCreateBulk{err: fmt.Errorf("calling to PersistedQueryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PersistedQueryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PersistedQueryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PersistedQuery.
+func (c *PersistedQueryClient) Update() *PersistedQueryUpdate {
+	mutation := newPersistedQueryMutation(c.config, OpUpdate)
+	return &PersistedQueryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PersistedQueryClient) UpdateOne(_m *PersistedQuery) *PersistedQueryUpdateOne {
+	mutation := newPersistedQueryMutation(c.config, OpUpdateOne, withPersistedQuery(_m))
+	return &PersistedQueryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PersistedQueryClient) UpdateOneID(id string) *PersistedQueryUpdateOne {
+	mutation := newPersistedQueryMutation(c.config, OpUpdateOne, withPersistedQueryID(id))
+	return &PersistedQueryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PersistedQuery.
+func (c *PersistedQueryClient) Delete() *PersistedQueryDelete {
+	mutation := newPersistedQueryMutation(c.config, OpDelete)
+	return &PersistedQueryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PersistedQueryClient) DeleteOne(_m *PersistedQuery) *PersistedQueryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PersistedQueryClient) DeleteOneID(id string) *PersistedQueryDeleteOne {
+	builder := c.Delete().Where(persistedquery.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PersistedQueryDeleteOne{builder}
+}
+
+// Query returns a query builder for PersistedQuery.
+func (c *PersistedQueryClient) Query() *PersistedQueryQuery {
+	return &PersistedQueryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePersistedQuery},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PersistedQuery entity by its id.
+func (c *PersistedQueryClient) Get(ctx context.Context, id string) (*PersistedQuery, error) {
+	return c.Query().Where(persistedquery.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PersistedQueryClient) GetX(ctx context.Context, id string) *PersistedQuery {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a PersistedQuery.
+func (c *PersistedQueryClient) QueryTenant(_m *PersistedQuery) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(persistedquery.Table, persistedquery.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, persistedquery.TenantTable, persistedquery.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PersistedQueryClient) Hooks() []Hook {
+	hooks := c.hooks.PersistedQuery
+	return append(hooks[:len(hooks):len(hooks)], persistedquery.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PersistedQueryClient) Interceptors() []Interceptor {
+	inters := c.inters.PersistedQuery
+	return append(inters[:len(inters):len(inters)], persistedquery.Interceptors[:]...)
+}
+
+func (c *PersistedQueryClient) mutate(ctx context.Context, m *PersistedQueryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PersistedQueryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PersistedQueryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PersistedQueryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PersistedQueryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PersistedQuery mutation op: %q", m.Op())
 	}
 }
 
@@ -2830,12 +2989,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		ApiToken, AuditEvent, IdempotencyKey, Identity, Integration, Membership,
-		PolicyAssignment, PolicyCondition, PolicyRule, PolicyRuleset, Resource, Tenant,
-		User []ent.Hook
+		PersistedQuery, PolicyAssignment, PolicyCondition, PolicyRule, PolicyRuleset,
+		Resource, Tenant, User []ent.Hook
 	}
 	inters struct {
 		ApiToken, AuditEvent, IdempotencyKey, Identity, Integration, Membership,
-		PolicyAssignment, PolicyCondition, PolicyRule, PolicyRuleset, Resource, Tenant,
-		User []ent.Interceptor
+		PersistedQuery, PolicyAssignment, PolicyCondition, PolicyRule, PolicyRuleset,
+		Resource, Tenant, User []ent.Interceptor
 	}
 )

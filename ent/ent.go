@@ -18,6 +18,7 @@ import (
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/integration"
 	"github.com/idgraph/idgraph/ent/membership"
+	"github.com/idgraph/idgraph/ent/persistedquery"
 	"github.com/idgraph/idgraph/ent/policyassignment"
 	"github.com/idgraph/idgraph/ent/policycondition"
 	"github.com/idgraph/idgraph/ent/policyrule"
@@ -91,6 +92,7 @@ func checkColumn(t, c string) error {
 			identity.Table:         identity.ValidColumn,
 			integration.Table:      integration.ValidColumn,
 			membership.Table:       membership.ValidColumn,
+			persistedquery.Table:   persistedquery.ValidColumn,
 			policyassignment.Table: policyassignment.ValidColumn,
 			policycondition.Table:  policycondition.ValidColumn,
 			policyrule.Table:       policyrule.ValidColumn,

@@ -24,6 +24,8 @@ type Tx struct {
 	Integration *IntegrationClient
 	// Membership is the client for interacting with the Membership builders.
 	Membership *MembershipClient
+	// PersistedQuery is the client for interacting with the PersistedQuery builders.
+	PersistedQuery *PersistedQueryClient
 	// PolicyAssignment is the client for interacting with the PolicyAssignment builders.
 	PolicyAssignment *PolicyAssignmentClient
 	// PolicyCondition is the client for interacting with the PolicyCondition builders.
@@ -175,6 +177,7 @@ func (tx *Tx) init() {
 	tx.Identity = NewIdentityClient(tx.config)
 	tx.Integration = NewIntegrationClient(tx.config)
 	tx.Membership = NewMembershipClient(tx.config)
+	tx.PersistedQuery = NewPersistedQueryClient(tx.config)
 	tx.PolicyAssignment = NewPolicyAssignmentClient(tx.config)
 	tx.PolicyCondition = NewPolicyConditionClient(tx.config)
 	tx.PolicyRule = NewPolicyRuleClient(tx.config)

@@ -134,7 +134,9 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	} else {
 		gql.SetDisableSuggestion(true)
 	}
-	gql.Use(extension.AutomaticPersistedQuery{Cache: smallEntries[string](lru.New[string](limits.APQEntries))})
+	gql.Use(extension.AutomaticPersistedQuery{Cache: persistedQueries{
+		local: smallEntries[string](lru.New[string](limits.APQEntries)), client: db.Client, logger: opts.Logger,
+	}})
 	gql.Use(limits.Limits)
 	gql.AroundFields(checkPageSize)
 	for _, mw := range opts.FieldMiddleware {

@@ -81,6 +81,18 @@ func (f MembershipFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MembershipMutation", m)
 }
 
+// The PersistedQueryFunc type is an adapter to allow the use of ordinary
+// function as PersistedQuery mutator.
+type PersistedQueryFunc func(context.Context, *ent.PersistedQueryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PersistedQueryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PersistedQueryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PersistedQueryMutation", m)
+}
+
 // The PolicyAssignmentFunc type is an adapter to allow the use of ordinary
 // function as PolicyAssignment mutator.
 type PolicyAssignmentFunc func(context.Context, *ent.PolicyAssignmentMutation) (ent.Value, error)

@@ -14,6 +14,7 @@ import (
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/integration"
 	"github.com/idgraph/idgraph/ent/membership"
+	"github.com/idgraph/idgraph/ent/persistedquery"
 	"github.com/idgraph/idgraph/ent/policyassignment"
 	"github.com/idgraph/idgraph/ent/policycondition"
 	"github.com/idgraph/idgraph/ent/policyrule"
@@ -242,6 +243,33 @@ func (f TraverseMembership) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.MembershipQuery", q)
 }
 
+// The PersistedQueryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PersistedQueryFunc func(context.Context, *ent.PersistedQueryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PersistedQueryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PersistedQueryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PersistedQueryQuery", q)
+}
+
+// The TraversePersistedQuery type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePersistedQuery func(context.Context, *ent.PersistedQueryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePersistedQuery) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePersistedQuery) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PersistedQueryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PersistedQueryQuery", q)
+}
+
 // The PolicyAssignmentFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PolicyAssignmentFunc func(context.Context, *ent.PolicyAssignmentQuery) (ent.Value, error)
 
@@ -446,6 +474,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.IntegrationQuery, predicate.Integration, integration.OrderOption]{typ: ent.TypeIntegration, tq: q}, nil
 	case *ent.MembershipQuery:
 		return &query[*ent.MembershipQuery, predicate.Membership, membership.OrderOption]{typ: ent.TypeMembership, tq: q}, nil
+	case *ent.PersistedQueryQuery:
+		return &query[*ent.PersistedQueryQuery, predicate.PersistedQuery, persistedquery.OrderOption]{typ: ent.TypePersistedQuery, tq: q}, nil
 	case *ent.PolicyAssignmentQuery:
 		return &query[*ent.PolicyAssignmentQuery, predicate.PolicyAssignment, policyassignment.OrderOption]{typ: ent.TypePolicyAssignment, tq: q}, nil
 	case *ent.PolicyConditionQuery:

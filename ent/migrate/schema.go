@@ -340,6 +340,43 @@ var (
 			},
 		},
 	}
+	// PersistedQueriesColumns holds the columns for the "persisted_queries" table.
+	PersistedQueriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "hash", Type: field.TypeString},
+		{Name: "query", Type: field.TypeString, Size: 2147483647},
+		{Name: "tenant_id", Type: field.TypeString},
+	}
+	// PersistedQueriesTable holds the schema information for the "persisted_queries" table.
+	PersistedQueriesTable = &schema.Table{
+		Name:       "persisted_queries",
+		Columns:    PersistedQueriesColumns,
+		PrimaryKey: []*schema.Column{PersistedQueriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "persisted_queries_tenants_tenant",
+				Columns:    []*schema.Column{PersistedQueriesColumns[7]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "persistedquery_tenant_id_hash",
+				Unique:  true,
+				Columns: []*schema.Column{PersistedQueriesColumns[7], PersistedQueriesColumns[5]},
+			},
+			{
+				Name:    "persistedquery_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PersistedQueriesColumns[1]},
+			},
+		},
+	}
 	// PolicyAssignmentsColumns holds the columns for the "policy_assignments" table.
 	PolicyAssignmentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString},
@@ -770,6 +807,7 @@ var (
 		IdentitiesTable,
 		IntegrationsTable,
 		MembershipsTable,
+		PersistedQueriesTable,
 		PolicyAssignmentsTable,
 		PolicyConditionsTable,
 		PolicyRulesTable,
@@ -793,6 +831,7 @@ func init() {
 	MembershipsTable.ForeignKeys[0].RefTable = TenantsTable
 	MembershipsTable.ForeignKeys[1].RefTable = IdentitiesTable
 	MembershipsTable.ForeignKeys[2].RefTable = ResourcesTable
+	PersistedQueriesTable.ForeignKeys[0].RefTable = TenantsTable
 	PolicyAssignmentsTable.ForeignKeys[0].RefTable = TenantsTable
 	PolicyAssignmentsTable.ForeignKeys[1].RefTable = PolicyRulesTable
 	PolicyAssignmentsTable.ForeignKeys[2].RefTable = PolicyRulesetsTable

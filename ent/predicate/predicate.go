@@ -24,6 +24,9 @@ type Integration func(*sql.Selector)
 // Membership is the predicate function for membership builders.
 type Membership func(*sql.Selector)
 
+// PersistedQuery is the predicate function for persistedquery builders.
+type PersistedQuery func(*sql.Selector)
+
 // PolicyAssignment is the predicate function for policyassignment builders.
 type PolicyAssignment func(*sql.Selector)
 

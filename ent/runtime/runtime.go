@@ -11,6 +11,7 @@ import (
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/integration"
 	"github.com/idgraph/idgraph/ent/membership"
+	"github.com/idgraph/idgraph/ent/persistedquery"
 	"github.com/idgraph/idgraph/ent/policyassignment"
 	"github.com/idgraph/idgraph/ent/policycondition"
 	"github.com/idgraph/idgraph/ent/policyrule"
@@ -319,6 +320,48 @@ func init() {
 	membership.DefaultID = membershipDescID.Default.(func() string)
 	// membership.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	membership.IDValidator = membershipDescID.Validators[0].(func(string) error)
+	persistedqueryMixin := schema.PersistedQuery{}.Mixin()
+	persistedqueryMixinHooks0 := persistedqueryMixin[0].Hooks()
+	persistedquery.Hooks[0] = persistedqueryMixinHooks0[0]
+	persistedquery.Hooks[1] = persistedqueryMixinHooks0[1]
+	persistedqueryMixinInters0 := persistedqueryMixin[0].Interceptors()
+	persistedquery.Interceptors[0] = persistedqueryMixinInters0[0]
+	persistedqueryMixinFields0 := persistedqueryMixin[0].Fields()
+	_ = persistedqueryMixinFields0
+	persistedqueryFields := schema.PersistedQuery{}.Fields()
+	_ = persistedqueryFields
+	// persistedqueryDescTenantID is the schema descriptor for tenant_id field.
+	persistedqueryDescTenantID := persistedqueryMixinFields0[1].Descriptor()
+	// persistedquery.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	persistedquery.TenantIDValidator = persistedqueryDescTenantID.Validators[0].(func(string) error)
+	// persistedqueryDescCreatedAt is the schema descriptor for created_at field.
+	persistedqueryDescCreatedAt := persistedqueryMixinFields0[2].Descriptor()
+	// persistedquery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	persistedquery.DefaultCreatedAt = persistedqueryDescCreatedAt.Default.(func() time.Time)
+	// persistedqueryDescUpdatedAt is the schema descriptor for updated_at field.
+	persistedqueryDescUpdatedAt := persistedqueryMixinFields0[3].Descriptor()
+	// persistedquery.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	persistedquery.DefaultUpdatedAt = persistedqueryDescUpdatedAt.Default.(func() time.Time)
+	// persistedquery.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	persistedquery.UpdateDefaultUpdatedAt = persistedqueryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// persistedqueryDescVersion is the schema descriptor for version field.
+	persistedqueryDescVersion := persistedqueryMixinFields0[4].Descriptor()
+	// persistedquery.DefaultVersion holds the default value on creation for the version field.
+	persistedquery.DefaultVersion = persistedqueryDescVersion.Default.(int)
+	// persistedqueryDescHash is the schema descriptor for hash field.
+	persistedqueryDescHash := persistedqueryFields[0].Descriptor()
+	// persistedquery.HashValidator is a validator for the "hash" field. It is called by the builders before save.
+	persistedquery.HashValidator = persistedqueryDescHash.Validators[0].(func(string) error)
+	// persistedqueryDescQuery is the schema descriptor for query field.
+	persistedqueryDescQuery := persistedqueryFields[1].Descriptor()
+	// persistedquery.QueryValidator is a validator for the "query" field. It is called by the builders before save.
+	persistedquery.QueryValidator = persistedqueryDescQuery.Validators[0].(func(string) error)
+	// persistedqueryDescID is the schema descriptor for id field.
+	persistedqueryDescID := persistedqueryMixinFields0[0].Descriptor()
+	// persistedquery.DefaultID holds the default value on creation for the id field.
+	persistedquery.DefaultID = persistedqueryDescID.Default.(func() string)
+	// persistedquery.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	persistedquery.IDValidator = persistedqueryDescID.Validators[0].(func(string) error)
 	policyassignmentMixin := schema.PolicyAssignment{}.Mixin()
 	policyassignmentMixinHooks0 := policyassignmentMixin[0].Hooks()
 	policyassignment.Hooks[0] = policyassignmentMixinHooks0[0]

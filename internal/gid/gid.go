@@ -29,6 +29,7 @@ const (
 	AuditEvent       = "wlog"
 	APIToken         = "tok"
 	IdempotencyKey   = "idem"
+	PersistedQuery   = "pq"
 )
 
 // tables maps a prefix to the SQL table (and ent node type) that holds its ids.
@@ -46,6 +47,7 @@ var tables = map[string]string{
 	AuditEvent:       "audit_events",
 	APIToken:         "api_tokens",
 	IdempotencyKey:   "idempotency_keys",
+	PersistedQuery:   "persisted_queries",
 }
 
 // ErrMalformed is returned for ids that are not "<known prefix>_<ulid>".
