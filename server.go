@@ -71,7 +71,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	demo := fs.Bool("demo", false, "seed the demo organisation into an empty database and fill a read-only token into the playground")
 	limits := limitFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(stdout, nil))
@@ -224,7 +224,7 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	users := fs.Int("users", 1000, "number of directory users")
 	seedValue := fs.Uint64("seed", 1, "random seed: the same seed gives the same graph")
 	tenant := fs.String("tenant", "demo", "tenant slug to create")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	db, err := store.OpenWith(ctx, *dsn, store.Options{CacheMiB: 1024})
@@ -245,4 +245,24 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		*tenant, r.TenantID, time.Since(start).Round(time.Millisecond), r.Users, r.Depth, r.Identities, r.Resources,
 		r.Memberships, r.Rulesets, r.Rules, r.Conditions, r.Assignments, r.AuditEvents)
 	return nil
+}
+
+// parseFlags reads each flag from the environment first (IDGRAPH_ and the flag's
+// name in capitals, dashes as underscores: --max-depth is IDGRAPH_MAX_DEPTH), then
+// from the command line, which wins. Containers and systemd units set the
+// environment; people type flags.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "IDGRAPH_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok && err == nil {
+			if setErr := f.Value.Set(v); setErr != nil {
+				err = fmt.Errorf("%s=%q: %w", name, v, setErr)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return fs.Parse(args)
 }

@@ -345,3 +345,25 @@ func TestTwoReplicasShareEverything(t *testing.T) {
 		t.Fatalf("retry through B: %s then %s (%q)", first, again, resp.Header.Get("Idempotent-Replayed"))
 	}
 }
+
+func TestFlagsFromTheEnvironment(t *testing.T) {
+	t.Setenv("IDGRAPH_MAX_DEPTH", "9")
+	t.Setenv("IDGRAPH_TIMEOUT", "4s")
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	limits := limitFlags(fs)
+	if err := parseFlags(fs, []string{"--timeout", "6s"}); err != nil {
+		t.Fatal(err)
+	}
+	if l := limits(); l.MaxDepth != 9 || l.Timeout != 6*time.Second {
+		t.Fatalf("env then flags: %+v", l)
+	}
+	t.Setenv("IDGRAPH_MAX_DEPTH", "deep")
+	if err := parseFlags(flag.NewFlagSet("serve", flag.ContinueOnError), nil); err != nil {
+		t.Fatalf("an unused variable: %v", err)
+	}
+	fs = flag.NewFlagSet("serve", flag.ContinueOnError)
+	limitFlags(fs)
+	if err := parseFlags(fs, nil); err == nil || !strings.Contains(err.Error(), "IDGRAPH_MAX_DEPTH") {
+		t.Fatalf("a bad variable: %v", err)
+	}
+}

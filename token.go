@@ -31,7 +31,7 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		permissions := fs.String("permissions", "", "comma-separated permissions (required): "+strings.Join(viewer.Known, ", "))
 		name := fs.String("name", "", "what the token is for")
 		expires := fs.String("expires", "90d", "lifetime: e.g. 90d, 12h, or never")
-		if err := fs.Parse(args[1:]); err != nil {
+		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
 		if *tenant == "" {
@@ -56,7 +56,7 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return nil
 		})
 	case "list":
-		if err := fs.Parse(args[1:]); err != nil {
+		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
 		return withDB(ctx, *dsn, func(db *store.DB) error {
@@ -74,7 +74,7 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return w.Flush()
 		})
 	case "revoke":
-		if err := fs.Parse(args[1:]); err != nil {
+		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
 		}
 		if fs.NArg() != 1 {
