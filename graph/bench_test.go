@@ -3,8 +3,6 @@ package graph_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -14,12 +12,15 @@ import (
 	"github.com/idgraph/idgraph/graph/graphtest"
 	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/querylimit"
+	"github.com/idgraph/idgraph/internal/store/storetest"
 )
 
 // Benchmarks seed each organisation once per run (100,000 users take about 45s)
 // and share it between benchmarks. Run them with:
 //
 //	go test ./graph -run '^$' -bench . -benchtime 200x
+//
+// and on PostgreSQL with scripts/test-postgres.sh ./graph -run '^$' -bench ...
 var (
 	benchMu  sync.Mutex
 	benchDBs = map[int]string{}
@@ -32,11 +33,7 @@ func benchServer(b *testing.B, users int, cfg loader.Config) *graphtest.Server {
 	path, ok := benchDBs[users]
 	seedUsers := 0
 	if !ok {
-		dir, err := os.MkdirTemp("", "idgraph-bench")
-		if err != nil {
-			b.Fatal(err)
-		}
-		path = filepath.Join(dir, "bench.db")
+		path = storetest.Shared(b, "bench.db")
 		benchDBs[users] = path
 		seedUsers = users
 	}

@@ -25,6 +25,21 @@ const EnvDSN = "IDGRAPH_TEST_DSN"
 // Postgres reports whether this run targets PostgreSQL.
 func Postgres() bool { return store.IsPostgres(os.Getenv(EnvDSN)) }
 
+// Shared returns a database that lives until the PostgreSQL cluster (or the
+// temp dir) goes: benchmarks seed 100,000 users once and share them.
+func Shared(tb testing.TB, name string) string {
+	tb.Helper()
+	admin := os.Getenv(EnvDSN)
+	if !store.IsPostgres(admin) {
+		dir, err := os.MkdirTemp("", "idgraph-bench")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return filepath.Join(dir, name)
+	}
+	return create(tb, admin, false)
+}
+
 // DSN returns a database for one test: the SQLite file name in the test's temp
 // dir, or a new PostgreSQL database that is dropped when the test ends.
 func DSN(tb testing.TB, name string) string {
@@ -33,6 +48,12 @@ func DSN(tb testing.TB, name string) string {
 	if !store.IsPostgres(admin) {
 		return filepath.Join(tb.TempDir(), name)
 	}
+	return create(tb, admin, true)
+}
+
+// create makes a fresh PostgreSQL database and returns its DSN; dropped after
+// the test when drop is set.
+func create(tb testing.TB, admin string, drop bool) string {
 	suffix := make([]byte, 6)
 	_, _ = rand.Read(suffix)
 	db := "idgraph_test_" + hex.EncodeToString(suffix)
@@ -44,13 +65,17 @@ func DSN(tb testing.TB, name string) string {
 		conn.Close()
 		tb.Fatalf("creating a test database on %s: %v", admin, err)
 	}
-	tb.Cleanup(func() {
-		defer conn.Close()
-		// FORCE ends connections a test left open (PostgreSQL 13 and later).
-		if _, err := conn.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)"); err != nil {
-			tb.Errorf("dropping %s: %v", db, err)
-		}
-	})
+	if drop {
+		tb.Cleanup(func() {
+			defer conn.Close()
+			// FORCE ends connections a test left open (PostgreSQL 13 and later).
+			if _, err := conn.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)"); err != nil {
+				tb.Errorf("dropping %s: %v", db, err)
+			}
+		})
+	} else {
+		conn.Close()
+	}
 	u, err := url.Parse(admin)
 	if err != nil {
 		tb.Fatal(err)
