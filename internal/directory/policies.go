@@ -245,8 +245,13 @@ func (s *Service) DeletePolicyRecord(ctx context.Context, table, id string, ifVe
 			var r *ent.PolicyRuleset
 			if r, err = tx.PolicyRuleset.Get(ctx, id); err == nil {
 				version = r.Version
-				rules, _ := tx.PolicyRule.Query().Where(policyrule.RulesetID(id)).Count(ctx)
-				assigned, _ := tx.PolicyAssignment.Query().Where(policyassignment.RulesetID(id)).Count(ctx)
+				var rules, assigned int
+				if rules, err = tx.PolicyRule.Query().Where(policyrule.RulesetID(id)).Count(ctx); err != nil {
+					return err
+				}
+				if assigned, err = tx.PolicyAssignment.Query().Where(policyassignment.RulesetID(id)).Count(ctx); err != nil {
+					return err
+				}
 				dependents = rules + assigned
 				del = func() error {
 					return tx.PolicyRuleset.UpdateOneID(id).Where(policyruleset.Version(version)).SetDeletedAt(now).Exec(ctx)
@@ -256,7 +261,9 @@ func (s *Service) DeletePolicyRecord(ctx context.Context, table, id string, ifVe
 			var r *ent.PolicyRule
 			if r, err = tx.PolicyRule.Get(ctx, id); err == nil {
 				version = r.Version
-				dependents, _ = tx.PolicyAssignment.Query().Where(policyassignment.RuleID(id)).Count(ctx)
+				if dependents, err = tx.PolicyAssignment.Query().Where(policyassignment.RuleID(id)).Count(ctx); err != nil {
+					return err
+				}
 				del = func() error {
 					return tx.PolicyRule.UpdateOneID(id).Where(policyrule.Version(version)).SetDeletedAt(now).Exec(ctx)
 				}
