@@ -17,11 +17,13 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/idgraph/idgraph/graph"
 	"github.com/idgraph/idgraph/internal/auth"
+	"github.com/idgraph/idgraph/internal/idempotency"
 	"github.com/idgraph/idgraph/internal/seed"
 	"github.com/idgraph/idgraph/internal/store"
 	"github.com/idgraph/idgraph/internal/viewer"
@@ -96,37 +98,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	authenticator := auth.NewAuthenticator(db.Client, auth.Options{})
-	flushCtx, stopFlushing := context.WithCancel(context.WithoutCancel(ctx))
-	flushed := make(chan struct{})
-	go func() {
-		defer close(flushed)
-		authenticator.Run(flushCtx, time.Minute, func(err error) {
-			logger.Error("recording token use", slog.String("error", err.Error()))
-		})
-	}()
 	lim := limits()
 	keys := graph.NewIdempotencyStore(db, lim)
-	go func() {
-		tick := time.NewTicker(time.Hour)
-		defer tick.Stop()
-		for {
-			if n, err := keys.Expire(flushCtx); err != nil {
-				logger.Error("expiring idempotency keys", slog.String("error", err.Error()))
-			} else if n > 0 {
-				logger.Info("expired idempotency keys", slog.Int("count", n))
-			}
-			if n, err := graph.ExpirePersistedQueries(flushCtx, db.Client); err != nil {
-				logger.Error("expiring persisted queries", slog.String("error", err.Error()))
-			} else if n > 0 {
-				logger.Info("expired persisted queries", slog.Int("count", n))
-			}
-			select {
-			case <-flushCtx.Done():
-				return
-			case <-tick.C:
-			}
-		}
-	}()
+	// Background work runs until shutdown, after the last request, and is waited
+	// for before the database closes.
+	backgroundCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var background sync.WaitGroup
+	background.Go(func() {
+		authenticator.Run(backgroundCtx, time.Minute, func(err error) {
+			logger.Error("recording token use", slog.String("error", err.Error()))
+		})
+	})
+	background.Go(func() { housekeeping(backgroundCtx, logger, db, keys) })
+	finishBackground := func() {
+		stopBackground()
+		background.Wait()
+	}
 	handler := graph.NewHandler(db, graph.Options{Logger: logger, Auth: authenticator, Idempotency: keys, Limits: lim, DemoToken: demoToken})
 	srv := httpServer(*addr, handler, lim)
 	errc := make(chan error, 1)
@@ -134,8 +121,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logger.Info("serving", slog.String("addr", "http://"+*addr+"/graphql"), slog.String("db", *dsn))
 	select {
 	case err := <-errc:
-		stopFlushing()
-		<-flushed
+		finishBackground()
 		return err
 	case <-ctx.Done():
 	}
@@ -144,9 +130,31 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	logger.Info("shutting down")
 	err = srv.Shutdown(shutdownCtx)
-	stopFlushing()
-	<-flushed
+	finishBackground()
 	return err
+}
+
+// housekeeping deletes expired idempotency keys and persisted queries, hourly.
+func housekeeping(ctx context.Context, logger *slog.Logger, db *store.DB, keys *idempotency.Store) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := keys.Expire(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("expiring idempotency keys", slog.String("error", err.Error()))
+		} else if n > 0 {
+			logger.Info("expired idempotency keys", slog.Int("count", n))
+		}
+		if n, err := graph.ExpirePersistedQueries(ctx, db.Client); err != nil && ctx.Err() == nil {
+			logger.Error("expiring persisted queries", slog.String("error", err.Error()))
+		} else if n > 0 {
+			logger.Info("expired persisted queries", slog.Int("count", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // demoPermissions read everything and change nothing.
