@@ -94,10 +94,8 @@ func orEmpty(s *string) string {
 
 // membershipPayload runs a membership change after checking both ids.
 func membershipPayload(input model.MembershipInput, change func() (*ent.Identity, *ent.Resource, error)) (*model.MembershipPayload, error) {
-	for _, i := range []idOf{{input.IdentityID, gid.Identity}, {input.ResourceID, gid.Resource}} {
-		if err := gid.Validate(i.id, i.prefix); err != nil {
-			return nil, apierror.BadInput(err)
-		}
+	if err := validIDs(idOf{input.IdentityID, gid.Identity}, idOf{input.ResourceID, gid.Resource}); err != nil {
+		return nil, err
 	}
 	member, res, err := change()
 	if err != nil {
@@ -116,12 +114,20 @@ type idOf struct{ id, prefix string }
 
 // withIDs refuses ids of the wrong type or shape before anything runs.
 func withIDs[T any](f func() (*T, error), ids ...idOf) (*T, error) {
-	for _, i := range ids {
-		if err := gid.Validate(i.id, i.prefix); err != nil {
-			return nil, apierror.BadInput(err)
-		}
+	if err := validIDs(ids...); err != nil {
+		return nil, err
 	}
 	return f()
+}
+
+// validIDs is BAD_USER_INPUT for the first id of the wrong type or shape.
+func validIDs(ids ...idOf) error {
+	for _, i := range ids {
+		if err := gid.Validate(i.id, i.prefix); err != nil {
+			return apierror.BadInput(err)
+		}
+	}
+	return nil
 }
 
 func (r *Resolver) userAction(ctx context.Context, input model.UserActionInput, action lifecycle.Action) (*model.UserPayload, error) {

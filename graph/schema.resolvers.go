@@ -146,8 +146,8 @@ func (r *mutationResolver) DeleteUser(ctx context.Context, input model.UserActio
 
 // PurgeUser is the resolver for the purgeUser field.
 func (r *mutationResolver) PurgeUser(ctx context.Context, input model.PurgeUserInput) (*model.PurgeUserPayload, error) {
-	if err := gid.Validate(input.ID, gid.User); err != nil {
-		return nil, apierror.BadInput(err)
+	if err := validIDs(idOf{input.ID, gid.User}); err != nil {
+		return nil, err
 	}
 	if err := r.directory.PurgeUser(ctx, input.ID); err != nil {
 		return nil, err

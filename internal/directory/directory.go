@@ -63,6 +63,15 @@ func checkVersion(typ, id string, current int, want *int) error {
 	}
 }
 
+// versionOr reports a write that matched no row as a version conflict (another
+// writer got in first), and anything else as it is.
+func versionOr(err error, typ string, id *string) error {
+	if id != nil && ent.IsNotFound(err) {
+		return &apierror.Error{Code: apierror.CodeConflict, Message: fmt.Sprintf("%s %s changed while this request ran: read it again and retry", typ, *id)}
+	}
+	return err
+}
+
 // notFound turns ent's not-found into the API's, naming what was looked for.
 func notFound(err error, typ, id string) error {
 	if ent.IsNotFound(err) {

@@ -62,10 +62,7 @@ func (s *Service) changeIdentity(ctx context.Context, id string, ifVersion *int,
 			return err
 		}
 		if updated, err = update.Save(ctx); err != nil {
-			if ent.IsNotFound(err) {
-				return checkVersion("identity", id, before.Version+1, &before.Version)
-			}
-			return err
+			return versionOr(err, "identity", &id)
 		}
 		return s.log(ctx, tx, e)
 	})

@@ -157,10 +157,7 @@ func (s *Service) changeIntegration(ctx context.Context, id string, ifVersion *i
 			return nil
 		}
 		if updated, err = update.Save(ctx); err != nil {
-			if ent.IsNotFound(err) {
-				return checkVersion("integration", id, before.Version+1, &before.Version)
-			}
-			return err
+			return versionOr(err, "integration", &id)
 		}
 		return s.log(ctx, tx, event{action: action, record: id, fields: diff})
 	})

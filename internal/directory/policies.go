@@ -344,15 +344,6 @@ func fieldsOf(ctx context.Context, m ent.Mutation) map[string]change {
 	return out
 }
 
-// versionOr reports a write that matched no row as a version conflict (another
-// writer got in first), and anything else as it is.
-func versionOr(err error, typ string, id *string) error {
-	if id != nil && ent.IsNotFound(err) {
-		return &apierror.Error{Code: apierror.CodeConflict, Message: fmt.Sprintf("%s %s changed while this request ran: read it again and retry", typ, *id)}
-	}
-	return err
-}
-
 // UpdateCondition changes a condition's comparison or description.
 func (s *Service) UpdateCondition(ctx context.Context, id string, ifVersion *int, f ConditionFields) (*ent.PolicyCondition, error) {
 	if f.RulesetID != nil || f.RuleID != nil || f.UserID != nil || f.Type != nil {

@@ -118,10 +118,7 @@ func (s *Service) changeResource(ctx context.Context, id string, ifVersion *int,
 			return nil
 		}
 		if updated, err = update.Save(ctx); err != nil {
-			if ent.IsNotFound(err) {
-				return checkVersion("resource", id, before.Version+1, &before.Version)
-			}
-			return err
+			return versionOr(err, "resource", &id)
 		}
 		return s.log(ctx, tx, event{action: action, record: id, parent: &before.IntegrationID, fields: diff})
 	})

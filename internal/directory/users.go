@@ -277,11 +277,8 @@ func (s *Service) changeUser(ctx context.Context, id string, ifVersion *int, act
 			return nil
 		}
 		if updated, err = update.Save(ctx); err != nil {
-			if ent.IsNotFound(err) {
-				// Another writer got in between the read and the write (PostgreSQL).
-				return checkVersion("user", id, before.Version+1, &before.Version)
-			}
-			return conflictOnEmail(err)
+			// Matching no row: another writer got in between the read and the write.
+			return conflictOnEmail(versionOr(err, "user", &id))
 		}
 		return s.logEvent(ctx, tx, action, id, diff)
 	})
@@ -302,38 +299,16 @@ func (s *Service) DeleteUser(ctx context.Context, id string, ifVersion *int) (*e
 		if err := checkVersion("user", id, before.Version, ifVersion); err != nil {
 			return err
 		}
-		reports, err := tx.User.Query().Where(user.Or(user.ManagerID(id), user.ParentUserID(id))).Count(ctx)
-		if err != nil {
-			return err
-		}
-		if reports > 0 {
-			return &apierror.Error{Code: apierror.CodeConflict,
-				Message:    fmt.Sprintf("user %s still has %d direct reports or secondary users: move them first", id, reports),
-				Extensions: map[string]any{"dependents": reports}}
-		}
-		orphaned, err := tx.Identity.Query().Where(identity.UserID(id)).IDs(ctx)
-		if err != nil {
-			return err
-		}
-		if len(orphaned) > 0 {
-			if err := tx.Identity.Update().Where(identity.IDIn(orphaned...)).
-				ClearUserID().ClearLinkedBy().SetState(identity.StateOrphan).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		ended, err := tx.PolicyAssignment.Delete().Where(policyassignment.UserID(id)).Exec(ctx)
+		fields, err := detachUser(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		now := s.now()
 		if deleted, err = tx.User.UpdateOneID(id).Where(user.Version(before.Version)).SetDeletedAt(now).Save(ctx); err != nil {
-			return notFound(err, "user", id)
+			return versionOr(err, "user", &id)
 		}
-		return s.logEvent(ctx, tx, "user.deleted", id, map[string]change{
-			user.FieldDeletedAt:   {After: now},
-			"orphaned_identities": {After: orphaned},
-			"ended_assignments":   {After: ended},
-		})
+		fields[user.FieldDeletedAt] = change{After: now}
+		return s.logEvent(ctx, tx, "user.deleted", id, fields)
 	})
 	return deleted, err
 }
@@ -347,31 +322,44 @@ func (s *Service) PurgeUser(ctx context.Context, id string) error {
 		if _, err := tx.User.Get(ctx, id); err != nil {
 			return notFound(err, "user", id)
 		}
-		dependents, err := tx.User.Query().
-			Where(user.Or(user.ManagerID(id), user.ParentUserID(id)), user.DeletedAtIsNil()).Count(ctx)
-		if err != nil {
-			return err
-		}
-		if dependents > 0 {
-			return &apierror.Error{Code: apierror.CodeConflict,
-				Message:    fmt.Sprintf("user %s still has %d direct reports or secondary users: move them first", id, dependents),
-				Extensions: map[string]any{"dependents": dependents}}
-		}
-		orphaned, err := tx.Identity.Update().Where(identity.UserID(id)).
-			ClearUserID().ClearLinkedBy().SetState(identity.StateOrphan).Save(ctx)
-		if err != nil {
-			return err
-		}
-		ended, err := tx.PolicyAssignment.Delete().Where(policyassignment.UserID(id)).Exec(ctx)
+		fields, err := detachUser(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if err := tx.User.DeleteOneID(id).Exec(ctx); err != nil {
 			return notFound(err, "user", id)
 		}
-		return s.log(ctx, tx, event{action: "user.purged", record: id, fields: map[string]change{
-			"orphaned_identities": {After: orphaned},
-			"ended_assignments":   {After: ended},
-		}})
+		return s.log(ctx, tx, event{action: "user.purged", record: id, fields: fields})
 	})
+}
+
+// detachUser prepares a user's removal: it refuses while live users report to
+// it or are its secondary accounts, turns its identities into orphans and ends
+// its policy assignments, and returns what it changed for the log.
+func detachUser(ctx context.Context, tx *ent.Tx, id string) (map[string]change, error) {
+	dependents, err := tx.User.Query().
+		Where(user.Or(user.ManagerID(id), user.ParentUserID(id)), user.DeletedAtIsNil()).Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if dependents > 0 {
+		return nil, &apierror.Error{Code: apierror.CodeConflict,
+			Message:    fmt.Sprintf("user %s still has %d direct reports or secondary users: move them first", id, dependents),
+			Extensions: map[string]any{"dependents": dependents}}
+	}
+	orphaned, err := tx.Identity.Query().Where(identity.UserID(id)).IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(orphaned) > 0 {
+		if err := tx.Identity.Update().Where(identity.IDIn(orphaned...)).
+			ClearUserID().ClearLinkedBy().SetState(identity.StateOrphan).Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	ended, err := tx.PolicyAssignment.Delete().Where(policyassignment.UserID(id)).Exec(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]change{"orphaned_identities": {After: orphaned}, "ended_assignments": {After: ended}}, nil
 }

@@ -6,7 +6,6 @@ package lifecycle
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -127,13 +126,4 @@ func Schedule(kind Kind, from State, at, now time.Time) (State, error) {
 		return "", &ExpirationError{At: at, Now: now}
 	}
 	return Next(kind, from, ScheduleExpiration)
-}
-
-// IsKnown reports whether s is a state of kind.
-func IsKnown(kind Kind, s State) bool {
-	states := []State{Staged, Active, Expiring, Expired, Suspended, Deactivated}
-	if kind == Identity {
-		states = append(states, Orphan)
-	}
-	return slices.Contains(states, s)
 }
