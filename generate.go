@@ -1,5 +1,6 @@
 package main
 
-// Code generation, in order: ent (and schema.graphqls) first, then gqlgen, which reads both.
+// Code generation, in order: ent (and schema.graphqls) first, then gqlgen (with
+// idgraph's plugin, see graph/gqlgenc), which reads both.
 //go:generate go run -mod=mod ./ent/entc
-//go:generate go run -mod=mod github.com/99designs/gqlgen generate
+//go:generate go run -mod=mod ./graph/gqlgenc

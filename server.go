@@ -170,7 +170,7 @@ func prepareDemo(ctx context.Context, db *store.DB) (string, error) {
 		return "", err
 	}
 	if tenants == 0 {
-		if _, err := seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: 1000, Seed: 1}); err != nil {
+		if _, err := seed.Run(ctx, db, seed.Options{Tenant: "demo", Users: 1000, Seed: 1}); err != nil {
 			return "", err
 		}
 		if err := db.Analyze(ctx); err != nil {
@@ -241,7 +241,7 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer db.Close()
 	start := time.Now()
-	r, err := seed.Run(ctx, db.Client, seed.Options{Tenant: *tenant, Users: *users, Seed: *seedValue})
+	r, err := seed.Run(ctx, db, seed.Options{Tenant: *tenant, Users: *users, Seed: *seedValue})
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ import (
 	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/internal/rowcount"
 )
 
 // Client is the client that holds all ent builders.
@@ -104,6 +105,7 @@ type (
 		hooks *hooks
 		// interceptors to execute on queries.
 		inters *inters
+		Totals *rowcount.Totals
 	}
 	// Option function to configure the client.
 	Option func(*config)
@@ -144,6 +146,13 @@ func Log(fn func(...any)) Option {
 func Driver(driver dialect.Driver) Option {
 	return func(c *config) {
 		c.driver = driver
+	}
+}
+
+// Totals configures the Totals.
+func Totals(v *rowcount.Totals) Option {
+	return func(c *config) {
+		c.Totals = v
 	}
 }
 

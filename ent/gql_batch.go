@@ -4,7 +4,9 @@ package ent
 
 import (
 	"context"
+	"encoding/json"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/idgraph/idgraph/ent/auditevent"
 	"github.com/idgraph/idgraph/ent/identity"
@@ -37,36 +39,79 @@ func (p ParentKey) restrict(s *sql.Selector) string {
 		p.Join(s)
 	}
 	col := p.Column(s)
-	ids := make([]any, len(p.IDs))
-	for i := range p.IDs {
-		ids[i] = p.IDs[i]
-	}
-	s.Where(sql.In(col, ids...))
+	s.Where(ColumnIn(col, p.IDs))
 	return col
 }
 
-// limitPerParent keeps the first limit rows of each parent in order, using
-// ROW_NUMBER() partitioned by parent (portable to SQLite and PostgreSQL).
-func limitPerParent(columns []string, limit int, orderBy sql.Querier) func(*sql.Selector) {
+// ColumnIn restricts col (qualified) to values sent as one parameter: an array on PostgreSQL,
+// a JSON array read by json_each on SQLite. The statement's text then does not
+// depend on how many values a batch has, so each connection prepares it once
+// and reuses it, where an IN list of n placeholders is a new statement per n.
+func ColumnIn(col string, values []string) *sql.Predicate {
+	return sql.P(func(b *sql.Builder) {
+		b.WriteString(col)
+		if b.Dialect() == dialect.Postgres {
+			b.WriteString(" = ANY(").Arg(values).WriteString(")")
+			return
+		}
+		b.WriteString(" IN (SELECT value FROM json_each(").Arg(jsonArray(values)).WriteString("))")
+	})
+}
+
+// FieldIn is the predicate `column IN values` of any entity's query, with the
+// values as one parameter (see ColumnIn).
+func FieldIn[P ~func(*sql.Selector)](column string, values []string) P {
+	return func(s *sql.Selector) { s.Where(ColumnIn(s.C(column), values)) }
+}
+
+func jsonArray(values []string) string {
+	if values == nil {
+		values = []string{}
+	}
+	b, _ := json.Marshal(values)
+	return string(b)
+}
+
+// The per-parent page query reads the parent ids as a one-column table named
+// parents(key), and the page of each parent correlates with its key.
+const parentsRef = `"parents"."key"`
+
+// correlate restricts s to the rows of the current parent of the enclosing
+// per-parent statement (see limitPerParent).
+func (p ParentKey) correlate(s *sql.Selector) {
+	if p.Join != nil {
+		p.Join(s)
+	}
+	s.Where(sql.ExprP(p.Column(s) + " = " + parentsRef))
+}
+
+// limitPerParent turns s, the page query of one parent (ordered, limited, and
+// correlated with parents.key), into one statement for all the parent ids. Each
+// parent's page is read on its own, through the foreign-key index in page order,
+// and stops at the limit: a parent with 70,000 children asked for 20 reads 21
+// rows, not 70,000 (as numbering every child with ROW_NUMBER() would). PostgreSQL
+// runs the page as a LATERAL subquery; SQLite, which has no LATERAL, selects the
+// page's rowids in a correlated IN. orderBy (unqualified columns) keeps each
+// parent's rows in page order.
+func limitPerParent(ids []string, orderBy sql.Querier) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		d := sql.Dialect(s.Dialect())
-		with := d.With("src_query").
-			As(s.Clone()).
-			With("limited_query").
-			As(
-				d.Select("*").
-					AppendSelectExprAs(
-						sql.RowNumber().PartitionBy(parentKeyColumn).OrderExpr(orderBy),
-						"row_number",
-					).
-					From(d.Table("src_query")),
-			)
-		t := d.Table("limited_query").As(s.TableName())
-		*s = *d.Select(append(columns, parentKeyColumn)...).
-			From(t).
-			Where(sql.LTE(t.C("row_number"), limit)).
-			OrderBy(t.C("row_number")).
-			Prefix(with)
+		page := s.Clone()
+		if s.Dialect() == dialect.Postgres {
+			from := sql.ExprFunc(func(b *sql.Builder) {
+				b.WriteString(`unnest(`).Arg(ids).WriteString(`::text[]) AS "parents"("key") CROSS JOIN LATERAL (`).
+					Join(page).WriteString(`) AS "page"`)
+			})
+			*s = *d.Select(`"page".*`, parentsRef+` AS "`+parentKeyColumn+`"`).FromExpr(from).OrderExpr(orderBy)
+			return
+		}
+		table := s.TableName()
+		page.Select(page.C("rowid"))
+		from := sql.ExprFunc(func(b *sql.Builder) {
+			b.WriteString(`(SELECT value AS "key" FROM json_each(`).Arg(jsonArray(ids)).WriteString(`)) AS "parents" JOIN `).
+				Ident(table).WriteString(" ON ").Ident(table).WriteString(`."rowid" IN (`).Join(page).WriteString(")")
+		})
+		*s = *d.Select(append(s.SelectedColumns(), parentsRef+` AS "`+parentKeyColumn+`"`)...).FromExpr(from).OrderExpr(orderBy)
 	}
 }
 
@@ -82,6 +127,16 @@ func (c *AuditEventConnection) Nodes() []*AuditEvent {
 		nodes[i] = e.Node
 	}
 	return nodes
+}
+
+// liveTotal returns the number of rows of an unfiltered query from the tenant's
+// row counter; counted is false when the query is filtered or the counter cannot
+// answer, and the caller counts.
+func (_m *AuditEventQuery) liveTotal(ctx context.Context) (total int, counted bool, err error) {
+	if len(_m.predicates) > 0 || _m.path != nil || len(_m.modifiers) > 0 {
+		return 0, false, nil
+	}
+	return _m.config.Totals.Live(ctx, auditevent.Table)
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -138,23 +193,30 @@ func (_m *AuditEventQuery) PaginateByParent(
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
-	order := pager.orderExpr(_m)
-	columns := auditevent.Columns
-	if fields := _m.ctx.Fields; len(fields) > 0 {
-		// A projected query: the id always, then the selected columns.
-		columns = append([]string{auditevent.FieldID}, fields...)
+	if limit == 0 {
+		// Every row of every parent, in one statement.
+		_m.Where(func(s *sql.Selector) {
+			s.AppendSelectAs(parent.restrict(s), parentKeyColumn)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+	} else {
+		order := pager.orderExpr(_m)
+		_m.Where(func(s *sql.Selector) {
+			parent.correlate(s)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+		_m.Limit(limit)
+		// The per-parent statement goes in as a modifier, which ent applies after
+		// every predicate, including those that interceptors (tenant scoping) add
+		// when the query runs: each page is filtered before it is limited.
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
 	}
-	_m.Where(func(s *sql.Selector) {
-		col := parent.restrict(s)
-		s.AppendSelectAs(col, parentKeyColumn)
-		if parent.Distinct {
-			s.Distinct()
-		}
-	})
-	// The window goes in as a modifier, which ent applies after every predicate,
-	// including those that interceptors (tenant scoping) add when the query runs:
-	// rows are filtered first and numbered second.
-	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -185,6 +247,16 @@ func (c *IdentityConnection) Nodes() []*Identity {
 		nodes[i] = e.Node
 	}
 	return nodes
+}
+
+// liveTotal returns the number of rows of an unfiltered query from the tenant's
+// row counter; counted is false when the query is filtered or the counter cannot
+// answer, and the caller counts.
+func (_m *IdentityQuery) liveTotal(ctx context.Context) (total int, counted bool, err error) {
+	if len(_m.predicates) > 0 || _m.path != nil || len(_m.modifiers) > 0 {
+		return 0, false, nil
+	}
+	return _m.config.Totals.Live(ctx, identity.Table)
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -241,23 +313,30 @@ func (_m *IdentityQuery) PaginateByParent(
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
-	order := pager.orderExpr(_m)
-	columns := identity.Columns
-	if fields := _m.ctx.Fields; len(fields) > 0 {
-		// A projected query: the id always, then the selected columns.
-		columns = append([]string{identity.FieldID}, fields...)
+	if limit == 0 {
+		// Every row of every parent, in one statement.
+		_m.Where(func(s *sql.Selector) {
+			s.AppendSelectAs(parent.restrict(s), parentKeyColumn)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+	} else {
+		order := pager.orderExpr(_m)
+		_m.Where(func(s *sql.Selector) {
+			parent.correlate(s)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+		_m.Limit(limit)
+		// The per-parent statement goes in as a modifier, which ent applies after
+		// every predicate, including those that interceptors (tenant scoping) add
+		// when the query runs: each page is filtered before it is limited.
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
 	}
-	_m.Where(func(s *sql.Selector) {
-		col := parent.restrict(s)
-		s.AppendSelectAs(col, parentKeyColumn)
-		if parent.Distinct {
-			s.Distinct()
-		}
-	})
-	// The window goes in as a modifier, which ent applies after every predicate,
-	// including those that interceptors (tenant scoping) add when the query runs:
-	// rows are filtered first and numbered second.
-	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -288,6 +367,16 @@ func (c *IntegrationConnection) Nodes() []*Integration {
 		nodes[i] = e.Node
 	}
 	return nodes
+}
+
+// liveTotal returns the number of rows of an unfiltered query from the tenant's
+// row counter; counted is false when the query is filtered or the counter cannot
+// answer, and the caller counts.
+func (_m *IntegrationQuery) liveTotal(ctx context.Context) (total int, counted bool, err error) {
+	if len(_m.predicates) > 0 || _m.path != nil || len(_m.modifiers) > 0 {
+		return 0, false, nil
+	}
+	return _m.config.Totals.Live(ctx, integration.Table)
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -344,23 +433,30 @@ func (_m *IntegrationQuery) PaginateByParent(
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
-	order := pager.orderExpr(_m)
-	columns := integration.Columns
-	if fields := _m.ctx.Fields; len(fields) > 0 {
-		// A projected query: the id always, then the selected columns.
-		columns = append([]string{integration.FieldID}, fields...)
+	if limit == 0 {
+		// Every row of every parent, in one statement.
+		_m.Where(func(s *sql.Selector) {
+			s.AppendSelectAs(parent.restrict(s), parentKeyColumn)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+	} else {
+		order := pager.orderExpr(_m)
+		_m.Where(func(s *sql.Selector) {
+			parent.correlate(s)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+		_m.Limit(limit)
+		// The per-parent statement goes in as a modifier, which ent applies after
+		// every predicate, including those that interceptors (tenant scoping) add
+		// when the query runs: each page is filtered before it is limited.
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
 	}
-	_m.Where(func(s *sql.Selector) {
-		col := parent.restrict(s)
-		s.AppendSelectAs(col, parentKeyColumn)
-		if parent.Distinct {
-			s.Distinct()
-		}
-	})
-	// The window goes in as a modifier, which ent applies after every predicate,
-	// including those that interceptors (tenant scoping) add when the query runs:
-	// rows are filtered first and numbered second.
-	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -391,6 +487,16 @@ func (c *PolicyAssignmentConnection) Nodes() []*PolicyAssignment {
 		nodes[i] = e.Node
 	}
 	return nodes
+}
+
+// liveTotal returns the number of rows of an unfiltered query from the tenant's
+// row counter; counted is false when the query is filtered or the counter cannot
+// answer, and the caller counts.
+func (_m *PolicyAssignmentQuery) liveTotal(ctx context.Context) (total int, counted bool, err error) {
+	if len(_m.predicates) > 0 || _m.path != nil || len(_m.modifiers) > 0 {
+		return 0, false, nil
+	}
+	return _m.config.Totals.Live(ctx, policyassignment.Table)
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -447,23 +553,30 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
-	order := pager.orderExpr(_m)
-	columns := policyassignment.Columns
-	if fields := _m.ctx.Fields; len(fields) > 0 {
-		// A projected query: the id always, then the selected columns.
-		columns = append([]string{policyassignment.FieldID}, fields...)
+	if limit == 0 {
+		// Every row of every parent, in one statement.
+		_m.Where(func(s *sql.Selector) {
+			s.AppendSelectAs(parent.restrict(s), parentKeyColumn)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+	} else {
+		order := pager.orderExpr(_m)
+		_m.Where(func(s *sql.Selector) {
+			parent.correlate(s)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+		_m.Limit(limit)
+		// The per-parent statement goes in as a modifier, which ent applies after
+		// every predicate, including those that interceptors (tenant scoping) add
+		// when the query runs: each page is filtered before it is limited.
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
 	}
-	_m.Where(func(s *sql.Selector) {
-		col := parent.restrict(s)
-		s.AppendSelectAs(col, parentKeyColumn)
-		if parent.Distinct {
-			s.Distinct()
-		}
-	})
-	// The window goes in as a modifier, which ent applies after every predicate,
-	// including those that interceptors (tenant scoping) add when the query runs:
-	// rows are filtered first and numbered second.
-	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -494,6 +607,16 @@ func (c *PolicyConditionConnection) Nodes() []*PolicyCondition {
 		nodes[i] = e.Node
 	}
 	return nodes
+}
+
+// liveTotal returns the number of rows of an unfiltered query from the tenant's
+// row counter; counted is false when the query is filtered or the counter cannot
+// answer, and the caller counts.
+func (_m *PolicyConditionQuery) liveTotal(ctx context.Context) (total int, counted bool, err error) {
+	if len(_m.predicates) > 0 || _m.path != nil || len(_m.modifiers) > 0 {
+		return 0, false, nil
+	}
+	return _m.config.Totals.Live(ctx, policycondition.Table)
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -550,23 +673,30 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
-	order := pager.orderExpr(_m)
-	columns := policycondition.Columns
-	if fields := _m.ctx.Fields; len(fields) > 0 {
-		// A projected query: the id always, then the selected columns.
-		columns = append([]string{policycondition.FieldID}, fields...)
+	if limit == 0 {
+		// Every row of every parent, in one statement.
+		_m.Where(func(s *sql.Selector) {
+			s.AppendSelectAs(parent.restrict(s), parentKeyColumn)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+	} else {
+		order := pager.orderExpr(_m)
+		_m.Where(func(s *sql.Selector) {
+			parent.correlate(s)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+		_m.Limit(limit)
+		// The per-parent statement goes in as a modifier, which ent applies after
+		// every predicate, including those that interceptors (tenant scoping) add
+		// when the query runs: each page is filtered before it is limited.
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
 	}
-	_m.Where(func(s *sql.Selector) {
-		col := parent.restrict(s)
-		s.AppendSelectAs(col, parentKeyColumn)
-		if parent.Distinct {
-			s.Distinct()
-		}
-	})
-	// The window goes in as a modifier, which ent applies after every predicate,
-	// including those that interceptors (tenant scoping) add when the query runs:
-	// rows are filtered first and numbered second.
-	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -597,6 +727,16 @@ func (c *PolicyRuleConnection) Nodes() []*PolicyRule {
 		nodes[i] = e.Node
 	}
 	return nodes
+}
+
+// liveTotal returns the number of rows of an unfiltered query from the tenant's
+// row counter; counted is false when the query is filtered or the counter cannot
+// answer, and the caller counts.
+func (_m *PolicyRuleQuery) liveTotal(ctx context.Context) (total int, counted bool, err error) {
+	if len(_m.predicates) > 0 || _m.path != nil || len(_m.modifiers) > 0 {
+		return 0, false, nil
+	}
+	return _m.config.Totals.Live(ctx, policyrule.Table)
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -653,23 +793,30 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
-	order := pager.orderExpr(_m)
-	columns := policyrule.Columns
-	if fields := _m.ctx.Fields; len(fields) > 0 {
-		// A projected query: the id always, then the selected columns.
-		columns = append([]string{policyrule.FieldID}, fields...)
+	if limit == 0 {
+		// Every row of every parent, in one statement.
+		_m.Where(func(s *sql.Selector) {
+			s.AppendSelectAs(parent.restrict(s), parentKeyColumn)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+	} else {
+		order := pager.orderExpr(_m)
+		_m.Where(func(s *sql.Selector) {
+			parent.correlate(s)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+		_m.Limit(limit)
+		// The per-parent statement goes in as a modifier, which ent applies after
+		// every predicate, including those that interceptors (tenant scoping) add
+		// when the query runs: each page is filtered before it is limited.
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
 	}
-	_m.Where(func(s *sql.Selector) {
-		col := parent.restrict(s)
-		s.AppendSelectAs(col, parentKeyColumn)
-		if parent.Distinct {
-			s.Distinct()
-		}
-	})
-	// The window goes in as a modifier, which ent applies after every predicate,
-	// including those that interceptors (tenant scoping) add when the query runs:
-	// rows are filtered first and numbered second.
-	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -700,6 +847,16 @@ func (c *PolicyRulesetConnection) Nodes() []*PolicyRuleset {
 		nodes[i] = e.Node
 	}
 	return nodes
+}
+
+// liveTotal returns the number of rows of an unfiltered query from the tenant's
+// row counter; counted is false when the query is filtered or the counter cannot
+// answer, and the caller counts.
+func (_m *PolicyRulesetQuery) liveTotal(ctx context.Context) (total int, counted bool, err error) {
+	if len(_m.predicates) > 0 || _m.path != nil || len(_m.modifiers) > 0 {
+		return 0, false, nil
+	}
+	return _m.config.Totals.Live(ctx, policyruleset.Table)
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -756,23 +913,30 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
-	order := pager.orderExpr(_m)
-	columns := policyruleset.Columns
-	if fields := _m.ctx.Fields; len(fields) > 0 {
-		// A projected query: the id always, then the selected columns.
-		columns = append([]string{policyruleset.FieldID}, fields...)
+	if limit == 0 {
+		// Every row of every parent, in one statement.
+		_m.Where(func(s *sql.Selector) {
+			s.AppendSelectAs(parent.restrict(s), parentKeyColumn)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+	} else {
+		order := pager.orderExpr(_m)
+		_m.Where(func(s *sql.Selector) {
+			parent.correlate(s)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+		_m.Limit(limit)
+		// The per-parent statement goes in as a modifier, which ent applies after
+		// every predicate, including those that interceptors (tenant scoping) add
+		// when the query runs: each page is filtered before it is limited.
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
 	}
-	_m.Where(func(s *sql.Selector) {
-		col := parent.restrict(s)
-		s.AppendSelectAs(col, parentKeyColumn)
-		if parent.Distinct {
-			s.Distinct()
-		}
-	})
-	// The window goes in as a modifier, which ent applies after every predicate,
-	// including those that interceptors (tenant scoping) add when the query runs:
-	// rows are filtered first and numbered second.
-	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -803,6 +967,16 @@ func (c *ResourceConnection) Nodes() []*Resource {
 		nodes[i] = e.Node
 	}
 	return nodes
+}
+
+// liveTotal returns the number of rows of an unfiltered query from the tenant's
+// row counter; counted is false when the query is filtered or the counter cannot
+// answer, and the caller counts.
+func (_m *ResourceQuery) liveTotal(ctx context.Context) (total int, counted bool, err error) {
+	if len(_m.predicates) > 0 || _m.path != nil || len(_m.modifiers) > 0 {
+		return 0, false, nil
+	}
+	return _m.config.Totals.Live(ctx, resource.Table)
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -859,23 +1033,30 @@ func (_m *ResourceQuery) PaginateByParent(
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
-	order := pager.orderExpr(_m)
-	columns := resource.Columns
-	if fields := _m.ctx.Fields; len(fields) > 0 {
-		// A projected query: the id always, then the selected columns.
-		columns = append([]string{resource.FieldID}, fields...)
+	if limit == 0 {
+		// Every row of every parent, in one statement.
+		_m.Where(func(s *sql.Selector) {
+			s.AppendSelectAs(parent.restrict(s), parentKeyColumn)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+	} else {
+		order := pager.orderExpr(_m)
+		_m.Where(func(s *sql.Selector) {
+			parent.correlate(s)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+		_m.Limit(limit)
+		// The per-parent statement goes in as a modifier, which ent applies after
+		// every predicate, including those that interceptors (tenant scoping) add
+		// when the query runs: each page is filtered before it is limited.
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
 	}
-	_m.Where(func(s *sql.Selector) {
-		col := parent.restrict(s)
-		s.AppendSelectAs(col, parentKeyColumn)
-		if parent.Distinct {
-			s.Distinct()
-		}
-	})
-	// The window goes in as a modifier, which ent applies after every predicate,
-	// including those that interceptors (tenant scoping) add when the query runs:
-	// rows are filtered first and numbered second.
-	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -906,6 +1087,16 @@ func (c *TenantConnection) Nodes() []*Tenant {
 		nodes[i] = e.Node
 	}
 	return nodes
+}
+
+// liveTotal returns the number of rows of an unfiltered query from the tenant's
+// row counter; counted is false when the query is filtered or the counter cannot
+// answer, and the caller counts.
+func (_m *TenantQuery) liveTotal(ctx context.Context) (total int, counted bool, err error) {
+	if len(_m.predicates) > 0 || _m.path != nil || len(_m.modifiers) > 0 {
+		return 0, false, nil
+	}
+	return _m.config.Totals.Live(ctx, tenant.Table)
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -962,23 +1153,30 @@ func (_m *TenantQuery) PaginateByParent(
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
-	order := pager.orderExpr(_m)
-	columns := tenant.Columns
-	if fields := _m.ctx.Fields; len(fields) > 0 {
-		// A projected query: the id always, then the selected columns.
-		columns = append([]string{tenant.FieldID}, fields...)
+	if limit == 0 {
+		// Every row of every parent, in one statement.
+		_m.Where(func(s *sql.Selector) {
+			s.AppendSelectAs(parent.restrict(s), parentKeyColumn)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+	} else {
+		order := pager.orderExpr(_m)
+		_m.Where(func(s *sql.Selector) {
+			parent.correlate(s)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+		_m.Limit(limit)
+		// The per-parent statement goes in as a modifier, which ent applies after
+		// every predicate, including those that interceptors (tenant scoping) add
+		// when the query runs: each page is filtered before it is limited.
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
 	}
-	_m.Where(func(s *sql.Selector) {
-		col := parent.restrict(s)
-		s.AppendSelectAs(col, parentKeyColumn)
-		if parent.Distinct {
-			s.Distinct()
-		}
-	})
-	// The window goes in as a modifier, which ent applies after every predicate,
-	// including those that interceptors (tenant scoping) add when the query runs:
-	// rows are filtered first and numbered second.
-	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -1009,6 +1207,16 @@ func (c *UserConnection) Nodes() []*User {
 		nodes[i] = e.Node
 	}
 	return nodes
+}
+
+// liveTotal returns the number of rows of an unfiltered query from the tenant's
+// row counter; counted is false when the query is filtered or the counter cannot
+// answer, and the caller counts.
+func (_m *UserQuery) liveTotal(ctx context.Context) (total int, counted bool, err error) {
+	if len(_m.predicates) > 0 || _m.path != nil || len(_m.modifiers) > 0 {
+		return 0, false, nil
+	}
+	return _m.config.Totals.Live(ctx, user.Table)
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -1065,23 +1273,30 @@ func (_m *UserQuery) PaginateByParent(
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
-	order := pager.orderExpr(_m)
-	columns := user.Columns
-	if fields := _m.ctx.Fields; len(fields) > 0 {
-		// A projected query: the id always, then the selected columns.
-		columns = append([]string{user.FieldID}, fields...)
+	if limit == 0 {
+		// Every row of every parent, in one statement.
+		_m.Where(func(s *sql.Selector) {
+			s.AppendSelectAs(parent.restrict(s), parentKeyColumn)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+	} else {
+		order := pager.orderExpr(_m)
+		_m.Where(func(s *sql.Selector) {
+			parent.correlate(s)
+			if parent.Distinct {
+				s.Distinct()
+			}
+		})
+		_m = pager.applyOrder(_m)
+		_m.Limit(limit)
+		// The per-parent statement goes in as a modifier, which ent applies after
+		// every predicate, including those that interceptors (tenant scoping) add
+		// when the query runs: each page is filtered before it is limited.
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
 	}
-	_m.Where(func(s *sql.Selector) {
-		col := parent.restrict(s)
-		s.AppendSelectAs(col, parentKeyColumn)
-		if parent.Distinct {
-			s.Distinct()
-		}
-	})
-	// The window goes in as a modifier, which ent applies after every predicate,
-	// including those that interceptors (tenant scoping) add when the query runs:
-	// rows are filtered first and numbered second.
-	_m.modifiers = append(_m.modifiers, limitPerParent(columns, limit, order))
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err

@@ -318,10 +318,18 @@ func (_m *AuditEventQuery) Paginate(
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
 				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -704,10 +712,18 @@ func (_m *IdentityQuery) Paginate(
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
 				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -1126,10 +1142,18 @@ func (_m *IntegrationQuery) Paginate(
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
 				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -1494,10 +1518,18 @@ func (_m *PolicyAssignmentQuery) Paginate(
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
 				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -1844,10 +1876,18 @@ func (_m *PolicyConditionQuery) Paginate(
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
 				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -2194,10 +2234,18 @@ func (_m *PolicyRuleQuery) Paginate(
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
 				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -2580,10 +2628,18 @@ func (_m *PolicyRulesetQuery) Paginate(
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
 				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -2948,10 +3004,18 @@ func (_m *ResourceQuery) Paginate(
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
 				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -3298,10 +3362,18 @@ func (_m *TenantQuery) Paginate(
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
 				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -3583,10 +3655,18 @@ func (_m *UserQuery) Paginate(
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			c := _m.Clone()
-			c.ctx.Fields = nil
-			if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
 				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0

@@ -14,6 +14,8 @@ import (
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/idgraph/idgraph/internal/rowcount"
 	"github.com/vektah/gqlparser/v2/formatter"
 )
 
@@ -27,16 +29,18 @@ func main() {
 	if err != nil {
 		log.Fatalf("creating entgql extension: %v", err)
 	}
-	// Our template goes after entgql's so it can build on its pagination helpers.
+	// Our templates go after entgql's so they can build on its pagination helpers.
 	batch := gen.MustParse(gen.NewTemplate("idgraph").
 		Funcs(entgql.TemplateFuncs).
-		ParseFiles("./ent/template/gql_batch.tmpl"))
+		ParseFiles("./ent/template/gql_batch.tmpl", "./ent/template/bulk.tmpl"))
 	err = entc.Generate("./ent/schema", &gen.Config{
 		Target:   "./ent",
 		Package:  "github.com/idgraph/idgraph/ent",
 		Features: []gen.Feature{gen.FeatureModifier, gen.FeatureIntercept, gen.FeatureLock},
 	},
 		entc.Extensions(ex),
+		// Root connections read unfiltered totals from the per-tenant row counters.
+		entc.Dependency(entc.DependencyName("Totals"), entc.DependencyType(&rowcount.Totals{})),
 		func(cfg *gen.Config) error {
 			cfg.Templates = append(cfg.Templates, batch)
 			return nil

@@ -87,29 +87,29 @@ var (
 				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[4], AuditEventsColumns[0]},
 			},
 			{
-				Name:    "auditevent_subject_user_id_tenant_id",
+				Name:    "auditevent_subject_user_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[12]},
+				Columns: []*schema.Column{AuditEventsColumns[14], AuditEventsColumns[12], AuditEventsColumns[0], AuditEventsColumns[4]},
 			},
 			{
-				Name:    "auditevent_record_id_tenant_id",
+				Name:    "auditevent_record_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[9], AuditEventsColumns[12]},
+				Columns: []*schema.Column{AuditEventsColumns[9], AuditEventsColumns[12], AuditEventsColumns[0], AuditEventsColumns[4]},
 			},
 			{
-				Name:    "auditevent_parent_record_id_tenant_id",
+				Name:    "auditevent_parent_record_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[10], AuditEventsColumns[12]},
+				Columns: []*schema.Column{AuditEventsColumns[10], AuditEventsColumns[12], AuditEventsColumns[0], AuditEventsColumns[4]},
 			},
 			{
-				Name:    "auditevent_related_record_id_tenant_id",
+				Name:    "auditevent_related_record_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[11], AuditEventsColumns[12]},
+				Columns: []*schema.Column{AuditEventsColumns[11], AuditEventsColumns[12], AuditEventsColumns[0], AuditEventsColumns[4]},
 			},
 			{
-				Name:    "auditevent_parent_event_id_tenant_id",
+				Name:    "auditevent_parent_event_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[13], AuditEventsColumns[12]},
+				Columns: []*schema.Column{AuditEventsColumns[13], AuditEventsColumns[12], AuditEventsColumns[0], AuditEventsColumns[4]},
 			},
 			{
 				Name:    "auditevent_tenant_id_occurred_at",
@@ -217,9 +217,9 @@ var (
 				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[4], IdentitiesColumns[0]},
 			},
 			{
-				Name:    "identity_user_id_tenant_id",
+				Name:    "identity_user_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[17]},
+				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[17], IdentitiesColumns[0], IdentitiesColumns[4]},
 			},
 			{
 				Name:    "identity_tenant_id_created_at",
@@ -230,6 +230,11 @@ var (
 				Name:    "identity_integration_id_tenant_id_vendor_id",
 				Unique:  true,
 				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[17], IdentitiesColumns[6]},
+			},
+			{
+				Name:    "identity_integration_id_tenant_id_id_deleted_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[17], IdentitiesColumns[0], IdentitiesColumns[4]},
 			},
 			{
 				Name:    "identity_tenant_id_state",
@@ -430,14 +435,14 @@ var (
 				Columns: []*schema.Column{PolicyAssignmentsColumns[11], PolicyAssignmentsColumns[8], PolicyAssignmentsColumns[10]},
 			},
 			{
-				Name:    "policyassignment_ruleset_id_tenant_id",
+				Name:    "policyassignment_ruleset_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyAssignmentsColumns[10], PolicyAssignmentsColumns[8]},
+				Columns: []*schema.Column{PolicyAssignmentsColumns[10], PolicyAssignmentsColumns[8], PolicyAssignmentsColumns[0], PolicyAssignmentsColumns[4]},
 			},
 			{
-				Name:    "policyassignment_rule_id_tenant_id",
+				Name:    "policyassignment_rule_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyAssignmentsColumns[9], PolicyAssignmentsColumns[8]},
+				Columns: []*schema.Column{PolicyAssignmentsColumns[9], PolicyAssignmentsColumns[8], PolicyAssignmentsColumns[0], PolicyAssignmentsColumns[4]},
 			},
 		},
 	}
@@ -492,19 +497,19 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "policycondition_ruleset_id_tenant_id",
+				Name:    "policycondition_ruleset_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyConditionsColumns[13], PolicyConditionsColumns[11]},
+				Columns: []*schema.Column{PolicyConditionsColumns[13], PolicyConditionsColumns[11], PolicyConditionsColumns[0], PolicyConditionsColumns[4]},
 			},
 			{
-				Name:    "policycondition_rule_id_tenant_id",
+				Name:    "policycondition_rule_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyConditionsColumns[12], PolicyConditionsColumns[11]},
+				Columns: []*schema.Column{PolicyConditionsColumns[12], PolicyConditionsColumns[11], PolicyConditionsColumns[0], PolicyConditionsColumns[4]},
 			},
 			{
-				Name:    "policycondition_user_id_tenant_id",
+				Name:    "policycondition_user_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyConditionsColumns[14], PolicyConditionsColumns[11]},
+				Columns: []*schema.Column{PolicyConditionsColumns[14], PolicyConditionsColumns[11], PolicyConditionsColumns[0], PolicyConditionsColumns[4]},
 			},
 		},
 	}
@@ -599,9 +604,9 @@ var (
 				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[4], PolicyRulesetsColumns[0]},
 			},
 			{
-				Name:    "policyruleset_resource_id_tenant_id",
+				Name:    "policyruleset_resource_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesetsColumns[11], PolicyRulesetsColumns[10]},
+				Columns: []*schema.Column{PolicyRulesetsColumns[11], PolicyRulesetsColumns[10], PolicyRulesetsColumns[0], PolicyRulesetsColumns[4]},
 			},
 			{
 				Name:    "policyruleset_tenant_id_created_at",
@@ -658,6 +663,11 @@ var (
 				Name:    "resource_integration_id_tenant_id_vendor_id",
 				Unique:  true,
 				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[10], ResourcesColumns[6]},
+			},
+			{
+				Name:    "resource_integration_id_tenant_id_id_deleted_at",
+				Unique:  false,
+				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[10], ResourcesColumns[0], ResourcesColumns[4]},
 			},
 			{
 				Name:    "resource_tenant_id_created_at",
@@ -763,14 +773,14 @@ var (
 				Columns: []*schema.Column{UsersColumns[26], UsersColumns[1]},
 			},
 			{
-				Name:    "user_manager_id_tenant_id",
+				Name:    "user_manager_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[26]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[26], UsersColumns[0], UsersColumns[4]},
 			},
 			{
-				Name:    "user_parent_user_id_tenant_id",
+				Name:    "user_parent_user_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[28], UsersColumns[26]},
+				Columns: []*schema.Column{UsersColumns[28], UsersColumns[26], UsersColumns[0], UsersColumns[4]},
 			},
 			{
 				Name:    "user_tenant_id_full_name",

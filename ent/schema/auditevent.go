@@ -60,11 +60,11 @@ func (AuditEvent) Indexes() []ent.Index {
 	return []ent.Index{
 		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
 		index.Fields("tenant_id", "deleted_at", "id"),
-		index.Fields("subject_user_id", "tenant_id"),
-		index.Fields("record_id", "tenant_id"),
-		index.Fields("parent_record_id", "tenant_id"),
-		index.Fields("related_record_id", "tenant_id"),
-		index.Fields("parent_event_id", "tenant_id"),
+		byParent("subject_user_id"),
+		byParent("record_id"),
+		byParent("parent_record_id"),
+		byParent("related_record_id"),
+		byParent("parent_event_id"),
 		index.Fields("tenant_id", "occurred_at"),
 		index.Fields("tenant_id", "created_at"),
 	}

@@ -72,9 +72,10 @@ func (Identity) Indexes() []ent.Index {
 	return []ent.Index{
 		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
 		index.Fields("tenant_id", "deleted_at", "id"),
-		index.Fields("user_id", "tenant_id"),
+		byParent("user_id"),
 		index.Fields("tenant_id", "created_at"),
 		index.Fields("integration_id", "tenant_id", "vendor_id").Unique(),
+		byParent("integration_id"),
 		index.Fields("tenant_id", "state"),
 		index.Fields("tenant_id", "email"),
 	}

@@ -7,6 +7,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 	"entgo.io/ent/schema/mixin"
 
 	"github.com/idgraph/idgraph/internal/gid"
@@ -64,6 +65,12 @@ func (recordMixin) Edges() []ent.Edge {
 			Annotations(entgql.Skip()),
 	}
 }
+
+// byParent indexes a foreign key for the pages and counts of its edge: a
+// parent's rows in id order (the default page order), so that a page of 20 of a
+// parent's 70,000 children reads 20 index entries, and with deleted_at in the
+// index a count of a parent's live rows never visits the table.
+func byParent(fk string) ent.Index { return index.Fields(fk, "tenant_id", "id", "deleted_at") }
 
 // hidden keeps an ent edge out of the generated GraphQL type (and so out of
 // entgql's eager loading): every relation is served by graph/loader instead,

@@ -44,8 +44,8 @@ func (PolicyAssignment) Edges() []ent.Edge {
 func (PolicyAssignment) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("user_id", "tenant_id", "ruleset_id"),
-		index.Fields("ruleset_id", "tenant_id"),
-		index.Fields("rule_id", "tenant_id"),
+		byParent("ruleset_id"),
+		byParent("rule_id"),
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
 )
@@ -51,9 +50,9 @@ func (PolicyCondition) Edges() []ent.Edge {
 
 func (PolicyCondition) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("ruleset_id", "tenant_id"),
-		index.Fields("rule_id", "tenant_id"),
-		index.Fields("user_id", "tenant_id"),
+		byParent("ruleset_id"),
+		byParent("rule_id"),
+		byParent("user_id"),
 	}
 }
 

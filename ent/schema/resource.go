@@ -60,6 +60,7 @@ func (Resource) Indexes() []ent.Index {
 		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
 		index.Fields("tenant_id", "deleted_at", "id"),
 		index.Fields("integration_id", "tenant_id", "vendor_id").Unique(),
+		byParent("integration_id"),
 		index.Fields("tenant_id", "created_at"),
 		index.Fields("tenant_id", "kind", "name"),
 		index.Fields("tenant_id", "name"),

@@ -52,7 +52,7 @@ func NewAt(tb testing.TB, path string, users int, opts graph.Options) *Server {
 	tb.Cleanup(func() { db.Close() })
 	var report seed.Report
 	if users > 0 {
-		if report, err = seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: users, Seed: 1}); err != nil {
+		if report, err = seed.Run(ctx, db, seed.Options{Tenant: "demo", Users: users, Seed: 1}); err != nil {
 			tb.Fatal(err)
 		}
 		if err := db.Analyze(ctx); err != nil {
@@ -94,7 +94,7 @@ func (s *Server) TokenFor(tb testing.TB, tenant string, permissions ...string) s
 // SeedTenant adds another organisation (seed 2) beside demo.
 func (s *Server) SeedTenant(tb testing.TB, slug string, users int) seed.Report {
 	tb.Helper()
-	report, err := seed.Run(context.Background(), s.DB.Client, seed.Options{Tenant: slug, Users: users, Seed: 2})
+	report, err := seed.Run(context.Background(), s.DB, seed.Options{Tenant: slug, Users: users, Seed: 2})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/idgraph/idgraph/ent/policycondition"
 	"github.com/idgraph/idgraph/ent/policyrule"
 	"github.com/idgraph/idgraph/ent/policyruleset"
+	"github.com/idgraph/idgraph/ent/predicate"
 	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/internal/apierror"
@@ -45,39 +46,39 @@ func New(client *ent.Client, cfg Config) *Loaders {
 		groups: g,
 		UserByID: newByID(cfg, g, "User", func(n *ent.User) string { return n.ID },
 			func(ctx context.Context, ids, columns []string) ([]*ent.User, error) {
-				return client.User.Query().Where(user.IDIn(ids...)).Select(columns...).UserQuery.All(ctx)
+				return client.User.Query().Where(ent.FieldIn[predicate.User](user.FieldID, ids)).Select(columns...).UserQuery.All(ctx)
 			}),
 		IdentityByID: newByID(cfg, g, "Identity", func(n *ent.Identity) string { return n.ID },
 			func(ctx context.Context, ids, columns []string) ([]*ent.Identity, error) {
-				return client.Identity.Query().Where(identity.IDIn(ids...)).Select(columns...).IdentityQuery.All(ctx)
+				return client.Identity.Query().Where(ent.FieldIn[predicate.Identity](identity.FieldID, ids)).Select(columns...).IdentityQuery.All(ctx)
 			}),
 		IntegrationByID: newByID(cfg, g, "Integration", func(n *ent.Integration) string { return n.ID },
 			func(ctx context.Context, ids, columns []string) ([]*ent.Integration, error) {
-				return client.Integration.Query().Where(integration.IDIn(ids...)).Select(columns...).IntegrationQuery.All(ctx)
+				return client.Integration.Query().Where(ent.FieldIn[predicate.Integration](integration.FieldID, ids)).Select(columns...).IntegrationQuery.All(ctx)
 			}),
 		ResourceByID: newByID(cfg, g, "Resource", func(n *ent.Resource) string { return n.ID },
 			func(ctx context.Context, ids, columns []string) ([]*ent.Resource, error) {
-				return client.Resource.Query().Where(resource.IDIn(ids...)).Select(columns...).ResourceQuery.All(ctx)
+				return client.Resource.Query().Where(ent.FieldIn[predicate.Resource](resource.FieldID, ids)).Select(columns...).ResourceQuery.All(ctx)
 			}),
 		PolicyRulesetByID: newByID(cfg, g, "PolicyRuleset", func(n *ent.PolicyRuleset) string { return n.ID },
 			func(ctx context.Context, ids, columns []string) ([]*ent.PolicyRuleset, error) {
-				return client.PolicyRuleset.Query().Where(policyruleset.IDIn(ids...)).Select(columns...).PolicyRulesetQuery.All(ctx)
+				return client.PolicyRuleset.Query().Where(ent.FieldIn[predicate.PolicyRuleset](policyruleset.FieldID, ids)).Select(columns...).PolicyRulesetQuery.All(ctx)
 			}),
 		PolicyRuleByID: newByID(cfg, g, "PolicyRule", func(n *ent.PolicyRule) string { return n.ID },
 			func(ctx context.Context, ids, columns []string) ([]*ent.PolicyRule, error) {
-				return client.PolicyRule.Query().Where(policyrule.IDIn(ids...)).Select(columns...).PolicyRuleQuery.All(ctx)
+				return client.PolicyRule.Query().Where(ent.FieldIn[predicate.PolicyRule](policyrule.FieldID, ids)).Select(columns...).PolicyRuleQuery.All(ctx)
 			}),
 		AuditEventByID: newByID(cfg, g, "AuditEvent", func(n *ent.AuditEvent) string { return n.ID },
 			func(ctx context.Context, ids, columns []string) ([]*ent.AuditEvent, error) {
-				return client.AuditEvent.Query().Where(auditevent.IDIn(ids...)).Select(columns...).AuditEventQuery.All(ctx)
+				return client.AuditEvent.Query().Where(ent.FieldIn[predicate.AuditEvent](auditevent.FieldID, ids)).Select(columns...).AuditEventQuery.All(ctx)
 			}),
 		PolicyConditionByID: newByID(cfg, g, "PolicyCondition", func(n *ent.PolicyCondition) string { return n.ID },
 			func(ctx context.Context, ids, columns []string) ([]*ent.PolicyCondition, error) {
-				return client.PolicyCondition.Query().Where(policycondition.IDIn(ids...)).Select(columns...).PolicyConditionQuery.All(ctx)
+				return client.PolicyCondition.Query().Where(ent.FieldIn[predicate.PolicyCondition](policycondition.FieldID, ids)).Select(columns...).PolicyConditionQuery.All(ctx)
 			}),
 		PolicyAssignmentByID: newByID(cfg, g, "PolicyAssignment", func(n *ent.PolicyAssignment) string { return n.ID },
 			func(ctx context.Context, ids, columns []string) ([]*ent.PolicyAssignment, error) {
-				return client.PolicyAssignment.Query().Where(policyassignment.IDIn(ids...)).Select(columns...).PolicyAssignmentQuery.All(ctx)
+				return client.PolicyAssignment.Query().Where(ent.FieldIn[predicate.PolicyAssignment](policyassignment.FieldID, ids)).Select(columns...).PolicyAssignmentQuery.All(ctx)
 			}),
 		userEdges:     newUserEdges(cfg, g, client),
 		identityEdges: newIdentityEdges(cfg, g, client),

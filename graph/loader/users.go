@@ -69,7 +69,7 @@ func newResourceCounts(cfg Config, client *ent.Client) *ResourceCounts {
 		err := client.Resource.Query().Where(func(s *sql.Selector) {
 			key.Join(s)
 			userID := key.Column(s)
-			s.Where(sql.In(userID, anys(ids)...))
+			s.Where(ent.ColumnIn(userID, ids))
 			s.Select(sql.As(userID, "user_id"), sql.As(s.C(resource.FieldKind), "kind"),
 				sql.As(sql.Count("DISTINCT "+s.C(resource.FieldID)), "count"))
 			s.GroupBy(userID, s.C(resource.FieldKind))
@@ -97,12 +97,4 @@ type ResourceCounts struct {
 // Load returns the user's counts by kind; kinds it reaches none of are absent.
 func (r *ResourceCounts) Load(ctx context.Context, k Keys) (map[resource.Kind]int, error) {
 	return r.b.load(ctx, k)
-}
-
-func anys(ids []string) []any {
-	out := make([]any, len(ids))
-	for i := range ids {
-		out[i] = ids[i]
-	}
-	return out
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/auditevent"
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/integration"
 	"github.com/idgraph/idgraph/ent/membership"
@@ -47,7 +48,7 @@ func (w *writer) secondaryUsers(ctx context.Context, g *generator, people []pers
 			SetUsername("admin-"+p.username).SetType(user.TypeAdministrator).SetDepartment(p.dept).
 			SetDivision(division(p.dept)).SetParentUserID(p.id).SetCreatedAt(base).SetUpdatedAt(base))
 	}
-	return len(bs), chunks(bs, func(b []*ent.UserCreate) error { return w.c.User.CreateBulk(b...).Exec(ctx) })
+	return len(bs), insert(ctx, w, user.Table, user.Columns, bs)
 }
 
 type resourceRow struct {
@@ -111,7 +112,7 @@ func (w *writer) resources(ctx context.Context, set resourceSet) error {
 			SetVendorID(fmt.Sprintf("%s-%06d", r.kind, i)).SetName(r.name).SetHandle(fmt.Sprintf("r%06d", i)).
 			SetIntegrationID(r.integration).SetCreatedAt(base).SetUpdatedAt(base)
 	}
-	return chunks(bs, func(b []*ent.ResourceCreate) error { return w.c.Resource.CreateBulk(b...).Exec(ctx) })
+	return insert(ctx, w, resource.Table, resource.Columns, bs)
 }
 
 type identityRow struct {
@@ -204,7 +205,7 @@ func (w *writer) identities(ctx context.Context, rows []identityRow) error {
 		}
 		bs[i] = b
 	}
-	return chunks(bs, func(b []*ent.IdentityCreate) error { return w.c.Identity.CreateBulk(b...).Exec(ctx) })
+	return insert(ctx, w, identity.Table, identity.Columns, bs)
 }
 
 func (w *writer) memberships(ctx context.Context, g *generator, rows []membershipRow) error {
@@ -214,7 +215,7 @@ func (w *writer) memberships(ctx context.Context, g *generator, rows []membershi
 			SetIdentityID(r.identity).SetResourceID(r.resource).SetRole(membership.RoleMember).
 			SetCreatedAt(base).SetUpdatedAt(base)
 	}
-	return chunks(bs, func(b []*ent.MembershipCreate) error { return w.c.Membership.CreateBulk(b...).Exec(ctx) })
+	return insert(ctx, w, membership.Table, membership.Columns, bs)
 }
 
 type policySet struct {
@@ -282,16 +283,16 @@ func (w *writer) policySet(g *generator, people []person, res resourceSet) polic
 }
 
 func (w *writer) policies(ctx context.Context, ps policySet) error {
-	if err := chunks(ps.rulesets, func(b []*ent.PolicyRulesetCreate) error { return w.c.PolicyRuleset.CreateBulk(b...).Exec(ctx) }); err != nil {
+	if err := insert(ctx, w, policyruleset.Table, policyruleset.Columns, ps.rulesets); err != nil {
 		return err
 	}
-	if err := chunks(ps.rules, func(b []*ent.PolicyRuleCreate) error { return w.c.PolicyRule.CreateBulk(b...).Exec(ctx) }); err != nil {
+	if err := insert(ctx, w, policyrule.Table, policyrule.Columns, ps.rules); err != nil {
 		return err
 	}
-	if err := chunks(ps.conditions, func(b []*ent.PolicyConditionCreate) error { return w.c.PolicyCondition.CreateBulk(b...).Exec(ctx) }); err != nil {
+	if err := insert(ctx, w, policycondition.Table, policycondition.Columns, ps.conditions); err != nil {
 		return err
 	}
-	return chunks(ps.assignments, func(b []*ent.PolicyAssignmentCreate) error { return w.c.PolicyAssignment.CreateBulk(b...).Exec(ctx) })
+	return insert(ctx, w, policyassignment.Table, policyassignment.Columns, ps.assignments)
 }
 
 // auditEvents logs each user's creation and every fourth identity's linking, with
@@ -316,5 +317,5 @@ func (w *writer) auditEvents(ctx context.Context, g *generator, people []person,
 			SetRecordID(in.id).SetParentRecordID(in.user).SetRelatedRecordID(in.integration).
 			SetParentEventID(created[in.user]).SetOccurredAt(base.AddDate(0, 0, 1)).SetCreatedAt(base).SetUpdatedAt(base))
 	}
-	return len(bs), chunks(bs, func(b []*ent.AuditEventCreate) error { return w.c.AuditEvent.CreateBulk(b...).Exec(ctx) })
+	return len(bs), insert(ctx, w, auditevent.Table, auditevent.Columns, bs)
 }

@@ -8,8 +8,10 @@ import (
 
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/integration"
+	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/store"
 )
 
 var (
@@ -36,16 +38,17 @@ type person struct {
 	active                                        bool
 }
 
-func (g *generator) write(ctx context.Context, c *ent.Client) (Report, error) {
+func (g *generator) write(ctx context.Context, w *writer) (Report, error) {
 	var r Report
-	t, err := c.Tenant.Create().SetID(gid.NewFrom(gid.Tenant, base, g)).
+	c := w.c
+	t := c.Tenant.Create().SetID(gid.NewFrom(gid.Tenant, base, g)).
 		SetSlug(g.opts.Tenant).SetName(strings.ToUpper(g.opts.Tenant[:1]) + g.opts.Tenant[1:] + " Corp").
-		SetCreatedAt(base).Save(ctx)
-	if err != nil {
+		SetCreatedAt(base)
+	if err := insert(ctx, w, tenant.Table, tenant.Columns, []*ent.TenantCreate{t}); err != nil {
 		return r, err
 	}
-	r.TenantID = t.ID
-	w := &writer{c: c, tenant: t.ID}
+	r.TenantID, _ = t.Mutation().ID()
+	w.tenant = r.TenantID
 	domain := g.opts.Tenant + ".example.com"
 
 	people := g.org(domain)
@@ -62,6 +65,7 @@ func (g *generator) write(ctx context.Context, c *ent.Client) (Report, error) {
 	r.Users = len(people) + secondaries
 
 	ints := map[integration.Vendor]string{}
+	var integrations []*ent.IntegrationCreate
 	for _, in := range []struct {
 		vendor  integration.Vendor
 		kind    integration.Kind
@@ -75,11 +79,12 @@ func (g *generator) write(ctx context.Context, c *ent.Client) (Report, error) {
 	} {
 		id := gid.NewFrom(gid.Integration, base, g)
 		ints[in.vendor] = id
-		if err := c.Integration.Create().SetID(id).SetTenantID(t.ID).SetVendor(in.vendor).SetKind(in.kind).
-			SetName(in.name).SetHandle(string(in.vendor)).SetDomain(domain).SetIsPrimary(in.primary).
-			SetLastSyncedAt(base.AddDate(0, 10, 0)).SetCreatedAt(base).SetUpdatedAt(base).Exec(ctx); err != nil {
-			return r, err
-		}
+		integrations = append(integrations, c.Integration.Create().SetID(id).SetTenantID(w.tenant).SetVendor(in.vendor).
+			SetKind(in.kind).SetName(in.name).SetHandle(string(in.vendor)).SetDomain(domain).SetIsPrimary(in.primary).
+			SetLastSyncedAt(base.AddDate(0, 10, 0)).SetCreatedAt(base).SetUpdatedAt(base))
+	}
+	if err := insert(ctx, w, integration.Table, integration.Columns, integrations); err != nil {
+		return r, err
 	}
 
 	res := g.resources(ints, len(people))
@@ -178,21 +183,25 @@ func division(dept string) string {
 	return "Office of the CEO"
 }
 
+// writer makes rows with ent's create builders (defaults and checks included)
+// and hands them to the bulk inserter.
 type writer struct {
 	c      *ent.Client
+	ins    store.Inserter
 	tenant string
 }
 
-// batch is the rows per INSERT: well inside SQLite's and PostgreSQL's parameter limits.
-const batch = 400
-
-func chunks[T any](xs []T, f func([]T) error) error {
-	for i := 0; i < len(xs); i += batch {
-		if err := f(xs[i:min(i+batch, len(xs))]); err != nil {
-			return err
+// insert writes the rows the builders describe into table.
+func insert[B interface{ Values() ([]any, error) }](ctx context.Context, w *writer, table string, columns []string, builders []B) error {
+	rows := make([][]any, len(builders))
+	for i, b := range builders {
+		row, err := b.Values()
+		if err != nil {
+			return fmt.Errorf("%s: %w", table, err)
 		}
+		rows[i] = row
 	}
-	return nil
+	return w.ins.Insert(ctx, table, columns, rows)
 }
 
 func (w *writer) users(ctx context.Context, g *generator, people []person) error {
@@ -223,6 +232,6 @@ func (w *writer) users(ctx context.Context, g *generator, people []person) error
 		}
 		builders[i] = b
 	}
-	// Managers come before their reports, so foreign keys hold batch by batch.
-	return chunks(builders, func(bs []*ent.UserCreate) error { return w.c.User.CreateBulk(bs...).Exec(ctx) })
+	// Managers come before their reports, so foreign keys hold row by row.
+	return insert(ctx, w, user.Table, user.Columns, builders)
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
-	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/tenant"
+	"github.com/idgraph/idgraph/internal/store"
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
@@ -37,8 +37,10 @@ var ErrAlreadySeeded = fmt.Errorf("tenant is already seeded")
 // base is the fixed clock of generated data, so output does not depend on when seed runs.
 var base = time.Date(2024, 1, 1, 9, 0, 0, 0, time.UTC)
 
-// Run generates the organisation in one transaction: it is all written or none of it is.
-func Run(ctx context.Context, client *ent.Client, opts Options) (Report, error) {
+// Run generates the organisation in one transaction (a bulk load: COPY on
+// PostgreSQL, prepared multi-row INSERTs on SQLite): it is all written or none
+// of it is.
+func Run(ctx context.Context, db *store.DB, opts Options) (Report, error) {
 	if opts.Users < 1 {
 		return Report{}, fmt.Errorf("users must be at least 1, got %d", opts.Users)
 	}
@@ -47,24 +49,23 @@ func Run(ctx context.Context, client *ent.Client, opts Options) (Report, error) 
 	}
 	// The seed creates a tenant, so it acts above tenants.
 	ctx = viewer.System(ctx)
-	exists, err := client.Tenant.Query().Where(tenant.Slug(opts.Tenant)).Exist(ctx)
+	exists, err := db.Client.Tenant.Query().Where(tenant.Slug(opts.Tenant)).Exist(ctx)
 	if err != nil {
 		return Report{}, err
 	}
 	if exists {
 		return Report{}, fmt.Errorf("%w: %q (use another --tenant, or a fresh --db)", ErrAlreadySeeded, opts.Tenant)
 	}
-	tx, err := client.Tx(ctx)
-	if err != nil {
-		return Report{}, err
-	}
 	g := newGenerator(opts)
-	report, err := g.write(ctx, tx.Client())
+	var report Report
+	err = db.Bulk(ctx, func(ins store.Inserter) error {
+		report, err = g.write(ctx, &writer{c: db.Client, ins: ins})
+		return err
+	})
 	if err != nil {
-		_ = tx.Rollback()
 		return Report{}, err
 	}
-	return report, tx.Commit()
+	return report, nil
 }
 
 type generator struct {

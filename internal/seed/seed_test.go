@@ -29,7 +29,7 @@ func open(t *testing.T) *store.DB {
 func TestOrganisationShape(t *testing.T) {
 	ctx := viewer.System(context.Background()) // the test inspects every tenant
 	db := open(t)
-	r, err := seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: 10000, Seed: 7})
+	r, err := seed.Run(ctx, db, seed.Options{Tenant: "demo", Users: 10000, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestSameSeedSameGraph(t *testing.T) {
 	ctx := viewer.System(context.Background()) // the test inspects every tenant
 	ids := func(seedValue uint64) []string {
 		db := open(t)
-		if _, err := seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: 300, Seed: seedValue}); err != nil {
+		if _, err := seed.Run(ctx, db, seed.Options{Tenant: "demo", Users: 300, Seed: seedValue}); err != nil {
 			t.Fatal(err)
 		}
 		out, err := db.Client.User.Query().Order(ent.Asc(user.FieldID)).IDs(ctx)
@@ -114,11 +114,11 @@ func TestSameSeedSameGraph(t *testing.T) {
 func TestReseedingFailsAndChangesNothing(t *testing.T) {
 	ctx := viewer.System(context.Background()) // the test inspects every tenant
 	db := open(t)
-	if _, err := seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: 50, Seed: 1}); err != nil {
+	if _, err := seed.Run(ctx, db, seed.Options{Tenant: "demo", Users: 50, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := db.Client.User.Query().Count(ctx)
-	_, err := seed.Run(ctx, db.Client, seed.Options{Tenant: "demo", Users: 50, Seed: 1})
+	_, err := seed.Run(ctx, db, seed.Options{Tenant: "demo", Users: 50, Seed: 1})
 	if !errors.Is(err, seed.ErrAlreadySeeded) {
 		t.Fatalf("err = %v, want ErrAlreadySeeded", err)
 	}
@@ -127,7 +127,7 @@ func TestReseedingFailsAndChangesNothing(t *testing.T) {
 		t.Fatalf("users %d before, %d after the refused seed", before, after)
 	}
 	// A second tenant sits beside the first.
-	if _, err := seed.Run(ctx, db.Client, seed.Options{Tenant: "acme", Users: 50, Seed: 1}); err != nil {
+	if _, err := seed.Run(ctx, db, seed.Options{Tenant: "acme", Users: 50, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	tenants, _ := db.Client.Tenant.Query().Count(ctx)
