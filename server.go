@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -72,6 +73,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dsn := fs.String("db", "idgraph.db", "database: a SQLite file path or file: URI")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	demo := fs.Bool("demo", false, "seed the demo organisation into an empty database and fill a read-only token into the playground")
+	pprofAddr := fs.String("pprof-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (off by default)")
 	limits := limitFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -82,6 +84,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// MiB: a 4x heap target spends a quarter of the default GC work for a
 		// little memory (25% more requests per second in BENCHMARKS.md).
 		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The 4x heap target above, but never past this soft limit: under load the
+		// collector runs more often instead of letting the heap grow with it.
+		debug.SetMemoryLimit(memoryLimit)
+	}
+	if *pprofAddr != "" {
+		go servePprof(*pprofAddr, logger)
 	}
 	db, err := store.Open(ctx, *dsn)
 	if err != nil {
@@ -132,6 +142,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	err = srv.Shutdown(shutdownCtx)
 	finishBackground()
 	return err
+}
+
+// memoryLimit is the Go heap's soft limit unless GOMEMLIMIT sets one.
+const memoryLimit = 96 << 20
+
+// servePprof serves the profiler on its own address, never on the API's.
+func servePprof(addr string, logger *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	logger.Info("profiler", slog.String("addr", "http://"+addr+"/debug/pprof/"))
+	if err := srv.ListenAndServe(); err != nil {
+		logger.Error("profiler", slog.String("error", err.Error()))
+	}
 }
 
 // housekeeping deletes expired idempotency keys and persisted queries, hourly.

@@ -108,7 +108,8 @@ func limitPerParent(ids []string, orderBy sql.Querier) func(*sql.Selector) {
 		table := s.TableName()
 		page.Select(page.C("rowid"))
 		from := sql.ExprFunc(func(b *sql.Builder) {
-			b.WriteString(`(SELECT value AS "key" FROM json_each(`).Arg(jsonArray(ids)).WriteString(`)) AS "parents" JOIN `).
+			// CROSS JOIN fixes the join order: parents outside, each parent's page inside.
+			b.WriteString(`(SELECT value AS "key" FROM json_each(`).Arg(jsonArray(ids)).WriteString(`)) AS "parents" CROSS JOIN `).
 				Ident(table).WriteString(" ON ").Ident(table).WriteString(`."rowid" IN (`).Join(page).WriteString(")")
 		})
 		*s = *d.Select(append(s.SelectedColumns(), parentsRef+` AS "`+parentKeyColumn+`"`)...).FromExpr(from).OrderExpr(orderBy)

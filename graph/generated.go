@@ -42091,7 +42091,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAuditEvent2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AuditEvent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAuditEvent2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEvent(ctx, sel, v[i])
@@ -42246,7 +42246,7 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 }
 
 func (ec *executionContext) marshalNIdentity2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIdentityᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Identity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentity2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIdentity(ctx, sel, v[i])
@@ -42344,7 +42344,7 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 }
 
 func (ec *executionContext) marshalNIntegration2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIntegrationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Integration) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIntegration2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIntegration(ctx, sel, v[i])
@@ -42427,7 +42427,7 @@ func (ec *executionContext) unmarshalNMembershipInput2githubᚗcomᚋidgraphᚋi
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋidgraphᚋidgraphᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋidgraphᚋidgraphᚋentᚐNoder(ctx, sel, v[i])
@@ -42451,7 +42451,7 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 }
 
 func (ec *executionContext) marshalNPolicyAssignment2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PolicyAssignment) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPolicyAssignment2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignment(ctx, sel, v[i])
@@ -42517,7 +42517,7 @@ func (ec *executionContext) unmarshalNPolicyAssignmentWhereInput2ᚖgithubᚗcom
 }
 
 func (ec *executionContext) marshalNPolicyCondition2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyConditionᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PolicyCondition) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPolicyCondition2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyCondition(ctx, sel, v[i])
@@ -42593,7 +42593,7 @@ func (ec *executionContext) unmarshalNPolicyConditionWhereInput2ᚖgithubᚗcom�
 }
 
 func (ec *executionContext) marshalNPolicyRule2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRuleᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PolicyRule) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPolicyRule2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRule(ctx, sel, v[i])
@@ -42659,7 +42659,7 @@ func (ec *executionContext) unmarshalNPolicyRuleWhereInput2ᚖgithubᚗcomᚋidg
 }
 
 func (ec *executionContext) marshalNPolicyRuleset2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRulesetᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PolicyRuleset) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPolicyRuleset2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRuleset(ctx, sel, v[i])
@@ -42732,7 +42732,7 @@ func (ec *executionContext) unmarshalNPurgeUserInput2githubᚗcomᚋidgraphᚋid
 }
 
 func (ec *executionContext) marshalNResource2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Resource) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNResource2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResource(ctx, sel, v[i])
@@ -42923,7 +42923,7 @@ func (ec *executionContext) unmarshalNUpdateUserInput2githubᚗcomᚋidgraphᚋi
 }
 
 func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.User) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUser(ctx, sel, v[i])
@@ -43042,7 +43042,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -43086,7 +43086,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -43114,7 +43114,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -43142,7 +43142,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -43197,7 +43197,7 @@ func (ec *executionContext) marshalOAuditEventEdge2ᚕᚖgithubᚗcomᚋidgraph�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAuditEventEdge2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventEdge(ctx, sel, v[i])
@@ -43379,7 +43379,7 @@ func (ec *executionContext) marshalOIdentityEdge2ᚕᚖgithubᚗcomᚋidgraphᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOIdentityEdge2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIdentityEdge(ctx, sel, v[i])
@@ -43416,7 +43416,7 @@ func (ec *executionContext) marshalOIdentityLinkedBy2ᚕgithubᚗcomᚋidgraph�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityLinkedBy2githubᚗcomᚋidgraphᚋidgraphᚋentᚋidentityᚐLinkedBy(ctx, sel, v[i])
@@ -43492,7 +43492,7 @@ func (ec *executionContext) marshalOIdentityState2ᚕgithubᚗcomᚋidgraphᚋid
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIdentityState2githubᚗcomᚋidgraphᚋidgraphᚋentᚋidentityᚐState(ctx, sel, v[i])
@@ -43619,7 +43619,7 @@ func (ec *executionContext) marshalOIntegrationEdge2ᚕᚖgithubᚗcomᚋidgraph
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOIntegrationEdge2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIntegrationEdge(ctx, sel, v[i])
@@ -43656,7 +43656,7 @@ func (ec *executionContext) marshalOIntegrationKind2ᚕgithubᚗcomᚋidgraphᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIntegrationKind2githubᚗcomᚋidgraphᚋidgraphᚋentᚋintegrationᚐKind(ctx, sel, v[i])
@@ -43732,7 +43732,7 @@ func (ec *executionContext) marshalOIntegrationVendor2ᚕgithubᚗcomᚋidgraph�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIntegrationVendor2githubᚗcomᚋidgraphᚋidgraphᚋentᚋintegrationᚐVendor(ctx, sel, v[i])
@@ -43854,7 +43854,7 @@ func (ec *executionContext) marshalOPolicyAssignmentEdge2ᚕᚖgithubᚗcomᚋid
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPolicyAssignmentEdge2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignmentEdge(ctx, sel, v[i])
@@ -43915,7 +43915,7 @@ func (ec *executionContext) marshalOPolicyAssignmentState2ᚕgithubᚗcomᚋidgr
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPolicyAssignmentState2githubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyassignmentᚐState(ctx, sel, v[i])
@@ -43989,7 +43989,7 @@ func (ec *executionContext) marshalOPolicyConditionEdge2ᚕᚖgithubᚗcomᚋidg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPolicyConditionEdge2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyConditionEdge(ctx, sel, v[i])
@@ -44050,7 +44050,7 @@ func (ec *executionContext) marshalOPolicyConditionProfileOperator2ᚕgithubᚗc
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPolicyConditionProfileOperator2githubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyconditionᚐProfileOperator(ctx, sel, v[i])
@@ -44102,7 +44102,7 @@ func (ec *executionContext) marshalOPolicyConditionType2ᚕgithubᚗcomᚋidgrap
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPolicyConditionType2githubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyconditionᚐType(ctx, sel, v[i])
@@ -44176,7 +44176,7 @@ func (ec *executionContext) marshalOPolicyRuleEdge2ᚕᚖgithubᚗcomᚋidgraph�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPolicyRuleEdge2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRuleEdge(ctx, sel, v[i])
@@ -44237,7 +44237,7 @@ func (ec *executionContext) marshalOPolicyRuleState2ᚕgithubᚗcomᚋidgraphᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPolicyRuleState2githubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyruleᚐState(ctx, sel, v[i])
@@ -44311,7 +44311,7 @@ func (ec *executionContext) marshalOPolicyRulesetEdge2ᚕᚖgithubᚗcomᚋidgra
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPolicyRulesetEdge2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRulesetEdge(ctx, sel, v[i])
@@ -44372,7 +44372,7 @@ func (ec *executionContext) marshalOPolicyRulesetState2ᚕgithubᚗcomᚋidgraph
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPolicyRulesetState2githubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyrulesetᚐState(ctx, sel, v[i])
@@ -44424,7 +44424,7 @@ func (ec *executionContext) marshalOPolicyRulesetType2ᚕgithubᚗcomᚋidgraph�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPolicyRulesetType2githubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyrulesetᚐType(ctx, sel, v[i])
@@ -44505,7 +44505,7 @@ func (ec *executionContext) marshalOResourceEdge2ᚕᚖgithubᚗcomᚋidgraphᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOResourceEdge2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResourceEdge(ctx, sel, v[i])
@@ -44542,7 +44542,7 @@ func (ec *executionContext) marshalOResourceKind2ᚕgithubᚗcomᚋidgraphᚋidg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNResourceKind2githubᚗcomᚋidgraphᚋidgraphᚋentᚋresourceᚐKind(ctx, sel, v[i])
@@ -44746,7 +44746,7 @@ func (ec *executionContext) marshalOUserEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgr
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOUserEdge2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserEdge(ctx, sel, v[i])
@@ -44766,7 +44766,7 @@ func (ec *executionContext) marshalOUserGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroup(ctx, sel, v[i])
@@ -44826,7 +44826,7 @@ func (ec *executionContext) marshalOUserState2ᚕgithubᚗcomᚋidgraphᚋidgrap
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserState2githubᚗcomᚋidgraphᚋidgraphᚋentᚋuserᚐState(ctx, sel, v[i])
@@ -44878,7 +44878,7 @@ func (ec *executionContext) marshalOUserType2ᚕgithubᚗcomᚋidgraphᚋidgraph
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserType2githubᚗcomᚋidgraphᚋidgraphᚋentᚋuserᚐType(ctx, sel, v[i])
@@ -44938,7 +44938,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -44957,7 +44957,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -44976,7 +44976,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -44995,7 +44995,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 1, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])

@@ -80,7 +80,7 @@ func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
 					vars = tc.vars(t, srv)
 				}
 				var sent []string
-				srv.DB.Statements.Trace = func(q string) { sent = append(sent, q) }
+				srv.DB.Statements.Trace = func(q string, _ []any) { sent = append(sent, q) }
 				resp := srv.Query(t, tc.query, vars)
 				srv.DB.Statements.Trace = nil
 				if len(resp.Errors) > 0 {
@@ -134,7 +134,7 @@ func TestNestedPagesAreCorrect(t *testing.T) {
 func TestCountsOnlyLoadNoRows(t *testing.T) {
 	srv := graphtest.New(t, 200)
 	var sent []string
-	srv.DB.Statements.Trace = func(q string) { sent = append(sent, q) }
+	srv.DB.Statements.Trace = func(q string, _ []any) { sent = append(sent, q) }
 	resp := srv.Query(t, `{ users(first: 100) { nodes { directReports { totalCount } counts { identities } } } }`, nil)
 	srv.DB.Statements.Trace = nil
 	if len(resp.Errors) > 0 {

@@ -324,6 +324,14 @@ func newMetrics(statements *store.Counter) *metrics {
 			Name: "idgraph_db_queries_total",
 			Help: "SQL statements sent to the database.",
 		}, func() float64 { return float64(statements.Total()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "idgraph_db_statement_cache_hits_total",
+			Help: "Reads run through an already prepared statement.",
+		}, func() float64 { return float64(statements.CacheStats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "idgraph_db_statement_cache_misses_total",
+			Help: "Reads whose statement had to be prepared first (a new query shape).",
+		}, func() float64 { return float64(statements.CacheStats().Misses) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

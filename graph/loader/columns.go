@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/idgraph/idgraph/ent/auditevent"
 	"github.com/idgraph/idgraph/ent/identity"
@@ -136,10 +137,42 @@ func nodeSelections(ctx context.Context, conn graphql.CollectedField) []graphql.
 
 // ConnectionProjection is the projection of the nodes of the connection field being resolved.
 func ConnectionProjection(ctx context.Context, typ string) []string {
-	return Projection(ctx, typ, nodeSelections(ctx, graphql.GetFieldContext(ctx).Field)...)
+	fc := graphql.GetFieldContext(ctx)
+	return memo(ctx, memoKey{fc.Field.Field, "nodes", typ}, func() []string {
+		return Projection(ctx, typ, nodeSelections(ctx, fc.Field)...)
+	})
 }
 
 // FieldProjection is the projection of the object field being resolved.
 func FieldProjection(ctx context.Context, typ string) []string {
-	return Projection(ctx, typ, graphql.GetFieldContext(ctx).Field)
+	fc := graphql.GetFieldContext(ctx)
+	return memo(ctx, memoKey{fc.Field.Field, "object", typ}, func() []string { return Projection(ctx, typ, fc.Field) })
+}
+
+// memo computes a value once per field of the query and request: every sibling
+// resolving the same field (the manager of each of 100 users) has the same
+// selections and arguments, so what is derived from them is the same too.
+func memo[V any](ctx context.Context, key memoKey, compute func() V) V {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok {
+		return compute()
+	}
+	l.memoMu.Lock()
+	v, ok := l.memo[key]
+	l.memoMu.Unlock()
+	if ok {
+		return v.(V)
+	}
+	computed := compute()
+	l.memoMu.Lock()
+	l.memo[key] = computed
+	l.memoMu.Unlock()
+	return computed
+}
+
+// memoKey names what is memoised of a field: a kind of value, for a type (a
+// polymorphic field such as node(id:) projects each type differently).
+type memoKey struct {
+	field     *ast.Field
+	kind, typ string
 }

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"context"
+	"sync"
 
 	"entgo.io/ent/dialect/sql"
 
@@ -33,6 +34,8 @@ type Loaders struct {
 	PolicyAssignmentByID *ByID[ent.PolicyAssignment]
 
 	groups *groups
+	memoMu sync.Mutex
+	memo   map[memoKey]any
 	userEdges
 	identityEdges
 	policyEdges
@@ -44,6 +47,7 @@ func New(client *ent.Client, cfg Config) *Loaders {
 	g := &groups{of: map[any]any{}}
 	return &Loaders{
 		groups: g,
+		memo:   map[memoKey]any{},
 		UserByID: newByID(cfg, g, "User", func(n *ent.User) string { return n.ID },
 			func(ctx context.Context, ids, columns []string) ([]*ent.User, error) {
 				return client.User.Query().Where(ent.FieldIn[predicate.User](user.FieldID, ids)).Select(columns...).UserQuery.All(ctx)

@@ -32,6 +32,12 @@ var pagingArguments = map[string]bool{"first": true, "last": true, "after": true
 
 // NewPage reads the connection field being resolved in ctx.
 func NewPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy O, where W) Page[O, W] {
+	return memo(ctx, memoKey{field: graphql.GetFieldContext(ctx).Field.Field, kind: "page"}, func() Page[O, W] {
+		return newPage(ctx, after, first, before, last, orderBy, where)
+	})
+}
+
+func newPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy O, where W) Page[O, W] {
 	p := Page[O, W]{After: after, First: first, Before: before, Last: last, OrderBy: orderBy, Where: where}
 	fc := graphql.GetFieldContext(ctx)
 	oc := graphql.GetOperationContext(ctx)

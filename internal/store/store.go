@@ -34,6 +34,9 @@ type DB struct {
 	sql    *sql.DB
 }
 
+// SQL is the connection pool, for bulk loads and maintenance outside ent.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
 // Close closes the database.
 func (db *DB) Close() error { return db.Client.Close() }
 
@@ -65,7 +68,7 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
-	counter := &Counter{Driver: entsql.OpenDB(engine, sqlDB)}
+	counter := &Counter{Driver: entsql.OpenDB(engine, sqlDB), cache: newStmtCache(sqlDB), sqlite: engine == dialect.SQLite}
 	totals := rowcount.New(counter)
 	client := ent.NewClient(ent.Driver(counter), ent.Totals(totals))
 	if err := client.Schema.Create(ctx, migrate.WithForeignKeys(true), migrate.WithDropIndex(true)); err != nil {
@@ -206,18 +209,23 @@ func sqliteDSN(dsn string, opts Options) string {
 	return path + "?" + q.Encode()
 }
 
-// Counter is an ent driver that counts the statements it sends.
+// Counter is the ent driver idgraph runs on: it counts the statements it sends,
+// and runs reads outside transactions through a cache of prepared statements.
 type Counter struct {
 	dialect.Driver
-	n atomic.Int64
-	// Trace, when set, sees every statement; tests use it to show what a query sent.
-	Trace func(query string)
+	n      atomic.Int64
+	cache  *stmtCache
+	sqlite bool
+	// Trace, when set, sees every statement and its arguments; tests use it to
+	// show what a query sent, and to explain its plans.
+	Trace func(query string, args []any)
 }
 
-func (c *Counter) count(query string) {
+func (c *Counter) count(query string, args any) {
 	c.n.Add(1)
 	if c.Trace != nil {
-		c.Trace(query)
+		a, _ := args.([]any)
+		c.Trace(query, a)
 	}
 }
 
@@ -225,14 +233,27 @@ func (c *Counter) count(query string) {
 func (c *Counter) Total() int64 { return c.n.Load() }
 
 func (c *Counter) Exec(ctx context.Context, query string, args, v any) error {
-	c.count(query)
+	c.count(query, args)
 	return c.Driver.Exec(ctx, query, args, v)
 }
 
 func (c *Counter) Query(ctx context.Context, query string, args, v any) error {
-	c.count(query)
-
+	if c.sqlite {
+		query = sqliteStatement(query)
+	}
+	c.count(query, args)
+	if c.cache != nil {
+		return c.cache.query(ctx, query, args, v)
+	}
 	return c.Driver.Query(ctx, query, args, v)
+}
+
+// CacheStats reports the prepared-statement cache's hits and misses.
+func (c *Counter) CacheStats() CacheStats {
+	if c.cache == nil {
+		return CacheStats{}
+	}
+	return CacheStats{Hits: c.cache.hits.Load(), Misses: c.cache.misses.Load()}
 }
 
 // Tx counts the statements of transactions too.
@@ -261,11 +282,14 @@ type countingTx struct {
 }
 
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.c.count(query)
+	t.c.count(query, args)
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
-	t.c.count(query)
+	if t.c.sqlite {
+		query = sqliteStatement(query)
+	}
+	t.c.count(query, args)
 	return t.Tx.Query(ctx, query, args, v)
 }

@@ -1,0 +1,134 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/idgraph/idgraph/graph/graphtest"
+	"github.com/idgraph/idgraph/internal/store/storetest"
+)
+
+// TestNestedPageReadsOnlyItsRows: a nested page reads about parents x first rows,
+// however many children each parent has. Every user has an Okta identity, so the
+// Okta integration's partition grows with the organisation (about 330 identities,
+// then about 3,300); a page of 5 must read the same few rows at both sizes.
+// PostgreSQL's EXPLAIN ANALYZE counts the rows read; SQLite's plan must read the
+// page through the foreign-key index in page order (no sort of the partition),
+// which stops at the limit.
+func TestNestedPageReadsOnlyItsRows(t *testing.T) {
+	const query = `{ integrations { nodes { name identities(first: 5) { nodes { vendorId } } } } }`
+	read := map[int]int{}
+	for _, users := range []int{300, 3000} {
+		srv := graphtest.New(t, users)
+		var page []struct {
+			query string
+			args  []any
+		}
+		srv.DB.Statements.Trace = func(q string, args []any) {
+			if strings.Contains(q, `"parents"`) {
+				page = append(page, struct {
+					query string
+					args  []any
+				}{q, args})
+			}
+		}
+		resp := srv.Query(t, query, nil)
+		srv.DB.Statements.Trace = nil
+		var out struct {
+			Integrations struct {
+				Nodes []struct {
+					Name       string
+					Identities struct{ Nodes []struct{ VendorID string } }
+				}
+			}
+		}
+		resp.Decode(t, &out)
+		if len(out.Integrations.Nodes) != 4 {
+			t.Fatalf("want 4 integrations, got %d", len(out.Integrations.Nodes))
+		}
+		for _, n := range out.Integrations.Nodes {
+			if len(n.Identities.Nodes) != 5 {
+				t.Errorf("%d users: %s has %d identities on its page, want 5", users, n.Name, len(n.Identities.Nodes))
+			}
+		}
+		if len(page) != 1 {
+			t.Fatalf("%d users: want one per-parent page statement, got %d", users, len(page))
+		}
+		ctx := context.Background()
+		if storetest.Postgres() {
+			read[users] = rowsRead(t, srv, page[0].query, page[0].args, "identities")
+			continue
+		}
+		rows, err := srv.DB.SQL().QueryContext(ctx, "EXPLAIN QUERY PLAN "+page[0].query, page[0].args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		text := strings.Join(plan, "\n")
+		if !strings.Contains(text, "identity_integration_id_tenant_id_id_deleted_at (integration_id=? AND tenant_id=?)") {
+			t.Errorf("%d users: the page does not read the foreign-key index:\n%s", users, text)
+		}
+		// The only sort allowed is the outer one over the few rows returned.
+		if strings.Count(text, "TEMP B-TREE") > 1 {
+			t.Errorf("%d users: the page sorts a partition instead of reading it in order:\n%s", users, text)
+		}
+		t.Logf("%d users, SQLite plan:\n%s", users, text)
+	}
+	if storetest.Postgres() {
+		t.Logf("identities rows read: %v", read)
+		for users, n := range read {
+			if n > 4*6 {
+				t.Errorf("%d users: the page read %d identity rows, want at most 4 parents x 6", users, n)
+			}
+		}
+	}
+}
+
+// rowsRead runs query under EXPLAIN ANALYZE and sums the rows that its scans of
+// table returned, over all loops.
+func rowsRead(t *testing.T, srv *graphtest.Server, query string, args []any, table string) int {
+	t.Helper()
+	var raw string
+	if err := srv.DB.SQL().QueryRowContext(context.Background(), "EXPLAIN (ANALYZE, FORMAT JSON) "+query, args...).Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	var plans []struct{ Plan planNode }
+	if err := json.Unmarshal([]byte(raw), &plans); err != nil {
+		t.Fatal(err)
+	}
+	var sum func(n planNode) int
+	sum = func(n planNode) int {
+		total := 0
+		if n.Relation == table {
+			total += int(n.Rows * n.Loops)
+		}
+		for _, c := range n.Plans {
+			total += sum(c)
+		}
+		return total
+	}
+	n := sum(plans[0].Plan)
+	if n == 0 {
+		t.Fatalf("no scan of %s in the plan: %s", table, raw)
+	}
+	return n
+}
+
+type planNode struct {
+	Relation string     `json:"Relation Name"`
+	Rows     float64    `json:"Actual Rows"`
+	Loops    float64    `json:"Actual Loops"`
+	Plans    []planNode `json:"Plans"`
+}
+
