@@ -145,7 +145,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // memoryLimit is the Go heap's soft limit unless GOMEMLIMIT sets one.
-const memoryLimit = 96 << 20
+const memoryLimit = 64 << 20
 
 // servePprof serves the profiler on its own address, never on the API's.
 func servePprof(addr string, logger *slog.Logger) {
@@ -237,12 +237,13 @@ func limitFlags(fs *flag.FlagSet) func() graph.Limits {
 	maxBody := fs.Int64("max-body", d.MaxBodyBytes, "largest request body, in bytes")
 	timeout := fs.Duration("timeout", d.Timeout, "longest a request may run; its SQL is cancelled after it")
 	maxBatch := fs.Int("max-batch", 0, "operations allowed in one batched request (0: batching off)")
+	maxConcurrent := fs.Int("max-concurrent", 0, "requests executed at once; others wait for a slot within their timeout (0: 4 per CPU)")
 	introspection := fs.Bool("introspection", true, "serve __schema and __type (and field suggestions in errors)")
 	origins := fs.String("cors-origins", "", "comma-separated browser origins allowed to call /graphql (none by default)")
 	return func() graph.Limits {
 		l := d
 		l.MaxDepth, l.MaxCost, l.MaxFields = *maxDepth, *maxCost, *maxFields
-		l.MaxBodyBytes, l.Timeout, l.MaxBatch = *maxBody, *timeout, *maxBatch
+		l.MaxBodyBytes, l.Timeout, l.MaxBatch, l.MaxConcurrent = *maxBody, *timeout, *maxBatch, *maxConcurrent
 		l.DisableIntrospection = !*introspection
 		for _, o := range strings.Split(*origins, ",") {
 			if o = strings.TrimSpace(o); o != "" {

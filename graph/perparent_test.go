@@ -131,4 +131,3 @@ type planNode struct {
 	Loops    float64    `json:"Actual Loops"`
 	Plans    []planNode `json:"Plans"`
 }
-

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,10 @@ type Limits struct {
 	MaxErrors    int           // errors reported per response
 	ParserTokens int           // tokens the parser reads before giving up
 	APQEntries   int           // automatic persisted queries kept
+	// MaxConcurrent is how many requests run at once; the others wait for a
+	// slot (within their time limit). Requests are CPU-bound: past a few per
+	// core, more at once only adds their memory together. 0: 4 per CPU.
+	MaxConcurrent int
 	// DisableIntrospection turns off __schema and __type, and with them the
 	// "did you mean" suggestions that would otherwise leak field names.
 	DisableIntrospection bool
@@ -92,6 +97,9 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxBodyBytes == 0 {
 		l.MaxBodyBytes = d.MaxBodyBytes
 	}
+	if l.MaxConcurrent == 0 {
+		l.MaxConcurrent = 4 * runtime.GOMAXPROCS(0)
+	}
 	if l.Timeout == 0 {
 		l.Timeout = d.Timeout
 	}
@@ -114,7 +122,7 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	m := newMetrics(db.Statements)
 	a := &api{
 		present: presentError(opts.Logger), limits: limits, auth: opts.Auth, logger: opts.Logger,
-		idempotency: opts.Idempotency,
+		idempotency: opts.Idempotency, slots: make(chan struct{}, limits.MaxConcurrent),
 	}
 	if a.idempotency == nil {
 		a.idempotency = NewIdempotencyStore(db, limits)

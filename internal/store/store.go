@@ -19,8 +19,8 @@ import (
 
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/migrate"
-	"github.com/idgraph/idgraph/internal/rowcount"
 	_ "github.com/idgraph/idgraph/ent/runtime" // hooks and interceptors: tenant scoping
+	"github.com/idgraph/idgraph/internal/rowcount"
 )
 
 // DB is an open, migrated database.
@@ -42,8 +42,13 @@ func (db *DB) Close() error { return db.Client.Close() }
 
 // Options tune a connection for its job.
 type Options struct {
-	// CacheMiB is SQLite's page cache per connection (default 64). Bulk loads
-	// want more: random inserts into an index that fits in cache are cheap.
+	// CacheMiB is SQLite's page cache per connection (default 2, SQLite's own).
+	// A request reads a few hundred pages through indexes, and a page missing
+	// from the cache is a copy from the OS's page cache, shared by every
+	// connection; 16 connections with 64 MiB each took a server past 1 GB.
+	// Memory-mapping the file instead counted every page the kernel mapped
+	// around a read in the process's memory (400 MB for a users page). Bulk
+	// loads want more: random inserts into an index that fits in cache are cheap.
 	CacheMiB int
 }
 
@@ -117,7 +122,7 @@ func connect(dsn string, opts Options) (string, *sql.DB, error) {
 		return dialect.Postgres, db, nil
 	}
 	if opts.CacheMiB == 0 {
-		opts.CacheMiB = 64
+		opts.CacheMiB = 2
 	}
 	db, err := sql.Open("sqlite3", sqliteDSN(dsn, opts))
 	if err != nil {
@@ -194,8 +199,7 @@ func sqliteDSN(dsn string, opts Options) string {
 		// LIKE is case-sensitive, as in PostgreSQL: contains/hasPrefix filters match
 		// case-sensitively, their *Fold variants do not, on either engine.
 		"_cslike": "1",
-		// Negative means KiB: 64 MiB by default instead of SQLite's 2 MiB, so the
-		// working set of a page of users and its edges stays in memory.
+		// Negative means KiB.
 		"_cache_size": fmt.Sprint(-opts.CacheMiB * 1024),
 	}
 	if q.Get("mode") != "memory" {
