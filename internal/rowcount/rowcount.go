@@ -164,6 +164,14 @@ type engineDDL struct {
 const backfill = `INSERT INTO ` + Table + ` (tenant_id, table_name, n)
 	SELECT tenant_id, '%[2]s', COUNT(*) FROM %[1]s WHERE deleted_at IS NULL GROUP BY tenant_id`
 
+// Backfill returns the statement that sets table's counters from COUNT(*), for
+// a bulk load that filled the table with its triggers set aside (on both
+// engines: an upsert, so tenants without a counter row get one).
+func Backfill(table string) string {
+	return fmt.Sprintf(backfill, quote(table), table) +
+		` ON CONFLICT (tenant_id, table_name) DO UPDATE SET n = excluded.n`
+}
+
 func (d engineDDL) install(ctx context.Context, tx *sql.Tx, tables []string) error {
 	for _, stmt := range d.setup {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {

@@ -191,18 +191,29 @@ type writer struct {
 	tenant string
 }
 
-// insert writes the rows the builders describe into table.
+// insert writes the rows the builders describe into table, a chunk at a time:
+// the inserter writes one chunk while the next is built.
 func insert[B interface{ Values() ([]any, error) }](ctx context.Context, w *writer, table string, columns []string, builders []B) error {
-	rows := make([][]any, len(builders))
-	for i, b := range builders {
-		row, err := b.Values()
-		if err != nil {
-			return fmt.Errorf("%s: %w", table, err)
+	for len(builders) > 0 {
+		n := min(len(builders), insertChunk)
+		rows := make([][]any, n)
+		for i, b := range builders[:n] {
+			row, err := b.Values()
+			if err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+			rows[i] = row
 		}
-		rows[i] = row
+		if err := w.ins.Insert(ctx, table, columns, rows); err != nil {
+			return err
+		}
+		builders = builders[n:]
 	}
-	return w.ins.Insert(ctx, table, columns, rows)
+	return nil
 }
+
+// insertChunk is the rows handed to the inserter at once.
+const insertChunk = 20_000
 
 func (w *writer) users(ctx context.Context, g *generator, people []person) error {
 	builders := make([]*ent.UserCreate, len(people))
