@@ -3,6 +3,7 @@
 package migrate
 
 import (
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/dialect/sql/schema"
 	"entgo.io/ent/schema/field"
 )
@@ -82,9 +83,12 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "auditevent_tenant_id_deleted_at_id",
+				Name:    "audit_events_live",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[4], AuditEventsColumns[0]},
+				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
 				Name:    "auditevent_subject_user_id_tenant_id_id_deleted_at",
@@ -212,14 +216,25 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "identity_tenant_id_deleted_at_id",
+				Name:    "identities_live",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[4], IdentitiesColumns[0]},
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
 				Name:    "identity_user_id_tenant_id_id_deleted_at",
 				Unique:  false,
 				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[17], IdentitiesColumns[0], IdentitiesColumns[4]},
+			},
+			{
+				Name:    "identities_orphans_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "user_id IS NULL AND deleted_at IS NULL",
+				},
 			},
 			{
 				Name:    "identity_tenant_id_created_at",
@@ -279,9 +294,12 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "integration_tenant_id_deleted_at_id",
+				Name:    "integrations_live",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[4], IntegrationsColumns[0]},
+				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
 				Name:    "integration_tenant_id_name",
@@ -552,9 +570,12 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "policyrule_tenant_id_deleted_at_id",
+				Name:    "policy_rules_live",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesColumns[13], PolicyRulesColumns[4], PolicyRulesColumns[0]},
+				Columns: []*schema.Column{PolicyRulesColumns[13], PolicyRulesColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
 				Name:    "policyrule_ruleset_id_tenant_id_priority",
@@ -599,9 +620,12 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "policyruleset_tenant_id_deleted_at_id",
+				Name:    "policy_rulesets_live",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[4], PolicyRulesetsColumns[0]},
+				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
 				Name:    "policyruleset_resource_id_tenant_id_id_deleted_at",
@@ -655,9 +679,12 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "resource_tenant_id_deleted_at_id",
+				Name:    "resources_live",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[4], ResourcesColumns[0]},
+				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
 				Name:    "resource_integration_id_tenant_id_vendor_id",
@@ -758,9 +785,12 @@ var (
 		},
 		Indexes: []*schema.Index{
 			{
-				Name:    "user_tenant_id_deleted_at_id",
+				Name:    "users_live",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[4], UsersColumns[0]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
 				Name:    "user_tenant_id_email",
@@ -776,6 +806,14 @@ var (
 				Name:    "user_manager_id_tenant_id_id_deleted_at",
 				Unique:  false,
 				Columns: []*schema.Column{UsersColumns[27], UsersColumns[26], UsersColumns[0], UsersColumns[4]},
+			},
+			{
+				Name:    "users_orphans_manager_id",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "manager_id IS NULL AND deleted_at IS NULL",
+				},
 			},
 			{
 				Name:    "user_parent_user_id_tenant_id_id_deleted_at",

@@ -58,8 +58,7 @@ func (AuditEvent) Edges() []ent.Edge {
 
 func (AuditEvent) Indexes() []ent.Index {
 	return []ent.Index{
-		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
-		index.Fields("tenant_id", "deleted_at", "id"),
+		live("audit_events"),
 		byParent("subject_user_id"),
 		byParent("record_id"),
 		byParent("parent_record_id"),

@@ -70,9 +70,9 @@ func (Identity) Edges() []ent.Edge {
 
 func (Identity) Indexes() []ent.Index {
 	return []ent.Index{
-		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
-		index.Fields("tenant_id", "deleted_at", "id"),
+		live("identities"),
 		byParent("user_id"),
+		orphans("identities", "user_id"),
 		index.Fields("tenant_id", "created_at"),
 		index.Fields("integration_id", "tenant_id", "vendor_id").Unique(),
 		byParent("integration_id"),

@@ -47,8 +47,7 @@ func (Integration) Edges() []ent.Edge {
 
 func (Integration) Indexes() []ent.Index {
 	return []ent.Index{
-		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
-		index.Fields("tenant_id", "deleted_at", "id"),
+		live("integrations"),
 		index.Fields("tenant_id", "name"),
 		index.Fields("tenant_id", "created_at"),
 	}

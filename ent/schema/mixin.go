@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -71,6 +72,26 @@ func (recordMixin) Edges() []ent.Edge {
 // parent's 70,000 children reads 20 index entries, and with deleted_at in the
 // index a count of a parent's live rows never visits the table.
 func byParent(fk string) ent.Index { return index.Fields(fk, "tenant_id", "id", "deleted_at") }
+
+// live indexes the tenant's live rows in id order, for root pages. It is
+// partial (deleted_at IS NULL) rather than a (tenant_id, deleted_at, id) index:
+// PostgreSQL does not take IS NULL as pinning a column, so it would not read the
+// latter in id order, and scanned the primary key filtering by tenant instead.
+func live(table string) ent.Index {
+	return index.Fields("tenant_id", "id").
+		Annotations(entsql.IndexWhere("deleted_at IS NULL")).
+		StorageKey(table + "_live")
+}
+
+// orphans indexes, in id order, the tenant's live rows whose optional foreign
+// key is unset, for pages filtered with hasX: false (orphan identities, the top
+// of the org chart). The byParent index cannot serve them in order on
+// PostgreSQL, for the same reason as in live.
+func orphans(table, fk string) ent.Index {
+	return index.Fields("tenant_id", "id").
+		Annotations(entsql.IndexWhere(fk + " IS NULL AND deleted_at IS NULL")).
+		StorageKey(table + "_orphans_" + fk)
+}
 
 // hidden keeps an ent edge out of the generated GraphQL type (and so out of
 // entgql's eager loading): every relation is served by graph/loader instead,

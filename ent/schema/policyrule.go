@@ -52,8 +52,7 @@ func (PolicyRule) Edges() []ent.Edge {
 
 func (PolicyRule) Indexes() []ent.Index {
 	return []ent.Index{
-		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
-		index.Fields("tenant_id", "deleted_at", "id"),
+		live("policy_rules"),
 		index.Fields("ruleset_id", "tenant_id", "priority"),
 	}
 }

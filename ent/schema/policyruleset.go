@@ -50,8 +50,7 @@ func (PolicyRuleset) Edges() []ent.Edge {
 
 func (PolicyRuleset) Indexes() []ent.Index {
 	return []ent.Index{
-		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
-		index.Fields("tenant_id", "deleted_at", "id"),
+		live("policy_rulesets"),
 		byParent("resource_id"),
 		index.Fields("tenant_id", "created_at"),
 		index.Fields("tenant_id", "name"),

@@ -57,8 +57,7 @@ func (Resource) Edges() []ent.Edge {
 
 func (Resource) Indexes() []ent.Index {
 	return []ent.Index{
-		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
-		index.Fields("tenant_id", "deleted_at", "id"),
+		live("resources"),
 		index.Fields("integration_id", "tenant_id", "vendor_id").Unique(),
 		byParent("integration_id"),
 		index.Fields("tenant_id", "created_at"),

@@ -97,11 +97,11 @@ func (User) Edges() []ent.Edge {
 
 func (User) Indexes() []ent.Index {
 	return []ent.Index{
-		// Root pages: the tenant's live rows in id order, and their count, from the index alone.
-		index.Fields("tenant_id", "deleted_at", "id"),
+		live("users"),
 		index.Fields("tenant_id", "email").Unique(),
 		index.Fields("tenant_id", "created_at"),
 		byParent("manager_id"),
+		orphans("users", "manager_id"),
 		byParent("parent_user_id"),
 		index.Fields("tenant_id", "full_name"),
 		index.Fields("tenant_id", "last_name"),
