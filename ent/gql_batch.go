@@ -93,28 +93,57 @@ func (p ParentKey) correlate(s *sql.Selector) {
 // runs the page as a LATERAL subquery; SQLite, which has no LATERAL, selects the
 // page's rowids in a correlated IN. orderBy (unqualified columns) keeps each
 // parent's rows in page order.
-func limitPerParent(ids []string, orderBy sql.Querier) func(*sql.Selector) {
+//
+// withTotal adds each parent's total (the page's filter, without its limit) as
+// the column parent_total, counted once per parent, so that a page and its
+// totalCount cost one statement instead of two.
+func limitPerParent(ids []string, orderBy sql.Querier, withTotal bool) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		d := sql.Dialect(s.Dialect())
+		table := s.TableName()
 		page := s.Clone()
-		if s.Dialect() == dialect.Postgres {
-			from := sql.ExprFunc(func(b *sql.Builder) {
-				b.WriteString(`unnest(`).Arg(ids).WriteString(`::text[]) AS "parents"("key") CROSS JOIN LATERAL (`).
-					Join(page).WriteString(`) AS "page"`)
+		postgres := s.Dialect() == dialect.Postgres
+		// parents is a table of the parent ids, one row each, with their totals.
+		parents := sql.ExprFunc(func(b *sql.Builder) {
+			if postgres {
+				b.WriteString(`unnest(`).Arg(ids).WriteString(`::text[]) AS "parents"("key")`)
+			} else {
+				b.WriteString(`(SELECT value AS "key" FROM json_each(`).Arg(jsonArray(ids)).WriteString(`)) AS "parents"`)
+			}
+		})
+		if withTotal {
+			// The page's predicate is correlated with parents.key: inside this
+			// derived table of the same name, it counts each parent's rows.
+			total := d.Select(sql.Count("*")).From(d.Table(table)).Where(page.P())
+			ids := parents
+			parents = sql.ExprFunc(func(b *sql.Builder) {
+				b.WriteString(`(SELECT "parents"."key", (`).Join(total).WriteString(`) AS "total" FROM `).
+					Join(ids).WriteString(`) AS "parents"`)
 			})
-			*s = *d.Select(`"page".*`, parentsRef+` AS "`+parentKeyColumn+`"`).FromExpr(from).OrderExpr(orderBy)
+		}
+		columns := []string{parentsRef + ` AS "` + parentKeyColumn + `"`}
+		if withTotal {
+			columns = append(columns, `"parents"."total" AS "`+parentTotalColumn+`"`)
+		}
+		if postgres {
+			from := sql.ExprFunc(func(b *sql.Builder) {
+				b.Join(parents).WriteString(` CROSS JOIN LATERAL (`).Join(page).WriteString(`) AS "page"`)
+			})
+			*s = *d.Select(append([]string{`"page".*`}, columns...)...).FromExpr(from).OrderExpr(orderBy)
 			return
 		}
-		table := s.TableName()
 		page.Select(page.C("rowid"))
 		from := sql.ExprFunc(func(b *sql.Builder) {
 			// CROSS JOIN fixes the join order: parents outside, each parent's page inside.
-			b.WriteString(`(SELECT value AS "key" FROM json_each(`).Arg(jsonArray(ids)).WriteString(`)) AS "parents" CROSS JOIN `).
+			b.Join(parents).WriteString(` CROSS JOIN `).
 				Ident(table).WriteString(" ON ").Ident(table).WriteString(`."rowid" IN (`).Join(page).WriteString(")")
 		})
-		*s = *d.Select(append(s.SelectedColumns(), parentsRef+` AS "`+parentKeyColumn+`"`)...).FromExpr(from).OrderExpr(orderBy)
+		*s = *d.Select(append(s.SelectedColumns(), columns...)...).FromExpr(from).OrderExpr(orderBy)
 	}
 }
+
+// parentTotalColumn carries each parent's total beside its page's rows.
+const parentTotalColumn = "parent_total"
 
 type parentCount struct {
 	Parent string `sql:"parent_key"`
@@ -165,7 +194,11 @@ func (_m *AuditEventQuery) PaginateByParent(
 	if len(parent.IDs) == 0 {
 		return conns, nil
 	}
-	if count {
+	// A page with its total and no cursor is one statement: the total of each
+	// parent rides along with its rows (a parent without rows has none, so 0).
+	limit := paginateLimit(first, last)
+	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -193,7 +226,6 @@ func (_m *AuditEventQuery) PaginateByParent(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
 	if limit == 0 {
 		// Every row of every parent, in one statement.
 		_m.Where(func(s *sql.Selector) {
@@ -216,7 +248,7 @@ func (_m *AuditEventQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -230,6 +262,15 @@ func (_m *AuditEventQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
+		if withTotal {
+			total, err := node.Value(parentTotalColumn)
+			if err != nil {
+				return nil, err
+			}
+			if n, ok := total.(int64); ok {
+				conns[key].TotalCount = int(n)
+			}
+		}
 	}
 	for id, conn := range conns {
 		total := conn.TotalCount
@@ -285,7 +326,11 @@ func (_m *IdentityQuery) PaginateByParent(
 	if len(parent.IDs) == 0 {
 		return conns, nil
 	}
-	if count {
+	// A page with its total and no cursor is one statement: the total of each
+	// parent rides along with its rows (a parent without rows has none, so 0).
+	limit := paginateLimit(first, last)
+	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -313,7 +358,6 @@ func (_m *IdentityQuery) PaginateByParent(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
 	if limit == 0 {
 		// Every row of every parent, in one statement.
 		_m.Where(func(s *sql.Selector) {
@@ -336,7 +380,7 @@ func (_m *IdentityQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -350,6 +394,15 @@ func (_m *IdentityQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
+		if withTotal {
+			total, err := node.Value(parentTotalColumn)
+			if err != nil {
+				return nil, err
+			}
+			if n, ok := total.(int64); ok {
+				conns[key].TotalCount = int(n)
+			}
+		}
 	}
 	for id, conn := range conns {
 		total := conn.TotalCount
@@ -405,7 +458,11 @@ func (_m *IntegrationQuery) PaginateByParent(
 	if len(parent.IDs) == 0 {
 		return conns, nil
 	}
-	if count {
+	// A page with its total and no cursor is one statement: the total of each
+	// parent rides along with its rows (a parent without rows has none, so 0).
+	limit := paginateLimit(first, last)
+	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -433,7 +490,6 @@ func (_m *IntegrationQuery) PaginateByParent(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
 	if limit == 0 {
 		// Every row of every parent, in one statement.
 		_m.Where(func(s *sql.Selector) {
@@ -456,7 +512,7 @@ func (_m *IntegrationQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -470,6 +526,15 @@ func (_m *IntegrationQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
+		if withTotal {
+			total, err := node.Value(parentTotalColumn)
+			if err != nil {
+				return nil, err
+			}
+			if n, ok := total.(int64); ok {
+				conns[key].TotalCount = int(n)
+			}
+		}
 	}
 	for id, conn := range conns {
 		total := conn.TotalCount
@@ -525,7 +590,11 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 	if len(parent.IDs) == 0 {
 		return conns, nil
 	}
-	if count {
+	// A page with its total and no cursor is one statement: the total of each
+	// parent rides along with its rows (a parent without rows has none, so 0).
+	limit := paginateLimit(first, last)
+	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -553,7 +622,6 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
 	if limit == 0 {
 		// Every row of every parent, in one statement.
 		_m.Where(func(s *sql.Selector) {
@@ -576,7 +644,7 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -590,6 +658,15 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
+		if withTotal {
+			total, err := node.Value(parentTotalColumn)
+			if err != nil {
+				return nil, err
+			}
+			if n, ok := total.(int64); ok {
+				conns[key].TotalCount = int(n)
+			}
+		}
 	}
 	for id, conn := range conns {
 		total := conn.TotalCount
@@ -645,7 +722,11 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 	if len(parent.IDs) == 0 {
 		return conns, nil
 	}
-	if count {
+	// A page with its total and no cursor is one statement: the total of each
+	// parent rides along with its rows (a parent without rows has none, so 0).
+	limit := paginateLimit(first, last)
+	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -673,7 +754,6 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
 	if limit == 0 {
 		// Every row of every parent, in one statement.
 		_m.Where(func(s *sql.Selector) {
@@ -696,7 +776,7 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -710,6 +790,15 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
+		if withTotal {
+			total, err := node.Value(parentTotalColumn)
+			if err != nil {
+				return nil, err
+			}
+			if n, ok := total.(int64); ok {
+				conns[key].TotalCount = int(n)
+			}
+		}
 	}
 	for id, conn := range conns {
 		total := conn.TotalCount
@@ -765,7 +854,11 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 	if len(parent.IDs) == 0 {
 		return conns, nil
 	}
-	if count {
+	// A page with its total and no cursor is one statement: the total of each
+	// parent rides along with its rows (a parent without rows has none, so 0).
+	limit := paginateLimit(first, last)
+	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -793,7 +886,6 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
 	if limit == 0 {
 		// Every row of every parent, in one statement.
 		_m.Where(func(s *sql.Selector) {
@@ -816,7 +908,7 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -830,6 +922,15 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
+		if withTotal {
+			total, err := node.Value(parentTotalColumn)
+			if err != nil {
+				return nil, err
+			}
+			if n, ok := total.(int64); ok {
+				conns[key].TotalCount = int(n)
+			}
+		}
 	}
 	for id, conn := range conns {
 		total := conn.TotalCount
@@ -885,7 +986,11 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 	if len(parent.IDs) == 0 {
 		return conns, nil
 	}
-	if count {
+	// A page with its total and no cursor is one statement: the total of each
+	// parent rides along with its rows (a parent without rows has none, so 0).
+	limit := paginateLimit(first, last)
+	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -913,7 +1018,6 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
 	if limit == 0 {
 		// Every row of every parent, in one statement.
 		_m.Where(func(s *sql.Selector) {
@@ -936,7 +1040,7 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -950,6 +1054,15 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
+		if withTotal {
+			total, err := node.Value(parentTotalColumn)
+			if err != nil {
+				return nil, err
+			}
+			if n, ok := total.(int64); ok {
+				conns[key].TotalCount = int(n)
+			}
+		}
 	}
 	for id, conn := range conns {
 		total := conn.TotalCount
@@ -1005,7 +1118,11 @@ func (_m *ResourceQuery) PaginateByParent(
 	if len(parent.IDs) == 0 {
 		return conns, nil
 	}
-	if count {
+	// A page with its total and no cursor is one statement: the total of each
+	// parent rides along with its rows (a parent without rows has none, so 0).
+	limit := paginateLimit(first, last)
+	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -1033,7 +1150,6 @@ func (_m *ResourceQuery) PaginateByParent(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
 	if limit == 0 {
 		// Every row of every parent, in one statement.
 		_m.Where(func(s *sql.Selector) {
@@ -1056,7 +1172,7 @@ func (_m *ResourceQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -1070,6 +1186,15 @@ func (_m *ResourceQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
+		if withTotal {
+			total, err := node.Value(parentTotalColumn)
+			if err != nil {
+				return nil, err
+			}
+			if n, ok := total.(int64); ok {
+				conns[key].TotalCount = int(n)
+			}
+		}
 	}
 	for id, conn := range conns {
 		total := conn.TotalCount
@@ -1125,7 +1250,11 @@ func (_m *TenantQuery) PaginateByParent(
 	if len(parent.IDs) == 0 {
 		return conns, nil
 	}
-	if count {
+	// A page with its total and no cursor is one statement: the total of each
+	// parent rides along with its rows (a parent without rows has none, so 0).
+	limit := paginateLimit(first, last)
+	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -1153,7 +1282,6 @@ func (_m *TenantQuery) PaginateByParent(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
 	if limit == 0 {
 		// Every row of every parent, in one statement.
 		_m.Where(func(s *sql.Selector) {
@@ -1176,7 +1304,7 @@ func (_m *TenantQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -1190,6 +1318,15 @@ func (_m *TenantQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
+		if withTotal {
+			total, err := node.Value(parentTotalColumn)
+			if err != nil {
+				return nil, err
+			}
+			if n, ok := total.(int64); ok {
+				conns[key].TotalCount = int(n)
+			}
+		}
 	}
 	for id, conn := range conns {
 		total := conn.TotalCount
@@ -1245,7 +1382,11 @@ func (_m *UserQuery) PaginateByParent(
 	if len(parent.IDs) == 0 {
 		return conns, nil
 	}
-	if count {
+	// A page with its total and no cursor is one statement: the total of each
+	// parent rides along with its rows (a parent without rows has none, so 0).
+	limit := paginateLimit(first, last)
+	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -1273,7 +1414,6 @@ func (_m *UserQuery) PaginateByParent(
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
 		return nil, err
 	}
-	limit := paginateLimit(first, last)
 	if limit == 0 {
 		// Every row of every parent, in one statement.
 		_m.Where(func(s *sql.Selector) {
@@ -1296,7 +1436,7 @@ func (_m *UserQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -1310,6 +1450,15 @@ func (_m *UserQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
+		if withTotal {
+			total, err := node.Value(parentTotalColumn)
+			if err != nil {
+				return nil, err
+			}
+			if n, ok := total.(int64); ok {
+				conns[key].TotalCount = int(n)
+			}
+		}
 	}
 	for id, conn := range conns {
 		total := conn.TotalCount

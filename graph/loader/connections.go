@@ -29,7 +29,7 @@ type (
 )
 
 func usersBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *UserConn {
-	return newConn(cfg, func(c *ent.UserConnection) *int { return &c.TotalCount },
+	return newConn(cfg, parent(nil).Join == nil, func(c *ent.UserConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p UserPage) (map[string]*ent.UserConnection, error) {
 			conns, err := client.User.Query().Select(p.Columns...).UserQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithUserOrder(p.OrderBy), ent.WithUserFilter(p.Where.Filter))
@@ -45,7 +45,7 @@ func usersBy(cfg Config, g *groups, client *ent.Client, parent func([]string) en
 }
 
 func identitysBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *IdentityConn {
-	return newConn(cfg, func(c *ent.IdentityConnection) *int { return &c.TotalCount },
+	return newConn(cfg, parent(nil).Join == nil, func(c *ent.IdentityConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p IdentityPage) (map[string]*ent.IdentityConnection, error) {
 			conns, err := client.Identity.Query().Select(p.Columns...).IdentityQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithIdentityOrder(p.OrderBy), ent.WithIdentityFilter(p.Where.Filter))
@@ -61,7 +61,7 @@ func identitysBy(cfg Config, g *groups, client *ent.Client, parent func([]string
 }
 
 func resourcesBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *ResourceConn {
-	return newConn(cfg, func(c *ent.ResourceConnection) *int { return &c.TotalCount },
+	return newConn(cfg, parent(nil).Join == nil, func(c *ent.ResourceConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p ResourcePage) (map[string]*ent.ResourceConnection, error) {
 			conns, err := client.Resource.Query().Select(p.Columns...).ResourceQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithResourceOrder(p.OrderBy), ent.WithResourceFilter(p.Where.Filter))
@@ -77,7 +77,7 @@ func resourcesBy(cfg Config, g *groups, client *ent.Client, parent func([]string
 }
 
 func policyRulesetsBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRulesetConn {
-	return newConn(cfg, func(c *ent.PolicyRulesetConnection) *int { return &c.TotalCount },
+	return newConn(cfg, parent(nil).Join == nil, func(c *ent.PolicyRulesetConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p PolicyRulesetPage) (map[string]*ent.PolicyRulesetConnection, error) {
 			conns, err := client.PolicyRuleset.Query().Select(p.Columns...).PolicyRulesetQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyRulesetOrder(p.OrderBy), ent.WithPolicyRulesetFilter(p.Where.Filter))
@@ -93,7 +93,7 @@ func policyRulesetsBy(cfg Config, g *groups, client *ent.Client, parent func([]s
 }
 
 func policyRulesBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRuleConn {
-	return newConn(cfg, func(c *ent.PolicyRuleConnection) *int { return &c.TotalCount },
+	return newConn(cfg, parent(nil).Join == nil, func(c *ent.PolicyRuleConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p PolicyRulePage) (map[string]*ent.PolicyRuleConnection, error) {
 			conns, err := client.PolicyRule.Query().Select(p.Columns...).PolicyRuleQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyRuleOrder(p.OrderBy), ent.WithPolicyRuleFilter(p.Where.Filter))
@@ -109,7 +109,7 @@ func policyRulesBy(cfg Config, g *groups, client *ent.Client, parent func([]stri
 }
 
 func policyConditionsBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyConditionConn {
-	return newConn(cfg, func(c *ent.PolicyConditionConnection) *int { return &c.TotalCount },
+	return newConn(cfg, parent(nil).Join == nil, func(c *ent.PolicyConditionConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p PolicyConditionPage) (map[string]*ent.PolicyConditionConnection, error) {
 			conns, err := client.PolicyCondition.Query().Select(p.Columns...).PolicyConditionQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyConditionOrder(p.OrderBy), ent.WithPolicyConditionFilter(p.Where.Filter))
@@ -125,7 +125,7 @@ func policyConditionsBy(cfg Config, g *groups, client *ent.Client, parent func([
 }
 
 func policyAssignmentsBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyAssignmentConn {
-	return newConn(cfg, func(c *ent.PolicyAssignmentConnection) *int { return &c.TotalCount },
+	return newConn(cfg, parent(nil).Join == nil, func(c *ent.PolicyAssignmentConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p PolicyAssignmentPage) (map[string]*ent.PolicyAssignmentConnection, error) {
 			conns, err := client.PolicyAssignment.Query().Select(p.Columns...).PolicyAssignmentQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyAssignmentOrder(p.OrderBy), ent.WithPolicyAssignmentFilter(p.Where.Filter))
@@ -141,7 +141,7 @@ func policyAssignmentsBy(cfg Config, g *groups, client *ent.Client, parent func(
 }
 
 func auditEventsBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *AuditEventConn {
-	return newConn(cfg, func(c *ent.AuditEventConnection) *int { return &c.TotalCount },
+	return newConn(cfg, parent(nil).Join == nil, func(c *ent.AuditEventConnection) *int { return &c.TotalCount },
 		func(ctx context.Context, ids []string, p AuditEventPage) (map[string]*ent.AuditEventConnection, error) {
 			conns, err := client.AuditEvent.Query().Select(p.Columns...).AuditEventQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithAuditEventOrder(p.OrderBy), ent.WithAuditEventFilter(p.Where.Filter))

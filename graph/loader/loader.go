@@ -181,6 +181,15 @@ func (b *batch[V]) load(ctx context.Context, k Keys) (V, error) {
 	return r.Data, r.Error
 }
 
+// prime caches v as key's answer unless the batch has one already.
+func (b *batch[V]) prime(key string, v V) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.done[key]; !ok {
+		b.done[key] = &dataloader.Result[V]{Data: v}
+	}
+}
+
 // maxKeys bounds an IN (...) list: well inside SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 const maxKeys = 1000
 

@@ -79,16 +79,19 @@ func countOnly[O, W any]() Page[O, W] {
 // Conn batches one connection field across parents: one batch (so one statement)
 // per distinct page of rows, and one per distinct filter for the totals.
 type Conn[C, O, W any] struct {
-	cfg      Config
-	fetch    func(ctx context.Context, parentIDs []string, p Page[O, W]) (map[string]*C, error)
-	total    func(*C) *int
-	mu       sync.Mutex
-	byRows   map[string]*batch[*C]
-	byFilter map[string]*batch[*C]
+	cfg        Config
+	withTotals bool
+	fetch      func(ctx context.Context, parentIDs []string, p Page[O, W]) (map[string]*C, error)
+	total      func(*C) *int
+	mu         sync.Mutex
+	byRows     map[string]*batch[*C]
+	byFilter   map[string]*batch[*C]
 }
 
-func newConn[C, O, W any](cfg Config, total func(*C) *int, fetch func(context.Context, []string, Page[O, W]) (map[string]*C, error)) *Conn[C, O, W] {
-	return &Conn[C, O, W]{cfg: cfg, fetch: fetch, total: total, byRows: map[string]*batch[*C]{}, byFilter: map[string]*batch[*C]{}}
+// newConn makes the loader of one connection field; withTotals says whether its
+// pages can carry their totals (edges through a join table count apart).
+func newConn[C, O, W any](cfg Config, withTotals bool, total func(*C) *int, fetch func(context.Context, []string, Page[O, W]) (map[string]*C, error)) *Conn[C, O, W] {
+	return &Conn[C, O, W]{cfg: cfg, withTotals: withTotals, fetch: fetch, total: total, byRows: map[string]*batch[*C]{}, byFilter: map[string]*batch[*C]{}}
 }
 
 func (c *Conn[C, O, W]) batchFor(batches map[string]*batch[*C], key string, p Page[O, W]) *batch[*C] {
@@ -112,6 +115,15 @@ func (c *Conn[C, O, W]) batchFor(batches map[string]*batch[*C], key string, p Pa
 // Load returns the page of the parent's connection.
 func (c *Conn[C, O, W]) Load(ctx context.Context, k Keys, p Page[O, W]) (*C, error) {
 	var conn *C
+	if c.withTotals && p.Rows && p.Count && p.After == nil && p.Before == nil {
+		// Rows and total together, without a cursor: one statement returns both,
+		// and the totals answer later count fields with the same filter.
+		conn, err := c.batchFor(c.byRows, p.rowsKey+"+total", p).load(ctx, k)
+		if err == nil {
+			c.batchFor(c.byFilter, p.filterKey, Page[O, W]{Where: p.Where, Count: true}).prime(k.Key, conn)
+		}
+		return conn, err
+	}
 	if p.Rows {
 		rows := p
 		rows.Count = false
