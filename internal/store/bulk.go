@@ -56,7 +56,21 @@ func (db *DB) Bulk(ctx context.Context, load func(Inserter) error) error {
 			return tx.Commit(ctx)
 		})
 	}
-	tx, err := db.sql.BeginTx(ctx, nil)
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// A load writes most of the file anew. Through the WAL every page is written
+	// twice (the log, then the checkpoint): 5 s of 30 at 100,000 users. With a
+	// rollback journal a load is as atomic, and new pages are written once.
+	// SQLite switches only when no other connection has the file open; when it
+	// cannot, the load runs in WAL mode as usual.
+	var mode string
+	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = DELETE").Scan(&mode); err == nil && mode == "delete" {
+		defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA journal_mode = WAL")
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
