@@ -85,7 +85,7 @@ var (
 			{
 				Name:    "audit_events_live",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[0]},
+				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[0], AuditEventsColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -116,14 +116,20 @@ var (
 				Columns: []*schema.Column{AuditEventsColumns[13], AuditEventsColumns[12], AuditEventsColumns[0], AuditEventsColumns[4]},
 			},
 			{
-				Name:    "auditevent_tenant_id_occurred_at",
+				Name:    "auditevent_tenant_id_occurred_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[8]},
+				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[8], AuditEventsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
-				Name:    "auditevent_tenant_id_created_at",
+				Name:    "auditevent_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[1]},
+				Columns: []*schema.Column{AuditEventsColumns[12], AuditEventsColumns[1], AuditEventsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 		},
 	}
@@ -218,7 +224,7 @@ var (
 			{
 				Name:    "identities_live",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[0]},
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[0], IdentitiesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -231,15 +237,18 @@ var (
 			{
 				Name:    "identities_orphans_user_id",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[0]},
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[0], IdentitiesColumns[19], IdentitiesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "user_id IS NULL AND deleted_at IS NULL",
 				},
 			},
 			{
-				Name:    "identity_tenant_id_created_at",
+				Name:    "identity_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[1]},
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[1], IdentitiesColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
 				Name:    "identity_integration_id_tenant_id_vendor_id",
@@ -252,14 +261,20 @@ var (
 				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[17], IdentitiesColumns[0], IdentitiesColumns[4]},
 			},
 			{
-				Name:    "identity_tenant_id_state",
+				Name:    "identity_tenant_id_state_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[5]},
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[5], IdentitiesColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
-				Name:    "identity_tenant_id_email",
+				Name:    "identity_tenant_id_email_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[7]},
+				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[7], IdentitiesColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 		},
 	}
@@ -296,20 +311,26 @@ var (
 			{
 				Name:    "integrations_live",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[0]},
+				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[0], IntegrationsColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
 			},
 			{
-				Name:    "integration_tenant_id_name",
+				Name:    "integration_tenant_id_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[7]},
+				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[7], IntegrationsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
-				Name:    "integration_tenant_id_created_at",
+				Name:    "integration_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[1]},
+				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[1], IntegrationsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 		},
 	}
@@ -572,7 +593,7 @@ var (
 			{
 				Name:    "policy_rules_live",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesColumns[13], PolicyRulesColumns[0]},
+				Columns: []*schema.Column{PolicyRulesColumns[13], PolicyRulesColumns[0], PolicyRulesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -622,7 +643,7 @@ var (
 			{
 				Name:    "policy_rulesets_live",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[0]},
+				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[0], PolicyRulesetsColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -633,14 +654,20 @@ var (
 				Columns: []*schema.Column{PolicyRulesetsColumns[11], PolicyRulesetsColumns[10], PolicyRulesetsColumns[0], PolicyRulesetsColumns[4]},
 			},
 			{
-				Name:    "policyruleset_tenant_id_created_at",
+				Name:    "policyruleset_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[1]},
+				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[1], PolicyRulesetsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
-				Name:    "policyruleset_tenant_id_name",
+				Name:    "policyruleset_tenant_id_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[5]},
+				Columns: []*schema.Column{PolicyRulesetsColumns[10], PolicyRulesetsColumns[5], PolicyRulesetsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 		},
 	}
@@ -681,7 +708,7 @@ var (
 			{
 				Name:    "resources_live",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[0]},
+				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[0], ResourcesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -697,19 +724,28 @@ var (
 				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[10], ResourcesColumns[0], ResourcesColumns[4]},
 			},
 			{
-				Name:    "resource_tenant_id_created_at",
+				Name:    "resource_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[1]},
+				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[1], ResourcesColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
-				Name:    "resource_tenant_id_kind_name",
+				Name:    "resource_tenant_id_kind_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[5], ResourcesColumns[7]},
+				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[5], ResourcesColumns[7], ResourcesColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
-				Name:    "resource_tenant_id_name",
+				Name:    "resource_tenant_id_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[7]},
+				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[7], ResourcesColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 		},
 	}
@@ -787,7 +823,7 @@ var (
 			{
 				Name:    "users_live",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[0]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[0], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -798,9 +834,12 @@ var (
 				Columns: []*schema.Column{UsersColumns[26], UsersColumns[9]},
 			},
 			{
-				Name:    "user_tenant_id_created_at",
+				Name:    "user_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[1]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[1], UsersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
 				Name:    "user_manager_id_tenant_id_id_deleted_at",
@@ -810,7 +849,7 @@ var (
 			{
 				Name:    "users_orphans_manager_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[0]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[0], UsersColumns[27], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "manager_id IS NULL AND deleted_at IS NULL",
 				},
@@ -821,29 +860,44 @@ var (
 				Columns: []*schema.Column{UsersColumns[28], UsersColumns[26], UsersColumns[0], UsersColumns[4]},
 			},
 			{
-				Name:    "user_tenant_id_full_name",
+				Name:    "user_tenant_id_full_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[8]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[8], UsersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
-				Name:    "user_tenant_id_last_name",
+				Name:    "user_tenant_id_last_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[7]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[7], UsersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
-				Name:    "user_tenant_id_state",
+				Name:    "user_tenant_id_state_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[5]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[5], UsersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
-				Name:    "user_tenant_id_department",
+				Name:    "user_tenant_id_department_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[16]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[16], UsersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
-				Name:    "user_tenant_id_title",
+				Name:    "user_tenant_id_title_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[15]},
+				Columns: []*schema.Column{UsersColumns[26], UsersColumns[15], UsersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 		},
 	}

@@ -8,7 +8,6 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
 	"github.com/idgraph/idgraph/internal/viewer"
@@ -64,8 +63,8 @@ func (AuditEvent) Indexes() []ent.Index {
 		byParent("parent_record_id"),
 		byParent("related_record_id"),
 		byParent("parent_event_id"),
-		index.Fields("tenant_id", "occurred_at"),
-		index.Fields("tenant_id", "created_at"),
+		liveBy("occurred_at"),
+		liveBy("created_at"),
 	}
 }
 

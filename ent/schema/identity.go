@@ -73,11 +73,11 @@ func (Identity) Indexes() []ent.Index {
 		live("identities"),
 		byParent("user_id"),
 		orphans("identities", "user_id"),
-		index.Fields("tenant_id", "created_at"),
+		liveBy("created_at"),
 		index.Fields("integration_id", "tenant_id", "vendor_id").Unique(),
 		byParent("integration_id"),
-		index.Fields("tenant_id", "state"),
-		index.Fields("tenant_id", "email"),
+		liveBy("state"),
+		liveBy("email"),
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
 	"github.com/idgraph/idgraph/internal/viewer"
@@ -48,8 +47,8 @@ func (Integration) Edges() []ent.Edge {
 func (Integration) Indexes() []ent.Index {
 	return []ent.Index{
 		live("integrations"),
-		index.Fields("tenant_id", "name"),
-		index.Fields("tenant_id", "created_at"),
+		liveBy("name"),
+		liveBy("created_at"),
 	}
 }
 

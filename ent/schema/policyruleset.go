@@ -6,7 +6,6 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
-	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
 	"github.com/idgraph/idgraph/internal/viewer"
@@ -52,8 +51,8 @@ func (PolicyRuleset) Indexes() []ent.Index {
 	return []ent.Index{
 		live("policy_rulesets"),
 		byParent("resource_id"),
-		index.Fields("tenant_id", "created_at"),
-		index.Fields("tenant_id", "name"),
+		liveBy("created_at"),
+		liveBy("name"),
 	}
 }
 

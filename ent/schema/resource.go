@@ -60,9 +60,9 @@ func (Resource) Indexes() []ent.Index {
 		live("resources"),
 		index.Fields("integration_id", "tenant_id", "vendor_id").Unique(),
 		byParent("integration_id"),
-		index.Fields("tenant_id", "created_at"),
-		index.Fields("tenant_id", "kind", "name"),
-		index.Fields("tenant_id", "name"),
+		liveBy("created_at"),
+		liveBy("kind", "name"),
+		liveBy("name"),
 	}
 }
 

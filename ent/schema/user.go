@@ -99,15 +99,15 @@ func (User) Indexes() []ent.Index {
 	return []ent.Index{
 		live("users"),
 		index.Fields("tenant_id", "email").Unique(),
-		index.Fields("tenant_id", "created_at"),
+		liveBy("created_at"),
 		byParent("manager_id"),
 		orphans("users", "manager_id"),
 		byParent("parent_user_id"),
-		index.Fields("tenant_id", "full_name"),
-		index.Fields("tenant_id", "last_name"),
-		index.Fields("tenant_id", "state"),
-		index.Fields("tenant_id", "department"),
-		index.Fields("tenant_id", "title"),
+		liveBy("full_name"),
+		liveBy("last_name"),
+		liveBy("state"),
+		liveBy("department"),
+		liveBy("title"),
 	}
 }
 
