@@ -73,7 +73,7 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", redact(dsn), err)
 	}
-	counter := &Counter{Driver: entsql.OpenDB(engine, sqlDB), cache: newStmtCache(sqlDB), sqlite: engine == dialect.SQLite}
+	counter := &Counter{Driver: entsql.OpenDB(engine, sqlDB), sqlite: engine == dialect.SQLite}
 	totals := rowcount.New(counter)
 	client := ent.NewClient(ent.Driver(counter), ent.Totals(totals))
 	if err := client.Schema.Create(ctx, migrate.WithForeignKeys(true), migrate.WithDropIndex(true)); err != nil {
@@ -84,6 +84,9 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		client.Close()
 		return nil, fmt.Errorf("migrate %s: %w", redact(dsn), err)
 	}
+	// Reads go through prepared statements from here on; the migration above
+	// needs database/sql's own rows.
+	counter.cache = newStmtCache(sqlDB)
 	if engine == dialect.SQLite {
 		// Gather planner statistics for tables that have none or have grown a lot
 		// since (see Analyze); on a database that has them this costs nothing.
