@@ -6,32 +6,31 @@
 // resolver) produces is registered as a sibling group; when a resolver loads an
 // edge for one member of a group, the loader fetches that edge for the whole
 // group in one statement and caches the answers, so the siblings' calls are cache
-// hits. That is one statement per field per level, with no batch wait. Objects in
-// no group (none today) fall back to the dataloader's timed batching.
+// hits. That is one statement per field per level, with no batch wait. An object
+// in no group (the node a mutation returns) is a group of one. Fields resolve one
+// after another (see graph/gqlgenc), so waiting for more keys, as a timed
+// dataloader does, could never gather any.
 package loader
 
 import (
 	"context"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/idgraph/idgraph/ent"
 )
 
-// Config tunes the fallback batching of objects that belong to no sibling group.
+// Config tunes the loaders.
 type Config struct {
-	Wait     time.Duration
-	MaxBatch int
 	// Bypass turns batching and caching off: every load is its own statement, as
 	// if resolvers queried per node. Benchmarks use it to show what loaders save.
 	Bypass bool
 }
 
-// DefaultConfig keeps the fallback wait short: it is paid once per level.
-var DefaultConfig = Config{Wait: time.Millisecond, MaxBatch: 1000}
+// DefaultConfig batches and caches.
+var DefaultConfig = Config{}
 
 type ctxKey struct{}
 
@@ -52,9 +51,7 @@ func For(ctx context.Context) *Loaders {
 // Keys is the key one resolver asks for and, computed only by the one caller
 // that misses the cache, the keys its siblings will ask for.
 type Keys struct {
-	Key string
-	// Known is set when the key's object belongs to a sibling group.
-	Known    bool
+	Key      string
 	siblings func() []string
 }
 
@@ -63,7 +60,7 @@ func RootKeys(id string) Keys { return SiblingKeys(id, []string{id}) }
 
 // SiblingKeys is the key of one of a known set of lookups, such as nodes(ids:).
 func SiblingKeys(id string, all []string) Keys {
-	return Keys{Key: id, Known: true, siblings: func() []string { return all }}
+	return Keys{Key: id, siblings: func() []string { return all }}
 }
 
 // groups records which objects were loaded together.
@@ -89,9 +86,9 @@ func register[T any](g *groups, nodes []*T) {
 func KeysOf[T any](ctx context.Context, obj *T, key func(*T) string) Keys {
 	members, ok := membersOf(ctx, obj)
 	if !ok {
-		return Keys{Key: key(obj)}
+		return RootKeys(key(obj))
 	}
-	return Keys{Key: key(obj), Known: true, siblings: func() []string {
+	return Keys{Key: key(obj), siblings: func() []string {
 		out := make([]string, len(members))
 		for i, m := range members {
 			out[i] = key(m)
@@ -108,9 +105,9 @@ func OptionalKeysOf[T any](ctx context.Context, obj *T, key func(*T) *string) (k
 	}
 	members, known := membersOf(ctx, obj)
 	if !known {
-		return Keys{Key: *own}, true
+		return RootKeys(*own), true
 	}
-	return Keys{Key: *own, Known: true, siblings: func() []string {
+	return Keys{Key: *own, siblings: func() []string {
 		out := make([]string, 0, len(members))
 		for _, m := range members {
 			if s := key(m); s != nil {
@@ -129,23 +126,17 @@ func membersOf[T any](ctx context.Context, obj *T) ([]*T, bool) {
 	return members, ok
 }
 
-// batch is one loader: the batch function (one result per key, in key order), the
-// per-request cache of the sibling fast path, and a dataloader for the rest.
+// batch is one loader: the batch function (one result per key, in key order)
+// and the per-request cache of its answers.
 type batch[V any] struct {
-	bypass   bool
-	fetch    dataloader.BatchFunc[string, V]
-	fallback *dataloader.Loader[string, V]
-	mu       sync.Mutex
-	done     map[string]*dataloader.Result[V]
+	bypass bool
+	fetch  dataloader.BatchFunc[string, V]
+	mu     sync.Mutex
+	done   map[string]*dataloader.Result[V]
 }
 
 func newBatch[V any](cfg Config, fetch dataloader.BatchFunc[string, V]) *batch[V] {
-	return &batch[V]{
-		bypass:   cfg.Bypass,
-		fetch:    fetch,
-		fallback: dataloader.NewBatchedLoader(fetch, options[V](cfg)...),
-		done:     map[string]*dataloader.Result[V]{},
-	}
+	return &batch[V]{bypass: cfg.Bypass, fetch: fetch, done: map[string]*dataloader.Result[V]{}}
 }
 
 func (b *batch[V]) load(ctx context.Context, k Keys) (V, error) {
@@ -153,17 +144,17 @@ func (b *batch[V]) load(ctx context.Context, k Keys) (V, error) {
 		r := b.fetch(ctx, []string{k.Key})[0]
 		return r.Data, r.Error
 	}
-	if !k.Known {
-		return b.fallback.Load(ctx, k.Key)()
-	}
-	// Siblings arrive concurrently; the first fetches for all of them while the
-	// others wait here, then find their answers cached.
+	// The first sibling to ask fetches for all of them; the others find their
+	// answers cached.
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if r, ok := b.done[k.Key]; ok {
 		return r.Data, r.Error
 	}
-	siblings := k.siblings()
+	var siblings []string
+	if k.siblings != nil {
+		siblings = k.siblings()
+	}
 	missing := make([]string, 0, len(siblings)+1)
 	seen := make(map[string]bool, len(siblings)+1)
 	for _, key := range append(siblings, k.Key) {
@@ -190,7 +181,8 @@ func (b *batch[V]) prime(key string, v V) {
 	}
 }
 
-// maxKeys bounds an IN (...) list: well inside SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+// maxKeys bounds the keys one statement carries (they travel as one array
+// parameter, so this bounds the work of a statement, not a parameter count).
 const maxKeys = 1000
 
 func chunks(keys []string, size int) [][]string {
@@ -200,12 +192,4 @@ func chunks(keys []string, size int) [][]string {
 		keys = keys[size:]
 	}
 	return append(out, keys)
-}
-
-func options[V any](c Config) []dataloader.Option[string, V] {
-	opts := []dataloader.Option[string, V]{dataloader.WithWait[string, V](c.Wait)}
-	if c.MaxBatch > 0 {
-		opts = append(opts, dataloader.WithBatchCapacity[string, V](c.MaxBatch))
-	}
-	return opts
 }

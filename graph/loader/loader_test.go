@@ -76,3 +76,24 @@ func TestChunksStayWithinParameterLimit(t *testing.T) {
 		t.Fatalf("chunks of %d: %d parts", len(keys), len(parts))
 	}
 }
+
+// TestObjectOutsideAGroupLoadsAlone: the node a mutation returns belongs to no
+// sibling group. Its edges load at once, for it alone: fields resolve one after
+// another, so waiting for other keys could never gather any.
+func TestObjectOutsideAGroupLoadsAlone(t *testing.T) {
+	type node struct{ id string }
+	ctx := context.WithValue(context.Background(), ctxKey{}, &Loaders{groups: &groups{of: map[any]any{}}})
+	var got []string
+	b := newBatch(DefaultConfig, func(_ context.Context, keys []string) []*dataloader.Result[string] {
+		got = keys
+		out := make([]*dataloader.Result[string], len(keys))
+		for i, k := range keys {
+			out[i] = &dataloader.Result[string]{Data: "v" + k}
+		}
+		return out
+	})
+	v, err := b.load(ctx, KeysOf(ctx, &node{"n1"}, func(n *node) string { return n.id }))
+	if err != nil || v != "vn1" || len(got) != 1 || got[0] != "n1" {
+		t.Fatalf("load = %q, %v; batch saw %v, want only n1", v, err, got)
+	}
+}

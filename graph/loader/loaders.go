@@ -100,7 +100,7 @@ func (l *Loaders) Node(ctx context.Context, k Keys) (ent.Noder, error) {
 		return nil, apierror.BadInput(err)
 	}
 	same := k
-	if k.Known {
+	if k.siblings != nil {
 		same.siblings = func() []string {
 			var ids []string
 			for _, s := range k.siblings() {
