@@ -118,3 +118,39 @@ func TestSQLiteSeesThroughNegatedNotNull(t *testing.T) {
 		t.Errorf("the negated has-edge filter does not search the foreign key's index: %v", plan)
 	}
 }
+
+// TestKeyLookupsPlanOnce: on PostgreSQL, statements that look rows up by a batch
+// of keys run on the pool that plans a prepared statement once; the others keep
+// PostgreSQL's default, so a filter's values can still shape its plan.
+func TestKeyLookupsPlanOnce(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("a PostgreSQL setting")
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, storetest.DSN(t, "plans.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	mode := func(query string, args ...any) string {
+		var rows sql.Rows
+		if err := db.Statements.Query(ctx, query, args, &rows); err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var m string
+		if !rows.Next() {
+			t.Fatalf("%s: no row", query)
+		}
+		if err := rows.Scan(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if got := mode(`SELECT current_setting('plan_cache_mode') WHERE 'a' = ANY($1)`, []string{"a"}); got != "force_generic_plan" {
+		t.Errorf("a key lookup runs with plan_cache_mode %q", got)
+	}
+	if got := mode(`SELECT current_setting('plan_cache_mode') WHERE $1::text LIKE 'a%'`, "ab"); got != "auto" {
+		t.Errorf("a filtered statement runs with plan_cache_mode %q", got)
+	}
+}

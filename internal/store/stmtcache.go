@@ -19,9 +19,17 @@ import (
 // CPU of a profile page. database/sql prepares a cached *sql.Stmt lazily on each
 // pooled connection and re-prepares it on a new one.
 type stmtCache struct {
-	db           *sql.DB
+	db *sql.DB
+	// keyed, when set, is the pool for key lookups (see keyedPool).
+	keyed        *sql.DB
 	stmts        *lru.Cache[string, *sql.Stmt]
 	hits, misses atomic.Int64
+}
+
+// isKeyLookup reports whether query finds rows by a batch of keys: the shapes
+// ColumnIn and the per-parent pages write.
+func isKeyLookup(query string) bool {
+	return strings.Contains(query, " = ANY(") || strings.Contains(query, `"parents"`)
 }
 
 // stmtCacheSize bounds the statements kept (each is prepared on up to every
@@ -39,7 +47,11 @@ func (c *stmtCache) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 		return st, nil
 	}
 	c.misses.Add(1)
-	st, err := c.db.PrepareContext(ctx, query)
+	pool := c.db
+	if c.keyed != nil && isKeyLookup(query) {
+		pool = c.keyed
+	}
+	st, err := pool.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
