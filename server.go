@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/idgraph/idgraph/graph"
 	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/idempotency"
@@ -85,11 +87,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		// little memory (25% more requests per second in BENCHMARKS.md).
 		debug.SetGCPercent(400)
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// The 4x heap target above, but never past this soft limit: under load the
-		// collector runs more often instead of letting the heap grow with it.
-		debug.SetMemoryLimit(memoryLimit)
-	}
 	if *pprofAddr != "" {
 		go servePprof(*pprofAddr, logger)
 	}
@@ -98,6 +95,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// The 4x heap target above, but never past this soft limit: under load the
+		// collector runs more often instead of letting the heap grow with it.
+		debug.SetMemoryLimit(memoryLimit(db.Engine))
+	}
 
 	var demoToken string
 	if *demo {
@@ -144,8 +146,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// memoryLimit is the Go heap's soft limit unless GOMEMLIMIT sets one.
-const memoryLimit = 64 << 20
+// memoryLimit is the Go heap's soft limit unless GOMEMLIMIT sets one. It keeps
+// a server near 130 MB under load. SQLite's page caches live beside the Go
+// heap, so on SQLite the heap gets less; on PostgreSQL it gets more, and the
+// collector runs less often (Q1 of the side-by-side: 165 requests/s at 64 MiB,
+// 237 at 96 MiB).
+func memoryLimit(engine string) int64 {
+	if engine == dialect.Postgres {
+		return 96 << 20
+	}
+	return 64 << 20
+}
 
 // servePprof serves the profiler on its own address, never on the API's.
 func servePprof(addr string, logger *slog.Logger) {

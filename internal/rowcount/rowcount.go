@@ -19,6 +19,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -87,6 +88,7 @@ func (t *Totals) Install(ctx context.Context, db *sql.DB, engine string, tables 
 			counted = append(counted, name)
 		}
 	}
+	slices.Sort(counted)
 	ddl := sqliteDDL
 	if engine == dialect.Postgres {
 		ddl = postgresDDL
@@ -173,13 +175,15 @@ func Backfill(table string) string {
 }
 
 func (d engineDDL) install(ctx context.Context, tx *sql.Tx, tables []string) error {
-	for _, stmt := range d.setup {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+	// The lock comes first: two replicas creating the table at once would
+	// otherwise collide in PostgreSQL's catalog.
+	if d.lock != "" {
+		if _, err := tx.ExecContext(ctx, d.lock); err != nil {
 			return err
 		}
 	}
-	if d.lock != "" {
-		if _, err := tx.ExecContext(ctx, d.lock); err != nil {
+	for _, stmt := range d.setup {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return err
 		}
 	}
