@@ -56,26 +56,11 @@ func TestNestedPageReadsOnlyItsRows(t *testing.T) {
 		if len(page) != 1 {
 			t.Fatalf("%d users: want one per-parent page statement, got %d", users, len(page))
 		}
-		ctx := context.Background()
 		if storetest.Postgres() {
 			read[users] = rowsRead(t, srv, page[0].query, page[0].args, "identities")
 			continue
 		}
-		rows, err := srv.DB.SQL().QueryContext(ctx, "EXPLAIN QUERY PLAN "+page[0].query, page[0].args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		text := strings.Join(plan, "\n")
+		text := storetest.SQLitePlan(t, srv.DB.SQL(), page[0].query, page[0].args...)
 		if !strings.Contains(text, "identity_integration_id_tenant_id_id_deleted_at (integration_id=? AND tenant_id=?)") {
 			t.Errorf("%d users: the page does not read the foreign-key index:\n%s", users, text)
 		}

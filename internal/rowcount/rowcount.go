@@ -107,22 +107,8 @@ func (t *Totals) Install(ctx context.Context, db *sql.DB, engine string, tables 
 // Recount counts the live rows of table by tenant with COUNT(*), the truth the
 // maintained counters (Stored) must equal.
 func Recount(ctx context.Context, db *sql.DB, table string) (map[string]int, error) {
-	rows, err := db.QueryContext(ctx, fmt.Sprintf(
-		`SELECT tenant_id, COUNT(*) FROM %s WHERE deleted_at IS NULL GROUP BY tenant_id`, quote(table)))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var tenant string
-		var n int
-		if err := rows.Scan(&tenant, &n); err != nil {
-			return nil, err
-		}
-		out[tenant] = n
-	}
-	return out, rows.Err()
+	return byTenant(db.QueryContext(ctx, fmt.Sprintf(
+		`SELECT tenant_id, COUNT(*) FROM %s WHERE deleted_at IS NULL GROUP BY tenant_id`, quote(table))))
 }
 
 // Stored returns the maintained counters of table, by tenant (zeros left out).
@@ -131,7 +117,11 @@ func Stored(ctx context.Context, db *sql.DB, engine, table string) (map[string]i
 	if engine == dialect.Postgres {
 		q = strings.Replace(q, "?", "$1", 1)
 	}
-	rows, err := db.QueryContext(ctx, q, table)
+	return byTenant(db.QueryContext(ctx, q, table))
+}
+
+// byTenant reads rows of (tenant, count).
+func byTenant(rows *sql.Rows, err error) (map[string]int, error) {
 	if err != nil {
 		return nil, err
 	}
