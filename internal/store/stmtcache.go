@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -33,11 +34,18 @@ func isKeyLookup(query string) bool {
 }
 
 // stmtCacheSize bounds the statements kept (each is prepared on up to every
-// pooled connection); evicted ones are closed.
+// pooled connection).
 const stmtCacheSize = 512
 
+// evictedGrace is how long an evicted statement stays open: a request that took
+// it from the cache just before it left may still be running it, for at most
+// its time limit.
+const evictedGrace = time.Minute
+
 func newStmtCache(db *sql.DB) *stmtCache {
-	stmts, _ := lru.NewWithEvict(stmtCacheSize, func(_ string, st *sql.Stmt) { st.Close() })
+	stmts, _ := lru.NewWithEvict(stmtCacheSize, func(_ string, st *sql.Stmt) {
+		time.AfterFunc(evictedGrace, func() { st.Close() })
+	})
 	return &stmtCache{db: db, stmts: stmts}
 }
 
