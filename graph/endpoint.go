@@ -27,14 +27,13 @@ type api struct {
 	auth        *auth.Authenticator
 	idempotency *idempotency.Store
 	logger      *slog.Logger
-	// slots admits Limits.MaxConcurrent requests at once.
+	// slots admits Limits.MaxConcurrent requests to execution at once.
 	slots chan struct{}
 }
 
 // guard admits a request to GraphQL: the method, the Accept header, the token
 // and the tenant it names are checked here, before any body is read. The request
-// then runs as the token's viewer, under the request time limit, once one of
-// the server's execution slots is free.
+// then runs as the token's viewer, under the request time limit.
 func (a *api) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		media := negotiate(r.Header.Get("Accept"))
@@ -65,13 +64,6 @@ func (a *api) guard(next http.Handler) http.Handler {
 		}
 		ctx, cancel := context.WithTimeoutCause(viewer.NewContext(r.Context(), v), a.limits.Timeout, errTimeout{a.limits.Timeout})
 		defer cancel()
-		select {
-		case a.slots <- struct{}{}:
-			defer func() { <-a.slots }()
-		case <-ctx.Done():
-			a.fail(w, r, media, http.StatusServiceUnavailable, errTimeout{a.limits.Timeout})
-			return
-		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

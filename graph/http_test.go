@@ -227,3 +227,35 @@ func TestExpiredAndRevokedTokensGet401(t *testing.T) {
 		}
 	}
 }
+
+// TestExecutionSlots: with one slot, a request that arrives while another runs
+// waits for it, and gets 503 REQUEST_TIMEOUT if its time limit passes first;
+// the running request is unaffected and the slot is free again afterwards.
+func TestExecutionSlots(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	hold := func(ctx context.Context, next graphql.Resolver) (any, error) {
+		if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias == "held" {
+			close(entered)
+			<-release
+		}
+		return next(ctx)
+	}
+	srv := graphtest.NewAt(t, storetest.DSN(t, "slots.db"), 5, graph.Options{
+		Limits:          graph.Limits{MaxConcurrent: 1, Timeout: 300 * time.Millisecond},
+		FieldMiddleware: []graphql.FieldMiddleware{hold},
+	})
+	done := make(chan graphtest.Response)
+	go func() { done <- srv.Query(t, `{ held: viewer { permissions } }`, nil) }()
+	<-entered
+	waiting := srv.Query(t, `{ viewer { permissions } }`, nil)
+	if waiting.Status != http.StatusServiceUnavailable || len(waiting.Errors) != 1 || waiting.Errors[0].Code() != "REQUEST_TIMEOUT" {
+		t.Errorf("a request waiting for the only slot: status %d, errors %+v", waiting.Status, waiting.Errors)
+	}
+	close(release)
+	if held := <-done; len(held.Errors) > 0 {
+		t.Errorf("the running request: %+v", held.Errors)
+	}
+	if after := srv.Query(t, `{ viewer { permissions } }`, nil); len(after.Errors) > 0 {
+		t.Errorf("after the slot came back: %+v", after.Errors)
+	}
+}

@@ -65,6 +65,15 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		t.api.fail(w, r, media, statusOf(err), err)
 		return
 	}
+	// A slot is taken once the body is in, so a client that sends slowly holds
+	// none, and given back once the answer is written.
+	select {
+	case t.api.slots <- struct{}{}:
+		defer func() { <-t.api.slots }()
+	case <-r.Context().Done():
+		t.api.fail(w, r, media, http.StatusServiceUnavailable, errTimeout{t.api.limits.Timeout})
+		return
+	}
 	if !batch {
 		resp, status := t.execute(r.Context(), exec, ops[0], r.Method == http.MethodGet, media, r.Header.Get("Idempotency-Key"))
 		switch status {
