@@ -170,9 +170,10 @@ func (_m *AuditEventQuery) liveTotal(ctx context.Context) (total int, counted bo
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
-// statements whatever the number of parents: a grouped COUNT when count is set, and a
-// query windowed per parent when rows is set. Every parent gets a connection, empty if
-// it has no rows.
+// statements whatever the number of parents: a query paged per parent when rows is set
+// (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
+// the totals itself (no cursor, no join table). Every parent gets a connection, empty
+// if it has no rows.
 func (_m *AuditEventQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...AuditEventPaginateOption,
@@ -302,9 +303,10 @@ func (_m *IdentityQuery) liveTotal(ctx context.Context) (total int, counted bool
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
-// statements whatever the number of parents: a grouped COUNT when count is set, and a
-// query windowed per parent when rows is set. Every parent gets a connection, empty if
-// it has no rows.
+// statements whatever the number of parents: a query paged per parent when rows is set
+// (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
+// the totals itself (no cursor, no join table). Every parent gets a connection, empty
+// if it has no rows.
 func (_m *IdentityQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...IdentityPaginateOption,
@@ -434,9 +436,10 @@ func (_m *IntegrationQuery) liveTotal(ctx context.Context) (total int, counted b
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
-// statements whatever the number of parents: a grouped COUNT when count is set, and a
-// query windowed per parent when rows is set. Every parent gets a connection, empty if
-// it has no rows.
+// statements whatever the number of parents: a query paged per parent when rows is set
+// (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
+// the totals itself (no cursor, no join table). Every parent gets a connection, empty
+// if it has no rows.
 func (_m *IntegrationQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...IntegrationPaginateOption,
@@ -566,9 +569,10 @@ func (_m *PolicyAssignmentQuery) liveTotal(ctx context.Context) (total int, coun
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
-// statements whatever the number of parents: a grouped COUNT when count is set, and a
-// query windowed per parent when rows is set. Every parent gets a connection, empty if
-// it has no rows.
+// statements whatever the number of parents: a query paged per parent when rows is set
+// (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
+// the totals itself (no cursor, no join table). Every parent gets a connection, empty
+// if it has no rows.
 func (_m *PolicyAssignmentQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...PolicyAssignmentPaginateOption,
@@ -698,9 +702,10 @@ func (_m *PolicyConditionQuery) liveTotal(ctx context.Context) (total int, count
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
-// statements whatever the number of parents: a grouped COUNT when count is set, and a
-// query windowed per parent when rows is set. Every parent gets a connection, empty if
-// it has no rows.
+// statements whatever the number of parents: a query paged per parent when rows is set
+// (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
+// the totals itself (no cursor, no join table). Every parent gets a connection, empty
+// if it has no rows.
 func (_m *PolicyConditionQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...PolicyConditionPaginateOption,
@@ -830,9 +835,10 @@ func (_m *PolicyRuleQuery) liveTotal(ctx context.Context) (total int, counted bo
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
-// statements whatever the number of parents: a grouped COUNT when count is set, and a
-// query windowed per parent when rows is set. Every parent gets a connection, empty if
-// it has no rows.
+// statements whatever the number of parents: a query paged per parent when rows is set
+// (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
+// the totals itself (no cursor, no join table). Every parent gets a connection, empty
+// if it has no rows.
 func (_m *PolicyRuleQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...PolicyRulePaginateOption,
@@ -962,9 +968,10 @@ func (_m *PolicyRulesetQuery) liveTotal(ctx context.Context) (total int, counted
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
-// statements whatever the number of parents: a grouped COUNT when count is set, and a
-// query windowed per parent when rows is set. Every parent gets a connection, empty if
-// it has no rows.
+// statements whatever the number of parents: a query paged per parent when rows is set
+// (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
+// the totals itself (no cursor, no join table). Every parent gets a connection, empty
+// if it has no rows.
 func (_m *PolicyRulesetQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...PolicyRulesetPaginateOption,
@@ -1094,9 +1101,10 @@ func (_m *ResourceQuery) liveTotal(ctx context.Context) (total int, counted bool
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
-// statements whatever the number of parents: a grouped COUNT when count is set, and a
-// query windowed per parent when rows is set. Every parent gets a connection, empty if
-// it has no rows.
+// statements whatever the number of parents: a query paged per parent when rows is set
+// (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
+// the totals itself (no cursor, no join table). Every parent gets a connection, empty
+// if it has no rows.
 func (_m *ResourceQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...ResourcePaginateOption,
@@ -1226,9 +1234,10 @@ func (_m *TenantQuery) liveTotal(ctx context.Context) (total int, counted bool, 
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
-// statements whatever the number of parents: a grouped COUNT when count is set, and a
-// query windowed per parent when rows is set. Every parent gets a connection, empty if
-// it has no rows.
+// statements whatever the number of parents: a query paged per parent when rows is set
+// (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
+// the totals itself (no cursor, no join table). Every parent gets a connection, empty
+// if it has no rows.
 func (_m *TenantQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...TenantPaginateOption,
@@ -1358,9 +1367,10 @@ func (_m *UserQuery) liveTotal(ctx context.Context) (total int, counted bool, er
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
-// statements whatever the number of parents: a grouped COUNT when count is set, and a
-// query windowed per parent when rows is set. Every parent gets a connection, empty if
-// it has no rows.
+// statements whatever the number of parents: a query paged per parent when rows is set
+// (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
+// the totals itself (no cursor, no join table). Every parent gets a connection, empty
+// if it has no rows.
 func (_m *UserQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...UserPaginateOption,

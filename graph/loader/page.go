@@ -77,7 +77,9 @@ func countOnly[O, W any]() Page[O, W] {
 }
 
 // Conn batches one connection field across parents: one batch (so one statement)
-// per distinct page of rows, and one per distinct filter for the totals.
+// per distinct page of rows, and one per distinct filter for the totals. A page
+// asked for with its total and no cursor brings the total along, and primes the
+// totals of its filter.
 type Conn[C, O, W any] struct {
 	cfg        Config
 	withTotals bool
