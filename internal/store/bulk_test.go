@@ -9,6 +9,7 @@ import (
 
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/tenant"
+	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/internal/store"
 	"github.com/idgraph/idgraph/internal/store/storetest"
 	"github.com/idgraph/idgraph/internal/viewer"
@@ -149,5 +150,35 @@ func TestKeyLookupsPlanOnce(t *testing.T) {
 	}
 	if got := mode(`SELECT current_setting('plan_cache_mode') WHERE $1::text LIKE 'a%'`, "ab"); got != "auto" {
 		t.Errorf("a filtered statement runs with plan_cache_mode %q", got)
+	}
+}
+
+// TestSQLiteParametersDoNotShapePlans: SQLite re-plans a statement on every run
+// when planning it looked at the value of a c = ? parameter (it does in every
+// join and ordered query), because go-sqlite3 clears the bindings before each
+// run. The driver sends c = +?, which SQLite plans alike without looking at the
+// value: the lookup below still searches the primary key of both tables.
+func TestSQLiteParametersDoNotShapePlans(t *testing.T) {
+	if storetest.Postgres() {
+		t.Skip("a SQLite rewrite")
+	}
+	ctx := viewer.System(context.Background())
+	db, err := store.Open(ctx, storetest.DSN(t, "params.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var sent string
+	var args []any
+	db.Statements.Trace = func(q string, a []any) { sent, args = q, a }
+	if _, err := db.Client.User.Query().Where(user.ID("drusr_x"), user.HasManagerWith(user.Email("a@b.c"))).IDs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.Statements.Trace = nil
+	if strings.Contains(sent, " = ?") || !strings.Contains(sent, " = +?") {
+		t.Errorf("a bare c = ? reached SQLite: %s", sent)
+	}
+	if plan := storetest.SQLitePlan(t, db.SQL(), sent, args...); strings.Contains(plan, "SCAN") {
+		t.Errorf("the rewritten comparison does not search an index:\n%s", plan)
 	}
 }
