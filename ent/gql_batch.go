@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -30,6 +31,16 @@ type ParentKey struct {
 	Join func(s *sql.Selector)
 	// Distinct removes duplicate rows reached through several join paths.
 	Distinct bool
+	// Joins, when set, adds joins to the statement that returns the rows, for the
+	// rows their references point at; column qualifies a column of a row there.
+	Joins func(s *sql.Selector, column func(string) string)
+}
+
+// joinRows applies p.Joins to s, the statement that returns the rows.
+func (p ParentKey) joinRows(s *sql.Selector, column func(string) string) {
+	if p.Joins != nil {
+		p.Joins(s, column)
+	}
 }
 
 const parentKeyColumn = "parent_key"
@@ -97,7 +108,8 @@ func (p ParentKey) correlate(s *sql.Selector) {
 // withTotal adds each parent's total (the page's filter, without its limit) as
 // the column parent_total, counted once per parent, so that a page and its
 // totalCount cost one statement instead of two.
-func limitPerParent(ids []string, orderBy sql.Querier, withTotal bool) func(*sql.Selector) {
+func limitPerParent(parent ParentKey, orderBy sql.Querier, withTotal bool) func(*sql.Selector) {
+	ids := parent.IDs
 	return func(s *sql.Selector) {
 		d := sql.Dialect(s.Dialect())
 		table := s.TableName()
@@ -130,6 +142,7 @@ func limitPerParent(ids []string, orderBy sql.Querier, withTotal bool) func(*sql
 				b.Join(parents).WriteString(` CROSS JOIN LATERAL (`).Join(page).WriteString(`) AS "page"`)
 			})
 			*s = *d.Select(append([]string{`"page".*`}, columns...)...).FromExpr(from).OrderExpr(orderBy)
+			parent.joinRows(s, func(c string) string { return sql.Table("page").C(c) })
 			return
 		}
 		page.Select(page.C("rowid"))
@@ -138,7 +151,14 @@ func limitPerParent(ids []string, orderBy sql.Querier, withTotal bool) func(*sql
 			b.Join(parents).WriteString(` CROSS JOIN `).
 				Ident(table).WriteString(" ON ").Ident(table).WriteString(`."rowid" IN (`).Join(page).WriteString(")")
 		})
-		*s = *d.Select(append(s.SelectedColumns(), columns...)...).FromExpr(from).OrderExpr(orderBy)
+		// The rows' columns are named with AS: SQLite matches ORDER BY names against
+		// aliases only, and a joined table would make a bare name ambiguous.
+		var selected []string
+		for _, c := range s.SelectedColumns() {
+			selected = append(selected, sql.As(c, strings.Trim(c[strings.LastIndexByte(c, '.')+1:], "`\"")))
+		}
+		*s = *d.Select(append(selected, columns...)...).FromExpr(from).OrderExpr(orderBy)
+		parent.joinRows(s, d.Table(table).C)
 	}
 }
 
@@ -235,6 +255,7 @@ func (_m *AuditEventQuery) PaginateByParent(
 				s.Distinct()
 			}
 		})
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
 		_m = pager.applyOrder(_m)
 	} else {
 		order := pager.orderExpr(_m)
@@ -249,7 +270,7 @@ func (_m *AuditEventQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -368,6 +389,7 @@ func (_m *IdentityQuery) PaginateByParent(
 				s.Distinct()
 			}
 		})
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
 		_m = pager.applyOrder(_m)
 	} else {
 		order := pager.orderExpr(_m)
@@ -382,7 +404,7 @@ func (_m *IdentityQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -501,6 +523,7 @@ func (_m *IntegrationQuery) PaginateByParent(
 				s.Distinct()
 			}
 		})
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
 		_m = pager.applyOrder(_m)
 	} else {
 		order := pager.orderExpr(_m)
@@ -515,7 +538,7 @@ func (_m *IntegrationQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -634,6 +657,7 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 				s.Distinct()
 			}
 		})
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
 		_m = pager.applyOrder(_m)
 	} else {
 		order := pager.orderExpr(_m)
@@ -648,7 +672,7 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -767,6 +791,7 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 				s.Distinct()
 			}
 		})
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
 		_m = pager.applyOrder(_m)
 	} else {
 		order := pager.orderExpr(_m)
@@ -781,7 +806,7 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -900,6 +925,7 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 				s.Distinct()
 			}
 		})
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
 		_m = pager.applyOrder(_m)
 	} else {
 		order := pager.orderExpr(_m)
@@ -914,7 +940,7 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -1033,6 +1059,7 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 				s.Distinct()
 			}
 		})
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
 		_m = pager.applyOrder(_m)
 	} else {
 		order := pager.orderExpr(_m)
@@ -1047,7 +1074,7 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -1166,6 +1193,7 @@ func (_m *ResourceQuery) PaginateByParent(
 				s.Distinct()
 			}
 		})
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
 		_m = pager.applyOrder(_m)
 	} else {
 		order := pager.orderExpr(_m)
@@ -1180,7 +1208,7 @@ func (_m *ResourceQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -1299,6 +1327,7 @@ func (_m *TenantQuery) PaginateByParent(
 				s.Distinct()
 			}
 		})
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
 		_m = pager.applyOrder(_m)
 	} else {
 		order := pager.orderExpr(_m)
@@ -1313,7 +1342,7 @@ func (_m *TenantQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {
@@ -1432,6 +1461,7 @@ func (_m *UserQuery) PaginateByParent(
 				s.Distinct()
 			}
 		})
+		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
 		_m = pager.applyOrder(_m)
 	} else {
 		order := pager.orderExpr(_m)
@@ -1446,7 +1476,7 @@ func (_m *UserQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent.IDs, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
 	}
 	nodes, err := _m.All(ctx)
 	if err != nil {

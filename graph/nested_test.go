@@ -65,9 +65,9 @@ func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
 		max   int64
 		vars  func(testing.TB, *graphtest.Server) map[string]any
 	}{
-		{"users page", usersPageQuery, 7, nil},
-		{"identities page", identitiesPageQuery, 5, nil},
-		{"profile page", profileQuery, 22, func(t testing.TB, s *graphtest.Server) map[string]any {
+		{"users page", usersPageQuery, 5, nil},
+		{"identities page", identitiesPageQuery, 2, nil},
+		{"profile page", profileQuery, 17, func(t testing.TB, s *graphtest.Server) map[string]any {
 			return map[string]any{"id": profileUserID(t, s)}
 		}},
 	}

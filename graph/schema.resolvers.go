@@ -387,7 +387,7 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ent.Noder, e
 // AuditEvents is the resolver for the auditEvents field.
 func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
 	conn, err := r.client.AuditEvent.Query().Select(loader.ConnectionProjection(ctx, "AuditEvent")...).
-		AuditEventQuery.Paginate(ctx, after, first, before, last,
+		AuditEventQuery.Intercept(loader.RootJoins(ctx, "AuditEvent", (*ent.AuditEvent).Value)).Paginate(ctx, after, first, before, last,
 		ent.WithAuditEventOrder(orderBy), ent.WithAuditEventFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.AuditEventConnection).Nodes)
 }
@@ -395,7 +395,7 @@ func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[st
 // Identities is the resolver for the identities field.
 func (r *queryResolver) Identities(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
 	conn, err := r.client.Identity.Query().Select(loader.ConnectionProjection(ctx, "Identity")...).
-		IdentityQuery.Paginate(ctx, after, first, before, last,
+		IdentityQuery.Intercept(loader.RootJoins(ctx, "Identity", (*ent.Identity).Value)).Paginate(ctx, after, first, before, last,
 		ent.WithIdentityOrder(orderBy), ent.WithIdentityFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.IdentityConnection).Nodes)
 }
@@ -403,7 +403,7 @@ func (r *queryResolver) Identities(ctx context.Context, after *entgql.Cursor[str
 // Integrations is the resolver for the integrations field.
 func (r *queryResolver) Integrations(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IntegrationOrder, where *ent.IntegrationWhereInput) (*ent.IntegrationConnection, error) {
 	conn, err := r.client.Integration.Query().Select(loader.ConnectionProjection(ctx, "Integration")...).
-		IntegrationQuery.Paginate(ctx, after, first, before, last,
+		IntegrationQuery.Intercept(loader.RootJoins(ctx, "Integration", (*ent.Integration).Value)).Paginate(ctx, after, first, before, last,
 		ent.WithIntegrationOrder(orderBy), ent.WithIntegrationFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.IntegrationConnection).Nodes)
 }
@@ -411,7 +411,7 @@ func (r *queryResolver) Integrations(ctx context.Context, after *entgql.Cursor[s
 // PolicyRules is the resolver for the policyRules field.
 func (r *queryResolver) PolicyRules(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
 	conn, err := r.client.PolicyRule.Query().Select(loader.ConnectionProjection(ctx, "PolicyRule")...).
-		PolicyRuleQuery.Paginate(ctx, after, first, before, last,
+		PolicyRuleQuery.Intercept(loader.RootJoins(ctx, "PolicyRule", (*ent.PolicyRule).Value)).Paginate(ctx, after, first, before, last,
 		ent.WithPolicyRuleOrder(orderBy), ent.WithPolicyRuleFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.PolicyRuleConnection).Nodes)
 }
@@ -419,7 +419,7 @@ func (r *queryResolver) PolicyRules(ctx context.Context, after *entgql.Cursor[st
 // PolicyRulesets is the resolver for the policyRulesets field.
 func (r *queryResolver) PolicyRulesets(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
 	conn, err := r.client.PolicyRuleset.Query().Select(loader.ConnectionProjection(ctx, "PolicyRuleset")...).
-		PolicyRulesetQuery.Paginate(ctx, after, first, before, last,
+		PolicyRulesetQuery.Intercept(loader.RootJoins(ctx, "PolicyRuleset", (*ent.PolicyRuleset).Value)).Paginate(ctx, after, first, before, last,
 		ent.WithPolicyRulesetOrder(orderBy), ent.WithPolicyRulesetFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.PolicyRulesetConnection).Nodes)
 }
@@ -427,7 +427,7 @@ func (r *queryResolver) PolicyRulesets(ctx context.Context, after *entgql.Cursor
 // Resources is the resolver for the resources field.
 func (r *queryResolver) Resources(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
 	conn, err := r.client.Resource.Query().Select(loader.ConnectionProjection(ctx, "Resource")...).
-		ResourceQuery.Paginate(ctx, after, first, before, last,
+		ResourceQuery.Intercept(loader.RootJoins(ctx, "Resource", (*ent.Resource).Value)).Paginate(ctx, after, first, before, last,
 		ent.WithResourceOrder(orderBy), ent.WithResourceFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.ResourceConnection).Nodes)
 }
@@ -435,7 +435,7 @@ func (r *queryResolver) Resources(ctx context.Context, after *entgql.Cursor[stri
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
 	conn, err := r.client.User.Query().Select(loader.ConnectionProjection(ctx, "User")...).
-		UserQuery.Paginate(ctx, after, first, before, last,
+		UserQuery.Intercept(loader.RootJoins(ctx, "User", (*ent.User).Value)).Paginate(ctx, after, first, before, last,
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 	return registered(ctx, conn, err, (*ent.UserConnection).Nodes)
 }

@@ -15,11 +15,11 @@ type auditEdges struct {
 	AuditEventsByRelatedRecordID *AuditEventConn
 }
 
-func newAuditEdges(cfg Config, g *groups, client *ent.Client) auditEdges {
+func newAuditEdges(cfg Config, g *groups, j *joiner, client *ent.Client) auditEdges {
 	return auditEdges{
-		AuditEventsBySubjectUserID:   auditEventsBy(cfg, g, client, column(auditevent.FieldSubjectUserID)),
-		AuditEventsByRecordID:        auditEventsBy(cfg, g, client, column(auditevent.FieldRecordID)),
-		AuditEventsByParentRecordID:  auditEventsBy(cfg, g, client, column(auditevent.FieldParentRecordID)),
-		AuditEventsByRelatedRecordID: auditEventsBy(cfg, g, client, column(auditevent.FieldRelatedRecordID)),
+		AuditEventsBySubjectUserID:   auditEventsBy(cfg, g, j, client, column(auditevent.FieldSubjectUserID)),
+		AuditEventsByRecordID:        auditEventsBy(cfg, g, j, client, column(auditevent.FieldRecordID)),
+		AuditEventsByParentRecordID:  auditEventsBy(cfg, g, j, client, column(auditevent.FieldParentRecordID)),
+		AuditEventsByRelatedRecordID: auditEventsBy(cfg, g, j, client, column(auditevent.FieldRelatedRecordID)),
 	}
 }

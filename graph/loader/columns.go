@@ -26,16 +26,24 @@ import (
 // pages that do not show them. A batch is keyed by its projection, so siblings
 // selecting different fields never share a row that lacks one.
 type shape struct {
-	columns map[string]string // GraphQL field -> column
+	columns    map[string]string    // GraphQL field -> column
+	references map[string]reference // GraphQL field -> the to-one relation it follows
 }
 
-func newShape(columns []string, relations map[string]string) shape {
-	s := shape{columns: make(map[string]string, len(columns)+len(relations))}
+// A reference is a to-one relation: the row's column holding the target's id,
+// and the target's GraphQL type ("" when the target's type varies, as with
+// Node). Resolvers serve it through the target type's ByID loader.
+type reference struct {
+	column, target string
+}
+
+func newShape(columns []string, references map[string]reference) shape {
+	s := shape{columns: make(map[string]string, len(columns)+len(references)), references: references}
 	for _, c := range columns {
 		s.columns[graphqlName(c)] = c
 	}
-	for field, c := range relations {
-		s.columns[field] = c
+	for field, r := range references {
+		s.columns[field] = r.column
 	}
 	return s
 }
@@ -58,34 +66,36 @@ func graphqlName(column string) string {
 	return b.String()
 }
 
-// shapes lists, per GraphQL type, the columns behind its fields. Relations served
-// by loaders map to the foreign key they follow; connections need only the id.
+// shapes lists, per GraphQL type, the columns behind its fields. References map
+// to the foreign key they follow; connections need only the id.
 var shapes = map[string]shape{
-	"User": newShape(user.Columns, map[string]string{
-		"manager": user.FieldManagerID, "parentUser": user.FieldParentUserID,
+	"User": newShape(user.Columns, map[string]reference{
+		"manager": {user.FieldManagerID, "User"}, "parentUser": {user.FieldParentUserID, "User"},
 	}),
-	"Identity": newShape(identity.Columns, map[string]string{
-		"integration": identity.FieldIntegrationID, "user": identity.FieldUserID,
+	"Identity": newShape(identity.Columns, map[string]reference{
+		"integration": {identity.FieldIntegrationID, "Integration"}, "user": {identity.FieldUserID, "User"},
 	}),
 	"Integration": newShape(integration.Columns, nil),
-	"Resource": newShape(resource.Columns, map[string]string{
-		"integration": resource.FieldIntegrationID,
+	"Resource": newShape(resource.Columns, map[string]reference{
+		"integration": {resource.FieldIntegrationID, "Integration"},
 	}),
-	"PolicyRuleset": newShape(policyruleset.Columns, map[string]string{
-		"resource": policyruleset.FieldResourceID,
+	"PolicyRuleset": newShape(policyruleset.Columns, map[string]reference{
+		"resource": {policyruleset.FieldResourceID, "Resource"},
 	}),
-	"PolicyRule": newShape(policyrule.Columns, map[string]string{
-		"ruleset": policyrule.FieldRulesetID,
+	"PolicyRule": newShape(policyrule.Columns, map[string]reference{
+		"ruleset": {policyrule.FieldRulesetID, "PolicyRuleset"},
 	}),
-	"PolicyCondition": newShape(policycondition.Columns, map[string]string{
-		"ruleset": policycondition.FieldRulesetID, "rule": policycondition.FieldRuleID, "user": policycondition.FieldUserID,
+	"PolicyCondition": newShape(policycondition.Columns, map[string]reference{
+		"ruleset": {policycondition.FieldRulesetID, "PolicyRuleset"}, "rule": {policycondition.FieldRuleID, "PolicyRule"},
+		"user": {policycondition.FieldUserID, "User"},
 	}),
-	"PolicyAssignment": newShape(policyassignment.Columns, map[string]string{
-		"user": policyassignment.FieldUserID, "ruleset": policyassignment.FieldRulesetID, "rule": policyassignment.FieldRuleID,
+	"PolicyAssignment": newShape(policyassignment.Columns, map[string]reference{
+		"user": {policyassignment.FieldUserID, "User"}, "ruleset": {policyassignment.FieldRulesetID, "PolicyRuleset"},
+		"rule": {policyassignment.FieldRuleID, "PolicyRule"},
 	}),
-	"AuditEvent": newShape(auditevent.Columns, map[string]string{
-		"subjectUser": auditevent.FieldSubjectUserID, "record": auditevent.FieldRecordID,
-		"parentEvent": auditevent.FieldParentEventID, "relatedRecord": auditevent.FieldRelatedRecordID,
+	"AuditEvent": newShape(auditevent.Columns, map[string]reference{
+		"subjectUser": {auditevent.FieldSubjectUserID, "User"}, "record": {auditevent.FieldRecordID, ""},
+		"parentEvent": {auditevent.FieldParentEventID, "AuditEvent"}, "relatedRecord": {auditevent.FieldRelatedRecordID, ""},
 	}),
 }
 
@@ -145,8 +155,12 @@ func ConnectionProjection(ctx context.Context, typ string) []string {
 
 // FieldProjection is the projection of the object field being resolved.
 func FieldProjection(ctx context.Context, typ string) []string {
-	fc := graphql.GetFieldContext(ctx)
-	return memo(ctx, memoKey{fc.Field.Field, "object", typ}, func() []string { return Projection(ctx, typ, fc.Field) })
+	return fieldProjection(ctx, typ, graphql.GetFieldContext(ctx).Field)
+}
+
+// fieldProjection is the projection of an object field of the query.
+func fieldProjection(ctx context.Context, typ string, field graphql.CollectedField) []string {
+	return memo(ctx, memoKey{field.Field, "object", typ}, func() []string { return Projection(ctx, typ, field) })
 }
 
 // memo computes a value once per field of the query and request: every sibling

@@ -3,12 +3,13 @@ package loader
 import (
 	"context"
 
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/idgraph/idgraph/ent"
 )
 
 // One connection type per target entity: the arguments of its fields, and a
 // constructor that pages it by parent with ent's generated PaginateByParent.
-// Every node of every page fetched in one statement joins one sibling group.
 type (
 	UserPage             = Page[[]*ent.UserOrder, *ent.UserWhereInput]
 	UserConn             = Conn[ent.UserConnection, []*ent.UserOrder, *ent.UserWhereInput]
@@ -28,130 +29,90 @@ type (
 	AuditEventConn       = Conn[ent.AuditEventConnection, []*ent.AuditEventOrder, *ent.AuditEventWhereInput]
 )
 
-func usersBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *UserConn {
-	return newConn(cfg, parent(nil).Join == nil, func(c *ent.UserConnection) *int { return &c.TotalCount },
-		func(ctx context.Context, ids []string, p UserPage) (map[string]*ent.UserConnection, error) {
-			conns, err := client.User.Query().Select(p.Columns...).UserQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+// pagesBy is the loader of one connection field of nodes N: paginate pages it
+// for a batch of parents. Every node of the pages fetched in one statement joins
+// one sibling group, and the references their fields select are joined.
+func pagesBy[N, C, O, W any](cfg Config, g *groups, j *joiner, parent func([]string) ent.ParentKey, total func(*C) *int,
+	nodesOf func(*C) []*N, value func(*N, string) (ent.Value, error),
+	paginate func(ctx context.Context, key ent.ParentKey, p Page[O, W]) (map[string]*C, error)) *Conn[C, O, W] {
+	return newConn(cfg, parent(nil).Join == nil, total, func(ctx context.Context, ids []string, p Page[O, W]) (map[string]*C, error) {
+		var conns map[string]*C
+		nodes, err := joined(ctx, j, p.joins, value, func(joins func(*sql.Selector, func(string) string)) ([]*N, error) {
+			key := parent(ids)
+			key.Joins = joins
+			var err error
+			conns, err = paginate(ctx, key, p)
+			var nodes []*N
+			for _, c := range conns {
+				nodes = append(nodes, nodesOf(c)...)
+			}
+			return nodes, err
+		})
+		register(g, nodes)
+		return conns, err
+	})
+}
+
+func usersBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *UserConn {
+	return pagesBy(cfg, g, j, parent, func(c *ent.UserConnection) *int { return &c.TotalCount }, (*ent.UserConnection).Nodes, (*ent.User).Value,
+		func(ctx context.Context, key ent.ParentKey, p UserPage) (map[string]*ent.UserConnection, error) {
+			return client.User.Query().Select(p.Columns...).UserQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithUserOrder(p.OrderBy), ent.WithUserFilter(p.Where.Filter))
-			var nodes []*ent.User
-			for _, c := range conns {
-				for _, e := range c.Edges {
-					nodes = append(nodes, e.Node)
-				}
-			}
-			register(g, nodes)
-			return conns, err
 		})
 }
 
-func identitysBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *IdentityConn {
-	return newConn(cfg, parent(nil).Join == nil, func(c *ent.IdentityConnection) *int { return &c.TotalCount },
-		func(ctx context.Context, ids []string, p IdentityPage) (map[string]*ent.IdentityConnection, error) {
-			conns, err := client.Identity.Query().Select(p.Columns...).IdentityQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+func identitysBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *IdentityConn {
+	return pagesBy(cfg, g, j, parent, func(c *ent.IdentityConnection) *int { return &c.TotalCount }, (*ent.IdentityConnection).Nodes, (*ent.Identity).Value,
+		func(ctx context.Context, key ent.ParentKey, p IdentityPage) (map[string]*ent.IdentityConnection, error) {
+			return client.Identity.Query().Select(p.Columns...).IdentityQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithIdentityOrder(p.OrderBy), ent.WithIdentityFilter(p.Where.Filter))
-			var nodes []*ent.Identity
-			for _, c := range conns {
-				for _, e := range c.Edges {
-					nodes = append(nodes, e.Node)
-				}
-			}
-			register(g, nodes)
-			return conns, err
 		})
 }
 
-func resourcesBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *ResourceConn {
-	return newConn(cfg, parent(nil).Join == nil, func(c *ent.ResourceConnection) *int { return &c.TotalCount },
-		func(ctx context.Context, ids []string, p ResourcePage) (map[string]*ent.ResourceConnection, error) {
-			conns, err := client.Resource.Query().Select(p.Columns...).ResourceQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+func resourcesBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *ResourceConn {
+	return pagesBy(cfg, g, j, parent, func(c *ent.ResourceConnection) *int { return &c.TotalCount }, (*ent.ResourceConnection).Nodes, (*ent.Resource).Value,
+		func(ctx context.Context, key ent.ParentKey, p ResourcePage) (map[string]*ent.ResourceConnection, error) {
+			return client.Resource.Query().Select(p.Columns...).ResourceQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithResourceOrder(p.OrderBy), ent.WithResourceFilter(p.Where.Filter))
-			var nodes []*ent.Resource
-			for _, c := range conns {
-				for _, e := range c.Edges {
-					nodes = append(nodes, e.Node)
-				}
-			}
-			register(g, nodes)
-			return conns, err
 		})
 }
 
-func policyRulesetsBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRulesetConn {
-	return newConn(cfg, parent(nil).Join == nil, func(c *ent.PolicyRulesetConnection) *int { return &c.TotalCount },
-		func(ctx context.Context, ids []string, p PolicyRulesetPage) (map[string]*ent.PolicyRulesetConnection, error) {
-			conns, err := client.PolicyRuleset.Query().Select(p.Columns...).PolicyRulesetQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+func policyRulesetsBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRulesetConn {
+	return pagesBy(cfg, g, j, parent, func(c *ent.PolicyRulesetConnection) *int { return &c.TotalCount }, (*ent.PolicyRulesetConnection).Nodes, (*ent.PolicyRuleset).Value,
+		func(ctx context.Context, key ent.ParentKey, p PolicyRulesetPage) (map[string]*ent.PolicyRulesetConnection, error) {
+			return client.PolicyRuleset.Query().Select(p.Columns...).PolicyRulesetQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyRulesetOrder(p.OrderBy), ent.WithPolicyRulesetFilter(p.Where.Filter))
-			var nodes []*ent.PolicyRuleset
-			for _, c := range conns {
-				for _, e := range c.Edges {
-					nodes = append(nodes, e.Node)
-				}
-			}
-			register(g, nodes)
-			return conns, err
 		})
 }
 
-func policyRulesBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRuleConn {
-	return newConn(cfg, parent(nil).Join == nil, func(c *ent.PolicyRuleConnection) *int { return &c.TotalCount },
-		func(ctx context.Context, ids []string, p PolicyRulePage) (map[string]*ent.PolicyRuleConnection, error) {
-			conns, err := client.PolicyRule.Query().Select(p.Columns...).PolicyRuleQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+func policyRulesBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRuleConn {
+	return pagesBy(cfg, g, j, parent, func(c *ent.PolicyRuleConnection) *int { return &c.TotalCount }, (*ent.PolicyRuleConnection).Nodes, (*ent.PolicyRule).Value,
+		func(ctx context.Context, key ent.ParentKey, p PolicyRulePage) (map[string]*ent.PolicyRuleConnection, error) {
+			return client.PolicyRule.Query().Select(p.Columns...).PolicyRuleQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyRuleOrder(p.OrderBy), ent.WithPolicyRuleFilter(p.Where.Filter))
-			var nodes []*ent.PolicyRule
-			for _, c := range conns {
-				for _, e := range c.Edges {
-					nodes = append(nodes, e.Node)
-				}
-			}
-			register(g, nodes)
-			return conns, err
 		})
 }
 
-func policyConditionsBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyConditionConn {
-	return newConn(cfg, parent(nil).Join == nil, func(c *ent.PolicyConditionConnection) *int { return &c.TotalCount },
-		func(ctx context.Context, ids []string, p PolicyConditionPage) (map[string]*ent.PolicyConditionConnection, error) {
-			conns, err := client.PolicyCondition.Query().Select(p.Columns...).PolicyConditionQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+func policyConditionsBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyConditionConn {
+	return pagesBy(cfg, g, j, parent, func(c *ent.PolicyConditionConnection) *int { return &c.TotalCount }, (*ent.PolicyConditionConnection).Nodes, (*ent.PolicyCondition).Value,
+		func(ctx context.Context, key ent.ParentKey, p PolicyConditionPage) (map[string]*ent.PolicyConditionConnection, error) {
+			return client.PolicyCondition.Query().Select(p.Columns...).PolicyConditionQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyConditionOrder(p.OrderBy), ent.WithPolicyConditionFilter(p.Where.Filter))
-			var nodes []*ent.PolicyCondition
-			for _, c := range conns {
-				for _, e := range c.Edges {
-					nodes = append(nodes, e.Node)
-				}
-			}
-			register(g, nodes)
-			return conns, err
 		})
 }
 
-func policyAssignmentsBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyAssignmentConn {
-	return newConn(cfg, parent(nil).Join == nil, func(c *ent.PolicyAssignmentConnection) *int { return &c.TotalCount },
-		func(ctx context.Context, ids []string, p PolicyAssignmentPage) (map[string]*ent.PolicyAssignmentConnection, error) {
-			conns, err := client.PolicyAssignment.Query().Select(p.Columns...).PolicyAssignmentQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+func policyAssignmentsBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyAssignmentConn {
+	return pagesBy(cfg, g, j, parent, func(c *ent.PolicyAssignmentConnection) *int { return &c.TotalCount }, (*ent.PolicyAssignmentConnection).Nodes, (*ent.PolicyAssignment).Value,
+		func(ctx context.Context, key ent.ParentKey, p PolicyAssignmentPage) (map[string]*ent.PolicyAssignmentConnection, error) {
+			return client.PolicyAssignment.Query().Select(p.Columns...).PolicyAssignmentQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyAssignmentOrder(p.OrderBy), ent.WithPolicyAssignmentFilter(p.Where.Filter))
-			var nodes []*ent.PolicyAssignment
-			for _, c := range conns {
-				for _, e := range c.Edges {
-					nodes = append(nodes, e.Node)
-				}
-			}
-			register(g, nodes)
-			return conns, err
 		})
 }
 
-func auditEventsBy(cfg Config, g *groups, client *ent.Client, parent func([]string) ent.ParentKey) *AuditEventConn {
-	return newConn(cfg, parent(nil).Join == nil, func(c *ent.AuditEventConnection) *int { return &c.TotalCount },
-		func(ctx context.Context, ids []string, p AuditEventPage) (map[string]*ent.AuditEventConnection, error) {
-			conns, err := client.AuditEvent.Query().Select(p.Columns...).AuditEventQuery.PaginateByParent(ctx, parent(ids), p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+func auditEventsBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *AuditEventConn {
+	return pagesBy(cfg, g, j, parent, func(c *ent.AuditEventConnection) *int { return &c.TotalCount }, (*ent.AuditEventConnection).Nodes, (*ent.AuditEvent).Value,
+		func(ctx context.Context, key ent.ParentKey, p AuditEventPage) (map[string]*ent.AuditEventConnection, error) {
+			return client.AuditEvent.Query().Select(p.Columns...).AuditEventQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithAuditEventOrder(p.OrderBy), ent.WithAuditEventFilter(p.Where.Filter))
-			var nodes []*ent.AuditEvent
-			for _, c := range conns {
-				for _, e := range c.Edges {
-					nodes = append(nodes, e.Node)
-				}
-			}
-			register(g, nodes)
-			return conns, err
 		})
 }

@@ -15,11 +15,11 @@ type identityEdges struct {
 	IdentitiesByResourceID    *IdentityConn
 }
 
-func newIdentityEdges(cfg Config, g *groups, client *ent.Client) identityEdges {
+func newIdentityEdges(cfg Config, g *groups, j *joiner, client *ent.Client) identityEdges {
 	return identityEdges{
-		IdentitiesByIntegrationID: identitysBy(cfg, g, client, column(identity.FieldIntegrationID)),
-		ResourcesByIntegrationID:  resourcesBy(cfg, g, client, column(resource.FieldIntegrationID)),
-		ResourcesByIdentityID:     resourcesBy(cfg, g, client, through(membership.Table, membership.FieldResourceID, membership.FieldIdentityID, false)),
-		IdentitiesByResourceID:    identitysBy(cfg, g, client, through(membership.Table, membership.FieldIdentityID, membership.FieldResourceID, false)),
+		IdentitiesByIntegrationID: identitysBy(cfg, g, j, client, column(identity.FieldIntegrationID)),
+		ResourcesByIntegrationID:  resourcesBy(cfg, g, j, client, column(resource.FieldIntegrationID)),
+		ResourcesByIdentityID:     resourcesBy(cfg, g, j, client, through(membership.Table, membership.FieldResourceID, membership.FieldIdentityID, false)),
+		IdentitiesByResourceID:    identitysBy(cfg, g, j, client, through(membership.Table, membership.FieldIdentityID, membership.FieldResourceID, false)),
 	}
 }

@@ -33,7 +33,9 @@ type Loaders struct {
 	PolicyConditionByID  *ByID[ent.PolicyCondition]
 	PolicyAssignmentByID *ByID[ent.PolicyAssignment]
 
+	cfg    Config
 	groups *groups
+	joins  *joiner
 	memoMu sync.Mutex
 	memo   map[memoKey]any
 	userEdges
@@ -45,50 +47,119 @@ type Loaders struct {
 // New builds the loaders of one request.
 func New(client *ent.Client, cfg Config) *Loaders {
 	g := &groups{of: map[any]any{}}
-	return &Loaders{
+	j := &joiner{}
+	l := &Loaders{
+		cfg:    cfg,
 		groups: g,
+		joins:  j,
 		memo:   map[memoKey]any{},
-		UserByID: newByID(cfg, g, "User", func(n *ent.User) string { return n.ID },
-			func(ctx context.Context, ids, columns []string) ([]*ent.User, error) {
-				return client.User.Query().Where(ent.FieldIn[predicate.User](user.FieldID, ids)).Select(columns...).UserQuery.All(ctx)
+		UserByID: newByID(cfg, g, j, "User", func(n *ent.User) string { return n.ID }, (*ent.User).Value,
+			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.User, error) {
+				q := client.User.Query().Where(ent.FieldIn[predicate.User](user.FieldID, ids)).Select(columns...).UserQuery
+				if modify != nil {
+					q.Modify(modify)
+				}
+				return q.All(ctx)
 			}),
-		IdentityByID: newByID(cfg, g, "Identity", func(n *ent.Identity) string { return n.ID },
-			func(ctx context.Context, ids, columns []string) ([]*ent.Identity, error) {
-				return client.Identity.Query().Where(ent.FieldIn[predicate.Identity](identity.FieldID, ids)).Select(columns...).IdentityQuery.All(ctx)
+		IdentityByID: newByID(cfg, g, j, "Identity", func(n *ent.Identity) string { return n.ID }, (*ent.Identity).Value,
+			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.Identity, error) {
+				q := client.Identity.Query().Where(ent.FieldIn[predicate.Identity](identity.FieldID, ids)).Select(columns...).IdentityQuery
+				if modify != nil {
+					q.Modify(modify)
+				}
+				return q.All(ctx)
 			}),
-		IntegrationByID: newByID(cfg, g, "Integration", func(n *ent.Integration) string { return n.ID },
-			func(ctx context.Context, ids, columns []string) ([]*ent.Integration, error) {
-				return client.Integration.Query().Where(ent.FieldIn[predicate.Integration](integration.FieldID, ids)).Select(columns...).IntegrationQuery.All(ctx)
+		IntegrationByID: newByID(cfg, g, j, "Integration", func(n *ent.Integration) string { return n.ID }, (*ent.Integration).Value,
+			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.Integration, error) {
+				q := client.Integration.Query().Where(ent.FieldIn[predicate.Integration](integration.FieldID, ids)).Select(columns...).IntegrationQuery
+				if modify != nil {
+					q.Modify(modify)
+				}
+				return q.All(ctx)
 			}),
-		ResourceByID: newByID(cfg, g, "Resource", func(n *ent.Resource) string { return n.ID },
-			func(ctx context.Context, ids, columns []string) ([]*ent.Resource, error) {
-				return client.Resource.Query().Where(ent.FieldIn[predicate.Resource](resource.FieldID, ids)).Select(columns...).ResourceQuery.All(ctx)
+		ResourceByID: newByID(cfg, g, j, "Resource", func(n *ent.Resource) string { return n.ID }, (*ent.Resource).Value,
+			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.Resource, error) {
+				q := client.Resource.Query().Where(ent.FieldIn[predicate.Resource](resource.FieldID, ids)).Select(columns...).ResourceQuery
+				if modify != nil {
+					q.Modify(modify)
+				}
+				return q.All(ctx)
 			}),
-		PolicyRulesetByID: newByID(cfg, g, "PolicyRuleset", func(n *ent.PolicyRuleset) string { return n.ID },
-			func(ctx context.Context, ids, columns []string) ([]*ent.PolicyRuleset, error) {
-				return client.PolicyRuleset.Query().Where(ent.FieldIn[predicate.PolicyRuleset](policyruleset.FieldID, ids)).Select(columns...).PolicyRulesetQuery.All(ctx)
+		PolicyRulesetByID: newByID(cfg, g, j, "PolicyRuleset", func(n *ent.PolicyRuleset) string { return n.ID }, (*ent.PolicyRuleset).Value,
+			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.PolicyRuleset, error) {
+				q := client.PolicyRuleset.Query().Where(ent.FieldIn[predicate.PolicyRuleset](policyruleset.FieldID, ids)).Select(columns...).PolicyRulesetQuery
+				if modify != nil {
+					q.Modify(modify)
+				}
+				return q.All(ctx)
 			}),
-		PolicyRuleByID: newByID(cfg, g, "PolicyRule", func(n *ent.PolicyRule) string { return n.ID },
-			func(ctx context.Context, ids, columns []string) ([]*ent.PolicyRule, error) {
-				return client.PolicyRule.Query().Where(ent.FieldIn[predicate.PolicyRule](policyrule.FieldID, ids)).Select(columns...).PolicyRuleQuery.All(ctx)
+		PolicyRuleByID: newByID(cfg, g, j, "PolicyRule", func(n *ent.PolicyRule) string { return n.ID }, (*ent.PolicyRule).Value,
+			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.PolicyRule, error) {
+				q := client.PolicyRule.Query().Where(ent.FieldIn[predicate.PolicyRule](policyrule.FieldID, ids)).Select(columns...).PolicyRuleQuery
+				if modify != nil {
+					q.Modify(modify)
+				}
+				return q.All(ctx)
 			}),
-		AuditEventByID: newByID(cfg, g, "AuditEvent", func(n *ent.AuditEvent) string { return n.ID },
-			func(ctx context.Context, ids, columns []string) ([]*ent.AuditEvent, error) {
-				return client.AuditEvent.Query().Where(ent.FieldIn[predicate.AuditEvent](auditevent.FieldID, ids)).Select(columns...).AuditEventQuery.All(ctx)
+		AuditEventByID: newByID(cfg, g, j, "AuditEvent", func(n *ent.AuditEvent) string { return n.ID }, (*ent.AuditEvent).Value,
+			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.AuditEvent, error) {
+				q := client.AuditEvent.Query().Where(ent.FieldIn[predicate.AuditEvent](auditevent.FieldID, ids)).Select(columns...).AuditEventQuery
+				if modify != nil {
+					q.Modify(modify)
+				}
+				return q.All(ctx)
 			}),
-		PolicyConditionByID: newByID(cfg, g, "PolicyCondition", func(n *ent.PolicyCondition) string { return n.ID },
-			func(ctx context.Context, ids, columns []string) ([]*ent.PolicyCondition, error) {
-				return client.PolicyCondition.Query().Where(ent.FieldIn[predicate.PolicyCondition](policycondition.FieldID, ids)).Select(columns...).PolicyConditionQuery.All(ctx)
+		PolicyConditionByID: newByID(cfg, g, j, "PolicyCondition", func(n *ent.PolicyCondition) string { return n.ID }, (*ent.PolicyCondition).Value,
+			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.PolicyCondition, error) {
+				q := client.PolicyCondition.Query().Where(ent.FieldIn[predicate.PolicyCondition](policycondition.FieldID, ids)).Select(columns...).PolicyConditionQuery
+				if modify != nil {
+					q.Modify(modify)
+				}
+				return q.All(ctx)
 			}),
-		PolicyAssignmentByID: newByID(cfg, g, "PolicyAssignment", func(n *ent.PolicyAssignment) string { return n.ID },
-			func(ctx context.Context, ids, columns []string) ([]*ent.PolicyAssignment, error) {
-				return client.PolicyAssignment.Query().Where(ent.FieldIn[predicate.PolicyAssignment](policyassignment.FieldID, ids)).Select(columns...).PolicyAssignmentQuery.All(ctx)
+		PolicyAssignmentByID: newByID(cfg, g, j, "PolicyAssignment", func(n *ent.PolicyAssignment) string { return n.ID }, (*ent.PolicyAssignment).Value,
+			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.PolicyAssignment, error) {
+				q := client.PolicyAssignment.Query().Where(ent.FieldIn[predicate.PolicyAssignment](policyassignment.FieldID, ids)).Select(columns...).PolicyAssignmentQuery
+				if modify != nil {
+					q.Modify(modify)
+				}
+				return q.All(ctx)
 			}),
-		userEdges:     newUserEdges(cfg, g, client),
-		identityEdges: newIdentityEdges(cfg, g, client),
-		policyEdges:   newPolicyEdges(cfg, g, client),
-		auditEdges:    newAuditEdges(cfg, g, client),
+		userEdges:     newUserEdges(cfg, g, j, client),
+		identityEdges: newIdentityEdges(cfg, g, j, client),
+		policyEdges:   newPolicyEdges(cfg, g, j, client),
+		auditEdges:    newAuditEdges(cfg, g, j, client),
 	}
+	j.targets = map[string]joinTarget{
+		"User": joinable(l.UserByID, user.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+			return client.User.Query().JoinCondition(ctx, alias)
+		}),
+		"Identity": joinable(l.IdentityByID, identity.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+			return client.Identity.Query().JoinCondition(ctx, alias)
+		}),
+		"Integration": joinable(l.IntegrationByID, integration.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+			return client.Integration.Query().JoinCondition(ctx, alias)
+		}),
+		"Resource": joinable(l.ResourceByID, resource.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+			return client.Resource.Query().JoinCondition(ctx, alias)
+		}),
+		"PolicyRuleset": joinable(l.PolicyRulesetByID, policyruleset.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+			return client.PolicyRuleset.Query().JoinCondition(ctx, alias)
+		}),
+		"PolicyRule": joinable(l.PolicyRuleByID, policyrule.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+			return client.PolicyRule.Query().JoinCondition(ctx, alias)
+		}),
+		"AuditEvent": joinable(l.AuditEventByID, auditevent.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+			return client.AuditEvent.Query().JoinCondition(ctx, alias)
+		}),
+		"PolicyCondition": joinable(l.PolicyConditionByID, policycondition.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+			return client.PolicyCondition.Query().JoinCondition(ctx, alias)
+		}),
+		"PolicyAssignment": joinable(l.PolicyAssignmentByID, policyassignment.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+			return client.PolicyAssignment.Query().JoinCondition(ctx, alias)
+		}),
+	}
+	return l
 }
 
 // Node loads a node of any type through the loader of its type, so node(id:),

@@ -22,6 +22,8 @@ type Page[O, W any] struct {
 	Rows, Count bool
 	// Columns is the projection of the rows (nil: every column).
 	Columns []string
+	// joins are the references the rows' fields select, read with the rows.
+	joins joinPlan
 	// rowsKey identifies equal arguments, filterKey equal filters: totals depend on
 	// the filter only, so every field and count with the same filter shares one COUNT.
 	rowsKey, filterKey string
@@ -60,11 +62,15 @@ func newPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first 
 		}
 	}
 	if p.Rows {
-		p.Columns = ConnectionProjection(ctx, strings.TrimSuffix(fc.Field.Definition.Type.Name(), "Connection"))
+		typ := strings.TrimSuffix(fc.Field.Definition.Type.Name(), "Connection")
+		p.Columns = ConnectionProjection(ctx, typ)
+		if !For(ctx).cfg.Bypass {
+			p.joins = fieldJoins(ctx, typ, "nodes", fc.Field, nodeSelections(ctx, fc.Field))
+		}
 	}
 	rows, _ := json.Marshal(args)
 	filters, _ := json.Marshal(filter)
-	p.rowsKey, p.filterKey = string(rows)+strings.Join(p.Columns, ","), string(filters)
+	p.rowsKey, p.filterKey = string(rows)+strings.Join(p.Columns, ",")+"|"+p.joins.key(), string(filters)
 	if first != nil {
 		p.rowsKey += fmt.Sprintf("+first=%d", *first)
 	}

@@ -18,13 +18,13 @@ type policyEdges struct {
 	PolicyAssignmentsByRuleID    *PolicyAssignmentConn
 }
 
-func newPolicyEdges(cfg Config, g *groups, client *ent.Client) policyEdges {
+func newPolicyEdges(cfg Config, g *groups, j *joiner, client *ent.Client) policyEdges {
 	return policyEdges{
-		PolicyRulesetsByResourceID:   policyRulesetsBy(cfg, g, client, column(policyruleset.FieldResourceID)),
-		PolicyRulesByRulesetID:       policyRulesBy(cfg, g, client, column(policyrule.FieldRulesetID)),
-		PolicyConditionsByRulesetID:  policyConditionsBy(cfg, g, client, column(policycondition.FieldRulesetID)),
-		PolicyConditionsByRuleID:     policyConditionsBy(cfg, g, client, column(policycondition.FieldRuleID)),
-		PolicyAssignmentsByRulesetID: policyAssignmentsBy(cfg, g, client, column(policyassignment.FieldRulesetID)),
-		PolicyAssignmentsByRuleID:    policyAssignmentsBy(cfg, g, client, column(policyassignment.FieldRuleID)),
+		PolicyRulesetsByResourceID:   policyRulesetsBy(cfg, g, j, client, column(policyruleset.FieldResourceID)),
+		PolicyRulesByRulesetID:       policyRulesBy(cfg, g, j, client, column(policyrule.FieldRulesetID)),
+		PolicyConditionsByRulesetID:  policyConditionsBy(cfg, g, j, client, column(policycondition.FieldRulesetID)),
+		PolicyConditionsByRuleID:     policyConditionsBy(cfg, g, j, client, column(policycondition.FieldRuleID)),
+		PolicyAssignmentsByRulesetID: policyAssignmentsBy(cfg, g, j, client, column(policyassignment.FieldRulesetID)),
+		PolicyAssignmentsByRuleID:    policyAssignmentsBy(cfg, g, j, client, column(policyassignment.FieldRuleID)),
 	}
 }

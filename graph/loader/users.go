@@ -27,15 +27,15 @@ type userEdges struct {
 	ResourceCountsByUserID         *ResourceCounts
 }
 
-func newUserEdges(cfg Config, g *groups, client *ent.Client) userEdges {
+func newUserEdges(cfg Config, g *groups, j *joiner, client *ent.Client) userEdges {
 	return userEdges{
-		DirectReportsByManagerID:       usersBy(cfg, g, client, column(user.FieldManagerID)),
-		SecondaryUsersByParentUserID:   usersBy(cfg, g, client, column(user.FieldParentUserID)),
-		IdentitiesByUserID:             identitysBy(cfg, g, client, column(identity.FieldUserID)),
-		PolicyAssignmentsByUserID:      policyAssignmentsBy(cfg, g, client, column(policyassignment.FieldUserID)),
-		PolicyConditionsByUserID:       policyConditionsBy(cfg, g, client, column(policycondition.FieldUserID)),
-		PolicyRulesetsByAssignedUserID: policyRulesetsBy(cfg, g, client, through(policyassignment.Table, policyassignment.FieldRulesetID, policyassignment.FieldUserID, true)),
-		ResourcesByUserID:              resourcesBy(cfg, g, client, resourcesOfUsers),
+		DirectReportsByManagerID:       usersBy(cfg, g, j, client, column(user.FieldManagerID)),
+		SecondaryUsersByParentUserID:   usersBy(cfg, g, j, client, column(user.FieldParentUserID)),
+		IdentitiesByUserID:             identitysBy(cfg, g, j, client, column(identity.FieldUserID)),
+		PolicyAssignmentsByUserID:      policyAssignmentsBy(cfg, g, j, client, column(policyassignment.FieldUserID)),
+		PolicyConditionsByUserID:       policyConditionsBy(cfg, g, j, client, column(policycondition.FieldUserID)),
+		PolicyRulesetsByAssignedUserID: policyRulesetsBy(cfg, g, j, client, through(policyassignment.Table, policyassignment.FieldRulesetID, policyassignment.FieldUserID, true)),
+		ResourcesByUserID:              resourcesBy(cfg, g, j, client, resourcesOfUsers),
 		ResourceCountsByUserID:         newResourceCounts(cfg, client),
 	}
 }
