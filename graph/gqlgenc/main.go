@@ -11,6 +11,12 @@
 // Lists are the other source of goroutines: gqlgen marshals every element of a
 // list in its own, and offers no switch for that. After generating, gqlgenc
 // points those calls at graph.marshalSlice, the same loop run serially.
+//
+// It also drops the @defer bookkeeping every object starts with: a deferred
+// group holding the object's path (a slice built by walking up the field
+// contexts), a field set and a map, allocated for each of the thousands of
+// objects of a page, and a tenth of the bytes a users page allocates. Objects
+// whose fields resolve serially never defer a field, so the group stays empty.
 package main
 
 import (
@@ -33,28 +39,44 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gqlgenc:", err)
 		os.Exit(3)
 	}
-	if err := serialSlices(cfg.Exec.Filename); err != nil {
+	if err := rewriteExecutor(cfg.Exec.Filename); err != nil {
 		fmt.Fprintln(os.Stderr, "gqlgenc:", err)
 		os.Exit(4)
 	}
 }
 
-// concurrentSlice is how the generated executor marshals a list, and
-// serialSlice the function in package graph that replaces it.
-const concurrentSlice, serialSlice = "graphql.MarshalSliceConcurrently(", "marshalSlice("
+// A rewrite replaces generated code. absent, when set, is code whose presence
+// means the rewrite would change what the executor does.
+type rewrite struct {
+	from, to, absent string
+}
 
-// serialSlices rewrites the generated executor's list marshaling to serialSlice.
-// It fails when there is nothing to rewrite, so a gqlgen upgrade that renames
-// the function stops generation instead of bringing the goroutines back.
-func serialSlices(path string) error {
+var rewrites = []rewrite{
+	// Lists marshal serially, in package graph's marshalSlice.
+	{from: "graphql.MarshalSliceConcurrently(", to: "marshalSlice("},
+	// No object defers a field: its deferred group stays the empty zero value.
+	{from: "deferred := graphql.NewDeferredGroup(ctx)", to: "var deferred graphql.DeferredGroup", absent: "deferred.Defers["},
+}
+
+// rewriteExecutor applies the rewrites to the generated executor. It fails when
+// one has nothing to rewrite, or when generated code would rely on what it
+// removes, so a gqlgen upgrade that changes either stops generation instead of
+// quietly bringing the cost back or breaking @defer.
+func rewriteExecutor(path string) error {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	if !bytes.Contains(src, []byte(concurrentSlice)) {
-		return fmt.Errorf("%s: no %s call to make serial; has gqlgen changed how it marshals lists?", path, concurrentSlice)
+	for _, r := range rewrites {
+		if !bytes.Contains(src, []byte(r.from)) {
+			return fmt.Errorf("%s: no %q to rewrite; has gqlgen changed its generated code?", path, r.from)
+		}
+		if r.absent != "" && bytes.Contains(src, []byte(r.absent)) {
+			return fmt.Errorf("%s: generated code uses %q, which rewriting %q would break", path, r.absent, r.from)
+		}
+		src = bytes.ReplaceAll(src, []byte(r.from), []byte(r.to))
 	}
-	return os.WriteFile(path, bytes.ReplaceAll(src, []byte(concurrentSlice), []byte(serialSlice)), 0o644)
+	return os.WriteFile(path, src, 0o644)
 }
 
 // serialFields turns off gqlgen's per-field goroutines on every object.
