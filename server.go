@@ -245,6 +245,11 @@ func limitFlags(fs *flag.FlagSet) func() graph.Limits {
 	maxDepth := fs.Int("max-depth", d.MaxDepth, "deepest field nesting a query may have")
 	maxCost := fs.Int("max-cost", d.MaxCost, "most objects a query may ask for (a connection multiplies its children by its page size)")
 	maxFields := fs.Int("max-fields", d.MaxFields, "most fields (aliases included) a query may select")
+	maxStatements := fs.Int("max-statements", d.MaxStatements, "most SQL statements a query may need (one per object or connection field, aliases included); a request may send twice this")
+	maxInputDepth := fs.Int("max-input-depth", d.MaxInputDepth, "deepest nesting of an argument value (input objects and lists), variables included")
+	maxInputObjects := fs.Int("max-input-objects", d.MaxInputObjects, "most input objects (filters, records) in all of a query's arguments")
+	maxInputList := fs.Int("max-input-list", d.MaxInputList, "most entries in one list or input object of an argument")
+	maxInputString := fs.Int("max-input-string", d.MaxInputString, "longest string in an argument, in bytes")
 	maxBody := fs.Int64("max-body", d.MaxBodyBytes, "largest request body, in bytes")
 	timeout := fs.Duration("timeout", d.Timeout, "longest a request may run; its SQL is cancelled after it")
 	maxBatch := fs.Int("max-batch", 0, "operations allowed in one batched request (0: batching off)")
@@ -253,7 +258,8 @@ func limitFlags(fs *flag.FlagSet) func() graph.Limits {
 	origins := fs.String("cors-origins", "", "comma-separated browser origins allowed to call /graphql (none by default)")
 	return func() graph.Limits {
 		l := d
-		l.MaxDepth, l.MaxCost, l.MaxFields = *maxDepth, *maxCost, *maxFields
+		l.MaxDepth, l.MaxCost, l.MaxFields, l.MaxStatements = *maxDepth, *maxCost, *maxFields, *maxStatements
+		l.MaxInputDepth, l.MaxInputObjects, l.MaxInputList, l.MaxInputString = *maxInputDepth, *maxInputObjects, *maxInputList, *maxInputString
 		l.MaxBodyBytes, l.Timeout, l.MaxBatch, l.MaxConcurrent = *maxBody, *timeout, *maxBatch, *maxConcurrent
 		l.DisableIntrospection = !*introspection
 		for _, o := range strings.Split(*origins, ",") {

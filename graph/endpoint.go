@@ -16,6 +16,7 @@ import (
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/idempotency"
+	"github.com/idgraph/idgraph/internal/store"
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
@@ -62,7 +63,11 @@ func (a *api) guard(next http.Handler) http.Handler {
 				Message: "X-Tenant-ID does not name the tenant of this token"})
 			return
 		}
-		ctx, cancel := context.WithTimeoutCause(viewer.NewContext(r.Context(), v), a.limits.Timeout, errTimeout{a.limits.Timeout})
+		// The query's statement estimate is checked before it runs; the budget
+		// stops one that needs more anyway (batches of more than a thousand keys,
+		// the statements of writes), at twice the estimate's limit.
+		ctx := store.WithStatementBudget(viewer.NewContext(r.Context(), v), 2*a.limits.MaxStatements)
+		ctx, cancel := context.WithTimeoutCause(ctx, a.limits.Timeout, errTimeout{a.limits.Timeout})
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

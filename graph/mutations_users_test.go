@@ -86,7 +86,10 @@ func TestRejectedMutationsWriteNothing(t *testing.T) {
 		{"taken email", srv.Token, map[string]any{"email": taken.Users.Nodes[0].Email}, "CONFLICT", "email"},
 		{"deactivated on creation", srv.Token, map[string]any{"email": "y@example.com", "state": "deactivated"}, "BAD_USER_INPUT", "state"},
 		{"metadata too deep", srv.Token, map[string]any{"email": "z@example.com", "metadata": deep}, "BAD_USER_INPUT", "metadata"},
-		{"metadata too large", srv.Token, map[string]any{"email": "z@example.com", "metadata": map[string]any{"blob": strings.Repeat("x", 20_000)}}, "BAD_USER_INPUT", "metadata"},
+		// Five strings under the input limit, 20 KB of JSON together.
+		{"metadata too large", srv.Token, map[string]any{"email": "z@example.com", "metadata": map[string]any{
+			"a": strings.Repeat("x", 4000), "b": strings.Repeat("x", 4000), "c": strings.Repeat("x", 4000),
+			"d": strings.Repeat("x", 4000), "e": strings.Repeat("x", 4000)}}, "BAD_USER_INPUT", "metadata"},
 		{"another tenant's manager", srv.Token, map[string]any{"email": "w@example.com", "managerId": acme.Users.Nodes[0].ID}, "NOT_FOUND", ""},
 		{"unknown enum", srv.Token, map[string]any{"email": "v@example.com", "type": "robot"}, "GRAPHQL_VALIDATION_FAILED", ""},
 	}

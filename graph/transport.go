@@ -222,6 +222,9 @@ const statusReplayed = -1
 // mutation sent with an idempotency key runs at most once per key (see
 // internal/idempotency).
 func (t transport) execute(ctx context.Context, exec graphql.GraphExecutor, p *graphql.RawParams, viaGET bool, media, idemKey string) (*graphql.Response, int) {
+	if err := t.api.limits.Variables(p.Variables); err != nil {
+		return exec.DispatchError(ctx, gqlerror.List{err}), http.StatusOK
+	}
 	oc, errs := exec.CreateOperationContext(ctx, p)
 	if errs != nil {
 		status := http.StatusOK

@@ -20,6 +20,7 @@ import (
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/migrate"
 	_ "github.com/idgraph/idgraph/ent/runtime" // hooks and interceptors: tenant scoping
+	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/rowcount"
 )
 
@@ -269,19 +270,45 @@ type Counter struct {
 	Trace func(query string, args []any)
 }
 
-func (c *Counter) count(query string, args any) {
+// count counts a statement about to be sent, unless ctx's statement budget is
+// spent.
+func (c *Counter) count(ctx context.Context, query string, args any) error {
+	if b, ok := ctx.Value(budgetKey{}).(*statementBudget); ok && b.left.Add(-1) < 0 {
+		return &apierror.Error{Code: apierror.CodeQueryTooComplex,
+			Message:    fmt.Sprintf("the request needed more than %d SQL statements", b.limit),
+			Extensions: map[string]any{"limit": b.limit}}
+	}
 	c.n.Add(1)
 	if c.Trace != nil {
 		a, _ := args.([]any)
 		c.Trace(query, a)
 	}
+	return nil
+}
+
+type budgetKey struct{}
+
+type statementBudget struct {
+	limit int
+	left  atomic.Int64
+}
+
+// WithStatementBudget returns ctx in which at most n statements are sent; the
+// next fail with QUERY_TOO_COMPLEX. It bounds what one request can cost the
+// database whatever the query's shape.
+func WithStatementBudget(ctx context.Context, n int) context.Context {
+	b := &statementBudget{limit: n}
+	b.left.Store(int64(n))
+	return context.WithValue(ctx, budgetKey{}, b)
 }
 
 // Total is the number of statements sent so far.
 func (c *Counter) Total() int64 { return c.n.Load() }
 
 func (c *Counter) Exec(ctx context.Context, query string, args, v any) error {
-	c.count(query, args)
+	if err := c.count(ctx, query, args); err != nil {
+		return err
+	}
 	return c.Driver.Exec(ctx, query, args, v)
 }
 
@@ -289,7 +316,9 @@ func (c *Counter) Query(ctx context.Context, query string, args, v any) error {
 	if c.sqlite {
 		query = sqliteStatement(query)
 	}
-	c.count(query, args)
+	if err := c.count(ctx, query, args); err != nil {
+		return err
+	}
 	if c.cache != nil {
 		return c.cache.query(ctx, query, args, v)
 	}
@@ -330,7 +359,9 @@ type countingTx struct {
 }
 
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.c.count(query, args)
+	if err := t.c.count(ctx, query, args); err != nil {
+		return err
+	}
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
@@ -338,6 +369,8 @@ func (t *countingTx) Query(ctx context.Context, query string, args, v any) error
 	if t.c.sqlite {
 		query = sqliteStatement(query)
 	}
-	t.c.count(query, args)
+	if err := t.c.count(ctx, query, args); err != nil {
+		return err
+	}
 	return t.Tx.Query(ctx, query, args, v)
 }
