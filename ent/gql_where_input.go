@@ -757,7 +757,7 @@ func (i *AuditEventWhereInput) P() (predicate.AuditEvent, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasSubjectUserWith) > 0 {
-		with := make([]predicate.User, 0, len(i.HasSubjectUserWith))
+		with := make([]predicate.User, 0, len(i.HasSubjectUserWith)+1)
 		for _, w := range i.HasSubjectUserWith {
 			p, err := w.P()
 			if err != nil {
@@ -765,6 +765,7 @@ func (i *AuditEventWhereInput) P() (predicate.AuditEvent, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, auditevent.HasSubjectUserWith(with...))
 	}
 	if i.HasParentEvent != nil {
@@ -775,7 +776,7 @@ func (i *AuditEventWhereInput) P() (predicate.AuditEvent, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasParentEventWith) > 0 {
-		with := make([]predicate.AuditEvent, 0, len(i.HasParentEventWith))
+		with := make([]predicate.AuditEvent, 0, len(i.HasParentEventWith)+1)
 		for _, w := range i.HasParentEventWith {
 			p, err := w.P()
 			if err != nil {
@@ -783,17 +784,18 @@ func (i *AuditEventWhereInput) P() (predicate.AuditEvent, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, auditevent.HasParentEventWith(with...))
 	}
 	if i.HasChildren != nil {
-		p := auditevent.HasChildren()
+		p := auditevent.HasChildrenWith(visibleTo)
 		if !*i.HasChildren {
 			p = auditevent.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasChildrenWith) > 0 {
-		with := make([]predicate.AuditEvent, 0, len(i.HasChildrenWith))
+		with := make([]predicate.AuditEvent, 0, len(i.HasChildrenWith)+1)
 		for _, w := range i.HasChildrenWith {
 			p, err := w.P()
 			if err != nil {
@@ -801,6 +803,7 @@ func (i *AuditEventWhereInput) P() (predicate.AuditEvent, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, auditevent.HasChildrenWith(with...))
 	}
 	switch len(predicates) {
@@ -1685,7 +1688,7 @@ func (i *IdentityWhereInput) P() (predicate.Identity, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasIntegrationWith) > 0 {
-		with := make([]predicate.Integration, 0, len(i.HasIntegrationWith))
+		with := make([]predicate.Integration, 0, len(i.HasIntegrationWith)+1)
 		for _, w := range i.HasIntegrationWith {
 			p, err := w.P()
 			if err != nil {
@@ -1693,6 +1696,7 @@ func (i *IdentityWhereInput) P() (predicate.Identity, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, identity.HasIntegrationWith(with...))
 	}
 	if i.HasUser != nil {
@@ -1703,7 +1707,7 @@ func (i *IdentityWhereInput) P() (predicate.Identity, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasUserWith) > 0 {
-		with := make([]predicate.User, 0, len(i.HasUserWith))
+		with := make([]predicate.User, 0, len(i.HasUserWith)+1)
 		for _, w := range i.HasUserWith {
 			p, err := w.P()
 			if err != nil {
@@ -1711,17 +1715,18 @@ func (i *IdentityWhereInput) P() (predicate.Identity, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, identity.HasUserWith(with...))
 	}
 	if i.HasResources != nil {
-		p := identity.HasResources()
+		p := identity.HasResourcesWith(visibleTo)
 		if !*i.HasResources {
 			p = identity.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasResourcesWith) > 0 {
-		with := make([]predicate.Resource, 0, len(i.HasResourcesWith))
+		with := make([]predicate.Resource, 0, len(i.HasResourcesWith)+1)
 		for _, w := range i.HasResourcesWith {
 			p, err := w.P()
 			if err != nil {
@@ -1729,6 +1734,7 @@ func (i *IdentityWhereInput) P() (predicate.Identity, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, identity.HasResourcesWith(with...))
 	}
 	switch len(predicates) {
@@ -2266,14 +2272,14 @@ func (i *IntegrationWhereInput) P() (predicate.Integration, error) {
 	}
 
 	if i.HasIdentities != nil {
-		p := integration.HasIdentities()
+		p := integration.HasIdentitiesWith(visibleTo)
 		if !*i.HasIdentities {
 			p = integration.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasIdentitiesWith) > 0 {
-		with := make([]predicate.Identity, 0, len(i.HasIdentitiesWith))
+		with := make([]predicate.Identity, 0, len(i.HasIdentitiesWith)+1)
 		for _, w := range i.HasIdentitiesWith {
 			p, err := w.P()
 			if err != nil {
@@ -2281,17 +2287,18 @@ func (i *IntegrationWhereInput) P() (predicate.Integration, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, integration.HasIdentitiesWith(with...))
 	}
 	if i.HasResources != nil {
-		p := integration.HasResources()
+		p := integration.HasResourcesWith(visibleTo)
 		if !*i.HasResources {
 			p = integration.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasResourcesWith) > 0 {
-		with := make([]predicate.Resource, 0, len(i.HasResourcesWith))
+		with := make([]predicate.Resource, 0, len(i.HasResourcesWith)+1)
 		for _, w := range i.HasResourcesWith {
 			p, err := w.P()
 			if err != nil {
@@ -2299,6 +2306,7 @@ func (i *IntegrationWhereInput) P() (predicate.Integration, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, integration.HasResourcesWith(with...))
 	}
 	switch len(predicates) {
@@ -2869,7 +2877,7 @@ func (i *PolicyAssignmentWhereInput) P() (predicate.PolicyAssignment, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasUserWith) > 0 {
-		with := make([]predicate.User, 0, len(i.HasUserWith))
+		with := make([]predicate.User, 0, len(i.HasUserWith)+1)
 		for _, w := range i.HasUserWith {
 			p, err := w.P()
 			if err != nil {
@@ -2877,6 +2885,7 @@ func (i *PolicyAssignmentWhereInput) P() (predicate.PolicyAssignment, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policyassignment.HasUserWith(with...))
 	}
 	if i.HasRuleset != nil {
@@ -2887,7 +2896,7 @@ func (i *PolicyAssignmentWhereInput) P() (predicate.PolicyAssignment, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasRulesetWith) > 0 {
-		with := make([]predicate.PolicyRuleset, 0, len(i.HasRulesetWith))
+		with := make([]predicate.PolicyRuleset, 0, len(i.HasRulesetWith)+1)
 		for _, w := range i.HasRulesetWith {
 			p, err := w.P()
 			if err != nil {
@@ -2895,6 +2904,7 @@ func (i *PolicyAssignmentWhereInput) P() (predicate.PolicyAssignment, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policyassignment.HasRulesetWith(with...))
 	}
 	if i.HasRule != nil {
@@ -2905,7 +2915,7 @@ func (i *PolicyAssignmentWhereInput) P() (predicate.PolicyAssignment, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasRuleWith) > 0 {
-		with := make([]predicate.PolicyRule, 0, len(i.HasRuleWith))
+		with := make([]predicate.PolicyRule, 0, len(i.HasRuleWith)+1)
 		for _, w := range i.HasRuleWith {
 			p, err := w.P()
 			if err != nil {
@@ -2913,6 +2923,7 @@ func (i *PolicyAssignmentWhereInput) P() (predicate.PolicyAssignment, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policyassignment.HasRuleWith(with...))
 	}
 	switch len(predicates) {
@@ -3597,7 +3608,7 @@ func (i *PolicyConditionWhereInput) P() (predicate.PolicyCondition, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasRulesetWith) > 0 {
-		with := make([]predicate.PolicyRuleset, 0, len(i.HasRulesetWith))
+		with := make([]predicate.PolicyRuleset, 0, len(i.HasRulesetWith)+1)
 		for _, w := range i.HasRulesetWith {
 			p, err := w.P()
 			if err != nil {
@@ -3605,6 +3616,7 @@ func (i *PolicyConditionWhereInput) P() (predicate.PolicyCondition, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policycondition.HasRulesetWith(with...))
 	}
 	if i.HasRule != nil {
@@ -3615,7 +3627,7 @@ func (i *PolicyConditionWhereInput) P() (predicate.PolicyCondition, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasRuleWith) > 0 {
-		with := make([]predicate.PolicyRule, 0, len(i.HasRuleWith))
+		with := make([]predicate.PolicyRule, 0, len(i.HasRuleWith)+1)
 		for _, w := range i.HasRuleWith {
 			p, err := w.P()
 			if err != nil {
@@ -3623,6 +3635,7 @@ func (i *PolicyConditionWhereInput) P() (predicate.PolicyCondition, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policycondition.HasRuleWith(with...))
 	}
 	if i.HasUser != nil {
@@ -3633,7 +3646,7 @@ func (i *PolicyConditionWhereInput) P() (predicate.PolicyCondition, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasUserWith) > 0 {
-		with := make([]predicate.User, 0, len(i.HasUserWith))
+		with := make([]predicate.User, 0, len(i.HasUserWith)+1)
 		for _, w := range i.HasUserWith {
 			p, err := w.P()
 			if err != nil {
@@ -3641,6 +3654,7 @@ func (i *PolicyConditionWhereInput) P() (predicate.PolicyCondition, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policycondition.HasUserWith(with...))
 	}
 	switch len(predicates) {
@@ -4269,7 +4283,7 @@ func (i *PolicyRuleWhereInput) P() (predicate.PolicyRule, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasRulesetWith) > 0 {
-		with := make([]predicate.PolicyRuleset, 0, len(i.HasRulesetWith))
+		with := make([]predicate.PolicyRuleset, 0, len(i.HasRulesetWith)+1)
 		for _, w := range i.HasRulesetWith {
 			p, err := w.P()
 			if err != nil {
@@ -4277,17 +4291,18 @@ func (i *PolicyRuleWhereInput) P() (predicate.PolicyRule, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policyrule.HasRulesetWith(with...))
 	}
 	if i.HasConditions != nil {
-		p := policyrule.HasConditions()
+		p := policyrule.HasConditionsWith(visibleTo)
 		if !*i.HasConditions {
 			p = policyrule.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasConditionsWith) > 0 {
-		with := make([]predicate.PolicyCondition, 0, len(i.HasConditionsWith))
+		with := make([]predicate.PolicyCondition, 0, len(i.HasConditionsWith)+1)
 		for _, w := range i.HasConditionsWith {
 			p, err := w.P()
 			if err != nil {
@@ -4295,17 +4310,18 @@ func (i *PolicyRuleWhereInput) P() (predicate.PolicyRule, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policyrule.HasConditionsWith(with...))
 	}
 	if i.HasAssignments != nil {
-		p := policyrule.HasAssignments()
+		p := policyrule.HasAssignmentsWith(visibleTo)
 		if !*i.HasAssignments {
 			p = policyrule.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasAssignmentsWith) > 0 {
-		with := make([]predicate.PolicyAssignment, 0, len(i.HasAssignmentsWith))
+		with := make([]predicate.PolicyAssignment, 0, len(i.HasAssignmentsWith)+1)
 		for _, w := range i.HasAssignmentsWith {
 			p, err := w.P()
 			if err != nil {
@@ -4313,6 +4329,7 @@ func (i *PolicyRuleWhereInput) P() (predicate.PolicyRule, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policyrule.HasAssignmentsWith(with...))
 	}
 	switch len(predicates) {
@@ -4819,7 +4836,7 @@ func (i *PolicyRulesetWhereInput) P() (predicate.PolicyRuleset, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasResourceWith) > 0 {
-		with := make([]predicate.Resource, 0, len(i.HasResourceWith))
+		with := make([]predicate.Resource, 0, len(i.HasResourceWith)+1)
 		for _, w := range i.HasResourceWith {
 			p, err := w.P()
 			if err != nil {
@@ -4827,17 +4844,18 @@ func (i *PolicyRulesetWhereInput) P() (predicate.PolicyRuleset, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policyruleset.HasResourceWith(with...))
 	}
 	if i.HasRules != nil {
-		p := policyruleset.HasRules()
+		p := policyruleset.HasRulesWith(visibleTo)
 		if !*i.HasRules {
 			p = policyruleset.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasRulesWith) > 0 {
-		with := make([]predicate.PolicyRule, 0, len(i.HasRulesWith))
+		with := make([]predicate.PolicyRule, 0, len(i.HasRulesWith)+1)
 		for _, w := range i.HasRulesWith {
 			p, err := w.P()
 			if err != nil {
@@ -4845,17 +4863,18 @@ func (i *PolicyRulesetWhereInput) P() (predicate.PolicyRuleset, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policyruleset.HasRulesWith(with...))
 	}
 	if i.HasConditions != nil {
-		p := policyruleset.HasConditions()
+		p := policyruleset.HasConditionsWith(visibleTo)
 		if !*i.HasConditions {
 			p = policyruleset.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasConditionsWith) > 0 {
-		with := make([]predicate.PolicyCondition, 0, len(i.HasConditionsWith))
+		with := make([]predicate.PolicyCondition, 0, len(i.HasConditionsWith)+1)
 		for _, w := range i.HasConditionsWith {
 			p, err := w.P()
 			if err != nil {
@@ -4863,17 +4882,18 @@ func (i *PolicyRulesetWhereInput) P() (predicate.PolicyRuleset, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policyruleset.HasConditionsWith(with...))
 	}
 	if i.HasAssignments != nil {
-		p := policyruleset.HasAssignments()
+		p := policyruleset.HasAssignmentsWith(visibleTo)
 		if !*i.HasAssignments {
 			p = policyruleset.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasAssignmentsWith) > 0 {
-		with := make([]predicate.PolicyAssignment, 0, len(i.HasAssignmentsWith))
+		with := make([]predicate.PolicyAssignment, 0, len(i.HasAssignmentsWith)+1)
 		for _, w := range i.HasAssignmentsWith {
 			p, err := w.P()
 			if err != nil {
@@ -4881,6 +4901,7 @@ func (i *PolicyRulesetWhereInput) P() (predicate.PolicyRuleset, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, policyruleset.HasAssignmentsWith(with...))
 	}
 	switch len(predicates) {
@@ -5413,7 +5434,7 @@ func (i *ResourceWhereInput) P() (predicate.Resource, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasIntegrationWith) > 0 {
-		with := make([]predicate.Integration, 0, len(i.HasIntegrationWith))
+		with := make([]predicate.Integration, 0, len(i.HasIntegrationWith)+1)
 		for _, w := range i.HasIntegrationWith {
 			p, err := w.P()
 			if err != nil {
@@ -5421,17 +5442,18 @@ func (i *ResourceWhereInput) P() (predicate.Resource, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, resource.HasIntegrationWith(with...))
 	}
 	if i.HasMembers != nil {
-		p := resource.HasMembers()
+		p := resource.HasMembersWith(visibleTo)
 		if !*i.HasMembers {
 			p = resource.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasMembersWith) > 0 {
-		with := make([]predicate.Identity, 0, len(i.HasMembersWith))
+		with := make([]predicate.Identity, 0, len(i.HasMembersWith)+1)
 		for _, w := range i.HasMembersWith {
 			p, err := w.P()
 			if err != nil {
@@ -5439,17 +5461,18 @@ func (i *ResourceWhereInput) P() (predicate.Resource, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, resource.HasMembersWith(with...))
 	}
 	if i.HasRulesets != nil {
-		p := resource.HasRulesets()
+		p := resource.HasRulesetsWith(visibleTo)
 		if !*i.HasRulesets {
 			p = resource.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasRulesetsWith) > 0 {
-		with := make([]predicate.PolicyRuleset, 0, len(i.HasRulesetsWith))
+		with := make([]predicate.PolicyRuleset, 0, len(i.HasRulesetsWith)+1)
 		for _, w := range i.HasRulesetsWith {
 			p, err := w.P()
 			if err != nil {
@@ -5457,6 +5480,7 @@ func (i *ResourceWhereInput) P() (predicate.Resource, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, resource.HasRulesetsWith(with...))
 	}
 	switch len(predicates) {
@@ -6883,7 +6907,7 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasManagerWith) > 0 {
-		with := make([]predicate.User, 0, len(i.HasManagerWith))
+		with := make([]predicate.User, 0, len(i.HasManagerWith)+1)
 		for _, w := range i.HasManagerWith {
 			p, err := w.P()
 			if err != nil {
@@ -6891,17 +6915,18 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, user.HasManagerWith(with...))
 	}
 	if i.HasDirectReports != nil {
-		p := user.HasDirectReports()
+		p := user.HasDirectReportsWith(visibleTo)
 		if !*i.HasDirectReports {
 			p = user.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasDirectReportsWith) > 0 {
-		with := make([]predicate.User, 0, len(i.HasDirectReportsWith))
+		with := make([]predicate.User, 0, len(i.HasDirectReportsWith)+1)
 		for _, w := range i.HasDirectReportsWith {
 			p, err := w.P()
 			if err != nil {
@@ -6909,6 +6934,7 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, user.HasDirectReportsWith(with...))
 	}
 	if i.HasParentUser != nil {
@@ -6919,7 +6945,7 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 		predicates = append(predicates, p)
 	}
 	if len(i.HasParentUserWith) > 0 {
-		with := make([]predicate.User, 0, len(i.HasParentUserWith))
+		with := make([]predicate.User, 0, len(i.HasParentUserWith)+1)
 		for _, w := range i.HasParentUserWith {
 			p, err := w.P()
 			if err != nil {
@@ -6927,17 +6953,18 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, user.HasParentUserWith(with...))
 	}
 	if i.HasSecondaryUsers != nil {
-		p := user.HasSecondaryUsers()
+		p := user.HasSecondaryUsersWith(visibleTo)
 		if !*i.HasSecondaryUsers {
 			p = user.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasSecondaryUsersWith) > 0 {
-		with := make([]predicate.User, 0, len(i.HasSecondaryUsersWith))
+		with := make([]predicate.User, 0, len(i.HasSecondaryUsersWith)+1)
 		for _, w := range i.HasSecondaryUsersWith {
 			p, err := w.P()
 			if err != nil {
@@ -6945,17 +6972,18 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, user.HasSecondaryUsersWith(with...))
 	}
 	if i.HasIdentities != nil {
-		p := user.HasIdentities()
+		p := user.HasIdentitiesWith(visibleTo)
 		if !*i.HasIdentities {
 			p = user.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasIdentitiesWith) > 0 {
-		with := make([]predicate.Identity, 0, len(i.HasIdentitiesWith))
+		with := make([]predicate.Identity, 0, len(i.HasIdentitiesWith)+1)
 		for _, w := range i.HasIdentitiesWith {
 			p, err := w.P()
 			if err != nil {
@@ -6963,17 +6991,18 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, user.HasIdentitiesWith(with...))
 	}
 	if i.HasPolicyAssignments != nil {
-		p := user.HasPolicyAssignments()
+		p := user.HasPolicyAssignmentsWith(visibleTo)
 		if !*i.HasPolicyAssignments {
 			p = user.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasPolicyAssignmentsWith) > 0 {
-		with := make([]predicate.PolicyAssignment, 0, len(i.HasPolicyAssignmentsWith))
+		with := make([]predicate.PolicyAssignment, 0, len(i.HasPolicyAssignmentsWith)+1)
 		for _, w := range i.HasPolicyAssignmentsWith {
 			p, err := w.P()
 			if err != nil {
@@ -6981,17 +7010,18 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, user.HasPolicyAssignmentsWith(with...))
 	}
 	if i.HasPolicyConditions != nil {
-		p := user.HasPolicyConditions()
+		p := user.HasPolicyConditionsWith(visibleTo)
 		if !*i.HasPolicyConditions {
 			p = user.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasPolicyConditionsWith) > 0 {
-		with := make([]predicate.PolicyCondition, 0, len(i.HasPolicyConditionsWith))
+		with := make([]predicate.PolicyCondition, 0, len(i.HasPolicyConditionsWith)+1)
 		for _, w := range i.HasPolicyConditionsWith {
 			p, err := w.P()
 			if err != nil {
@@ -6999,17 +7029,18 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, user.HasPolicyConditionsWith(with...))
 	}
 	if i.HasAuditEvents != nil {
-		p := user.HasAuditEvents()
+		p := user.HasAuditEventsWith(visibleTo)
 		if !*i.HasAuditEvents {
 			p = user.Not(p)
 		}
 		predicates = append(predicates, p)
 	}
 	if len(i.HasAuditEventsWith) > 0 {
-		with := make([]predicate.AuditEvent, 0, len(i.HasAuditEventsWith))
+		with := make([]predicate.AuditEvent, 0, len(i.HasAuditEventsWith)+1)
 		for _, w := range i.HasAuditEventsWith {
 			p, err := w.P()
 			if err != nil {
@@ -7017,6 +7048,7 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 			}
 			with = append(with, p)
 		}
+		with = append(with, visibleTo)
 		predicates = append(predicates, user.HasAuditEventsWith(with...))
 	}
 	switch len(predicates) {

@@ -17,6 +17,7 @@ import (
 	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // scanRaw stores raw, a value as the driver returned it, in dest, a scan
@@ -42,6 +43,30 @@ func scanRaw(dest, raw any) error {
 		return nil
 	}
 	return fmt.Errorf("ent: unsupported scan destination %T", dest)
+}
+
+// visibleTo restricts s, the subquery of an edge filter (has<Edge>,
+// has<Edge>With), to the rows the viewer of its context may read: its tenant's,
+// and live ones unless the context includes deleted records. sqlgraph builds
+// these subqueries without the target query's interceptors, and gives them the
+// context of the query they filter; without a viewer, the query fails.
+func visibleTo(s *sql.Selector) {
+	ctx := s.Context()
+	if ctx == nil {
+		s.AddError(viewer.ErrNoViewer)
+		return
+	}
+	tenant, all, err := viewer.Tenant(ctx)
+	if err != nil {
+		s.AddError(err)
+		return
+	}
+	if !all {
+		s.Where(sql.EQ(s.C("tenant_id"), tenant))
+	}
+	if !viewer.IsIncludingDeleted(ctx) {
+		s.Where(sql.IsNull(s.C("deleted_at")))
+	}
 }
 
 // JoinCondition returns what a row of audit_events, joined under alias, must meet to

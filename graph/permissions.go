@@ -2,8 +2,11 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/idgraph/idgraph/ent/auditevent"
 	"github.com/idgraph/idgraph/ent/identity"
@@ -19,10 +22,12 @@ import (
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
-// Permissions are checked in two places that share requirePermission: the
-// @hasPermission directive on fields whose type is known from the schema, and
-// nodeTypePermission for Node-typed fields (node, nodes, AuditEvent.record),
-// whose type is known only from the id.
+// Permissions are checked in three places that share requirePermission: the
+// view permission of the node type every object field returns
+// (requireViewPermission), the @hasPermission directive on fields that need
+// more (counts across domains, raw profiles), and nodeTypePermission for
+// Node-typed fields (node, nodes, AuditEvent.record), whose type is known only
+// from the id.
 
 // hasPermission implements @hasPermission: the field resolves only when the
 // viewer holds the permission.
@@ -44,17 +49,57 @@ func requirePermission(ctx context.Context, permission string) error {
 	}
 }
 
+// viewPermission is the permission reading an object of each node type needs,
+// by GraphQL type name; its connections and edges need the same.
+var viewPermission = map[string]string{
+	"User":             viewer.DirectoryUserView,
+	"Identity":         viewer.DirectoryUserView,
+	"Integration":      viewer.DirectoryUserView,
+	"Resource":         viewer.DirectoryUserView,
+	"PolicyRuleset":    viewer.PolicyView,
+	"PolicyRule":       viewer.PolicyView,
+	"PolicyCondition":  viewer.PolicyView,
+	"PolicyAssignment": viewer.PolicyView,
+	"AuditEvent":       viewer.AuditView,
+}
+
 // nodeTypePermission is the permission that reading a node of each table needs.
 var nodeTypePermission = map[string]string{
-	user.Table:             viewer.DirectoryUserView,
-	identity.Table:         viewer.DirectoryUserView,
-	integration.Table:      viewer.DirectoryUserView,
-	resource.Table:         viewer.DirectoryUserView,
-	policyruleset.Table:    viewer.PolicyView,
-	policyrule.Table:       viewer.PolicyView,
-	policycondition.Table:  viewer.PolicyView,
-	policyassignment.Table: viewer.PolicyView,
-	auditevent.Table:       viewer.AuditView,
+	user.Table:             viewPermission["User"],
+	identity.Table:         viewPermission["Identity"],
+	integration.Table:      viewPermission["Integration"],
+	resource.Table:         viewPermission["Resource"],
+	policyruleset.Table:    viewPermission["PolicyRuleset"],
+	policyrule.Table:       viewPermission["PolicyRule"],
+	policycondition.Table:  viewPermission["PolicyCondition"],
+	policyassignment.Table: viewPermission["PolicyAssignment"],
+	auditevent.Table:       viewPermission["AuditEvent"],
+}
+
+// nodeTypeOf is the node type a field returns: its type, or the type of the
+// nodes of a connection or edge ("" for other types).
+func nodeTypeOf(typeName string) string {
+	for _, suffix := range []string{"Connection", "Edge"} {
+		if t, ok := strings.CutSuffix(typeName, suffix); ok {
+			return t
+		}
+	}
+	return typeName
+}
+
+// requireViewPermission runs around every field: a field that returns objects
+// of a node type (an object, a list, a connection) needs that type's view
+// permission, wherever it is, so a token that may only write users cannot read
+// the directory through what its mutations return.
+func requireViewPermission(ctx context.Context, next graphql.Resolver) (any, error) {
+	if fc := graphql.GetFieldContext(ctx); fc.Field.Field != nil && len(fc.Field.Selections) > 0 {
+		if p, ok := viewPermission[nodeTypeOf(fc.Field.Definition.Type.Name())]; ok {
+			if err := requirePermission(ctx, p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return next(ctx)
 }
 
 // requireNodePermission checks the permission for the type an id names. Ids of
@@ -66,6 +111,96 @@ func requireNodePermission(ctx context.Context, id string) error {
 	}
 	if p, ok := nodeTypePermission[table]; ok {
 		return requirePermission(ctx, p)
+	}
+	return nil
+}
+
+// filterPermissions is a gqlgen extension that checks, before an operation
+// runs, that every edge filter in its where arguments (has<Edge>,
+// has<Edge>With, at any depth) reaches only node types the token may read:
+// a filter answers a yes-or-no question about the rows it reaches, so it needs
+// the permission reading them would.
+type filterPermissions struct{ schema *ast.Schema }
+
+func (*filterPermissions) ExtensionName() string { return "FilterPermissions" }
+
+func (f *filterPermissions) Validate(s graphql.ExecutableSchema) error {
+	f.schema = s.Schema()
+	return nil
+}
+
+func (f *filterPermissions) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	var err error
+	seen := map[*ast.SelectionSet]bool{}
+	var walk func(set ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			if err != nil {
+				return
+			}
+			switch s := sel.(type) {
+			case *ast.Field:
+				if s.Definition != nil {
+					for _, arg := range s.Arguments {
+						if def := s.Definition.Arguments.ForName(arg.Name); def != nil {
+							if v, verr := arg.Value.Value(oc.Variables); verr == nil {
+								err = f.checkFilter(ctx, f.schema.Types[def.Type.Name()], v)
+							}
+						}
+					}
+				}
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				// Each fragment is checked once: its arguments are the same wherever it is spread.
+				if s.Definition != nil && !seen[&s.Definition.SelectionSet] {
+					seen[&s.Definition.SelectionSet] = true
+					walk(s.Definition.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(oc.Operation.SelectionSet)
+	if err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// checkFilter checks the edge filters of v, a value of the input type def.
+func (f *filterPermissions) checkFilter(ctx context.Context, def *ast.Definition, v any) error {
+	if def == nil || def.Kind != ast.InputObject {
+		return nil
+	}
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			if err := f.checkFilter(ctx, def, e); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		for key, value := range x {
+			field := def.Fields.ForName(key)
+			if field == nil {
+				continue
+			}
+			if strings.HasPrefix(key, "has") {
+				with := def.Fields.ForName(strings.TrimSuffix(key, "With") + "With")
+				if with != nil {
+					target := strings.TrimSuffix(with.Type.Name(), "WhereInput")
+					if p, ok := viewPermission[target]; ok {
+						if err := requirePermission(ctx, p); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			if err := f.checkFilter(ctx, f.schema.Types[field.Type.Name()], value); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

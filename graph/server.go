@@ -151,6 +151,8 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 		local: smallEntries[string](lru.New[string](limits.APQEntries)), client: db.Client, logger: opts.Logger,
 	}})
 	gql.Use(limits.Limits)
+	gql.Use(&filterPermissions{})
+	gql.AroundFields(requireViewPermission)
 	gql.AroundFields(checkPageSize)
 	for _, mw := range opts.FieldMiddleware {
 		gql.AroundFields(mw)

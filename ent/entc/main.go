@@ -32,7 +32,7 @@ func main() {
 	// Our templates go after entgql's so they can build on its pagination helpers.
 	batch := gen.MustParse(gen.NewTemplate("idgraph").
 		Funcs(entgql.TemplateFuncs).
-		ParseFiles("./ent/template/gql_batch.tmpl", "./ent/template/bulk.tmpl", "./ent/template/joined.tmpl"))
+		ParseFiles("./ent/template/gql_batch.tmpl", "./ent/template/bulk.tmpl", "./ent/template/joined.tmpl", "./ent/template/where_input.tmpl"))
 	err = entc.Generate("./ent/schema", &gen.Config{
 		Target:   "./ent",
 		Package:  "github.com/idgraph/idgraph/ent",

@@ -150,7 +150,7 @@ func ValidColumn(column string) bool {
 //	import _ "github.com/idgraph/idgraph/ent/runtime"
 var (
 	Hooks        [2]ent.Hook
-	Interceptors [1]ent.Interceptor
+	Interceptors [2]ent.Interceptor
 	// TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
 	TenantIDValidator func(string) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.

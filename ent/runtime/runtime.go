@@ -32,6 +32,7 @@ func init() {
 	apitoken.Hooks[1] = apitokenMixinHooks0[1]
 	apitokenMixinInters0 := apitokenMixin[0].Interceptors()
 	apitoken.Interceptors[0] = apitokenMixinInters0[0]
+	apitoken.Interceptors[1] = apitokenMixinInters0[1]
 	apitokenMixinFields0 := apitokenMixin[0].Fields()
 	_ = apitokenMixinFields0
 	apitokenFields := schema.ApiToken{}.Fields()
@@ -74,6 +75,7 @@ func init() {
 	auditevent.Hooks[1] = auditeventMixinHooks0[1]
 	auditeventMixinInters0 := auditeventMixin[0].Interceptors()
 	auditevent.Interceptors[0] = auditeventMixinInters0[0]
+	auditevent.Interceptors[1] = auditeventMixinInters0[1]
 	auditeventMixinFields0 := auditeventMixin[0].Fields()
 	_ = auditeventMixinFields0
 	auditeventFields := schema.AuditEvent{}.Fields()
@@ -120,6 +122,7 @@ func init() {
 	idempotencykey.Hooks[1] = idempotencykeyMixinHooks0[1]
 	idempotencykeyMixinInters0 := idempotencykeyMixin[0].Interceptors()
 	idempotencykey.Interceptors[0] = idempotencykeyMixinInters0[0]
+	idempotencykey.Interceptors[1] = idempotencykeyMixinInters0[1]
 	idempotencykeyMixinFields0 := idempotencykeyMixin[0].Fields()
 	_ = idempotencykeyMixinFields0
 	idempotencykeyFields := schema.IdempotencyKey{}.Fields()
@@ -180,6 +183,7 @@ func init() {
 	identity.Hooks[1] = identityMixinHooks0[1]
 	identityMixinInters0 := identityMixin[0].Interceptors()
 	identity.Interceptors[0] = identityMixinInters0[0]
+	identity.Interceptors[1] = identityMixinInters0[1]
 	identityMixinFields0 := identityMixin[0].Fields()
 	_ = identityMixinFields0
 	identityFields := schema.Identity{}.Fields()
@@ -234,6 +238,7 @@ func init() {
 	integration.Hooks[1] = integrationMixinHooks0[1]
 	integrationMixinInters0 := integrationMixin[0].Interceptors()
 	integration.Interceptors[0] = integrationMixinInters0[0]
+	integration.Interceptors[1] = integrationMixinInters0[1]
 	integrationMixinFields0 := integrationMixin[0].Fields()
 	_ = integrationMixinFields0
 	integrationFields := schema.Integration{}.Fields()
@@ -284,6 +289,7 @@ func init() {
 	membership.Hooks[1] = membershipMixinHooks0[1]
 	membershipMixinInters0 := membershipMixin[0].Interceptors()
 	membership.Interceptors[0] = membershipMixinInters0[0]
+	membership.Interceptors[1] = membershipMixinInters0[1]
 	membershipMixinFields0 := membershipMixin[0].Fields()
 	_ = membershipMixinFields0
 	membershipFields := schema.Membership{}.Fields()
@@ -326,6 +332,7 @@ func init() {
 	persistedquery.Hooks[1] = persistedqueryMixinHooks0[1]
 	persistedqueryMixinInters0 := persistedqueryMixin[0].Interceptors()
 	persistedquery.Interceptors[0] = persistedqueryMixinInters0[0]
+	persistedquery.Interceptors[1] = persistedqueryMixinInters0[1]
 	persistedqueryMixinFields0 := persistedqueryMixin[0].Fields()
 	_ = persistedqueryMixinFields0
 	persistedqueryFields := schema.PersistedQuery{}.Fields()
@@ -368,6 +375,7 @@ func init() {
 	policyassignment.Hooks[1] = policyassignmentMixinHooks0[1]
 	policyassignmentMixinInters0 := policyassignmentMixin[0].Interceptors()
 	policyassignment.Interceptors[0] = policyassignmentMixinInters0[0]
+	policyassignment.Interceptors[1] = policyassignmentMixinInters0[1]
 	policyassignmentMixinFields0 := policyassignmentMixin[0].Fields()
 	_ = policyassignmentMixinFields0
 	policyassignmentFields := schema.PolicyAssignment{}.Fields()
@@ -410,6 +418,7 @@ func init() {
 	policycondition.Hooks[1] = policyconditionMixinHooks0[1]
 	policyconditionMixinInters0 := policyconditionMixin[0].Interceptors()
 	policycondition.Interceptors[0] = policyconditionMixinInters0[0]
+	policycondition.Interceptors[1] = policyconditionMixinInters0[1]
 	policyconditionMixinFields0 := policyconditionMixin[0].Fields()
 	_ = policyconditionMixinFields0
 	policyconditionFields := schema.PolicyCondition{}.Fields()
@@ -464,6 +473,7 @@ func init() {
 	policyrule.Hooks[1] = policyruleMixinHooks0[1]
 	policyruleMixinInters0 := policyruleMixin[0].Interceptors()
 	policyrule.Interceptors[0] = policyruleMixinInters0[0]
+	policyrule.Interceptors[1] = policyruleMixinInters0[1]
 	policyruleMixinFields0 := policyruleMixin[0].Fields()
 	_ = policyruleMixinFields0
 	policyruleFields := schema.PolicyRule{}.Fields()
@@ -526,6 +536,7 @@ func init() {
 	policyruleset.Hooks[1] = policyrulesetMixinHooks0[1]
 	policyrulesetMixinInters0 := policyrulesetMixin[0].Interceptors()
 	policyruleset.Interceptors[0] = policyrulesetMixinInters0[0]
+	policyruleset.Interceptors[1] = policyrulesetMixinInters0[1]
 	policyrulesetMixinFields0 := policyrulesetMixin[0].Fields()
 	_ = policyrulesetMixinFields0
 	policyrulesetFields := schema.PolicyRuleset{}.Fields()
@@ -568,6 +579,7 @@ func init() {
 	resource.Hooks[1] = resourceMixinHooks0[1]
 	resourceMixinInters0 := resourceMixin[0].Interceptors()
 	resource.Interceptors[0] = resourceMixinInters0[0]
+	resource.Interceptors[1] = resourceMixinInters0[1]
 	resourceMixinFields0 := resourceMixin[0].Fields()
 	_ = resourceMixinFields0
 	resourceFields := schema.Resource{}.Fields()
@@ -634,6 +646,7 @@ func init() {
 	user.Hooks[1] = userMixinHooks0[1]
 	userMixinInters0 := userMixin[0].Interceptors()
 	user.Interceptors[0] = userMixinInters0[0]
+	user.Interceptors[1] = userMixinInters0[1]
 	userMixinFields0 := userMixin[0].Fields()
 	_ = userMixinFields0
 	userFields := schema.User{}.Fields()

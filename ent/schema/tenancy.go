@@ -2,7 +2,6 @@ package schema
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"entgo.io/contrib/entgql"
@@ -15,8 +14,10 @@ import (
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
-// Tenant isolation lives here and nowhere else: every entity with a recordMixin
-// reads and writes only the rows of the viewer's tenant. A context with neither a
+// Tenant isolation lives here: every entity with a recordMixin reads and writes
+// only the rows of the viewer's tenant. The subqueries of edge filters, which
+// ent builds without interceptors, apply the same rules in ent/template
+// (visibleTo), reading the viewer from the statement's context. A context with neither a
 // viewer nor viewer.System is refused, so forgetting to authenticate fails closed.
 
 // requires marks a GraphQL field as needing a token permission; graph/permissions.go
@@ -27,20 +28,6 @@ func requires(permission string) entgql.Directive {
 		&ast.Argument{Name: "permission", Value: &ast.Value{Raw: permission, Kind: ast.StringValue}})
 }
 
-// ErrNoViewer is returned for data access from a context that has no viewer.
-var ErrNoViewer = errors.New("tenancy: no viewer in context")
-
-func tenantOf(ctx context.Context) (id string, all bool, err error) {
-	if viewer.IsSystem(ctx) {
-		return "", true, nil
-	}
-	v := viewer.FromContext(ctx)
-	if v == nil || v.TenantID == "" {
-		return "", false, ErrNoViewer
-	}
-	return v.TenantID, false, nil
-}
-
 // Interceptors scope every query (roots, loaders, counts, and traversals through
 // edges) to the viewer's tenant, and leave soft-deleted records out. ent applies
 // them when the query is prepared, before modifiers, so windowed batch pages are
@@ -48,7 +35,7 @@ func tenantOf(ctx context.Context) (id string, all bool, err error) {
 func (recordMixin) Interceptors() []ent.Interceptor {
 	return []ent.Interceptor{
 		intercept.TraverseFunc(func(ctx context.Context, q intercept.Query) error {
-			id, all, err := tenantOf(ctx)
+			id, all, err := viewer.Tenant(ctx)
 			if err != nil {
 				return err
 			}
@@ -58,6 +45,16 @@ func (recordMixin) Interceptors() []ent.Interceptor {
 			// Soft-deleted records leave every list, count and lookup.
 			if !viewer.IsIncludingDeleted(ctx) {
 				q.WhereP(sql.FieldIsNull("deleted_at"))
+			}
+			return nil
+		}),
+		// The statement carries the context, so that the subqueries of edge
+		// filters (has<Edge>With) scope themselves to the same viewer: ent gives
+		// them the context of the statement they filter, which its Select and
+		// Scan paths otherwise leave empty. Modifiers run before predicates there.
+		ent.TraverseFunc(func(ctx context.Context, q ent.Query) error {
+			if m, ok := q.(interface{ ModifyRows(...func(*sql.Selector)) }); ok {
+				m.ModifyRows(func(s *sql.Selector) { s.WithContext(ctx) })
 			}
 			return nil
 		}),
@@ -71,7 +68,7 @@ func (recordMixin) Hooks() []ent.Hook {
 		bumpVersion,
 		func(next ent.Mutator) ent.Mutator {
 			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
-				id, all, err := tenantOf(ctx)
+				id, all, err := viewer.Tenant(ctx)
 				if err != nil || all {
 					if err != nil {
 						return nil, err

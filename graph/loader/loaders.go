@@ -231,13 +231,16 @@ func column(name string) func([]string) ent.ParentKey {
 }
 
 // through is the parent key of an edge reached through a join table: the row's
-// id matches table.rowColumn, and table.parentColumn holds the parent id.
+// id matches table.rowColumn, and table.parentColumn holds the parent id. A
+// soft-deleted join row (an ended policy assignment) relates nothing.
 func through(table, rowColumn, parentColumn string, distinct bool) func([]string) ent.ParentKey {
 	return func(ids []string) ent.ParentKey {
 		t := sql.Table(table)
 		return ent.ParentKey{
-			IDs:      ids,
-			Join:     func(s *sql.Selector) { s.Join(t).On(s.C("id"), t.C(rowColumn)) },
+			IDs: ids,
+			Join: func(s *sql.Selector) {
+				s.Join(t).OnP(sql.And(sql.ColumnsEQ(s.C("id"), t.C(rowColumn)), sql.IsNull(t.C("deleted_at"))))
+			},
 			Column:   func(*sql.Selector) string { return t.C(parentColumn) },
 			Distinct: distinct,
 		}

@@ -40,15 +40,15 @@ func newUserEdges(cfg Config, g *groups, j *joiner, client *ent.Client) userEdge
 	}
 }
 
-// resourcesOfUsers reaches resources through memberships of the users' identities;
-// a resource reached by two identities of one user counts once.
+// resourcesOfUsers reaches resources through memberships of the users' live
+// identities; a resource reached by two identities of one user counts once.
 func resourcesOfUsers(ids []string) ent.ParentKey {
 	m, i := sql.Table(membership.Table), sql.Table(identity.Table)
 	return ent.ParentKey{
 		IDs: ids,
 		Join: func(s *sql.Selector) {
-			s.Join(m).On(s.C(resource.FieldID), m.C(membership.FieldResourceID)).
-				Join(i).On(m.C(membership.FieldIdentityID), i.C(identity.FieldID))
+			s.Join(m).OnP(sql.And(sql.ColumnsEQ(s.C(resource.FieldID), m.C(membership.FieldResourceID)), sql.IsNull(m.C("deleted_at")))).
+				Join(i).OnP(sql.And(sql.ColumnsEQ(m.C(membership.FieldIdentityID), i.C(identity.FieldID)), sql.IsNull(i.C("deleted_at"))))
 		},
 		Column:   func(*sql.Selector) string { return i.C(identity.FieldUserID) },
 		Distinct: true,

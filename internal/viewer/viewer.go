@@ -7,6 +7,7 @@ package viewer
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -128,4 +129,21 @@ func (e *UnknownPermissionError) Error() string {
 		return "no permissions given; known: " + strings.Join(Known, ", ")
 	}
 	return "unknown permission " + `"` + e.Name + `"` + "; known: " + strings.Join(Known, ", ")
+}
+
+// ErrNoViewer is returned for data access from a context that has no viewer.
+var ErrNoViewer = errors.New("tenancy: no viewer in context")
+
+// Tenant returns the tenant whose records ctx may read and write: all of them
+// for System, none (ErrNoViewer) for a context that has no viewer, so that
+// forgetting to authenticate fails closed.
+func Tenant(ctx context.Context) (id string, all bool, err error) {
+	if IsSystem(ctx) {
+		return "", true, nil
+	}
+	v := FromContext(ctx)
+	if v == nil || v.TenantID == "" {
+		return "", false, ErrNoViewer
+	}
+	return v.TenantID, false, nil
 }
