@@ -141,3 +141,14 @@ func (a *api) capErrors(resp *graphql.Response) {
 	}
 	resp.Errors = append(resp.Errors[:limit:limit], last)
 }
+
+// stopWhenOutOfTime runs around every field: once the request is out of time,
+// no further field starts. SQL already stops at the deadline; this stops the Go
+// side too, so a large response ends at its time limit instead of resolving,
+// and failing, each of its remaining fields.
+func stopWhenOutOfTime(ctx context.Context, next graphql.Resolver) (any, error) {
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	return next(ctx)
+}

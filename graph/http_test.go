@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,6 +195,36 @@ func TestTimeoutCancelsTheRequest(t *testing.T) {
 	}
 	if ok := srv.Query(t, `{ users { totalCount } }`, nil); len(ok.Errors) > 0 {
 		t.Fatalf("after a timeout: %+v", ok.Errors)
+	}
+}
+
+// TestNoFieldStartsAfterTheDeadline: work that does not watch the context (here
+// a pause in every field) stops at the time limit: no field resolver starts
+// once the request is out of time, and the answer says REQUEST_TIMEOUT.
+func TestNoFieldStartsAfterTheDeadline(t *testing.T) {
+	var started, late atomic.Int64
+	slowField := func(ctx context.Context, next graphql.Resolver) (any, error) {
+		started.Add(1)
+		if ctx.Err() != nil {
+			late.Add(1)
+		}
+		time.Sleep(2 * time.Millisecond) // CPU-bound work that ignores ctx
+		return next(ctx)
+	}
+	srv := graphtest.NewAt(t, storetest.DSN(t, "t.db"), 60, graph.Options{
+		Limits:          graph.Limits{Timeout: 100 * time.Millisecond},
+		FieldMiddleware: []graphql.FieldMiddleware{slowField},
+	})
+	// About 300 fields of 2 ms each: three times the limit.
+	resp := srv.Query(t, `{ users(first: 60) { nodes { id fullName email state title } } }`, nil)
+	if len(resp.Errors) == 0 || resp.Errors[0].Code() != "REQUEST_TIMEOUT" {
+		t.Fatalf("want REQUEST_TIMEOUT, got %+v", resp.Errors)
+	}
+	if late.Load() > 0 {
+		t.Errorf("%d of %d fields started after the deadline", late.Load(), started.Load())
+	}
+	if started.Load() >= 300 {
+		t.Errorf("every field ran (%d)", started.Load())
 	}
 }
 

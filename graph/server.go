@@ -152,6 +152,7 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	}})
 	gql.Use(limits.Limits)
 	gql.Use(&filterPermissions{})
+	gql.AroundFields(stopWhenOutOfTime)
 	gql.AroundFields(requireViewPermission)
 	gql.AroundFields(checkPageSize)
 	for _, mw := range opts.FieldMiddleware {
