@@ -29,12 +29,20 @@ func New(client *ent.Client) *Service {
 	return &Service{client: client, now: time.Now}
 }
 
-// inTx runs f in a transaction: a failed change leaves the database as it was.
-func (s *Service) inTx(ctx context.Context, f func(tx *ent.Tx) error) error {
+// inTx runs f in a transaction: a failed change leaves the database as it was,
+// and so does a panic, which is rolled back at once (on SQLite an open write
+// transaction holds the only write lock) and then passed on.
+func (s *Service) inTx(ctx context.Context, f func(tx *ent.Tx) error) (err error) {
 	tx, err := s.client.Tx(ctx)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := f(tx); err != nil {
 		_ = tx.Rollback()
 		return err
