@@ -1,9 +1,12 @@
 package graph_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/idgraph/idgraph/graph"
 	"github.com/idgraph/idgraph/graph/graphtest"
@@ -149,5 +152,40 @@ func BenchmarkHostileInputs(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestForgedCursorsAndLongIdsAreBadInput: a cursor no page handed out (values
+// of the wrong count or shape) and a 100 KB id are the client's mistakes:
+// BAD_USER_INPUT, the id echoed at most 100 bytes, nothing logged as an error.
+func TestForgedCursorsAndLongIdsAreBadInput(t *testing.T) {
+	srv := graphtest.New(t, 10)
+	enc := func(v any) string {
+		b, err := msgpack.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return base64.RawStdEncoding.EncodeToString(b)
+	}
+	for name, cursor := range map[string]string{
+		"three values for one order": enc(map[string]any{"i": "drusr_x", "v": []any{1, 2, 3}}),
+		"a map":                      enc(map[string]any{"i": "drusr_x", "v": map[string]any{"a": 1}}),
+		"a scalar":                   enc(map[string]any{"i": "drusr_x", "v": 5}),
+		"a map inside the values":    enc(map[string]any{"i": "drusr_x", "v": []any{map[string]any{"a": 1}}}),
+		"not a cursor at all":        enc(5),
+	} {
+		resp := srv.Query(t, `query($c: Cursor) { users(first: 2, after: $c, orderBy: [{field: FULL_NAME}]) { totalCount } }`, map[string]any{"c": cursor})
+		if len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" {
+			t.Errorf("%s: %+v", name, resp.Errors)
+		}
+	}
+	for _, id := range []string{"drusr_" + strings.Repeat("a", 100_000), strings.Repeat("z", 100_000)} {
+		resp := srv.Query(t, `query($id: ID!) { user(id: $id) { id } }`, map[string]any{"id": id})
+		if len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" || len(resp.Errors[0].Message) > 200 {
+			t.Errorf("a 100 KB id: %d errors, first %.300v", len(resp.Errors), resp.Errors)
+		}
+	}
+	if strings.Contains(srv.Logs.String(), `"level":"ERROR"`) {
+		t.Errorf("client mistakes were logged as errors:\n%.2000s", srv.Logs.String())
 	}
 }

@@ -2,7 +2,10 @@ package graph
 
 import (
 	"context"
+	"reflect"
+	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/idgraph/idgraph/internal/apierror"
@@ -32,9 +35,41 @@ func checkPageSize(ctx context.Context, next graphql.Resolver) (any, error) {
 	if first != nil && last != nil {
 		return nil, apierror.BadInputf("pass first or last, not both")
 	}
+	for _, name := range []string{"after", "before"} {
+		if c, ok := fc.Args[name].(*entgql.Cursor[string]); ok && c != nil {
+			if err := checkCursor(name, c, fc.Args["orderBy"]); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if first == nil && last == nil {
 		size := MaxPageSize
 		fc.Args["first"] = &size
 	}
 	return next(ctx)
+}
+
+// checkCursor refuses a cursor that no page of this connection, in this order,
+// could have handed out: its values must be scalars, one per orderBy field.
+// A forged one would otherwise reach the SQL builder and fail there.
+func checkCursor(name string, c *entgql.Cursor[string], orderBy any) error {
+	bad := apierror.BadInputf("%s is not a cursor of this connection in this order", name)
+	if c.Value == nil {
+		return nil
+	}
+	values, ok := c.Value.([]any)
+	if !ok {
+		return bad
+	}
+	if n := reflect.ValueOf(orderBy); n.Kind() == reflect.Slice && n.Len() != len(values) {
+		return bad
+	}
+	for _, v := range values {
+		switch v.(type) {
+		case nil, string, bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float32, float64, time.Time:
+		default:
+			return bad
+		}
+	}
+	return nil
 }

@@ -34,7 +34,17 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // NotFound reports that no record of the given type has the id.
 func NotFound(typ, id string) *Error {
-	return &Error{Code: CodeNotFound, Message: fmt.Sprintf("%s %s not found", typ, id)}
+	return &Error{Code: CodeNotFound, Message: fmt.Sprintf("%s %s not found", typ, Clip(id))}
+}
+
+// Clip shortens a value a client sent to at most 100 bytes for an error
+// message: a message echoes what was asked for, not all of it.
+func Clip(s string) string {
+	const most = 100
+	if len(s) <= most {
+		return s
+	}
+	return s[:most-3] + "..."
 }
 
 // BadInput reports invalid input; wrapped errors stay inspectable with errors.Is.

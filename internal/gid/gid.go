@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
+
+	"github.com/idgraph/idgraph/internal/apierror"
 )
 
 // Prefixes of every node type. They are part of the public id format: never change one.
@@ -81,10 +83,10 @@ func Table(id string) (string, error) {
 	prefix, rest, ok := strings.Cut(id, "_")
 	table, known := tables[prefix]
 	if !ok || !known {
-		return "", fmt.Errorf("%w: %q does not start with a known type prefix", ErrMalformed, id)
+		return "", fmt.Errorf("%w: %q does not start with a known type prefix", ErrMalformed, apierror.Clip(id))
 	}
 	if _, err := ulid.ParseStrict(strings.ToUpper(rest)); err != nil {
-		return "", fmt.Errorf("%w: %q", ErrMalformed, id)
+		return "", fmt.Errorf("%w: %q", ErrMalformed, apierror.Clip(id))
 	}
 	return table, nil
 }
@@ -95,7 +97,7 @@ func Validate(id, prefix string) error {
 		return err
 	}
 	if !strings.HasPrefix(id, prefix+"_") {
-		return fmt.Errorf("%w: %q is not a %s id", ErrMalformed, id, prefix)
+		return fmt.Errorf("%w: %q is not a %s id", ErrMalformed, apierror.Clip(id), prefix)
 	}
 	return nil
 }
