@@ -215,3 +215,31 @@ func TestParsePermissions(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownTokensAreRememberedForATTL: a token id with no row costs one
+// SELECT per cache lifetime, not one per request; a token issued under a
+// remembered id would be found once the lifetime passes.
+func TestUnknownTokensAreRememberedForATTL(t *testing.T) {
+	db, clk := setup(t)
+	ctx := context.Background()
+	token := issue(t, db, auth.IssueOptions{})
+	id, secret, _ := strings.Cut(token, ".")
+	if err := db.Client.ApiToken.DeleteOneID(id).Exec(viewer.System(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	a := auth.NewAuthenticator(db.Client, auth.Options{Now: clk.now, CacheTTL: 5 * time.Second})
+	before := db.Statements.Total()
+	for range 100 {
+		if _, err := a.Authenticate(ctx, "Bearer "+id+"."+secret); err == nil {
+			t.Fatal("a deleted token was accepted")
+		}
+	}
+	if n := db.Statements.Total() - before; n != 1 {
+		t.Fatalf("100 requests with an unknown token sent %d statements, want 1", n)
+	}
+	clk.t = clk.t.Add(6 * time.Second)
+	_, _ = a.Authenticate(ctx, "Bearer "+id+"."+secret)
+	if n := db.Statements.Total() - before; n != 2 {
+		t.Fatalf("after the lifetime: %d statements, want 2", n)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/apitoken"
 	"github.com/idgraph/idgraph/internal/apierror"
@@ -37,6 +39,9 @@ type Authenticator struct {
 
 	mu     sync.RWMutex
 	tokens map[string]*cachedToken
+	// unknown remembers, for a TTL, token ids that have no row: a client
+	// retrying a deleted or made-up token costs no SELECT per request.
+	unknown *lru.Cache[string, time.Time]
 
 	usedMu sync.Mutex
 	used   map[string]time.Time // token id -> last use not yet written
@@ -58,11 +63,16 @@ func NewAuthenticator(client *ent.Client, opts Options) *Authenticator {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	unknown, _ := lru.New[string, time.Time](unknownTokens)
 	return &Authenticator{
 		client: client, ttl: opts.CacheTTL, now: opts.Now,
-		tokens: map[string]*cachedToken{}, used: map[string]time.Time{},
+		tokens: map[string]*cachedToken{}, unknown: unknown, used: map[string]time.Time{},
 	}
 }
+
+// unknownTokens bounds the negative cache: ids are made up by clients, so the
+// cache must not grow with what they send.
+const unknownTokens = 10_000
 
 func unauthenticated(msg string) *apierror.Error {
 	return &apierror.Error{Code: apierror.CodeUnauthenticated, Message: msg}
@@ -114,9 +124,13 @@ func (a *Authenticator) lookup(ctx context.Context, id string, now time.Time) (*
 	if t != nil && now.Sub(t.fetched) < a.ttl {
 		return t, nil
 	}
+	if seen, ok := a.unknown.Get(id); ok && now.Sub(seen) < a.ttl {
+		return nil, nil
+	}
 	row, err := a.client.ApiToken.Query().Where(apitoken.ID(id)).WithTenant().Only(viewer.System(ctx))
 	if ent.IsNotFound(err) {
 		a.forget(id)
+		a.unknown.Add(id, now)
 		return nil, nil
 	}
 	if err != nil {
