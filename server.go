@@ -76,6 +76,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	demo := fs.Bool("demo", false, "seed the demo organisation into an empty database and fill a read-only token into the playground")
 	pprofAddr := fs.String("pprof-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (off by default)")
+	metricsAddr := fs.String("metrics-addr", "", "serve /metrics on this address instead of --addr, with request durations by operation name (off by default: /metrics on --addr, without operation names)")
 	limits := limitFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -126,7 +127,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		stopBackground()
 		background.Wait()
 	}
-	handler := graph.NewHandler(db, graph.Options{Logger: logger, Auth: authenticator, Idempotency: keys, Limits: lim, DemoToken: demoToken})
+	var metricsMux *http.ServeMux
+	if *metricsAddr != "" {
+		metricsMux = http.NewServeMux()
+		go serveOn(*metricsAddr, metricsMux, "metrics", logger)
+	}
+	handler := graph.NewHandler(db, graph.Options{Logger: logger, Auth: authenticator, Idempotency: keys, Limits: lim,
+		DemoToken: demoToken, MetricsMux: metricsMux})
 	srv := httpServer(*addr, handler, lim)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
@@ -166,10 +173,15 @@ func servePprof(addr string, logger *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	serveOn(addr, mux, "profiler", logger)
+}
+
+// serveOn serves an operator's endpoint (profiler, metrics) on its own address.
+func serveOn(addr string, mux *http.ServeMux, what string, logger *slog.Logger) {
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	logger.Info("profiler", slog.String("addr", "http://"+addr+"/debug/pprof/"))
+	logger.Info(what, slog.String("addr", "http://"+addr+"/"))
 	if err := srv.ListenAndServe(); err != nil {
-		logger.Error("profiler", slog.String("error", err.Error()))
+		logger.Error(what, slog.String("error", err.Error()))
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/idgraph/idgraph/graph/graphtest"
 	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/store/storetest"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // GraphQL over HTTP: methods, media types, status codes and authentication.
@@ -103,6 +104,13 @@ func TestPersistedQueries(t *testing.T) {
 	}
 	if resp := srv.Do(t, post(`{`+ext(real)+`}`)); len(resp.Errors) > 0 || !strings.Contains(string(resp.Data), "totalCount") {
 		t.Fatalf("by hash: %s %+v", resp.Data, resp.Errors)
+	}
+	// Another tenant cannot tell, by sending the hash, that the query was registered.
+	srv.SeedTenant(t, "acme", 3)
+	other := post(`{` + ext(real) + `}`)
+	other.Header.Set("Authorization", "Bearer "+srv.TokenFor(t, "acme", viewer.All))
+	if resp := srv.Do(t, other); len(resp.Errors) != 1 || resp.Errors[0].Code() != "PERSISTED_QUERY_NOT_FOUND" {
+		t.Fatalf("another tenant's hash: %s %+v", resp.Data, resp.Errors)
 	}
 }
 
@@ -292,5 +300,33 @@ func TestExecutionSlots(t *testing.T) {
 	}
 	if after := srv.Query(t, `{ viewer { permissions } }`, nil); len(after.Errors) > 0 {
 		t.Errorf("after the slot came back: %+v", after.Errors)
+	}
+}
+
+// TestMetricsKeepOperationNamesPrivate: /metrics on the API address, readable
+// by anyone, does not show the names tenants give their operations; on an
+// operator's own address (Options.MetricsMux) it does, and the API address has
+// no /metrics at all.
+func TestMetricsKeepOperationNamesPrivate(t *testing.T) {
+	srv := graphtest.New(t, 3)
+	srv.Query(t, `query AcmeSecretReport { users { totalCount } }`, nil)
+	get := func(h http.Handler) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		return rec
+	}
+	if rec := get(srv.Handler); rec.Code != 200 || strings.Contains(rec.Body.String(), "AcmeSecretReport") ||
+		!strings.Contains(rec.Body.String(), "idgraph_db_queries_total") {
+		t.Errorf("public /metrics: %d, shows the operation name: %v", rec.Code, strings.Contains(rec.Body.String(), "AcmeSecretReport"))
+	}
+	private := *srv
+	mux := http.NewServeMux()
+	private.Handler = graph.NewHandler(srv.DB, graph.Options{Auth: srv.Auth, MetricsMux: mux})
+	private.Query(t, `query AcmeSecretReport { users { totalCount } }`, nil)
+	if rec := get(private.Handler); rec.Code != http.StatusNotFound {
+		t.Errorf("/metrics on the API address with a metrics address: %d", rec.Code)
+	}
+	if rec := get(mux); !strings.Contains(rec.Body.String(), `operation="AcmeSecretReport"`) {
+		t.Errorf("private /metrics lacks the operation's durations")
 	}
 }

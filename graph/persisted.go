@@ -20,12 +20,23 @@ type persistedQueries struct {
 	logger *slog.Logger
 }
 
-func (p persistedQueries) Get(ctx context.Context, hash string) (string, bool) {
-	if q, ok := p.local.Get(ctx, hash); ok {
-		return q, true
-	}
-	if viewer.FromContext(ctx) == nil {
+// localKey keys the process's cache by tenant as the table is: a tenant must
+// not learn, by sending a hash, that another registered the query behind it.
+func localKey(ctx context.Context, hash string) (string, bool) {
+	v := viewer.FromContext(ctx)
+	if v == nil {
 		return "", false
+	}
+	return v.TenantID + "/" + hash, true
+}
+
+func (p persistedQueries) Get(ctx context.Context, hash string) (string, bool) {
+	key, ok := localKey(ctx, hash)
+	if !ok {
+		return "", false
+	}
+	if q, ok := p.local.Get(ctx, key); ok {
+		return q, true
 	}
 	row, err := p.client.PersistedQuery.Query().Where(persistedquery.Hash(hash)).Only(ctx)
 	if err != nil {
@@ -34,13 +45,17 @@ func (p persistedQueries) Get(ctx context.Context, hash string) (string, bool) {
 		}
 		return "", false
 	}
-	p.local.Add(ctx, hash, row.Query)
+	p.local.Add(ctx, key, row.Query)
 	return row.Query, true
 }
 
 func (p persistedQueries) Add(ctx context.Context, hash, query string) {
-	p.local.Add(ctx, hash, query)
-	if viewer.FromContext(ctx) == nil || len(query) > maxCachedQueryBytes {
+	key, ok := localKey(ctx, hash)
+	if !ok {
+		return
+	}
+	p.local.Add(ctx, key, query)
+	if len(query) > maxCachedQueryBytes {
 		return
 	}
 	err := p.client.PersistedQuery.Create().SetHash(hash).SetQuery(query).Exec(ctx)
