@@ -102,7 +102,25 @@ func TestPolicyMutations(t *testing.T) {
 	if got := code(srv.Query(t, del, map[string]any{"id": ruleset})); got != "CONFLICT:<nil>" {
 		t.Fatalf("deleting a ruleset in use: %s", got)
 	}
-	for _, id := range []string{assignment, rule} {
+	if resp := srv.Query(t, del, map[string]any{"id": assignment}); len(resp.Errors) > 0 {
+		t.Fatalf("delete the assignment: %+v", resp.Errors)
+	}
+	// A live condition keeps its rule and its ruleset: deleting either would
+	// leave it pointing at nothing.
+	if got := code(srv.Query(t, del, map[string]any{"id": rule})); got != "CONFLICT:<nil>" {
+		t.Fatalf("deleting a rule a condition uses: %s", got)
+	}
+	for _, id := range []string{condition, rule} {
+		if resp := srv.Query(t, del, map[string]any{"id": id}); len(resp.Errors) > 0 {
+			t.Fatalf("delete %s: %+v", id, resp.Errors)
+		}
+	}
+	onRuleset := mustID(srv.Query(t, `mutation($rs: ID!) { createPolicyCondition(input: {rulesetId: $rs, profileKey: "title"}) { policyCondition { id } } }`,
+		map[string]any{"rs": ruleset}), "createPolicyCondition", "policyCondition", "id")
+	if got := code(srv.Query(t, del, map[string]any{"id": ruleset})); got != "CONFLICT:<nil>" {
+		t.Fatalf("deleting a ruleset a condition uses: %s", got)
+	}
+	for _, id := range []string{onRuleset, ruleset} {
 		if resp := srv.Query(t, del, map[string]any{"id": id}); len(resp.Errors) > 0 {
 			t.Fatalf("delete %s: %+v", id, resp.Errors)
 		}

@@ -245,14 +245,17 @@ func (s *Service) DeletePolicyRecord(ctx context.Context, table, id string, ifVe
 			var r *ent.PolicyRuleset
 			if r, err = tx.PolicyRuleset.Get(ctx, id); err == nil {
 				version = r.Version
-				var rules, assigned int
+				var rules, conditions, assigned int
 				if rules, err = tx.PolicyRule.Query().Where(policyrule.RulesetID(id)).Count(ctx); err != nil {
+					return err
+				}
+				if conditions, err = tx.PolicyCondition.Query().Where(policycondition.RulesetID(id)).Count(ctx); err != nil {
 					return err
 				}
 				if assigned, err = tx.PolicyAssignment.Query().Where(policyassignment.RulesetID(id)).Count(ctx); err != nil {
 					return err
 				}
-				dependents = rules + assigned
+				dependents = rules + conditions + assigned
 				del = func() error {
 					return tx.PolicyRuleset.UpdateOneID(id).Where(policyruleset.Version(version)).SetDeletedAt(now).Exec(ctx)
 				}
@@ -261,9 +264,14 @@ func (s *Service) DeletePolicyRecord(ctx context.Context, table, id string, ifVe
 			var r *ent.PolicyRule
 			if r, err = tx.PolicyRule.Get(ctx, id); err == nil {
 				version = r.Version
-				if dependents, err = tx.PolicyAssignment.Query().Where(policyassignment.RuleID(id)).Count(ctx); err != nil {
+				var conditions, assigned int
+				if conditions, err = tx.PolicyCondition.Query().Where(policycondition.RuleID(id)).Count(ctx); err != nil {
 					return err
 				}
+				if assigned, err = tx.PolicyAssignment.Query().Where(policyassignment.RuleID(id)).Count(ctx); err != nil {
+					return err
+				}
+				dependents = conditions + assigned
 				del = func() error {
 					return tx.PolicyRule.UpdateOneID(id).Where(policyrule.Version(version)).SetDeletedAt(now).Exec(ctx)
 				}
@@ -295,7 +303,7 @@ func (s *Service) DeletePolicyRecord(ctx context.Context, table, id string, ifVe
 		}
 		if dependents > 0 {
 			return &apierror.Error{Code: apierror.CodeConflict,
-				Message: fmt.Sprintf("%s is still used by %d rules or assignments: delete them first", id, dependents)}
+				Message: fmt.Sprintf("%s is still used by %d rules, conditions or assignments: delete them first", id, dependents)}
 		}
 		if err := del(); err != nil {
 			return versionOr(err, "policy record", &id)
