@@ -283,6 +283,11 @@ func TestPurgeUser(t *testing.T) {
 		resp.Errors[0].Code() != "FORBIDDEN" || resp.Errors[0].Extensions["permission"] != "directory.user.purge" {
 		t.Fatalf("purge without its permission: %+v", resp.Errors)
 	}
+	// A change puts the person's old and new name in the log.
+	if resp := srv.Query(t, `mutation($id: ID!) { updateUser(input: {id: $id, lastName: "Purgeable"}) { user { id } } }`,
+		map[string]any{"id": victim.ID}); len(resp.Errors) > 0 {
+		t.Fatalf("update: %+v", resp.Errors)
+	}
 	// A soft-deleted user can be purged too.
 	srv.Query(t, `mutation($in: UserActionInput!) { deleteUser(input: $in) { user { id } } }`, map[string]any{"in": map[string]any{"id": victim.ID}})
 	resp := srv.Query(t, purge, map[string]any{"in": map[string]any{"id": victim.ID, "clientMutationId": "gdpr-1"}})
@@ -295,6 +300,21 @@ func TestPurgeUser(t *testing.T) {
 	}
 	if ev := srv.DB.Client.AuditEvent.Query().Where(auditevent.RecordID(victim.ID), auditevent.Action("user.purged")).CountX(ctx); ev != 1 {
 		t.Fatalf("%d purge log entries", ev)
+	}
+	// The log keeps what happened to the person and loses who they were.
+	events := srv.DB.Client.AuditEvent.Query().Where(auditevent.Or(auditevent.RecordID(victim.ID), auditevent.SubjectUserID(victim.ID))).AllX(ctx)
+	updated := false
+	for _, ev := range events {
+		changes := fmt.Sprint(ev.Changes)
+		if strings.Contains(changes, "Purgeable") || strings.Contains(changes, "@") {
+			t.Errorf("%s still holds the person's values: %s", ev.Action, changes)
+		}
+		if ev.Action == "user.updated" && strings.Contains(changes, "last_name") {
+			updated = true
+		}
+	}
+	if !updated {
+		t.Errorf("the update's entry lost which fields changed: %v", events)
 	}
 	var ident struct{ Identity struct{ State string } }
 	srv.Query(t, `query($id: ID!) { identity(id: $id) { state } }`, map[string]any{"id": victim.Identities.Nodes[0].ID}).Decode(t, &ident)
@@ -345,5 +365,28 @@ func TestSetParentUser(t *testing.T) {
 	}
 	if resp := srv.Query(t, set, map[string]any{"in": map[string]any{"id": b, "parentUserId": nil}}); !strings.Contains(string(resp.Data), `"parentUser":null`) {
 		t.Fatalf("back to primary: %s %+v", resp.Data, resp.Errors)
+	}
+}
+
+// TestEmailIsFreeAfterDelete: an address is unique among live users only, so a
+// deleted person's address can go to someone new, and creating a user does not
+// reveal who was deleted.
+func TestEmailIsFreeAfterDelete(t *testing.T) {
+	srv := graphtest.New(t, 10)
+	create := `mutation { createUser(input: {email: "reused@example.com", firstName: "Re", lastName: "Used"}) { user { id } } }`
+	created := func() string {
+		var out struct{ CreateUser struct{ User struct{ ID string } } }
+		srv.Query(t, create, nil).Decode(t, &out)
+		return out.CreateUser.User.ID
+	}
+	first := created()
+	if got := srv.Query(t, create, nil); len(got.Errors) != 1 || got.Errors[0].Code() != "CONFLICT" {
+		t.Fatalf("a live duplicate: %+v", got.Errors)
+	}
+	if resp := srv.Query(t, `mutation($id: ID!) { deleteUser(input: {id: $id}) { user { id } } }`, map[string]any{"id": first}); len(resp.Errors) > 0 {
+		t.Fatalf("delete: %+v", resp.Errors)
+	}
+	if second := created(); second == first {
+		t.Fatal("the deleted user came back")
 	}
 }

@@ -829,9 +829,12 @@ var (
 				},
 			},
 			{
-				Name:    "user_tenant_id_email",
+				Name:    "users_live_email",
 				Unique:  true,
 				Columns: []*schema.Column{UsersColumns[26], UsersColumns[9]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
 			},
 			{
 				Name:    "user_tenant_id_created_at_deleted_at",

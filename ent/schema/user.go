@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	entsql "entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -98,7 +99,10 @@ func (User) Edges() []ent.Edge {
 func (User) Indexes() []ent.Index {
 	return []ent.Index{
 		live("users"),
-		index.Fields("tenant_id", "email").Unique(),
+		// Email is unique among live users: a soft-deleted person's address can be
+		// given to someone new, and a CONFLICT does not tell a caller who existed.
+		index.Fields("tenant_id", "email").Unique().
+			Annotations(entsql.IndexWhere("deleted_at IS NULL")).StorageKey("users_live_email"),
 		liveBy("created_at"),
 		byParent("manager_id"),
 		orphans("users", "manager_id"),

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/auditevent"
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/policyassignment"
 	"github.com/idgraph/idgraph/ent/user"
@@ -329,6 +330,9 @@ func (s *Service) PurgeUser(ctx context.Context, id string) error {
 		if err := tx.User.DeleteOneID(id).Exec(ctx); err != nil {
 			return notFound(err, "user", id)
 		}
+		if err := redactLog(ctx, tx, id); err != nil {
+			return err
+		}
 		return s.log(ctx, tx, event{action: "user.purged", record: id, fields: fields})
 	})
 }
@@ -363,3 +367,30 @@ func detachUser(ctx context.Context, tx *ent.Tx, id string) (map[string]change, 
 	}
 	return map[string]change{"orphaned_identities": {After: orphaned}, "ended_assignments": {After: ended}}, nil
 }
+
+// redactLog removes a purged person's values from the log: entries about the
+// user, or with the user as their subject, keep what happened and which fields
+// changed, and lose the values (names, addresses, badge numbers).
+func redactLog(ctx context.Context, tx *ent.Tx, id string) error {
+	events, err := tx.AuditEvent.Query().
+		Where(auditevent.Or(auditevent.RecordID(id), auditevent.SubjectUserID(id))).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ev := range events {
+		if len(ev.Changes) == 0 {
+			continue
+		}
+		redacted := make(map[string]any, len(ev.Changes))
+		for field := range ev.Changes {
+			redacted[field] = map[string]any{"before": purgedValue, "after": purgedValue}
+		}
+		if err := tx.AuditEvent.UpdateOneID(ev.ID).SetChanges(redacted).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// purgedValue stands in the log for a value of a purged user.
+const purgedValue = "[purged]"
