@@ -1,10 +1,14 @@
 package graph_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -328,5 +332,33 @@ func TestMetricsKeepOperationNamesPrivate(t *testing.T) {
 	}
 	if rec := get(mux); !strings.Contains(rec.Body.String(), `operation="AcmeSecretReport"`) {
 		t.Errorf("private /metrics lacks the operation's durations")
+	}
+}
+
+// TestTooLargeBodyIsAnsweredToClientsThatSendFirst: a client that writes a
+// 10 MB body in full before reading (as urllib and many SDKs do) receives the
+// 413, not a connection reset.
+func TestTooLargeBodyIsAnsweredToClientsThatSendFirst(t *testing.T) {
+	srv := graphtest.New(t, 3)
+	ts := httptest.NewServer(srv.Handler)
+	defer ts.Close()
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"query": "` + strings.Repeat("x", 10<<20) + `"}`
+	_ = conn.SetDeadline(time.Now().Add(20 * time.Second))
+	head := fmt.Sprintf("POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer %s\r\nContent-Length: %d\r\n\r\n", srv.Token, len(body))
+	if _, err := io.WriteString(conn, head+body); err != nil {
+		t.Fatalf("the server stopped reading the body: %v", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d", resp.StatusCode)
 	}
 }

@@ -117,6 +117,10 @@ func statusOf(err error) int {
 }
 
 // read returns the operations of the request: one, or several for a batch.
+// drainTooLarge is how much of a body over the limit is read and dropped, so
+// that a client still sending it can read the 413.
+const drainTooLarge = 32 << 20
+
 func (t transport) read(w http.ResponseWriter, r *http.Request) ([]*graphql.RawParams, bool, error) {
 	if r.Method == http.MethodGet {
 		p, err := fromQueryString(r.URL.RawQuery)
@@ -129,14 +133,19 @@ func (t transport) read(w http.ResponseWriter, r *http.Request) ([]*graphql.RawP
 		return nil, false, refuse(http.StatusUnsupportedMediaType, codeUnsupportedMediaType,
 			"POST bodies must be application/json (got %q)", r.Header.Get("Content-Type"))
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.api.limits.MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
+	limit := t.api.limits.MaxBodyBytes
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	switch {
-	case errors.As(err, &tooLarge):
-		return nil, false, refuse(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
-			"the request body is larger than %d bytes", tooLarge.Limit)
 	case err != nil:
 		return nil, false, refuse(http.StatusBadRequest, codeBadRequest, "the request body could not be read")
+	case int64(len(body)) > limit:
+		// Many clients send the whole body before they read the answer: read
+		// (and drop) a bounded amount more so that they get the 413 rather than
+		// a connection reset, then close the connection.
+		_, _ = io.CopyN(io.Discard, r.Body, drainTooLarge)
+		w.Header().Set("Connection", "close")
+		return nil, false, refuse(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
+			"the request body is larger than %d bytes", limit)
 	}
 	body = bytes.TrimSpace(body)
 	switch {
