@@ -3,7 +3,6 @@
 package ent
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/idgraph/idgraph/ent/predicate"
 	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/internal/apierror"
 )
 
 // AuditEventWhereInput represents a where input for filtering AuditEvent queries.
@@ -238,8 +238,10 @@ func (i *AuditEventWhereInput) Filter(q *AuditEventQuery) (*AuditEventQuery, err
 	return q.Where(p), nil
 }
 
-// ErrEmptyAuditEventWhereInput is returned in case the AuditEventWhereInput is empty.
-var ErrEmptyAuditEventWhereInput = errors.New("ent: empty predicate AuditEventWhereInput")
+// ErrEmptyAuditEventWhereInput is returned in case the AuditEventWhereInput is empty. At the top of
+// a where argument it filters nothing; nested (in and, or, not, or an edge
+// filter) it is the client's mistake, BAD_USER_INPUT.
+var ErrEmptyAuditEventWhereInput error = &apierror.Error{Code: apierror.CodeBadUserInput, Message: "an empty AuditEventWhereInput inside a filter: give it a condition or leave it out"}
 
 // P returns a predicate for filtering auditevents.
 // An error is returned if the input is empty or invalid.
@@ -1076,8 +1078,10 @@ func (i *IdentityWhereInput) Filter(q *IdentityQuery) (*IdentityQuery, error) {
 	return q.Where(p), nil
 }
 
-// ErrEmptyIdentityWhereInput is returned in case the IdentityWhereInput is empty.
-var ErrEmptyIdentityWhereInput = errors.New("ent: empty predicate IdentityWhereInput")
+// ErrEmptyIdentityWhereInput is returned in case the IdentityWhereInput is empty. At the top of
+// a where argument it filters nothing; nested (in and, or, not, or an edge
+// filter) it is the client's mistake, BAD_USER_INPUT.
+var ErrEmptyIdentityWhereInput error = &apierror.Error{Code: apierror.CodeBadUserInput, Message: "an empty IdentityWhereInput inside a filter: give it a condition or leave it out"}
 
 // P returns a predicate for filtering identities.
 // An error is returned if the input is empty or invalid.
@@ -1910,8 +1914,10 @@ func (i *IntegrationWhereInput) Filter(q *IntegrationQuery) (*IntegrationQuery, 
 	return q.Where(p), nil
 }
 
-// ErrEmptyIntegrationWhereInput is returned in case the IntegrationWhereInput is empty.
-var ErrEmptyIntegrationWhereInput = errors.New("ent: empty predicate IntegrationWhereInput")
+// ErrEmptyIntegrationWhereInput is returned in case the IntegrationWhereInput is empty. At the top of
+// a where argument it filters nothing; nested (in and, or, not, or an edge
+// filter) it is the client's mistake, BAD_USER_INPUT.
+var ErrEmptyIntegrationWhereInput error = &apierror.Error{Code: apierror.CodeBadUserInput, Message: "an empty IntegrationWhereInput inside a filter: give it a condition or leave it out"}
 
 // P returns a predicate for filtering integrations.
 // An error is returned if the input is empty or invalid.
@@ -2490,8 +2496,10 @@ func (i *PolicyAssignmentWhereInput) Filter(q *PolicyAssignmentQuery) (*PolicyAs
 	return q.Where(p), nil
 }
 
-// ErrEmptyPolicyAssignmentWhereInput is returned in case the PolicyAssignmentWhereInput is empty.
-var ErrEmptyPolicyAssignmentWhereInput = errors.New("ent: empty predicate PolicyAssignmentWhereInput")
+// ErrEmptyPolicyAssignmentWhereInput is returned in case the PolicyAssignmentWhereInput is empty. At the top of
+// a where argument it filters nothing; nested (in and, or, not, or an edge
+// filter) it is the client's mistake, BAD_USER_INPUT.
+var ErrEmptyPolicyAssignmentWhereInput error = &apierror.Error{Code: apierror.CodeBadUserInput, Message: "an empty PolicyAssignmentWhereInput inside a filter: give it a condition or leave it out"}
 
 // P returns a predicate for filtering policyassignments.
 // An error is returned if the input is empty or invalid.
@@ -3140,8 +3148,10 @@ func (i *PolicyConditionWhereInput) Filter(q *PolicyConditionQuery) (*PolicyCond
 	return q.Where(p), nil
 }
 
-// ErrEmptyPolicyConditionWhereInput is returned in case the PolicyConditionWhereInput is empty.
-var ErrEmptyPolicyConditionWhereInput = errors.New("ent: empty predicate PolicyConditionWhereInput")
+// ErrEmptyPolicyConditionWhereInput is returned in case the PolicyConditionWhereInput is empty. At the top of
+// a where argument it filters nothing; nested (in and, or, not, or an edge
+// filter) it is the client's mistake, BAD_USER_INPUT.
+var ErrEmptyPolicyConditionWhereInput error = &apierror.Error{Code: apierror.CodeBadUserInput, Message: "an empty PolicyConditionWhereInput inside a filter: give it a condition or leave it out"}
 
 // P returns a predicate for filtering policyconditions.
 // An error is returned if the input is empty or invalid.
@@ -3857,8 +3867,10 @@ func (i *PolicyRuleWhereInput) Filter(q *PolicyRuleQuery) (*PolicyRuleQuery, err
 	return q.Where(p), nil
 }
 
-// ErrEmptyPolicyRuleWhereInput is returned in case the PolicyRuleWhereInput is empty.
-var ErrEmptyPolicyRuleWhereInput = errors.New("ent: empty predicate PolicyRuleWhereInput")
+// ErrEmptyPolicyRuleWhereInput is returned in case the PolicyRuleWhereInput is empty. At the top of
+// a where argument it filters nothing; nested (in and, or, not, or an edge
+// filter) it is the client's mistake, BAD_USER_INPUT.
+var ErrEmptyPolicyRuleWhereInput error = &apierror.Error{Code: apierror.CodeBadUserInput, Message: "an empty PolicyRuleWhereInput inside a filter: give it a condition or leave it out"}
 
 // P returns a predicate for filtering policyrules.
 // An error is returned if the input is empty or invalid.
@@ -4500,8 +4512,10 @@ func (i *PolicyRulesetWhereInput) Filter(q *PolicyRulesetQuery) (*PolicyRulesetQ
 	return q.Where(p), nil
 }
 
-// ErrEmptyPolicyRulesetWhereInput is returned in case the PolicyRulesetWhereInput is empty.
-var ErrEmptyPolicyRulesetWhereInput = errors.New("ent: empty predicate PolicyRulesetWhereInput")
+// ErrEmptyPolicyRulesetWhereInput is returned in case the PolicyRulesetWhereInput is empty. At the top of
+// a where argument it filters nothing; nested (in and, or, not, or an edge
+// filter) it is the client's mistake, BAD_USER_INPUT.
+var ErrEmptyPolicyRulesetWhereInput error = &apierror.Error{Code: apierror.CodeBadUserInput, Message: "an empty PolicyRulesetWhereInput inside a filter: give it a condition or leave it out"}
 
 // P returns a predicate for filtering policyrulesets.
 // An error is returned if the input is empty or invalid.
@@ -5074,8 +5088,10 @@ func (i *ResourceWhereInput) Filter(q *ResourceQuery) (*ResourceQuery, error) {
 	return q.Where(p), nil
 }
 
-// ErrEmptyResourceWhereInput is returned in case the ResourceWhereInput is empty.
-var ErrEmptyResourceWhereInput = errors.New("ent: empty predicate ResourceWhereInput")
+// ErrEmptyResourceWhereInput is returned in case the ResourceWhereInput is empty. At the top of
+// a where argument it filters nothing; nested (in and, or, not, or an edge
+// filter) it is the client's mistake, BAD_USER_INPUT.
+var ErrEmptyResourceWhereInput error = &apierror.Error{Code: apierror.CodeBadUserInput, Message: "an empty ResourceWhereInput inside a filter: give it a condition or leave it out"}
 
 // P returns a predicate for filtering resources.
 // An error is returned if the input is empty or invalid.
@@ -5917,8 +5933,10 @@ func (i *UserWhereInput) Filter(q *UserQuery) (*UserQuery, error) {
 	return q.Where(p), nil
 }
 
-// ErrEmptyUserWhereInput is returned in case the UserWhereInput is empty.
-var ErrEmptyUserWhereInput = errors.New("ent: empty predicate UserWhereInput")
+// ErrEmptyUserWhereInput is returned in case the UserWhereInput is empty. At the top of
+// a where argument it filters nothing; nested (in and, or, not, or an edge
+// filter) it is the client's mistake, BAD_USER_INPUT.
+var ErrEmptyUserWhereInput error = &apierror.Error{Code: apierror.CodeBadUserInput, Message: "an empty UserWhereInput inside a filter: give it a condition or leave it out"}
 
 // P returns a predicate for filtering users.
 // An error is returned if the input is empty or invalid.
