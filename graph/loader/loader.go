@@ -172,9 +172,14 @@ func (b *batch[V]) load(ctx context.Context, k Keys) (V, error) {
 	return r.Data, r.Error
 }
 
-// prime caches v as key's answer unless the batch has one already.
+// prime caches v as key's answer unless the batch has one already. Priming
+// only saves a statement, so it never waits: a batch whose lock is held is
+// fetching, and may be the very batch whose fetch is priming (a join's target
+// can have the projection and joins of its parent).
 func (b *batch[V]) prime(key string, v V) {
-	b.mu.Lock()
+	if !b.mu.TryLock() {
+		return
+	}
 	defer b.mu.Unlock()
 	if _, ok := b.done[key]; !ok {
 		b.done[key] = &dataloader.Result[V]{Data: v}
