@@ -262,6 +262,7 @@ func limitFlags(fs *flag.FlagSet) func() graph.Limits {
 	maxInputObjects := fs.Int("max-input-objects", d.MaxInputObjects, "most input objects (filters, records) in all of a query's arguments")
 	maxInputList := fs.Int("max-input-list", d.MaxInputList, "most entries in one list or input object of an argument")
 	maxInputString := fs.Int("max-input-string", d.MaxInputString, "longest string in an argument, in bytes")
+	maxResponseFields := fs.Int("max-response-fields", d.MaxResponseFields, "most field values a request's responses may hold (each costs about 1 KB of memory)")
 	maxBody := fs.Int64("max-body", d.MaxBodyBytes, "largest request body, in bytes")
 	timeout := fs.Duration("timeout", d.Timeout, "longest a request may run; its SQL is cancelled after it")
 	maxBatch := fs.Int("max-batch", 0, "operations allowed in one batched request (0: batching off)")
@@ -273,6 +274,7 @@ func limitFlags(fs *flag.FlagSet) func() graph.Limits {
 		l.MaxDepth, l.MaxCost, l.MaxFields, l.MaxStatements = *maxDepth, *maxCost, *maxFields, *maxStatements
 		l.MaxInputDepth, l.MaxInputObjects, l.MaxInputList, l.MaxInputString = *maxInputDepth, *maxInputObjects, *maxInputList, *maxInputString
 		l.MaxBodyBytes, l.Timeout, l.MaxBatch, l.MaxConcurrent = *maxBody, *timeout, *maxBatch, *maxConcurrent
+		l.MaxResponseFields = *maxResponseFields
 		l.DisableIntrospection = !*introspection
 		for _, o := range strings.Split(*origins, ",") {
 			if o = strings.TrimSpace(o); o != "" {

@@ -189,3 +189,39 @@ func TestForgedCursorsAndLongIdsAreBadInput(t *testing.T) {
 		t.Errorf("client mistakes were logged as errors:\n%.2000s", srv.Logs.String())
 	}
 }
+
+// TestResponseFieldBudget: a response stops growing at --max-response-fields:
+// the fields past it fail with QUERY_TOO_COMPLEX and are not resolved.
+func TestResponseFieldBudget(t *testing.T) {
+	srv := graphtest.New(t, 30)
+	small := *srv
+	small.Handler = graph.NewHandler(srv.DB, graph.Options{Auth: srv.Auth, Limits: graph.Limits{MaxResponseFields: 40}})
+	resp := small.Query(t, `{ users(first: 30) { nodes { id email fullName } } }`, nil)
+	if len(resp.Errors) == 0 || resp.Errors[0].Code() != "QUERY_TOO_COMPLEX" || resp.Errors[0].Extensions["responseFields"] == nil {
+		t.Fatalf("want QUERY_TOO_COMPLEX naming responseFields, got %+v", resp.Errors)
+	}
+	if n := strings.Count(string(resp.Data), `"email":"`); n > 13 {
+		t.Errorf("%d emails in a response limited to 40 fields", n)
+	}
+	if ok := small.Query(t, `{ users(first: 5) { nodes { id } } }`, nil); len(ok.Errors) > 0 {
+		t.Errorf("a small response: %+v", ok.Errors)
+	}
+}
+
+// BenchmarkWorstAdmittedQuery reports what the largest query the default limits
+// admit costs (run with -benchmem): managers with four 100-row pages of reports
+// each, every scalar field, about 80,000 field values, cut at the 60,000 of
+// --max-response-fields.
+func BenchmarkWorstAdmittedQuery(b *testing.B) {
+	srv := graphtest.New(b, 2000)
+	var page strings.Builder
+	page.WriteString(`{ users(first: 100, where: {hasDirectReports: true}) { nodes { ` + allUserFields)
+	for i := range 4 {
+		fmt.Fprintf(&page, ` r%d: directReports(first: 100) { totalCount nodes { %s } }`, i, allUserFields)
+	}
+	page.WriteString(` } } }`)
+	b.ReportAllocs()
+	for range b.N {
+		srv.Query(b, page.String(), nil)
+	}
+}

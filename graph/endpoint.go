@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -67,6 +68,7 @@ func (a *api) guard(next http.Handler) http.Handler {
 		// stops one that needs more anyway (batches of more than a thousand keys,
 		// the statements of writes), at twice the estimate's limit.
 		ctx := store.WithStatementBudget(viewer.NewContext(r.Context(), v), 2*a.limits.MaxStatements)
+		ctx = withFieldBudget(ctx, a.limits.MaxResponseFields)
 		ctx, cancel := context.WithTimeoutCause(ctx, a.limits.Timeout, errTimeout{a.limits.Timeout})
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -142,13 +144,32 @@ func (a *api) capErrors(resp *graphql.Response) {
 	resp.Errors = append(resp.Errors[:limit:limit], last)
 }
 
-// stopWhenOutOfTime runs around every field: once the request is out of time,
-// no further field starts. SQL already stops at the deadline; this stops the Go
-// side too, so a large response ends at its time limit instead of resolving,
-// and failing, each of its remaining fields.
-func stopWhenOutOfTime(ctx context.Context, next graphql.Resolver) (any, error) {
+// stopWhenSpent runs around every field: once the request is out of time, or
+// its responses hold --max-response-fields values, no further field starts.
+// SQL already stops at the deadline; this stops the Go side too, so a large
+// response ends at its limits instead of resolving, and failing, each of its
+// remaining fields.
+func stopWhenSpent(ctx context.Context, next graphql.Resolver) (any, error) {
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
+	if b, ok := ctx.Value(fieldBudgetKey{}).(*fieldBudget); ok && b.left.Add(-1) < 0 {
+		return nil, &apierror.Error{Code: apierror.CodeQueryTooComplex,
+			Message:    fmt.Sprintf("the response holds more than %d fields; ask for smaller pages or fewer fields", b.limit),
+			Extensions: map[string]any{"responseFields": b.limit, "limit": b.limit}}
+	}
 	return next(ctx)
+}
+
+type fieldBudgetKey struct{}
+
+type fieldBudget struct {
+	limit int
+	left  atomic.Int64
+}
+
+func withFieldBudget(ctx context.Context, n int) context.Context {
+	b := &fieldBudget{limit: n}
+	b.left.Store(int64(n))
+	return context.WithValue(ctx, fieldBudgetKey{}, b)
 }

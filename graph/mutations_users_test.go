@@ -375,7 +375,9 @@ func TestEmailIsFreeAfterDelete(t *testing.T) {
 	srv := graphtest.New(t, 10)
 	create := `mutation { createUser(input: {email: "reused@example.com", firstName: "Re", lastName: "Used"}) { user { id } } }`
 	created := func() string {
-		var out struct{ CreateUser struct{ User struct{ ID string } } }
+		var out struct {
+			CreateUser struct{ User struct{ ID string } }
+		}
 		srv.Query(t, create, nil).Decode(t, &out)
 		return out.CreateUser.User.ID
 	}

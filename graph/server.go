@@ -68,6 +68,10 @@ type Limits struct {
 	// slot (within their time limit). Requests are CPU-bound: past a few per
 	// core, more at once only adds their memory together. 0: 4 per CPU.
 	MaxConcurrent int
+	// MaxResponseFields is how many field values a request's responses may hold
+	// in all; the fields past it fail with QUERY_TOO_COMPLEX. What a request
+	// allocates grows with them (about 1 KB each), whatever the data.
+	MaxResponseFields int
 	// DisableIntrospection turns off __schema and __type, and with them the
 	// "did you mean" suggestions that would otherwise leak field names.
 	DisableIntrospection bool
@@ -81,8 +85,10 @@ var DefaultLimits = Limits{
 	MaxBodyBytes: 1 << 20,
 	Timeout:      15 * time.Second,
 	MaxErrors:    20,
-	ParserTokens: 15_000,
-	APQEntries:   1000,
+	// About 50 MB of allocation at the most.
+	MaxResponseFields: 60_000,
+	ParserTokens:      15_000,
+	APQEntries:        1000,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -103,6 +109,7 @@ func (l Limits) withDefaults() Limits {
 	fill(&l.DefaultPage, d.DefaultPage)
 	fill(&l.MaxPage, d.MaxPage)
 	fill(&l.MaxErrors, d.MaxErrors)
+	fill(&l.MaxResponseFields, d.MaxResponseFields)
 	fill(&l.ParserTokens, d.ParserTokens)
 	fill(&l.APQEntries, d.APQEntries)
 	if l.MaxBodyBytes == 0 {
@@ -158,7 +165,7 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	}})
 	gql.Use(limits.Limits)
 	gql.Use(&filterPermissions{})
-	gql.AroundFields(stopWhenOutOfTime)
+	gql.AroundFields(stopWhenSpent)
 	gql.AroundFields(requireViewPermission)
 	gql.AroundFields(checkPageSize)
 	for _, mw := range opts.FieldMiddleware {
