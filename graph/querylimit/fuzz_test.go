@@ -25,7 +25,7 @@ func FuzzMeasure(f *testing.F) {
 		if err := limits.Variables(vars); err != nil && err.Extensions["code"] == nil {
 			t.Fatalf("a refusal without a code: %v", err)
 		}
-		doc, errs := gqlparser.LoadQuery(schema, query)
+		doc, errs := gqlparser.LoadQueryWithRules(schema, query, nil)
 		if errs != nil || len(doc.Operations) == 0 {
 			return
 		}
