@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/auth"
+	"github.com/idgraph/idgraph/internal/budget"
 	"github.com/idgraph/idgraph/internal/idempotency"
 	"github.com/idgraph/idgraph/internal/store"
 	"github.com/idgraph/idgraph/internal/viewer"
@@ -68,7 +68,7 @@ func (a *api) guard(next http.Handler) http.Handler {
 		// stops one that needs more anyway (batches of more than a thousand keys,
 		// the statements of writes), at twice the estimate's limit.
 		ctx := store.WithStatementBudget(viewer.NewContext(r.Context(), v), 2*a.limits.MaxStatements)
-		ctx = withFieldBudget(ctx, a.limits.MaxResponseFields)
+		ctx = context.WithValue(ctx, fieldBudgetKey{}, budget.New(a.limits.MaxResponseFields))
 		ctx, cancel := context.WithTimeoutCause(ctx, a.limits.Timeout, errTimeout{a.limits.Timeout})
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -153,23 +153,12 @@ func stopWhenSpent(ctx context.Context, next graphql.Resolver) (any, error) {
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
 	}
-	if b, ok := ctx.Value(fieldBudgetKey{}).(*fieldBudget); ok && b.left.Add(-1) < 0 {
+	if b, ok := ctx.Value(fieldBudgetKey{}).(*budget.Budget); ok && !b.Spend() {
 		return nil, &apierror.Error{Code: apierror.CodeQueryTooComplex,
-			Message:    fmt.Sprintf("the response holds more than %d fields; ask for smaller pages or fewer fields", b.limit),
-			Extensions: map[string]any{"responseFields": b.limit, "limit": b.limit}}
+			Message:    fmt.Sprintf("the response holds more than %d fields; ask for smaller pages or fewer fields", b.Limit()),
+			Extensions: map[string]any{"responseFields": b.Limit(), "limit": b.Limit()}}
 	}
 	return next(ctx)
 }
 
 type fieldBudgetKey struct{}
-
-type fieldBudget struct {
-	limit int
-	left  atomic.Int64
-}
-
-func withFieldBudget(ctx context.Context, n int) context.Context {
-	b := &fieldBudget{limit: n}
-	b.left.Store(int64(n))
-	return context.WithValue(ctx, fieldBudgetKey{}, b)
-}

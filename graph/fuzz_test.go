@@ -49,14 +49,7 @@ func FuzzTransport(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+srv.Token)
-		rec := httptest.NewRecorder()
-		srv.Handler.ServeHTTP(rec, req)
-		checkAnswer(t, rec)
-	})
+	f.Fuzz(func(t *testing.T, body []byte) { checkAnswer(t, postBody(srv, body)) })
 }
 
 func FuzzWhere(f *testing.F) {
@@ -77,11 +70,16 @@ func FuzzWhere(f *testing.F) {
 			"query":     `query($w: UserWhereInput) { users(first: 3, where: $w) { totalCount nodes { id manager { id } } } }`,
 			"variables": map[string]any{"w": w},
 		})
-		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+srv.Token)
-		rec := httptest.NewRecorder()
-		srv.Handler.ServeHTTP(rec, req)
-		checkAnswer(t, rec)
+		checkAnswer(t, postBody(srv, body))
 	})
+}
+
+// postBody posts body to /graphql as JSON with the server's token.
+func postBody(srv *graphtest.Server, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+srv.Token)
+	rec := httptest.NewRecorder()
+	srv.Handler.ServeHTTP(rec, req)
+	return rec
 }

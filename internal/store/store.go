@@ -21,6 +21,7 @@ import (
 	"github.com/idgraph/idgraph/ent/migrate"
 	_ "github.com/idgraph/idgraph/ent/runtime" // hooks and interceptors: tenant scoping
 	"github.com/idgraph/idgraph/internal/apierror"
+	"github.com/idgraph/idgraph/internal/budget"
 	"github.com/idgraph/idgraph/internal/rowcount"
 )
 
@@ -273,10 +274,10 @@ type Counter struct {
 // count counts a statement about to be sent, unless ctx's statement budget is
 // spent.
 func (c *Counter) count(ctx context.Context, query string, args any) error {
-	if b, ok := ctx.Value(budgetKey{}).(*statementBudget); ok && b.left.Add(-1) < 0 {
+	if b, ok := ctx.Value(budgetKey{}).(*budget.Budget); ok && !b.Spend() {
 		return &apierror.Error{Code: apierror.CodeQueryTooComplex,
-			Message:    fmt.Sprintf("the request needed more than %d SQL statements", b.limit),
-			Extensions: map[string]any{"limit": b.limit}}
+			Message:    fmt.Sprintf("the request needed more than %d SQL statements", b.Limit()),
+			Extensions: map[string]any{"limit": b.Limit()}}
 	}
 	c.n.Add(1)
 	if c.Trace != nil {
@@ -288,18 +289,11 @@ func (c *Counter) count(ctx context.Context, query string, args any) error {
 
 type budgetKey struct{}
 
-type statementBudget struct {
-	limit int
-	left  atomic.Int64
-}
-
 // WithStatementBudget returns ctx in which at most n statements are sent; the
 // next fail with QUERY_TOO_COMPLEX. It bounds what one request can cost the
 // database whatever the query's shape.
 func WithStatementBudget(ctx context.Context, n int) context.Context {
-	b := &statementBudget{limit: n}
-	b.left.Store(int64(n))
-	return context.WithValue(ctx, budgetKey{}, b)
+	return context.WithValue(ctx, budgetKey{}, budget.New(n))
 }
 
 // Total is the number of statements sent so far.
