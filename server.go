@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dsn := fs.String("db", "idgraph.db", "database: a SQLite file path or file: URI")
+	dsn := fs.String("db", "idgraph.db", "database: a SQLite file path or file: URI, or a postgres:// URL")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	demo := fs.Bool("demo", false, "seed the demo organisation into an empty database and fill a read-only token into the playground")
 	pprofAddr := fs.String("pprof-addr", "", "serve Go's profiler (/debug/pprof/) on this address, e.g. 127.0.0.1:6060 (off by default)")
@@ -288,7 +288,7 @@ func limitFlags(fs *flag.FlagSet) func() graph.Limits {
 func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dsn := fs.String("db", "idgraph.db", "database: a SQLite file path or file: URI")
+	dsn := fs.String("db", "idgraph.db", "database: a SQLite file path or file: URI, or a postgres:// URL")
 	users := fs.Int("users", 1000, "number of directory users")
 	seedValue := fs.Uint64("seed", 1, "random seed: the same seed gives the same graph")
 	tenant := fs.String("tenant", "demo", "tenant slug to create")

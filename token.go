@@ -24,7 +24,7 @@ func tokenCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dsn := fs.String("db", "idgraph.db", "database: a SQLite file path or file: URI")
+	dsn := fs.String("db", "idgraph.db", "database: a SQLite file path or file: URI, or a postgres:// URL")
 	switch args[0] {
 	case "create":
 		tenant := fs.String("tenant", "", "slug of the tenant the token reads (required)")

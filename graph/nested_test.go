@@ -8,7 +8,7 @@ import (
 	"github.com/idgraph/idgraph/graph/graphtest"
 )
 
-// The queries of the statement-count contract (issue 2). Their statement counts
+// The queries of the statement-count contract. Their statement counts
 // must be small and must not grow with the number of users seeded.
 const (
 	usersPageQuery = `{ users(first:100){ totalCount nodes{ fullName manager{ fullName }

@@ -18,7 +18,7 @@ type User struct {
 	ent.Schema
 }
 
-// UserStates are the lifecycle states of a directory user (seed 001).
+// UserStates are the lifecycle states of a directory user.
 var UserStates = []string{"staged", "active", "expiring", "expired", "suspended", "deactivated"}
 
 func (User) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.User)} }

@@ -1,8 +1,10 @@
-// Package directory changes directory users: every change is validated, checked
-// against the state and management rules (internal/lifecycle, internal/orgchart),
-// guarded by the row's version when the caller passes one, and written in one
-// transaction together with its workspace-log entry. Tenant scoping comes from
-// the ent hooks and interceptors: an id of another tenant is simply not found.
+// Package directory is idgraph's one write path: users, identities,
+// integrations, resources, memberships and policy records. Every change is
+// validated, checked against the state and management rules
+// (internal/lifecycle, internal/orgchart), guarded by the row's version when the
+// caller passes one, and written in one transaction together with its audit
+// entry. Tenant scoping comes from the ent hooks and interceptors: an id of
+// another tenant is simply not found.
 package directory
 
 import (

@@ -9,8 +9,8 @@ import (
 	"github.com/idgraph/idgraph/internal/lifecycle"
 )
 
-// LinkIdentity attaches an orphan identity to a user by hand (linkedBy manual,
-// seed 004); the identity becomes active.
+// LinkIdentity attaches an orphan identity to a user by hand (linkedBy
+// manual); the identity becomes active.
 func (s *Service) LinkIdentity(ctx context.Context, id, userID string, ifVersion *int) (*ent.Identity, error) {
 	return s.changeIdentity(ctx, id, ifVersion, lifecycle.Link, "identity.linked", func(tx *ent.Tx, before *ent.Identity, m *ent.IdentityMutation, e *event) error {
 		if _, err := tx.User.Get(ctx, userID); err != nil {

@@ -242,7 +242,7 @@ func (s *Service) Transition(ctx context.Context, id string, action lifecycle.Ac
 			m.SetExpiresAt(*at)
 			diff[user.FieldExpiresAt] = change{Before: before.ExpiresAt, After: *at}
 		case before.ExpiresAt != nil && to == lifecycle.Active:
-			// Activating removes a scheduled expiration (seed 000).
+			// Activating removes a scheduled expiration.
 			m.ClearExpiresAt()
 			diff[user.FieldExpiresAt] = change{Before: *before.ExpiresAt}
 		}

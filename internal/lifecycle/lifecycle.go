@@ -1,5 +1,5 @@
 // Package lifecycle holds the rules for moving directory users and identities
-// between states (seed 000): which action is allowed from which state, and
+// between states: which action is allowed from which state, and
 // where it leads. It knows nothing of storage; the mutation layer asks it
 // before writing and reports its refusals as BAD_USER_INPUT.
 package lifecycle
@@ -48,7 +48,7 @@ const (
 
 // transitions maps, per kind and action, each state the action may start from
 // to the state it leads to. Activating an expiring record removes its scheduled
-// expiration (seed 000); expired and deactivated records can be brought back.
+// expiration; expired and deactivated records can be brought back.
 var transitions = map[Kind]map[Action]map[State]State{
 	User: {
 		Activate:           {Staged: Active, Expiring: Active, Suspended: Active, Expired: Active, Deactivated: Active},

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// Permissions a token can carry (PRODUCT.md, "Access").
+// Permissions a token can carry (README.md, "Access").
 const (
 	DirectoryUserView       = "directory.user.view"
 	DirectoryUserManage     = "directory.user.manage"
