@@ -142,7 +142,7 @@ func limitPerParent(parent ParentKey, orderBy sql.Querier, withTotal bool) func(
 				b.Join(parents).WriteString(` CROSS JOIN LATERAL (`).Join(page).WriteString(`) AS "page"`)
 			})
 			*s = *d.Select(append([]string{`"page".*`}, columns...)...).FromExpr(from).OrderExpr(orderBy)
-			parent.joinRows(s, func(c string) string { return sql.Table("page").C(c) })
+			parent.joinRows(s, d.Table("page").C)
 			return
 		}
 		page.Select(page.C("rowid"))
@@ -187,6 +187,31 @@ func (_m *AuditEventQuery) liveTotal(ctx context.Context) (total int, counted bo
 		return 0, false, nil
 	}
 	return _m.config.Totals.Live(ctx, auditevent.Table)
+}
+
+// CountPerRow returns a statement that counts q's rows of the parent whose id a
+// row of an enclosing statement holds in outer (a qualified column): a
+// connection's total, correlated, for the statement that reads the parents to
+// select beside each of them. It counts what PaginateByParent's totals count.
+func (_m *AuditEventQuery) CountPerRow(ctx context.Context, parent ParentKey, outer string) (*sql.Selector, error) {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return nil, err
+	}
+	_m.ctx.Fields = nil
+	// The counted table is aliased: the enclosing statement may read the same
+	// table (a user's reports counted beside each user).
+	_m.sql = sql.Dialect(_m.driver.Dialect()).Select().From(sql.Table(auditevent.Table).As("counted"))
+	s := _m.sqlQuery(ctx)
+	if parent.Join != nil {
+		parent.Join(s)
+	}
+	s.Where(sql.ColumnsEQ(parent.Column(s), outer))
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(auditevent.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	return s, nil
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -323,6 +348,31 @@ func (_m *IdentityQuery) liveTotal(ctx context.Context) (total int, counted bool
 	return _m.config.Totals.Live(ctx, identity.Table)
 }
 
+// CountPerRow returns a statement that counts q's rows of the parent whose id a
+// row of an enclosing statement holds in outer (a qualified column): a
+// connection's total, correlated, for the statement that reads the parents to
+// select beside each of them. It counts what PaginateByParent's totals count.
+func (_m *IdentityQuery) CountPerRow(ctx context.Context, parent ParentKey, outer string) (*sql.Selector, error) {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return nil, err
+	}
+	_m.ctx.Fields = nil
+	// The counted table is aliased: the enclosing statement may read the same
+	// table (a user's reports counted beside each user).
+	_m.sql = sql.Dialect(_m.driver.Dialect()).Select().From(sql.Table(identity.Table).As("counted"))
+	s := _m.sqlQuery(ctx)
+	if parent.Join != nil {
+		parent.Join(s)
+	}
+	s.Where(sql.ColumnsEQ(parent.Column(s), outer))
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(identity.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	return s, nil
+}
+
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
 // statements whatever the number of parents: a query paged per parent when rows is set
 // (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
@@ -455,6 +505,31 @@ func (_m *IntegrationQuery) liveTotal(ctx context.Context) (total int, counted b
 		return 0, false, nil
 	}
 	return _m.config.Totals.Live(ctx, integration.Table)
+}
+
+// CountPerRow returns a statement that counts q's rows of the parent whose id a
+// row of an enclosing statement holds in outer (a qualified column): a
+// connection's total, correlated, for the statement that reads the parents to
+// select beside each of them. It counts what PaginateByParent's totals count.
+func (_m *IntegrationQuery) CountPerRow(ctx context.Context, parent ParentKey, outer string) (*sql.Selector, error) {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return nil, err
+	}
+	_m.ctx.Fields = nil
+	// The counted table is aliased: the enclosing statement may read the same
+	// table (a user's reports counted beside each user).
+	_m.sql = sql.Dialect(_m.driver.Dialect()).Select().From(sql.Table(integration.Table).As("counted"))
+	s := _m.sqlQuery(ctx)
+	if parent.Join != nil {
+		parent.Join(s)
+	}
+	s.Where(sql.ColumnsEQ(parent.Column(s), outer))
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(integration.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	return s, nil
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -591,6 +666,31 @@ func (_m *PolicyAssignmentQuery) liveTotal(ctx context.Context) (total int, coun
 	return _m.config.Totals.Live(ctx, policyassignment.Table)
 }
 
+// CountPerRow returns a statement that counts q's rows of the parent whose id a
+// row of an enclosing statement holds in outer (a qualified column): a
+// connection's total, correlated, for the statement that reads the parents to
+// select beside each of them. It counts what PaginateByParent's totals count.
+func (_m *PolicyAssignmentQuery) CountPerRow(ctx context.Context, parent ParentKey, outer string) (*sql.Selector, error) {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return nil, err
+	}
+	_m.ctx.Fields = nil
+	// The counted table is aliased: the enclosing statement may read the same
+	// table (a user's reports counted beside each user).
+	_m.sql = sql.Dialect(_m.driver.Dialect()).Select().From(sql.Table(policyassignment.Table).As("counted"))
+	s := _m.sqlQuery(ctx)
+	if parent.Join != nil {
+		parent.Join(s)
+	}
+	s.Where(sql.ColumnsEQ(parent.Column(s), outer))
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(policyassignment.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	return s, nil
+}
+
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
 // statements whatever the number of parents: a query paged per parent when rows is set
 // (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
@@ -723,6 +823,31 @@ func (_m *PolicyConditionQuery) liveTotal(ctx context.Context) (total int, count
 		return 0, false, nil
 	}
 	return _m.config.Totals.Live(ctx, policycondition.Table)
+}
+
+// CountPerRow returns a statement that counts q's rows of the parent whose id a
+// row of an enclosing statement holds in outer (a qualified column): a
+// connection's total, correlated, for the statement that reads the parents to
+// select beside each of them. It counts what PaginateByParent's totals count.
+func (_m *PolicyConditionQuery) CountPerRow(ctx context.Context, parent ParentKey, outer string) (*sql.Selector, error) {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return nil, err
+	}
+	_m.ctx.Fields = nil
+	// The counted table is aliased: the enclosing statement may read the same
+	// table (a user's reports counted beside each user).
+	_m.sql = sql.Dialect(_m.driver.Dialect()).Select().From(sql.Table(policycondition.Table).As("counted"))
+	s := _m.sqlQuery(ctx)
+	if parent.Join != nil {
+		parent.Join(s)
+	}
+	s.Where(sql.ColumnsEQ(parent.Column(s), outer))
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(policycondition.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	return s, nil
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -859,6 +984,31 @@ func (_m *PolicyRuleQuery) liveTotal(ctx context.Context) (total int, counted bo
 	return _m.config.Totals.Live(ctx, policyrule.Table)
 }
 
+// CountPerRow returns a statement that counts q's rows of the parent whose id a
+// row of an enclosing statement holds in outer (a qualified column): a
+// connection's total, correlated, for the statement that reads the parents to
+// select beside each of them. It counts what PaginateByParent's totals count.
+func (_m *PolicyRuleQuery) CountPerRow(ctx context.Context, parent ParentKey, outer string) (*sql.Selector, error) {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return nil, err
+	}
+	_m.ctx.Fields = nil
+	// The counted table is aliased: the enclosing statement may read the same
+	// table (a user's reports counted beside each user).
+	_m.sql = sql.Dialect(_m.driver.Dialect()).Select().From(sql.Table(policyrule.Table).As("counted"))
+	s := _m.sqlQuery(ctx)
+	if parent.Join != nil {
+		parent.Join(s)
+	}
+	s.Where(sql.ColumnsEQ(parent.Column(s), outer))
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(policyrule.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	return s, nil
+}
+
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
 // statements whatever the number of parents: a query paged per parent when rows is set
 // (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
@@ -991,6 +1141,31 @@ func (_m *PolicyRulesetQuery) liveTotal(ctx context.Context) (total int, counted
 		return 0, false, nil
 	}
 	return _m.config.Totals.Live(ctx, policyruleset.Table)
+}
+
+// CountPerRow returns a statement that counts q's rows of the parent whose id a
+// row of an enclosing statement holds in outer (a qualified column): a
+// connection's total, correlated, for the statement that reads the parents to
+// select beside each of them. It counts what PaginateByParent's totals count.
+func (_m *PolicyRulesetQuery) CountPerRow(ctx context.Context, parent ParentKey, outer string) (*sql.Selector, error) {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return nil, err
+	}
+	_m.ctx.Fields = nil
+	// The counted table is aliased: the enclosing statement may read the same
+	// table (a user's reports counted beside each user).
+	_m.sql = sql.Dialect(_m.driver.Dialect()).Select().From(sql.Table(policyruleset.Table).As("counted"))
+	s := _m.sqlQuery(ctx)
+	if parent.Join != nil {
+		parent.Join(s)
+	}
+	s.Where(sql.ColumnsEQ(parent.Column(s), outer))
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(policyruleset.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	return s, nil
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -1127,6 +1302,31 @@ func (_m *ResourceQuery) liveTotal(ctx context.Context) (total int, counted bool
 	return _m.config.Totals.Live(ctx, resource.Table)
 }
 
+// CountPerRow returns a statement that counts q's rows of the parent whose id a
+// row of an enclosing statement holds in outer (a qualified column): a
+// connection's total, correlated, for the statement that reads the parents to
+// select beside each of them. It counts what PaginateByParent's totals count.
+func (_m *ResourceQuery) CountPerRow(ctx context.Context, parent ParentKey, outer string) (*sql.Selector, error) {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return nil, err
+	}
+	_m.ctx.Fields = nil
+	// The counted table is aliased: the enclosing statement may read the same
+	// table (a user's reports counted beside each user).
+	_m.sql = sql.Dialect(_m.driver.Dialect()).Select().From(sql.Table(resource.Table).As("counted"))
+	s := _m.sqlQuery(ctx)
+	if parent.Join != nil {
+		parent.Join(s)
+	}
+	s.Where(sql.ColumnsEQ(parent.Column(s), outer))
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(resource.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	return s, nil
+}
+
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
 // statements whatever the number of parents: a query paged per parent when rows is set
 // (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
@@ -1261,6 +1461,31 @@ func (_m *TenantQuery) liveTotal(ctx context.Context) (total int, counted bool, 
 	return _m.config.Totals.Live(ctx, tenant.Table)
 }
 
+// CountPerRow returns a statement that counts q's rows of the parent whose id a
+// row of an enclosing statement holds in outer (a qualified column): a
+// connection's total, correlated, for the statement that reads the parents to
+// select beside each of them. It counts what PaginateByParent's totals count.
+func (_m *TenantQuery) CountPerRow(ctx context.Context, parent ParentKey, outer string) (*sql.Selector, error) {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return nil, err
+	}
+	_m.ctx.Fields = nil
+	// The counted table is aliased: the enclosing statement may read the same
+	// table (a user's reports counted beside each user).
+	_m.sql = sql.Dialect(_m.driver.Dialect()).Select().From(sql.Table(tenant.Table).As("counted"))
+	s := _m.sqlQuery(ctx)
+	if parent.Join != nil {
+		parent.Join(s)
+	}
+	s.Where(sql.ColumnsEQ(parent.Column(s), outer))
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(tenant.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	return s, nil
+}
+
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
 // statements whatever the number of parents: a query paged per parent when rows is set
 // (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
@@ -1393,6 +1618,31 @@ func (_m *UserQuery) liveTotal(ctx context.Context) (total int, counted bool, er
 		return 0, false, nil
 	}
 	return _m.config.Totals.Live(ctx, user.Table)
+}
+
+// CountPerRow returns a statement that counts q's rows of the parent whose id a
+// row of an enclosing statement holds in outer (a qualified column): a
+// connection's total, correlated, for the statement that reads the parents to
+// select beside each of them. It counts what PaginateByParent's totals count.
+func (_m *UserQuery) CountPerRow(ctx context.Context, parent ParentKey, outer string) (*sql.Selector, error) {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return nil, err
+	}
+	_m.ctx.Fields = nil
+	// The counted table is aliased: the enclosing statement may read the same
+	// table (a user's reports counted beside each user).
+	_m.sql = sql.Dialect(_m.driver.Dialect()).Select().From(sql.Table(user.Table).As("counted"))
+	s := _m.sqlQuery(ctx)
+	if parent.Join != nil {
+		parent.Join(s)
+	}
+	s.Where(sql.ColumnsEQ(parent.Column(s), outer))
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(user.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	return s, nil
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two

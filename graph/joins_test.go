@@ -22,12 +22,15 @@ const (
 
 // joinedQueries select references (to-one relations) at every place a
 // statement can join them: below a root page, a nested page and a lookup by id,
-// chained, aliased twice with different fields, and beside a page's total.
+// chained, aliased twice with different fields, and beside a page's total; and
+// the totals of connections a statement counts beside its rows (on the rows
+// themselves and on joined references; direct, through a join table, distinct).
 var joinedQueries = map[string]string{
 	"users page": `{ users(first: 60, where: {hasManager: true}) { totalCount nodes { id
-		manager { ` + allUserFields + ` manager { id fullName manager { id email } } }
-		boss: manager { email } parentUser { id email } } } }`,
-	"identities page": `{ identities(first: 60) { nodes { id
+		manager { ` + allUserFields + ` manager { id fullName manager { id email } } directReports { totalCount } }
+		boss: manager { email } parentUser { id email }
+		secondaryUsers { totalCount } directReports(first: 2) { totalCount } identities { totalCount } resources { totalCount } } } }`,
+	"identities page": `{ identities(first: 60) { nodes { id memberships { totalCount }
 		integration { ` + allIntegrationFields + ` } user { id fullName manager { id fullName } } } } }`,
 	"nested page": `{ users(first: 20, where: {hasDirectReports: true}) { nodes { id
 		identities(first: 3) { totalCount nodes { id integration { ` + allIntegrationFields + ` } } }
@@ -66,8 +69,9 @@ func TestJoinedReferencesMatchTheirLoaders(t *testing.T) {
 	for name, q := range joinedQueries {
 		queries[name] = q
 	}
-	queries["lookup by id"] = `query($id: ID!) { user(id: $id) { id manager { ` + allUserFields + ` manager { id email } }
-		identities { nodes { id integration { ` + allIntegrationFields + ` } } } } }`
+	queries["lookup by id"] = `query($id: ID!) { user(id: $id) { id manager { ` + allUserFields + ` manager { id email } directReports { totalCount } }
+		directReports { totalCount } policyRulesets { totalCount }
+		identities { nodes { id memberships { totalCount } integration { ` + allIntegrationFields + ` } } } } }`
 	vars := map[string]any{"id": deleted}
 	for name, q := range queries {
 		t.Run(name, func(t *testing.T) {

@@ -34,8 +34,9 @@ type (
 // one sibling group, and the references their fields select are joined.
 func pagesBy[N, C, O, W any](cfg Config, g *groups, j *joiner, parent func([]string) ent.ParentKey, total func(*C) *int,
 	nodesOf func(*C) []*N, value func(*N, string) (ent.Value, error),
-	paginate func(ctx context.Context, key ent.ParentKey, p Page[O, W]) (map[string]*C, error)) *Conn[C, O, W] {
-	return newConn(cfg, parent(nil).Join == nil, total, func(ctx context.Context, ids []string, p Page[O, W]) (map[string]*C, error) {
+	paginate func(ctx context.Context, key ent.ParentKey, p Page[O, W]) (map[string]*C, error),
+	perRow func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error)) *Conn[C, O, W] {
+	c := newConn(cfg, parent(nil).Join == nil, total, func(ctx context.Context, ids []string, p Page[O, W]) (map[string]*C, error) {
 		var conns map[string]*C
 		nodes, err := joined(ctx, j, p.joins, value, func(joins func(*sql.Selector, func(string) string)) ([]*N, error) {
 			key := parent(ids)
@@ -51,6 +52,8 @@ func pagesBy[N, C, O, W any](cfg Config, g *groups, j *joiner, parent func([]str
 		register(g, nodes)
 		return conns, err
 	})
+	c.perRow = func(ctx context.Context, outer string) (*sql.Selector, error) { return perRow(ctx, parent(nil), outer) }
+	return c
 }
 
 func usersBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *UserConn {
@@ -58,6 +61,8 @@ func usersBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([
 		func(ctx context.Context, key ent.ParentKey, p UserPage) (map[string]*ent.UserConnection, error) {
 			return client.User.Query().Select(p.Columns...).UserQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithUserOrder(p.OrderBy), ent.WithUserFilter(p.Where.Filter))
+		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+			return client.User.Query().CountPerRow(ctx, key, outer)
 		})
 }
 
@@ -66,6 +71,8 @@ func identitysBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent fu
 		func(ctx context.Context, key ent.ParentKey, p IdentityPage) (map[string]*ent.IdentityConnection, error) {
 			return client.Identity.Query().Select(p.Columns...).IdentityQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithIdentityOrder(p.OrderBy), ent.WithIdentityFilter(p.Where.Filter))
+		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+			return client.Identity.Query().CountPerRow(ctx, key, outer)
 		})
 }
 
@@ -74,6 +81,8 @@ func resourcesBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent fu
 		func(ctx context.Context, key ent.ParentKey, p ResourcePage) (map[string]*ent.ResourceConnection, error) {
 			return client.Resource.Query().Select(p.Columns...).ResourceQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithResourceOrder(p.OrderBy), ent.WithResourceFilter(p.Where.Filter))
+		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+			return client.Resource.Query().CountPerRow(ctx, key, outer)
 		})
 }
 
@@ -82,6 +91,8 @@ func policyRulesetsBy(cfg Config, g *groups, j *joiner, client *ent.Client, pare
 		func(ctx context.Context, key ent.ParentKey, p PolicyRulesetPage) (map[string]*ent.PolicyRulesetConnection, error) {
 			return client.PolicyRuleset.Query().Select(p.Columns...).PolicyRulesetQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyRulesetOrder(p.OrderBy), ent.WithPolicyRulesetFilter(p.Where.Filter))
+		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+			return client.PolicyRuleset.Query().CountPerRow(ctx, key, outer)
 		})
 }
 
@@ -90,6 +101,8 @@ func policyRulesBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent 
 		func(ctx context.Context, key ent.ParentKey, p PolicyRulePage) (map[string]*ent.PolicyRuleConnection, error) {
 			return client.PolicyRule.Query().Select(p.Columns...).PolicyRuleQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyRuleOrder(p.OrderBy), ent.WithPolicyRuleFilter(p.Where.Filter))
+		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+			return client.PolicyRule.Query().CountPerRow(ctx, key, outer)
 		})
 }
 
@@ -98,6 +111,8 @@ func policyConditionsBy(cfg Config, g *groups, j *joiner, client *ent.Client, pa
 		func(ctx context.Context, key ent.ParentKey, p PolicyConditionPage) (map[string]*ent.PolicyConditionConnection, error) {
 			return client.PolicyCondition.Query().Select(p.Columns...).PolicyConditionQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyConditionOrder(p.OrderBy), ent.WithPolicyConditionFilter(p.Where.Filter))
+		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+			return client.PolicyCondition.Query().CountPerRow(ctx, key, outer)
 		})
 }
 
@@ -106,6 +121,8 @@ func policyAssignmentsBy(cfg Config, g *groups, j *joiner, client *ent.Client, p
 		func(ctx context.Context, key ent.ParentKey, p PolicyAssignmentPage) (map[string]*ent.PolicyAssignmentConnection, error) {
 			return client.PolicyAssignment.Query().Select(p.Columns...).PolicyAssignmentQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyAssignmentOrder(p.OrderBy), ent.WithPolicyAssignmentFilter(p.Where.Filter))
+		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+			return client.PolicyAssignment.Query().CountPerRow(ctx, key, outer)
 		})
 }
 
@@ -114,5 +131,7 @@ func auditEventsBy(cfg Config, g *groups, j *joiner, client *ent.Client, parent 
 		func(ctx context.Context, key ent.ParentKey, p AuditEventPage) (map[string]*ent.AuditEventConnection, error) {
 			return client.AuditEvent.Query().Select(p.Columns...).AuditEventQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithAuditEventOrder(p.OrderBy), ent.WithAuditEventFilter(p.Where.Filter))
+		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+			return client.AuditEvent.Query().CountPerRow(ctx, key, outer)
 		})
 }

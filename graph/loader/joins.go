@@ -41,6 +41,17 @@ type join struct {
 	// joined: they key the target loader's batch that the rows are cached in.
 	columns []string
 	plan    joinPlan
+	// count, when set, makes this entry no join but the total of a connection
+	// (field) of the rows, counted in a correlated subquery beside each row.
+	count counter
+	field string
+}
+
+// counter is a connection whose unfiltered total a statement reading its
+// parents can select beside each of them (a Conn).
+type counter interface {
+	countPerRow(ctx context.Context, outer string) (*sql.Selector, error)
+	primeCount(parent string, n int)
 }
 
 // A joinPlan is the joins of one statement, parents before their children.
@@ -51,6 +62,10 @@ func (p joinPlan) key() string {
 	var b strings.Builder
 	for _, j := range p {
 		b.WriteString(strconv.Itoa(j.from))
+		if j.count != nil {
+			b.WriteString("#" + j.field + ";")
+			continue
+		}
 		b.WriteString(">" + j.ref.column + ":" + j.ref.target + "(" + strings.Join(j.columns, ",") + ");")
 	}
 	return b.String()
@@ -64,6 +79,10 @@ func fieldJoins(ctx context.Context, typ, kind string, field graphql.CollectedFi
 		oc := graphql.GetOperationContext(ctx)
 		for _, sel := range selections {
 			for _, f := range graphql.CollectFields(oc, sel.Selections, []string{typ, "Node"}) {
+				if c := countedWith(ctx, typ, f); c != nil && len(plan) < maxJoins {
+					plan = append(plan, join{from: -1, count: c, field: f.Name})
+					continue
+				}
 				ref, ok := shapes[typ].references[f.Name]
 				if !ok || ref.target == "" || len(f.Definition.Directives) > 0 {
 					continue
@@ -87,6 +106,36 @@ func fieldJoins(ctx context.Context, typ, kind string, field graphql.CollectedFi
 	})
 }
 
+// countedWith returns the counter of f, a connection field of typ, when the
+// statement reading typ's rows can count it beside each of them: f asks for its
+// totalCount alone, with no filter, and needs no permission of its own. The
+// count then costs no statement of its own.
+func countedWith(ctx context.Context, typ string, f graphql.CollectedField) counter {
+	l, ok := ctx.Value(ctxKey{}).(*Loaders)
+	if !ok || len(f.Definition.Directives) > 0 {
+		return nil
+	}
+	c, ok := l.joins.counters[typ][f.Name]
+	if !ok {
+		return nil
+	}
+	for _, a := range f.Arguments {
+		if !pagingArguments[a.Name] {
+			return nil
+		}
+	}
+	selected := graphql.CollectFields(graphql.GetOperationContext(ctx), f.Selections, nil)
+	if len(selected) == 0 {
+		return nil
+	}
+	for _, s := range selected {
+		if s.Name != "totalCount" && s.Name != "__typename" {
+			return nil
+		}
+	}
+	return c
+}
+
 // joinTarget is what joining a type needs from its loader.
 type joinTarget struct {
 	table string
@@ -100,6 +149,9 @@ type joinTarget struct {
 // joiner joins references for the loaders of one request.
 type joiner struct {
 	targets map[string]joinTarget
+	// counters are the connections of each type, by field, that can be counted
+	// beside their parents' rows.
+	counters map[string]map[string]counter
 }
 
 // joins returns the joins of plan, with their ON conditions for ctx, for a
@@ -110,6 +162,9 @@ func (j *joiner) joins(ctx context.Context, plan joinPlan) (func(s *sql.Selector
 	}
 	conditions := make([]*sql.Predicate, len(plan))
 	for i, jn := range plan {
+		if jn.count != nil {
+			continue
+		}
 		c, err := j.targets[jn.ref.target].condition(ctx, jn.alias)
 		if err != nil {
 			return nil, err
@@ -117,13 +172,26 @@ func (j *joiner) joins(ctx context.Context, plan joinPlan) (func(s *sql.Selector
 		conditions[i] = c
 	}
 	return func(s *sql.Selector, column func(string) string) {
-		for i, jn := range plan {
-			t := sql.Table(j.targets[jn.ref.target].table).As(jn.alias)
-			holder := column(jn.ref.column)
-			if jn.from >= 0 {
-				from := plan[jn.from]
-				holder = sql.Table(j.targets[from.ref.target].table).As(from.alias).C(jn.ref.column)
+		// of is column c of the rows a plan entry hangs off.
+		of := func(jn join, c string) string {
+			if jn.from < 0 {
+				return column(c)
 			}
+			from := plan[jn.from]
+			return sql.Table(j.targets[from.ref.target].table).As(from.alias).C(c)
+		}
+		for i, jn := range plan {
+			if jn.count != nil {
+				count, err := jn.count.countPerRow(ctx, of(jn, "id"))
+				if err != nil {
+					s.AddError(err)
+					return
+				}
+				s.AppendSelectExprAs(count, jn.alias).AppendSelect(sql.As(of(jn, "id"), jn.alias+".key"))
+				continue
+			}
+			t := sql.Table(j.targets[jn.ref.target].table).As(jn.alias)
+			holder := of(jn, jn.ref.column)
 			on := sql.ColumnsEQ(t.C("id"), holder)
 			if conditions[i] != nil {
 				on = sql.And(on, conditions[i])
@@ -167,6 +235,15 @@ func (jn join) read() []string {
 // returns a column of one row of the statement.
 func (j *joiner) cache(plan joinPlan, rows []func(column string) any) error {
 	for _, jn := range plan {
+		if jn.count != nil {
+			for _, value := range rows {
+				parent, _ := value(jn.alias + ".key").(string)
+				if n, ok := value(jn.alias).(int64); ok && parent != "" {
+					jn.count.primeCount(parent, int(n))
+				}
+			}
+			continue
+		}
 		// Many rows may point at one target (the integration of every identity):
 		// each target is built once.
 		var found []func(string) any

@@ -159,6 +159,19 @@ func New(client *ent.Client, cfg Config) *Loaders {
 			return client.PolicyAssignment.Query().JoinCondition(ctx, alias)
 		}),
 	}
+	j.counters = map[string]map[string]counter{
+		"User": {
+			"directReports": l.DirectReportsByManagerID, "secondaryUsers": l.SecondaryUsersByParentUserID,
+			"identities": l.IdentitiesByUserID, "policyAssignments": l.PolicyAssignmentsByUserID,
+			"policyConditions": l.PolicyConditionsByUserID, "policyRulesets": l.PolicyRulesetsByAssignedUserID,
+			"auditEvents": l.AuditEventsBySubjectUserID, "resources": l.ResourcesByUserID,
+		},
+		"Identity":      {"memberships": l.ResourcesByIdentityID},
+		"Integration":   {"identities": l.IdentitiesByIntegrationID, "resources": l.ResourcesByIntegrationID},
+		"Resource":      {"members": l.IdentitiesByResourceID, "rulesets": l.PolicyRulesetsByResourceID},
+		"PolicyRuleset": {"rules": l.PolicyRulesByRulesetID, "conditions": l.PolicyConditionsByRulesetID, "assignments": l.PolicyAssignmentsByRulesetID},
+		"PolicyRule":    {"conditions": l.PolicyConditionsByRuleID, "assignments": l.PolicyAssignmentsByRuleID},
+	}
 	return l
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 )
@@ -91,9 +92,12 @@ type Conn[C, O, W any] struct {
 	withTotals bool
 	fetch      func(ctx context.Context, parentIDs []string, p Page[O, W]) (map[string]*C, error)
 	total      func(*C) *int
-	mu         sync.Mutex
-	byRows     map[string]*batch[*C]
-	byFilter   map[string]*batch[*C]
+	// perRow counts a parent's rows in a subquery correlated with outer, the
+	// parent's id in an enclosing statement (see countedWith).
+	perRow   func(ctx context.Context, outer string) (*sql.Selector, error)
+	mu       sync.Mutex
+	byRows   map[string]*batch[*C]
+	byFilter map[string]*batch[*C]
 }
 
 // newConn makes the loader of one connection field; withTotals says whether its
@@ -157,6 +161,19 @@ func (c *Conn[C, O, W]) Load(ctx context.Context, k Keys, p Page[O, W]) (*C, err
 		return c.batchFor(c.byFilter, p.filterKey, Page[O, W]{Where: p.Where, Count: true}).load(ctx, k)
 	}
 	return conn, nil
+}
+
+// countPerRow implements counter.
+func (c *Conn[C, O, W]) countPerRow(ctx context.Context, outer string) (*sql.Selector, error) {
+	return c.perRow(ctx, outer)
+}
+
+// primeCount caches n as the unfiltered total of parent's rows, counted by the
+// statement that read the parent.
+func (c *Conn[C, O, W]) primeCount(parent string, n int) {
+	conn := new(C)
+	*c.total(conn) = n
+	c.batchFor(c.byFilter, countOnly[O, W]().filterKey, countOnly[O, W]()).prime(parent, conn)
 }
 
 // Count returns the total number of the parent's rows, with no filter.
