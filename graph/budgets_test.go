@@ -225,3 +225,25 @@ func BenchmarkWorstAdmittedQuery(b *testing.B) {
 		srv.Query(b, page.String(), nil)
 	}
 }
+
+// TestOnePageSizeSetting: the page limits of the handler drive the default
+// page, the first/last check and the cost model alike.
+func TestOnePageSizeSetting(t *testing.T) {
+	srv := graphtest.New(t, 30)
+	small := *srv
+	small.Handler = graph.NewHandler(srv.DB, graph.Options{Auth: srv.Auth,
+		Limits: graph.Limits{Limits: querylimit.Limits{DefaultPage: 3, MaxPage: 5}}})
+	var out struct {
+		Users struct{ Nodes []struct{ ID string } }
+	}
+	small.Query(t, `{ users { nodes { id } } }`, nil).Decode(t, &out)
+	if len(out.Users.Nodes) != 3 {
+		t.Errorf("default page: %d rows, want 3", len(out.Users.Nodes))
+	}
+	if resp := small.Query(t, `{ users(first: 6) { nodes { id } } }`, nil); len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Errorf("first above the page limit: %+v", resp.Errors)
+	}
+	if resp := small.Query(t, `query($n: Int) { users(last: $n) { nodes { id } } }`, map[string]any{"n": 6}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" {
+		t.Errorf("last above the page limit, as a variable: %+v", resp.Errors)
+	}
+}

@@ -167,7 +167,7 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	gql.Use(&filterPermissions{})
 	gql.AroundFields(stopWhenSpent)
 	gql.AroundFields(requireViewPermission)
-	gql.AroundFields(checkPageSize)
+	gql.AroundFields(pageSizes(limits.DefaultPage, limits.MaxPage))
 	for _, mw := range opts.FieldMiddleware {
 		gql.AroundFields(mw)
 	}
