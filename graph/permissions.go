@@ -76,8 +76,8 @@ var nodeTypePermission = map[string]string{
 	auditevent.Table:       viewPermission["AuditEvent"],
 }
 
-// nodeTypeOf is the node type a field returns: its type, or the type of the
-// nodes of a connection or edge ("" for other types).
+// nodeTypeOf is the node type a field returning typeName returns: the type of
+// the nodes of a connection or edge, else typeName itself.
 func nodeTypeOf(typeName string) string {
 	for _, suffix := range []string{"Connection", "Edge"} {
 		if t, ok := strings.CutSuffix(typeName, suffix); ok {
@@ -142,7 +142,7 @@ func (f *filterPermissions) MutateOperationContext(ctx context.Context, oc *grap
 			case *ast.Field:
 				if s.Definition != nil {
 					for _, arg := range s.Arguments {
-						if def := s.Definition.Arguments.ForName(arg.Name); def != nil {
+						if def := s.Definition.Arguments.ForName(arg.Name); def != nil && err == nil {
 							if v, verr := arg.Value.Value(oc.Variables); verr == nil {
 								err = f.checkFilter(ctx, f.schema.Types[def.Type.Name()], v)
 							}

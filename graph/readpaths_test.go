@@ -198,6 +198,17 @@ func TestEdgeFiltersIgnoreDeletedRows(t *testing.T) {
 	}
 }
 
+// TestFilterPermissionWhateverTheOtherArguments: an edge filter's permission
+// is checked however many arguments follow the where.
+func TestFilterPermissionWhateverTheOtherArguments(t *testing.T) {
+	srv := graphtest.New(t, 10)
+	token := srv.TokenFor(t, "demo", viewer.DirectoryUserView)
+	resp := srv.QueryAs(t, token, `{ users(where: {hasAuditEventsWith: [{action: "user.created"}]}, first: 3, orderBy: [{field: EMAIL}]) { totalCount } }`, nil)
+	if len(resp.Errors) != 1 || resp.Errors[0].Code() != "FORBIDDEN" || resp.Statements != 0 {
+		t.Fatalf("%+v (%d statements), want FORBIDDEN before any SQL", resp.Errors, resp.Statements)
+	}
+}
+
 // TestMutationPayloadsNeedViewPermissions: a token that may write but not read
 // gets its write done and FORBIDDEN for what the payload would show, however
 // deep it asks.
