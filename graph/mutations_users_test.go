@@ -3,6 +3,8 @@ package graph_test
 import (
 	"context"
 	"fmt"
+	"github.com/idgraph/idgraph/graph"
+	"github.com/idgraph/idgraph/graph/querylimit"
 	"strings"
 	"testing"
 	"time"
@@ -390,5 +392,29 @@ func TestEmailIsFreeAfterDelete(t *testing.T) {
 	}
 	if second := created(); second == first {
 		t.Fatal("the deleted user came back")
+	}
+}
+
+// TestPurgeOfALongHistoryFitsTheBudget: redacting a person's log costs a few
+// statements however many entries it has, so a long-lived user can be purged
+// within the request's statement budget.
+func TestPurgeOfALongHistoryFitsTheBudget(t *testing.T) {
+	srv := graphtest.New(t, 10)
+	var out struct {
+		CreateUser struct{ User struct{ ID string } }
+	}
+	srv.Query(t, `mutation { createUser(input: {email: "long@example.com", firstName: "Long", lastName: "History"}) { user { id } } }`, nil).Decode(t, &out)
+	id := out.CreateUser.User.ID
+	for i := range 30 {
+		if resp := srv.Query(t, `mutation($id: ID!, $t: String!) { updateUser(input: {id: $id, title: $t}) { user { id } } }`,
+			map[string]any{"id": id, "t": fmt.Sprint("Title ", i)}); len(resp.Errors) > 0 {
+			t.Fatal(resp.Errors)
+		}
+	}
+	tight := *srv
+	tight.Handler = graph.NewHandler(srv.DB, graph.Options{Auth: srv.Auth,
+		Limits: graph.Limits{Limits: querylimit.Limits{MaxStatements: 10}}})
+	if resp := tight.Query(t, `mutation($id: ID!) { purgeUser(input: {id: $id}) { purgedId } }`, map[string]any{"id": id}); len(resp.Errors) > 0 {
+		t.Fatalf("purging 31 log entries within a budget of 20 statements: %+v (%d statements)", resp.Errors, resp.Statements)
 	}
 }

@@ -3,6 +3,8 @@ package directory
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/idgraph/idgraph/ent"
@@ -370,22 +372,38 @@ func detachUser(ctx context.Context, tx *ent.Tx, id string) (map[string]change, 
 
 // redactLog removes a purged person's values from the log: entries about the
 // user, or with the user as their subject, keep what happened and which fields
-// changed, and lose the values (names, addresses, badge numbers).
+// changed, and lose the values (names, addresses, badge numbers). Entries that
+// changed the same fields are rewritten by one statement, so a long history
+// costs a few statements, not one per entry.
 func redactLog(ctx context.Context, tx *ent.Tx, id string) error {
 	events, err := tx.AuditEvent.Query().
 		Where(auditevent.Or(auditevent.RecordID(id), auditevent.SubjectUserID(id))).All(ctx)
 	if err != nil {
 		return err
 	}
+	byFields := map[string][]string{}
+	redacted := map[string]map[string]any{}
 	for _, ev := range events {
 		if len(ev.Changes) == 0 {
 			continue
 		}
-		redacted := make(map[string]any, len(ev.Changes))
+		fields := make([]string, 0, len(ev.Changes))
 		for field := range ev.Changes {
-			redacted[field] = map[string]any{"before": purgedValue, "after": purgedValue}
+			fields = append(fields, field)
 		}
-		if err := tx.AuditEvent.UpdateOneID(ev.ID).SetChanges(redacted).Exec(ctx); err != nil {
+		slices.Sort(fields)
+		key := strings.Join(fields, ",")
+		if _, ok := redacted[key]; !ok {
+			r := make(map[string]any, len(fields))
+			for _, field := range fields {
+				r[field] = map[string]any{"before": purgedValue, "after": purgedValue}
+			}
+			redacted[key] = r
+		}
+		byFields[key] = append(byFields[key], ev.ID)
+	}
+	for key, ids := range byFields {
+		if err := tx.AuditEvent.Update().Where(auditevent.IDIn(ids...)).SetChanges(redacted[key]).Exec(ctx); err != nil {
 			return err
 		}
 	}
