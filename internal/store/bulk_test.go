@@ -65,6 +65,26 @@ func TestBulkLoadRestoresTheSchema(t *testing.T) {
 		}
 	})
 
+	t.Run("a row without its parent fails the load", func(t *testing.T) {
+		orphan, err := db.Client.User.Create().SetID("drusr_orphan").SetTenantID("t9").
+			SetEmail("o@example.com").SetManagerID("drusr_missing").Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Bulk(ctx, func(ins store.Inserter) error {
+			if err := ins.Insert(ctx, tenant.Table, tenant.Columns, [][]any{row("t9", "nine")}); err != nil {
+				return err
+			}
+			return ins.Insert(ctx, user.Table, user.Columns, [][]any{orphan})
+		})
+		if err == nil || !strings.Contains(err.Error(), "users") {
+			t.Fatalf("a user whose manager does not exist was loaded: %v", err)
+		}
+		if n := db.Client.Tenant.Query().CountX(ctx); n != 0 {
+			t.Errorf("%d tenants after a failed load", n)
+		}
+	})
+
 	t.Run("a load keeps indexes and counters", func(t *testing.T) {
 		err := db.Bulk(ctx, func(ins store.Inserter) error {
 			return ins.Insert(ctx, tenant.Table, tenant.Columns, [][]any{row("t1", "one"), row("t2", "two")})
