@@ -346,12 +346,12 @@ func (r *policyRuleResolver) Ruleset(ctx context.Context, obj *ent.PolicyRule) (
 
 // Conditions is the resolver for the conditions field.
 func (r *policyRuleResolver) Conditions(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
-	return loader.For(ctx).PolicyConditionsByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).ConditionsByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Assignments is the resolver for the assignments field.
 func (r *policyRuleResolver) Assignments(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
-	return loader.For(ctx).PolicyAssignmentsByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).AssignmentsByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Resource is the resolver for the resource field.
@@ -361,17 +361,17 @@ func (r *policyRulesetResolver) Resource(ctx context.Context, obj *ent.PolicyRul
 
 // Rules is the resolver for the rules field.
 func (r *policyRulesetResolver) Rules(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
-	return loader.For(ctx).PolicyRulesByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).RulesByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Conditions is the resolver for the conditions field.
 func (r *policyRulesetResolver) Conditions(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
-	return loader.For(ctx).PolicyConditionsByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).ConditionsByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Assignments is the resolver for the assignments field.
 func (r *policyRulesetResolver) Assignments(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
-	return loader.For(ctx).PolicyAssignmentsByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).AssignmentsByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Node is the resolver for the node field.
@@ -477,12 +477,12 @@ func (r *resourceResolver) Integration(ctx context.Context, obj *ent.Resource) (
 
 // Members is the resolver for the members field.
 func (r *resourceResolver) Members(ctx context.Context, obj *ent.Resource, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	return loader.For(ctx).IdentitiesByResourceID.Load(ctx, loader.KeysOf(ctx, obj, resourceID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).MembersByResourceID.Load(ctx, loader.KeysOf(ctx, obj, resourceID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Rulesets is the resolver for the rulesets field.
 func (r *resourceResolver) Rulesets(ctx context.Context, obj *ent.Resource, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
-	return loader.For(ctx).PolicyRulesetsByResourceID.Load(ctx, loader.KeysOf(ctx, obj, resourceID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).RulesetsByResourceID.Load(ctx, loader.KeysOf(ctx, obj, resourceID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Manager is the resolver for the manager field.

@@ -1,4 +1,5 @@
-// Command entc generates the ent client, the entgql glue and schema.graphqls.
+// Command entc generates the ent client, the entgql glue, schema.graphqls and
+// the loaders of graph/loader that follow from the schema (loaders.go).
 // It runs from generate.go at the repository root, so paths are relative to it.
 // It is a package of its own (not a file in ./ent) so the descriptions it adds
 // can live beside it.
@@ -43,6 +44,14 @@ func main() {
 		entc.Dependency(entc.DependencyName("Totals"), entc.DependencyType(&rowcount.Totals{})),
 		func(cfg *gen.Config) error {
 			cfg.Templates = append(cfg.Templates, batch)
+			cfg.Hooks = append(cfg.Hooks, func(next gen.Generator) gen.Generator {
+				return gen.GenerateFunc(func(g *gen.Graph) error {
+					if err := next.Generate(g); err != nil {
+						return err
+					}
+					return writeLoaders(g)
+				})
+			})
 			return nil
 		},
 	)

@@ -36,11 +36,13 @@ func (AuditEvent) Fields() []ent.Field {
 			Comment("The directory user the event is about.").
 			Annotations(entgql.Skip(entgql.SkipType)),
 		field.String("record_id").Optional().Nillable().
-			Comment("Id of the record the event changed (any node)."),
+			Comment("Id of the record the event changed (any node).").
+			Annotations(anyNode{"record"}),
 		field.String("parent_record_id").Optional().Nillable().
 			Comment("Id of the parent of the changed record, e.g. the user of an identity."),
 		field.String("related_record_id").Optional().Nillable().
-			Comment("Id of another record the event involves, e.g. the resource of a membership."),
+			Comment("Id of another record the event involves, e.g. the resource of a membership.").
+			Annotations(anyNode{"relatedRecord"}),
 		field.String("parent_event_id").Optional().Nillable().
 			Annotations(entgql.Skip(entgql.SkipType)),
 	}

@@ -64,7 +64,7 @@ func (Identity) Edges() []ent.Edge {
 			Annotations(hidden()),
 		edge.To("resources", Resource.Type).
 			Through("memberships", Membership.Type).
-			Annotations(hidden()),
+			Annotations(hidden(), graphQLField{"memberships"}),
 	}
 }
 

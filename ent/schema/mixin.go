@@ -106,3 +106,17 @@ func orphans(table, fk string) ent.Index {
 // entgql's eager loading): every relation is served by graph/loader instead,
 // while the edge still powers where-input predicates such as hasManagerWith.
 func hidden() entgql.Annotation { return entgql.Skip(entgql.SkipType) }
+
+// graphQLField names the GraphQL field that serves an edge when it differs from
+// the edge's name (Identity.memberships serves the edge resources). The loader
+// generator in ent/entc reads it.
+type graphQLField struct{ Field string }
+
+func (graphQLField) Name() string { return "IDGraphField" }
+
+// anyNode marks a field holding the id of a node of any type, served as the
+// Node-typed GraphQL field named here (AuditEvent.record). The loader generator
+// in ent/entc reads it.
+type anyNode struct{ Field string }
+
+func (anyNode) Name() string { return "IDGraphAnyNode" }

@@ -8,16 +8,6 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
-
-	"github.com/idgraph/idgraph/ent/auditevent"
-	"github.com/idgraph/idgraph/ent/identity"
-	"github.com/idgraph/idgraph/ent/integration"
-	"github.com/idgraph/idgraph/ent/policyassignment"
-	"github.com/idgraph/idgraph/ent/policycondition"
-	"github.com/idgraph/idgraph/ent/policyrule"
-	"github.com/idgraph/idgraph/ent/policyruleset"
-	"github.com/idgraph/idgraph/ent/resource"
-	"github.com/idgraph/idgraph/ent/user"
 )
 
 // A projection is the columns a batch selects: the id, the foreign keys of the
@@ -64,39 +54,6 @@ func graphqlName(column string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// shapes lists, per GraphQL type, the columns behind its fields. References map
-// to the foreign key they follow; connections need only the id.
-var shapes = map[string]shape{
-	"User": newShape(user.Columns, map[string]reference{
-		"manager": {user.FieldManagerID, "User"}, "parentUser": {user.FieldParentUserID, "User"},
-	}),
-	"Identity": newShape(identity.Columns, map[string]reference{
-		"integration": {identity.FieldIntegrationID, "Integration"}, "user": {identity.FieldUserID, "User"},
-	}),
-	"Integration": newShape(integration.Columns, nil),
-	"Resource": newShape(resource.Columns, map[string]reference{
-		"integration": {resource.FieldIntegrationID, "Integration"},
-	}),
-	"PolicyRuleset": newShape(policyruleset.Columns, map[string]reference{
-		"resource": {policyruleset.FieldResourceID, "Resource"},
-	}),
-	"PolicyRule": newShape(policyrule.Columns, map[string]reference{
-		"ruleset": {policyrule.FieldRulesetID, "PolicyRuleset"},
-	}),
-	"PolicyCondition": newShape(policycondition.Columns, map[string]reference{
-		"ruleset": {policycondition.FieldRulesetID, "PolicyRuleset"}, "rule": {policycondition.FieldRuleID, "PolicyRule"},
-		"user": {policycondition.FieldUserID, "User"},
-	}),
-	"PolicyAssignment": newShape(policyassignment.Columns, map[string]reference{
-		"user": {policyassignment.FieldUserID, "User"}, "ruleset": {policyassignment.FieldRulesetID, "PolicyRuleset"},
-		"rule": {policyassignment.FieldRuleID, "PolicyRule"},
-	}),
-	"AuditEvent": newShape(auditevent.Columns, map[string]reference{
-		"subjectUser": {auditevent.FieldSubjectUserID, "User"}, "record": {auditevent.FieldRecordID, ""},
-		"parentEvent": {auditevent.FieldParentEventID, "AuditEvent"}, "relatedRecord": {auditevent.FieldRelatedRecordID, ""},
-	}),
 }
 
 // Projection returns the columns (besides the id) that rows of typ need for the

@@ -9,36 +9,8 @@ import (
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/membership"
-	"github.com/idgraph/idgraph/ent/policyassignment"
-	"github.com/idgraph/idgraph/ent/policycondition"
 	"github.com/idgraph/idgraph/ent/resource"
-	"github.com/idgraph/idgraph/ent/user"
 )
-
-// userEdges are the relations that hang off a directory user.
-type userEdges struct {
-	DirectReportsByManagerID       *UserConn
-	SecondaryUsersByParentUserID   *UserConn
-	IdentitiesByUserID             *IdentityConn
-	PolicyAssignmentsByUserID      *PolicyAssignmentConn
-	PolicyConditionsByUserID       *PolicyConditionConn
-	PolicyRulesetsByAssignedUserID *PolicyRulesetConn
-	ResourcesByUserID              *ResourceConn
-	ResourceCountsByUserID         *ResourceCounts
-}
-
-func newUserEdges(cfg Config, g *groups, j *joiner, client *ent.Client) userEdges {
-	return userEdges{
-		DirectReportsByManagerID:       usersBy(cfg, g, j, client, column(user.FieldManagerID)),
-		SecondaryUsersByParentUserID:   usersBy(cfg, g, j, client, column(user.FieldParentUserID)),
-		IdentitiesByUserID:             identitysBy(cfg, g, j, client, column(identity.FieldUserID)),
-		PolicyAssignmentsByUserID:      policyAssignmentsBy(cfg, g, j, client, column(policyassignment.FieldUserID)),
-		PolicyConditionsByUserID:       policyConditionsBy(cfg, g, j, client, column(policycondition.FieldUserID)),
-		PolicyRulesetsByAssignedUserID: policyRulesetsBy(cfg, g, j, client, through(policyassignment.Table, policyassignment.FieldRulesetID, policyassignment.FieldUserID, true)),
-		ResourcesByUserID:              resourcesBy(cfg, g, j, client, resourcesOfUsers),
-		ResourceCountsByUserID:         newResourceCounts(cfg, client),
-	}
-}
 
 // resourcesOfUsers reaches resources through memberships of the users' live
 // identities; a resource reached by two identities of one user counts once.
