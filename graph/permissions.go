@@ -8,15 +8,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/idgraph/idgraph/ent/auditevent"
-	"github.com/idgraph/idgraph/ent/identity"
-	"github.com/idgraph/idgraph/ent/integration"
-	"github.com/idgraph/idgraph/ent/policyassignment"
-	"github.com/idgraph/idgraph/ent/policycondition"
-	"github.com/idgraph/idgraph/ent/policyrule"
-	"github.com/idgraph/idgraph/ent/policyruleset"
-	"github.com/idgraph/idgraph/ent/resource"
-	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/gid"
 	"github.com/idgraph/idgraph/internal/viewer"
@@ -47,33 +38,6 @@ func requirePermission(ctx context.Context, permission string) error {
 		Message:    "this API token lacks the " + permission + " permission",
 		Extensions: map[string]any{"permission": permission},
 	}
-}
-
-// viewPermission is the permission reading an object of each node type needs,
-// by GraphQL type name; its connections and edges need the same.
-var viewPermission = map[string]string{
-	"User":             viewer.DirectoryUserView,
-	"Identity":         viewer.DirectoryUserView,
-	"Integration":      viewer.DirectoryUserView,
-	"Resource":         viewer.DirectoryUserView,
-	"PolicyRuleset":    viewer.PolicyView,
-	"PolicyRule":       viewer.PolicyView,
-	"PolicyCondition":  viewer.PolicyView,
-	"PolicyAssignment": viewer.PolicyView,
-	"AuditEvent":       viewer.AuditView,
-}
-
-// nodeTypePermission is the permission that reading a node of each table needs.
-var nodeTypePermission = map[string]string{
-	user.Table:             viewPermission["User"],
-	identity.Table:         viewPermission["Identity"],
-	integration.Table:      viewPermission["Integration"],
-	resource.Table:         viewPermission["Resource"],
-	policyruleset.Table:    viewPermission["PolicyRuleset"],
-	policyrule.Table:       viewPermission["PolicyRule"],
-	policycondition.Table:  viewPermission["PolicyCondition"],
-	policyassignment.Table: viewPermission["PolicyAssignment"],
-	auditevent.Table:       viewPermission["AuditEvent"],
 }
 
 // nodeTypeOf is the node type a field returning typeName returns: the type of

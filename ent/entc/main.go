@@ -1,5 +1,6 @@
 // Command entc generates the ent client, the entgql glue, schema.graphqls and
-// the loaders of graph/loader that follow from the schema (loaders.go).
+// what else follows from the schema (loaders.go): graph/loader's loaders,
+// graph's view permissions and gid's prefixes.
 // It runs from generate.go at the repository root, so paths are relative to it.
 // It is a package of its own (not a file in ./ent) so the descriptions it adds
 // can live beside it.
@@ -49,7 +50,7 @@ func main() {
 					if err := next.Generate(g); err != nil {
 						return err
 					}
-					return writeLoaders(g)
+					return writeFacts(g)
 				})
 			})
 			return nil

@@ -71,9 +71,5 @@ func (AuditEvent) Indexes() []ent.Index {
 }
 
 func (AuditEvent) Annotations() []schema.Annotation {
-	return []schema.Annotation{
-		entgql.RelayConnection(),
-		entgql.QueryField().Description("Workspace log of the caller's tenant, newest last by default.").Directives(requires(viewer.AuditView)),
-		entgql.MultiOrder(),
-	}
+	return node(viewer.AuditView, "Workspace log of the caller's tenant, newest last by default.")
 }

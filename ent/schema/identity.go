@@ -82,9 +82,5 @@ func (Identity) Indexes() []ent.Index {
 }
 
 func (Identity) Annotations() []schema.Annotation {
-	return []schema.Annotation{
-		entgql.RelayConnection(),
-		entgql.QueryField().Description("Directory identities (vendor accounts) of the caller's tenant.").Directives(requires(viewer.DirectoryUserView)),
-		entgql.MultiOrder(),
-	}
+	return node(viewer.DirectoryUserView, "Directory identities (vendor accounts) of the caller's tenant.")
 }

@@ -53,9 +53,5 @@ func (Integration) Indexes() []ent.Index {
 }
 
 func (Integration) Annotations() []schema.Annotation {
-	return []schema.Annotation{
-		entgql.RelayConnection(),
-		entgql.QueryField().Description("Workspace integrations of the caller's tenant.").Directives(requires(viewer.DirectoryUserView)),
-		entgql.MultiOrder(),
-	}
+	return node(viewer.DirectoryUserView, "Workspace integrations of the caller's tenant.")
 }

@@ -6,6 +6,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -23,6 +24,11 @@ type recordMixin struct {
 }
 
 func record(prefix string) recordMixin { return recordMixin{prefix: prefix} }
+
+// Annotations hand the id prefix to the generators in ent/entc.
+func (m recordMixin) Annotations() []schema.Annotation {
+	return []schema.Annotation{idPrefix{m.prefix}}
+}
 
 func (m recordMixin) Fields() []ent.Field {
 	prefix := m.prefix
@@ -120,3 +126,27 @@ func (graphQLField) Name() string { return "IDGraphField" }
 type anyNode struct{ Field string }
 
 func (anyNode) Name() string { return "IDGraphAnyNode" }
+
+// idPrefix is the type prefix of an entity's ids (gid); ent/entc generates gid's
+// prefix-to-table map from it.
+type idPrefix struct{ Prefix string }
+
+func (idPrefix) Name() string { return "IDGraphPrefix" }
+
+// viewedWith is the permission reading a node type needs, wherever it appears:
+// root fields, nested objects and connections, node(id:), edge filters.
+// ent/entc generates graph's permission maps from it.
+type viewedWith struct{ Permission string }
+
+func (viewedWith) Name() string { return "IDGraphView" }
+
+// node makes an entity a GraphQL node type that view permits reading: a Relay
+// connection, orderable by several fields, and, when rootDescription is set, a
+// root query field of that description.
+func node(view, rootDescription string) []schema.Annotation {
+	as := []schema.Annotation{entgql.RelayConnection(), entgql.MultiOrder(), viewedWith{view}}
+	if rootDescription != "" {
+		as = append(as, entgql.QueryField().Description(rootDescription).Directives(requires(view)))
+	}
+	return as
+}

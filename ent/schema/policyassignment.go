@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // PolicyAssignment (a "policy user") records that a ruleset, through one of its rules, grants a user access.
@@ -50,8 +51,5 @@ func (PolicyAssignment) Indexes() []ent.Index {
 }
 
 func (PolicyAssignment) Annotations() []schema.Annotation {
-	return []schema.Annotation{
-		entgql.RelayConnection(),
-		entgql.MultiOrder(),
-	}
+	return node(viewer.PolicyView, "")
 }

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/viewer"
 )
 
 // PolicyCondition is one test a user must pass to qualify for a rule (or a whole ruleset).
@@ -57,8 +58,5 @@ func (PolicyCondition) Indexes() []ent.Index {
 }
 
 func (PolicyCondition) Annotations() []schema.Annotation {
-	return []schema.Annotation{
-		entgql.RelayConnection(),
-		entgql.MultiOrder(),
-	}
+	return node(viewer.PolicyView, "")
 }

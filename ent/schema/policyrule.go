@@ -58,9 +58,5 @@ func (PolicyRule) Indexes() []ent.Index {
 }
 
 func (PolicyRule) Annotations() []schema.Annotation {
-	return []schema.Annotation{
-		entgql.RelayConnection(),
-		entgql.QueryField().Description("Access policy rules of the caller's tenant.").Directives(requires(viewer.PolicyView)),
-		entgql.MultiOrder(),
-	}
+	return node(viewer.PolicyView, "Access policy rules of the caller's tenant.")
 }

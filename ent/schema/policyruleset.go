@@ -57,9 +57,5 @@ func (PolicyRuleset) Indexes() []ent.Index {
 }
 
 func (PolicyRuleset) Annotations() []schema.Annotation {
-	return []schema.Annotation{
-		entgql.RelayConnection(),
-		entgql.QueryField().Description("Access policy rulesets of the caller's tenant.").Directives(requires(viewer.PolicyView)),
-		entgql.MultiOrder(),
-	}
+	return node(viewer.PolicyView, "Access policy rulesets of the caller's tenant.")
 }

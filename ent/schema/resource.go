@@ -67,9 +67,5 @@ func (Resource) Indexes() []ent.Index {
 }
 
 func (Resource) Annotations() []schema.Annotation {
-	return []schema.Annotation{
-		entgql.RelayConnection(),
-		entgql.QueryField().Description("Groups, channels, projects and drives of the caller's tenant.").Directives(requires(viewer.DirectoryUserView)),
-		entgql.MultiOrder(),
-	}
+	return node(viewer.DirectoryUserView, "Groups, channels, projects and drives of the caller's tenant.")
 }

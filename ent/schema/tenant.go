@@ -39,5 +39,6 @@ func (Tenant) Fields() []ent.Field {
 func (Tenant) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput),
+		idPrefix{gid.Tenant},
 	}
 }

@@ -116,9 +116,5 @@ func (User) Indexes() []ent.Index {
 }
 
 func (User) Annotations() []schema.Annotation {
-	return []schema.Annotation{
-		entgql.RelayConnection(),
-		entgql.QueryField().Description("Directory users of the caller's tenant.").Directives(requires(viewer.DirectoryUserView)),
-		entgql.MultiOrder(),
-	}
+	return node(viewer.DirectoryUserView, "Directory users of the caller's tenant.")
 }

@@ -34,24 +34,6 @@ const (
 	PersistedQuery   = "pq"
 )
 
-// tables maps a prefix to the SQL table (and ent node type) that holds its ids.
-var tables = map[string]string{
-	Tenant:           "tenants",
-	User:             "users",
-	Identity:         "identities",
-	Integration:      "integrations",
-	Resource:         "resources",
-	Membership:       "memberships",
-	PolicyRuleset:    "policy_rulesets",
-	PolicyRule:       "policy_rules",
-	PolicyCondition:  "policy_conditions",
-	PolicyAssignment: "policy_assignments",
-	AuditEvent:       "audit_events",
-	APIToken:         "api_tokens",
-	IdempotencyKey:   "idempotency_keys",
-	PersistedQuery:   "persisted_queries",
-}
-
 // ErrMalformed is returned for ids that are not "<known prefix>_<ulid>".
 var ErrMalformed = errors.New("malformed id")
 
