@@ -190,8 +190,3 @@ func (s *Service) log(ctx context.Context, tx *ent.Tx, e event) error {
 		SetNillableParentRecordID(e.parent).
 		Exec(ctx)
 }
-
-// logEvent logs a change to a user.
-func (s *Service) logEvent(ctx context.Context, tx *ent.Tx, action, userID string, fields map[string]change) error {
-	return s.log(ctx, tx, event{action: action, subject: &userID, record: userID, fields: fields})
-}

@@ -36,32 +36,11 @@ func (s *Service) SaveRuleset(ctx context.Context, id *string, ifVersion *int, f
 	if f.ExpiresAfterDays != nil && *f.ExpiresAfterDays < 0 {
 		return nil, fieldError("expiresAfterDays", "cannot be negative")
 	}
-	var saved *ent.PolicyRuleset
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
+	set := func(tx *ent.Tx, m *ent.PolicyRulesetMutation) error {
 		if f.ResourceID != nil {
 			if _, err := tx.Resource.Get(ctx, *f.ResourceID); err != nil {
 				return notFound(err, "resource", *f.ResourceID)
 			}
-		}
-		var m *ent.PolicyRulesetMutation
-		var save func(context.Context) (*ent.PolicyRuleset, error)
-		action := "policy_ruleset.updated"
-		if id == nil {
-			if f.Name == nil || f.Type == nil {
-				return fieldError(map[bool]string{true: "name", false: "type"}[f.Name == nil], "is required")
-			}
-			c := tx.PolicyRuleset.Create()
-			m, save, action = c.Mutation(), c.Save, "policy_ruleset.created"
-		} else {
-			before, err := tx.PolicyRuleset.Get(ctx, *id)
-			if err != nil {
-				return notFound(err, "policy ruleset", *id)
-			}
-			if err := checkVersion("policy ruleset", *id, before.Version, ifVersion); err != nil {
-				return err
-			}
-			u := tx.PolicyRuleset.UpdateOneID(*id).Where(policyruleset.Version(before.Version))
-			m, save = u.Mutation(), u.Save
 		}
 		setIf(f.Name, m.SetName)
 		setIf(f.State, m.SetState)
@@ -69,14 +48,20 @@ func (s *Service) SaveRuleset(ctx context.Context, id *string, ifVersion *int, f
 		setIf(f.IsAuthoritative, m.SetIsAuthoritative)
 		setIf(f.ExpiresAfterDays, m.SetExpiresAfterDays)
 		setIf(f.ResourceID, m.SetResourceID)
-		fields := fieldsOf(ctx, m) // before saving: an update's old values are read first
-		var err error
-		if saved, err = save(ctx); err != nil {
-			return versionOr(err, "policy ruleset", id)
-		}
-		return s.log(ctx, tx, event{action: action, record: saved.ID, parent: saved.ResourceID, fields: fields})
+		return nil
+	}
+	if id != nil {
+		return modify(ctx, s, rulesets, *id, ifVersion, "policy_ruleset.updated", func(tx *ent.Tx, _ *ent.PolicyRuleset, m *ent.PolicyRulesetMutation, _ *event) error {
+			return set(tx, m)
+		})
+	}
+	if f.Name == nil || f.Type == nil {
+		return nil, fieldError(map[bool]string{true: "name", false: "type"}[f.Name == nil], "is required")
+	}
+	return insert(ctx, s, rulesets, "policy_ruleset.created", func(tx *ent.Tx) (*ent.PolicyRulesetCreate, error) {
+		c := tx.PolicyRuleset.Create()
+		return c, set(tx, c.Mutation())
 	})
-	return saved, err
 }
 
 // RuleFields are what a client may set on a rule.
@@ -92,34 +77,7 @@ func (s *Service) SaveRule(ctx context.Context, id *string, ifVersion *int, f Ru
 	if f.ExpiresAfterDays != nil && *f.ExpiresAfterDays < 0 {
 		return nil, fieldError("expiresAfterDays", "cannot be negative")
 	}
-	var saved *ent.PolicyRule
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
-		var m *ent.PolicyRuleMutation
-		var save func(context.Context) (*ent.PolicyRule, error)
-		action := "policy_rule.updated"
-		if id == nil {
-			if f.RulesetID == nil {
-				return fieldError("rulesetId", "is required")
-			}
-			if _, err := tx.PolicyRuleset.Get(ctx, *f.RulesetID); err != nil {
-				return notFound(err, "policy ruleset", *f.RulesetID)
-			}
-			c := tx.PolicyRule.Create().SetRulesetID(*f.RulesetID)
-			m, save, action = c.Mutation(), c.Save, "policy_rule.created"
-		} else {
-			if f.RulesetID != nil {
-				return fieldError("rulesetId", "a rule cannot move to another ruleset: create a new rule")
-			}
-			before, err := tx.PolicyRule.Get(ctx, *id)
-			if err != nil {
-				return notFound(err, "policy rule", *id)
-			}
-			if err := checkVersion("policy rule", *id, before.Version, ifVersion); err != nil {
-				return err
-			}
-			u := tx.PolicyRule.UpdateOneID(*id).Where(policyrule.Version(before.Version))
-			m, save = u.Mutation(), u.Save
-		}
+	set := func(m *ent.PolicyRuleMutation) {
 		setIf(f.State, m.SetState)
 		setIf(f.RoleName, m.SetRoleName)
 		setIf(f.RoleHandle, m.SetRoleHandle)
@@ -129,14 +87,27 @@ func (s *Service) SaveRule(ctx context.Context, id *string, ifVersion *int, f Ru
 			m.SetExpiresAfterDays(*f.ExpiresAfterDays)
 			m.SetExpiresAfterDaysInherited(false)
 		}
-		fields := fieldsOf(ctx, m) // before saving: an update's old values are read first
-		var err error
-		if saved, err = save(ctx); err != nil {
-			return versionOr(err, "policy rule", id)
+	}
+	if id != nil {
+		if f.RulesetID != nil {
+			return nil, fieldError("rulesetId", "a rule cannot move to another ruleset: create a new rule")
 		}
-		return s.log(ctx, tx, event{action: action, record: saved.ID, parent: &saved.RulesetID, fields: fields})
+		return modify(ctx, s, rules, *id, ifVersion, "policy_rule.updated", func(_ *ent.Tx, _ *ent.PolicyRule, m *ent.PolicyRuleMutation, _ *event) error {
+			set(m)
+			return nil
+		})
+	}
+	if f.RulesetID == nil {
+		return nil, fieldError("rulesetId", "is required")
+	}
+	return insert(ctx, s, rules, "policy_rule.created", func(tx *ent.Tx) (*ent.PolicyRuleCreate, error) {
+		if _, err := tx.PolicyRuleset.Get(ctx, *f.RulesetID); err != nil {
+			return nil, notFound(err, "policy ruleset", *f.RulesetID)
+		}
+		c := tx.PolicyRule.Create().SetRulesetID(*f.RulesetID)
+		set(c.Mutation())
+		return c, nil
 	})
-	return saved, err
 }
 
 // ConditionFields are what a client may set on a condition.
@@ -156,17 +127,16 @@ func (s *Service) CreateCondition(ctx context.Context, f ConditionFields) (*ent.
 	if f.Type != nil && *f.Type == policycondition.TypeUser && f.UserID == nil {
 		return nil, fieldError("userId", "a user condition names its user")
 	}
-	var saved *ent.PolicyCondition
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
+	return insert(ctx, s, conditions, "policy_condition.created", func(tx *ent.Tx) (*ent.PolicyConditionCreate, error) {
 		if _, err := tx.PolicyRuleset.Get(ctx, *f.RulesetID); err != nil {
-			return notFound(err, "policy ruleset", *f.RulesetID)
+			return nil, notFound(err, "policy ruleset", *f.RulesetID)
 		}
 		if err := ruleOfRuleset(ctx, tx, f.RuleID, *f.RulesetID); err != nil {
-			return err
+			return nil, err
 		}
 		if f.UserID != nil {
 			if _, err := tx.User.Get(ctx, *f.UserID); err != nil {
-				return notFound(err, "user", *f.UserID)
+				return nil, notFound(err, "user", *f.UserID)
 			}
 		}
 		c := tx.PolicyCondition.Create().SetRulesetID(*f.RulesetID)
@@ -178,14 +148,8 @@ func (s *Service) CreateCondition(ctx context.Context, f ConditionFields) (*ent.
 		setIf(f.ProfileOperator, m.SetProfileOperator)
 		setIf(f.ProfileValue, m.SetProfileValue)
 		setIf(f.Description, m.SetDescription)
-		fields := fieldsOf(ctx, m)
-		var err error
-		if saved, err = c.Save(ctx); err != nil {
-			return err
-		}
-		return s.log(ctx, tx, event{action: "policy_condition.created", subject: f.UserID, record: saved.ID, parent: f.RulesetID, fields: fields})
+		return c, nil
 	})
-	return saved, err
 }
 
 // AssignmentFields are what a client may set on an assignment.
@@ -205,30 +169,23 @@ func (s *Service) CreateAssignment(ctx context.Context, f AssignmentFields) (*en
 	case f.ExpiresAt != nil && !f.ExpiresAt.After(s.now()):
 		return nil, fieldError("expiresAt", "must be in the future")
 	}
-	var saved *ent.PolicyAssignment
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
+	return insert(ctx, s, assignments, "policy_assignment.created", func(tx *ent.Tx) (*ent.PolicyAssignmentCreate, error) {
 		if _, err := tx.User.Get(ctx, *f.UserID); err != nil {
-			return notFound(err, "user", *f.UserID)
+			return nil, notFound(err, "user", *f.UserID)
 		}
 		if _, err := tx.PolicyRuleset.Get(ctx, *f.RulesetID); err != nil {
-			return notFound(err, "policy ruleset", *f.RulesetID)
+			return nil, notFound(err, "policy ruleset", *f.RulesetID)
 		}
 		if err := ruleOfRuleset(ctx, tx, f.RuleID, *f.RulesetID); err != nil {
-			return err
+			return nil, err
 		}
 		c := tx.PolicyAssignment.Create().SetUserID(*f.UserID).SetRulesetID(*f.RulesetID).SetActivatedAt(s.now())
 		m := c.Mutation()
 		setIf(f.RuleID, m.SetRuleID)
 		setIf(f.State, m.SetState)
 		setIf(f.ExpiresAt, m.SetExpiresAt)
-		fields := fieldsOf(ctx, m)
-		var err error
-		if saved, err = c.Save(ctx); err != nil {
-			return err
-		}
-		return s.log(ctx, tx, event{action: "policy_assignment.created", subject: f.UserID, record: saved.ID, parent: f.RulesetID, fields: fields})
+		return c, nil
 	})
-	return saved, err
 }
 
 // DeletePolicyRecord soft-deletes a ruleset, rule, condition or assignment, by
@@ -334,51 +291,18 @@ func setIf[T any](v *T, set func(T)) {
 	}
 }
 
-// fieldsOf lists what a mutation sets, with the old values of an update, for
-// the workspace log (ent reads the old row once, in the transaction).
-func fieldsOf(ctx context.Context, m ent.Mutation) map[string]change {
-	out := map[string]change{}
-	for _, name := range m.Fields() {
-		if name == "tenant_id" || name == "version" || name == "updated_at" || name == "created_at" || name == "id" {
-			continue
-		}
-		after, _ := m.Field(name)
-		var before any
-		if m.Op().Is(ent.OpUpdateOne) {
-			before, _ = m.OldField(ctx, name)
-		}
-		out[name] = change{Before: before, After: after}
-	}
-	return out
-}
-
 // UpdateCondition changes a condition's comparison or description.
 func (s *Service) UpdateCondition(ctx context.Context, id string, ifVersion *int, f ConditionFields) (*ent.PolicyCondition, error) {
 	if f.RulesetID != nil || f.RuleID != nil || f.UserID != nil || f.Type != nil {
 		return nil, fieldError("type", "a condition's ruleset, rule, user and type are fixed: create another condition")
 	}
-	var saved *ent.PolicyCondition
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
-		before, err := tx.PolicyCondition.Get(ctx, id)
-		if err != nil {
-			return notFound(err, "policy condition", id)
-		}
-		if err := checkVersion("policy condition", id, before.Version, ifVersion); err != nil {
-			return err
-		}
-		u := tx.PolicyCondition.UpdateOneID(id).Where(policycondition.Version(before.Version))
-		m := u.Mutation()
+	return modify(ctx, s, conditions, id, ifVersion, "policy_condition.updated", func(_ *ent.Tx, _ *ent.PolicyCondition, m *ent.PolicyConditionMutation, _ *event) error {
 		setIf(f.ProfileKey, m.SetProfileKey)
 		setIf(f.ProfileOperator, m.SetProfileOperator)
 		setIf(f.ProfileValue, m.SetProfileValue)
 		setIf(f.Description, m.SetDescription)
-		fields := fieldsOf(ctx, m)
-		if saved, err = u.Save(ctx); err != nil {
-			return versionOr(err, "policy condition", &id)
-		}
-		return s.log(ctx, tx, event{action: "policy_condition.updated", subject: before.UserID, record: id, parent: &before.RulesetID, fields: fields})
+		return nil
 	})
-	return saved, err
 }
 
 // UpdateAssignment changes an assignment's state or expiry.
@@ -389,24 +313,9 @@ func (s *Service) UpdateAssignment(ctx context.Context, id string, ifVersion *in
 	if f.ExpiresAt != nil && !f.ExpiresAt.After(s.now()) {
 		return nil, fieldError("expiresAt", "must be in the future")
 	}
-	var saved *ent.PolicyAssignment
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
-		before, err := tx.PolicyAssignment.Get(ctx, id)
-		if err != nil {
-			return notFound(err, "policy assignment", id)
-		}
-		if err := checkVersion("policy assignment", id, before.Version, ifVersion); err != nil {
-			return err
-		}
-		u := tx.PolicyAssignment.UpdateOneID(id).Where(policyassignment.Version(before.Version))
-		m := u.Mutation()
+	return modify(ctx, s, assignments, id, ifVersion, "policy_assignment.updated", func(_ *ent.Tx, _ *ent.PolicyAssignment, m *ent.PolicyAssignmentMutation, _ *event) error {
 		setIf(f.State, m.SetState)
 		setIf(f.ExpiresAt, m.SetExpiresAt)
-		fields := fieldsOf(ctx, m)
-		if saved, err = u.Save(ctx); err != nil {
-			return versionOr(err, "policy assignment", &id)
-		}
-		return s.log(ctx, tx, event{action: "policy_assignment.updated", subject: &before.UserID, record: id, parent: &before.RulesetID, fields: fields})
+		return nil
 	})
-	return saved, err
 }

@@ -30,28 +30,14 @@ func (s *Service) CreateResource(ctx context.Context, f ResourceFields) (*ent.Re
 	case f.Name == nil || *f.Name == "":
 		return nil, fieldError("name", "is required")
 	}
-	var created *ent.Resource
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
+	return insert(ctx, s, resources, "resource.created", func(tx *ent.Tx) (*ent.ResourceCreate, error) {
 		if _, err := tx.Integration.Get(ctx, *f.IntegrationID); err != nil {
-			return notFound(err, "integration", *f.IntegrationID)
+			return nil, notFound(err, "integration", *f.IntegrationID)
 		}
 		create := tx.Resource.Create().SetIntegrationID(*f.IntegrationID).SetKind(*f.Kind).SetVendorID(*f.VendorID).SetName(*f.Name)
-		diff := map[string]change{"integration_id": {After: *f.IntegrationID}, "kind": {After: *f.Kind}, "vendor_id": {After: *f.VendorID}, "name": {After: *f.Name}}
-		if f.Handle != nil {
-			create.SetHandle(*f.Handle)
-			diff["handle"] = change{After: *f.Handle}
-		}
-		var err error
-		if created, err = create.Save(ctx); err != nil {
-			if ent.IsConstraintError(err) {
-				return &apierror.Error{Code: apierror.CodeConflict, Message: "vendorId: the integration already has a resource with that vendor id",
-					Extensions: map[string]any{"field": "vendorId"}, Err: err}
-			}
-			return err
-		}
-		return s.log(ctx, tx, event{action: "resource.created", record: created.ID, parent: f.IntegrationID, fields: diff})
+		setIf(f.Handle, create.Mutation().SetHandle)
+		return create, nil
 	})
-	return created, err
 }
 
 // UpdateResource changes a resource's name or handle.
@@ -59,15 +45,9 @@ func (s *Service) UpdateResource(ctx context.Context, id string, ifVersion *int,
 	if name != nil && *name == "" {
 		return nil, fieldError("name", "cannot be empty")
 	}
-	return s.changeResource(ctx, id, ifVersion, "resource.updated", func(tx *ent.Tx, before *ent.Resource, u *ent.ResourceUpdateOne, diff map[string]change) error {
-		if name != nil && *name != before.Name {
-			u.SetName(*name)
-			diff["name"] = change{Before: before.Name, After: *name}
-		}
-		if handle != nil && *handle != before.Handle {
-			u.SetHandle(*handle)
-			diff["handle"] = change{Before: before.Handle, After: *handle}
-		}
+	return modify(ctx, s, resources, id, ifVersion, "resource.updated", func(_ *ent.Tx, _ *ent.Resource, m *ent.ResourceMutation, _ *event) error {
+		setIf(name, m.SetName)
+		setIf(handle, m.SetHandle)
 		return nil
 	})
 }
@@ -75,7 +55,7 @@ func (s *Service) UpdateResource(ctx context.Context, id string, ifVersion *int,
 // DeleteResource soft-deletes a resource and ends its memberships; a resource
 // that policy rulesets govern is refused (delete or move the rulesets first).
 func (s *Service) DeleteResource(ctx context.Context, id string, ifVersion *int) (*ent.Resource, error) {
-	return s.changeResource(ctx, id, ifVersion, "resource.deleted", func(tx *ent.Tx, before *ent.Resource, u *ent.ResourceUpdateOne, diff map[string]change) error {
+	return modify(ctx, s, resources, id, ifVersion, "resource.deleted", func(tx *ent.Tx, _ *ent.Resource, m *ent.ResourceMutation, e *event) error {
 		rulesets, err := tx.PolicyRuleset.Query().Where(policyruleset.ResourceID(id)).Count(ctx)
 		if err != nil {
 			return err
@@ -88,41 +68,10 @@ func (s *Service) DeleteResource(ctx context.Context, id string, ifVersion *int)
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		u.SetDeletedAt(now)
-		diff["deleted_at"] = change{After: now}
-		diff["ended_memberships"] = change{After: ended}
+		m.SetDeletedAt(s.now())
+		e.fields["ended_memberships"] = change{After: ended}
 		return nil
 	})
-}
-
-func (s *Service) changeResource(ctx context.Context, id string, ifVersion *int, action string,
-	edit func(tx *ent.Tx, before *ent.Resource, u *ent.ResourceUpdateOne, diff map[string]change) error,
-) (*ent.Resource, error) {
-	var updated *ent.Resource
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
-		before, err := tx.Resource.Get(ctx, id)
-		if err != nil {
-			return notFound(err, "resource", id)
-		}
-		if err := checkVersion("resource", id, before.Version, ifVersion); err != nil {
-			return err
-		}
-		update := tx.Resource.UpdateOneID(id).Where(resource.Version(before.Version))
-		diff := map[string]change{}
-		if err := edit(tx, before, update, diff); err != nil {
-			return err
-		}
-		if len(diff) == 0 {
-			updated = before
-			return nil
-		}
-		if updated, err = update.Save(ctx); err != nil {
-			return versionOr(err, "resource", &id)
-		}
-		return s.log(ctx, tx, event{action: action, record: id, parent: &before.IntegrationID, fields: diff})
-	})
-	return updated, err
 }
 
 // AddMembership makes an identity a member of a resource on the same

@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -36,54 +37,25 @@ func (f UserFields) validate() error {
 	return validMetadata("metadata", f.Metadata)
 }
 
-// apply sets the given fields on m and records what changes against before
-// (nil for a new user).
-func (f UserFields) apply(m *ent.UserMutation, before *ent.User, diff map[string]change) {
-	str := func(name string, v *string, old func(*ent.User) string, set func(string)) {
-		if v == nil {
-			return
-		}
-		var was any
-		if before != nil {
-			if old(before) == *v {
-				return
-			}
-			was = old(before)
-		}
-		set(*v)
-		diff[name] = change{Before: was, After: *v}
-	}
-	optional := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	str(user.FieldEmail, f.Email, func(u *ent.User) string { return u.Email }, m.SetEmail)
-	str(user.FieldFirstName, f.FirstName, func(u *ent.User) string { return u.FirstName }, m.SetFirstName)
-	str(user.FieldLastName, f.LastName, func(u *ent.User) string { return u.LastName }, m.SetLastName)
-	str(user.FieldFullName, f.FullName, func(u *ent.User) string { return u.FullName }, m.SetFullName)
-	str(user.FieldUsername, f.Username, func(u *ent.User) string { return u.Username }, m.SetUsername)
-	str(user.FieldTitle, f.Title, func(u *ent.User) string { return u.Title }, m.SetTitle)
-	str(user.FieldDepartment, f.Department, func(u *ent.User) string { return u.Department }, m.SetDepartment)
-	str(user.FieldDivision, f.Division, func(u *ent.User) string { return u.Division }, m.SetDivision)
-	str(user.FieldCompany, f.Company, func(u *ent.User) string { return u.Company }, m.SetCompany)
-	str(user.FieldOffice, f.Office, func(u *ent.User) string { return u.Office }, m.SetOffice)
-	str(user.FieldCostCenter, f.CostCenter, func(u *ent.User) string { return u.CostCenter }, m.SetCostCenter)
-	str(user.FieldBadgeID, f.BadgeID, func(u *ent.User) string { return optional(u.BadgeID) }, m.SetBadgeID)
-	str(user.FieldEmployeeID, f.EmployeeID, func(u *ent.User) string { return optional(u.EmployeeID) }, m.SetEmployeeID)
-	str(user.FieldEmployeeAltID, f.EmployeeAltID, func(u *ent.User) string { return optional(u.EmployeeAltID) }, m.SetEmployeeAltID)
-	if f.Type != nil && (before == nil || before.Type != *f.Type) {
-		var was any
-		if before != nil {
-			was = before.Type
-		}
-		m.SetType(*f.Type)
-		diff[user.FieldType] = change{Before: was, After: *f.Type}
-	}
+// apply sets the given fields on m; the write path logs those that change.
+func (f UserFields) apply(m *ent.UserMutation) {
+	setIf(f.Email, m.SetEmail)
+	setIf(f.FirstName, m.SetFirstName)
+	setIf(f.LastName, m.SetLastName)
+	setIf(f.FullName, m.SetFullName)
+	setIf(f.Username, m.SetUsername)
+	setIf(f.Title, m.SetTitle)
+	setIf(f.Department, m.SetDepartment)
+	setIf(f.Division, m.SetDivision)
+	setIf(f.Company, m.SetCompany)
+	setIf(f.Office, m.SetOffice)
+	setIf(f.CostCenter, m.SetCostCenter)
+	setIf(f.BadgeID, m.SetBadgeID)
+	setIf(f.EmployeeID, m.SetEmployeeID)
+	setIf(f.EmployeeAltID, m.SetEmployeeAltID)
+	setIf(f.Type, m.SetType)
 	if f.Metadata != nil {
 		m.SetMetadata(f.Metadata)
-		diff[user.FieldMetadata] = change{}
 	}
 }
 
@@ -102,26 +74,17 @@ func (s *Service) CreateUser(ctx context.Context, f UserFields, managerID *strin
 		}
 		initial = *state
 	}
-	var created *ent.User
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
+	return insert(ctx, s, users, "user.created", func(tx *ent.Tx) (*ent.UserCreate, error) {
 		create := tx.User.Create().SetState(initial)
-		diff := map[string]change{user.FieldState: {After: initial}}
-		f.apply(create.Mutation(), nil, diff)
+		f.apply(create.Mutation())
 		if managerID != nil {
 			if _, err := tx.User.Get(ctx, *managerID); err != nil {
-				return notFound(err, "manager", *managerID)
+				return nil, notFound(err, "manager", *managerID)
 			}
 			create.SetManagerID(*managerID)
-			diff[user.FieldManagerID] = change{After: *managerID}
 		}
-		u, err := create.Save(ctx)
-		if err != nil {
-			return conflictOnEmail(err)
-		}
-		created = u
-		return s.logEvent(ctx, tx, "user.created", u.ID, diff)
+		return create, nil
 	})
-	return created, err
 }
 
 // UpdateUser changes the given fields of a user.
@@ -129,8 +92,8 @@ func (s *Service) UpdateUser(ctx context.Context, id string, ifVersion *int, f U
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
-	return s.changeUser(ctx, id, ifVersion, "user.updated", func(tx *ent.Tx, before *ent.User, m *ent.UserMutation, diff map[string]change) error {
-		f.apply(m, before, diff)
+	return modify(ctx, s, users, id, ifVersion, "user.updated", func(_ *ent.Tx, _ *ent.User, m *ent.UserMutation, _ *event) error {
+		f.apply(m)
 		return nil
 	})
 }
@@ -138,12 +101,9 @@ func (s *Service) UpdateUser(ctx context.Context, id string, ifVersion *int, f U
 // SetManager makes managerID the user's manager (nil: no manager), refusing
 // any assignment that would make the user manage itself through the chain.
 func (s *Service) SetManager(ctx context.Context, id string, managerID *string, ifVersion *int) (*ent.User, error) {
-	return s.changeUser(ctx, id, ifVersion, "user.manager_changed", func(tx *ent.Tx, before *ent.User, m *ent.UserMutation, diff map[string]change) error {
+	return modify(ctx, s, users, id, ifVersion, "user.manager_changed", func(tx *ent.Tx, _ *ent.User, m *ent.UserMutation, _ *event) error {
 		if managerID == nil {
-			if before.ManagerID != nil {
-				m.ClearManagerID()
-				diff[user.FieldManagerID] = change{Before: *before.ManagerID}
-			}
+			m.ClearManagerID()
 			return nil
 		}
 		managerOf := func(ctx context.Context, ids []string) (map[string]string, error) {
@@ -169,11 +129,6 @@ func (s *Service) SetManager(ctx context.Context, id string, managerID *string, 
 			return err
 		}
 		m.SetManagerID(*managerID)
-		var was any
-		if before.ManagerID != nil {
-			was = *before.ManagerID
-		}
-		diff[user.FieldManagerID] = change{Before: was, After: *managerID}
 		return nil
 	})
 }
@@ -183,16 +138,9 @@ func (s *Service) SetManager(ctx context.Context, id string, managerID *string, 
 // cannot be its own parent, cannot hang under a secondary account, and cannot
 // become one while it has secondaries of its own.
 func (s *Service) SetParentUser(ctx context.Context, id string, parentID *string, ifVersion *int) (*ent.User, error) {
-	return s.changeUser(ctx, id, ifVersion, "user.parent_changed", func(tx *ent.Tx, before *ent.User, m *ent.UserMutation, diff map[string]change) error {
-		var was any
-		if before.ParentUserID != nil {
-			was = *before.ParentUserID
-		}
+	return modify(ctx, s, users, id, ifVersion, "user.parent_changed", func(tx *ent.Tx, _ *ent.User, m *ent.UserMutation, _ *event) error {
 		if parentID == nil {
-			if before.ParentUserID != nil {
-				m.ClearParentUserID()
-				diff[user.FieldParentUserID] = change{Before: was}
-			}
+			m.ClearParentUserID()
 			return nil
 		}
 		if *parentID == id {
@@ -213,18 +161,17 @@ func (s *Service) SetParentUser(ctx context.Context, id string, parentID *string
 			return fieldError("parentUserId", "user %s has %d secondary accounts of its own", id, secondaries)
 		}
 		m.SetParentUserID(*parentID)
-		diff[user.FieldParentUserID] = change{Before: was, After: *parentID}
 		return nil
 	})
 }
 
 // Transition applies a lifecycle action; at is the expiration for ScheduleExpiration.
 func (s *Service) Transition(ctx context.Context, id string, action lifecycle.Action, at *time.Time, ifVersion *int) (*ent.User, error) {
-	event := map[lifecycle.Action]string{
+	name := map[lifecycle.Action]string{
 		lifecycle.Activate: "user.activated", lifecycle.Suspend: "user.suspended",
 		lifecycle.Deactivate: "user.deactivated", lifecycle.ScheduleExpiration: "user.expiration_scheduled",
 	}[action]
-	return s.changeUser(ctx, id, ifVersion, event, func(tx *ent.Tx, before *ent.User, m *ent.UserMutation, diff map[string]change) error {
+	return modify(ctx, s, users, id, ifVersion, name, func(_ *ent.Tx, before *ent.User, m *ent.UserMutation, _ *event) error {
 		from := lifecycle.State(before.State)
 		var to lifecycle.State
 		var err error
@@ -238,15 +185,12 @@ func (s *Service) Transition(ctx context.Context, id string, action lifecycle.Ac
 				Extensions: map[string]any{"state": string(from), "allowedActions": lifecycle.Allowed(lifecycle.User, from)}}
 		}
 		m.SetState(user.State(to))
-		diff[user.FieldState] = change{Before: before.State, After: to}
 		switch {
 		case action == lifecycle.ScheduleExpiration:
 			m.SetExpiresAt(*at)
-			diff[user.FieldExpiresAt] = change{Before: before.ExpiresAt, After: *at}
-		case before.ExpiresAt != nil && to == lifecycle.Active:
+		case to == lifecycle.Active:
 			// Activating removes a scheduled expiration.
 			m.ClearExpiresAt()
-			diff[user.FieldExpiresAt] = change{Before: *before.ExpiresAt}
 		}
 		if to == lifecycle.Deactivated {
 			m.SetDeprovisionedAt(s.now())
@@ -255,65 +199,20 @@ func (s *Service) Transition(ctx context.Context, id string, action lifecycle.Ac
 	})
 }
 
-// changeUser reads the user, checks its version, lets edit fill the mutation,
-// and writes the change and its log entry, all in one transaction. A change
-// that changes nothing writes nothing.
-func (s *Service) changeUser(ctx context.Context, id string, ifVersion *int, action string,
-	edit func(tx *ent.Tx, before *ent.User, m *ent.UserMutation, diff map[string]change) error,
-) (*ent.User, error) {
-	var updated *ent.User
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
-		before, err := tx.User.Get(ctx, id)
-		if err != nil {
-			return notFound(err, "user", id)
-		}
-		if err := checkVersion("user", id, before.Version, ifVersion); err != nil {
-			return err
-		}
-		update := tx.User.UpdateOneID(id).Where(user.Version(before.Version))
-		diff := map[string]change{}
-		if err := edit(tx, before, update.Mutation(), diff); err != nil {
-			return err
-		}
-		if len(diff) == 0 {
-			updated = before
-			return nil
-		}
-		if updated, err = update.Save(ctx); err != nil {
-			// Matching no row: another writer got in between the read and the write.
-			return conflictOnEmail(versionOr(err, "user", &id))
-		}
-		return s.logEvent(ctx, tx, action, id, diff)
-	})
-	return updated, err
-}
-
 // DeleteUser soft-deletes a user: it leaves every list, count and lookup. A user
 // who still manages people or owns secondary accounts is refused (move them
 // first); its identities become orphans and its policy assignments end, in the
 // same transaction.
 func (s *Service) DeleteUser(ctx context.Context, id string, ifVersion *int) (*ent.User, error) {
-	var deleted *ent.User
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
-		before, err := tx.User.Get(ctx, id)
-		if err != nil {
-			return notFound(err, "user", id)
-		}
-		if err := checkVersion("user", id, before.Version, ifVersion); err != nil {
-			return err
-		}
-		fields, err := detachUser(ctx, tx, id)
+	return modify(ctx, s, users, id, ifVersion, "user.deleted", func(tx *ent.Tx, _ *ent.User, m *ent.UserMutation, e *event) error {
+		detached, err := detachUser(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		if deleted, err = tx.User.UpdateOneID(id).Where(user.Version(before.Version)).SetDeletedAt(now).Save(ctx); err != nil {
-			return versionOr(err, "user", &id)
-		}
-		fields[user.FieldDeletedAt] = change{After: now}
-		return s.logEvent(ctx, tx, "user.deleted", id, fields)
+		maps.Copy(e.fields, detached)
+		m.SetDeletedAt(s.now())
+		return nil
 	})
-	return deleted, err
 }
 
 // PurgeUser deletes a user for good, deleted or not: its identities become
