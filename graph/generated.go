@@ -57,6 +57,7 @@ type ResolverRoot interface {
 
 type DirectiveRoot struct {
 	HasPermission func(ctx context.Context, obj any, next graphql.Resolver, permission string) (res any, err error)
+	IdOf          func(ctx context.Context, obj any, next graphql.Resolver, types []string) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -7845,15 +7846,21 @@ of the answer is unaffected.
 """
 directive @hasPermission(permission: String!) on FIELD_DEFINITION
 
+"""
+The id must name a node of one of these types: any other id is refused with
+BAD_USER_INPUT before the field runs.
+"""
+directive @idOf(types: [String!]!) on INPUT_FIELD_DEFINITION | ARGUMENT_DEFINITION
+
 extend type Query {
   """A directory user by id; null with a NOT_FOUND error when there is none."""
-  user("The user's global id (drusr_...)." id: ID!): User @hasPermission(permission: "directory.user.view")
+  user("The user's global id (drusr_...)." id: ID! @idOf(types: ["User"])): User @hasPermission(permission: "directory.user.view")
   """A directory identity by id; null with a NOT_FOUND error when there is none."""
-  identity("The identity's global id (dridt_...)." id: ID!): Identity @hasPermission(permission: "directory.user.view")
+  identity("The identity's global id (dridt_...)." id: ID! @idOf(types: ["Identity"])): Identity @hasPermission(permission: "directory.user.view")
   """A workspace integration by id; null with a NOT_FOUND error when there is none."""
-  integration("The integration's global id (wsint_...)." id: ID!): Integration @hasPermission(permission: "directory.user.view")
+  integration("The integration's global id (wsint_...)." id: ID! @idOf(types: ["Integration"])): Integration @hasPermission(permission: "directory.user.view")
   """A resource (group, channel, project, drive) by id; null with a NOT_FOUND error when there is none."""
-  resource("The resource's global id (rsrc_...)." id: ID!): Resource @hasPermission(permission: "directory.user.view")
+  resource("The resource's global id (rsrc_...)." id: ID! @idOf(types: ["Resource"])): Resource @hasPermission(permission: "directory.user.view")
   """Who is asking: the tenant and the permissions of the API token in use."""
   viewer: Viewer!
   """
@@ -8458,7 +8465,7 @@ input UpdateIntegrationInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The integration to change."
-  id: ID!
+  id: ID! @idOf(types: ["Integration"])
   "Refuse with CONFLICT unless the integration is at this version."
   ifVersion: Int
   "Display name."
@@ -8474,7 +8481,7 @@ input IntegrationActionInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The integration to act on."
-  id: ID!
+  id: ID! @idOf(types: ["Integration"])
   "Refuse with CONFLICT unless the integration is at this version."
   ifVersion: Int
 }
@@ -8492,7 +8499,7 @@ input CreateResourceInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The integration the resource lives on."
-  integrationId: ID!
+  integrationId: ID! @idOf(types: ["Integration"])
   "What the resource is on its vendor."
   kind: ResourceKind!
   "Id on the vendor's API, unique within the integration."
@@ -8508,7 +8515,7 @@ input UpdateResourceInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The resource to change."
-  id: ID!
+  id: ID! @idOf(types: ["Resource"])
   "Refuse with CONFLICT unless the resource is at this version."
   ifVersion: Int
   "Display name."
@@ -8522,7 +8529,7 @@ input ResourceActionInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The resource to act on."
-  id: ID!
+  id: ID! @idOf(types: ["Resource"])
   "Refuse with CONFLICT unless the resource is at this version."
   ifVersion: Int
 }
@@ -8542,9 +8549,9 @@ input MembershipInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The member."
-  identityId: ID!
+  identityId: ID! @idOf(types: ["Identity"])
   "The resource."
-  resourceId: ID!
+  resourceId: ID! @idOf(types: ["Resource"])
   "Role in the resource (addMembership only); member by default."
   role: MembershipRole
 }
@@ -8614,7 +8621,7 @@ input CreatePolicyRulesetInput {
   "Days after which an assignment expires; null for never."
   expiresAfterDays: Int
   "The resource the ruleset governs."
-  resourceId: ID
+  resourceId: ID @idOf(types: ["Resource"])
 }
 
 """Fields to change on a policy ruleset."""
@@ -8622,7 +8629,7 @@ input UpdatePolicyRulesetInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The record to change."
-  id: ID!
+  id: ID! @idOf(types: ["PolicyRuleset"])
   "Refuse with CONFLICT unless the ruleset is at this version."
   ifVersion: Int
   "Display name."
@@ -8636,7 +8643,7 @@ input UpdatePolicyRulesetInput {
   "Days after which an assignment expires; null for never."
   expiresAfterDays: Int
   "The resource the ruleset governs."
-  resourceId: ID
+  resourceId: ID @idOf(types: ["Resource"])
 }
 
 """A new rule of a ruleset."""
@@ -8644,7 +8651,7 @@ input CreatePolicyRuleInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The ruleset."
-  rulesetId: ID!
+  rulesetId: ID! @idOf(types: ["PolicyRuleset"])
   "Rules take effect only when active."
   state: PolicyRuleState
   "Name of the role granted, e.g. Member."
@@ -8664,7 +8671,7 @@ input UpdatePolicyRuleInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The record to change."
-  id: ID!
+  id: ID! @idOf(types: ["PolicyRule"])
   "Refuse with CONFLICT unless the rule is at this version."
   ifVersion: Int
   "Rules take effect only when active."
@@ -8686,9 +8693,9 @@ input CreatePolicyConditionInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The ruleset."
-  rulesetId: ID!
+  rulesetId: ID! @idOf(types: ["PolicyRuleset"])
   "A rule of that ruleset; omit for a ruleset-wide condition."
-  ruleId: ID
+  ruleId: ID @idOf(types: ["PolicyRule"])
   "attribute: compare a profile key; user: name one user; group, manager: membership tests."
   type: PolicyConditionType
   "Attribute compared, e.g. department."
@@ -8698,7 +8705,7 @@ input CreatePolicyConditionInput {
   "Value compared against; comma-separated for in/not_in."
   profileValue: String
   "The user of a user condition."
-  userId: ID
+  userId: ID @idOf(types: ["User"])
   "What the condition is for."
   description: String
 }
@@ -8708,11 +8715,11 @@ input CreatePolicyAssignmentInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The user."
-  userId: ID!
+  userId: ID! @idOf(types: ["User"])
   "The ruleset."
-  rulesetId: ID!
+  rulesetId: ID! @idOf(types: ["PolicyRuleset"])
   "A rule of that ruleset."
-  ruleId: ID
+  ruleId: ID @idOf(types: ["PolicyRule"])
   "State of the assignment."
   state: PolicyAssignmentState
   "When access lapses; in the future."
@@ -8724,7 +8731,7 @@ input UpdatePolicyConditionInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The record to change."
-  id: ID!
+  id: ID! @idOf(types: ["PolicyCondition"])
   "Refuse with CONFLICT unless the condition is at this version."
   ifVersion: Int
   "Attribute compared, e.g. department."
@@ -8742,7 +8749,7 @@ input UpdatePolicyAssignmentInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The record to change."
-  id: ID!
+  id: ID! @idOf(types: ["PolicyAssignment"])
   "Refuse with CONFLICT unless the assignment is at this version."
   ifVersion: Int
   "State of the assignment."
@@ -8756,7 +8763,7 @@ input DeletePolicyRecordInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "A policy ruleset, rule, condition or assignment id."
-  id: ID!
+  id: ID! @idOf(types: ["PolicyRuleset", "PolicyRule", "PolicyCondition", "PolicyAssignment"])
   "Refuse with CONFLICT unless the record is at this version."
   ifVersion: Int
 }
@@ -8766,7 +8773,7 @@ input PurgeUserInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The user to purge."
-  id: ID!
+  id: ID! @idOf(types: ["User"])
 }
 
 """What purgeUser removed."""
@@ -8790,9 +8797,9 @@ input LinkIdentityInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The identity to link; it must be an orphan."
-  id: ID!
+  id: ID! @idOf(types: ["Identity"])
   "The user it belongs to."
-  userId: ID!
+  userId: ID! @idOf(types: ["User"])
   "Refuse with CONFLICT unless the identity is at this version."
   ifVersion: Int
 }
@@ -8802,7 +8809,7 @@ input UnlinkIdentityInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The identity to unlink."
-  id: ID!
+  id: ID! @idOf(types: ["Identity"])
   "Refuse with CONFLICT unless the identity is at this version."
   ifVersion: Int
 }
@@ -8854,7 +8861,7 @@ input CreateUserInput {
   "Custom key/values: at most 16 KiB of JSON, 5 levels deep."
   metadata: Map
   "The new user's manager."
-  managerId: ID
+  managerId: ID @idOf(types: ["User"])
 }
 
 """Fields to change on a user; those left out keep their value."""
@@ -8862,7 +8869,7 @@ input UpdateUserInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The user to change."
-  id: ID!
+  id: ID! @idOf(types: ["User"])
   "Refuse with CONFLICT unless the user is at this version."
   ifVersion: Int
   "Email address, unique within the tenant; used to match identities to users."
@@ -8904,9 +8911,9 @@ input SetManagerInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The user whose manager changes."
-  id: ID!
+  id: ID! @idOf(types: ["User"])
   "The new manager; null removes the manager."
-  managerId: ID
+  managerId: ID @idOf(types: ["User"])
   "Refuse with CONFLICT unless the user is at this version."
   ifVersion: Int
 }
@@ -8916,9 +8923,9 @@ input SetParentUserInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The secondary account."
-  id: ID!
+  id: ID! @idOf(types: ["User"])
   "The primary user it belongs to; null makes it a primary user again."
-  parentUserId: ID
+  parentUserId: ID @idOf(types: ["User"])
   "Refuse with CONFLICT unless the user is at this version."
   ifVersion: Int
 }
@@ -8928,7 +8935,7 @@ input UserActionInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The user to act on."
-  id: ID!
+  id: ID! @idOf(types: ["User"])
   "Refuse with CONFLICT unless the user is at this version."
   ifVersion: Int
 }
@@ -8938,7 +8945,7 @@ input ScheduleUserExpirationInput {
   "Returned unchanged in the payload."
   clientMutationId: String
   "The user to expire."
-  id: ID!
+  id: ID! @idOf(types: ["User"])
   "When; must be in the future."
   at: Time!
   "Refuse with CONFLICT unless the user is at this version."
@@ -9889,6 +9896,20 @@ func (ec *executionContext) dir_hasPermission_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["permission"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) dir_idOf_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "types",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["types"] = arg0
 	return args, nil
 }
 
@@ -10869,10 +10890,8 @@ func (ec *executionContext) field_Query_identities_args(ctx context.Context, raw
 func (ec *executionContext) field_Query_identity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
-		})
+
+	arg0, err := ec.field_Query_identity_argsID(ctx, rawArgs)
 	if err != nil {
 		return nil, err
 	}
@@ -10880,18 +10899,106 @@ func (ec *executionContext) field_Query_identity_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_identity_argsID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["id"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["id"]
+		if !ok {
+			var zeroVal string
+			return zeroVal, nil
+		}
+		return ec.unmarshalNID2string(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Identity"})
+		if err != nil {
+			var zeroVal string
+			return zeroVal, err
+		}
+		if ec.Directives.IdOf == nil {
+			var zeroVal string
+			return zeroVal, errors.New("directive idOf is not implemented")
+		}
+		return ec.Directives.IdOf(ctx, rawArgs, directive0, types)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(string); ok {
+		return data, nil
+	} else {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+	}
+}
+
 func (ec *executionContext) field_Query_integration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
-		})
+
+	arg0, err := ec.field_Query_integration_argsID(ctx, rawArgs)
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
 	return args, nil
+}
+
+func (ec *executionContext) field_Query_integration_argsID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["id"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["id"]
+		if !ok {
+			var zeroVal string
+			return zeroVal, nil
+		}
+		return ec.unmarshalNID2string(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Integration"})
+		if err != nil {
+			var zeroVal string
+			return zeroVal, err
+		}
+		if ec.Directives.IdOf == nil {
+			var zeroVal string
+			return zeroVal, errors.New("directive idOf is not implemented")
+		}
+		return ec.Directives.IdOf(ctx, rawArgs, directive0, types)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(string); ok {
+		return data, nil
+	} else {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+	}
 }
 
 func (ec *executionContext) field_Query_integrations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
@@ -11087,15 +11194,58 @@ func (ec *executionContext) field_Query_policyRulesets_args(ctx context.Context,
 func (ec *executionContext) field_Query_resource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
-		})
+
+	arg0, err := ec.field_Query_resource_argsID(ctx, rawArgs)
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
 	return args, nil
+}
+
+func (ec *executionContext) field_Query_resource_argsID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["id"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["id"]
+		if !ok {
+			var zeroVal string
+			return zeroVal, nil
+		}
+		return ec.unmarshalNID2string(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Resource"})
+		if err != nil {
+			var zeroVal string
+			return zeroVal, err
+		}
+		if ec.Directives.IdOf == nil {
+			var zeroVal string
+			return zeroVal, errors.New("directive idOf is not implemented")
+		}
+		return ec.Directives.IdOf(ctx, rawArgs, directive0, types)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(string); ok {
+		return data, nil
+	} else {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+	}
 }
 
 func (ec *executionContext) field_Query_resources_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
@@ -11185,15 +11335,58 @@ func (ec *executionContext) field_Query_userGroups_args(ctx context.Context, raw
 func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
-		func(ctx context.Context, v any) (string, error) {
-			return ec.unmarshalNID2string(ctx, v)
-		})
+
+	arg0, err := ec.field_Query_user_argsID(ctx, rawArgs)
 	if err != nil {
 		return nil, err
 	}
 	args["id"] = arg0
 	return args, nil
+}
+
+func (ec *executionContext) field_Query_user_argsID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["id"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["id"]
+		if !ok {
+			var zeroVal string
+			return zeroVal, nil
+		}
+		return ec.unmarshalNID2string(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+		if err != nil {
+			var zeroVal string
+			return zeroVal, err
+		}
+		if ec.Directives.IdOf == nil {
+			var zeroVal string
+			return zeroVal, errors.New("directive idOf is not implemented")
+		}
+		return ec.Directives.IdOf(ctx, rawArgs, directive0, types)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(string); ok {
+		return data, nil
+	} else {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+	}
 }
 
 func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
@@ -24689,25 +24882,87 @@ func (ec *executionContext) unmarshalInputCreatePolicyAssignmentInput(ctx contex
 			it.ClientMutationID = data
 		case "userId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.UserID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.UserID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "rulesetId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"PolicyRuleset"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.RulesetID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.RulesetID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ruleId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleId"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalOID2ᚖstring(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"PolicyRule"})
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.RuleID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*string); ok {
+				it.RuleID = data
+			} else if tmp == nil {
+				it.RuleID = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "state":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
 			data, err := ec.unmarshalOPolicyAssignmentState2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyassignmentᚐState(ctx, v)
@@ -24766,18 +25021,60 @@ func (ec *executionContext) unmarshalInputCreatePolicyConditionInput(ctx context
 			it.ClientMutationID = data
 		case "rulesetId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"PolicyRuleset"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.RulesetID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.RulesetID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ruleId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ruleId"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalOID2ᚖstring(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"PolicyRule"})
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.RuleID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*string); ok {
+				it.RuleID = data
+			} else if tmp == nil {
+				it.RuleID = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "type":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("type"))
 			data, err := ec.unmarshalOPolicyConditionType2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyconditionᚐType(ctx, v)
@@ -24808,11 +25105,33 @@ func (ec *executionContext) unmarshalInputCreatePolicyConditionInput(ctx context
 			it.ProfileValue = data
 		case "userId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalOID2ᚖstring(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.UserID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*string); ok {
+				it.UserID = data
+			} else if tmp == nil {
+				it.UserID = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "description":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -24864,11 +25183,31 @@ func (ec *executionContext) unmarshalInputCreatePolicyRuleInput(ctx context.Cont
 			it.ClientMutationID = data
 		case "rulesetId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rulesetId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"PolicyRuleset"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.RulesetID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.RulesetID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "state":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
 			data, err := ec.unmarshalOPolicyRuleState2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋpolicyruleᚐState(ctx, v)
@@ -24990,11 +25329,33 @@ func (ec *executionContext) unmarshalInputCreatePolicyRulesetInput(ctx context.C
 			it.ExpiresAfterDays = data
 		case "resourceId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceId"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalOID2ᚖstring(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Resource"})
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ResourceID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*string); ok {
+				it.ResourceID = data
+			} else if tmp == nil {
+				it.ResourceID = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -25039,11 +25400,31 @@ func (ec *executionContext) unmarshalInputCreateResourceInput(ctx context.Contex
 			it.ClientMutationID = data
 		case "integrationId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("integrationId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Integration"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.IntegrationID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.IntegrationID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
 			data, err := ec.unmarshalNResourceKind2githubᚗcomᚋidgraphᚋidgraphᚋentᚋresourceᚐKind(ctx, v)
@@ -25235,11 +25616,33 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 			it.Metadata = data
 		case "managerId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalOID2ᚖstring(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ManagerID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*string); ok {
+				it.ManagerID = data
+			} else if tmp == nil {
+				it.ManagerID = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -25284,11 +25687,31 @@ func (ec *executionContext) unmarshalInputDeletePolicyRecordInput(ctx context.Co
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"PolicyRuleset", "PolicyRule", "PolicyCondition", "PolicyAssignment"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -26779,11 +27202,31 @@ func (ec *executionContext) unmarshalInputIntegrationActionInput(ctx context.Con
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Integration"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -27693,18 +28136,58 @@ func (ec *executionContext) unmarshalInputLinkIdentityInput(ctx context.Context,
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Identity"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "userId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.UserID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.UserID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -27756,18 +28239,58 @@ func (ec *executionContext) unmarshalInputMembershipInput(ctx context.Context, o
 			it.ClientMutationID = data
 		case "identityId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("identityId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Identity"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.IdentityID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.IdentityID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "resourceId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceId"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Resource"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ResourceID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ResourceID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "role":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
 			data, err := ec.unmarshalOMembershipRole2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋmembershipᚐRole(ctx, v)
@@ -31650,11 +32173,31 @@ func (ec *executionContext) unmarshalInputPurgeUserInput(ctx context.Context, ob
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -31699,11 +32242,31 @@ func (ec *executionContext) unmarshalInputResourceActionInput(ctx context.Contex
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Resource"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -32606,11 +33169,31 @@ func (ec *executionContext) unmarshalInputScheduleUserExpirationInput(ctx contex
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "at":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
 			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
@@ -32669,18 +33252,60 @@ func (ec *executionContext) unmarshalInputSetManagerInput(ctx context.Context, o
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "managerId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalOID2ᚖstring(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ManagerID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*string); ok {
+				it.ManagerID = data
+			} else if tmp == nil {
+				it.ManagerID = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -32732,18 +33357,60 @@ func (ec *executionContext) unmarshalInputSetParentUserInput(ctx context.Context
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "parentUserId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentUserId"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalOID2ᚖstring(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ParentUserID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*string); ok {
+				it.ParentUserID = data
+			} else if tmp == nil {
+				it.ParentUserID = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -32795,11 +33462,31 @@ func (ec *executionContext) unmarshalInputUnlinkIdentityInput(ctx context.Contex
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Identity"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -32851,11 +33538,31 @@ func (ec *executionContext) unmarshalInputUpdateIntegrationInput(ctx context.Con
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Integration"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -32928,11 +33635,31 @@ func (ec *executionContext) unmarshalInputUpdatePolicyAssignmentInput(ctx contex
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"PolicyAssignment"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -32998,11 +33725,31 @@ func (ec *executionContext) unmarshalInputUpdatePolicyConditionInput(ctx context
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"PolicyCondition"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -33082,11 +33829,31 @@ func (ec *executionContext) unmarshalInputUpdatePolicyRuleInput(ctx context.Cont
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"PolicyRule"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -33180,11 +33947,31 @@ func (ec *executionContext) unmarshalInputUpdatePolicyRulesetInput(ctx context.C
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"PolicyRuleset"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -33229,11 +34016,33 @@ func (ec *executionContext) unmarshalInputUpdatePolicyRulesetInput(ctx context.C
 			it.ExpiresAfterDays = data
 		case "resourceId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resourceId"))
-			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalOID2ᚖstring(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Resource"})
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ResourceID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*string); ok {
+				it.ResourceID = data
+			} else if tmp == nil {
+				it.ResourceID = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		}
 	}
 	return it, nil
@@ -33278,11 +34087,31 @@ func (ec *executionContext) unmarshalInputUpdateResourceInput(ctx context.Contex
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Resource"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -33348,11 +34177,31 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
@@ -33516,11 +34365,31 @@ func (ec *executionContext) unmarshalInputUserActionInput(ctx context.Context, o
 			it.ClientMutationID = data
 		case "id":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
-			data, err := ec.unmarshalNID2string(ctx, v)
-			if err != nil {
-				return it, err
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
 			}
-			it.ID = data
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
 		case "ifVersion":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
 			data, err := ec.unmarshalOInt2ᚖint(ctx, v)

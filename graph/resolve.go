@@ -12,17 +12,12 @@ import (
 	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/model"
 	"github.com/idgraph/idgraph/internal/apierror"
-	"github.com/idgraph/idgraph/internal/gid"
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
-// byID loads a node of one type for a single-node root such as user(id:). An id of
-// another type is a BAD_USER_INPUT error rather than NOT_FOUND: the caller's mistake
-// is in the query, not in the data.
-func byID[T any](ctx context.Context, prefix, id string, l *loader.ByID[T]) (*T, error) {
-	if err := gid.Validate(id, prefix); err != nil {
-		return nil, apierror.BadInput(err)
-	}
+// byID loads a node of one type for a single-node root such as user(id:); an id
+// of another type never gets here (@idOf).
+func byID[T any](ctx context.Context, id string, l *loader.ByID[T]) (*T, error) {
 	return l.LoadID(ctx, id)
 }
 

@@ -91,28 +91,26 @@ func (r *integrationResolver) Resources(ctx context.Context, obj *ent.Integratio
 
 // CreateUser is the resolver for the createUser field.
 func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error) {
-	return userPayload(input.ClientMutationID)(r.directory.CreateUser(ctx, createFields(input), input.ManagerID, input.State))
+	u, err := r.directory.CreateUser(ctx, createFields(input), input.ManagerID, input.State)
+	return payload(&model.UserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UpdateUser is the resolver for the updateUser field.
 func (r *mutationResolver) UpdateUser(ctx context.Context, input model.UpdateUserInput) (*model.UserPayload, error) {
-	return userPayload(input.ClientMutationID)(withUserID(input.ID, func() (*ent.User, error) {
-		return r.directory.UpdateUser(ctx, input.ID, input.IfVersion, updateFields(input))
-	}))
+	u, err := r.directory.UpdateUser(ctx, input.ID, input.IfVersion, updateFields(input))
+	return payload(&model.UserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // SetManager is the resolver for the setManager field.
 func (r *mutationResolver) SetManager(ctx context.Context, input model.SetManagerInput) (*model.UserPayload, error) {
-	return userPayload(input.ClientMutationID)(withUserID(input.ID, func() (*ent.User, error) {
-		return r.directory.SetManager(ctx, input.ID, input.ManagerID, input.IfVersion)
-	}))
+	u, err := r.directory.SetManager(ctx, input.ID, input.ManagerID, input.IfVersion)
+	return payload(&model.UserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // SetParentUser is the resolver for the setParentUser field.
 func (r *mutationResolver) SetParentUser(ctx context.Context, input model.SetParentUserInput) (*model.UserPayload, error) {
-	return userPayload(input.ClientMutationID)(withIDs(func() (*ent.User, error) {
-		return r.directory.SetParentUser(ctx, input.ID, input.ParentUserID, input.IfVersion)
-	}, optionalIDs(idOf{input.ID, gid.User}, idOf{orEmpty(input.ParentUserID), gid.User})...))
+	u, err := r.directory.SetParentUser(ctx, input.ID, input.ParentUserID, input.IfVersion)
+	return payload(&model.UserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // ActivateUser is the resolver for the activateUser field.
@@ -132,23 +130,18 @@ func (r *mutationResolver) DeactivateUser(ctx context.Context, input model.UserA
 
 // ScheduleUserExpiration is the resolver for the scheduleUserExpiration field.
 func (r *mutationResolver) ScheduleUserExpiration(ctx context.Context, input model.ScheduleUserExpirationInput) (*model.UserPayload, error) {
-	return userPayload(input.ClientMutationID)(withUserID(input.ID, func() (*ent.User, error) {
-		return r.directory.Transition(ctx, input.ID, lifecycle.ScheduleExpiration, &input.At, input.IfVersion)
-	}))
+	u, err := r.directory.Transition(ctx, input.ID, lifecycle.ScheduleExpiration, &input.At, input.IfVersion)
+	return payload(&model.UserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // DeleteUser is the resolver for the deleteUser field.
 func (r *mutationResolver) DeleteUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error) {
-	return userPayload(input.ClientMutationID)(withUserID(input.ID, func() (*ent.User, error) {
-		return r.directory.DeleteUser(ctx, input.ID, input.IfVersion)
-	}))
+	u, err := r.directory.DeleteUser(ctx, input.ID, input.IfVersion)
+	return payload(&model.UserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // PurgeUser is the resolver for the purgeUser field.
 func (r *mutationResolver) PurgeUser(ctx context.Context, input model.PurgeUserInput) (*model.PurgeUserPayload, error) {
-	if err := validIDs(idOf{input.ID, gid.User}); err != nil {
-		return nil, err
-	}
 	if err := r.directory.PurgeUser(ctx, input.ID); err != nil {
 		return nil, err
 	}
@@ -157,130 +150,115 @@ func (r *mutationResolver) PurgeUser(ctx context.Context, input model.PurgeUserI
 
 // CreateIntegration is the resolver for the createIntegration field.
 func (r *mutationResolver) CreateIntegration(ctx context.Context, input model.CreateIntegrationInput) (*model.IntegrationPayload, error) {
-	return integrationPayload(input.ClientMutationID)(r.directory.CreateIntegration(ctx, directory.IntegrationFields{
+	i, err := r.directory.CreateIntegration(ctx, directory.IntegrationFields{
 		Vendor: &input.Vendor, Kind: &input.Kind, Name: &input.Name, Handle: input.Handle, Domain: input.Domain,
-	}, input.IsPrimary != nil && *input.IsPrimary))
+	}, input.IsPrimary != nil && *input.IsPrimary)
+	return payload(&model.IntegrationPayload{Integration: i, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UpdateIntegration is the resolver for the updateIntegration field.
 func (r *mutationResolver) UpdateIntegration(ctx context.Context, input model.UpdateIntegrationInput) (*model.IntegrationPayload, error) {
-	return integrationPayload(input.ClientMutationID)(withIDs(func() (*ent.Integration, error) {
-		return r.directory.UpdateIntegration(ctx, input.ID, input.IfVersion, directory.IntegrationFields{Name: input.Name, Handle: input.Handle, Domain: input.Domain})
-	}, idOf{input.ID, gid.Integration}))
+	i, err := r.directory.UpdateIntegration(ctx, input.ID, input.IfVersion, directory.IntegrationFields{Name: input.Name, Handle: input.Handle, Domain: input.Domain})
+	return payload(&model.IntegrationPayload{Integration: i, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // MakeIntegrationPrimary is the resolver for the makeIntegrationPrimary field.
 func (r *mutationResolver) MakeIntegrationPrimary(ctx context.Context, input model.IntegrationActionInput) (*model.IntegrationPayload, error) {
-	return integrationPayload(input.ClientMutationID)(withIDs(func() (*ent.Integration, error) {
-		return r.directory.MakePrimary(ctx, input.ID, input.IfVersion)
-	}, idOf{input.ID, gid.Integration}))
+	i, err := r.directory.MakePrimary(ctx, input.ID, input.IfVersion)
+	return payload(&model.IntegrationPayload{Integration: i, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // DeleteIntegration is the resolver for the deleteIntegration field.
 func (r *mutationResolver) DeleteIntegration(ctx context.Context, input model.IntegrationActionInput) (*model.IntegrationPayload, error) {
-	return integrationPayload(input.ClientMutationID)(withIDs(func() (*ent.Integration, error) {
-		return r.directory.DeleteIntegration(ctx, input.ID, input.IfVersion)
-	}, idOf{input.ID, gid.Integration}))
+	i, err := r.directory.DeleteIntegration(ctx, input.ID, input.IfVersion)
+	return payload(&model.IntegrationPayload{Integration: i, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // CreateResource is the resolver for the createResource field.
 func (r *mutationResolver) CreateResource(ctx context.Context, input model.CreateResourceInput) (*model.ResourcePayload, error) {
-	return resourcePayload(input.ClientMutationID)(withIDs(func() (*ent.Resource, error) {
-		return r.directory.CreateResource(ctx, directory.ResourceFields{
-			IntegrationID: &input.IntegrationID, Kind: &input.Kind, VendorID: &input.VendorID, Name: &input.Name, Handle: input.Handle,
-		})
-	}, idOf{input.IntegrationID, gid.Integration}))
+	res, err := r.directory.CreateResource(ctx, directory.ResourceFields{
+		IntegrationID: &input.IntegrationID, Kind: &input.Kind, VendorID: &input.VendorID, Name: &input.Name, Handle: input.Handle,
+	})
+	return payload(&model.ResourcePayload{Resource: res, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UpdateResource is the resolver for the updateResource field.
 func (r *mutationResolver) UpdateResource(ctx context.Context, input model.UpdateResourceInput) (*model.ResourcePayload, error) {
-	return resourcePayload(input.ClientMutationID)(withIDs(func() (*ent.Resource, error) {
-		return r.directory.UpdateResource(ctx, input.ID, input.IfVersion, input.Name, input.Handle)
-	}, idOf{input.ID, gid.Resource}))
+	res, err := r.directory.UpdateResource(ctx, input.ID, input.IfVersion, input.Name, input.Handle)
+	return payload(&model.ResourcePayload{Resource: res, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // DeleteResource is the resolver for the deleteResource field.
 func (r *mutationResolver) DeleteResource(ctx context.Context, input model.ResourceActionInput) (*model.ResourcePayload, error) {
-	return resourcePayload(input.ClientMutationID)(withIDs(func() (*ent.Resource, error) {
-		return r.directory.DeleteResource(ctx, input.ID, input.IfVersion)
-	}, idOf{input.ID, gid.Resource}))
+	res, err := r.directory.DeleteResource(ctx, input.ID, input.IfVersion)
+	return payload(&model.ResourcePayload{Resource: res, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // AddMembership is the resolver for the addMembership field.
 func (r *mutationResolver) AddMembership(ctx context.Context, input model.MembershipInput) (*model.MembershipPayload, error) {
-	return membershipPayload(input, func() (*ent.Identity, *ent.Resource, error) {
-		return r.directory.AddMembership(ctx, input.IdentityID, input.ResourceID, input.Role)
-	})
+	i, res, err := r.directory.AddMembership(ctx, input.IdentityID, input.ResourceID, input.Role)
+	return payload(&model.MembershipPayload{Identity: i, Resource: res, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // RemoveMembership is the resolver for the removeMembership field.
 func (r *mutationResolver) RemoveMembership(ctx context.Context, input model.MembershipInput) (*model.MembershipPayload, error) {
-	return membershipPayload(input, func() (*ent.Identity, *ent.Resource, error) {
-		return r.directory.RemoveMembership(ctx, input.IdentityID, input.ResourceID)
-	})
+	i, res, err := r.directory.RemoveMembership(ctx, input.IdentityID, input.ResourceID)
+	return payload(&model.MembershipPayload{Identity: i, Resource: res, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // CreatePolicyRuleset is the resolver for the createPolicyRuleset field.
 func (r *mutationResolver) CreatePolicyRuleset(ctx context.Context, input model.CreatePolicyRulesetInput) (*model.PolicyRulesetPayload, error) {
-	return rulesetPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyRuleset, error) {
-		return r.directory.SaveRuleset(ctx, nil, nil, directory.RulesetFields{Name: &input.Name, Type: &input.Type, State: input.State,
-			IsAuthoritative: input.IsAuthoritative, ExpiresAfterDays: input.ExpiresAfterDays, ResourceID: input.ResourceID})
-	}, optionalIDs(idOf{orEmpty(input.ResourceID), gid.Resource})...))
+	rs, err := r.directory.SaveRuleset(ctx, nil, nil, directory.RulesetFields{Name: &input.Name, Type: &input.Type, State: input.State,
+		IsAuthoritative: input.IsAuthoritative, ExpiresAfterDays: input.ExpiresAfterDays, ResourceID: input.ResourceID})
+	return payload(&model.PolicyRulesetPayload{PolicyRuleset: rs, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UpdatePolicyRuleset is the resolver for the updatePolicyRuleset field.
 func (r *mutationResolver) UpdatePolicyRuleset(ctx context.Context, input model.UpdatePolicyRulesetInput) (*model.PolicyRulesetPayload, error) {
-	return rulesetPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyRuleset, error) {
-		return r.directory.SaveRuleset(ctx, &input.ID, input.IfVersion, directory.RulesetFields{Name: input.Name, Type: input.Type, State: input.State,
-			IsAuthoritative: input.IsAuthoritative, ExpiresAfterDays: input.ExpiresAfterDays, ResourceID: input.ResourceID})
-	}, optionalIDs(idOf{input.ID, gid.PolicyRuleset}, idOf{orEmpty(input.ResourceID), gid.Resource})...))
+	rs, err := r.directory.SaveRuleset(ctx, &input.ID, input.IfVersion, directory.RulesetFields{Name: input.Name, Type: input.Type, State: input.State,
+		IsAuthoritative: input.IsAuthoritative, ExpiresAfterDays: input.ExpiresAfterDays, ResourceID: input.ResourceID})
+	return payload(&model.PolicyRulesetPayload{PolicyRuleset: rs, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // CreatePolicyRule is the resolver for the createPolicyRule field.
 func (r *mutationResolver) CreatePolicyRule(ctx context.Context, input model.CreatePolicyRuleInput) (*model.PolicyRulePayload, error) {
-	return rulePayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyRule, error) {
-		return r.directory.SaveRule(ctx, nil, nil, directory.RuleFields{RulesetID: &input.RulesetID, State: input.State, RoleName: input.RoleName,
-			RoleHandle: input.RoleHandle, Description: input.Description, Priority: input.Priority, ExpiresAfterDays: input.ExpiresAfterDays})
-	}, idOf{input.RulesetID, gid.PolicyRuleset}))
+	rule, err := r.directory.SaveRule(ctx, nil, nil, directory.RuleFields{RulesetID: &input.RulesetID, State: input.State, RoleName: input.RoleName,
+		RoleHandle: input.RoleHandle, Description: input.Description, Priority: input.Priority, ExpiresAfterDays: input.ExpiresAfterDays})
+	return payload(&model.PolicyRulePayload{PolicyRule: rule, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UpdatePolicyRule is the resolver for the updatePolicyRule field.
 func (r *mutationResolver) UpdatePolicyRule(ctx context.Context, input model.UpdatePolicyRuleInput) (*model.PolicyRulePayload, error) {
-	return rulePayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyRule, error) {
-		return r.directory.SaveRule(ctx, &input.ID, input.IfVersion, directory.RuleFields{State: input.State, RoleName: input.RoleName,
-			RoleHandle: input.RoleHandle, Description: input.Description, Priority: input.Priority, ExpiresAfterDays: input.ExpiresAfterDays})
-	}, idOf{input.ID, gid.PolicyRule}))
+	rule, err := r.directory.SaveRule(ctx, &input.ID, input.IfVersion, directory.RuleFields{State: input.State, RoleName: input.RoleName,
+		RoleHandle: input.RoleHandle, Description: input.Description, Priority: input.Priority, ExpiresAfterDays: input.ExpiresAfterDays})
+	return payload(&model.PolicyRulePayload{PolicyRule: rule, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // CreatePolicyCondition is the resolver for the createPolicyCondition field.
 func (r *mutationResolver) CreatePolicyCondition(ctx context.Context, input model.CreatePolicyConditionInput) (*model.PolicyConditionPayload, error) {
-	return conditionPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyCondition, error) {
-		return r.directory.CreateCondition(ctx, directory.ConditionFields{RulesetID: &input.RulesetID, RuleID: input.RuleID, UserID: input.UserID,
-			Type: input.Type, ProfileKey: input.ProfileKey, ProfileOperator: input.ProfileOperator, ProfileValue: input.ProfileValue, Description: input.Description})
-	}, optionalIDs(idOf{input.RulesetID, gid.PolicyRuleset}, idOf{orEmpty(input.RuleID), gid.PolicyRule}, idOf{orEmpty(input.UserID), gid.User})...))
+	c, err := r.directory.CreateCondition(ctx, directory.ConditionFields{RulesetID: &input.RulesetID, RuleID: input.RuleID, UserID: input.UserID,
+		Type: input.Type, ProfileKey: input.ProfileKey, ProfileOperator: input.ProfileOperator, ProfileValue: input.ProfileValue, Description: input.Description})
+	return payload(&model.PolicyConditionPayload{PolicyCondition: c, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UpdatePolicyCondition is the resolver for the updatePolicyCondition field.
 func (r *mutationResolver) UpdatePolicyCondition(ctx context.Context, input model.UpdatePolicyConditionInput) (*model.PolicyConditionPayload, error) {
-	return conditionPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyCondition, error) {
-		return r.directory.UpdateCondition(ctx, input.ID, input.IfVersion, directory.ConditionFields{ProfileKey: input.ProfileKey,
-			ProfileOperator: input.ProfileOperator, ProfileValue: input.ProfileValue, Description: input.Description})
-	}, idOf{input.ID, gid.PolicyCondition}))
+	c, err := r.directory.UpdateCondition(ctx, input.ID, input.IfVersion, directory.ConditionFields{ProfileKey: input.ProfileKey,
+		ProfileOperator: input.ProfileOperator, ProfileValue: input.ProfileValue, Description: input.Description})
+	return payload(&model.PolicyConditionPayload{PolicyCondition: c, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UpdatePolicyAssignment is the resolver for the updatePolicyAssignment field.
 func (r *mutationResolver) UpdatePolicyAssignment(ctx context.Context, input model.UpdatePolicyAssignmentInput) (*model.PolicyAssignmentPayload, error) {
-	return assignmentPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyAssignment, error) {
-		return r.directory.UpdateAssignment(ctx, input.ID, input.IfVersion, directory.AssignmentFields{State: input.State, ExpiresAt: input.ExpiresAt})
-	}, idOf{input.ID, gid.PolicyAssignment}))
+	a, err := r.directory.UpdateAssignment(ctx, input.ID, input.IfVersion, directory.AssignmentFields{State: input.State, ExpiresAt: input.ExpiresAt})
+	return payload(&model.PolicyAssignmentPayload{PolicyAssignment: a, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // CreatePolicyAssignment is the resolver for the createPolicyAssignment field.
 func (r *mutationResolver) CreatePolicyAssignment(ctx context.Context, input model.CreatePolicyAssignmentInput) (*model.PolicyAssignmentPayload, error) {
-	return assignmentPayload(input.ClientMutationID)(withIDs(func() (*ent.PolicyAssignment, error) {
-		return r.directory.CreateAssignment(ctx, directory.AssignmentFields{UserID: &input.UserID, RulesetID: &input.RulesetID, RuleID: input.RuleID,
-			State: input.State, ExpiresAt: input.ExpiresAt})
-	}, optionalIDs(idOf{input.UserID, gid.User}, idOf{input.RulesetID, gid.PolicyRuleset}, idOf{orEmpty(input.RuleID), gid.PolicyRule})...))
+	a, err := r.directory.CreateAssignment(ctx, directory.AssignmentFields{UserID: &input.UserID, RulesetID: &input.RulesetID, RuleID: input.RuleID,
+		State: input.State, ExpiresAt: input.ExpiresAt})
+	return payload(&model.PolicyAssignmentPayload{PolicyAssignment: a, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // DeletePolicyRecord is the resolver for the deletePolicyRecord field.
@@ -297,16 +275,14 @@ func (r *mutationResolver) DeletePolicyRecord(ctx context.Context, input model.D
 
 // LinkIdentity is the resolver for the linkIdentity field.
 func (r *mutationResolver) LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityPayload, error) {
-	return identityPayload(input.ClientMutationID)(withIDs(func() (*ent.Identity, error) {
-		return r.directory.LinkIdentity(ctx, input.ID, input.UserID, input.IfVersion)
-	}, idOf{input.ID, gid.Identity}, idOf{input.UserID, gid.User}))
+	i, err := r.directory.LinkIdentity(ctx, input.ID, input.UserID, input.IfVersion)
+	return payload(&model.IdentityPayload{Identity: i, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UnlinkIdentity is the resolver for the unlinkIdentity field.
 func (r *mutationResolver) UnlinkIdentity(ctx context.Context, input model.UnlinkIdentityInput) (*model.IdentityPayload, error) {
-	return identityPayload(input.ClientMutationID)(withIDs(func() (*ent.Identity, error) {
-		return r.directory.UnlinkIdentity(ctx, input.ID, input.IfVersion)
-	}, idOf{input.ID, gid.Identity}))
+	i, err := r.directory.UnlinkIdentity(ctx, input.ID, input.IfVersion)
+	return payload(&model.IdentityPayload{Identity: i, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // User is the resolver for the user field.
@@ -442,22 +418,22 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[string],
 
 // User is the resolver for the user field.
 func (r *queryResolver) User(ctx context.Context, id string) (*ent.User, error) {
-	return byID(ctx, gid.User, id, loader.For(ctx).UserByID)
+	return byID(ctx, id, loader.For(ctx).UserByID)
 }
 
 // Identity is the resolver for the identity field.
 func (r *queryResolver) Identity(ctx context.Context, id string) (*ent.Identity, error) {
-	return byID(ctx, gid.Identity, id, loader.For(ctx).IdentityByID)
+	return byID(ctx, id, loader.For(ctx).IdentityByID)
 }
 
 // Integration is the resolver for the integration field.
 func (r *queryResolver) Integration(ctx context.Context, id string) (*ent.Integration, error) {
-	return byID(ctx, gid.Integration, id, loader.For(ctx).IntegrationByID)
+	return byID(ctx, id, loader.For(ctx).IntegrationByID)
 }
 
 // Resource is the resolver for the resource field.
 func (r *queryResolver) Resource(ctx context.Context, id string) (*ent.Resource, error) {
-	return byID(ctx, gid.Resource, id, loader.For(ctx).ResourceByID)
+	return byID(ctx, id, loader.For(ctx).ResourceByID)
 }
 
 // Viewer is the resolver for the viewer field.

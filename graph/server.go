@@ -148,7 +148,7 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 
 	gql := handler.New(NewExecutableSchema(Config{
 		Resolvers:  NewResolver(db.Client),
-		Directives: DirectiveRoot{HasPermission: hasPermission},
+		Directives: DirectiveRoot{HasPermission: hasPermission, IdOf: idOf},
 	}))
 	gql.AddTransport(transport{api: a})
 	gql.SetParserTokenLimit(limits.ParserTokens)

@@ -105,10 +105,13 @@ func writeFacts(g *gen.Graph) error {
 	if err := writeLoaders(g); err != nil {
 		return err
 	}
-	var prefixes, views, tables []string
+	var prefixes, views, tables, nodePrefixes []string
 	for _, n := range g.Nodes {
 		if a, ok := n.Annotations["IDGraphPrefix"].(map[string]any); ok {
 			prefixes = append(prefixes, fmt.Sprintf("%q: %q,", a["Prefix"], n.Table()))
+			if isNodeType(n) {
+				nodePrefixes = append(nodePrefixes, fmt.Sprintf("%q: %q,", n.Name, a["Prefix"]))
+			}
 		}
 		if a, ok := n.Annotations["IDGraphView"].(map[string]any); ok {
 			views = append(views, fmt.Sprintf("%q: %q,", n.Name, a["Permission"]))
@@ -125,7 +128,12 @@ var tables = map[string]string{
 	if err != nil {
 		return err
 	}
-	return writeGo("./graph/permissions_gen.go", `package graph
+	return writeGo("./graph/nodetypes_gen.go", `package graph
+
+// idPrefix is the prefix of the ids of each node type, by GraphQL type name.
+var idPrefix = map[string]string{
+	`+strings.Join(nodePrefixes, "\n")+`
+}
 
 // viewPermission is the permission reading an object of each node type needs,
 // by GraphQL type name; its connections and edges need the same.

@@ -2,6 +2,19 @@
 
 package graph
 
+// idPrefix is the prefix of the ids of each node type, by GraphQL type name.
+var idPrefix = map[string]string{
+	"AuditEvent":       "wlog",
+	"Identity":         "dridt",
+	"Integration":      "wsint",
+	"PolicyAssignment": "plusr",
+	"PolicyCondition":  "plcnd",
+	"PolicyRule":       "plru",
+	"PolicyRuleset":    "plrs",
+	"Resource":         "rsrc",
+	"User":             "drusr",
+}
+
 // viewPermission is the permission reading an object of each node type needs,
 // by GraphQL type name; its connections and edges need the same.
 var viewPermission = map[string]string{
