@@ -227,7 +227,7 @@ func BenchmarkWorstAdmittedQuery(b *testing.B) {
 }
 
 // TestOnePageSizeSetting: the page limits of the handler drive the default
-// page, the first/last check and the cost model alike.
+// page, the first/last check, the cost model and the schema's descriptions.
 func TestOnePageSizeSetting(t *testing.T) {
 	srv := graphtest.New(t, 30)
 	small := *srv
@@ -245,5 +245,16 @@ func TestOnePageSizeSetting(t *testing.T) {
 	}
 	if resp := small.Query(t, `query($n: Int) { users(last: $n) { nodes { id } } }`, map[string]any{"n": 6}); len(resp.Errors) != 1 || resp.Errors[0].Code() != "BAD_USER_INPUT" {
 		t.Errorf("last above the page limit, as a variable: %+v", resp.Errors)
+	}
+	const docs = `{ __type(name: "User") { fields { name args { name description } } } }`
+	for _, s := range []struct {
+		srv  graphtest.Server
+		want string
+	}{{*srv, "(at most 100)"}, {small, "(at most 5)"}} {
+		resp := s.srv.Query(t, docs, nil)
+		described := strings.Count(string(resp.Data), s.want)
+		if described < 5 || strings.Count(string(resp.Data), "(at most") != described {
+			t.Errorf("the first and last of User's connections say %s %d times: %s", s.want, described, resp.Data)
+		}
 	}
 }

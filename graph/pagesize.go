@@ -2,11 +2,14 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/idgraph/idgraph/internal/apierror"
 )
@@ -73,4 +76,50 @@ func checkCursor(name string, c *entgql.Cursor[string], orderBy any) error {
 		}
 	}
 	return nil
+}
+
+// schemaFor is the schema as a handler whose pages hold at most maxPage rows
+// describes it: the schema files say "(at most 100)", the default, on every
+// first and last; another limit gets a copy of the schema whose descriptions
+// state it, so the playground's docs and the check agree.
+func schemaFor(maxPage int) *ast.Schema {
+	s := NewExecutableSchema(Config{}).Schema()
+	const written = "(at most 100)"
+	if maxPage == 100 {
+		return s
+	}
+	stated := fmt.Sprintf("(at most %d)", maxPage)
+	c := *s
+	c.Types = make(map[string]*ast.Definition, len(s.Types))
+	for name, def := range s.Types {
+		d := *def
+		d.Fields = make(ast.FieldList, len(def.Fields))
+		for i, f := range def.Fields {
+			fc := *f
+			fc.Arguments = make(ast.ArgumentDefinitionList, len(f.Arguments))
+			for j, a := range f.Arguments {
+				ac := *a
+				ac.Description = strings.ReplaceAll(a.Description, written, stated)
+				fc.Arguments[j] = &ac
+			}
+			d.Fields[i] = &fc
+		}
+		c.Types[name] = &d
+	}
+	remap := func(m map[string][]*ast.Definition) map[string][]*ast.Definition {
+		out := make(map[string][]*ast.Definition, len(m))
+		for k, defs := range m {
+			for _, d := range defs {
+				out[k] = append(out[k], c.Types[d.Name])
+			}
+		}
+		return out
+	}
+	c.PossibleTypes, c.Implements = remap(s.PossibleTypes), remap(s.Implements)
+	for _, root := range []**ast.Definition{&c.Query, &c.Mutation, &c.Subscription} {
+		if *root != nil {
+			*root = c.Types[(*root).Name]
+		}
+	}
+	return &c
 }

@@ -21,16 +21,6 @@ func byID[T any](ctx context.Context, id string, l *loader.ByID[T]) (*T, error) 
 	return l.LoadID(ctx, id)
 }
 
-// registered makes a root page's nodes one sibling group, so each field below
-// it costs one statement for the whole page.
-func registered[C, T any](ctx context.Context, conn *C, err error, nodes func(*C) []*T) (*C, error) {
-	if err != nil {
-		return nil, err
-	}
-	loader.Register(ctx, nodes(conn))
-	return conn, nil
-}
-
 // node answers node(id:) for a type the viewer may read.
 func node(ctx context.Context, id string) (ent.Noder, error) {
 	if err := requireNodePermission(ctx, id); err != nil {

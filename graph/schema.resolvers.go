@@ -10,345 +10,8 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/idgraph/idgraph/ent"
-	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/graph/loader"
-	"github.com/idgraph/idgraph/graph/model"
-	"github.com/idgraph/idgraph/internal/apierror"
-	"github.com/idgraph/idgraph/internal/directory"
-	"github.com/idgraph/idgraph/internal/gid"
-	"github.com/idgraph/idgraph/internal/lifecycle"
 )
-
-// SubjectUser is the resolver for the subjectUser field.
-func (r *auditEventResolver) SubjectUser(ctx context.Context, obj *ent.AuditEvent) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(e *ent.AuditEvent) *string { return e.SubjectUserID })
-}
-
-// Record is the resolver for the record field.
-func (r *auditEventResolver) Record(ctx context.Context, obj *ent.AuditEvent) (ent.Noder, error) {
-	return optionalNode(ctx, obj, func(e *ent.AuditEvent) *string { return e.RecordID })
-}
-
-// ParentEvent is the resolver for the parentEvent field.
-func (r *auditEventResolver) ParentEvent(ctx context.Context, obj *ent.AuditEvent) (*ent.AuditEvent, error) {
-	return loader.Optional(ctx, loader.For(ctx).AuditEventByID, obj, func(e *ent.AuditEvent) *string { return e.ParentEventID })
-}
-
-// RelatedRecord is the resolver for the relatedRecord field.
-func (r *auditEventResolver) RelatedRecord(ctx context.Context, obj *ent.AuditEvent) (ent.Noder, error) {
-	return optionalNode(ctx, obj, func(e *ent.AuditEvent) *string { return e.RelatedRecordID })
-}
-
-// Integration is the resolver for the integration field.
-func (r *identityResolver) Integration(ctx context.Context, obj *ent.Identity) (*ent.Integration, error) {
-	return loader.Required(ctx, loader.For(ctx).IntegrationByID, obj, func(i *ent.Identity) string { return i.IntegrationID })
-}
-
-// User is the resolver for the user field.
-func (r *identityResolver) User(ctx context.Context, obj *ent.Identity) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(i *ent.Identity) *string { return i.UserID })
-}
-
-// Memberships is the resolver for the memberships field.
-func (r *identityResolver) Memberships(ctx context.Context, obj *ent.Identity, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
-	return loader.For(ctx).ResourcesByIdentityID.Load(ctx, loader.KeysOf(ctx, obj, identityID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// Counts is the resolver for the counts field.
-func (r *identityResolver) Counts(ctx context.Context, obj *ent.Identity) (*model.IdentityCounts, error) {
-	return &model.IdentityCounts{Identity: obj}, nil
-}
-
-// Memberships is the resolver for the memberships field.
-func (r *identityCountsResolver) Memberships(ctx context.Context, obj *model.IdentityCounts) (int, error) {
-	return loader.For(ctx).ResourcesByIdentityID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID))
-}
-
-// WorkspaceLogsParent is the resolver for the workspaceLogsParent field.
-func (r *identityCountsResolver) WorkspaceLogsParent(ctx context.Context, obj *model.IdentityCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsByParentRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID)))
-}
-
-// WorkspaceLogsRecord is the resolver for the workspaceLogsRecord field.
-func (r *identityCountsResolver) WorkspaceLogsRecord(ctx context.Context, obj *model.IdentityCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsByRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID)))
-}
-
-// WorkspaceLogsRelated is the resolver for the workspaceLogsRelated field.
-func (r *identityCountsResolver) WorkspaceLogsRelated(ctx context.Context, obj *model.IdentityCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsByRelatedRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID)))
-}
-
-// Identities is the resolver for the identities field.
-func (r *integrationResolver) Identities(ctx context.Context, obj *ent.Integration, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	return loader.For(ctx).IdentitiesByIntegrationID.Load(ctx, loader.KeysOf(ctx, obj, integrationID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// Resources is the resolver for the resources field.
-func (r *integrationResolver) Resources(ctx context.Context, obj *ent.Integration, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
-	return loader.For(ctx).ResourcesByIntegrationID.Load(ctx, loader.KeysOf(ctx, obj, integrationID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// CreateUser is the resolver for the createUser field.
-func (r *mutationResolver) CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error) {
-	u, err := r.directory.CreateUser(ctx, createFields(input), input.ManagerID, input.State)
-	return payload(&model.UserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// UpdateUser is the resolver for the updateUser field.
-func (r *mutationResolver) UpdateUser(ctx context.Context, input model.UpdateUserInput) (*model.UserPayload, error) {
-	u, err := r.directory.UpdateUser(ctx, input.ID, input.IfVersion, updateFields(input))
-	return payload(&model.UserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// SetManager is the resolver for the setManager field.
-func (r *mutationResolver) SetManager(ctx context.Context, input model.SetManagerInput) (*model.UserPayload, error) {
-	u, err := r.directory.SetManager(ctx, input.ID, input.ManagerID, input.IfVersion)
-	return payload(&model.UserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// SetParentUser is the resolver for the setParentUser field.
-func (r *mutationResolver) SetParentUser(ctx context.Context, input model.SetParentUserInput) (*model.UserPayload, error) {
-	u, err := r.directory.SetParentUser(ctx, input.ID, input.ParentUserID, input.IfVersion)
-	return payload(&model.UserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// ActivateUser is the resolver for the activateUser field.
-func (r *mutationResolver) ActivateUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error) {
-	return r.userAction(ctx, input, lifecycle.Activate)
-}
-
-// SuspendUser is the resolver for the suspendUser field.
-func (r *mutationResolver) SuspendUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error) {
-	return r.userAction(ctx, input, lifecycle.Suspend)
-}
-
-// DeactivateUser is the resolver for the deactivateUser field.
-func (r *mutationResolver) DeactivateUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error) {
-	return r.userAction(ctx, input, lifecycle.Deactivate)
-}
-
-// ScheduleUserExpiration is the resolver for the scheduleUserExpiration field.
-func (r *mutationResolver) ScheduleUserExpiration(ctx context.Context, input model.ScheduleUserExpirationInput) (*model.UserPayload, error) {
-	u, err := r.directory.Transition(ctx, input.ID, lifecycle.ScheduleExpiration, &input.At, input.IfVersion)
-	return payload(&model.UserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// DeleteUser is the resolver for the deleteUser field.
-func (r *mutationResolver) DeleteUser(ctx context.Context, input model.UserActionInput) (*model.UserPayload, error) {
-	u, err := r.directory.DeleteUser(ctx, input.ID, input.IfVersion)
-	return payload(&model.UserPayload{User: u, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// PurgeUser is the resolver for the purgeUser field.
-func (r *mutationResolver) PurgeUser(ctx context.Context, input model.PurgeUserInput) (*model.PurgeUserPayload, error) {
-	if err := r.directory.PurgeUser(ctx, input.ID); err != nil {
-		return nil, err
-	}
-	return &model.PurgeUserPayload{PurgedID: input.ID, ClientMutationID: input.ClientMutationID}, nil
-}
-
-// CreateIntegration is the resolver for the createIntegration field.
-func (r *mutationResolver) CreateIntegration(ctx context.Context, input model.CreateIntegrationInput) (*model.IntegrationPayload, error) {
-	i, err := r.directory.CreateIntegration(ctx, directory.IntegrationFields{
-		Vendor: &input.Vendor, Kind: &input.Kind, Name: &input.Name, Handle: input.Handle, Domain: input.Domain,
-	}, input.IsPrimary != nil && *input.IsPrimary)
-	return payload(&model.IntegrationPayload{Integration: i, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// UpdateIntegration is the resolver for the updateIntegration field.
-func (r *mutationResolver) UpdateIntegration(ctx context.Context, input model.UpdateIntegrationInput) (*model.IntegrationPayload, error) {
-	i, err := r.directory.UpdateIntegration(ctx, input.ID, input.IfVersion, directory.IntegrationFields{Name: input.Name, Handle: input.Handle, Domain: input.Domain})
-	return payload(&model.IntegrationPayload{Integration: i, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// MakeIntegrationPrimary is the resolver for the makeIntegrationPrimary field.
-func (r *mutationResolver) MakeIntegrationPrimary(ctx context.Context, input model.IntegrationActionInput) (*model.IntegrationPayload, error) {
-	i, err := r.directory.MakePrimary(ctx, input.ID, input.IfVersion)
-	return payload(&model.IntegrationPayload{Integration: i, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// DeleteIntegration is the resolver for the deleteIntegration field.
-func (r *mutationResolver) DeleteIntegration(ctx context.Context, input model.IntegrationActionInput) (*model.IntegrationPayload, error) {
-	i, err := r.directory.DeleteIntegration(ctx, input.ID, input.IfVersion)
-	return payload(&model.IntegrationPayload{Integration: i, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// CreateResource is the resolver for the createResource field.
-func (r *mutationResolver) CreateResource(ctx context.Context, input model.CreateResourceInput) (*model.ResourcePayload, error) {
-	res, err := r.directory.CreateResource(ctx, directory.ResourceFields{
-		IntegrationID: &input.IntegrationID, Kind: &input.Kind, VendorID: &input.VendorID, Name: &input.Name, Handle: input.Handle,
-	})
-	return payload(&model.ResourcePayload{Resource: res, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// UpdateResource is the resolver for the updateResource field.
-func (r *mutationResolver) UpdateResource(ctx context.Context, input model.UpdateResourceInput) (*model.ResourcePayload, error) {
-	res, err := r.directory.UpdateResource(ctx, input.ID, input.IfVersion, input.Name, input.Handle)
-	return payload(&model.ResourcePayload{Resource: res, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// DeleteResource is the resolver for the deleteResource field.
-func (r *mutationResolver) DeleteResource(ctx context.Context, input model.ResourceActionInput) (*model.ResourcePayload, error) {
-	res, err := r.directory.DeleteResource(ctx, input.ID, input.IfVersion)
-	return payload(&model.ResourcePayload{Resource: res, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// AddMembership is the resolver for the addMembership field.
-func (r *mutationResolver) AddMembership(ctx context.Context, input model.MembershipInput) (*model.MembershipPayload, error) {
-	i, res, err := r.directory.AddMembership(ctx, input.IdentityID, input.ResourceID, input.Role)
-	return payload(&model.MembershipPayload{Identity: i, Resource: res, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// RemoveMembership is the resolver for the removeMembership field.
-func (r *mutationResolver) RemoveMembership(ctx context.Context, input model.MembershipInput) (*model.MembershipPayload, error) {
-	i, res, err := r.directory.RemoveMembership(ctx, input.IdentityID, input.ResourceID)
-	return payload(&model.MembershipPayload{Identity: i, Resource: res, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// CreatePolicyRuleset is the resolver for the createPolicyRuleset field.
-func (r *mutationResolver) CreatePolicyRuleset(ctx context.Context, input model.CreatePolicyRulesetInput) (*model.PolicyRulesetPayload, error) {
-	rs, err := r.directory.SaveRuleset(ctx, nil, nil, directory.RulesetFields{Name: &input.Name, Type: &input.Type, State: input.State,
-		IsAuthoritative: input.IsAuthoritative, ExpiresAfterDays: input.ExpiresAfterDays, ResourceID: input.ResourceID})
-	return payload(&model.PolicyRulesetPayload{PolicyRuleset: rs, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// UpdatePolicyRuleset is the resolver for the updatePolicyRuleset field.
-func (r *mutationResolver) UpdatePolicyRuleset(ctx context.Context, input model.UpdatePolicyRulesetInput) (*model.PolicyRulesetPayload, error) {
-	rs, err := r.directory.SaveRuleset(ctx, &input.ID, input.IfVersion, directory.RulesetFields{Name: input.Name, Type: input.Type, State: input.State,
-		IsAuthoritative: input.IsAuthoritative, ExpiresAfterDays: input.ExpiresAfterDays, ResourceID: input.ResourceID})
-	return payload(&model.PolicyRulesetPayload{PolicyRuleset: rs, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// CreatePolicyRule is the resolver for the createPolicyRule field.
-func (r *mutationResolver) CreatePolicyRule(ctx context.Context, input model.CreatePolicyRuleInput) (*model.PolicyRulePayload, error) {
-	rule, err := r.directory.SaveRule(ctx, nil, nil, directory.RuleFields{RulesetID: &input.RulesetID, State: input.State, RoleName: input.RoleName,
-		RoleHandle: input.RoleHandle, Description: input.Description, Priority: input.Priority, ExpiresAfterDays: input.ExpiresAfterDays})
-	return payload(&model.PolicyRulePayload{PolicyRule: rule, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// UpdatePolicyRule is the resolver for the updatePolicyRule field.
-func (r *mutationResolver) UpdatePolicyRule(ctx context.Context, input model.UpdatePolicyRuleInput) (*model.PolicyRulePayload, error) {
-	rule, err := r.directory.SaveRule(ctx, &input.ID, input.IfVersion, directory.RuleFields{State: input.State, RoleName: input.RoleName,
-		RoleHandle: input.RoleHandle, Description: input.Description, Priority: input.Priority, ExpiresAfterDays: input.ExpiresAfterDays})
-	return payload(&model.PolicyRulePayload{PolicyRule: rule, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// CreatePolicyCondition is the resolver for the createPolicyCondition field.
-func (r *mutationResolver) CreatePolicyCondition(ctx context.Context, input model.CreatePolicyConditionInput) (*model.PolicyConditionPayload, error) {
-	c, err := r.directory.CreateCondition(ctx, directory.ConditionFields{RulesetID: &input.RulesetID, RuleID: input.RuleID, UserID: input.UserID,
-		Type: input.Type, ProfileKey: input.ProfileKey, ProfileOperator: input.ProfileOperator, ProfileValue: input.ProfileValue, Description: input.Description})
-	return payload(&model.PolicyConditionPayload{PolicyCondition: c, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// UpdatePolicyCondition is the resolver for the updatePolicyCondition field.
-func (r *mutationResolver) UpdatePolicyCondition(ctx context.Context, input model.UpdatePolicyConditionInput) (*model.PolicyConditionPayload, error) {
-	c, err := r.directory.UpdateCondition(ctx, input.ID, input.IfVersion, directory.ConditionFields{ProfileKey: input.ProfileKey,
-		ProfileOperator: input.ProfileOperator, ProfileValue: input.ProfileValue, Description: input.Description})
-	return payload(&model.PolicyConditionPayload{PolicyCondition: c, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// UpdatePolicyAssignment is the resolver for the updatePolicyAssignment field.
-func (r *mutationResolver) UpdatePolicyAssignment(ctx context.Context, input model.UpdatePolicyAssignmentInput) (*model.PolicyAssignmentPayload, error) {
-	a, err := r.directory.UpdateAssignment(ctx, input.ID, input.IfVersion, directory.AssignmentFields{State: input.State, ExpiresAt: input.ExpiresAt})
-	return payload(&model.PolicyAssignmentPayload{PolicyAssignment: a, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// CreatePolicyAssignment is the resolver for the createPolicyAssignment field.
-func (r *mutationResolver) CreatePolicyAssignment(ctx context.Context, input model.CreatePolicyAssignmentInput) (*model.PolicyAssignmentPayload, error) {
-	a, err := r.directory.CreateAssignment(ctx, directory.AssignmentFields{UserID: &input.UserID, RulesetID: &input.RulesetID, RuleID: input.RuleID,
-		State: input.State, ExpiresAt: input.ExpiresAt})
-	return payload(&model.PolicyAssignmentPayload{PolicyAssignment: a, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// DeletePolicyRecord is the resolver for the deletePolicyRecord field.
-func (r *mutationResolver) DeletePolicyRecord(ctx context.Context, input model.DeletePolicyRecordInput) (*model.DeletePolicyRecordPayload, error) {
-	table, err := gid.Table(input.ID)
-	if err != nil {
-		return nil, apierror.BadInput(err)
-	}
-	if err := r.directory.DeletePolicyRecord(ctx, table, input.ID, input.IfVersion); err != nil {
-		return nil, err
-	}
-	return &model.DeletePolicyRecordPayload{DeletedID: input.ID, ClientMutationID: input.ClientMutationID}, nil
-}
-
-// LinkIdentity is the resolver for the linkIdentity field.
-func (r *mutationResolver) LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityPayload, error) {
-	i, err := r.directory.LinkIdentity(ctx, input.ID, input.UserID, input.IfVersion)
-	return payload(&model.IdentityPayload{Identity: i, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// UnlinkIdentity is the resolver for the unlinkIdentity field.
-func (r *mutationResolver) UnlinkIdentity(ctx context.Context, input model.UnlinkIdentityInput) (*model.IdentityPayload, error) {
-	i, err := r.directory.UnlinkIdentity(ctx, input.ID, input.IfVersion)
-	return payload(&model.IdentityPayload{Identity: i, ClientMutationID: input.ClientMutationID}, err)
-}
-
-// User is the resolver for the user field.
-func (r *policyAssignmentResolver) User(ctx context.Context, obj *ent.PolicyAssignment) (*ent.User, error) {
-	return loader.Required(ctx, loader.For(ctx).UserByID, obj, func(a *ent.PolicyAssignment) string { return a.UserID })
-}
-
-// Ruleset is the resolver for the ruleset field.
-func (r *policyAssignmentResolver) Ruleset(ctx context.Context, obj *ent.PolicyAssignment) (*ent.PolicyRuleset, error) {
-	return loader.Required(ctx, loader.For(ctx).PolicyRulesetByID, obj, func(a *ent.PolicyAssignment) string { return a.RulesetID })
-}
-
-// Rule is the resolver for the rule field.
-func (r *policyAssignmentResolver) Rule(ctx context.Context, obj *ent.PolicyAssignment) (*ent.PolicyRule, error) {
-	return loader.Optional(ctx, loader.For(ctx).PolicyRuleByID, obj, func(a *ent.PolicyAssignment) *string { return a.RuleID })
-}
-
-// Ruleset is the resolver for the ruleset field.
-func (r *policyConditionResolver) Ruleset(ctx context.Context, obj *ent.PolicyCondition) (*ent.PolicyRuleset, error) {
-	return loader.Required(ctx, loader.For(ctx).PolicyRulesetByID, obj, func(c *ent.PolicyCondition) string { return c.RulesetID })
-}
-
-// Rule is the resolver for the rule field.
-func (r *policyConditionResolver) Rule(ctx context.Context, obj *ent.PolicyCondition) (*ent.PolicyRule, error) {
-	return loader.Optional(ctx, loader.For(ctx).PolicyRuleByID, obj, func(c *ent.PolicyCondition) *string { return c.RuleID })
-}
-
-// User is the resolver for the user field.
-func (r *policyConditionResolver) User(ctx context.Context, obj *ent.PolicyCondition) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(c *ent.PolicyCondition) *string { return c.UserID })
-}
-
-// Ruleset is the resolver for the ruleset field.
-func (r *policyRuleResolver) Ruleset(ctx context.Context, obj *ent.PolicyRule) (*ent.PolicyRuleset, error) {
-	return loader.Required(ctx, loader.For(ctx).PolicyRulesetByID, obj, func(r *ent.PolicyRule) string { return r.RulesetID })
-}
-
-// Conditions is the resolver for the conditions field.
-func (r *policyRuleResolver) Conditions(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
-	return loader.For(ctx).ConditionsByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// Assignments is the resolver for the assignments field.
-func (r *policyRuleResolver) Assignments(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
-	return loader.For(ctx).AssignmentsByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// Resource is the resolver for the resource field.
-func (r *policyRulesetResolver) Resource(ctx context.Context, obj *ent.PolicyRuleset) (*ent.Resource, error) {
-	return loader.Optional(ctx, loader.For(ctx).ResourceByID, obj, func(r *ent.PolicyRuleset) *string { return r.ResourceID })
-}
-
-// Rules is the resolver for the rules field.
-func (r *policyRulesetResolver) Rules(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
-	return loader.For(ctx).RulesByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// Conditions is the resolver for the conditions field.
-func (r *policyRulesetResolver) Conditions(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
-	return loader.For(ctx).ConditionsByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// Assignments is the resolver for the assignments field.
-func (r *policyRulesetResolver) Assignments(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
-	return loader.For(ctx).AssignmentsByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (ent.Noder, error) {
@@ -362,284 +25,37 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]ent.Noder, e
 
 // AuditEvents is the resolver for the auditEvents field.
 func (r *queryResolver) AuditEvents(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
-	conn, err := r.client.AuditEvent.Query().Select(loader.ConnectionProjection(ctx, "AuditEvent")...).
-		AuditEventQuery.Intercept(loader.RootJoins(ctx, "AuditEvent", (*ent.AuditEvent).Value)).Paginate(ctx, after, first, before, last,
-		ent.WithAuditEventOrder(orderBy), ent.WithAuditEventFilter(where.Filter))
-	return registered(ctx, conn, err, (*ent.AuditEventConnection).Nodes)
+	return loader.RootAuditEventPage(ctx, r.client, after, first, before, last, orderBy, where)
 }
 
 // Identities is the resolver for the identities field.
 func (r *queryResolver) Identities(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	conn, err := r.client.Identity.Query().Select(loader.ConnectionProjection(ctx, "Identity")...).
-		IdentityQuery.Intercept(loader.RootJoins(ctx, "Identity", (*ent.Identity).Value)).Paginate(ctx, after, first, before, last,
-		ent.WithIdentityOrder(orderBy), ent.WithIdentityFilter(where.Filter))
-	return registered(ctx, conn, err, (*ent.IdentityConnection).Nodes)
+	return loader.RootIdentityPage(ctx, r.client, after, first, before, last, orderBy, where)
 }
 
 // Integrations is the resolver for the integrations field.
 func (r *queryResolver) Integrations(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IntegrationOrder, where *ent.IntegrationWhereInput) (*ent.IntegrationConnection, error) {
-	conn, err := r.client.Integration.Query().Select(loader.ConnectionProjection(ctx, "Integration")...).
-		IntegrationQuery.Intercept(loader.RootJoins(ctx, "Integration", (*ent.Integration).Value)).Paginate(ctx, after, first, before, last,
-		ent.WithIntegrationOrder(orderBy), ent.WithIntegrationFilter(where.Filter))
-	return registered(ctx, conn, err, (*ent.IntegrationConnection).Nodes)
+	return loader.RootIntegrationPage(ctx, r.client, after, first, before, last, orderBy, where)
 }
 
 // PolicyRules is the resolver for the policyRules field.
 func (r *queryResolver) PolicyRules(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
-	conn, err := r.client.PolicyRule.Query().Select(loader.ConnectionProjection(ctx, "PolicyRule")...).
-		PolicyRuleQuery.Intercept(loader.RootJoins(ctx, "PolicyRule", (*ent.PolicyRule).Value)).Paginate(ctx, after, first, before, last,
-		ent.WithPolicyRuleOrder(orderBy), ent.WithPolicyRuleFilter(where.Filter))
-	return registered(ctx, conn, err, (*ent.PolicyRuleConnection).Nodes)
+	return loader.RootPolicyRulePage(ctx, r.client, after, first, before, last, orderBy, where)
 }
 
 // PolicyRulesets is the resolver for the policyRulesets field.
 func (r *queryResolver) PolicyRulesets(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
-	conn, err := r.client.PolicyRuleset.Query().Select(loader.ConnectionProjection(ctx, "PolicyRuleset")...).
-		PolicyRulesetQuery.Intercept(loader.RootJoins(ctx, "PolicyRuleset", (*ent.PolicyRuleset).Value)).Paginate(ctx, after, first, before, last,
-		ent.WithPolicyRulesetOrder(orderBy), ent.WithPolicyRulesetFilter(where.Filter))
-	return registered(ctx, conn, err, (*ent.PolicyRulesetConnection).Nodes)
+	return loader.RootPolicyRulesetPage(ctx, r.client, after, first, before, last, orderBy, where)
 }
 
 // Resources is the resolver for the resources field.
 func (r *queryResolver) Resources(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
-	conn, err := r.client.Resource.Query().Select(loader.ConnectionProjection(ctx, "Resource")...).
-		ResourceQuery.Intercept(loader.RootJoins(ctx, "Resource", (*ent.Resource).Value)).Paginate(ctx, after, first, before, last,
-		ent.WithResourceOrder(orderBy), ent.WithResourceFilter(where.Filter))
-	return registered(ctx, conn, err, (*ent.ResourceConnection).Nodes)
+	return loader.RootResourcePage(ctx, r.client, after, first, before, last, orderBy, where)
 }
 
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	conn, err := r.client.User.Query().Select(loader.ConnectionProjection(ctx, "User")...).
-		UserQuery.Intercept(loader.RootJoins(ctx, "User", (*ent.User).Value)).Paginate(ctx, after, first, before, last,
-		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
-	return registered(ctx, conn, err, (*ent.UserConnection).Nodes)
-}
-
-// User is the resolver for the user field.
-func (r *queryResolver) User(ctx context.Context, id string) (*ent.User, error) {
-	return byID(ctx, id, loader.For(ctx).UserByID)
-}
-
-// Identity is the resolver for the identity field.
-func (r *queryResolver) Identity(ctx context.Context, id string) (*ent.Identity, error) {
-	return byID(ctx, id, loader.For(ctx).IdentityByID)
-}
-
-// Integration is the resolver for the integration field.
-func (r *queryResolver) Integration(ctx context.Context, id string) (*ent.Integration, error) {
-	return byID(ctx, id, loader.For(ctx).IntegrationByID)
-}
-
-// Resource is the resolver for the resource field.
-func (r *queryResolver) Resource(ctx context.Context, id string) (*ent.Resource, error) {
-	return byID(ctx, id, loader.For(ctx).ResourceByID)
-}
-
-// Viewer is the resolver for the viewer field.
-func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
-	return currentViewer(ctx)
-}
-
-// UserGroups is the resolver for the userGroups field.
-func (r *queryResolver) UserGroups(ctx context.Context, by model.UserGroupField, where *ent.UserWhereInput, limit *int) ([]*model.UserGroup, error) {
-	return userGroups(ctx, r.client, by, where, limit)
-}
-
-// Integration is the resolver for the integration field.
-func (r *resourceResolver) Integration(ctx context.Context, obj *ent.Resource) (*ent.Integration, error) {
-	return loader.Required(ctx, loader.For(ctx).IntegrationByID, obj, func(r *ent.Resource) string { return r.IntegrationID })
-}
-
-// Members is the resolver for the members field.
-func (r *resourceResolver) Members(ctx context.Context, obj *ent.Resource, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	return loader.For(ctx).MembersByResourceID.Load(ctx, loader.KeysOf(ctx, obj, resourceID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// Rulesets is the resolver for the rulesets field.
-func (r *resourceResolver) Rulesets(ctx context.Context, obj *ent.Resource, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
-	return loader.For(ctx).RulesetsByResourceID.Load(ctx, loader.KeysOf(ctx, obj, resourceID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// Manager is the resolver for the manager field.
-func (r *userResolver) Manager(ctx context.Context, obj *ent.User) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(u *ent.User) *string { return u.ManagerID })
-}
-
-// IsManager is the resolver for the isManager field.
-func (r *userResolver) IsManager(ctx context.Context, obj *ent.User) (bool, error) {
-	n, err := loader.For(ctx).DirectReportsByManagerID.Count(ctx, loader.KeysOf(ctx, obj, userID))
-	return n > 0, err
-}
-
-// DirectReports is the resolver for the directReports field.
-func (r *userResolver) DirectReports(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).DirectReportsByManagerID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// ParentUser is the resolver for the parentUser field.
-func (r *userResolver) ParentUser(ctx context.Context, obj *ent.User) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(u *ent.User) *string { return u.ParentUserID })
-}
-
-// SecondaryUsers is the resolver for the secondaryUsers field.
-func (r *userResolver) SecondaryUsers(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).SecondaryUsersByParentUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// Identities is the resolver for the identities field.
-func (r *userResolver) Identities(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	return loader.For(ctx).IdentitiesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// PolicyAssignments is the resolver for the policyAssignments field.
-func (r *userResolver) PolicyAssignments(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
-	return loader.For(ctx).PolicyAssignmentsByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// PolicyConditions is the resolver for the policyConditions field.
-func (r *userResolver) PolicyConditions(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
-	return loader.For(ctx).PolicyConditionsByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// PolicyRulesets is the resolver for the policyRulesets field.
-func (r *userResolver) PolicyRulesets(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
-	return loader.For(ctx).PolicyRulesetsByAssignedUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// AuditEvents is the resolver for the auditEvents field.
-func (r *userResolver) AuditEvents(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
-	return loader.For(ctx).AuditEventsBySubjectUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
-}
-
-// Resources is the resolver for the resources field.
-func (r *userResolver) Resources(ctx context.Context, obj *ent.User, kind *resource.Kind, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
-	return loader.For(ctx).ResourcesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, withKind(where, kind)))
-}
-
-// Counts is the resolver for the counts field.
-func (r *userResolver) Counts(ctx context.Context, obj *ent.User) (*model.UserCounts, error) {
-	return &model.UserCounts{User: obj}, nil
-}
-
-// DirectReports is the resolver for the directReports field.
-func (r *userCountsResolver) DirectReports(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).DirectReportsByManagerID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
-}
-
-// SecondaryUsers is the resolver for the secondaryUsers field.
-func (r *userCountsResolver) SecondaryUsers(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).SecondaryUsersByParentUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
-}
-
-// Identities is the resolver for the identities field.
-func (r *userCountsResolver) Identities(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).IdentitiesByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
-}
-
-// PolicyConditions is the resolver for the policyConditions field.
-func (r *userCountsResolver) PolicyConditions(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).PolicyConditionsByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
-}
-
-// PolicyAssignments is the resolver for the policyAssignments field.
-func (r *userCountsResolver) PolicyAssignments(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).PolicyAssignmentsByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
-}
-
-// PolicyRulesets is the resolver for the policyRulesets field.
-func (r *userCountsResolver) PolicyRulesets(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).PolicyRulesetsByAssignedUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
-}
-
-// WorkspaceLogsParent is the resolver for the workspaceLogsParent field.
-func (r *userCountsResolver) WorkspaceLogsParent(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsByParentRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
-}
-
-// WorkspaceLogsRecord is the resolver for the workspaceLogsRecord field.
-func (r *userCountsResolver) WorkspaceLogsRecord(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsByRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
-}
-
-// WorkspaceLogsRelated is the resolver for the workspaceLogsRelated field.
-func (r *userCountsResolver) WorkspaceLogsRelated(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsByRelatedRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
-}
-
-// WorkspaceLogsSubject is the resolver for the workspaceLogsSubject field.
-func (r *userCountsResolver) WorkspaceLogsSubject(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsBySubjectUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
-}
-
-// GitlabGroups is the resolver for the gitlabGroups field.
-func (r *userCountsResolver) GitlabGroups(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindGitlabGroup)
-}
-
-// GitlabProjects is the resolver for the gitlabProjects field.
-func (r *userCountsResolver) GitlabProjects(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindGitlabProject)
-}
-
-// GoogleDriveDocs is the resolver for the googleDriveDocs field.
-func (r *userCountsResolver) GoogleDriveDocs(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindGoogleDriveDoc)
-}
-
-// GoogleDriveFiles is the resolver for the googleDriveFiles field.
-func (r *userCountsResolver) GoogleDriveFiles(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindGoogleDriveFile)
-}
-
-// GoogleDriveFolders is the resolver for the googleDriveFolders field.
-func (r *userCountsResolver) GoogleDriveFolders(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindGoogleDriveFolder)
-}
-
-// GoogleDriveDecks is the resolver for the googleDriveDecks field.
-func (r *userCountsResolver) GoogleDriveDecks(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindGoogleDriveDeck)
-}
-
-// GoogleDriveSheets is the resolver for the googleDriveSheets field.
-func (r *userCountsResolver) GoogleDriveSheets(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindGoogleDriveSheet)
-}
-
-// GoogleIdentityGroups is the resolver for the googleIdentityGroups field.
-func (r *userCountsResolver) GoogleIdentityGroups(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindGoogleIdentityGroup)
-}
-
-// GoogleWorkspaceDrives is the resolver for the googleWorkspaceDrives field.
-func (r *userCountsResolver) GoogleWorkspaceDrives(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindGoogleWorkspaceDrive)
-}
-
-// GoogleWorkspaceGroups is the resolver for the googleWorkspaceGroups field.
-func (r *userCountsResolver) GoogleWorkspaceGroups(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindGoogleWorkspaceGroup)
-}
-
-// OktaGroups is the resolver for the oktaGroups field.
-func (r *userCountsResolver) OktaGroups(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindOktaGroup)
-}
-
-// SlackPublicChannels is the resolver for the slackPublicChannels field.
-func (r *userCountsResolver) SlackPublicChannels(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindSlackPublicChannel)
-}
-
-// SlackPrivateChannels is the resolver for the slackPrivateChannels field.
-func (r *userCountsResolver) SlackPrivateChannels(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindSlackPrivateChannel)
-}
-
-// SlackGroups is the resolver for the slackGroups field.
-func (r *userCountsResolver) SlackGroups(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return resourceCount(ctx, obj.User, resource.KindSlackGroup)
+	return loader.RootUserPage(ctx, r.client, after, first, before, last, orderBy, where)
 }
 
 // AuditEvent returns AuditEventResolver implementation.
@@ -648,14 +64,8 @@ func (r *Resolver) AuditEvent() AuditEventResolver { return &auditEventResolver{
 // Identity returns IdentityResolver implementation.
 func (r *Resolver) Identity() IdentityResolver { return &identityResolver{r} }
 
-// IdentityCounts returns IdentityCountsResolver implementation.
-func (r *Resolver) IdentityCounts() IdentityCountsResolver { return &identityCountsResolver{r} }
-
 // Integration returns IntegrationResolver implementation.
 func (r *Resolver) Integration() IntegrationResolver { return &integrationResolver{r} }
-
-// Mutation returns MutationResolver implementation.
-func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
 // PolicyAssignment returns PolicyAssignmentResolver implementation.
 func (r *Resolver) PolicyAssignment() PolicyAssignmentResolver { return &policyAssignmentResolver{r} }
@@ -678,15 +88,10 @@ func (r *Resolver) Resource() ResourceResolver { return &resourceResolver{r} }
 // User returns UserResolver implementation.
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
-// UserCounts returns UserCountsResolver implementation.
-func (r *Resolver) UserCounts() UserCountsResolver { return &userCountsResolver{r} }
-
 type (
 	auditEventResolver       struct{ *Resolver }
 	identityResolver         struct{ *Resolver }
-	identityCountsResolver   struct{ *Resolver }
 	integrationResolver      struct{ *Resolver }
-	mutationResolver         struct{ *Resolver }
 	policyAssignmentResolver struct{ *Resolver }
 	policyConditionResolver  struct{ *Resolver }
 	policyRuleResolver       struct{ *Resolver }
@@ -694,5 +99,4 @@ type (
 	queryResolver            struct{ *Resolver }
 	resourceResolver         struct{ *Resolver }
 	userResolver             struct{ *Resolver }
-	userCountsResolver       struct{ *Resolver }
 )

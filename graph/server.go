@@ -147,6 +147,7 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	}
 
 	gql := handler.New(NewExecutableSchema(Config{
+		Schema:     schemaFor(limits.MaxPage),
 		Resolvers:  NewResolver(db.Client),
 		Directives: DirectiveRoot{HasPermission: hasPermission, IdOf: idOf},
 	}))

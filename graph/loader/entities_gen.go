@@ -5,6 +5,7 @@ package loader
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/idgraph/idgraph/ent"
@@ -417,4 +418,139 @@ func pagesOfUser(cfg Config, g *groups, j *joiner, client *ent.Client, parent fu
 		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
 			return client.User.Query().CountPerRow(ctx, key, outer)
 		})
+}
+
+// RootAuditEventPage answers a root connection of AuditEvent nodes: the columns
+// and references its selection needs, the page, and one sibling group of its
+// nodes so each field below costs one statement for the whole page.
+func RootAuditEventPage(ctx context.Context, client *ent.Client, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int,
+	orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
+	conn, err := client.AuditEvent.Query().Select(ConnectionProjection(ctx, "AuditEvent")...).AuditEventQuery.
+		Intercept(RootJoins(ctx, "AuditEvent", (*ent.AuditEvent).Value)).
+		Paginate(ctx, after, first, before, last, ent.WithAuditEventOrder(orderBy), ent.WithAuditEventFilter(where.Filter))
+	if err != nil {
+		return nil, err
+	}
+	Register(ctx, conn.Nodes())
+	return conn, nil
+}
+
+// RootIdentityPage answers a root connection of Identity nodes: the columns
+// and references its selection needs, the page, and one sibling group of its
+// nodes so each field below costs one statement for the whole page.
+func RootIdentityPage(ctx context.Context, client *ent.Client, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int,
+	orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
+	conn, err := client.Identity.Query().Select(ConnectionProjection(ctx, "Identity")...).IdentityQuery.
+		Intercept(RootJoins(ctx, "Identity", (*ent.Identity).Value)).
+		Paginate(ctx, after, first, before, last, ent.WithIdentityOrder(orderBy), ent.WithIdentityFilter(where.Filter))
+	if err != nil {
+		return nil, err
+	}
+	Register(ctx, conn.Nodes())
+	return conn, nil
+}
+
+// RootIntegrationPage answers a root connection of Integration nodes: the columns
+// and references its selection needs, the page, and one sibling group of its
+// nodes so each field below costs one statement for the whole page.
+func RootIntegrationPage(ctx context.Context, client *ent.Client, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int,
+	orderBy []*ent.IntegrationOrder, where *ent.IntegrationWhereInput) (*ent.IntegrationConnection, error) {
+	conn, err := client.Integration.Query().Select(ConnectionProjection(ctx, "Integration")...).IntegrationQuery.
+		Intercept(RootJoins(ctx, "Integration", (*ent.Integration).Value)).
+		Paginate(ctx, after, first, before, last, ent.WithIntegrationOrder(orderBy), ent.WithIntegrationFilter(where.Filter))
+	if err != nil {
+		return nil, err
+	}
+	Register(ctx, conn.Nodes())
+	return conn, nil
+}
+
+// RootPolicyAssignmentPage answers a root connection of PolicyAssignment nodes: the columns
+// and references its selection needs, the page, and one sibling group of its
+// nodes so each field below costs one statement for the whole page.
+func RootPolicyAssignmentPage(ctx context.Context, client *ent.Client, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int,
+	orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
+	conn, err := client.PolicyAssignment.Query().Select(ConnectionProjection(ctx, "PolicyAssignment")...).PolicyAssignmentQuery.
+		Intercept(RootJoins(ctx, "PolicyAssignment", (*ent.PolicyAssignment).Value)).
+		Paginate(ctx, after, first, before, last, ent.WithPolicyAssignmentOrder(orderBy), ent.WithPolicyAssignmentFilter(where.Filter))
+	if err != nil {
+		return nil, err
+	}
+	Register(ctx, conn.Nodes())
+	return conn, nil
+}
+
+// RootPolicyConditionPage answers a root connection of PolicyCondition nodes: the columns
+// and references its selection needs, the page, and one sibling group of its
+// nodes so each field below costs one statement for the whole page.
+func RootPolicyConditionPage(ctx context.Context, client *ent.Client, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int,
+	orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
+	conn, err := client.PolicyCondition.Query().Select(ConnectionProjection(ctx, "PolicyCondition")...).PolicyConditionQuery.
+		Intercept(RootJoins(ctx, "PolicyCondition", (*ent.PolicyCondition).Value)).
+		Paginate(ctx, after, first, before, last, ent.WithPolicyConditionOrder(orderBy), ent.WithPolicyConditionFilter(where.Filter))
+	if err != nil {
+		return nil, err
+	}
+	Register(ctx, conn.Nodes())
+	return conn, nil
+}
+
+// RootPolicyRulePage answers a root connection of PolicyRule nodes: the columns
+// and references its selection needs, the page, and one sibling group of its
+// nodes so each field below costs one statement for the whole page.
+func RootPolicyRulePage(ctx context.Context, client *ent.Client, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int,
+	orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
+	conn, err := client.PolicyRule.Query().Select(ConnectionProjection(ctx, "PolicyRule")...).PolicyRuleQuery.
+		Intercept(RootJoins(ctx, "PolicyRule", (*ent.PolicyRule).Value)).
+		Paginate(ctx, after, first, before, last, ent.WithPolicyRuleOrder(orderBy), ent.WithPolicyRuleFilter(where.Filter))
+	if err != nil {
+		return nil, err
+	}
+	Register(ctx, conn.Nodes())
+	return conn, nil
+}
+
+// RootPolicyRulesetPage answers a root connection of PolicyRuleset nodes: the columns
+// and references its selection needs, the page, and one sibling group of its
+// nodes so each field below costs one statement for the whole page.
+func RootPolicyRulesetPage(ctx context.Context, client *ent.Client, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int,
+	orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
+	conn, err := client.PolicyRuleset.Query().Select(ConnectionProjection(ctx, "PolicyRuleset")...).PolicyRulesetQuery.
+		Intercept(RootJoins(ctx, "PolicyRuleset", (*ent.PolicyRuleset).Value)).
+		Paginate(ctx, after, first, before, last, ent.WithPolicyRulesetOrder(orderBy), ent.WithPolicyRulesetFilter(where.Filter))
+	if err != nil {
+		return nil, err
+	}
+	Register(ctx, conn.Nodes())
+	return conn, nil
+}
+
+// RootResourcePage answers a root connection of Resource nodes: the columns
+// and references its selection needs, the page, and one sibling group of its
+// nodes so each field below costs one statement for the whole page.
+func RootResourcePage(ctx context.Context, client *ent.Client, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int,
+	orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
+	conn, err := client.Resource.Query().Select(ConnectionProjection(ctx, "Resource")...).ResourceQuery.
+		Intercept(RootJoins(ctx, "Resource", (*ent.Resource).Value)).
+		Paginate(ctx, after, first, before, last, ent.WithResourceOrder(orderBy), ent.WithResourceFilter(where.Filter))
+	if err != nil {
+		return nil, err
+	}
+	Register(ctx, conn.Nodes())
+	return conn, nil
+}
+
+// RootUserPage answers a root connection of User nodes: the columns
+// and references its selection needs, the page, and one sibling group of its
+// nodes so each field below costs one statement for the whole page.
+func RootUserPage(ctx context.Context, client *ent.Client, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int,
+	orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
+	conn, err := client.User.Query().Select(ConnectionProjection(ctx, "User")...).UserQuery.
+		Intercept(RootJoins(ctx, "User", (*ent.User).Value)).
+		Paginate(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
+	if err != nil {
+		return nil, err
+	}
+	Register(ctx, conn.Nodes())
+	return conn, nil
 }
