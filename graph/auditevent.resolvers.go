@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 
+	"entgo.io/contrib/entgql"
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/graph/loader"
 )
@@ -30,4 +31,10 @@ func (r *auditEventResolver) ParentEvent(ctx context.Context, obj *ent.AuditEven
 // RelatedRecord is the resolver for the relatedRecord field.
 func (r *auditEventResolver) RelatedRecord(ctx context.Context, obj *ent.AuditEvent) (ent.Noder, error) {
 	return optionalNode(ctx, obj, func(e *ent.AuditEvent) *string { return e.RelatedRecordID })
+}
+
+// Children is the resolver for the children field.
+func (r *auditEventResolver) Children(ctx context.Context, obj *ent.AuditEvent, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
+	return loader.For(ctx).ChildrenByParentEventID.Load(ctx, loader.KeysOf(ctx, obj, func(e *ent.AuditEvent) string { return e.ID }),
+		loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }

@@ -38,6 +38,11 @@ const (
 			slackPublicChannels slackPrivateChannels slackGroups }
 	} }`
 
+	// logPageQuery pages the log with each entry's children: the identities
+	// linked as part of a user's creation.
+	logPageQuery = `{ auditEvents(first: 100, where: {action: "user.created"}) { nodes { action
+		children(first: 3) { totalCount nodes { action record { id } } } } } }`
+
 	// directorQuery finds a director: two levels below the chief executive, with
 	// reports. Every relation of the profile page is non-empty for such a user in
 	// both the small and the large organisation, so their statement counts compare.
@@ -67,6 +72,7 @@ func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
 	}{
 		{"users page", usersPageQuery, 4, nil},
 		{"identities page", identitiesPageQuery, 1, nil},
+		{"log page with children", logPageQuery, 3, nil},
 		{"profile page", profileQuery, 17, func(t testing.TB, s *graphtest.Server) map[string]any {
 			return map[string]any{"id": profileUserID(t, s)}
 		}},
@@ -156,5 +162,38 @@ func TestCountsOnlyLoadNoRows(t *testing.T) {
 	}
 	if !strings.Contains(sent[1], "COUNT(") || !strings.Contains(sent[1], "GROUP BY") {
 		t.Errorf("not a grouped count: %s", sent[1])
+	}
+}
+
+// TestLogEntriesListTheirChildren: the seed links every fourth identity as
+// part of its user's creation, and the creation entry lists those links.
+func TestLogEntriesListTheirChildren(t *testing.T) {
+	srv := graphtest.New(t, 100)
+	var out struct {
+		AuditEvents struct {
+			Nodes []struct {
+				Children struct {
+					TotalCount int
+					Nodes      []struct{ Action string }
+				}
+			}
+		}
+	}
+	srv.Query(t, logPageQuery, nil).Decode(t, &out)
+	linked := 0
+	for _, e := range out.AuditEvents.Nodes {
+		c := e.Children
+		if len(c.Nodes) != min(c.TotalCount, 3) {
+			t.Fatalf("%d children shown of %d, page of 3", len(c.Nodes), c.TotalCount)
+		}
+		for _, n := range c.Nodes {
+			if n.Action != "identity.linked" {
+				t.Fatalf("child %q of a user's creation", n.Action)
+			}
+		}
+		linked += c.TotalCount
+	}
+	if linked == 0 {
+		t.Fatal("no creation entry lists a linked identity")
 	}
 }
