@@ -78,18 +78,9 @@ func (s *Service) DeleteResource(ctx context.Context, id string, ifVersion *int)
 // integration, with a role (member by default). Adding an existing membership
 // changes its role.
 func (s *Service) AddMembership(ctx context.Context, identityID, resourceID string, role *membership.Role) (*ent.Identity, *ent.Resource, error) {
-	var member *ent.Identity
-	var res *ent.Resource
-	err := s.inTx(ctx, func(tx *ent.Tx) error {
-		var err error
-		if member, err = tx.Identity.Get(ctx, identityID); err != nil {
-			return notFound(err, "identity", identityID)
-		}
-		if res, err = tx.Resource.Get(ctx, resourceID); err != nil {
-			return notFound(err, "resource", resourceID)
-		}
+	return s.changeMembership(ctx, identityID, resourceID, func(tx *ent.Tx, member *ent.Identity, res *ent.Resource) (*event, error) {
 		if member.IntegrationID != res.IntegrationID {
-			return fieldError("resourceId", "the resource is on integration %s, the identity on %s", res.IntegrationID, member.IntegrationID)
+			return nil, fieldError("resourceId", "the resource is on integration %s, the identity on %s", res.IntegrationID, member.IntegrationID)
 		}
 		want := membership.RoleMember
 		if role != nil {
@@ -102,19 +93,28 @@ func (s *Service) AddMembership(ctx context.Context, identityID, resourceID stri
 		case err == nil && existing.Role != want:
 			err = tx.Membership.UpdateOne(existing).SetRole(want).Exec(ctx)
 		case err == nil:
-			return nil // already a member with that role: nothing to write
+			return nil, nil // already a member with that role: nothing to write
 		}
-		if err != nil {
-			return err
-		}
-		return s.log(ctx, tx, event{action: "membership.added", subject: member.UserID, record: identityID, parent: member.UserID,
-			fields: map[string]change{"resource_id": {After: resourceID}, "role": {After: want}}})
+		return &event{action: "membership.added", fields: map[string]change{"resource_id": {After: resourceID}, "role": {After: want}}}, err
 	})
-	return member, res, err
 }
 
 // RemoveMembership ends an identity's membership of a resource.
 func (s *Service) RemoveMembership(ctx context.Context, identityID, resourceID string) (*ent.Identity, *ent.Resource, error) {
+	return s.changeMembership(ctx, identityID, resourceID, func(tx *ent.Tx, _ *ent.Identity, _ *ent.Resource) (*event, error) {
+		n, err := tx.Membership.Delete().Where(membership.IdentityID(identityID), membership.ResourceID(resourceID)).Exec(ctx)
+		if err == nil && n == 0 {
+			err = apierror.NotFound("membership of "+identityID+" in", resourceID)
+		}
+		return &event{action: "membership.removed", fields: map[string]change{"resource_id": {Before: resourceID}}}, err
+	})
+}
+
+// changeMembership reads the identity and the resource in the caller's tenant
+// and runs change in one transaction with its log entry, which is about the
+// identity (and its user); change returns no entry when there is nothing to do.
+func (s *Service) changeMembership(ctx context.Context, identityID, resourceID string,
+	change func(tx *ent.Tx, member *ent.Identity, res *ent.Resource) (*event, error)) (*ent.Identity, *ent.Resource, error) {
 	var member *ent.Identity
 	var res *ent.Resource
 	err := s.inTx(ctx, func(tx *ent.Tx) error {
@@ -125,15 +125,12 @@ func (s *Service) RemoveMembership(ctx context.Context, identityID, resourceID s
 		if res, err = tx.Resource.Get(ctx, resourceID); err != nil {
 			return notFound(err, "resource", resourceID)
 		}
-		n, err := tx.Membership.Delete().Where(membership.IdentityID(identityID), membership.ResourceID(resourceID)).Exec(ctx)
-		if err != nil {
+		e, err := change(tx, member, res)
+		if err != nil || e == nil {
 			return err
 		}
-		if n == 0 {
-			return apierror.NotFound("membership of "+identityID+" in", resourceID)
-		}
-		return s.log(ctx, tx, event{action: "membership.removed", subject: member.UserID, record: identityID, parent: member.UserID,
-			fields: map[string]change{"resource_id": {Before: resourceID}}})
+		e.subject, e.record, e.parent = member.UserID, identityID, member.UserID
+		return s.log(ctx, tx, *e)
 	})
 	return member, res, err
 }
