@@ -29,7 +29,7 @@ type ByID[T any] struct {
 
 func newByID[T any](cfg Config, g *groups, j *joiner, typ string, id func(*T) string, value func(*T, string) (ent.Value, error),
 	fetch func(context.Context, []string, []string, func(*sql.Selector)) ([]*T, error)) *ByID[T] {
-	return &ByID[T]{cfg: cfg, groups: g, joins: j, typ: typ, id: id, value: value, fetch: fetch, byCols: map[string]*batch[*T]{}}
+	return &ByID[T]{cfg: cfg, groups: g, joins: j, typ: typ, id: id, value: value, fetch: fetch}
 }
 
 // Load returns the node with k's key, with the columns the field being resolved
@@ -54,6 +54,9 @@ func (l *ByID[T]) batchFor(columns []string, plan joinPlan) *batch[*T] {
 	key := strings.Join(columns, ",") + "|" + plan.key()
 	if b, ok := l.byCols[key]; ok {
 		return b
+	}
+	if l.byCols == nil {
+		l.byCols = map[string]*batch[*T]{}
 	}
 	b := newBatch(l.cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*T] {
 		rows, err := l.fetchJoined(ctx, ids, columns, plan)

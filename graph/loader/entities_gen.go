@@ -177,75 +177,110 @@ func newEdges(cfg Config, g *groups, j *joiner, client *ent.Client) edges {
 	}
 }
 
-// edgeCounters are the edges a parent can count beside its own rows, by parent
-// type and GraphQL field.
-func (l *Loaders) edgeCounters() map[string]map[string]counter {
-	return map[string]map[string]counter{
-		"AuditEvent": {
-			"children": l.ChildrenByParentEventID,
-		},
-		"Identity": {
-			"memberships": l.ResourcesByIdentityID,
-		},
-		"Integration": {
-			"identities": l.IdentitiesByIntegrationID,
-			"resources":  l.ResourcesByIntegrationID,
-		},
-		"PolicyRule": {
-			"conditions":  l.ConditionsByRuleID,
-			"assignments": l.AssignmentsByRuleID,
-		},
-		"PolicyRuleset": {
-			"rules":       l.RulesByRulesetID,
-			"conditions":  l.ConditionsByRulesetID,
-			"assignments": l.AssignmentsByRulesetID,
-		},
-		"Resource": {
-			"members":  l.MembersByResourceID,
-			"rulesets": l.RulesetsByResourceID,
-		},
-		"User": {
-			"directReports":     l.DirectReportsByManagerID,
-			"secondaryUsers":    l.SecondaryUsersByParentUserID,
-			"identities":        l.IdentitiesByUserID,
-			"policyAssignments": l.PolicyAssignmentsByUserID,
-			"policyConditions":  l.PolicyConditionsByUserID,
-			"auditEvents":       l.AuditEventsBySubjectUserID,
-		},
+// edgeCounter is the loader of the edge field of typ, which a parent can
+// count beside its own rows; nil when field is no edge of typ.
+func (l *Loaders) edgeCounter(typ, field string) counter {
+	switch typ {
+	case "AuditEvent":
+		switch field {
+		case "children":
+			return l.ChildrenByParentEventID
+		}
+	case "Identity":
+		switch field {
+		case "memberships":
+			return l.ResourcesByIdentityID
+		}
+	case "Integration":
+		switch field {
+		case "identities":
+			return l.IdentitiesByIntegrationID
+		case "resources":
+			return l.ResourcesByIntegrationID
+		}
+	case "PolicyRule":
+		switch field {
+		case "conditions":
+			return l.ConditionsByRuleID
+		case "assignments":
+			return l.AssignmentsByRuleID
+		}
+	case "PolicyRuleset":
+		switch field {
+		case "rules":
+			return l.RulesByRulesetID
+		case "conditions":
+			return l.ConditionsByRulesetID
+		case "assignments":
+			return l.AssignmentsByRulesetID
+		}
+	case "Resource":
+		switch field {
+		case "members":
+			return l.MembersByResourceID
+		case "rulesets":
+			return l.RulesetsByResourceID
+		}
+	case "User":
+		switch field {
+		case "directReports":
+			return l.DirectReportsByManagerID
+		case "secondaryUsers":
+			return l.SecondaryUsersByParentUserID
+		case "identities":
+			return l.IdentitiesByUserID
+		case "policyAssignments":
+			return l.PolicyAssignmentsByUserID
+		case "policyConditions":
+			return l.PolicyConditionsByUserID
+		case "auditEvents":
+			return l.AuditEventsBySubjectUserID
+		}
 	}
+	return nil
 }
 
-// joinTargets are the node types a reference can be joined to.
-func (l *Loaders) joinTargets(client *ent.Client) map[string]joinTarget {
-	return map[string]joinTarget{
-		"AuditEvent": joinable(l.AuditEventByID, auditevent.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+// newJoinTarget is what joining a reference to a node of type typ needs.
+func (l *Loaders) newJoinTarget(client *ent.Client, typ string) (joinTarget, bool) {
+	switch typ {
+	case "AuditEvent":
+		return joinable(l.AuditEventByID, auditevent.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.AuditEvent.Query().JoinCondition(ctx, alias)
-		}),
-		"Identity": joinable(l.IdentityByID, identity.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		}), true
+	case "Identity":
+		return joinable(l.IdentityByID, identity.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.Identity.Query().JoinCondition(ctx, alias)
-		}),
-		"Integration": joinable(l.IntegrationByID, integration.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		}), true
+	case "Integration":
+		return joinable(l.IntegrationByID, integration.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.Integration.Query().JoinCondition(ctx, alias)
-		}),
-		"PolicyAssignment": joinable(l.PolicyAssignmentByID, policyassignment.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		}), true
+	case "PolicyAssignment":
+		return joinable(l.PolicyAssignmentByID, policyassignment.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.PolicyAssignment.Query().JoinCondition(ctx, alias)
-		}),
-		"PolicyCondition": joinable(l.PolicyConditionByID, policycondition.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		}), true
+	case "PolicyCondition":
+		return joinable(l.PolicyConditionByID, policycondition.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.PolicyCondition.Query().JoinCondition(ctx, alias)
-		}),
-		"PolicyRule": joinable(l.PolicyRuleByID, policyrule.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		}), true
+	case "PolicyRule":
+		return joinable(l.PolicyRuleByID, policyrule.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.PolicyRule.Query().JoinCondition(ctx, alias)
-		}),
-		"PolicyRuleset": joinable(l.PolicyRulesetByID, policyruleset.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		}), true
+	case "PolicyRuleset":
+		return joinable(l.PolicyRulesetByID, policyruleset.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.PolicyRuleset.Query().JoinCondition(ctx, alias)
-		}),
-		"Resource": joinable(l.ResourceByID, resource.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		}), true
+	case "Resource":
+		return joinable(l.ResourceByID, resource.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.Resource.Query().JoinCondition(ctx, alias)
-		}),
-		"User": joinable(l.UserByID, user.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		}), true
+	case "User":
+		return joinable(l.UserByID, user.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.User.Query().JoinCondition(ctx, alias)
-		}),
+		}), true
 	}
+	return joinTarget{}, false
 }
 
 // nodeIn loads a node of the type table holds; ok is false for a table of no node type.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 
 	entgo "entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
@@ -115,8 +116,8 @@ func countedWith(ctx context.Context, typ string, f graphql.CollectedField) coun
 	if !ok || len(f.Definition.Directives) > 0 {
 		return nil
 	}
-	c, ok := l.joins.counters[typ][f.Name]
-	if !ok {
+	c := l.joins.counter(typ, f.Name)
+	if c == nil {
 		return nil
 	}
 	for _, a := range f.Arguments {
@@ -148,10 +149,29 @@ type joinTarget struct {
 
 // joiner joins references for the loaders of one request.
 type joiner struct {
-	targets map[string]joinTarget
-	// counters are the connections of each type, by field, that can be counted
-	// beside their parents' rows.
-	counters map[string]map[string]counter
+	// newTarget makes the join target of a node type; target keeps the ones a
+	// request uses.
+	newTarget func(typ string) (joinTarget, bool)
+	mu        sync.Mutex
+	targets   map[string]joinTarget
+	// counter is the connection field of a type that can be counted beside its
+	// parents' rows, or nil.
+	counter func(typ, field string) counter
+}
+
+// target is the join target of typ.
+func (j *joiner) target(typ string) joinTarget {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	t, ok := j.targets[typ]
+	if !ok {
+		t, _ = j.newTarget(typ)
+		if j.targets == nil {
+			j.targets = map[string]joinTarget{}
+		}
+		j.targets[typ] = t
+	}
+	return t
 }
 
 // joins returns the joins of plan, with their ON conditions for ctx, for a
@@ -165,7 +185,7 @@ func (j *joiner) joins(ctx context.Context, plan joinPlan) (func(s *sql.Selector
 		if jn.count != nil {
 			continue
 		}
-		c, err := j.targets[jn.ref.target].condition(ctx, jn.alias)
+		c, err := j.target(jn.ref.target).condition(ctx, jn.alias)
 		if err != nil {
 			return nil, err
 		}
@@ -178,7 +198,7 @@ func (j *joiner) joins(ctx context.Context, plan joinPlan) (func(s *sql.Selector
 				return column(c)
 			}
 			from := plan[jn.from]
-			return sql.Table(j.targets[from.ref.target].table).As(from.alias).C(c)
+			return sql.Table(j.target(from.ref.target).table).As(from.alias).C(c)
 		}
 		for i, jn := range plan {
 			if jn.count != nil {
@@ -190,7 +210,7 @@ func (j *joiner) joins(ctx context.Context, plan joinPlan) (func(s *sql.Selector
 				s.AppendSelectExprAs(count, jn.alias).AppendSelect(sql.As(of(jn, "id"), jn.alias+".key"))
 				continue
 			}
-			t := sql.Table(j.targets[jn.ref.target].table).As(jn.alias)
+			t := sql.Table(j.target(jn.ref.target).table).As(jn.alias)
 			holder := of(jn, jn.ref.column)
 			on := sql.ColumnsEQ(t.C("id"), holder)
 			if conditions[i] != nil {
@@ -259,7 +279,7 @@ func (j *joiner) cache(plan joinPlan, rows []func(column string) any) error {
 		if len(found) == 0 {
 			continue
 		}
-		if err := j.targets[jn.ref.target].cache(jn.read(), jn.plan, found); err != nil {
+		if err := j.target(jn.ref.target).cache(jn.read(), jn.plan, found); err != nil {
 			return err
 		}
 	}

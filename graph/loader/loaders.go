@@ -61,11 +61,23 @@ func New(client *ent.Client, cfg Config) *Loaders {
 			AuditEventsByRelatedRecordID: pagesOfAuditEvent(cfg, g, j, client, column(auditevent.FieldRelatedRecordID)),
 		},
 	}
-	j.targets = l.joinTargets(client)
-	j.counters = l.edgeCounters()
-	j.counters["User"]["policyRulesets"] = l.PolicyRulesetsByAssignedUserID
-	j.counters["User"]["resources"] = l.ResourcesByUserID
+	j.newTarget = func(typ string) (joinTarget, bool) { return l.newJoinTarget(client, typ) }
+	j.counter = l.counterOf
 	return l
+}
+
+// counterOf is the connection field of typ that can be counted beside its
+// parents' rows: the schema's edges, and two derived relations.
+func (l *Loaders) counterOf(typ, field string) counter {
+	if typ == "User" {
+		switch field {
+		case "policyRulesets":
+			return l.PolicyRulesetsByAssignedUserID
+		case "resources":
+			return l.ResourcesByUserID
+		}
+	}
+	return l.edgeCounter(typ, field)
 }
 
 // Node loads a node of any type through the loader of its type, so node(id:),

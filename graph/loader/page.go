@@ -103,13 +103,18 @@ type Conn[C, O, W any] struct {
 // newConn makes the loader of one connection field; withTotals says whether its
 // pages can carry their totals (edges through a join table count apart).
 func newConn[C, O, W any](cfg Config, withTotals bool, total func(*C) *int, fetch func(context.Context, []string, Page[O, W]) (map[string]*C, error)) *Conn[C, O, W] {
-	return &Conn[C, O, W]{cfg: cfg, withTotals: withTotals, fetch: fetch, total: total, byRows: map[string]*batch[*C]{}, byFilter: map[string]*batch[*C]{}}
+	return &Conn[C, O, W]{cfg: cfg, withTotals: withTotals, fetch: fetch, total: total}
 }
 
-func (c *Conn[C, O, W]) batchFor(batches map[string]*batch[*C], key string, p Page[O, W]) *batch[*C] {
+// batchFor is the batch of key in batches, made on first use: most of a
+// request's loaders are never asked.
+func (c *Conn[C, O, W]) batchFor(batches *map[string]*batch[*C], key string, p Page[O, W]) *batch[*C] {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	b, ok := batches[key]
+	if *batches == nil {
+		*batches = map[string]*batch[*C]{}
+	}
+	b, ok := (*batches)[key]
 	if !ok {
 		b = newBatch(c.cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*C] {
 			conns, err := c.fetch(ctx, ids, p)
@@ -119,7 +124,7 @@ func (c *Conn[C, O, W]) batchFor(batches map[string]*batch[*C], key string, p Pa
 			}
 			return results
 		})
-		batches[key] = b
+		(*batches)[key] = b
 	}
 	return b
 }
@@ -130,16 +135,16 @@ func (c *Conn[C, O, W]) Load(ctx context.Context, k Keys, p Page[O, W]) (*C, err
 	if c.withTotals && p.Rows && p.Count && p.After == nil && p.Before == nil {
 		// Rows and total together, without a cursor: one statement returns both,
 		// and the totals answer later count fields with the same filter.
-		conn, err := c.batchFor(c.byRows, p.rowsKey+"+total", p).load(ctx, k)
+		conn, err := c.batchFor(&c.byRows, p.rowsKey+"+total", p).load(ctx, k)
 		if err == nil {
-			c.batchFor(c.byFilter, p.filterKey, Page[O, W]{Where: p.Where, Count: true}).prime(k.Key, conn)
+			c.batchFor(&c.byFilter, p.filterKey, Page[O, W]{Where: p.Where, Count: true}).prime(k.Key, conn)
 		}
 		return conn, err
 	}
 	if p.Rows {
 		rows := p
 		rows.Count = false
-		page, err := c.batchFor(c.byRows, p.rowsKey, rows).load(ctx, k)
+		page, err := c.batchFor(&c.byRows, p.rowsKey, rows).load(ctx, k)
 		if err != nil {
 			return nil, err
 		}
@@ -148,7 +153,7 @@ func (c *Conn[C, O, W]) Load(ctx context.Context, k Keys, p Page[O, W]) (*C, err
 	}
 	if p.Count {
 		counts := Page[O, W]{Where: p.Where, Count: true}
-		counted, err := c.batchFor(c.byFilter, p.filterKey, counts).load(ctx, k)
+		counted, err := c.batchFor(&c.byFilter, p.filterKey, counts).load(ctx, k)
 		if err != nil {
 			return nil, err
 		}
@@ -158,7 +163,7 @@ func (c *Conn[C, O, W]) Load(ctx context.Context, k Keys, p Page[O, W]) (*C, err
 		*c.total(conn) = *c.total(counted)
 	}
 	if conn == nil { // neither rows nor total asked for: only __typename
-		return c.batchFor(c.byFilter, p.filterKey, Page[O, W]{Where: p.Where, Count: true}).load(ctx, k)
+		return c.batchFor(&c.byFilter, p.filterKey, Page[O, W]{Where: p.Where, Count: true}).load(ctx, k)
 	}
 	return conn, nil
 }
@@ -173,7 +178,7 @@ func (c *Conn[C, O, W]) countPerRow(ctx context.Context, outer string) (*sql.Sel
 func (c *Conn[C, O, W]) primeCount(parent string, n int) {
 	conn := new(C)
 	*c.total(conn) = n
-	c.batchFor(c.byFilter, countOnly[O, W]().filterKey, countOnly[O, W]()).prime(parent, conn)
+	c.batchFor(&c.byFilter, countOnly[O, W]().filterKey, countOnly[O, W]()).prime(parent, conn)
 }
 
 // Count returns the total number of the parent's rows, with no filter.
