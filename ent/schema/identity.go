@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/lifecycle"
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
@@ -22,7 +23,7 @@ func (Identity) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.Identity)} }
 func (Identity) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("state").
-			Values(append(append([]string{}, UserStates...), "orphan")...).
+			Values(lifecycle.States(lifecycle.Identity)...).
 			Default("active").
 			Comment("State of the identity record; orphan means active but linked to no user.").
 			Annotations(entgql.OrderField("STATE")),

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/lifecycle"
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
@@ -21,7 +22,7 @@ func (PolicyAssignment) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.Poli
 
 func (PolicyAssignment) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("state").Values(UserStates...).Default("active").
+		field.Enum("state").Values(lifecycle.States(lifecycle.User)...).Default("active").
 			Comment("State of the assignment."),
 		field.Time("activated_at").Optional().Nillable().Comment("When access was granted."),
 		field.Time("expires_at").Optional().Nillable().Comment("When access lapses."),

@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/lifecycle"
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
@@ -18,15 +19,12 @@ type User struct {
 	ent.Schema
 }
 
-// UserStates are the lifecycle states of a directory user.
-var UserStates = []string{"staged", "active", "expiring", "expired", "suspended", "deactivated"}
-
 func (User) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.User)} }
 
 func (User) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("state").
-			Values(UserStates...).
+			Values(lifecycle.States(lifecycle.User)...).
 			Default("active").
 			Comment("Lifecycle state. Staged users are not in ruleset manifests until active.").
 			Annotations(entgql.OrderField("STATE")),

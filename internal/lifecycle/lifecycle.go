@@ -24,6 +24,20 @@ const (
 	Deactivated State = "deactivated"
 )
 
+// States lists the states a record of kind can be in, in lifecycle order; the
+// ent schema stores them as its state enum, so they are defined here only.
+func States(kind Kind) []string {
+	states := []State{Staged, Active, Expiring, Expired, Suspended, Deactivated}
+	if kind == Identity {
+		states = append(states, Orphan)
+	}
+	out := make([]string, len(states))
+	for i, s := range states {
+		out[i] = string(s)
+	}
+	return out
+}
+
 // Action is something a client asks to happen to a record's state.
 type Action string
 

@@ -116,3 +116,33 @@ func TestEveryStateHasAWayOut(t *testing.T) {
 		t.Error("users cannot be orphans")
 	}
 }
+
+// TestStatesCoverTheTransitions: every state an action leads to from a state
+// of its kind is a state of that kind, and only identities can be orphans.
+func TestStatesCoverTheTransitions(t *testing.T) {
+	for _, kind := range []lifecycle.Kind{lifecycle.User, lifecycle.Identity} {
+		known := map[lifecycle.State]bool{}
+		for _, s := range lifecycle.States(kind) {
+			known[lifecycle.State(s)] = true
+		}
+		if known[lifecycle.Orphan] != (kind == lifecycle.Identity) {
+			t.Errorf("%s: orphan is a state: %v", kind, known[lifecycle.Orphan])
+		}
+		moves := 0
+		for from := range known {
+			for _, action := range lifecycle.Allowed(kind, from) {
+				if action == lifecycle.ScheduleExpiration {
+					continue
+				}
+				to, err := lifecycle.Next(kind, from, action)
+				if err != nil || !known[to] {
+					t.Errorf("%s %s from %s: %s, %v; states %v", kind, action, from, to, err, lifecycle.States(kind))
+				}
+				moves++
+			}
+		}
+		if moves < 10 {
+			t.Errorf("%s: %d moves checked", kind, moves)
+		}
+	}
+}

@@ -8,8 +8,8 @@ import (
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/integration"
-	"github.com/idgraph/idgraph/ent/schema"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/internal/lifecycle"
 	"github.com/idgraph/idgraph/internal/seed"
 	"github.com/idgraph/idgraph/internal/store"
 	"github.com/idgraph/idgraph/internal/store/storetest"
@@ -60,7 +60,7 @@ func TestOrganisationShape(t *testing.T) {
 			t.Errorf("manager %s has %d reports, want 3 to 12", m, n)
 		}
 	}
-	if len(states) != len(schema.UserStates) {
+	if len(states) != len(lifecycle.States(lifecycle.User)) {
 		t.Errorf("states represented: %v", states)
 	}
 	if r.Depth < 6 {
