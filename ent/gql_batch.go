@@ -214,6 +214,66 @@ func (_m *AuditEventQuery) CountPerRow(ctx context.Context, parent ParentKey, ou
 	return s, nil
 }
 
+// PaginateRoot is entgql's Paginate for a root connection, except that the
+// unfiltered total comes from the tenant's row counter, that a connection
+// asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
+// and that the columns are the ones the caller selected (graph/loader's
+// projection), with no second selection from the GraphQL fields.
+func (_m *AuditEventQuery) PaginateRoot(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...AuditEventPaginateOption,
+) (*AuditEventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newAuditEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &AuditEventConnection{Edges: []*AuditEventEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
 // statements whatever the number of parents: a query paged per parent when rows is set
 // (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
@@ -371,6 +431,66 @@ func (_m *IdentityQuery) CountPerRow(ctx context.Context, parent ParentKey, oute
 	}
 	s.Select(sql.Count(counted))
 	return s, nil
+}
+
+// PaginateRoot is entgql's Paginate for a root connection, except that the
+// unfiltered total comes from the tenant's row counter, that a connection
+// asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
+// and that the columns are the ones the caller selected (graph/loader's
+// projection), with no second selection from the GraphQL fields.
+func (_m *IdentityQuery) PaginateRoot(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...IdentityPaginateOption,
+) (*IdentityConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newIdentityPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &IdentityConnection{Edges: []*IdentityEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -532,6 +652,66 @@ func (_m *IntegrationQuery) CountPerRow(ctx context.Context, parent ParentKey, o
 	return s, nil
 }
 
+// PaginateRoot is entgql's Paginate for a root connection, except that the
+// unfiltered total comes from the tenant's row counter, that a connection
+// asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
+// and that the columns are the ones the caller selected (graph/loader's
+// projection), with no second selection from the GraphQL fields.
+func (_m *IntegrationQuery) PaginateRoot(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...IntegrationPaginateOption,
+) (*IntegrationConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newIntegrationPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &IntegrationConnection{Edges: []*IntegrationEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
 // statements whatever the number of parents: a query paged per parent when rows is set
 // (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
@@ -689,6 +869,66 @@ func (_m *PolicyAssignmentQuery) CountPerRow(ctx context.Context, parent ParentK
 	}
 	s.Select(sql.Count(counted))
 	return s, nil
+}
+
+// PaginateRoot is entgql's Paginate for a root connection, except that the
+// unfiltered total comes from the tenant's row counter, that a connection
+// asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
+// and that the columns are the ones the caller selected (graph/loader's
+// projection), with no second selection from the GraphQL fields.
+func (_m *PolicyAssignmentQuery) PaginateRoot(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PolicyAssignmentPaginateOption,
+) (*PolicyAssignmentConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPolicyAssignmentPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PolicyAssignmentConnection{Edges: []*PolicyAssignmentEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -850,6 +1090,66 @@ func (_m *PolicyConditionQuery) CountPerRow(ctx context.Context, parent ParentKe
 	return s, nil
 }
 
+// PaginateRoot is entgql's Paginate for a root connection, except that the
+// unfiltered total comes from the tenant's row counter, that a connection
+// asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
+// and that the columns are the ones the caller selected (graph/loader's
+// projection), with no second selection from the GraphQL fields.
+func (_m *PolicyConditionQuery) PaginateRoot(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PolicyConditionPaginateOption,
+) (*PolicyConditionConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPolicyConditionPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PolicyConditionConnection{Edges: []*PolicyConditionEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
 // statements whatever the number of parents: a query paged per parent when rows is set
 // (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
@@ -1007,6 +1307,66 @@ func (_m *PolicyRuleQuery) CountPerRow(ctx context.Context, parent ParentKey, ou
 	}
 	s.Select(sql.Count(counted))
 	return s, nil
+}
+
+// PaginateRoot is entgql's Paginate for a root connection, except that the
+// unfiltered total comes from the tenant's row counter, that a connection
+// asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
+// and that the columns are the ones the caller selected (graph/loader's
+// projection), with no second selection from the GraphQL fields.
+func (_m *PolicyRuleQuery) PaginateRoot(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PolicyRulePaginateOption,
+) (*PolicyRuleConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPolicyRulePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PolicyRuleConnection{Edges: []*PolicyRuleEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -1168,6 +1528,66 @@ func (_m *PolicyRulesetQuery) CountPerRow(ctx context.Context, parent ParentKey,
 	return s, nil
 }
 
+// PaginateRoot is entgql's Paginate for a root connection, except that the
+// unfiltered total comes from the tenant's row counter, that a connection
+// asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
+// and that the columns are the ones the caller selected (graph/loader's
+// projection), with no second selection from the GraphQL fields.
+func (_m *PolicyRulesetQuery) PaginateRoot(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...PolicyRulesetPaginateOption,
+) (*PolicyRulesetConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newPolicyRulesetPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &PolicyRulesetConnection{Edges: []*PolicyRulesetEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
 // statements whatever the number of parents: a query paged per parent when rows is set
 // (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
@@ -1325,6 +1745,66 @@ func (_m *ResourceQuery) CountPerRow(ctx context.Context, parent ParentKey, oute
 	}
 	s.Select(sql.Count(counted))
 	return s, nil
+}
+
+// PaginateRoot is entgql's Paginate for a root connection, except that the
+// unfiltered total comes from the tenant's row counter, that a connection
+// asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
+// and that the columns are the ones the caller selected (graph/loader's
+// projection), with no second selection from the GraphQL fields.
+func (_m *ResourceQuery) PaginateRoot(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ResourcePaginateOption,
+) (*ResourceConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newResourcePager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ResourceConnection{Edges: []*ResourceEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
@@ -1486,6 +1966,66 @@ func (_m *TenantQuery) CountPerRow(ctx context.Context, parent ParentKey, outer 
 	return s, nil
 }
 
+// PaginateRoot is entgql's Paginate for a root connection, except that the
+// unfiltered total comes from the tenant's row counter, that a connection
+// asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
+// and that the columns are the ones the caller selected (graph/loader's
+// projection), with no second selection from the GraphQL fields.
+func (_m *TenantQuery) PaginateRoot(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...TenantPaginateOption,
+) (*TenantConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newTenantPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &TenantConnection{Edges: []*TenantEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two
 // statements whatever the number of parents: a query paged per parent when rows is set
 // (see limitPerParent), and a grouped COUNT when count is set, unless the page can carry
@@ -1643,6 +2183,66 @@ func (_m *UserQuery) CountPerRow(ctx context.Context, parent ParentKey, outer st
 	}
 	s.Select(sql.Count(counted))
 	return s, nil
+}
+
+// PaginateRoot is entgql's Paginate for a root connection, except that the
+// unfiltered total comes from the tenant's row counter, that a connection
+// asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
+// and that the columns are the ones the caller selected (graph/loader's
+// projection), with no second selection from the GraphQL fields.
+func (_m *UserQuery) PaginateRoot(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...UserPaginateOption,
+) (*UserConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newUserPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &UserConnection{Edges: []*UserEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			total, counted, err := _m.liveTotal(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if counted {
+				conn.TotalCount = total
+			} else {
+				c := _m.Clone()
+				c.ctx.Fields = nil
+				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
+					return nil, err
+				}
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
 }
 
 // PaginateByParent returns one page of q for every parent in parent.IDs, in at most two

@@ -314,22 +314,14 @@ func (_m *AuditEventQuery) Paginate(
 		return nil, err
 	}
 	conn := &AuditEventConnection{Edges: []*AuditEventEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			total, counted, err := _m.liveTotal(ctx)
-			if err != nil {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
-			}
-			if counted {
-				conn.TotalCount = total
-			} else {
-				c := _m.Clone()
-				c.ctx.Fields = nil
-				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
-					return nil, err
-				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -708,22 +700,14 @@ func (_m *IdentityQuery) Paginate(
 		return nil, err
 	}
 	conn := &IdentityConnection{Edges: []*IdentityEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			total, counted, err := _m.liveTotal(ctx)
-			if err != nil {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
-			}
-			if counted {
-				conn.TotalCount = total
-			} else {
-				c := _m.Clone()
-				c.ctx.Fields = nil
-				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
-					return nil, err
-				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -1138,22 +1122,14 @@ func (_m *IntegrationQuery) Paginate(
 		return nil, err
 	}
 	conn := &IntegrationConnection{Edges: []*IntegrationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			total, counted, err := _m.liveTotal(ctx)
-			if err != nil {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
-			}
-			if counted {
-				conn.TotalCount = total
-			} else {
-				c := _m.Clone()
-				c.ctx.Fields = nil
-				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
-					return nil, err
-				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -1514,22 +1490,14 @@ func (_m *PolicyAssignmentQuery) Paginate(
 		return nil, err
 	}
 	conn := &PolicyAssignmentConnection{Edges: []*PolicyAssignmentEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			total, counted, err := _m.liveTotal(ctx)
-			if err != nil {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
-			}
-			if counted {
-				conn.TotalCount = total
-			} else {
-				c := _m.Clone()
-				c.ctx.Fields = nil
-				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
-					return nil, err
-				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -1872,22 +1840,14 @@ func (_m *PolicyConditionQuery) Paginate(
 		return nil, err
 	}
 	conn := &PolicyConditionConnection{Edges: []*PolicyConditionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			total, counted, err := _m.liveTotal(ctx)
-			if err != nil {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
-			}
-			if counted {
-				conn.TotalCount = total
-			} else {
-				c := _m.Clone()
-				c.ctx.Fields = nil
-				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
-					return nil, err
-				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -2230,22 +2190,14 @@ func (_m *PolicyRuleQuery) Paginate(
 		return nil, err
 	}
 	conn := &PolicyRuleConnection{Edges: []*PolicyRuleEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			total, counted, err := _m.liveTotal(ctx)
-			if err != nil {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
-			}
-			if counted {
-				conn.TotalCount = total
-			} else {
-				c := _m.Clone()
-				c.ctx.Fields = nil
-				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
-					return nil, err
-				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -2624,22 +2576,14 @@ func (_m *PolicyRulesetQuery) Paginate(
 		return nil, err
 	}
 	conn := &PolicyRulesetConnection{Edges: []*PolicyRulesetEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			total, counted, err := _m.liveTotal(ctx)
-			if err != nil {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
-			}
-			if counted {
-				conn.TotalCount = total
-			} else {
-				c := _m.Clone()
-				c.ctx.Fields = nil
-				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
-					return nil, err
-				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -3000,22 +2944,14 @@ func (_m *ResourceQuery) Paginate(
 		return nil, err
 	}
 	conn := &ResourceConnection{Edges: []*ResourceEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			total, counted, err := _m.liveTotal(ctx)
-			if err != nil {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
-			}
-			if counted {
-				conn.TotalCount = total
-			} else {
-				c := _m.Clone()
-				c.ctx.Fields = nil
-				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
-					return nil, err
-				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -3358,22 +3294,14 @@ func (_m *TenantQuery) Paginate(
 		return nil, err
 	}
 	conn := &TenantConnection{Edges: []*TenantEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			total, counted, err := _m.liveTotal(ctx)
-			if err != nil {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
-			}
-			if counted {
-				conn.TotalCount = total
-			} else {
-				c := _m.Clone()
-				c.ctx.Fields = nil
-				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
-					return nil, err
-				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
@@ -3651,22 +3579,14 @@ func (_m *UserQuery) Paginate(
 		return nil, err
 	}
 	conn := &UserConnection{Edges: []*UserEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
 	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
-			total, counted, err := _m.liveTotal(ctx)
-			if err != nil {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
 				return nil, err
-			}
-			if counted {
-				conn.TotalCount = total
-			} else {
-				c := _m.Clone()
-				c.ctx.Fields = nil
-				if conn.TotalCount, err = c.Modify(func(s *sql.Selector) { s.Select(sql.Count("*")) }).Int(ctx); err != nil {
-					return nil, err
-				}
 			}
 			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0

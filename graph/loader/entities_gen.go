@@ -462,7 +462,7 @@ func RootAuditEventPage(ctx context.Context, client *ent.Client, after *entgql.C
 	orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
 	conn, err := client.AuditEvent.Query().Select(ConnectionProjection(ctx, "AuditEvent")...).AuditEventQuery.
 		Intercept(RootJoins(ctx, "AuditEvent", (*ent.AuditEvent).Value)).
-		Paginate(ctx, after, first, before, last, ent.WithAuditEventOrder(orderBy), ent.WithAuditEventFilter(where.Filter))
+		PaginateRoot(ctx, after, first, before, last, ent.WithAuditEventOrder(orderBy), ent.WithAuditEventFilter(where.Filter))
 	if err != nil {
 		return nil, err
 	}
@@ -477,7 +477,7 @@ func RootIdentityPage(ctx context.Context, client *ent.Client, after *entgql.Cur
 	orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
 	conn, err := client.Identity.Query().Select(ConnectionProjection(ctx, "Identity")...).IdentityQuery.
 		Intercept(RootJoins(ctx, "Identity", (*ent.Identity).Value)).
-		Paginate(ctx, after, first, before, last, ent.WithIdentityOrder(orderBy), ent.WithIdentityFilter(where.Filter))
+		PaginateRoot(ctx, after, first, before, last, ent.WithIdentityOrder(orderBy), ent.WithIdentityFilter(where.Filter))
 	if err != nil {
 		return nil, err
 	}
@@ -492,7 +492,7 @@ func RootIntegrationPage(ctx context.Context, client *ent.Client, after *entgql.
 	orderBy []*ent.IntegrationOrder, where *ent.IntegrationWhereInput) (*ent.IntegrationConnection, error) {
 	conn, err := client.Integration.Query().Select(ConnectionProjection(ctx, "Integration")...).IntegrationQuery.
 		Intercept(RootJoins(ctx, "Integration", (*ent.Integration).Value)).
-		Paginate(ctx, after, first, before, last, ent.WithIntegrationOrder(orderBy), ent.WithIntegrationFilter(where.Filter))
+		PaginateRoot(ctx, after, first, before, last, ent.WithIntegrationOrder(orderBy), ent.WithIntegrationFilter(where.Filter))
 	if err != nil {
 		return nil, err
 	}
@@ -507,7 +507,7 @@ func RootPolicyAssignmentPage(ctx context.Context, client *ent.Client, after *en
 	orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
 	conn, err := client.PolicyAssignment.Query().Select(ConnectionProjection(ctx, "PolicyAssignment")...).PolicyAssignmentQuery.
 		Intercept(RootJoins(ctx, "PolicyAssignment", (*ent.PolicyAssignment).Value)).
-		Paginate(ctx, after, first, before, last, ent.WithPolicyAssignmentOrder(orderBy), ent.WithPolicyAssignmentFilter(where.Filter))
+		PaginateRoot(ctx, after, first, before, last, ent.WithPolicyAssignmentOrder(orderBy), ent.WithPolicyAssignmentFilter(where.Filter))
 	if err != nil {
 		return nil, err
 	}
@@ -522,7 +522,7 @@ func RootPolicyConditionPage(ctx context.Context, client *ent.Client, after *ent
 	orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
 	conn, err := client.PolicyCondition.Query().Select(ConnectionProjection(ctx, "PolicyCondition")...).PolicyConditionQuery.
 		Intercept(RootJoins(ctx, "PolicyCondition", (*ent.PolicyCondition).Value)).
-		Paginate(ctx, after, first, before, last, ent.WithPolicyConditionOrder(orderBy), ent.WithPolicyConditionFilter(where.Filter))
+		PaginateRoot(ctx, after, first, before, last, ent.WithPolicyConditionOrder(orderBy), ent.WithPolicyConditionFilter(where.Filter))
 	if err != nil {
 		return nil, err
 	}
@@ -537,7 +537,7 @@ func RootPolicyRulePage(ctx context.Context, client *ent.Client, after *entgql.C
 	orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
 	conn, err := client.PolicyRule.Query().Select(ConnectionProjection(ctx, "PolicyRule")...).PolicyRuleQuery.
 		Intercept(RootJoins(ctx, "PolicyRule", (*ent.PolicyRule).Value)).
-		Paginate(ctx, after, first, before, last, ent.WithPolicyRuleOrder(orderBy), ent.WithPolicyRuleFilter(where.Filter))
+		PaginateRoot(ctx, after, first, before, last, ent.WithPolicyRuleOrder(orderBy), ent.WithPolicyRuleFilter(where.Filter))
 	if err != nil {
 		return nil, err
 	}
@@ -552,7 +552,7 @@ func RootPolicyRulesetPage(ctx context.Context, client *ent.Client, after *entgq
 	orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
 	conn, err := client.PolicyRuleset.Query().Select(ConnectionProjection(ctx, "PolicyRuleset")...).PolicyRulesetQuery.
 		Intercept(RootJoins(ctx, "PolicyRuleset", (*ent.PolicyRuleset).Value)).
-		Paginate(ctx, after, first, before, last, ent.WithPolicyRulesetOrder(orderBy), ent.WithPolicyRulesetFilter(where.Filter))
+		PaginateRoot(ctx, after, first, before, last, ent.WithPolicyRulesetOrder(orderBy), ent.WithPolicyRulesetFilter(where.Filter))
 	if err != nil {
 		return nil, err
 	}
@@ -567,7 +567,7 @@ func RootResourcePage(ctx context.Context, client *ent.Client, after *entgql.Cur
 	orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
 	conn, err := client.Resource.Query().Select(ConnectionProjection(ctx, "Resource")...).ResourceQuery.
 		Intercept(RootJoins(ctx, "Resource", (*ent.Resource).Value)).
-		Paginate(ctx, after, first, before, last, ent.WithResourceOrder(orderBy), ent.WithResourceFilter(where.Filter))
+		PaginateRoot(ctx, after, first, before, last, ent.WithResourceOrder(orderBy), ent.WithResourceFilter(where.Filter))
 	if err != nil {
 		return nil, err
 	}
@@ -582,7 +582,7 @@ func RootUserPage(ctx context.Context, client *ent.Client, after *entgql.Cursor[
 	orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
 	conn, err := client.User.Query().Select(ConnectionProjection(ctx, "User")...).UserQuery.
 		Intercept(RootJoins(ctx, "User", (*ent.User).Value)).
-		Paginate(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
+		PaginateRoot(ctx, after, first, before, last, ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 	if err != nil {
 		return nil, err
 	}
