@@ -40,7 +40,16 @@ func (l *ByID[T]) Load(ctx context.Context, k Keys) (*T, error) {
 	if !l.cfg.Bypass {
 		plan = fieldJoins(ctx, l.typ, "object", field, []graphql.CollectedField{field})
 	}
-	return l.batchFor(FieldProjection(ctx, l.typ), plan).load(ctx, k)
+	columns := FieldProjection(ctx, l.typ)
+	// The batch's key is the same for every node resolving this field: made
+	// once per field, not once per node.
+	key := memo(ctx, memoKey{field.Field, "byid", l.typ}, func() string { return batchKey(columns, plan) })
+	return l.batchFor(key, columns, plan).load(ctx, k)
+}
+
+// batchKey names the batch of a projection and a plan of joins.
+func batchKey(columns []string, plan joinPlan) string {
+	return strings.Join(columns, ",") + "|" + plan.key()
 }
 
 // LoadID returns the node with id, outside any sibling group (a root lookup).
@@ -48,10 +57,9 @@ func (l *ByID[T]) LoadID(ctx context.Context, id string) (*T, error) {
 	return l.Load(ctx, RootKeys(id))
 }
 
-func (l *ByID[T]) batchFor(columns []string, plan joinPlan) *batch[*T] {
+func (l *ByID[T]) batchFor(key string, columns []string, plan joinPlan) *batch[*T] {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	key := strings.Join(columns, ",") + "|" + plan.key()
 	if b, ok := l.byCols[key]; ok {
 		return b
 	}
@@ -97,7 +105,7 @@ func (l *ByID[T]) fetchJoined(ctx context.Context, ids, columns []string, plan j
 // cache stores nodes read by another statement as answers of the batch of
 // columns and plan, and makes them one sibling group.
 func (l *ByID[T]) cache(columns []string, plan joinPlan, nodes []*T) {
-	b := l.batchFor(columns, plan)
+	b := l.batchFor(batchKey(columns, plan), columns, plan)
 	for _, n := range nodes {
 		b.prime(l.id(n), n)
 	}

@@ -27,7 +27,8 @@ type Page[O, W any] struct {
 	joins joinPlan
 	// rowsKey identifies equal arguments, filterKey equal filters: totals depend on
 	// the filter only, so every field and count with the same filter shares one COUNT.
-	rowsKey, filterKey string
+	// rowsTotalKey is rowsKey for the rows read with their totals.
+	rowsKey, filterKey, rowsTotalKey string
 }
 
 // pagingArguments do not change which rows a connection has, only which it returns.
@@ -75,6 +76,7 @@ func newPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first 
 	if first != nil {
 		p.rowsKey += fmt.Sprintf("+first=%d", *first)
 	}
+	p.rowsTotalKey = p.rowsKey + "+total"
 	return p
 }
 
@@ -116,8 +118,11 @@ func (c *Conn[C, O, W]) batchFor(batches *map[string]*batch[*C], key string, p P
 	}
 	b, ok := (*batches)[key]
 	if !ok {
+		// A copy of p, made only here: were p itself captured, every call (one
+		// per parent) would move the page to the heap.
+		page := p
 		b = newBatch(c.cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*C] {
-			conns, err := c.fetch(ctx, ids, p)
+			conns, err := c.fetch(ctx, ids, page)
 			results := make([]*dataloader.Result[*C], len(ids))
 			for i, id := range ids {
 				results[i] = &dataloader.Result[*C]{Data: conns[id], Error: err}
@@ -135,7 +140,7 @@ func (c *Conn[C, O, W]) Load(ctx context.Context, k Keys, p Page[O, W]) (*C, err
 	if c.withTotals && p.Rows && p.Count && p.After == nil && p.Before == nil {
 		// Rows and total together, without a cursor: one statement returns both,
 		// and the totals answer later count fields with the same filter.
-		conn, err := c.batchFor(&c.byRows, p.rowsKey+"+total", p).load(ctx, k)
+		conn, err := c.batchFor(&c.byRows, p.rowsTotalKey, p).load(ctx, k)
 		if err == nil {
 			c.batchFor(&c.byFilter, p.filterKey, Page[O, W]{Where: p.Where, Count: true}).prime(k.Key, conn)
 		}
