@@ -144,21 +144,39 @@ func (a *api) capErrors(resp *graphql.Response) {
 	resp.Errors = append(resp.Errors[:limit:limit], last)
 }
 
-// stopWhenSpent runs around every field: once the request is out of time, or
-// its responses hold --max-response-fields values, no further field starts.
-// SQL already stops at the deadline; this stops the Go side too, so a large
-// response ends at its limits instead of resolving, and failing, each of its
-// remaining fields.
-func stopWhenSpent(ctx context.Context, next graphql.Resolver) (any, error) {
+// checkField runs before every field: the budgets (checkSpent), the view
+// permission of what it returns (checkViewPermission) and the page-size
+// contract (checkPageSize). One middleware, not three: gqlgen wraps every
+// field in a closure per middleware, tens of thousands of them on a page.
+func checkField(defaultPage, maxPage int) graphql.FieldMiddleware {
+	return func(ctx context.Context, next graphql.Resolver) (any, error) {
+		if err := checkSpent(ctx); err != nil {
+			return nil, err
+		}
+		if err := checkViewPermission(ctx); err != nil {
+			return nil, err
+		}
+		if err := checkPageSize(ctx, defaultPage, maxPage); err != nil {
+			return nil, err
+		}
+		return next(ctx)
+	}
+}
+
+// checkSpent: once the request is out of time, or its responses hold
+// --max-response-fields values, no further field starts. SQL already stops at
+// the deadline; this stops the Go side too, so a large response ends at its
+// limits instead of resolving, and failing, each of its remaining fields.
+func checkSpent(ctx context.Context) error {
 	if ctx.Err() != nil {
-		return nil, context.Cause(ctx)
+		return context.Cause(ctx)
 	}
 	if b, ok := ctx.Value(fieldBudgetKey{}).(*budget.Budget); ok && !b.Spend() {
-		return nil, &apierror.Error{Code: apierror.CodeQueryTooComplex,
+		return &apierror.Error{Code: apierror.CodeQueryTooComplex,
 			Message:    fmt.Sprintf("the response holds more than %d fields; ask for smaller pages or fewer fields", b.Limit()),
 			Extensions: map[string]any{"responseFields": b.Limit(), "limit": b.Limit()}}
 	}
-	return next(ctx)
+	return nil
 }
 
 type fieldBudgetKey struct{}

@@ -14,43 +14,41 @@ import (
 	"github.com/idgraph/idgraph/internal/apierror"
 )
 
-// pageSizes enforces the page-size contract on every connection field, root or
-// nested, before its resolver runs: first/last must be within 0..maxPage, only
-// one of them may be given, cursors must belong to the connection, and a
+// checkPageSize enforces the page-size contract on every connection field, root
+// or nested, before its resolver runs: first/last must be within 0..maxPage,
+// only one of them may be given, cursors must belong to the connection, and a
 // connection asked for with neither gets its first defaultPage rows rather than
 // all. The same two numbers drive the cost model (querylimit.Limits).
-func pageSizes(defaultPage, maxPage int) graphql.FieldMiddleware {
-	return func(ctx context.Context, next graphql.Resolver) (any, error) {
-		fc := graphql.GetFieldContext(ctx)
-		if fc == nil || fc.Args == nil {
-			return next(ctx)
-		}
-		first, hasFirst := fc.Args["first"].(*int)
-		last, hasLast := fc.Args["last"].(*int)
-		if !hasFirst && !hasLast {
-			return next(ctx)
-		}
-		for name, v := range map[string]*int{"first": first, "last": last} {
-			if v != nil && (*v < 0 || *v > maxPage) {
-				return nil, apierror.BadInputf("%s must be between 0 and %d, got %d", name, maxPage, *v)
-			}
-		}
-		if first != nil && last != nil {
-			return nil, apierror.BadInputf("pass first or last, not both")
-		}
-		for _, name := range []string{"after", "before"} {
-			if c, ok := fc.Args[name].(*entgql.Cursor[string]); ok && c != nil {
-				if err := checkCursor(name, c, fc.Args["orderBy"]); err != nil {
-					return nil, err
-				}
-			}
-		}
-		if first == nil && last == nil {
-			size := defaultPage
-			fc.Args["first"] = &size
-		}
-		return next(ctx)
+func checkPageSize(ctx context.Context, defaultPage, maxPage int) error {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Args == nil {
+		return nil
 	}
+	first, hasFirst := fc.Args["first"].(*int)
+	last, hasLast := fc.Args["last"].(*int)
+	if !hasFirst && !hasLast {
+		return nil
+	}
+	for name, v := range map[string]*int{"first": first, "last": last} {
+		if v != nil && (*v < 0 || *v > maxPage) {
+			return apierror.BadInputf("%s must be between 0 and %d, got %d", name, maxPage, *v)
+		}
+	}
+	if first != nil && last != nil {
+		return apierror.BadInputf("pass first or last, not both")
+	}
+	for _, name := range []string{"after", "before"} {
+		if c, ok := fc.Args[name].(*entgql.Cursor[string]); ok && c != nil {
+			if err := checkCursor(name, c, fc.Args["orderBy"]); err != nil {
+				return err
+			}
+		}
+	}
+	if first == nil && last == nil {
+		size := defaultPage
+		fc.Args["first"] = &size
+	}
+	return nil
 }
 
 // checkCursor refuses a cursor that no page of this connection, in this order,

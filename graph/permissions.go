@@ -15,7 +15,7 @@ import (
 
 // Permissions are checked in three places that share requirePermission: the
 // view permission of the node type every object field returns
-// (requireViewPermission), the @hasPermission directive on fields that need
+// (checkViewPermission), the @hasPermission directive on fields that need
 // more (counts across domains, raw profiles), and nodeTypePermission for
 // Node-typed fields (node, nodes, AuditEvent.record), whose type is known only
 // from the id.
@@ -51,19 +51,17 @@ func nodeTypeOf(typeName string) string {
 	return typeName
 }
 
-// requireViewPermission runs around every field: a field that returns objects
+// checkViewPermission runs before every field: a field that returns objects
 // of a node type (an object, a list, a connection) needs that type's view
 // permission, wherever it is, so a token that may only write users cannot read
 // the directory through what its mutations return.
-func requireViewPermission(ctx context.Context, next graphql.Resolver) (any, error) {
+func checkViewPermission(ctx context.Context) error {
 	if fc := graphql.GetFieldContext(ctx); fc.Field.Field != nil && len(fc.Field.Selections) > 0 {
 		if p, ok := viewPermission[nodeTypeOf(fc.Field.Definition.Type.Name())]; ok {
-			if err := requirePermission(ctx, p); err != nil {
-				return nil, err
-			}
+			return requirePermission(ctx, p)
 		}
 	}
-	return next(ctx)
+	return nil
 }
 
 // requireNodePermission checks the permission for the type an id names. Ids of

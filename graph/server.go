@@ -86,9 +86,7 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	}})
 	gql.Use(limits.Limits)
 	gql.Use(&filterPermissions{})
-	gql.AroundFields(stopWhenSpent)
-	gql.AroundFields(requireViewPermission)
-	gql.AroundFields(pageSizes(limits.DefaultPage, limits.MaxPage))
+	gql.AroundFields(checkField(limits.DefaultPage, limits.MaxPage))
 	for _, mw := range opts.FieldMiddleware {
 		gql.AroundFields(mw)
 	}
