@@ -13,12 +13,13 @@ import (
 	"golang.org/x/tools/imports"
 )
 
-// The loaders of graph/loader that follow from the ent schema alone are
-// generated here, after ent's own code, so that adding a node type or an edge
-// is a schema change: its by-id loader, its page loaders, the columns its
-// references follow and the counts a parent can ask for come with it.
-// Relations that are not ent edges (reached through two joins, or through a
-// column that may hold any node's id) stay hand-written in graph/loader.
+// What follows from the ent schema outside ent is generated here, after ent's
+// own code, so that adding a node type or an edge is a schema change: its
+// by-id loader, its page loaders, the columns its references follow, the
+// counts a parent can ask for (graph/loader), its id prefix and the permission
+// reading it needs (graph, internal/gid) come with it. Relations that are not
+// ent edges (reached through two joins, or through a column that may hold any
+// node's id) stay hand-written in graph/loader.
 
 //go:embed loaders.tmpl
 var loadersTemplate string
