@@ -192,81 +192,59 @@ func (s *Service) CreateAssignment(ctx context.Context, f AssignmentFields) (*en
 // id type. Rulesets with live rules or assignments, and rules with live
 // assignments, are refused.
 func (s *Service) DeletePolicyRecord(ctx context.Context, table, id string, ifVersion *int) error {
-	return s.inTx(ctx, func(tx *ent.Tx) error {
-		now := s.now()
-		var version, dependents int
-		var err error
-		var del func() error
-		switch table {
-		case policyruleset.Table:
-			var r *ent.PolicyRuleset
-			if r, err = tx.PolicyRuleset.Get(ctx, id); err == nil {
-				version = r.Version
-				var rules, conditions, assigned int
-				if rules, err = tx.PolicyRule.Query().Where(policyrule.RulesetID(id)).Count(ctx); err != nil {
-					return err
-				}
-				if conditions, err = tx.PolicyCondition.Query().Where(policycondition.RulesetID(id)).Count(ctx); err != nil {
-					return err
-				}
-				if assigned, err = tx.PolicyAssignment.Query().Where(policyassignment.RulesetID(id)).Count(ctx); err != nil {
-					return err
-				}
-				dependents = rules + conditions + assigned
-				del = func() error {
-					return tx.PolicyRuleset.UpdateOneID(id).Where(policyruleset.Version(version)).SetDeletedAt(now).Exec(ctx)
-				}
+	const action = "policy.deleted"
+	var err error
+	switch table {
+	case policyruleset.Table:
+		_, err = modify(ctx, s, rulesets, id, ifVersion, action, func(tx *ent.Tx, _ *ent.PolicyRuleset, m *ent.PolicyRulesetMutation, _ *event) error {
+			if err := unused(ctx, id, tx.PolicyRule.Query().Where(policyrule.RulesetID(id)).Count,
+				tx.PolicyCondition.Query().Where(policycondition.RulesetID(id)).Count,
+				tx.PolicyAssignment.Query().Where(policyassignment.RulesetID(id)).Count); err != nil {
+				return err
 			}
-		case policyrule.Table:
-			var r *ent.PolicyRule
-			if r, err = tx.PolicyRule.Get(ctx, id); err == nil {
-				version = r.Version
-				var conditions, assigned int
-				if conditions, err = tx.PolicyCondition.Query().Where(policycondition.RuleID(id)).Count(ctx); err != nil {
-					return err
-				}
-				if assigned, err = tx.PolicyAssignment.Query().Where(policyassignment.RuleID(id)).Count(ctx); err != nil {
-					return err
-				}
-				dependents = conditions + assigned
-				del = func() error {
-					return tx.PolicyRule.UpdateOneID(id).Where(policyrule.Version(version)).SetDeletedAt(now).Exec(ctx)
-				}
+			m.SetDeletedAt(s.now())
+			return nil
+		})
+	case policyrule.Table:
+		_, err = modify(ctx, s, rules, id, ifVersion, action, func(tx *ent.Tx, _ *ent.PolicyRule, m *ent.PolicyRuleMutation, _ *event) error {
+			if err := unused(ctx, id, tx.PolicyCondition.Query().Where(policycondition.RuleID(id)).Count,
+				tx.PolicyAssignment.Query().Where(policyassignment.RuleID(id)).Count); err != nil {
+				return err
 			}
-		case policycondition.Table:
-			var c *ent.PolicyCondition
-			if c, err = tx.PolicyCondition.Get(ctx, id); err == nil {
-				version = c.Version
-				del = func() error {
-					return tx.PolicyCondition.UpdateOneID(id).Where(policycondition.Version(version)).SetDeletedAt(now).Exec(ctx)
-				}
-			}
-		case policyassignment.Table:
-			var a *ent.PolicyAssignment
-			if a, err = tx.PolicyAssignment.Get(ctx, id); err == nil {
-				version = a.Version
-				del = func() error {
-					return tx.PolicyAssignment.UpdateOneID(id).Where(policyassignment.Version(version)).SetDeletedAt(now).Exec(ctx)
-				}
-			}
-		default:
-			return apierror.BadInputf("%s is not a policy record id", id)
-		}
+			m.SetDeletedAt(s.now())
+			return nil
+		})
+	case policycondition.Table:
+		_, err = modify(ctx, s, conditions, id, ifVersion, action, func(_ *ent.Tx, _ *ent.PolicyCondition, m *ent.PolicyConditionMutation, _ *event) error {
+			m.SetDeletedAt(s.now())
+			return nil
+		})
+	case policyassignment.Table:
+		_, err = modify(ctx, s, assignments, id, ifVersion, action, func(_ *ent.Tx, _ *ent.PolicyAssignment, m *ent.PolicyAssignmentMutation, _ *event) error {
+			m.SetDeletedAt(s.now())
+			return nil
+		})
+	default:
+		return apierror.BadInputf("%s is not a policy record id", id)
+	}
+	return err
+}
+
+// unused refuses to delete id while the counted records still use it.
+func unused(ctx context.Context, id string, counts ...func(context.Context) (int, error)) error {
+	dependents := 0
+	for _, count := range counts {
+		n, err := count(ctx)
 		if err != nil {
-			return notFound(err, "policy record", id)
-		}
-		if err := checkVersion("policy record", id, version, ifVersion); err != nil {
 			return err
 		}
-		if dependents > 0 {
-			return &apierror.Error{Code: apierror.CodeConflict,
-				Message: fmt.Sprintf("%s is still used by %d rules, conditions or assignments: delete them first", id, dependents)}
-		}
-		if err := del(); err != nil {
-			return versionOr(err, "policy record", &id)
-		}
-		return s.log(ctx, tx, event{action: "policy.deleted", record: id, fields: map[string]change{"deleted_at": {After: now}}})
-	})
+		dependents += n
+	}
+	if dependents > 0 {
+		return &apierror.Error{Code: apierror.CodeConflict,
+			Message: fmt.Sprintf("%s is still used by %d rules, conditions or assignments: delete them first", id, dependents)}
+	}
+	return nil
 }
 
 // ruleOfRuleset checks that a rule, when given, belongs to the ruleset.
