@@ -240,47 +240,48 @@ func (l *Loaders) edgeCounter(typ, field string) counter {
 	return nil
 }
 
-// newJoinTarget is what joining a reference to a node of type typ needs.
-func (l *Loaders) newJoinTarget(client *ent.Client, typ string) (joinTarget, bool) {
+// newJoinTarget is what joining a reference to a node of type typ needs; the
+// join planner only plans references whose target is a node type.
+func (l *Loaders) newJoinTarget(client *ent.Client, typ string) joinTarget {
 	switch typ {
 	case "AuditEvent":
 		return joinable(l.AuditEventByID, auditevent.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.AuditEvent.Query().JoinCondition(ctx, alias)
-		}), true
+		})
 	case "Identity":
 		return joinable(l.IdentityByID, identity.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.Identity.Query().JoinCondition(ctx, alias)
-		}), true
+		})
 	case "Integration":
 		return joinable(l.IntegrationByID, integration.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.Integration.Query().JoinCondition(ctx, alias)
-		}), true
+		})
 	case "PolicyAssignment":
 		return joinable(l.PolicyAssignmentByID, policyassignment.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.PolicyAssignment.Query().JoinCondition(ctx, alias)
-		}), true
+		})
 	case "PolicyCondition":
 		return joinable(l.PolicyConditionByID, policycondition.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.PolicyCondition.Query().JoinCondition(ctx, alias)
-		}), true
+		})
 	case "PolicyRule":
 		return joinable(l.PolicyRuleByID, policyrule.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.PolicyRule.Query().JoinCondition(ctx, alias)
-		}), true
+		})
 	case "PolicyRuleset":
 		return joinable(l.PolicyRulesetByID, policyruleset.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.PolicyRuleset.Query().JoinCondition(ctx, alias)
-		}), true
+		})
 	case "Resource":
 		return joinable(l.ResourceByID, resource.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.Resource.Query().JoinCondition(ctx, alias)
-		}), true
+		})
 	case "User":
 		return joinable(l.UserByID, user.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.User.Query().JoinCondition(ctx, alias)
-		}), true
+		})
 	}
-	return joinTarget{}, false
+	panic("loader: no join target for type " + typ)
 }
 
 // nodeIn loads a node of the type table holds; ok is false for a table of no node type.

@@ -151,7 +151,7 @@ type joinTarget struct {
 type joiner struct {
 	// newTarget makes the join target of a node type; target keeps the ones a
 	// request uses.
-	newTarget func(typ string) (joinTarget, bool)
+	newTarget func(typ string) joinTarget
 	mu        sync.Mutex
 	targets   map[string]joinTarget
 	// counter is the connection field of a type that can be counted beside its
@@ -165,7 +165,7 @@ func (j *joiner) target(typ string) joinTarget {
 	defer j.mu.Unlock()
 	t, ok := j.targets[typ]
 	if !ok {
-		t, _ = j.newTarget(typ)
+		t = j.newTarget(typ)
 		if j.targets == nil {
 			j.targets = map[string]joinTarget{}
 		}

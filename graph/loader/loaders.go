@@ -61,7 +61,7 @@ func New(client *ent.Client, cfg Config) *Loaders {
 			AuditEventsByRelatedRecordID: pagesOfAuditEvent(cfg, g, j, client, column(auditevent.FieldRelatedRecordID)),
 		},
 	}
-	j.newTarget = func(typ string) (joinTarget, bool) { return l.newJoinTarget(client, typ) }
+	j.newTarget = func(typ string) joinTarget { return l.newJoinTarget(client, typ) }
 	j.counter = l.counterOf
 	return l
 }
