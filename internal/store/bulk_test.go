@@ -65,6 +65,19 @@ func TestBulkLoadRestoresTheSchema(t *testing.T) {
 		}
 	})
 
+	t.Run("a duplicate key fails the insert that sends it", func(t *testing.T) {
+		// The primary key stays during a load, so the statement itself fails.
+		err := db.Bulk(ctx, func(ins store.Inserter) error {
+			return ins.Insert(ctx, tenant.Table, tenant.Columns, [][]any{row("t1", "one"), row("t1", "two")})
+		})
+		if err == nil || !strings.Contains(err.Error(), "into tenants") || !strings.Contains(strings.ToLower(err.Error()), "unique") {
+			t.Fatalf("two tenants with one id were loaded: %v", err)
+		}
+		if n := db.Client.Tenant.Query().CountX(ctx); n != 0 {
+			t.Errorf("%d tenants after a failed load", n)
+		}
+	})
+
 	t.Run("a row without its parent fails the load", func(t *testing.T) {
 		orphan, err := db.Client.User.Create().SetID("drusr_orphan").SetTenantID("t9").
 			SetEmail("o@example.com").SetManagerID("drusr_missing").Values()
@@ -97,6 +110,20 @@ func TestBulkLoadRestoresTheSchema(t *testing.T) {
 		}
 		if after := secondaryCount(t, db); after != before {
 			t.Errorf("%d indexes, keys and triggers before the load, %d after it", before, after)
+		}
+	})
+
+	t.Run("foreign keys are enforced again after a load", func(t *testing.T) {
+		// One connection, so the write below runs on the one the load used.
+		db.SQL().SetMaxOpenConns(1)
+		defer db.SQL().SetMaxOpenConns(0)
+		if err := db.Bulk(ctx, func(store.Inserter) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		_, err := db.Client.User.Create().SetID("drusr_after").SetTenantID("t1").
+			SetEmail("after@example.com").SetManagerID("drusr_missing").Save(ctx)
+		if err == nil {
+			t.Error("a user whose manager does not exist was written after a load")
 		}
 	})
 
