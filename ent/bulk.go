@@ -22,6 +22,7 @@ import (
 	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/ent/userattribute"
 )
 
 // Values returns the row the builder would insert, in the order of
@@ -230,6 +231,21 @@ func (_c *UserCreate) Values() ([]any, error) {
 	}
 	_, spec := _c.createSpec()
 	return specValues(user.Columns, spec)
+}
+
+// Values returns the row the builder would insert, in the order of
+// userattribute.Columns, with defaults applied and the builder's checks passed.
+// It runs no hooks: bulk loads (the seed) use it from a system context, where
+// the tenancy hooks have nothing to add.
+func (_c *UserAttributeCreate) Values() ([]any, error) {
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
+	if err := _c.check(); err != nil {
+		return nil, err
+	}
+	_, spec := _c.createSpec()
+	return specValues(userattribute.Columns, spec)
 }
 
 // specValues lays a create spec out as a row of columns; unset columns are NULL.

@@ -29,6 +29,7 @@ import (
 	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/ent/userattribute"
 	"github.com/idgraph/idgraph/internal/rowcount"
 )
 
@@ -65,6 +66,8 @@ type Client struct {
 	Tenant *TenantClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// UserAttribute is the client for interacting with the UserAttribute builders.
+	UserAttribute *UserAttributeClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -90,6 +93,7 @@ func (c *Client) init() {
 	c.Resource = NewResourceClient(c.config)
 	c.Tenant = NewTenantClient(c.config)
 	c.User = NewUserClient(c.config)
+	c.UserAttribute = NewUserAttributeClient(c.config)
 }
 
 type (
@@ -204,6 +208,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Resource:         NewResourceClient(cfg),
 		Tenant:           NewTenantClient(cfg),
 		User:             NewUserClient(cfg),
+		UserAttribute:    NewUserAttributeClient(cfg),
 	}, nil
 }
 
@@ -237,6 +242,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Resource:         NewResourceClient(cfg),
 		Tenant:           NewTenantClient(cfg),
 		User:             NewUserClient(cfg),
+		UserAttribute:    NewUserAttributeClient(cfg),
 	}, nil
 }
 
@@ -268,7 +274,7 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.ApiToken, c.AuditEvent, c.IdempotencyKey, c.Identity, c.Integration,
 		c.Membership, c.PersistedQuery, c.PolicyAssignment, c.PolicyCondition,
-		c.PolicyRule, c.PolicyRuleset, c.Resource, c.Tenant, c.User,
+		c.PolicyRule, c.PolicyRuleset, c.Resource, c.Tenant, c.User, c.UserAttribute,
 	} {
 		n.Use(hooks...)
 	}
@@ -280,7 +286,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.ApiToken, c.AuditEvent, c.IdempotencyKey, c.Identity, c.Integration,
 		c.Membership, c.PersistedQuery, c.PolicyAssignment, c.PolicyCondition,
-		c.PolicyRule, c.PolicyRuleset, c.Resource, c.Tenant, c.User,
+		c.PolicyRule, c.PolicyRuleset, c.Resource, c.Tenant, c.User, c.UserAttribute,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -317,6 +323,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Tenant.mutate(ctx, m)
 	case *UserMutation:
 		return c.User.mutate(ctx, m)
+	case *UserAttributeMutation:
+		return c.UserAttribute.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -2967,6 +2975,22 @@ func (c *UserClient) QueryAuditEvents(_m *User) *AuditEventQuery {
 	return query
 }
 
+// QueryAttributes queries the attributes edge of a User.
+func (c *UserClient) QueryAttributes(_m *User) *UserAttributeQuery {
+	query := (&UserAttributeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(userattribute.Table, userattribute.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.AttributesTable, user.AttributesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	hooks := c.hooks.User
@@ -2994,16 +3018,183 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 	}
 }
 
+// UserAttributeClient is a client for the UserAttribute schema.
+type UserAttributeClient struct {
+	config
+}
+
+// NewUserAttributeClient returns a client for the UserAttribute from the given config.
+func NewUserAttributeClient(c config) *UserAttributeClient {
+	return &UserAttributeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `userattribute.Hooks(f(g(h())))`.
+func (c *UserAttributeClient) Use(hooks ...Hook) {
+	c.hooks.UserAttribute = append(c.hooks.UserAttribute, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `userattribute.Intercept(f(g(h())))`.
+func (c *UserAttributeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.UserAttribute = append(c.inters.UserAttribute, interceptors...)
+}
+
+// Create returns a builder for creating a UserAttribute entity.
+func (c *UserAttributeClient) Create() *UserAttributeCreate {
+	mutation := newUserAttributeMutation(c.config, OpCreate)
+	return &UserAttributeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of UserAttribute entities.
+func (c *UserAttributeClient) CreateBulk(builders ...*UserAttributeCreate) *UserAttributeCreateBulk {
+	return &UserAttributeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *UserAttributeClient) MapCreateBulk(slice any, setFunc func(*UserAttributeCreate, int)) *UserAttributeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &UserAttributeCreateBulk{err: fmt.Errorf("calling to UserAttributeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*UserAttributeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &UserAttributeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for UserAttribute.
+func (c *UserAttributeClient) Update() *UserAttributeUpdate {
+	mutation := newUserAttributeMutation(c.config, OpUpdate)
+	return &UserAttributeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *UserAttributeClient) UpdateOne(_m *UserAttribute) *UserAttributeUpdateOne {
+	mutation := newUserAttributeMutation(c.config, OpUpdateOne, withUserAttribute(_m))
+	return &UserAttributeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *UserAttributeClient) UpdateOneID(id string) *UserAttributeUpdateOne {
+	mutation := newUserAttributeMutation(c.config, OpUpdateOne, withUserAttributeID(id))
+	return &UserAttributeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for UserAttribute.
+func (c *UserAttributeClient) Delete() *UserAttributeDelete {
+	mutation := newUserAttributeMutation(c.config, OpDelete)
+	return &UserAttributeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *UserAttributeClient) DeleteOne(_m *UserAttribute) *UserAttributeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *UserAttributeClient) DeleteOneID(id string) *UserAttributeDeleteOne {
+	builder := c.Delete().Where(userattribute.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &UserAttributeDeleteOne{builder}
+}
+
+// Query returns a query builder for UserAttribute.
+func (c *UserAttributeClient) Query() *UserAttributeQuery {
+	return &UserAttributeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeUserAttribute},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a UserAttribute entity by its id.
+func (c *UserAttributeClient) Get(ctx context.Context, id string) (*UserAttribute, error) {
+	return c.Query().Where(userattribute.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *UserAttributeClient) GetX(ctx context.Context, id string) *UserAttribute {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a UserAttribute.
+func (c *UserAttributeClient) QueryTenant(_m *UserAttribute) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(userattribute.Table, userattribute.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, userattribute.TenantTable, userattribute.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a UserAttribute.
+func (c *UserAttributeClient) QueryUser(_m *UserAttribute) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(userattribute.Table, userattribute.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, userattribute.UserTable, userattribute.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *UserAttributeClient) Hooks() []Hook {
+	hooks := c.hooks.UserAttribute
+	return append(hooks[:len(hooks):len(hooks)], userattribute.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *UserAttributeClient) Interceptors() []Interceptor {
+	inters := c.inters.UserAttribute
+	return append(inters[:len(inters):len(inters)], userattribute.Interceptors[:]...)
+}
+
+func (c *UserAttributeClient) mutate(ctx context.Context, m *UserAttributeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&UserAttributeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&UserAttributeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&UserAttributeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&UserAttributeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown UserAttribute mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		ApiToken, AuditEvent, IdempotencyKey, Identity, Integration, Membership,
 		PersistedQuery, PolicyAssignment, PolicyCondition, PolicyRule, PolicyRuleset,
-		Resource, Tenant, User []ent.Hook
+		Resource, Tenant, User, UserAttribute []ent.Hook
 	}
 	inters struct {
 		ApiToken, AuditEvent, IdempotencyKey, Identity, Integration, Membership,
 		PersistedQuery, PolicyAssignment, PolicyCondition, PolicyRule, PolicyRuleset,
-		Resource, Tenant, User []ent.Interceptor
+		Resource, Tenant, User, UserAttribute []ent.Interceptor
 	}
 )

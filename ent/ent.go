@@ -26,6 +26,7 @@ import (
 	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/ent/userattribute"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -100,6 +101,7 @@ func checkColumn(t, c string) error {
 			resource.Table:         resource.ValidColumn,
 			tenant.Table:           tenant.ValidColumn,
 			user.Table:             user.ValidColumn,
+			userattribute.Table:    userattribute.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -40,6 +40,8 @@ type Tx struct {
 	Tenant *TenantClient
 	// User is the client for interacting with the User builders.
 	User *UserClient
+	// UserAttribute is the client for interacting with the UserAttribute builders.
+	UserAttribute *UserAttributeClient
 
 	// lazily loaded.
 	client     *Client
@@ -185,6 +187,7 @@ func (tx *Tx) init() {
 	tx.Resource = NewResourceClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
 	tx.User = NewUserClient(tx.config)
+	tx.UserAttribute = NewUserAttributeClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

@@ -102,9 +102,11 @@ type UserEdges struct {
 	PolicyConditions []*PolicyCondition `json:"policy_conditions,omitempty"`
 	// AuditEvents holds the value of the audit_events edge.
 	AuditEvents []*AuditEvent `json:"audit_events,omitempty"`
+	// Attributes holds the value of the attributes edge.
+	Attributes []*UserAttribute `json:"attributes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [9]bool
+	loadedTypes [10]bool
 
 	namedDirectReports     map[string][]*User
 	namedSecondaryUsers    map[string][]*User
@@ -112,6 +114,7 @@ type UserEdges struct {
 	namedPolicyAssignments map[string][]*PolicyAssignment
 	namedPolicyConditions  map[string][]*PolicyCondition
 	namedAuditEvents       map[string][]*AuditEvent
+	namedAttributes        map[string][]*UserAttribute
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge
@@ -199,6 +202,15 @@ func (e UserEdges) AuditEventsOrErr() ([]*AuditEvent, error) {
 		return e.AuditEvents, nil
 	}
 	return nil, &NotLoadedError{edge: "audit_events"}
+}
+
+// AttributesOrErr returns the Attributes value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) AttributesOrErr() ([]*UserAttribute, error) {
+	if e.loadedTypes[9] {
+		return e.Attributes, nil
+	}
+	return nil, &NotLoadedError{edge: "attributes"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -473,6 +485,11 @@ func (_m *User) QueryAuditEvents() *AuditEventQuery {
 	return NewUserClient(_m.config).QueryAuditEvents(_m)
 }
 
+// QueryAttributes queries the "attributes" edge of the User entity.
+func (_m *User) QueryAttributes() *UserAttributeQuery {
+	return NewUserClient(_m.config).QueryAttributes(_m)
+}
+
 // Update returns a builder for updating this User.
 // Note that you need to call User.Unwrap() before calling this method if this User
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -744,6 +761,30 @@ func (_m *User) appendNamedAuditEvents(name string, edges ...*AuditEvent) {
 		_m.Edges.namedAuditEvents[name] = []*AuditEvent{}
 	} else {
 		_m.Edges.namedAuditEvents[name] = append(_m.Edges.namedAuditEvents[name], edges...)
+	}
+}
+
+// NamedAttributes returns the Attributes named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *User) NamedAttributes(name string) ([]*UserAttribute, error) {
+	if _m.Edges.namedAttributes == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedAttributes[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *User) appendNamedAttributes(name string, edges ...*UserAttribute) {
+	if _m.Edges.namedAttributes == nil {
+		_m.Edges.namedAttributes = make(map[string][]*UserAttribute)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedAttributes[name] = []*UserAttribute{}
+	} else {
+		_m.Edges.namedAttributes[name] = append(_m.Edges.namedAttributes[name], edges...)
 	}
 }
 

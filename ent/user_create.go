@@ -16,6 +16,7 @@ import (
 	"github.com/idgraph/idgraph/ent/policycondition"
 	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/ent/userattribute"
 )
 
 // UserCreate is the builder for creating a User entity.
@@ -512,6 +513,21 @@ func (_c *UserCreate) AddAuditEvents(v ...*AuditEvent) *UserCreate {
 	return _c.AddAuditEventIDs(ids...)
 }
 
+// AddAttributeIDs adds the "attributes" edge to the UserAttribute entity by IDs.
+func (_c *UserCreate) AddAttributeIDs(ids ...string) *UserCreate {
+	_c.mutation.AddAttributeIDs(ids...)
+	return _c
+}
+
+// AddAttributes adds the "attributes" edges to the UserAttribute entity.
+func (_c *UserCreate) AddAttributes(v ...*UserAttribute) *UserCreate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAttributeIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_c *UserCreate) Mutation() *UserMutation {
 	return _c.mutation
@@ -981,6 +997,22 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AttributesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AttributesTable,
+			Columns: []string{user.AttributesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(userattribute.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

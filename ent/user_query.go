@@ -20,6 +20,7 @@ import (
 	"github.com/idgraph/idgraph/ent/predicate"
 	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/ent/userattribute"
 )
 
 // UserQuery is the builder for querying User entities.
@@ -38,6 +39,7 @@ type UserQuery struct {
 	withPolicyAssignments      *PolicyAssignmentQuery
 	withPolicyConditions       *PolicyConditionQuery
 	withAuditEvents            *AuditEventQuery
+	withAttributes             *UserAttributeQuery
 	loadTotal                  []func(context.Context, []*User) error
 	modifiers                  []func(*sql.Selector)
 	withNamedDirectReports     map[string]*UserQuery
@@ -46,6 +48,7 @@ type UserQuery struct {
 	withNamedPolicyAssignments map[string]*PolicyAssignmentQuery
 	withNamedPolicyConditions  map[string]*PolicyConditionQuery
 	withNamedAuditEvents       map[string]*AuditEventQuery
+	withNamedAttributes        map[string]*UserAttributeQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -280,6 +283,28 @@ func (_q *UserQuery) QueryAuditEvents() *AuditEventQuery {
 	return query
 }
 
+// QueryAttributes chains the current query on the "attributes" edge.
+func (_q *UserQuery) QueryAttributes() *UserAttributeQuery {
+	query := (&UserAttributeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(userattribute.Table, userattribute.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.AttributesTable, user.AttributesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first User entity from the query.
 // Returns a *NotFoundError when no User was found.
 func (_q *UserQuery) First(ctx context.Context) (*User, error) {
@@ -481,6 +506,7 @@ func (_q *UserQuery) Clone() *UserQuery {
 		withPolicyAssignments: _q.withPolicyAssignments.Clone(),
 		withPolicyConditions:  _q.withPolicyConditions.Clone(),
 		withAuditEvents:       _q.withAuditEvents.Clone(),
+		withAttributes:        _q.withAttributes.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -587,6 +613,17 @@ func (_q *UserQuery) WithAuditEvents(opts ...func(*AuditEventQuery)) *UserQuery 
 	return _q
 }
 
+// WithAttributes tells the query-builder to eager-load the nodes that are connected to
+// the "attributes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithAttributes(opts ...func(*UserAttributeQuery)) *UserQuery {
+	query := (&UserAttributeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAttributes = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -665,7 +702,7 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [9]bool{
+		loadedTypes = [10]bool{
 			_q.withTenant != nil,
 			_q.withManager != nil,
 			_q.withDirectReports != nil,
@@ -675,6 +712,7 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			_q.withPolicyAssignments != nil,
 			_q.withPolicyConditions != nil,
 			_q.withAuditEvents != nil,
+			_q.withAttributes != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -758,6 +796,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			return nil, err
 		}
 	}
+	if query := _q.withAttributes; query != nil {
+		if err := _q.loadAttributes(ctx, query, nodes,
+			func(n *User) { n.Edges.Attributes = []*UserAttribute{} },
+			func(n *User, e *UserAttribute) { n.Edges.Attributes = append(n.Edges.Attributes, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedDirectReports {
 		if err := _q.loadDirectReports(ctx, query, nodes,
 			func(n *User) { n.appendNamedDirectReports(name) },
@@ -797,6 +842,13 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadAuditEvents(ctx, query, nodes,
 			func(n *User) { n.appendNamedAuditEvents(name) },
 			func(n *User, e *AuditEvent) { n.appendNamedAuditEvents(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedAttributes {
+		if err := _q.loadAttributes(ctx, query, nodes,
+			func(n *User) { n.appendNamedAttributes(name) },
+			func(n *User, e *UserAttribute) { n.appendNamedAttributes(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1096,6 +1148,36 @@ func (_q *UserQuery) loadAuditEvents(ctx context.Context, query *AuditEventQuery
 	}
 	return nil
 }
+func (_q *UserQuery) loadAttributes(ctx context.Context, query *UserAttributeQuery, nodes []*User, init func(*User), assign func(*User, *UserAttribute)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[string]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(userattribute.FieldUserID)
+	}
+	query.Where(predicate.UserAttribute(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.AttributesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *UserQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -1306,6 +1388,20 @@ func (_q *UserQuery) WithNamedAuditEvents(name string, opts ...func(*AuditEventQ
 		_q.withNamedAuditEvents = make(map[string]*AuditEventQuery)
 	}
 	_q.withNamedAuditEvents[name] = query
+	return _q
+}
+
+// WithNamedAttributes tells the query-builder to eager-load the nodes that are connected to the "attributes"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithNamedAttributes(name string, opts ...func(*UserAttributeQuery)) *UserQuery {
+	query := (&UserAttributeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedAttributes == nil {
+		_q.withNamedAttributes = make(map[string]*UserAttributeQuery)
+	}
+	_q.withNamedAttributes[name] = query
 	return _q
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/idgraph/idgraph/ent/policycondition"
 	"github.com/idgraph/idgraph/ent/predicate"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/ent/userattribute"
 )
 
 // UserUpdate is the builder for updating User entities.
@@ -554,6 +555,21 @@ func (_u *UserUpdate) AddAuditEvents(v ...*AuditEvent) *UserUpdate {
 	return _u.AddAuditEventIDs(ids...)
 }
 
+// AddAttributeIDs adds the "attributes" edge to the UserAttribute entity by IDs.
+func (_u *UserUpdate) AddAttributeIDs(ids ...string) *UserUpdate {
+	_u.mutation.AddAttributeIDs(ids...)
+	return _u
+}
+
+// AddAttributes adds the "attributes" edges to the UserAttribute entity.
+func (_u *UserUpdate) AddAttributes(v ...*UserAttribute) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAttributeIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -695,6 +711,27 @@ func (_u *UserUpdate) RemoveAuditEvents(v ...*AuditEvent) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAuditEventIDs(ids...)
+}
+
+// ClearAttributes clears all "attributes" edges to the UserAttribute entity.
+func (_u *UserUpdate) ClearAttributes() *UserUpdate {
+	_u.mutation.ClearAttributes()
+	return _u
+}
+
+// RemoveAttributeIDs removes the "attributes" edge to UserAttribute entities by IDs.
+func (_u *UserUpdate) RemoveAttributeIDs(ids ...string) *UserUpdate {
+	_u.mutation.RemoveAttributeIDs(ids...)
+	return _u
+}
+
+// RemoveAttributes removes "attributes" edges to UserAttribute entities.
+func (_u *UserUpdate) RemoveAttributes(v ...*UserAttribute) *UserUpdate {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAttributeIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -1203,6 +1240,51 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AttributesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AttributesTable,
+			Columns: []string{user.AttributesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(userattribute.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAttributesIDs(); len(nodes) > 0 && !_u.mutation.AttributesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AttributesTable,
+			Columns: []string{user.AttributesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(userattribute.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AttributesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AttributesTable,
+			Columns: []string{user.AttributesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(userattribute.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -1753,6 +1835,21 @@ func (_u *UserUpdateOne) AddAuditEvents(v ...*AuditEvent) *UserUpdateOne {
 	return _u.AddAuditEventIDs(ids...)
 }
 
+// AddAttributeIDs adds the "attributes" edge to the UserAttribute entity by IDs.
+func (_u *UserUpdateOne) AddAttributeIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.AddAttributeIDs(ids...)
+	return _u
+}
+
+// AddAttributes adds the "attributes" edges to the UserAttribute entity.
+func (_u *UserUpdateOne) AddAttributes(v ...*UserAttribute) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAttributeIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -1894,6 +1991,27 @@ func (_u *UserUpdateOne) RemoveAuditEvents(v ...*AuditEvent) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveAuditEventIDs(ids...)
+}
+
+// ClearAttributes clears all "attributes" edges to the UserAttribute entity.
+func (_u *UserUpdateOne) ClearAttributes() *UserUpdateOne {
+	_u.mutation.ClearAttributes()
+	return _u
+}
+
+// RemoveAttributeIDs removes the "attributes" edge to UserAttribute entities by IDs.
+func (_u *UserUpdateOne) RemoveAttributeIDs(ids ...string) *UserUpdateOne {
+	_u.mutation.RemoveAttributeIDs(ids...)
+	return _u
+}
+
+// RemoveAttributes removes "attributes" edges to UserAttribute entities.
+func (_u *UserUpdateOne) RemoveAttributes(v ...*UserAttribute) *UserUpdateOne {
+	ids := make([]string, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAttributeIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -2432,6 +2550,51 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(auditevent.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AttributesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AttributesTable,
+			Columns: []string{user.AttributesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(userattribute.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAttributesIDs(); len(nodes) > 0 && !_u.mutation.AttributesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AttributesTable,
+			Columns: []string{user.AttributesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(userattribute.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AttributesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.AttributesTable,
+			Columns: []string{user.AttributesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(userattribute.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -54,6 +54,7 @@ type ResolverRoot interface {
 	Resource() ResourceResolver
 	User() UserResolver
 	UserCounts() UserCountsResolver
+	UserWhereInput() UserWhereInputResolver
 }
 
 type DirectiveRoot struct {
@@ -179,10 +180,12 @@ type UserResolver interface {
 	AuditEvents(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
 	Resources(ctx context.Context, obj *ent.User, kind *resource.Kind, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error)
 	Counts(ctx context.Context, obj *ent.User) (*model.UserCounts, error)
+	Attributes(ctx context.Context, obj *ent.User) ([]*model.DirectoryAttribute, error)
 }
 type UserCountsResolver interface {
 	DirectReports(ctx context.Context, obj *model.UserCounts) (int, error)
 	SecondaryUsers(ctx context.Context, obj *model.UserCounts) (int, error)
+	DirectoryAttributes(ctx context.Context, obj *model.UserCounts) (int, error)
 	Identities(ctx context.Context, obj *model.UserCounts) (int, error)
 	PolicyConditions(ctx context.Context, obj *model.UserCounts) (*int, error)
 	PolicyAssignments(ctx context.Context, obj *model.UserCounts) (*int, error)
@@ -205,6 +208,10 @@ type UserCountsResolver interface {
 	SlackPublicChannels(ctx context.Context, obj *model.UserCounts) (int, error)
 	SlackPrivateChannels(ctx context.Context, obj *model.UserCounts) (int, error)
 	SlackGroups(ctx context.Context, obj *model.UserCounts) (int, error)
+}
+
+type UserWhereInputResolver interface {
+	Attributes(ctx context.Context, obj *ent.UserWhereInput, data []*model.DirectoryAttributeFilter) error
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -241,6 +248,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateResourceInput", ec.unmarshalInputCreateResourceInput),
 			graphql.NewInputUnmarshaler("CreateUserInput", ec.unmarshalInputCreateUserInput),
 			graphql.NewInputUnmarshaler("DeletePolicyRecordInput", ec.unmarshalInputDeletePolicyRecordInput),
+			graphql.NewInputUnmarshaler("DirectoryAttributeFilter", ec.unmarshalInputDirectoryAttributeFilter),
+			graphql.NewInputUnmarshaler("DirectoryAttributeInput", ec.unmarshalInputDirectoryAttributeInput),
 			graphql.NewInputUnmarshaler("IdentityOrder", ec.unmarshalInputIdentityOrder),
 			graphql.NewInputUnmarshaler("IdentityWhereInput", ec.unmarshalInputIdentityWhereInput),
 			graphql.NewInputUnmarshaler("IntegrationActionInput", ec.unmarshalInputIntegrationActionInput),
@@ -7937,6 +7946,16 @@ func (ec *executionContext) childFields_DeletePolicyRecordPayload(ctx context.Co
 	return nil, fmt.Errorf("no field named %q was found under type DeletePolicyRecordPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DirectoryAttribute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_DirectoryAttribute_key(ctx, field)
+	case "value":
+		return ec.fieldContext_DirectoryAttribute_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DirectoryAttribute", field.Name)
+}
+
 func (ec *executionContext) childFields_Identity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8563,6 +8582,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_resources(ctx, field)
 	case "counts":
 		return ec.fieldContext_User_counts(ctx, field)
+	case "attributes":
+		return ec.fieldContext_User_attributes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -8587,6 +8608,8 @@ func (ec *executionContext) childFields_UserCounts(ctx context.Context, field gr
 		return ec.fieldContext_UserCounts_directReports(ctx, field)
 	case "secondaryUsers":
 		return ec.fieldContext_UserCounts_secondaryUsers(ctx, field)
+	case "directoryAttributes":
+		return ec.fieldContext_UserCounts_directoryAttributes(ctx, field)
 	case "identities":
 		return ec.fieldContext_UserCounts_identities(ctx, field)
 	case "policyConditions":
@@ -11709,6 +11732,52 @@ func (ec *executionContext) _DeletePolicyRecordPayload_clientMutationId(ctx cont
 }
 func (ec *executionContext) fieldContext_DeletePolicyRecordPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeletePolicyRecordPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectoryAttribute_key(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryAttribute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryAttribute_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryAttribute_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectoryAttribute", field, false, false, "String")
+}
+
+func (ec *executionContext) _DirectoryAttribute_value(ctx context.Context, field graphql.CollectedField, obj *model.DirectoryAttribute) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DirectoryAttribute_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DirectoryAttribute_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DirectoryAttribute", field, false, false, "String")
 }
 
 func (ec *executionContext) _Identity_id(ctx context.Context, field graphql.CollectedField, obj *ent.Identity) (ret graphql.Marshaler) {
@@ -20472,6 +20541,38 @@ func (ec *executionContext) fieldContext_User_counts(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _User_attributes(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_attributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().Attributes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DirectoryAttribute) graphql.Marshaler {
+			return ec.marshalNDirectoryAttribute2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DirectoryAttribute(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20634,6 +20735,29 @@ func (ec *executionContext) _UserCounts_secondaryUsers(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_UserCounts_secondaryUsers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserCounts", field, true, true, "Int")
+}
+
+func (ec *executionContext) _UserCounts_directoryAttributes(ctx context.Context, field graphql.CollectedField, obj *model.UserCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserCounts_directoryAttributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.UserCounts().DirectoryAttributes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserCounts_directoryAttributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserCounts", field, true, true, "Int")
 }
 
@@ -24485,7 +24609,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "email", "state", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "metadata", "managerId"}
+	fieldsInOrder := [...]string{"clientMutationId", "email", "state", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "attributes", "metadata", "managerId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -24611,6 +24735,13 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.EmployeeAltID = data
+		case "attributes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
+			data, err := ec.unmarshalODirectoryAttributeInput2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attributes = data
 		case "metadata":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
 			data, err := ec.unmarshalOMap2map(ctx, v)
@@ -24737,6 +24868,125 @@ func (ec *executionContext) unmarshalInputDeletePolicyRecordInput(ctx context.Co
 func UnmarshalDeletePolicyRecordInput(ctx context.Context, raw any) (model.DeletePolicyRecordInput, error) {
 	var out model.DeletePolicyRecordInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeletePolicyRecordInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDirectoryAttributeFilter(ctx context.Context, obj any) (model.DirectoryAttributeFilter, error) {
+	var it model.DirectoryAttributeFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "equals", "in", "hasPrefix", "exists"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "equals":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("equals"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Equals = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		case "hasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPrefix = data
+		case "exists":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exists"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Exists = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDirectoryAttributeFilter unmarshals raw into the DirectoryAttributeFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDirectoryAttributeFilter(ctx context.Context, raw any) (model.DirectoryAttributeFilter, error) {
+	var out model.DirectoryAttributeFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DirectoryAttributeFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDirectoryAttributeInput(ctx context.Context, obj any) (model.DirectoryAttributeInput, error) {
+	var it model.DirectoryAttributeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDirectoryAttributeInput unmarshals raw into the DirectoryAttributeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDirectoryAttributeInput(ctx context.Context, raw any) (model.DirectoryAttributeInput, error) {
+	var out model.DirectoryAttributeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DirectoryAttributeInput", raw, &out)
 	return out, err
 }
 
@@ -33165,7 +33415,7 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "email", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "metadata"}
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "email", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "attributes", "metadata"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33318,6 +33568,13 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.EmployeeAltID = data
+		case "attributes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
+			data, err := ec.unmarshalODirectoryAttributeInput2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attributes = data
 		case "metadata":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metadata"))
 			data, err := ec.unmarshalOMap2map(ctx, v)
@@ -33482,7 +33739,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "badgeId", "badgeIdNEQ", "badgeIdIn", "badgeIdNotIn", "badgeIdGT", "badgeIdGTE", "badgeIdLT", "badgeIdLTE", "badgeIdContains", "badgeIdHasPrefix", "badgeIdHasSuffix", "badgeIdIsNil", "badgeIdNotNil", "badgeIdEqualFold", "badgeIdContainsFold", "employeeId", "employeeIdNEQ", "employeeIdIn", "employeeIdNotIn", "employeeIdGT", "employeeIdGTE", "employeeIdLT", "employeeIdLTE", "employeeIdContains", "employeeIdHasPrefix", "employeeIdHasSuffix", "employeeIdIsNil", "employeeIdNotNil", "employeeIdEqualFold", "employeeIdContainsFold", "employeeAltId", "employeeAltIdNEQ", "employeeAltIdIn", "employeeAltIdNotIn", "employeeAltIdGT", "employeeAltIdGTE", "employeeAltIdLT", "employeeAltIdLTE", "employeeAltIdContains", "employeeAltIdHasPrefix", "employeeAltIdHasSuffix", "employeeAltIdIsNil", "employeeAltIdNotNil", "employeeAltIdEqualFold", "employeeAltIdContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "division", "divisionNEQ", "divisionIn", "divisionNotIn", "divisionGT", "divisionGTE", "divisionLT", "divisionLTE", "divisionContains", "divisionHasPrefix", "divisionHasSuffix", "divisionEqualFold", "divisionContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "office", "officeNEQ", "officeIn", "officeNotIn", "officeGT", "officeGTE", "officeLT", "officeLTE", "officeContains", "officeHasPrefix", "officeHasSuffix", "officeEqualFold", "officeContainsFold", "costCenter", "costCenterNEQ", "costCenterIn", "costCenterNotIn", "costCenterGT", "costCenterGTE", "costCenterLT", "costCenterLTE", "costCenterContains", "costCenterHasPrefix", "costCenterHasSuffix", "costCenterEqualFold", "costCenterContainsFold", "managerId", "managerIdNEQ", "managerIdIn", "managerIdNotIn", "managerIdGT", "managerIdGTE", "managerIdLT", "managerIdLTE", "managerIdContains", "managerIdHasPrefix", "managerIdHasSuffix", "managerIdIsNil", "managerIdNotNil", "managerIdEqualFold", "managerIdContainsFold", "parentUserId", "parentUserIdNEQ", "parentUserIdIn", "parentUserIdNotIn", "parentUserIdGT", "parentUserIdGTE", "parentUserIdLT", "parentUserIdLTE", "parentUserIdContains", "parentUserIdHasPrefix", "parentUserIdHasSuffix", "parentUserIdIsNil", "parentUserIdNotNil", "parentUserIdEqualFold", "parentUserIdContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "hasManager", "hasManagerWith", "hasDirectReports", "hasDirectReportsWith", "hasParentUser", "hasParentUserWith", "hasSecondaryUsers", "hasSecondaryUsersWith", "hasIdentities", "hasIdentitiesWith", "hasPolicyAssignments", "hasPolicyAssignmentsWith", "hasPolicyConditions", "hasPolicyConditionsWith", "hasAuditEvents", "hasAuditEventsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "badgeId", "badgeIdNEQ", "badgeIdIn", "badgeIdNotIn", "badgeIdGT", "badgeIdGTE", "badgeIdLT", "badgeIdLTE", "badgeIdContains", "badgeIdHasPrefix", "badgeIdHasSuffix", "badgeIdIsNil", "badgeIdNotNil", "badgeIdEqualFold", "badgeIdContainsFold", "employeeId", "employeeIdNEQ", "employeeIdIn", "employeeIdNotIn", "employeeIdGT", "employeeIdGTE", "employeeIdLT", "employeeIdLTE", "employeeIdContains", "employeeIdHasPrefix", "employeeIdHasSuffix", "employeeIdIsNil", "employeeIdNotNil", "employeeIdEqualFold", "employeeIdContainsFold", "employeeAltId", "employeeAltIdNEQ", "employeeAltIdIn", "employeeAltIdNotIn", "employeeAltIdGT", "employeeAltIdGTE", "employeeAltIdLT", "employeeAltIdLTE", "employeeAltIdContains", "employeeAltIdHasPrefix", "employeeAltIdHasSuffix", "employeeAltIdIsNil", "employeeAltIdNotNil", "employeeAltIdEqualFold", "employeeAltIdContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "division", "divisionNEQ", "divisionIn", "divisionNotIn", "divisionGT", "divisionGTE", "divisionLT", "divisionLTE", "divisionContains", "divisionHasPrefix", "divisionHasSuffix", "divisionEqualFold", "divisionContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "office", "officeNEQ", "officeIn", "officeNotIn", "officeGT", "officeGTE", "officeLT", "officeLTE", "officeContains", "officeHasPrefix", "officeHasSuffix", "officeEqualFold", "officeContainsFold", "costCenter", "costCenterNEQ", "costCenterIn", "costCenterNotIn", "costCenterGT", "costCenterGTE", "costCenterLT", "costCenterLTE", "costCenterContains", "costCenterHasPrefix", "costCenterHasSuffix", "costCenterEqualFold", "costCenterContainsFold", "managerId", "managerIdNEQ", "managerIdIn", "managerIdNotIn", "managerIdGT", "managerIdGTE", "managerIdLT", "managerIdLTE", "managerIdContains", "managerIdHasPrefix", "managerIdHasSuffix", "managerIdIsNil", "managerIdNotNil", "managerIdEqualFold", "managerIdContainsFold", "parentUserId", "parentUserIdNEQ", "parentUserIdIn", "parentUserIdNotIn", "parentUserIdGT", "parentUserIdGTE", "parentUserIdLT", "parentUserIdLTE", "parentUserIdContains", "parentUserIdHasPrefix", "parentUserIdHasSuffix", "parentUserIdIsNil", "parentUserIdNotNil", "parentUserIdEqualFold", "parentUserIdContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "hasManager", "hasManagerWith", "hasDirectReports", "hasDirectReportsWith", "hasParentUser", "hasParentUserWith", "hasSecondaryUsers", "hasSecondaryUsersWith", "hasIdentities", "hasIdentitiesWith", "hasPolicyAssignments", "hasPolicyAssignmentsWith", "hasPolicyConditions", "hasPolicyConditionsWith", "hasAuditEvents", "hasAuditEventsWith", "attributes"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -35792,6 +36049,15 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasAuditEventsWith = data
+		case "attributes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
+			data, err := ec.unmarshalODirectoryAttributeFilter2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeFilterᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.UserWhereInput().Attributes(ctx, &it, data); err != nil {
+				return it, err
+			}
 		}
 	}
 	return it, nil
@@ -36098,6 +36364,44 @@ func (ec *executionContext) _DeletePolicyRecordPayload(ctx context.Context, sel 
 		case "clientMutationId":
 			out.Values[i] = ec._DeletePolicyRecordPayload_clientMutationId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var directoryAttributeImplementors = []string{"DirectoryAttribute"}
+
+func (ec *executionContext) _DirectoryAttribute(ctx context.Context, sel ast.SelectionSet, obj *model.DirectoryAttribute) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, directoryAttributeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DirectoryAttribute")
+		case "key":
+			out.Values[i] = ec._DirectoryAttribute_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._DirectoryAttribute_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -38518,6 +38822,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "attributes":
+			out.Values[i] = ec._User_attributes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38601,6 +38910,11 @@ func (ec *executionContext) _UserCounts(ctx context.Context, sel ast.SelectionSe
 			}
 		case "secondaryUsers":
 			out.Values[i] = ec._UserCounts_secondaryUsers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "directoryAttributes":
+			out.Values[i] = ec._UserCounts_directoryAttributes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39363,6 +39677,40 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 func (ec *executionContext) unmarshalNDeletePolicyRecordInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDeletePolicyRecordInput(ctx context.Context, v any) (model.DeletePolicyRecordInput, error) {
 	res, err := ec.unmarshalInputDeletePolicyRecordInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDirectoryAttribute2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DirectoryAttribute) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDirectoryAttribute2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttribute(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDirectoryAttribute2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttribute(ctx context.Context, sel ast.SelectionSet, v *model.DirectoryAttribute) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DirectoryAttribute!")
+		return graphql.Null
+	}
+	return ec._DirectoryAttribute(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDirectoryAttributeFilter2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeFilter(ctx context.Context, v any) (*model.DirectoryAttributeFilter, error) {
+	res, err := ec.unmarshalInputDirectoryAttributeFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDirectoryAttributeInput2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeInput(ctx context.Context, v any) (*model.DirectoryAttributeInput, error) {
+	res, err := ec.unmarshalInputDirectoryAttributeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -40469,6 +40817,40 @@ func (ec *executionContext) marshalODeletePolicyRecordPayload2ᚖgithubᚗcomᚋ
 		return graphql.Null
 	}
 	return ec._DeletePolicyRecordPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODirectoryAttributeFilter2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeFilterᚄ(ctx context.Context, v any) ([]*model.DirectoryAttributeFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.DirectoryAttributeFilter, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDirectoryAttributeFilter2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeFilter(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalODirectoryAttributeInput2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeInputᚄ(ctx context.Context, v any) ([]*model.DirectoryAttributeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.DirectoryAttributeInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDirectoryAttributeInput2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -30,7 +30,7 @@ func createFields(in model.CreateUserInput) directory.UserFields {
 		Email: &in.Email, FirstName: in.FirstName, LastName: in.LastName, FullName: in.FullName, Username: in.Username,
 		Title: in.Title, Department: in.Department, Division: in.Division, Company: in.Company, Office: in.Office,
 		CostCenter: in.CostCenter, BadgeID: in.BadgeID, EmployeeID: in.EmployeeID, EmployeeAltID: in.EmployeeAltID,
-		Type: in.Type, Metadata: in.Metadata,
+		Type: in.Type, Metadata: in.Metadata, Attributes: attributesInput(in.Attributes),
 	}
 }
 
@@ -39,6 +39,6 @@ func updateFields(in model.UpdateUserInput) directory.UserFields {
 		Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, FullName: in.FullName, Username: in.Username,
 		Title: in.Title, Department: in.Department, Division: in.Division, Company: in.Company, Office: in.Office,
 		CostCenter: in.CostCenter, BadgeID: in.BadgeID, EmployeeID: in.EmployeeID, EmployeeAltID: in.EmployeeAltID,
-		Type: in.Type, Metadata: in.Metadata,
+		Type: in.Type, Metadata: in.Metadata, Attributes: attributesInput(in.Attributes),
 	}
 }

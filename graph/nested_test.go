@@ -73,6 +73,8 @@ func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
 		{"users page", usersPageQuery, 4, nil},
 		{"identities page", identitiesPageQuery, 1, nil},
 		{"log page with children", logPageQuery, 3, nil},
+		{"users page with attributes", `{ users(first: 100, where: {attributes: {key: "department", exists: true}}) {
+			nodes { attributes { key value } counts { directoryAttributes } } } }`, 2, nil},
 		{"profile page", profileQuery, 17, func(t testing.TB, s *graphtest.Server) map[string]any {
 			return map[string]any{"id": profileUserID(t, s)}
 		}},

@@ -88,6 +88,9 @@ func (r *Resolver) Resource() ResourceResolver { return &resourceResolver{r} }
 // User returns UserResolver implementation.
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
+// UserWhereInput returns UserWhereInputResolver implementation.
+func (r *Resolver) UserWhereInput() UserWhereInputResolver { return &userWhereInputResolver{r} }
+
 type (
 	auditEventResolver       struct{ *Resolver }
 	identityResolver         struct{ *Resolver }
@@ -99,4 +102,5 @@ type (
 	queryResolver            struct{ *Resolver }
 	resourceResolver         struct{ *Resolver }
 	userResolver             struct{ *Resolver }
+	userWhereInputResolver   struct{ *Resolver }
 )

@@ -76,6 +76,11 @@ func (r *userResolver) Counts(ctx context.Context, obj *ent.User) (*model.UserCo
 	return &model.UserCounts{User: obj}, nil
 }
 
+// Attributes is the resolver for the attributes field.
+func (r *userResolver) Attributes(ctx context.Context, obj *ent.User) ([]*model.DirectoryAttribute, error) {
+	return userAttributes(ctx, obj)
+}
+
 // DirectReports is the resolver for the directReports field.
 func (r *userCountsResolver) DirectReports(ctx context.Context, obj *model.UserCounts) (int, error) {
 	return loader.For(ctx).DirectReportsByManagerID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
@@ -84,6 +89,12 @@ func (r *userCountsResolver) DirectReports(ctx context.Context, obj *model.UserC
 // SecondaryUsers is the resolver for the secondaryUsers field.
 func (r *userCountsResolver) SecondaryUsers(ctx context.Context, obj *model.UserCounts) (int, error) {
 	return loader.For(ctx).SecondaryUsersByParentUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
+}
+
+// DirectoryAttributes is the resolver for the directoryAttributes field.
+func (r *userCountsResolver) DirectoryAttributes(ctx context.Context, obj *model.UserCounts) (int, error) {
+	all, err := userAttributes(ctx, obj.User)
+	return len(all), err
 }
 
 // Identities is the resolver for the identities field.
@@ -194,6 +205,15 @@ func (r *userCountsResolver) SlackPrivateChannels(ctx context.Context, obj *mode
 // SlackGroups is the resolver for the slackGroups field.
 func (r *userCountsResolver) SlackGroups(ctx context.Context, obj *model.UserCounts) (int, error) {
 	return resourceCount(ctx, obj.User, resource.KindSlackGroup)
+}
+
+// Attributes is the resolver for the attributes field.
+func (r *userWhereInputResolver) Attributes(ctx context.Context, obj *ent.UserWhereInput, data []*model.DirectoryAttributeFilter) error {
+	p, err := attributesFilter(ctx, data)
+	if err == nil {
+		obj.AddPredicates(p)
+	}
+	return err
 }
 
 // UserCounts returns UserCountsResolver implementation.

@@ -904,6 +904,50 @@ var (
 			},
 		},
 	}
+	// UserAttributesColumns holds the columns for the "user_attributes" table.
+	UserAttributesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "key", Type: field.TypeString, Size: 64},
+		{Name: "value", Type: field.TypeString, Size: 1024, Default: ""},
+		{Name: "user_id", Type: field.TypeString},
+		{Name: "tenant_id", Type: field.TypeString},
+	}
+	// UserAttributesTable holds the schema information for the "user_attributes" table.
+	UserAttributesTable = &schema.Table{
+		Name:       "user_attributes",
+		Columns:    UserAttributesColumns,
+		PrimaryKey: []*schema.Column{UserAttributesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "user_attributes_users_attributes",
+				Columns:    []*schema.Column{UserAttributesColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "user_attributes_tenants_tenant",
+				Columns:    []*schema.Column{UserAttributesColumns[8]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "userattribute_user_id_key",
+				Unique:  true,
+				Columns: []*schema.Column{UserAttributesColumns[7], UserAttributesColumns[5]},
+			},
+			{
+				Name:    "userattribute_tenant_id_key_value_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{UserAttributesColumns[8], UserAttributesColumns[5], UserAttributesColumns[6], UserAttributesColumns[7]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APITokensTable,
@@ -920,6 +964,7 @@ var (
 		ResourcesTable,
 		TenantsTable,
 		UsersTable,
+		UserAttributesTable,
 	}
 )
 
@@ -954,4 +999,6 @@ func init() {
 	UsersTable.ForeignKeys[0].RefTable = TenantsTable
 	UsersTable.ForeignKeys[1].RefTable = UsersTable
 	UsersTable.ForeignKeys[2].RefTable = UsersTable
+	UserAttributesTable.ForeignKeys[0].RefTable = UsersTable
+	UserAttributesTable.ForeignKeys[1].RefTable = TenantsTable
 }

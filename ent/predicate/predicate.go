@@ -47,3 +47,6 @@ type Tenant func(*sql.Selector)
 
 // User is the predicate function for user builders.
 type User func(*sql.Selector)
+
+// UserAttribute is the predicate function for userattribute builders.
+type UserAttribute func(*sql.Selector)

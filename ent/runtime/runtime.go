@@ -20,6 +20,7 @@ import (
 	"github.com/idgraph/idgraph/ent/schema"
 	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/ent/userattribute"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -719,6 +720,69 @@ func init() {
 	user.DefaultID = userDescID.Default.(func() string)
 	// user.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	user.IDValidator = userDescID.Validators[0].(func(string) error)
+	userattributeMixin := schema.UserAttribute{}.Mixin()
+	userattributeMixinHooks0 := userattributeMixin[0].Hooks()
+	userattribute.Hooks[0] = userattributeMixinHooks0[0]
+	userattribute.Hooks[1] = userattributeMixinHooks0[1]
+	userattributeMixinInters0 := userattributeMixin[0].Interceptors()
+	userattribute.Interceptors[0] = userattributeMixinInters0[0]
+	userattribute.Interceptors[1] = userattributeMixinInters0[1]
+	userattributeMixinFields0 := userattributeMixin[0].Fields()
+	_ = userattributeMixinFields0
+	userattributeFields := schema.UserAttribute{}.Fields()
+	_ = userattributeFields
+	// userattributeDescTenantID is the schema descriptor for tenant_id field.
+	userattributeDescTenantID := userattributeMixinFields0[1].Descriptor()
+	// userattribute.TenantIDValidator is a validator for the "tenant_id" field. It is called by the builders before save.
+	userattribute.TenantIDValidator = userattributeDescTenantID.Validators[0].(func(string) error)
+	// userattributeDescCreatedAt is the schema descriptor for created_at field.
+	userattributeDescCreatedAt := userattributeMixinFields0[2].Descriptor()
+	// userattribute.DefaultCreatedAt holds the default value on creation for the created_at field.
+	userattribute.DefaultCreatedAt = userattributeDescCreatedAt.Default.(func() time.Time)
+	// userattributeDescUpdatedAt is the schema descriptor for updated_at field.
+	userattributeDescUpdatedAt := userattributeMixinFields0[3].Descriptor()
+	// userattribute.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	userattribute.DefaultUpdatedAt = userattributeDescUpdatedAt.Default.(func() time.Time)
+	// userattribute.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	userattribute.UpdateDefaultUpdatedAt = userattributeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// userattributeDescVersion is the schema descriptor for version field.
+	userattributeDescVersion := userattributeMixinFields0[4].Descriptor()
+	// userattribute.DefaultVersion holds the default value on creation for the version field.
+	userattribute.DefaultVersion = userattributeDescVersion.Default.(int)
+	// userattributeDescUserID is the schema descriptor for user_id field.
+	userattributeDescUserID := userattributeFields[0].Descriptor()
+	// userattribute.UserIDValidator is a validator for the "user_id" field. It is called by the builders before save.
+	userattribute.UserIDValidator = userattributeDescUserID.Validators[0].(func(string) error)
+	// userattributeDescKey is the schema descriptor for key field.
+	userattributeDescKey := userattributeFields[1].Descriptor()
+	// userattribute.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	userattribute.KeyValidator = func() func(string) error {
+		validators := userattributeDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// userattributeDescValue is the schema descriptor for value field.
+	userattributeDescValue := userattributeFields[2].Descriptor()
+	// userattribute.DefaultValue holds the default value on creation for the value field.
+	userattribute.DefaultValue = userattributeDescValue.Default.(string)
+	// userattribute.ValueValidator is a validator for the "value" field. It is called by the builders before save.
+	userattribute.ValueValidator = userattributeDescValue.Validators[0].(func(string) error)
+	// userattributeDescID is the schema descriptor for id field.
+	userattributeDescID := userattributeMixinFields0[0].Descriptor()
+	// userattribute.DefaultID holds the default value on creation for the id field.
+	userattribute.DefaultID = userattributeDescID.Default.(func() string)
+	// userattribute.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	userattribute.IDValidator = userattributeDescID.Validators[0].(func(string) error)
 }
 
 const (

@@ -91,6 +91,7 @@ func (User) Edges() []ent.Edge {
 		edge.To("policy_assignments", PolicyAssignment.Type).Annotations(hidden()),
 		edge.To("policy_conditions", PolicyCondition.Type).Annotations(hidden()),
 		edge.To("audit_events", AuditEvent.Type).Annotations(hidden()),
+		edge.To("attributes", UserAttribute.Type).Annotations(hidden()),
 	}
 }
 

@@ -92,6 +92,8 @@ const (
 	EdgePolicyConditions = "policy_conditions"
 	// EdgeAuditEvents holds the string denoting the audit_events edge name in mutations.
 	EdgeAuditEvents = "audit_events"
+	// EdgeAttributes holds the string denoting the attributes edge name in mutations.
+	EdgeAttributes = "attributes"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// TenantTable is the table that holds the tenant relation/edge.
@@ -145,6 +147,13 @@ const (
 	AuditEventsInverseTable = "audit_events"
 	// AuditEventsColumn is the table column denoting the audit_events relation/edge.
 	AuditEventsColumn = "subject_user_id"
+	// AttributesTable is the table that holds the attributes relation/edge.
+	AttributesTable = "user_attributes"
+	// AttributesInverseTable is the table name for the UserAttribute entity.
+	// It exists in this package in order to avoid circular dependency with the "userattribute" package.
+	AttributesInverseTable = "user_attributes"
+	// AttributesColumn is the table column denoting the attributes relation/edge.
+	AttributesColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -547,6 +556,20 @@ func ByAuditEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAuditEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByAttributesCount orders the results by attributes count.
+func ByAttributesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newAttributesStep(), opts...)
+	}
+}
+
+// ByAttributes orders the results by attributes terms.
+func ByAttributes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAttributesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newTenantStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -608,6 +631,13 @@ func newAuditEventsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AuditEventsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, AuditEventsTable, AuditEventsColumn),
+	)
+}
+func newAttributesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AttributesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, AttributesTable, AttributesColumn),
 	)
 }
 

@@ -1972,6 +1972,29 @@ func HasAuditEventsWith(preds ...predicate.AuditEvent) predicate.User {
 	})
 }
 
+// HasAttributes applies the HasEdge predicate on the "attributes" edge.
+func HasAttributes() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, AttributesTable, AttributesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAttributesWith applies the HasEdge predicate on the "attributes" edge with a given conditions (other predicates).
+func HasAttributesWith(preds ...predicate.UserAttribute) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newAttributesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.User) predicate.User {
 	return predicate.User(sql.AndPredicates(predicates...))

@@ -8,6 +8,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/idgraph/idgraph/internal/policy"
 )
 
 // A projection is the columns a batch selects: the id, the foreign keys of the
@@ -72,6 +74,14 @@ func Projection(ctx context.Context, typ string, selections ...graphql.Collected
 				seen[c] = true
 				cols = append(cols, c)
 			}
+			if derive := derivedFrom[typ][f.Name]; derive != nil {
+				for _, c := range derive(oc, f) {
+					if !seen[c] {
+						seen[c] = true
+						cols = append(cols, c)
+					}
+				}
+			}
 		}
 	}
 	slices.Sort(cols)
@@ -80,6 +90,23 @@ func Projection(ctx context.Context, typ string, selections ...graphql.Collected
 		cols = []string{"tenant_id"}
 	}
 	return cols
+}
+
+// derivedFrom names the columns of fields computed from several columns of
+// the row, by type and field: the directory attributes read the six org
+// columns, and so does their count.
+var derivedFrom = map[string]map[string]func(*graphql.OperationContext, graphql.CollectedField) []string{
+	"User": {
+		"attributes": func(*graphql.OperationContext, graphql.CollectedField) []string { return policy.FixedAttributes },
+		"counts": func(oc *graphql.OperationContext, f graphql.CollectedField) []string {
+			for _, c := range graphql.CollectFields(oc, f.Selections, nil) {
+				if c.Name == "directoryAttributes" {
+					return policy.FixedAttributes
+				}
+			}
+			return nil
+		},
+	},
 }
 
 // nodeSelections returns the selections that apply to a connection's nodes:

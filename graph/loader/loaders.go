@@ -36,6 +36,7 @@ type derived struct {
 	AuditEventsByRecordID          *AuditEventConn
 	AuditEventsByParentRecordID    *AuditEventConn
 	AuditEventsByRelatedRecordID   *AuditEventConn
+	AttributesByUserID             *Attributes
 }
 
 // New builds the loaders of one request.
@@ -59,6 +60,7 @@ func New(client *ent.Client, cfg Config) *Loaders {
 			AuditEventsByRecordID:        pagesOfAuditEvent(cfg, g, j, client, column(auditevent.FieldRecordID)),
 			AuditEventsByParentRecordID:  pagesOfAuditEvent(cfg, g, j, client, column(auditevent.FieldParentRecordID)),
 			AuditEventsByRelatedRecordID: pagesOfAuditEvent(cfg, g, j, client, column(auditevent.FieldRelatedRecordID)),
+			AttributesByUserID:           newAttributes(cfg, client),
 		},
 	}
 	j.newTarget = func(typ string) joinTarget { return l.newJoinTarget(client, typ) }

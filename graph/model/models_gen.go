@@ -166,6 +166,8 @@ type CreateUserInput struct {
 	EmployeeID *string `json:"employeeId,omitempty"`
 	// Secondary employee number from the primary integration.
 	EmployeeAltID *string `json:"employeeAltId,omitempty"`
+	// Directory attributes to set; a null value removes one. The six org columns may be given here or as their own fields, not both.
+	Attributes []*DirectoryAttributeInput `json:"attributes,omitempty"`
 	// Custom key/values: at most 16 KiB of JSON, 5 levels deep.
 	Metadata map[string]any `json:"metadata,omitempty"`
 	// The new user's manager.
@@ -188,6 +190,37 @@ type DeletePolicyRecordPayload struct {
 	DeletedID string `json:"deletedId"`
 	// Echo of the input's clientMutationId.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// One directory attribute of a user (an org dimension).
+type DirectoryAttribute struct {
+	// The attribute's key, e.g. department or location.
+	Key string `json:"key"`
+	// Its value.
+	Value string `json:"value"`
+}
+
+// A test on one directory attribute; give one of equals, in, hasPrefix or
+// exists. Several in a list must all pass. Values compare case-sensitively.
+type DirectoryAttributeFilter struct {
+	// The attribute's key: one of the six org columns or an open attribute.
+	Key string `json:"key"`
+	// The value equals this.
+	Equals *string `json:"equals,omitempty"`
+	// The value is one of these (at most 100).
+	In []string `json:"in,omitempty"`
+	// The value starts with this.
+	HasPrefix *string `json:"hasPrefix,omitempty"`
+	// true: the user has the attribute (a set column, or an open key); false: it has not.
+	Exists *bool `json:"exists,omitempty"`
+}
+
+// Sets one directory attribute; a null value removes it.
+type DirectoryAttributeInput struct {
+	// The attribute's key: lower-case letters, digits, '_', '.' or '-', starting with a letter, at most 64.
+	Key string `json:"key"`
+	// Its value (at most 1,024 characters); null removes the attribute.
+	Value *string `json:"value,omitempty"`
 }
 
 // The identity a mutation changed.
@@ -506,6 +539,8 @@ type UpdateUserInput struct {
 	EmployeeID *string `json:"employeeId,omitempty"`
 	// Secondary employee number from the primary integration.
 	EmployeeAltID *string `json:"employeeAltId,omitempty"`
+	// Directory attributes to set; a null value removes one. The six org columns may be given here or as their own fields, not both.
+	Attributes []*DirectoryAttributeInput `json:"attributes,omitempty"`
 	// Replaces the whole metadata object.
 	Metadata map[string]any `json:"metadata,omitempty"`
 }

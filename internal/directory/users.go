@@ -13,6 +13,7 @@ import (
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/policyassignment"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/ent/userattribute"
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/lifecycle"
 	"github.com/idgraph/idgraph/internal/orgchart"
@@ -26,6 +27,7 @@ type UserFields struct {
 	BadgeID, EmployeeID, EmployeeAltID                       *string
 	Type                                                     *user.Type
 	Metadata                                                 map[string]any
+	Attributes                                               Attributes
 }
 
 func (f UserFields) validate() error {
@@ -33,6 +35,9 @@ func (f UserFields) validate() error {
 		if err := validEmail("email", *f.Email); err != nil {
 			return err
 		}
+	}
+	if err := f.Attributes.validate(f); err != nil {
+		return err
 	}
 	return validMetadata("metadata", f.Metadata)
 }
@@ -57,6 +62,7 @@ func (f UserFields) apply(m *ent.UserMutation) {
 	if f.Metadata != nil {
 		m.SetMetadata(f.Metadata)
 	}
+	f.Attributes.applyFixed(m)
 }
 
 // CreateUser adds a user, staged unless state says active.
@@ -84,6 +90,8 @@ func (s *Service) CreateUser(ctx context.Context, f UserFields, managerID *strin
 			create.SetManagerID(*managerID)
 		}
 		return create, nil
+	}, func(tx *ent.Tx, created *ent.User, fields map[string]change) error {
+		return f.Attributes.writeOpen(ctx, tx, created.ID, fields)
 	})
 }
 
@@ -92,9 +100,9 @@ func (s *Service) UpdateUser(ctx context.Context, id string, ifVersion *int, f U
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
-	return modify(ctx, s, users, id, ifVersion, "user.updated", func(_ *ent.Tx, _ *ent.User, m *ent.UserMutation, _ *event) error {
+	return modify(ctx, s, users, id, ifVersion, "user.updated", func(tx *ent.Tx, _ *ent.User, m *ent.UserMutation, e *event) error {
 		f.apply(m)
-		return nil
+		return f.Attributes.writeOpen(ctx, tx, id, e.fields)
 	})
 }
 
@@ -226,6 +234,10 @@ func (s *Service) PurgeUser(ctx context.Context, id string) error {
 		}
 		fields, err := detachUser(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		// Attributes are part of the person's record: they go with it.
+		if _, err := tx.UserAttribute.Delete().Where(userattribute.UserID(id)).Exec(ctx); err != nil {
 			return err
 		}
 		if err := tx.User.DeleteOneID(id).Exec(ctx); err != nil {

@@ -90,7 +90,7 @@ func modify[T any, M ent.Mutation, U saver[T, M]](ctx context.Context, s *Servic
 // insert is the write path of a new record, in one transaction: build checks
 // the rules and returns the create, which is saved and logged with what it sets.
 func insert[T any, M ent.Mutation, U saver[T, M], C saver[T, M]](ctx context.Context, s *Service, k kind[T, M, U],
-	action string, build func(tx *ent.Tx) (C, error)) (T, error) {
+	action string, build func(tx *ent.Tx) (C, error), after ...func(tx *ent.Tx, created T, fields map[string]change) error) (T, error) {
 	var created T
 	err := s.inTx(ctx, func(tx *ent.Tx) error {
 		c, err := build(tx)
@@ -104,6 +104,11 @@ func insert[T any, M ent.Mutation, U saver[T, M], C saver[T, M]](ctx context.Con
 				err = k.saved(err)
 			}
 			return err
+		}
+		for _, f := range after {
+			if err := f(tx, created, fields); err != nil {
+				return err
+			}
 		}
 		e := k.entry(created)
 		e.action, e.record, e.fields = action, k.id(created), fields

@@ -32,6 +32,7 @@ const (
 	APIToken         = "tok"
 	IdempotencyKey   = "idem"
 	PersistedQuery   = "pq"
+	UserAttribute    = "drattr"
 )
 
 // ErrMalformed is returned for ids that are not "<known prefix>_<ulid>".
