@@ -73,6 +73,15 @@ func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
 		{"users page", usersPageQuery, 4, nil},
 		{"identities page", identitiesPageQuery, 1, nil},
 		{"log page with children", logPageQuery, 3, nil},
+		{"users page with policy standings", `{ users(first: 100) { nodes {
+			qualifiedRules(first: 5) { totalCount nodes { roleName } }
+			manifestRules(first: 5) { totalCount nodes { roleName ruleset { name } } }
+			stagedRules(first: 5) { totalCount nodes { roleName } }
+			counts { qualifiedRules manifestRules stagedRules } } } }`, 7, nil},
+		{"rules page with policy standings", `{ policyRules(first: 100) { nodes { roleName
+			qualifiedUsers(first: 5) { totalCount nodes { fullName } }
+			manifestUsers(first: 5) { totalCount nodes { fullName manager { fullName } } }
+			stagedUsers(first: 5) { totalCount nodes { fullName } } } } }`, 7, nil},
 		{"users page with attributes", `{ users(first: 100, where: {attributes: {key: "department", exists: true}}) {
 			nodes { attributes { key value } counts { directoryAttributes } } } }`, 2, nil},
 		{"profile page", profileQuery, 17, func(t testing.TB, s *graphtest.Server) map[string]any {

@@ -58,6 +58,21 @@ func (r *policyRuleResolver) Assignments(ctx context.Context, obj *ent.PolicyRul
 	return loader.For(ctx).AssignmentsByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
+// QualifiedUsers is the resolver for the qualifiedUsers field.
+func (r *policyRuleResolver) QualifiedUsers(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
+	return loader.For(ctx).QualifiedUsersByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+}
+
+// ManifestUsers is the resolver for the manifestUsers field.
+func (r *policyRuleResolver) ManifestUsers(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
+	return loader.For(ctx).ManifestUsersByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+}
+
+// StagedUsers is the resolver for the stagedUsers field.
+func (r *policyRuleResolver) StagedUsers(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
+	return loader.For(ctx).StagedUsersByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+}
+
 // Resource is the resolver for the resource field.
 func (r *policyRulesetResolver) Resource(ctx context.Context, obj *ent.PolicyRuleset) (*ent.Resource, error) {
 	return loader.Optional(ctx, loader.For(ctx).ResourceByID, obj, func(r *ent.PolicyRuleset) *string { return r.ResourceID })

@@ -71,6 +71,21 @@ func (r *userResolver) Resources(ctx context.Context, obj *ent.User, kind *resou
 	return loader.For(ctx).ResourcesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, withKind(where, kind)))
 }
 
+// QualifiedRules is the resolver for the qualifiedRules field.
+func (r *userResolver) QualifiedRules(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
+	return loader.For(ctx).QualifiedRulesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+}
+
+// ManifestRules is the resolver for the manifestRules field.
+func (r *userResolver) ManifestRules(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
+	return loader.For(ctx).ManifestRulesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+}
+
+// StagedRules is the resolver for the stagedRules field.
+func (r *userResolver) StagedRules(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
+	return loader.For(ctx).StagedRulesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+}
+
 // Counts is the resolver for the counts field.
 func (r *userResolver) Counts(ctx context.Context, obj *ent.User) (*model.UserCounts, error) {
 	return &model.UserCounts{User: obj}, nil
@@ -115,6 +130,21 @@ func (r *userCountsResolver) PolicyAssignments(ctx context.Context, obj *model.U
 // PolicyRulesets is the resolver for the policyRulesets field.
 func (r *userCountsResolver) PolicyRulesets(ctx context.Context, obj *model.UserCounts) (*int, error) {
 	return optionalCount(loader.For(ctx).PolicyRulesetsByAssignedUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+}
+
+// QualifiedRules is the resolver for the qualifiedRules field.
+func (r *userCountsResolver) QualifiedRules(ctx context.Context, obj *model.UserCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).QualifiedRulesByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+}
+
+// ManifestRules is the resolver for the manifestRules field.
+func (r *userCountsResolver) ManifestRules(ctx context.Context, obj *model.UserCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).ManifestRulesByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+}
+
+// StagedRules is the resolver for the stagedRules field.
+func (r *userCountsResolver) StagedRules(ctx context.Context, obj *model.UserCounts) (*int, error) {
+	return optionalCount(loader.For(ctx).StagedRulesByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // WorkspaceLogsParent is the resolver for the workspaceLogsParent field.

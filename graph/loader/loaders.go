@@ -11,6 +11,7 @@ import (
 	"github.com/idgraph/idgraph/ent/policyassignment"
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/policy"
 )
 
 // Loaders are one request's dataloaders, named <Targets>By<Key>: by id and by
@@ -37,6 +38,12 @@ type derived struct {
 	AuditEventsByParentRecordID    *AuditEventConn
 	AuditEventsByRelatedRecordID   *AuditEventConn
 	AttributesByUserID             *Attributes
+	QualifiedRulesByUserID         *PolicyRuleConn
+	ManifestRulesByUserID          *PolicyRuleConn
+	StagedRulesByUserID            *PolicyRuleConn
+	QualifiedUsersByRuleID         *UserConn
+	ManifestUsersByRuleID          *UserConn
+	StagedUsersByRuleID            *UserConn
 }
 
 // New builds the loaders of one request.
@@ -61,6 +68,12 @@ func New(client *ent.Client, cfg Config) *Loaders {
 			AuditEventsByParentRecordID:  pagesOfAuditEvent(cfg, g, j, client, column(auditevent.FieldParentRecordID)),
 			AuditEventsByRelatedRecordID: pagesOfAuditEvent(cfg, g, j, client, column(auditevent.FieldRelatedRecordID)),
 			AttributesByUserID:           newAttributes(cfg, client),
+			QualifiedRulesByUserID:       pagesOfPolicyRule(cfg, g, j, client, rulesOfUsers(policy.Qualified)),
+			ManifestRulesByUserID:        pagesOfPolicyRule(cfg, g, j, client, rulesOfUsers(policy.Manifest)),
+			StagedRulesByUserID:          pagesOfPolicyRule(cfg, g, j, client, rulesOfUsers(policy.Staged)),
+			QualifiedUsersByRuleID:       pagesOfUser(cfg, g, j, client, usersOfRules(policy.Qualified)),
+			ManifestUsersByRuleID:        pagesOfUser(cfg, g, j, client, usersOfRules(policy.Manifest)),
+			StagedUsersByRuleID:          pagesOfUser(cfg, g, j, client, usersOfRules(policy.Staged)),
 		},
 	}
 	j.newTarget = func(typ string) joinTarget { return l.newJoinTarget(client, typ) }
@@ -77,6 +90,22 @@ func (l *Loaders) counterOf(typ, field string) counter {
 			return l.PolicyRulesetsByAssignedUserID
 		case "resources":
 			return l.ResourcesByUserID
+		case "qualifiedRules":
+			return l.QualifiedRulesByUserID
+		case "manifestRules":
+			return l.ManifestRulesByUserID
+		case "stagedRules":
+			return l.StagedRulesByUserID
+		}
+	}
+	if typ == "PolicyRule" {
+		switch field {
+		case "qualifiedUsers":
+			return l.QualifiedUsersByRuleID
+		case "manifestUsers":
+			return l.ManifestUsersByRuleID
+		case "stagedUsers":
+			return l.StagedUsersByRuleID
 		}
 	}
 	return l.edgeCounter(typ, field)
