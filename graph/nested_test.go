@@ -81,7 +81,7 @@ func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
 		{"rules page with policy standings", `{ policyRules(first: 100) { nodes { roleName
 			qualifiedUsers(first: 5) { totalCount nodes { fullName } }
 			manifestUsers(first: 5) { totalCount nodes { fullName manager { fullName } } }
-			stagedUsers(first: 5) { totalCount nodes { fullName } } } } }`, 7, nil},
+			stagedUsers(first: 5) { totalCount nodes { fullName } } } } }`, 10, nil}, // + the rules' states and conditions
 		{"users page with attributes", `{ users(first: 100, where: {attributes: {key: "department", exists: true}}) {
 			nodes { attributes { key value } counts { directoryAttributes } } } }`, 2, nil},
 		{"profile page", profileQuery, 17, func(t testing.TB, s *graphtest.Server) map[string]any {

@@ -15,10 +15,17 @@ func pagesBy[N, C, O, W any](cfg Config, g *groups, j *joiner, parent func([]str
 	nodesOf func(*C) []*N, value func(*N, string) (ent.Value, error),
 	paginate func(ctx context.Context, key ent.ParentKey, p Page[O, W]) (map[string]*C, error),
 	perRow func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error)) *Conn[C, O, W] {
-	c := newConn(cfg, parent(nil).Join == nil, total, func(ctx context.Context, ids []string, p Page[O, W]) (map[string]*C, error) {
+	var c *Conn[C, O, W]
+	c = newConn(cfg, parent(nil).Join == nil, total, func(ctx context.Context, ids []string, p Page[O, W]) (map[string]*C, error) {
 		var conns map[string]*C
 		nodes, err := joined(ctx, j, p.joins, value, func(joins func(*sql.Selector, func(string) string)) ([]*N, error) {
 			key := parent(ids)
+			if c.keyOf != nil {
+				var err error
+				if key, err = c.keyOf(ctx, ids); err != nil {
+					return nil, err
+				}
+			}
 			key.Joins = joins
 			var err error
 			conns, err = paginate(ctx, key, p)

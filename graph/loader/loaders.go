@@ -71,11 +71,12 @@ func New(client *ent.Client, cfg Config) *Loaders {
 			QualifiedRulesByUserID:       pagesOfPolicyRule(cfg, g, j, client, rulesOfUsers(policy.Qualified)),
 			ManifestRulesByUserID:        pagesOfPolicyRule(cfg, g, j, client, rulesOfUsers(policy.Manifest)),
 			StagedRulesByUserID:          pagesOfPolicyRule(cfg, g, j, client, rulesOfUsers(policy.Staged)),
-			QualifiedUsersByRuleID:       pagesOfUser(cfg, g, j, client, usersOfRules(policy.Qualified)),
-			ManifestUsersByRuleID:        pagesOfUser(cfg, g, j, client, usersOfRules(policy.Manifest)),
-			StagedUsersByRuleID:          pagesOfUser(cfg, g, j, client, usersOfRules(policy.Staged)),
 		},
 	}
+	rules := newStandingRules(cfg, client)
+	l.QualifiedUsersByRuleID = standingUsers(cfg, g, j, client, rules, policy.Qualified)
+	l.ManifestUsersByRuleID = standingUsers(cfg, g, j, client, rules, policy.Manifest)
+	l.StagedUsersByRuleID = standingUsers(cfg, g, j, client, rules, policy.Staged)
 	j.newTarget = func(typ string) joinTarget { return l.newJoinTarget(client, typ) }
 	j.counter = l.counterOf
 	return l

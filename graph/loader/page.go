@@ -11,6 +11,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
+
+	"github.com/idgraph/idgraph/ent"
 )
 
 // Page is the arguments of one connection field plus what the query selects of it.
@@ -96,7 +98,10 @@ type Conn[C, O, W any] struct {
 	total      func(*C) *int
 	// perRow counts a parent's rows in a subquery correlated with outer, the
 	// parent's id in an enclosing statement (see countedWith).
-	perRow   func(ctx context.Context, outer string) (*sql.Selector, error)
+	perRow func(ctx context.Context, outer string) (*sql.Selector, error)
+	// keyOf, when set, relates rows to a batch of parents with what it reads
+	// first (the conditions of policy rules); otherwise the parent function does.
+	keyOf    func(ctx context.Context, parentIDs []string) (ent.ParentKey, error)
 	mu       sync.Mutex
 	byRows   map[string]*batch[*C]
 	byFilter map[string]*batch[*C]

@@ -1,51 +1,167 @@
 package loader
 
 import (
+	"context"
+
 	"entgo.io/ent/dialect/sql"
+	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/policycondition"
 	"github.com/idgraph/idgraph/ent/policyrule"
+	"github.com/idgraph/idgraph/ent/policyruleset"
 	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/internal/policy"
 )
 
 // The standings of users and rules (internal/policy) as relations in both
-// directions. The row table joins the other side on the policy's SQL form, so
-// a page of users (or of rules) and its counts are a statement each, whatever
-// the number of rules and conditions.
+// directions.
+//
+// A page of users asks which of the tenant's rules each stands in: the rules
+// join the users on policy.Rows.Holds, which reads the conditions in the
+// statement. A page of rules asks which users stand in each: the rules'
+// conditions are read first (standingRules), then compiled into comparisons
+// of the users' columns (policy.Users), which the planner can serve from
+// indexes instead of testing every user against every condition.
 
 // rulesOfUsers relates rules to the users who stand in rel to them.
 func rulesOfUsers(rel policy.Relation) func([]string) ent.ParentKey {
 	return func(ids []string) ent.ParentKey {
-		holder := sql.Table(user.Table).As("holder")
+		holder := func(s *sql.Selector) *sql.SelectTable { return sql.Dialect(s.Dialect()).Table(user.Table).As("holder") }
 		return ent.ParentKey{
 			IDs: ids,
 			Join: func(s *sql.Selector) {
+				holder := holder(s)
 				rows := policy.Rows{Dialect: s.Dialect(), User: holder.C, Rule: s.C}
 				s.Join(holder).OnP(sql.And(
 					sql.ColumnsEQ(holder.C(user.FieldTenantID), s.C(policyrule.FieldTenantID)),
 					sql.IsNull(holder.C(user.FieldDeletedAt)),
 					sql.ExprP(rows.Holds(rel))))
 			},
-			Column: func(*sql.Selector) string { return holder.C(user.FieldID) },
+			Column: func(s *sql.Selector) string { return holder(s).C(user.FieldID) },
 		}
 	}
 }
 
-// usersOfRules relates users to the rules they stand in rel to.
-func usersOfRules(rel policy.Relation) func([]string) ent.ParentKey {
+// standingUsers is the loader of the users who stand in rel to a page of rules.
+func standingUsers(cfg Config, g *groups, j *joiner, client *ent.Client, rules *standingRules, rel policy.Relation) *UserConn {
+	c := pagesOfUser(cfg, g, j, client, usersOfRules(nil, rel))
+	c.keyOf = func(ctx context.Context, ids []string) (ent.ParentKey, error) {
+		compiled := make([]policy.Rule, 0, len(ids))
+		for _, id := range ids {
+			r, err := rules.b.load(ctx, SiblingKeys(id, ids))
+			if err != nil {
+				return ent.ParentKey{}, err
+			}
+			if r != nil {
+				compiled = append(compiled, *r)
+			}
+		}
+		return usersOfRules(compiled, rel)(ids), nil
+	}
+	return c
+}
+
+// usersOfRules relates users to the rules given, by their compiled
+// conditions: the users join a UNION ALL of one branch per rule, each a plain
+// query of users that the planner can serve from their indexes, naming the
+// rule beside each user who stands in rel to it.
+func usersOfRules(rules []policy.Rule, rel policy.Relation) func([]string) ent.ParentKey {
 	return func(ids []string) ent.ParentKey {
-		rule := sql.Table(policyrule.Table).As("standing_rule")
+		// Tables are made in the selector's dialect: their column names are
+		// written into expressions as they are.
+		standing := func(s *sql.Selector) *sql.SelectTable { return sql.Dialect(s.Dialect()).Table("standing") }
 		return ent.ParentKey{
 			IDs: ids,
 			Join: func(s *sql.Selector) {
-				rows := policy.Rows{Dialect: s.Dialect(), User: s.C, Rule: rule.C}
-				s.Join(rule).OnP(sql.And(
-					sql.ColumnsEQ(rule.C(policyrule.FieldTenantID), s.C(user.FieldTenantID)),
-					sql.IsNull(rule.C(policyrule.FieldDeletedAt)),
-					sql.ExprP(rows.Holds(rel))))
+				s.Join(standingBranches(s.Dialect(), rules, rel).As("standing")).On(s.C(user.FieldID), standing(s).C("user_id"))
 			},
-			Column: func(*sql.Selector) string { return rule.C(policyrule.FieldID) },
+			Column: func(s *sql.Selector) string { return standing(s).C("rule_id") },
 		}
 	}
+}
+
+// standingBranches is one branch per rule: the ids of its tenant's live users who
+// stand in rel to it, with the rule's id.
+func standingBranches(dialect string, rules []policy.Rule, rel policy.Relation) *sql.Selector {
+	d := sql.Dialect(dialect)
+	branch := func(r policy.Rule) *sql.Selector {
+		u := d.Table(user.Table).As("standing_user")
+		b := d.Select().From(u)
+		b.Select(sql.As(u.C(user.FieldID), "user_id")).AppendSelectExprAs(sql.ExprFunc(func(b *sql.Builder) {
+			b.WriteString("CAST(").Arg(r.ID).WriteString(" AS TEXT)")
+		}), "rule_id")
+		return b.Where(sql.And(sql.EQ(u.C(user.FieldTenantID), r.TenantID), sql.IsNull(u.C(user.FieldDeletedAt)),
+			policy.Users(b, r, rel)))
+	}
+	if len(rules) == 0 {
+		u := d.Table(user.Table).As("standing_user")
+		return d.Select(sql.As(u.C(user.FieldID), "user_id"), sql.As(u.C(user.FieldID), "rule_id")).From(u).Where(sql.ExprP("1 = 0"))
+	}
+	// Written as an expression rather than with Selector.UnionAll: ent's
+	// Clone (the page statements clone their selector) drops set operations.
+	branches := make([]*sql.Selector, len(rules))
+	for i, r := range rules {
+		branches[i] = branch(r)
+	}
+	return d.Select("*").FromExpr(sql.ExprFunc(func(b *sql.Builder) {
+		b.WriteString("(")
+		for i, br := range branches {
+			if i > 0 {
+				b.WriteString(" UNION ALL ")
+			}
+			b.Join(br)
+		}
+		b.WriteString(`) AS "standing_any"`)
+	}))
+}
+
+// standingRules loads what the compiled form reads of a page of rules: their
+// states and conditions, in three statements shared by the three relations.
+type standingRules struct {
+	b *batch[*policy.Rule]
+}
+
+func newStandingRules(cfg Config, client *ent.Client) *standingRules {
+	return &standingRules{b: newBatch(cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*policy.Rule] {
+		results := make([]*dataloader.Result[*policy.Rule], len(ids))
+		rules, err := client.PolicyRule.Query().
+			Where(func(s *sql.Selector) { s.Where(ent.ColumnIn(s.C(policyrule.FieldID), ids)) }).
+			WithRuleset(func(q *ent.PolicyRulesetQuery) { q.Select(policyruleset.FieldState) }).All(ctx)
+		var conds []*ent.PolicyCondition
+		if err == nil {
+			rulesets := make([]string, 0, len(rules))
+			for _, r := range rules {
+				rulesets = append(rulesets, r.RulesetID)
+			}
+			conds, err = client.PolicyCondition.Query().
+				Where(func(s *sql.Selector) { s.Where(ent.ColumnIn(s.C(policycondition.FieldRulesetID), rulesets)) }).All(ctx)
+		}
+		byID := map[string]*policy.Rule{}
+		for _, r := range rules {
+			if r.Edges.Ruleset == nil {
+				continue // a deleted ruleset: the rule stands for nobody
+			}
+			compiled := &policy.Rule{ID: r.ID, TenantID: r.TenantID, State: string(r.State), RulesetState: string(r.Edges.Ruleset.State)}
+			for _, c := range conds {
+				if c.RulesetID == r.RulesetID && (c.RuleID == nil || *c.RuleID == r.ID) {
+					compiled.Conditions = append(compiled.Conditions, conditionOf(c))
+				}
+			}
+			byID[r.ID] = compiled
+		}
+		for i, id := range ids {
+			results[i] = &dataloader.Result[*policy.Rule]{Data: byID[id], Error: err}
+		}
+		return results
+	})}
+}
+
+// conditionOf is a stored condition as the policy package reads it.
+func conditionOf(c *ent.PolicyCondition) policy.Condition {
+	pc := policy.Condition{Type: string(c.Type), Key: c.ProfileKey, Operator: string(c.ProfileOperator), Value: c.ProfileValue}
+	if c.UserID != nil {
+		pc.UserID = *c.UserID
+	}
+	return pc
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/policycondition"
 	"github.com/idgraph/idgraph/ent/policyrule"
@@ -234,4 +236,26 @@ func diff(a, b []string) []string {
 		}
 	}
 	return out[:min(len(out), 6)]
+}
+
+func TestCompiledAgrees(t *testing.T) {
+	w := newWorld(t)
+	ctx := viewer.System(context.Background())
+	for _, rel := range []policy.Relation{policy.Qualified, policy.Manifest, policy.Staged} {
+		var got []string
+		for rid, r := range w.rules {
+			rule := policy.Rule{ID: rid, State: string(r.State), RulesetState: string(w.rulesets[r.RulesetID].State), Conditions: w.conds[rid]}
+			ids, err := w.db.Client.User.Query().Where(func(s *entsql.Selector) { s.Where(policy.Users(s, rule, rel)) }).IDs(ctx)
+			if err != nil {
+				t.Fatalf("%s of %s: %v", rel, rid, err)
+			}
+			for _, id := range ids {
+				got = append(got, id+"/"+rid)
+			}
+		}
+		slices.Sort(got)
+		if want := w.expected(rel); !slices.Equal(got, want) {
+			t.Errorf("%s: compiled gives %d pairs, Go %d; first differences: %v", rel, len(got), len(want), diff(got, want))
+		}
+	}
 }
