@@ -141,6 +141,7 @@ type PolicyRuleResolver interface {
 	QualifiedUsers(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	ManifestUsers(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	StagedUsers(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
+	Explain(ctx context.Context, obj *ent.PolicyRule, userID string) (*model.PolicyExplanation, error)
 }
 type PolicyRulesetResolver interface {
 	Resource(ctx context.Context, obj *ent.PolicyRuleset) (*ent.Resource, error)
@@ -8251,6 +8252,18 @@ func (ec *executionContext) childFields_PolicyCondition(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type PolicyCondition", field.Name)
 }
 
+func (ec *executionContext) childFields_PolicyConditionCheck(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "condition":
+		return ec.fieldContext_PolicyConditionCheck_condition(ctx, field)
+	case "actual":
+		return ec.fieldContext_PolicyConditionCheck_actual(ctx, field)
+	case "pass":
+		return ec.fieldContext_PolicyConditionCheck_pass(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyConditionCheck", field.Name)
+}
+
 func (ec *executionContext) childFields_PolicyConditionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -8283,6 +8296,26 @@ func (ec *executionContext) childFields_PolicyConditionPayload(ctx context.Conte
 		return ec.fieldContext_PolicyConditionPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyConditionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_PolicyExplanation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_PolicyExplanation_user(ctx, field)
+	case "passes":
+		return ec.fieldContext_PolicyExplanation_passes(ctx, field)
+	case "qualified":
+		return ec.fieldContext_PolicyExplanation_qualified(ctx, field)
+	case "manifest":
+		return ec.fieldContext_PolicyExplanation_manifest(ctx, field)
+	case "staged":
+		return ec.fieldContext_PolicyExplanation_staged(ctx, field)
+	case "assigned":
+		return ec.fieldContext_PolicyExplanation_assigned(ctx, field)
+	case "checks":
+		return ec.fieldContext_PolicyExplanation_checks(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyExplanation", field.Name)
 }
 
 func (ec *executionContext) childFields_PolicyRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8325,6 +8358,8 @@ func (ec *executionContext) childFields_PolicyRule(ctx context.Context, field gr
 		return ec.fieldContext_PolicyRule_manifestUsers(ctx, field)
 	case "stagedUsers":
 		return ec.fieldContext_PolicyRule_stagedUsers(ctx, field)
+	case "explain":
+		return ec.fieldContext_PolicyRule_explain(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyRule", field.Name)
 }
@@ -9611,6 +9646,63 @@ func (ec *executionContext) field_PolicyRule_conditions_args(ctx context.Context
 	}
 	args["where"] = arg5
 	return args, nil
+}
+
+func (ec *executionContext) field_PolicyRule_explain_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+
+	arg0, err := ec.field_PolicyRule_explain_argsUserID(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_PolicyRule_explain_argsUserID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (string, error) {
+	if _, ok := rawArgs["userId"]; !ok {
+		var zeroVal string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["userId"]
+		if !ok {
+			var zeroVal string
+			return zeroVal, nil
+		}
+		return ec.unmarshalNID2string(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+		if err != nil {
+			var zeroVal string
+			return zeroVal, err
+		}
+		if ec.Directives.IdOf == nil {
+			var zeroVal string
+			return zeroVal, errors.New("directive idOf is not implemented")
+		}
+		return ec.Directives.IdOf(ctx, rawArgs, directive0, types)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(string); ok {
+		return data, nil
+	} else {
+		var zeroVal string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+	}
 }
 
 func (ec *executionContext) field_PolicyRule_manifestUsers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
@@ -16581,6 +16673,84 @@ func (ec *executionContext) fieldContext_PolicyCondition_user(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _PolicyConditionCheck_condition(ctx context.Context, field graphql.CollectedField, obj *model.PolicyConditionCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyConditionCheck_condition(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Condition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.PolicyCondition) graphql.Marshaler {
+			return ec.marshalNPolicyCondition2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyCondition(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyConditionCheck_condition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyConditionCheck",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyCondition(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyConditionCheck_actual(ctx context.Context, field graphql.CollectedField, obj *model.PolicyConditionCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyConditionCheck_actual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyConditionCheck_actual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyConditionCheck", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyConditionCheck_pass(ctx context.Context, field graphql.CollectedField, obj *model.PolicyConditionCheck) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyConditionCheck_pass(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pass, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyConditionCheck_pass(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyConditionCheck", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _PolicyConditionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyConditionConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16808,6 +16978,203 @@ func (ec *executionContext) _PolicyConditionPayload_clientMutationId(ctx context
 }
 func (ec *executionContext) fieldContext_PolicyConditionPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PolicyConditionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyExplanation_user(ctx context.Context, field graphql.CollectedField, obj *model.PolicyExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyExplanation_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *ent.User
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *ent.User
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyExplanation_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyExplanation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyExplanation_passes(ctx context.Context, field graphql.CollectedField, obj *model.PolicyExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyExplanation_passes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyExplanation_passes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyExplanation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PolicyExplanation_qualified(ctx context.Context, field graphql.CollectedField, obj *model.PolicyExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyExplanation_qualified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Qualified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyExplanation_qualified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyExplanation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PolicyExplanation_manifest(ctx context.Context, field graphql.CollectedField, obj *model.PolicyExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyExplanation_manifest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Manifest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyExplanation_manifest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyExplanation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PolicyExplanation_staged(ctx context.Context, field graphql.CollectedField, obj *model.PolicyExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyExplanation_staged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Staged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyExplanation_staged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyExplanation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PolicyExplanation_assigned(ctx context.Context, field graphql.CollectedField, obj *model.PolicyExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyExplanation_assigned(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assigned, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyExplanation_assigned(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyExplanation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PolicyExplanation_checks(ctx context.Context, field graphql.CollectedField, obj *model.PolicyExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyExplanation_checks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Checks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.PolicyConditionCheck) graphql.Marshaler {
+			return ec.marshalNPolicyConditionCheck2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyConditionCheckᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyExplanation_checks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyExplanation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyConditionCheck(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PolicyRule_id(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyRule) (ret graphql.Marshaler) {
@@ -17409,6 +17776,68 @@ func (ec *executionContext) fieldContext_PolicyRule_stagedUsers(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_PolicyRule_stagedUsers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyRule_explain(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyRule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyRule_explain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PolicyRule().Explain(ctx, obj, fc.Args["userId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *model.PolicyExplanation
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.PolicyExplanation
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PolicyExplanation) graphql.Marshaler {
+			return ec.marshalOPolicyExplanation2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyExplanation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyRule_explain(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyRule",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyExplanation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PolicyRule_explain_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -38436,6 +38865,49 @@ func (ec *executionContext) _PolicyCondition(ctx context.Context, sel ast.Select
 	return out
 }
 
+var policyConditionCheckImplementors = []string{"PolicyConditionCheck"}
+
+func (ec *executionContext) _PolicyConditionCheck(ctx context.Context, sel ast.SelectionSet, obj *model.PolicyConditionCheck) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyConditionCheckImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyConditionCheck")
+		case "condition":
+			out.Values[i] = ec._PolicyConditionCheck_condition(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actual":
+			out.Values[i] = ec._PolicyConditionCheck_actual(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pass":
+			out.Values[i] = ec._PolicyConditionCheck_pass(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var policyConditionConnectionImplementors = []string{"PolicyConditionConnection"}
 
 func (ec *executionContext) _PolicyConditionConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.PolicyConditionConnection) graphql.Marshaler {
@@ -38560,6 +39032,69 @@ func (ec *executionContext) _PolicyConditionPayload(ctx context.Context, sel ast
 	return out
 }
 
+var policyExplanationImplementors = []string{"PolicyExplanation"}
+
+func (ec *executionContext) _PolicyExplanation(ctx context.Context, sel ast.SelectionSet, obj *model.PolicyExplanation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyExplanationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyExplanation")
+		case "user":
+			out.Values[i] = ec._PolicyExplanation_user(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "passes":
+			out.Values[i] = ec._PolicyExplanation_passes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "qualified":
+			out.Values[i] = ec._PolicyExplanation_qualified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "manifest":
+			out.Values[i] = ec._PolicyExplanation_manifest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "staged":
+			out.Values[i] = ec._PolicyExplanation_staged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assigned":
+			out.Values[i] = ec._PolicyExplanation_assigned(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checks":
+			out.Values[i] = ec._PolicyExplanation_checks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var policyRuleImplementors = []string{"PolicyRule", "Node"}
 
 func (ec *executionContext) _PolicyRule(ctx context.Context, sel ast.SelectionSet, obj *ent.PolicyRule) graphql.Marshaler {
@@ -38663,6 +39198,11 @@ func (ec *executionContext) _PolicyRule(ctx context.Context, sel ast.SelectionSe
 			}
 		case "stagedUsers":
 			out.Values[i] = ec._PolicyRule_stagedUsers(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "explain":
+			out.Values[i] = ec._PolicyRule_explain(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -40942,6 +41482,30 @@ func (ec *executionContext) marshalNPolicyCondition2ᚖgithubᚗcomᚋidgraphᚋ
 	return ec._PolicyCondition(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPolicyConditionCheck2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyConditionCheckᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.PolicyConditionCheck) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPolicyConditionCheck2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyConditionCheck(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPolicyConditionCheck2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyConditionCheck(ctx context.Context, sel ast.SelectionSet, v *model.PolicyConditionCheck) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PolicyConditionCheck!")
+		return graphql.Null
+	}
+	return ec._PolicyConditionCheck(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPolicyConditionConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyConditionConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PolicyConditionConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PolicyConditionConnection!")
@@ -42592,6 +43156,13 @@ func (ec *executionContext) unmarshalOPolicyConditionWhereInput2ᚖgithubᚗcom�
 	}
 	res, err := ec.unmarshalInputPolicyConditionWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPolicyExplanation2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyExplanation(ctx context.Context, sel ast.SelectionSet, v *model.PolicyExplanation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicyExplanation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPolicyRule2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyRule(ctx context.Context, sel ast.SelectionSet, v *ent.PolicyRule) graphql.Marshaler {

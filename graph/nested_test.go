@@ -82,6 +82,11 @@ func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
 			qualifiedUsers(first: 5) { totalCount nodes { fullName } }
 			manifestUsers(first: 5) { totalCount nodes { fullName manager { fullName } } }
 			stagedUsers(first: 5) { totalCount nodes { fullName } } } } }`, 10, nil}, // + the rules' states and conditions
+		{"rules page explained for one user", `query($u: ID!) { policyRules(first: 100) { nodes { roleName
+			explain(userId: $u) { user { fullName } qualified manifest staged checks { condition { profileKey } actual pass } } } } }`,
+			8, func(t testing.TB, s *graphtest.Server) map[string]any {
+				return map[string]any{"u": profileUserID(t, s)}
+			}},
 		{"users page with attributes", `{ users(first: 100, where: {attributes: {key: "department", exists: true}}) {
 			nodes { attributes { key value } counts { directoryAttributes } } } }`, 2, nil},
 		{"profile page", profileQuery, 17, func(t testing.TB, s *graphtest.Server) map[string]any {

@@ -11,6 +11,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/graph/loader"
+	"github.com/idgraph/idgraph/graph/model"
 )
 
 // User is the resolver for the user field.
@@ -71,6 +72,11 @@ func (r *policyRuleResolver) ManifestUsers(ctx context.Context, obj *ent.PolicyR
 // StagedUsers is the resolver for the stagedUsers field.
 func (r *policyRuleResolver) StagedUsers(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
 	return loader.For(ctx).StagedUsersByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+}
+
+// Explain is the resolver for the explain field.
+func (r *policyRuleResolver) Explain(ctx context.Context, obj *ent.PolicyRule, userID string) (*model.PolicyExplanation, error) {
+	return explain(ctx, obj, userID)
 }
 
 // Resource is the resolver for the resource field.

@@ -158,3 +158,76 @@ func TestStandingsAgreeWithTheEvaluator(t *testing.T) {
 		t.Logf("%s: %d pairs", rel, len(want[rel]))
 	}
 }
+
+func TestExplainSaysWhy(t *testing.T) {
+	srv := graphtest.New(t, 100)
+	want := standingPairs(t, srv)
+	in := func(rel, pair string) bool { _, ok := slices.BinarySearch(want[rel], pair); return ok }
+	var users struct {
+		Users struct {
+			Nodes []struct{ ID, Title, Department string }
+		}
+	}
+	srv.Query(t, `{ users(first: 40, where: {titleHasPrefix: "Director"}) { nodes { id title department } } }`, nil).Decode(t, &users)
+	var others struct {
+		Users struct {
+			Nodes []struct{ ID, Title, Department string }
+		}
+	}
+	srv.Query(t, `{ users(first: 3, where: {not: {titleHasPrefix: "Director"}}) { nodes { id title department } } }`, nil).Decode(t, &others)
+	if len(users.Users.Nodes) == 0 || len(others.Users.Nodes) == 0 {
+		t.Fatal("the seeded tenant lacks directors or others")
+	}
+	for _, u := range append(users.Users.Nodes[:1], others.Users.Nodes...) {
+		var out struct {
+			PolicyRules struct {
+				Nodes []struct {
+					ID      string
+					Explain struct {
+						User                                          struct{ ID string }
+						Passes, Qualified, Manifest, Staged, Assigned bool
+						Checks                                        []struct {
+							Condition struct{ Type, ProfileKey, ProfileOperator, ProfileValue string }
+							Actual    string
+							Pass      bool
+						}
+					}
+				}
+			}
+		}
+		srv.Query(t, `query($u: ID!) { policyRules(first: 100) { nodes { id explain(userId: $u) { user { id }
+			passes qualified manifest staged assigned
+			checks { condition { type profileKey profileOperator profileValue } actual pass } } } } }`,
+			map[string]any{"u": u.ID}).Decode(t, &out)
+		for _, r := range out.PolicyRules.Nodes {
+			e, pair := r.Explain, u.ID+"/"+r.ID
+			if e.User.ID != u.ID || e.Qualified != in("qualified", pair) || e.Manifest != in("manifest", pair) || e.Staged != in("staged", pair) {
+				t.Errorf("%s: explained %+v; the evaluator says qualified %v, manifest %v, staged %v",
+					pair, e, in("qualified", pair), in("manifest", pair), in("staged", pair))
+			}
+			for _, c := range e.Checks {
+				if c.Condition.Type != "attribute" {
+					continue
+				}
+				actual := map[string]string{"title": u.Title, "department": u.Department}[c.Condition.ProfileKey]
+				if c.Actual != actual {
+					t.Errorf("%s: %s read %q, the user's is %q", pair, c.Condition.ProfileKey, c.Actual, actual)
+				}
+			}
+		}
+	}
+
+	t.Run("an unknown user, or another tenant's, is not found", func(t *testing.T) {
+		srv.SeedTenant(t, "other", 5)
+		var theirs struct {
+			Users struct{ Nodes []struct{ ID string } }
+		}
+		srv.QueryAs(t, srv.TokenFor(t, "other", "*"), `{ users(first: 1) { nodes { id } } }`, nil).Decode(t, &theirs)
+		for _, id := range []string{"drusr_01hq8xyzabc123def456ghj789", theirs.Users.Nodes[0].ID} {
+			resp := srv.Query(t, `query($u: ID!) { policyRules(first: 1) { nodes { explain(userId: $u) { passes } } } }`, map[string]any{"u": id})
+			if codes := resp.Codes(); len(codes) != 1 || codes[0] != "NOT_FOUND" {
+				t.Errorf("explain for %s: %v", id, resp.Errors)
+			}
+		}
+	})
+}

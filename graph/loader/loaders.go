@@ -21,6 +21,10 @@ type Loaders struct {
 	edges
 	derived
 
+	// standing and subjects are what the policy reads of rules and of users.
+	standing *standingRules
+	subjects *subjects
+
 	cfg    Config
 	groups *groups
 	joins  *joiner
@@ -73,10 +77,11 @@ func New(client *ent.Client, cfg Config) *Loaders {
 			StagedRulesByUserID:          pagesOfPolicyRule(cfg, g, j, client, rulesOfUsers(policy.Staged)),
 		},
 	}
-	rules := newStandingRules(cfg, client)
-	l.QualifiedUsersByRuleID = standingUsers(cfg, g, j, client, rules, policy.Qualified)
-	l.ManifestUsersByRuleID = standingUsers(cfg, g, j, client, rules, policy.Manifest)
-	l.StagedUsersByRuleID = standingUsers(cfg, g, j, client, rules, policy.Staged)
+	l.standing = newStandingRules(cfg, client)
+	l.subjects = newSubjects(cfg, client)
+	l.QualifiedUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Qualified)
+	l.ManifestUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Manifest)
+	l.StagedUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Staged)
 	j.newTarget = func(typ string) joinTarget { return l.newJoinTarget(client, typ) }
 	j.counter = l.counterOf
 	return l

@@ -2,15 +2,21 @@ package loader
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/identity"
+	"github.com/idgraph/idgraph/ent/membership"
+	"github.com/idgraph/idgraph/ent/policyassignment"
 	"github.com/idgraph/idgraph/ent/policycondition"
 	"github.com/idgraph/idgraph/ent/policyrule"
 	"github.com/idgraph/idgraph/ent/policyruleset"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/ent/userattribute"
 	"github.com/idgraph/idgraph/internal/policy"
 )
 
@@ -54,7 +60,7 @@ func standingUsers(cfg Config, g *groups, j *joiner, client *ent.Client, rules *
 				return ent.ParentKey{}, err
 			}
 			if r != nil {
-				compiled = append(compiled, *r)
+				compiled = append(compiled, r.Rule)
 			}
 		}
 		return usersOfRules(compiled, rel)(ids), nil
@@ -116,15 +122,28 @@ func standingBranches(dialect string, rules []policy.Rule, rel policy.Relation) 
 	}))
 }
 
+// Standing is what the policy reads of one rule: its states and conditions,
+// and the conditions as stored (the ruleset's first, then the rule's), in the
+// same order.
+type Standing struct {
+	Rule       policy.Rule
+	Conditions []*ent.PolicyCondition
+}
+
 // standingRules loads what the compiled form reads of a page of rules: their
 // states and conditions, in three statements shared by the three relations.
 type standingRules struct {
-	b *batch[*policy.Rule]
+	b *batch[*Standing]
+}
+
+// StandingRule returns what the policy reads of a rule; nil if it is not visible.
+func (l *Loaders) StandingRule(ctx context.Context, k Keys) (*Standing, error) {
+	return l.standing.b.load(ctx, k)
 }
 
 func newStandingRules(cfg Config, client *ent.Client) *standingRules {
-	return &standingRules{b: newBatch(cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*policy.Rule] {
-		results := make([]*dataloader.Result[*policy.Rule], len(ids))
+	return &standingRules{b: newBatch(cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*Standing] {
+		results := make([]*dataloader.Result[*Standing], len(ids))
 		rules, err := client.PolicyRule.Query().
 			Where(func(s *sql.Selector) { s.Where(ent.ColumnIn(s.C(policyrule.FieldID), ids)) }).
 			WithRuleset(func(q *ent.PolicyRulesetQuery) { q.Select(policyruleset.FieldState) }).All(ctx)
@@ -137,21 +156,32 @@ func newStandingRules(cfg Config, client *ent.Client) *standingRules {
 			conds, err = client.PolicyCondition.Query().
 				Where(func(s *sql.Selector) { s.Where(ent.ColumnIn(s.C(policycondition.FieldRulesetID), rulesets)) }).All(ctx)
 		}
-		byID := map[string]*policy.Rule{}
+		// The ruleset's conditions first, then the rule's, each in id order.
+		slices.SortStableFunc(conds, func(a, b *ent.PolicyCondition) int {
+			if (a.RuleID == nil) != (b.RuleID == nil) {
+				if a.RuleID == nil {
+					return -1
+				}
+				return 1
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		byID := map[string]*Standing{}
 		for _, r := range rules {
 			if r.Edges.Ruleset == nil {
 				continue // a deleted ruleset: the rule stands for nobody
 			}
-			compiled := &policy.Rule{ID: r.ID, TenantID: r.TenantID, State: string(r.State), RulesetState: string(r.Edges.Ruleset.State)}
+			st := &Standing{Rule: policy.Rule{ID: r.ID, TenantID: r.TenantID, State: string(r.State), RulesetState: string(r.Edges.Ruleset.State)}}
 			for _, c := range conds {
 				if c.RulesetID == r.RulesetID && (c.RuleID == nil || *c.RuleID == r.ID) {
-					compiled.Conditions = append(compiled.Conditions, conditionOf(c))
+					st.Rule.Conditions = append(st.Rule.Conditions, conditionOf(c))
+					st.Conditions = append(st.Conditions, c)
 				}
 			}
-			byID[r.ID] = compiled
+			byID[r.ID] = st
 		}
 		for i, id := range ids {
-			results[i] = &dataloader.Result[*policy.Rule]{Data: byID[id], Error: err}
+			results[i] = &dataloader.Result[*Standing]{Data: byID[id], Error: err}
 		}
 		return results
 	})}
@@ -164,4 +194,95 @@ func conditionOf(c *ent.PolicyCondition) policy.Condition {
 		pc.UserID = *c.UserID
 	}
 	return pc
+}
+
+// Subject is what the policy reads of one user.
+type Subject struct {
+	User    *ent.User
+	Subject policy.Subject
+	// Assigned holds the rules the user holds an active, live assignment of.
+	Assigned map[string]bool
+}
+
+// subjects loads users as the policy reads them: the row, the open
+// attributes, the resources reached through identities and the rules
+// assigned, four statements per batch of users.
+type subjects struct {
+	b *batch[*Subject]
+}
+
+// SubjectOf returns what the policy reads of a user; nil if it is not visible.
+func (l *Loaders) SubjectOf(ctx context.Context, k Keys) (*Subject, error) {
+	return l.subjects.b.load(ctx, k)
+}
+
+func newSubjects(cfg Config, client *ent.Client) *subjects {
+	return &subjects{b: newBatch(cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*Subject] {
+		byID, err := loadSubjects(ctx, client, ids)
+		results := make([]*dataloader.Result[*Subject], len(ids))
+		for i, id := range ids {
+			results[i] = &dataloader.Result[*Subject]{Data: byID[id], Error: err}
+		}
+		return results
+	})}
+}
+
+func loadSubjects(ctx context.Context, client *ent.Client, ids []string) (map[string]*Subject, error) {
+	in := func(column string) func(*sql.Selector) {
+		return func(s *sql.Selector) { s.Where(ent.ColumnIn(s.C(column), ids)) }
+	}
+	users, err := client.User.Query().Where(in(user.FieldID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*Subject, len(users))
+	for _, u := range users {
+		s := &Subject{User: u, Assigned: map[string]bool{},
+			Subject: policy.Subject{ID: u.ID, Attributes: map[string]string{}, Groups: map[string]bool{}}}
+		if u.ManagerID != nil {
+			s.Subject.ManagerID = *u.ManagerID
+		}
+		for _, key := range policy.FixedAttributes {
+			s.Subject.Attributes[key] = FixedAttribute(u, key)
+		}
+		byID[u.ID] = s
+	}
+	attrs, err := client.UserAttribute.Query().Where(in(userattribute.FieldUserID)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range attrs {
+		if s := byID[a.UserID]; s != nil {
+			s.Subject.Attributes[a.Key] = a.Value
+		}
+	}
+	var groups []struct {
+		UserID     string `sql:"user_id"`
+		ResourceID string `sql:"resource_id"`
+	}
+	err = client.Membership.Query().Where(func(s *sql.Selector) {
+		i := sql.Table(identity.Table)
+		s.Join(i).OnP(sql.And(sql.ColumnsEQ(s.C(membership.FieldIdentityID), i.C(identity.FieldID)), sql.IsNull(i.C(identity.FieldDeletedAt))))
+		s.Where(ent.ColumnIn(i.C(identity.FieldUserID), ids))
+		s.Select(sql.As(i.C(identity.FieldUserID), "user_id"), sql.As(s.C(membership.FieldResourceID), "resource_id"))
+	}).Select().Scan(ctx, &groups)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		if s := byID[g.UserID]; s != nil {
+			s.Subject.Groups[g.ResourceID] = true
+		}
+	}
+	assignments, err := client.PolicyAssignment.Query().Where(in(policyassignment.FieldUserID),
+		policyassignment.StateEQ(policyassignment.StateActive), policyassignment.RuleIDNotNil()).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range assignments {
+		if s := byID[a.UserID]; s != nil {
+			s.Assigned[*a.RuleID] = true
+		}
+	}
+	return byID, nil
 }

@@ -291,12 +291,40 @@ type PolicyAssignmentPayload struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// One condition applied to one user.
+type PolicyConditionCheck struct {
+	// The condition.
+	Condition *ent.PolicyCondition `json:"condition"`
+	// What the condition read of the user: the attribute's value (empty when unset), the manager's id, the user's id, or the group's id when the user is in it.
+	Actual string `json:"actual"`
+	// Whether the user passes it.
+	Pass bool `json:"pass"`
+}
+
 // The condition a mutation created.
 type PolicyConditionPayload struct {
 	// The record as the mutation left it.
 	PolicyCondition *ent.PolicyCondition `json:"policyCondition,omitempty"`
 	// Echo of the input's clientMutationId.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// Why a user stands as it does with one rule (PolicyRule.explain).
+type PolicyExplanation struct {
+	// The user explained.
+	User *ent.User `json:"user,omitempty"`
+	// Whether the user passes the conditions: named by a user condition, or at least one other condition and all of them pass.
+	Passes bool `json:"passes"`
+	// Passes, as a staged, active or expiring user, a staged or active rule, a ruleset that is not archived.
+	Qualified bool `json:"qualified"`
+	// Should hold the rule's role now (PolicyRule.manifestUsers).
+	Manifest bool `json:"manifest"`
+	// Qualified but waiting for the user, the rule or the ruleset to become active (PolicyRule.stagedUsers).
+	Staged bool `json:"staged"`
+	// Whether the user holds an active assignment of the rule.
+	Assigned bool `json:"assigned"`
+	// Each condition applied to the user, the ruleset's first.
+	Checks []*PolicyConditionCheck `json:"checks"`
 }
 
 // The rule a mutation changed.
