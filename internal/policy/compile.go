@@ -24,12 +24,23 @@ type Rule struct {
 func Users(s *sql.Selector, rule Rule, rel Relation) *sql.Predicate {
 	live := (rule.State == "staged" || rule.State == "active") && rule.RulesetState != "archived"
 	state := s.C("state")
+	qualified := func() *sql.Predicate {
+		if !live {
+			return never()
+		}
+		return sql.And(sql.In(state, "staged", "active", "expiring"), passes(s, rule.Conditions))
+	}
 	switch rel {
-	case Manifest:
+	case Manifest, Missing:
 		if rule.State != "active" || rule.RulesetState != "managed" {
 			return never()
 		}
+		if rel == Missing {
+			return sql.And(sql.In(state, "active", "expiring"), passes(s, rule.Conditions), sql.Not(assigned(s, rule.ID)))
+		}
 		return sql.And(sql.In(state, "active", "expiring"), sql.Or(passes(s, rule.Conditions), assigned(s, rule.ID)))
+	case Unqualified:
+		return sql.And(assigned(s, rule.ID), sql.Not(qualified()))
 	case Staged:
 		if !live {
 			return never()
@@ -40,10 +51,7 @@ func Users(s *sql.Selector, rule Rule, rel Relation) *sql.Predicate {
 		}
 		return sql.And(qualified, sql.EQ(state, "staged"))
 	}
-	if !live {
-		return never()
-	}
-	return sql.And(sql.In(state, "staged", "active", "expiring"), passes(s, rule.Conditions))
+	return qualified()
 }
 
 func never() *sql.Predicate { return sql.ExprP("1 = 0") }
@@ -75,13 +83,14 @@ func passes(s *sql.Selector, conditions []Condition) *sql.Predicate {
 	return sql.Or(either...)
 }
 
-// test compiles Test: a NULL (no manager) fails it, as in Go.
+// test compiles Test: true or false, never NULL, as in Go.
 func test(s *sql.Selector, c Condition) *sql.Predicate {
 	switch c.Type {
 	case TypeAttribute:
 		return compareCompiled(s, c)
 	case TypeManager:
-		return sql.EQ(s.C("manager_id"), c.UserID)
+		// Never NULL, or NOT (...) over it would be NULL too.
+		return sql.And(sql.NotNull(s.C("manager_id")), sql.EQ(s.C("manager_id"), c.UserID))
 	case TypeGroup:
 		i, m := sql.Table("identities").As("gi"), sql.Table("memberships").As("gm")
 		members := sql.Select(i.C("user_id")).From(i).

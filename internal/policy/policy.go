@@ -25,7 +25,8 @@
 // the user should hold now: an active or expiring user, an active rule of a
 // managed ruleset, and the user qualifies or holds an active assignment of the
 // rule. Staged is qualified but not yet manifest because the user, the rule
-// or the ruleset is staged.
+// or the ruleset is staged. Missing is manifest without an active assignment;
+// unqualified is an active assignment without qualifying.
 package policy
 
 import "strings"
@@ -153,9 +154,12 @@ type States struct {
 	Assigned bool
 }
 
-// Standing is where a user stands with one rule.
+// Standing is where a user stands with one rule. Missing and Unqualified are
+// the drift between the standing and the assignments: in the manifest
+// without an active assignment, and holding one without qualifying.
 type Standing struct {
 	Qualified, Manifest, Staged bool
+	Missing, Unqualified        bool
 }
 
 // Stand combines whether the user passes the conditions with the states.
@@ -166,5 +170,6 @@ func Stand(passes bool, st States) Standing {
 	manifest := (st.User == "active" || st.User == "expiring") && st.Rule == "active" &&
 		st.Ruleset == "managed" && (qualified || st.Assigned)
 	staged := qualified && !manifest && (st.User == "staged" || st.Rule == "staged" || st.Ruleset == "staged")
-	return Standing{Qualified: qualified, Manifest: manifest, Staged: staged}
+	return Standing{Qualified: qualified, Manifest: manifest, Staged: staged,
+		Missing: manifest && !st.Assigned, Unqualified: st.Assigned && !qualified}
 }

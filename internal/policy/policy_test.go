@@ -76,27 +76,29 @@ func TestQualifies(t *testing.T) {
 
 func TestStand(t *testing.T) {
 	type st = policy.States
-	type want = policy.Standing
+	const T, F = true, false
 	for _, c := range []struct {
-		name   string
-		passes bool
-		states st
-		want   want
+		name                                         string
+		passes                                       bool
+		states                                       st
+		qualified, manifest, staged, missing, unqual bool
 	}{
-		{"active user, active rule, managed ruleset", true, st{"active", "active", "managed", false}, want{true, true, false}},
-		{"expiring users still hold access", true, st{"expiring", "active", "managed", false}, want{true, true, false}},
-		{"staged user", true, st{"staged", "active", "managed", false}, want{true, false, true}},
-		{"staged rule", true, st{"active", "staged", "managed", false}, want{true, false, true}},
-		{"staged ruleset", true, st{"active", "active", "staged", false}, want{true, false, true}},
-		{"unmanaged rulesets qualify but are not enforced", true, st{"active", "active", "unmanaged", false}, want{true, false, false}},
-		{"archived rulesets qualify nobody", true, st{"active", "active", "archived", false}, want{}},
-		{"suspended rules qualify nobody", true, st{"active", "suspended", "managed", false}, want{}},
-		{"deactivated users qualify for nothing", true, st{"deactivated", "active", "managed", true}, want{}},
-		{"an assignment keeps the rule in the manifest", false, st{"active", "active", "managed", true}, want{false, true, false}},
-		{"not passing, not assigned", false, st{"active", "active", "managed", false}, want{}},
+		{"active user, active rule, managed ruleset, not yet assigned", T, st{"active", "active", "managed", F}, T, T, F, T, F},
+		{"and assigned", T, st{"active", "active", "managed", T}, T, T, F, F, F},
+		{"expiring users still hold access", T, st{"expiring", "active", "managed", F}, T, T, F, T, F},
+		{"staged user", T, st{"staged", "active", "managed", F}, T, F, T, F, F},
+		{"staged rule", T, st{"active", "staged", "managed", F}, T, F, T, F, F},
+		{"staged ruleset", T, st{"active", "active", "staged", F}, T, F, T, F, F},
+		{"unmanaged rulesets qualify but are not enforced", T, st{"active", "active", "unmanaged", F}, T, F, F, F, F},
+		{"archived rulesets qualify nobody", T, st{"active", "active", "archived", F}, F, F, F, F, F},
+		{"suspended rules qualify nobody", T, st{"active", "suspended", "managed", F}, F, F, F, F, F},
+		{"a deactivated user's assignment is unqualified", T, st{"deactivated", "active", "managed", T}, F, F, F, F, T},
+		{"an assignment keeps the rule in the manifest, unqualified", F, st{"active", "active", "managed", T}, F, T, F, F, T},
+		{"not passing, not assigned", F, st{"active", "active", "managed", F}, F, F, F, F, F},
 	} {
-		if got := policy.Stand(c.passes, c.states); got != c.want {
-			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		want := policy.Standing{Qualified: c.qualified, Manifest: c.manifest, Staged: c.staged, Missing: c.missing, Unqualified: c.unqual}
+		if got := policy.Stand(c.passes, c.states); got != want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, want)
 		}
 	}
 }

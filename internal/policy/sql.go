@@ -133,9 +133,11 @@ func (r Rows) assigned() string {
 type Relation string
 
 const (
-	Qualified Relation = "qualified"
-	Manifest  Relation = "manifest"
-	Staged    Relation = "staged"
+	Qualified   Relation = "qualified"
+	Manifest    Relation = "manifest"
+	Staged      Relation = "staged"
+	Missing     Relation = "missing"
+	Unqualified Relation = "unqualified"
 )
 
 // Holds is the SQL predicate "the user stands in relation rel to the rule": Stand in SQL.
@@ -143,10 +145,15 @@ func (r Rows) Holds(rel Relation) string {
 	user, rule, ruleset := r.User("state"), r.Rule("state"), r.rulesetState()
 	qualified := fmt.Sprintf(`%s IN ('staged', 'active', 'expiring') AND %s IN ('staged', 'active') AND %s <> 'archived' AND %s`,
 		user, rule, ruleset, r.Passes())
+	manifest := fmt.Sprintf(`(%s IN ('active', 'expiring') AND %s = 'active' AND %s = 'managed' AND (%s OR %s))`,
+		user, rule, ruleset, r.assigned(), r.Passes())
 	switch rel {
 	case Manifest:
-		return fmt.Sprintf(`(%s IN ('active', 'expiring') AND %s = 'active' AND %s = 'managed' AND (%s OR %s))`,
-			user, rule, ruleset, r.assigned(), r.Passes())
+		return manifest
+	case Missing:
+		return fmt.Sprintf(`(%s AND NOT %s)`, manifest, r.assigned())
+	case Unqualified:
+		return fmt.Sprintf(`(%s AND NOT (%s))`, r.assigned(), qualified)
 	case Staged:
 		return fmt.Sprintf(`(%s AND (%s = 'staged' OR %s = 'staged' OR %s = 'staged'))`, qualified, user, rule, ruleset)
 	}

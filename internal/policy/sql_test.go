@@ -172,7 +172,8 @@ func (w *world) expected(rel policy.Relation) []string {
 		for rid, r := range w.rules {
 			st := policy.Stand(policy.Qualifies(s, w.conds[rid]), policy.States{User: w.states[uid],
 				Rule: string(r.State), Ruleset: string(w.rulesets[r.RulesetID].State), Assigned: w.assigned[[2]string{uid, rid}]})
-			if map[policy.Relation]bool{policy.Qualified: st.Qualified, policy.Manifest: st.Manifest, policy.Staged: st.Staged}[rel] {
+			if map[policy.Relation]bool{policy.Qualified: st.Qualified, policy.Manifest: st.Manifest, policy.Staged: st.Staged,
+				policy.Missing: st.Missing, policy.Unqualified: st.Unqualified}[rel] {
 				pairs = append(pairs, uid+"/"+rid)
 			}
 		}
@@ -211,7 +212,7 @@ func (w *world) sent(t *testing.T, rel policy.Relation) []string {
 
 func TestSQLAgreesWithGo(t *testing.T) {
 	w := newWorld(t)
-	for _, rel := range []policy.Relation{policy.Qualified, policy.Manifest, policy.Staged} {
+	for _, rel := range []policy.Relation{policy.Qualified, policy.Manifest, policy.Staged, policy.Missing, policy.Unqualified} {
 		want, got := w.expected(rel), w.sent(t, rel)
 		if len(want) == 0 {
 			t.Errorf("%s: no pairs at all; the world does not exercise it", rel)
@@ -241,7 +242,7 @@ func diff(a, b []string) []string {
 func TestCompiledAgrees(t *testing.T) {
 	w := newWorld(t)
 	ctx := viewer.System(context.Background())
-	for _, rel := range []policy.Relation{policy.Qualified, policy.Manifest, policy.Staged} {
+	for _, rel := range []policy.Relation{policy.Qualified, policy.Manifest, policy.Staged, policy.Missing, policy.Unqualified} {
 		var got []string
 		for rid, r := range w.rules {
 			rule := policy.Rule{ID: rid, State: string(r.State), RulesetState: string(w.rulesets[r.RulesetID].State), Conditions: w.conds[rid]}
