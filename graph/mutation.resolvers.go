@@ -8,6 +8,8 @@ package graph
 import (
 	"context"
 
+	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/model"
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/directory"
@@ -187,6 +189,12 @@ func (r *mutationResolver) CreatePolicyAssignment(ctx context.Context, input mod
 	return payload(&model.PolicyAssignmentPayload{PolicyAssignment: a, ClientMutationID: input.ClientMutationID}, err)
 }
 
+// ReconcilePolicy is the resolver for the reconcilePolicy field.
+func (r *mutationResolver) ReconcilePolicy(ctx context.Context, input model.ReconcilePolicyInput) (*model.ReconcilePolicyPayload, error) {
+	plan, err := r.directory.ReconcileRuleset(ctx, input.RulesetID, input.DryRun)
+	return payload(reconciled(ctx, plan, input), err)
+}
+
 // DeletePolicyRecord is the resolver for the deletePolicyRecord field.
 func (r *mutationResolver) DeletePolicyRecord(ctx context.Context, input model.DeletePolicyRecordInput) (*model.DeletePolicyRecordPayload, error) {
 	table, err := gid.Table(input.ID)
@@ -211,7 +219,33 @@ func (r *mutationResolver) UnlinkIdentity(ctx context.Context, input model.Unlin
 	return payload(&model.IdentityPayload{Identity: i, ClientMutationID: input.ClientMutationID}, err)
 }
 
+// User is the resolver for the user field.
+func (r *policyGrantResolver) User(ctx context.Context, obj *model.PolicyGrant) (*ent.User, error) {
+	return loader.Required(ctx, loader.For(ctx).UserByID, obj, func(g *model.PolicyGrant) string { return g.UserID })
+}
+
+// Rule is the resolver for the rule field.
+func (r *policyGrantResolver) Rule(ctx context.Context, obj *model.PolicyGrant) (*ent.PolicyRule, error) {
+	return loader.Required(ctx, loader.For(ctx).PolicyRuleByID, obj, func(g *model.PolicyGrant) string { return g.RuleID })
+}
+
+// Assignment is the resolver for the assignment field.
+func (r *policyGrantResolver) Assignment(ctx context.Context, obj *model.PolicyGrant) (*ent.PolicyAssignment, error) {
+	return loader.Optional(ctx, loader.For(ctx).PolicyAssignmentByID, obj, func(g *model.PolicyGrant) *string {
+		if g.AssignmentID == "" {
+			return nil
+		}
+		return &g.AssignmentID
+	})
+}
+
 // Mutation returns MutationResolver implementation.
 func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
 
-type mutationResolver struct{ *Resolver }
+// PolicyGrant returns PolicyGrantResolver implementation.
+func (r *Resolver) PolicyGrant() PolicyGrantResolver { return &policyGrantResolver{r} }
+
+type (
+	mutationResolver    struct{ *Resolver }
+	policyGrantResolver struct{ *Resolver }
+)

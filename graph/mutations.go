@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"slices"
 
+	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/model"
 	"github.com/idgraph/idgraph/internal/directory"
 	"github.com/idgraph/idgraph/internal/lifecycle"
@@ -41,4 +43,16 @@ func updateFields(in model.UpdateUserInput) directory.UserFields {
 		CostCenter: in.CostCenter, BadgeID: in.BadgeID, EmployeeID: in.EmployeeID, EmployeeAltID: in.EmployeeAltID,
 		Type: in.Type, Metadata: in.Metadata, Attributes: attributesInput(in.Attributes),
 	}
+}
+
+// reconciled is reconcilePolicy's payload; its grants are one sibling group, so
+// their users, rules and assignments load in a statement each.
+func reconciled(ctx context.Context, plan directory.Reconciliation, input model.ReconcilePolicyInput) *model.ReconcilePolicyPayload {
+	grants := make([]*model.PolicyGrant, 0, len(plan.Created)+len(plan.Ended))
+	for _, g := range append(slices.Clone(plan.Created), plan.Ended...) {
+		grants = append(grants, &model.PolicyGrant{UserID: g.UserID, RuleID: g.RuleID, AssignmentID: g.AssignmentID})
+	}
+	loader.Register(ctx, grants)
+	return &model.ReconcilePolicyPayload{ClientMutationID: input.ClientMutationID, DryRun: input.DryRun,
+		Created: grants[:len(plan.Created)], Ended: grants[len(plan.Created):]}
 }

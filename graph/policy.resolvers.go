@@ -74,6 +74,16 @@ func (r *policyRuleResolver) StagedUsers(ctx context.Context, obj *ent.PolicyRul
 	return loader.For(ctx).StagedUsersByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
+// MissingAssignments is the resolver for the missingAssignments field.
+func (r *policyRuleResolver) MissingAssignments(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
+	return loader.For(ctx).MissingUsersByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+}
+
+// UnqualifiedAssignments is the resolver for the unqualifiedAssignments field.
+func (r *policyRuleResolver) UnqualifiedAssignments(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
+	return loader.For(ctx).UnqualifiedUsersByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+}
+
 // Explain is the resolver for the explain field.
 func (r *policyRuleResolver) Explain(ctx context.Context, obj *ent.PolicyRule, userID string) (*model.PolicyExplanation, error) {
 	return explain(ctx, obj, userID)

@@ -23,7 +23,7 @@ func standingPairs(t *testing.T, srv *graphtest.Server) map[string][]string {
 	rules := c.PolicyRule.Query().WithRuleset().AllX(ctx)
 	conds := c.PolicyCondition.Query().AllX(ctx)
 	assigned := map[[2]string]bool{}
-	for _, a := range c.PolicyAssignment.Query().Where(policyassignment.StateEQ(policyassignment.StateActive), policyassignment.RuleIDNotNil()).AllX(ctx) {
+	for _, a := range c.PolicyAssignment.Query().Where(policyassignment.StateIn(policyassignment.StateActive, policyassignment.StateExpiring), policyassignment.RuleIDNotNil()).AllX(ctx) {
 		assigned[[2]string{a.UserID, *a.RuleID}] = true
 	}
 	out := map[string][]string{}

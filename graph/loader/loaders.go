@@ -48,6 +48,8 @@ type derived struct {
 	QualifiedUsersByRuleID         *UserConn
 	ManifestUsersByRuleID          *UserConn
 	StagedUsersByRuleID            *UserConn
+	MissingUsersByRuleID           *UserConn
+	UnqualifiedUsersByRuleID       *UserConn
 }
 
 // New builds the loaders of one request.
@@ -82,6 +84,8 @@ func New(client *ent.Client, cfg Config) *Loaders {
 	l.QualifiedUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Qualified)
 	l.ManifestUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Manifest)
 	l.StagedUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Staged)
+	l.MissingUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Missing)
+	l.UnqualifiedUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Unqualified)
 	j.newTarget = func(typ string) joinTarget { return l.newJoinTarget(client, typ) }
 	j.counter = l.counterOf
 	return l
@@ -112,6 +116,10 @@ func (l *Loaders) counterOf(typ, field string) counter {
 			return l.ManifestUsersByRuleID
 		case "stagedUsers":
 			return l.StagedUsersByRuleID
+		case "missingAssignments":
+			return l.MissingUsersByRuleID
+		case "unqualifiedAssignments":
+			return l.UnqualifiedUsersByRuleID
 		}
 	}
 	return l.edgeCounter(typ, field)

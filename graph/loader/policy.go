@@ -174,7 +174,7 @@ func newStandingRules(cfg Config, client *ent.Client) *standingRules {
 			st := &Standing{Rule: policy.Rule{ID: r.ID, TenantID: r.TenantID, State: string(r.State), RulesetState: string(r.Edges.Ruleset.State)}}
 			for _, c := range conds {
 				if c.RulesetID == r.RulesetID && (c.RuleID == nil || *c.RuleID == r.ID) {
-					st.Rule.Conditions = append(st.Rule.Conditions, conditionOf(c))
+					st.Rule.Conditions = append(st.Rule.Conditions, policy.Stored(string(c.Type), c.ProfileKey, string(c.ProfileOperator), c.ProfileValue, c.UserID))
 					st.Conditions = append(st.Conditions, c)
 				}
 			}
@@ -185,15 +185,6 @@ func newStandingRules(cfg Config, client *ent.Client) *standingRules {
 		}
 		return results
 	})}
-}
-
-// conditionOf is a stored condition as the policy package reads it.
-func conditionOf(c *ent.PolicyCondition) policy.Condition {
-	pc := policy.Condition{Type: string(c.Type), Key: c.ProfileKey, Operator: string(c.ProfileOperator), Value: c.ProfileValue}
-	if c.UserID != nil {
-		pc.UserID = *c.UserID
-	}
-	return pc
 }
 
 // Subject is what the policy reads of one user.
@@ -275,7 +266,7 @@ func loadSubjects(ctx context.Context, client *ent.Client, ids []string) (map[st
 		}
 	}
 	assignments, err := client.PolicyAssignment.Query().Where(in(policyassignment.FieldUserID),
-		policyassignment.StateEQ(policyassignment.StateActive), policyassignment.RuleIDNotNil()).All(ctx)
+		policyassignment.StateIn(policyassignment.StateActive, policyassignment.StateExpiring), policyassignment.RuleIDNotNil()).All(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -13,3 +13,11 @@ type UserCounts struct {
 type IdentityCounts struct {
 	Identity *ent.Identity
 }
+
+// PolicyGrant is one user's assignment of one rule in a reconciliation; its
+// fields are resolved by the loaders of their types.
+type PolicyGrant struct {
+	UserID, RuleID string
+	// AssignmentID is empty for an assignment a dry run would create.
+	AssignmentID string
+}

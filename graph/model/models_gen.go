@@ -321,7 +321,7 @@ type PolicyExplanation struct {
 	Manifest bool `json:"manifest"`
 	// Qualified but waiting for the user, the rule or the ruleset to become active (PolicyRule.stagedUsers).
 	Staged bool `json:"staged"`
-	// Whether the user holds an active assignment of the rule.
+	// Whether the user holds an active or expiring assignment of the rule.
 	Assigned bool `json:"assigned"`
 	// Each condition applied to the user, the ruleset's first.
 	Checks []*PolicyConditionCheck `json:"checks"`
@@ -357,6 +357,28 @@ type PurgeUserPayload struct {
 	PurgedID string `json:"purgedId"`
 	// Echo of the input's clientMutationId.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// Input of reconcilePolicy.
+type ReconcilePolicyInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The managed ruleset to reconcile.
+	RulesetID string `json:"rulesetId"`
+	// Return the plan without writing it.
+	DryRun bool `json:"dryRun"`
+}
+
+// What reconcilePolicy did, or would do in a dry run.
+type ReconcilePolicyPayload struct {
+	// Echo of the input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// Whether nothing was written.
+	DryRun bool `json:"dryRun"`
+	// Assignments created (or to create), ordered by user.
+	Created []*PolicyGrant `json:"created"`
+	// Assignments ended (or to end), ordered by user.
+	Ended []*PolicyGrant `json:"ended"`
 }
 
 // An action on a resource.

@@ -173,10 +173,10 @@ func compareCompiled(s *sql.Selector, c Condition) *sql.Predicate {
 	})
 }
 
-// assigned is "the user holds an active, live assignment of the rule".
+// assigned is "the user holds an active or expiring, live assignment of the rule".
 func assigned(s *sql.Selector, ruleID string) *sql.Predicate {
 	a := sql.Table("policy_assignments").As("pa")
 	holders := sql.Select(a.C("user_id")).From(a).
-		Where(sql.And(sql.EQ(a.C("rule_id"), ruleID), sql.EQ(a.C("state"), "active"), sql.IsNull(a.C("deleted_at"))))
+		Where(sql.And(sql.EQ(a.C("rule_id"), ruleID), sql.In(a.C("state"), "active", "expiring"), sql.IsNull(a.C("deleted_at"))))
 	return sql.In(s.C("id"), holders)
 }

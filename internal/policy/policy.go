@@ -23,8 +23,8 @@
 // States. Qualified counts users who are staged, active or expiring, for rules
 // that are staged or active in a ruleset that is not archived. Manifest is what
 // the user should hold now: an active or expiring user, an active rule of a
-// managed ruleset, and the user qualifies or holds an active assignment of the
-// rule. Staged is qualified but not yet manifest because the user, the rule
+// managed ruleset, and the user qualifies or holds an active (or expiring)
+// assignment of the rule. Staged is qualified but not yet manifest because the user, the rule
 // or the ruleset is staged. Missing is manifest without an active assignment;
 // unqualified is an active assignment without qualifying.
 package policy
@@ -58,6 +58,15 @@ type Condition struct {
 	Operator string
 	Value    string // the expected value; a resource id for group conditions
 	UserID   string // the user a user condition names; the manager of a manager condition
+}
+
+// Stored is a condition as the database holds it (policy_conditions).
+func Stored(typ, key, operator, value string, userID *string) Condition {
+	c := Condition{Type: typ, Key: key, Operator: operator, Value: value}
+	if userID != nil {
+		c.UserID = *userID
+	}
+	return c
 }
 
 // Subject is what the conditions read of a user.
@@ -150,7 +159,7 @@ func Qualifies(s Subject, conditions []Condition) bool {
 // States of the records a standing depends on.
 type States struct {
 	User, Rule, Ruleset string
-	// Assigned is whether the user holds an active, live assignment of the rule.
+	// Assigned is whether the user holds an active or expiring, live assignment of the rule.
 	Assigned bool
 }
 

@@ -123,9 +123,9 @@ func (r Rows) rulesetState() string {
 		r.Rule("ruleset_id"))
 }
 
-// assigned is "the user holds an active, live assignment of the rule".
+// assigned is "the user holds an active or expiring, live assignment of the rule".
 func (r Rows) assigned() string {
-	return fmt.Sprintf(`EXISTS (SELECT 1 FROM "policy_assignments" AS "pa" WHERE "pa"."user_id" = %s AND "pa"."rule_id" = %s AND "pa"."state" = 'active' AND "pa"."deleted_at" IS NULL)`,
+	return fmt.Sprintf(`EXISTS (SELECT 1 FROM "policy_assignments" AS "pa" WHERE "pa"."user_id" = %s AND "pa"."rule_id" = %s AND "pa"."state" IN ('active', 'expiring') AND "pa"."deleted_at" IS NULL)`,
 		r.User("id"), r.Rule("id"))
 }
 

@@ -10,6 +10,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/policyassignment"
 	"github.com/idgraph/idgraph/ent/policycondition"
 	"github.com/idgraph/idgraph/ent/policyrule"
 	"github.com/idgraph/idgraph/ent/policyruleset"
@@ -129,12 +130,14 @@ func newWorld(t *testing.T) *world {
 					create(ctx, c, tn.ID, rs.ID, &r.ID, cond)
 				}
 				w.conds[r.ID] = append(slices.Clone(rsConds), conds...)
-				// Every third rule is held by one user, qualified or not.
+				// Every third rule is held by one user, qualified or not: active
+				// and expiring assignments count, deactivated ones do not.
 				if ri%3 == 0 {
 					holder := ids[(n+ri)%len(ids)]
+					state := []string{"active", "expiring", "deactivated"}[(n+ri)%3]
 					c.PolicyAssignment.Create().SetTenantID(tn.ID).SetUserID(holder).SetRulesetID(rs.ID).SetRuleID(r.ID).
-						SetState("active").SaveX(ctx)
-					w.assigned[[2]string{holder, r.ID}] = true
+						SetState(policyassignment.State(state)).SaveX(ctx)
+					w.assigned[[2]string{holder, r.ID}] = state != "deactivated"
 				}
 			}
 			n++
