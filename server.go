@@ -26,6 +26,7 @@ import (
 
 	"github.com/idgraph/idgraph/graph"
 	"github.com/idgraph/idgraph/internal/auth"
+	"github.com/idgraph/idgraph/internal/directory"
 	"github.com/idgraph/idgraph/internal/idempotency"
 	"github.com/idgraph/idgraph/internal/seed"
 	"github.com/idgraph/idgraph/internal/store"
@@ -123,6 +124,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		})
 	})
 	background.Go(func() { housekeeping(backgroundCtx, logger, db, keys) })
+	// Expirations take effect within a second of being due; every replica runs
+	// them, and each record is expired once whichever gets there first.
+	background.Go(func() {
+		directory.New(db.Client).RunExpirations(backgroundCtx, time.Second, func(n directory.Expired, err error) {
+			if err != nil {
+				logger.Error("expiring records", slog.String("error", err.Error()))
+				return
+			}
+			logger.Info("expired records", slog.Int("users", n.Users), slog.Int("identities", n.Identities), slog.Int("assignments", n.Assignments))
+		})
+	})
 	finishBackground := func() {
 		stopBackground()
 		background.Wait()

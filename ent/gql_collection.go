@@ -260,6 +260,11 @@ func (_q *IdentityQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, identity.FieldDeprovisionedAt)
 				fieldSeen[identity.FieldDeprovisionedAt] = struct{}{}
 			}
+		case "expiresAt":
+			if _, ok := fieldSeen[identity.FieldExpiresAt]; !ok {
+				selectedFields = append(selectedFields, identity.FieldExpiresAt)
+				fieldSeen[identity.FieldExpiresAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

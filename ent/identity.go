@@ -60,6 +60,8 @@ type Identity struct {
 	ProvisionedAt *time.Time `json:"provisioned_at,omitempty"`
 	// When the account was deprovisioned.
 	DeprovisionedAt *time.Time `json:"deprovisioned_at,omitempty"`
+	// When the account is scheduled to expire.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the IdentityQuery when eager-loading is set.
 	Edges        IdentityEdges `json:"edges"`
@@ -148,7 +150,7 @@ func (*Identity) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case identity.FieldID, identity.FieldTenantID, identity.FieldState, identity.FieldVendorID, identity.FieldEmail, identity.FieldUsername, identity.FieldDisplayName, identity.FieldLinkedBy, identity.FieldIntegrationID, identity.FieldUserID:
 			values[i] = new(sql.NullString)
-		case identity.FieldCreatedAt, identity.FieldUpdatedAt, identity.FieldDeletedAt, identity.FieldLastSyncedAt, identity.FieldProfileChangedAt, identity.FieldLastAuthenticatedAt, identity.FieldProvisionedAt, identity.FieldDeprovisionedAt:
+		case identity.FieldCreatedAt, identity.FieldUpdatedAt, identity.FieldDeletedAt, identity.FieldLastSyncedAt, identity.FieldProfileChangedAt, identity.FieldLastAuthenticatedAt, identity.FieldProvisionedAt, identity.FieldDeprovisionedAt, identity.FieldExpiresAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -295,6 +297,13 @@ func (_m *Identity) assignValues(columns []string, values []any) error {
 				_m.DeprovisionedAt = new(time.Time)
 				*_m.DeprovisionedAt = value.Time
 			}
+		case identity.FieldExpiresAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field expires_at", values[i])
+			} else if value.Valid {
+				_m.ExpiresAt = new(time.Time)
+				*_m.ExpiresAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -426,6 +435,11 @@ func (_m *Identity) String() string {
 	builder.WriteString(", ")
 	if v := _m.DeprovisionedAt; v != nil {
 		builder.WriteString("deprovisioned_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ExpiresAt; v != nil {
+		builder.WriteString("expires_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')

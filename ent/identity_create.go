@@ -259,6 +259,20 @@ func (_c *IdentityCreate) SetNillableDeprovisionedAt(v *time.Time) *IdentityCrea
 	return _c
 }
 
+// SetExpiresAt sets the "expires_at" field.
+func (_c *IdentityCreate) SetExpiresAt(v time.Time) *IdentityCreate {
+	_c.mutation.SetExpiresAt(v)
+	return _c
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_c *IdentityCreate) SetNillableExpiresAt(v *time.Time) *IdentityCreate {
+	if v != nil {
+		_c.SetExpiresAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *IdentityCreate) SetID(v string) *IdentityCreate {
 	_c.mutation.SetID(v)
@@ -565,6 +579,10 @@ func (_c *IdentityCreate) createSpec() (*Identity, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DeprovisionedAt(); ok {
 		_spec.SetField(identity.FieldDeprovisionedAt, field.TypeTime, value)
 		_node.DeprovisionedAt = &value
+	}
+	if value, ok := _c.mutation.ExpiresAt(); ok {
+		_spec.SetField(identity.FieldExpiresAt, field.TypeTime, value)
+		_node.ExpiresAt = &value
 	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{

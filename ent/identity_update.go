@@ -301,6 +301,26 @@ func (_u *IdentityUpdate) ClearDeprovisionedAt() *IdentityUpdate {
 	return _u
 }
 
+// SetExpiresAt sets the "expires_at" field.
+func (_u *IdentityUpdate) SetExpiresAt(v time.Time) *IdentityUpdate {
+	_u.mutation.SetExpiresAt(v)
+	return _u
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_u *IdentityUpdate) SetNillableExpiresAt(v *time.Time) *IdentityUpdate {
+	if v != nil {
+		_u.SetExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (_u *IdentityUpdate) ClearExpiresAt() *IdentityUpdate {
+	_u.mutation.ClearExpiresAt()
+	return _u
+}
+
 // SetUser sets the "user" edge to the User entity.
 func (_u *IdentityUpdate) SetUser(v *User) *IdentityUpdate {
 	return _u.SetUserID(v.ID)
@@ -546,6 +566,12 @@ func (_u *IdentityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DeprovisionedAtCleared() {
 		_spec.ClearField(identity.FieldDeprovisionedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ExpiresAt(); ok {
+		_spec.SetField(identity.FieldExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpiresAtCleared() {
+		_spec.ClearField(identity.FieldExpiresAt, field.TypeTime)
 	}
 	if _u.mutation.UserCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -978,6 +1004,26 @@ func (_u *IdentityUpdateOne) ClearDeprovisionedAt() *IdentityUpdateOne {
 	return _u
 }
 
+// SetExpiresAt sets the "expires_at" field.
+func (_u *IdentityUpdateOne) SetExpiresAt(v time.Time) *IdentityUpdateOne {
+	_u.mutation.SetExpiresAt(v)
+	return _u
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_u *IdentityUpdateOne) SetNillableExpiresAt(v *time.Time) *IdentityUpdateOne {
+	if v != nil {
+		_u.SetExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (_u *IdentityUpdateOne) ClearExpiresAt() *IdentityUpdateOne {
+	_u.mutation.ClearExpiresAt()
+	return _u
+}
+
 // SetUser sets the "user" edge to the User entity.
 func (_u *IdentityUpdateOne) SetUser(v *User) *IdentityUpdateOne {
 	return _u.SetUserID(v.ID)
@@ -1253,6 +1299,12 @@ func (_u *IdentityUpdateOne) sqlSave(ctx context.Context) (_node *Identity, err 
 	}
 	if _u.mutation.DeprovisionedAtCleared() {
 		_spec.ClearField(identity.FieldDeprovisionedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ExpiresAt(); ok {
+		_spec.SetField(identity.FieldExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpiresAtCleared() {
+		_spec.ClearField(identity.FieldExpiresAt, field.TypeTime)
 	}
 	if _u.mutation.UserCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -3467,6 +3467,7 @@ type IdentityMutation struct {
 	last_authenticated_at *time.Time
 	provisioned_at        *time.Time
 	deprovisioned_at      *time.Time
+	expires_at            *time.Time
 	clearedFields         map[string]struct{}
 	tenant                *string
 	clearedtenant         bool
@@ -4410,6 +4411,55 @@ func (m *IdentityMutation) ResetDeprovisionedAt() {
 	delete(m.clearedFields, identity.FieldDeprovisionedAt)
 }
 
+// SetExpiresAt sets the "expires_at" field.
+func (m *IdentityMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *IdentityMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the Identity entity.
+// If the Identity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdentityMutation) OldExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (m *IdentityMutation) ClearExpiresAt() {
+	m.expires_at = nil
+	m.clearedFields[identity.FieldExpiresAt] = struct{}{}
+}
+
+// ExpiresAtCleared returns if the "expires_at" field was cleared in this mutation.
+func (m *IdentityMutation) ExpiresAtCleared() bool {
+	_, ok := m.clearedFields[identity.FieldExpiresAt]
+	return ok
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *IdentityMutation) ResetExpiresAt() {
+	m.expires_at = nil
+	delete(m.clearedFields, identity.FieldExpiresAt)
+}
+
 // ClearTenant clears the "tenant" edge to the Tenant entity.
 func (m *IdentityMutation) ClearTenant() {
 	m.clearedtenant = true
@@ -4633,7 +4683,7 @@ func (m *IdentityMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IdentityMutation) Fields() []string {
-	fields := make([]string, 0, 19)
+	fields := make([]string, 0, 20)
 	if m.tenant != nil {
 		fields = append(fields, identity.FieldTenantID)
 	}
@@ -4691,6 +4741,9 @@ func (m *IdentityMutation) Fields() []string {
 	if m.deprovisioned_at != nil {
 		fields = append(fields, identity.FieldDeprovisionedAt)
 	}
+	if m.expires_at != nil {
+		fields = append(fields, identity.FieldExpiresAt)
+	}
 	return fields
 }
 
@@ -4737,6 +4790,8 @@ func (m *IdentityMutation) Field(name string) (ent.Value, bool) {
 		return m.ProvisionedAt()
 	case identity.FieldDeprovisionedAt:
 		return m.DeprovisionedAt()
+	case identity.FieldExpiresAt:
+		return m.ExpiresAt()
 	}
 	return nil, false
 }
@@ -4784,6 +4839,8 @@ func (m *IdentityMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldProvisionedAt(ctx)
 	case identity.FieldDeprovisionedAt:
 		return m.OldDeprovisionedAt(ctx)
+	case identity.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Identity field %s", name)
 }
@@ -4926,6 +4983,13 @@ func (m *IdentityMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDeprovisionedAt(v)
 		return nil
+	case identity.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Identity field %s", name)
 }
@@ -4998,6 +5062,9 @@ func (m *IdentityMutation) ClearedFields() []string {
 	if m.FieldCleared(identity.FieldDeprovisionedAt) {
 		fields = append(fields, identity.FieldDeprovisionedAt)
 	}
+	if m.FieldCleared(identity.FieldExpiresAt) {
+		fields = append(fields, identity.FieldExpiresAt)
+	}
 	return fields
 }
 
@@ -5038,6 +5105,9 @@ func (m *IdentityMutation) ClearField(name string) error {
 		return nil
 	case identity.FieldDeprovisionedAt:
 		m.ClearDeprovisionedAt()
+		return nil
+	case identity.FieldExpiresAt:
+		m.ClearExpiresAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Identity nullable field %s", name)
@@ -5103,6 +5173,9 @@ func (m *IdentityMutation) ResetField(name string) error {
 		return nil
 	case identity.FieldDeprovisionedAt:
 		m.ResetDeprovisionedAt()
+		return nil
+	case identity.FieldExpiresAt:
+		m.ResetExpiresAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Identity field %s", name)

@@ -78,6 +78,8 @@ type AuditEventResolver interface {
 	Children(ctx context.Context, obj *ent.AuditEvent, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
 }
 type IdentityResolver interface {
+	State(ctx context.Context, obj *ent.Identity) (identity.State, error)
+
 	Integration(ctx context.Context, obj *ent.Identity) (*ent.Integration, error)
 	User(ctx context.Context, obj *ent.Identity) (*ent.User, error)
 	Memberships(ctx context.Context, obj *ent.Identity, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error)
@@ -125,8 +127,12 @@ type MutationResolver interface {
 	DeletePolicyRecord(ctx context.Context, input model.DeletePolicyRecordInput) (*model.DeletePolicyRecordPayload, error)
 	LinkIdentity(ctx context.Context, input model.LinkIdentityInput) (*model.IdentityPayload, error)
 	UnlinkIdentity(ctx context.Context, input model.UnlinkIdentityInput) (*model.IdentityPayload, error)
+	ScheduleIdentityExpiration(ctx context.Context, input model.ScheduleIdentityExpirationInput) (*model.IdentityPayload, error)
+	ActivateIdentity(ctx context.Context, input model.ActivateIdentityInput) (*model.IdentityPayload, error)
 }
 type PolicyAssignmentResolver interface {
+	State(ctx context.Context, obj *ent.PolicyAssignment) (policyassignment.State, error)
+
 	User(ctx context.Context, obj *ent.PolicyAssignment) (*ent.User, error)
 	Ruleset(ctx context.Context, obj *ent.PolicyAssignment) (*ent.PolicyRuleset, error)
 	Rule(ctx context.Context, obj *ent.PolicyAssignment) (*ent.PolicyRule, error)
@@ -181,6 +187,8 @@ type ResourceResolver interface {
 	Rulesets(ctx context.Context, obj *ent.Resource, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error)
 }
 type UserResolver interface {
+	State(ctx context.Context, obj *ent.User) (user.State, error)
+
 	Manager(ctx context.Context, obj *ent.User) (*ent.User, error)
 	IsManager(ctx context.Context, obj *ent.User) (bool, error)
 	DirectReports(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
@@ -257,6 +265,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("ActivateIdentityInput", ec.unmarshalInputActivateIdentityInput),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
 			graphql.NewInputUnmarshaler("CreateIntegrationInput", ec.unmarshalInputCreateIntegrationInput),
@@ -289,6 +298,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ResourceActionInput", ec.unmarshalInputResourceActionInput),
 			graphql.NewInputUnmarshaler("ResourceOrder", ec.unmarshalInputResourceOrder),
 			graphql.NewInputUnmarshaler("ResourceWhereInput", ec.unmarshalInputResourceWhereInput),
+			graphql.NewInputUnmarshaler("ScheduleIdentityExpirationInput", ec.unmarshalInputScheduleIdentityExpirationInput),
 			graphql.NewInputUnmarshaler("ScheduleUserExpirationInput", ec.unmarshalInputScheduleUserExpirationInput),
 			graphql.NewInputUnmarshaler("SetManagerInput", ec.unmarshalInputSetManagerInput),
 			graphql.NewInputUnmarshaler("SetParentUserInput", ec.unmarshalInputSetParentUserInput),
@@ -1238,6 +1248,10 @@ type Identity implements Node {
   When the account was deprovisioned.
   """
   deprovisionedAt: Time
+  """
+  When the account is scheduled to expire.
+  """
+  expiresAt: Time
 }
 """
 A connection to a list of items.
@@ -2114,6 +2128,46 @@ input IdentityWhereInput {
   Matches records whose deprovisionedAt is not null. deprovisionedAt: When the account was deprovisioned.
   """
   deprovisionedAtNotNil: Boolean
+  """
+  Matches records whose expiresAt equals the value. expiresAt: When the account is scheduled to expire.
+  """
+  expiresAt: Time
+  """
+  Matches records whose expiresAt differs from the value. expiresAt: When the account is scheduled to expire.
+  """
+  expiresAtNEQ: Time
+  """
+  Matches records whose expiresAt is one of the values. expiresAt: When the account is scheduled to expire.
+  """
+  expiresAtIn: [Time!]
+  """
+  Matches records whose expiresAt is none of the values. expiresAt: When the account is scheduled to expire.
+  """
+  expiresAtNotIn: [Time!]
+  """
+  Matches records whose expiresAt is greater than the value. expiresAt: When the account is scheduled to expire.
+  """
+  expiresAtGT: Time
+  """
+  Matches records whose expiresAt is greater than or equal to the value. expiresAt: When the account is scheduled to expire.
+  """
+  expiresAtGTE: Time
+  """
+  Matches records whose expiresAt is less than the value. expiresAt: When the account is scheduled to expire.
+  """
+  expiresAtLT: Time
+  """
+  Matches records whose expiresAt is less than or equal to the value. expiresAt: When the account is scheduled to expire.
+  """
+  expiresAtLTE: Time
+  """
+  Matches records whose expiresAt is null. expiresAt: When the account is scheduled to expire.
+  """
+  expiresAtIsNil: Boolean
+  """
+  Matches records whose expiresAt is not null. expiresAt: When the account is scheduled to expire.
+  """
+  expiresAtNotNil: Boolean
   """
   True: records that have a integration; false: records without one.
   """
@@ -8010,6 +8064,8 @@ func (ec *executionContext) childFields_Identity(ctx context.Context, field grap
 		return ec.fieldContext_Identity_provisionedAt(ctx, field)
 	case "deprovisionedAt":
 		return ec.fieldContext_Identity_deprovisionedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Identity_expiresAt(ctx, field)
 	case "profile":
 		return ec.fieldContext_Identity_profile(ctx, field)
 	case "integration":
@@ -9160,6 +9216,20 @@ func (ec *executionContext) field_Integration_resources_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_activateIdentity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ActivateIdentityInput, error) {
+			return ec.unmarshalNActivateIdentityInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐActivateIdentityInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_activateUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9418,6 +9488,20 @@ func (ec *executionContext) field_Mutation_removeMembership_args(ctx context.Con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.MembershipInput, error) {
 			return ec.unmarshalNMembershipInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_scheduleIdentityExpiration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ScheduleIdentityExpirationInput, error) {
+			return ec.unmarshalNScheduleIdentityExpirationInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐScheduleIdentityExpirationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12509,7 +12593,7 @@ func (ec *executionContext) _Identity_state(ctx context.Context, field graphql.C
 			return ec.fieldContext_Identity_state(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.State, nil
+			return ec.Resolvers.Identity().State(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v identity.State) graphql.Marshaler {
@@ -12520,7 +12604,7 @@ func (ec *executionContext) _Identity_state(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_Identity_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Identity", field, false, false, "IdentityState")
+	return graphql.NewScalarFieldContext("Identity", field, true, true, "IdentityState")
 }
 
 func (ec *executionContext) _Identity_vendorId(ctx context.Context, field graphql.CollectedField, obj *ent.Identity) (ret graphql.Marshaler) {
@@ -12750,6 +12834,29 @@ func (ec *executionContext) _Identity_deprovisionedAt(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_Identity_deprovisionedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Identity", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Identity_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.Identity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Identity_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Identity_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Identity", field, false, false, "Time")
 }
 
@@ -15911,6 +16018,130 @@ func (ec *executionContext) fieldContext_Mutation_unlinkIdentity(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_scheduleIdentityExpiration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_scheduleIdentityExpiration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ScheduleIdentityExpiration(ctx, fc.Args["input"].(model.ScheduleIdentityExpirationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.identity.manage")
+				if err != nil {
+					var zeroVal *model.IdentityPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.IdentityPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityPayload) graphql.Marshaler {
+			return ec.marshalOIdentityPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIdentityPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_scheduleIdentityExpiration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_scheduleIdentityExpiration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_activateIdentity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_activateIdentity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ActivateIdentity(ctx, fc.Args["input"].(model.ActivateIdentityInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.identity.manage")
+				if err != nil {
+					var zeroVal *model.IdentityPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.IdentityPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IdentityPayload) graphql.Marshaler {
+			return ec.marshalOIdentityPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIdentityPayload(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_activateIdentity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_activateIdentity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[string]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16127,7 +16358,7 @@ func (ec *executionContext) _PolicyAssignment_state(ctx context.Context, field g
 			return ec.fieldContext_PolicyAssignment_state(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.State, nil
+			return ec.Resolvers.PolicyAssignment().State(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v policyassignment.State) graphql.Marshaler {
@@ -16138,7 +16369,7 @@ func (ec *executionContext) _PolicyAssignment_state(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_PolicyAssignment_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("PolicyAssignment", field, false, false, "PolicyAssignmentState")
+	return graphql.NewScalarFieldContext("PolicyAssignment", field, true, true, "PolicyAssignmentState")
 }
 
 func (ec *executionContext) _PolicyAssignment_activatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PolicyAssignment) (ret graphql.Marshaler) {
@@ -21062,7 +21293,7 @@ func (ec *executionContext) _User_state(ctx context.Context, field graphql.Colle
 			return ec.fieldContext_User_state(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.State, nil
+			return ec.Resolvers.User().State(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v user.State) graphql.Marshaler {
@@ -21073,7 +21304,7 @@ func (ec *executionContext) _User_state(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_User_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "UserState")
+	return graphql.NewScalarFieldContext("User", field, true, true, "UserState")
 }
 
 func (ec *executionContext) _User_firstName(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -24524,6 +24755,82 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputActivateIdentityInput(ctx context.Context, obj any) (model.ActivateIdentityInput, error) {
+	var it model.ActivateIdentityInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Identity"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalActivateIdentityInput unmarshals raw into the ActivateIdentityInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalActivateIdentityInput(ctx context.Context, raw any) (model.ActivateIdentityInput, error) {
+	var out model.ActivateIdentityInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActivateIdentityInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAuditEventOrder(ctx context.Context, obj any) (ent.AuditEventOrder, error) {
 	var it ent.AuditEventOrder
 	if obj == nil {
@@ -26901,7 +27208,7 @@ func (ec *executionContext) unmarshalInputIdentityWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "vendorId", "vendorIdNEQ", "vendorIdIn", "vendorIdNotIn", "vendorIdGT", "vendorIdGTE", "vendorIdLT", "vendorIdLTE", "vendorIdContains", "vendorIdHasPrefix", "vendorIdHasSuffix", "vendorIdEqualFold", "vendorIdContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "linkedBy", "linkedByNEQ", "linkedByIn", "linkedByNotIn", "linkedByIsNil", "linkedByNotNil", "integrationId", "integrationIdNEQ", "integrationIdIn", "integrationIdNotIn", "integrationIdGT", "integrationIdGTE", "integrationIdLT", "integrationIdLTE", "integrationIdContains", "integrationIdHasPrefix", "integrationIdHasSuffix", "integrationIdEqualFold", "integrationIdContainsFold", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdIsNil", "userIdNotNil", "userIdEqualFold", "userIdContainsFold", "lastSyncedAt", "lastSyncedAtNEQ", "lastSyncedAtIn", "lastSyncedAtNotIn", "lastSyncedAtGT", "lastSyncedAtGTE", "lastSyncedAtLT", "lastSyncedAtLTE", "lastSyncedAtIsNil", "lastSyncedAtNotNil", "profileChangedAt", "profileChangedAtNEQ", "profileChangedAtIn", "profileChangedAtNotIn", "profileChangedAtGT", "profileChangedAtGTE", "profileChangedAtLT", "profileChangedAtLTE", "profileChangedAtIsNil", "profileChangedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "hasIntegration", "hasIntegrationWith", "hasUser", "hasUserWith", "hasResources", "hasResourcesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "vendorId", "vendorIdNEQ", "vendorIdIn", "vendorIdNotIn", "vendorIdGT", "vendorIdGTE", "vendorIdLT", "vendorIdLTE", "vendorIdContains", "vendorIdHasPrefix", "vendorIdHasSuffix", "vendorIdEqualFold", "vendorIdContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "linkedBy", "linkedByNEQ", "linkedByIn", "linkedByNotIn", "linkedByIsNil", "linkedByNotNil", "integrationId", "integrationIdNEQ", "integrationIdIn", "integrationIdNotIn", "integrationIdGT", "integrationIdGTE", "integrationIdLT", "integrationIdLTE", "integrationIdContains", "integrationIdHasPrefix", "integrationIdHasSuffix", "integrationIdEqualFold", "integrationIdContainsFold", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdIsNil", "userIdNotNil", "userIdEqualFold", "userIdContainsFold", "lastSyncedAt", "lastSyncedAtNEQ", "lastSyncedAtIn", "lastSyncedAtNotIn", "lastSyncedAtGT", "lastSyncedAtGTE", "lastSyncedAtLT", "lastSyncedAtLTE", "lastSyncedAtIsNil", "lastSyncedAtNotNil", "profileChangedAt", "profileChangedAtNEQ", "profileChangedAtIn", "profileChangedAtNotIn", "profileChangedAtGT", "profileChangedAtGTE", "profileChangedAtLT", "profileChangedAtLTE", "profileChangedAtIsNil", "profileChangedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "hasIntegration", "hasIntegrationWith", "hasUser", "hasUserWith", "hasResources", "hasResourcesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -28217,6 +28524,76 @@ func (ec *executionContext) unmarshalInputIdentityWhereInput(ctx context.Context
 				return it, err
 			}
 			it.DeprovisionedAtNotNil = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		case "expiresAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAtNEQ = data
+		case "expiresAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAtIn = data
+		case "expiresAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAtNotIn = data
+		case "expiresAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAtGT = data
+		case "expiresAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAtGTE = data
+		case "expiresAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAtLT = data
+		case "expiresAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAtLTE = data
+		case "expiresAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAtIsNil = data
+		case "expiresAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAtNotNil = data
 		case "hasIntegration":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasIntegration"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -34323,6 +34700,89 @@ func UnmarshalResourceWhereInput(ctx context.Context, raw any) (ent.ResourceWher
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputScheduleIdentityExpirationInput(ctx context.Context, obj any) (model.ScheduleIdentityExpirationInput, error) {
+	var it model.ScheduleIdentityExpirationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientMutationId", "id", "at", "ifVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientMutationId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientMutationId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientMutationID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Identity"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+		case "at":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("at"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.At = data
+		case "ifVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ifVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IfVersion = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScheduleIdentityExpirationInput unmarshals raw into the ScheduleIdentityExpirationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScheduleIdentityExpirationInput(ctx context.Context, raw any) (model.ScheduleIdentityExpirationInput, error) {
+	var out model.ScheduleIdentityExpirationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScheduleIdentityExpirationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputScheduleUserExpirationInput(ctx context.Context, obj any) (model.ScheduleUserExpirationInput, error) {
 	var it model.ScheduleUserExpirationInput
 	if obj == nil {
@@ -38439,6 +38899,11 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "expiresAt":
+			out.Values[i] = ec._Identity_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "profile":
 			out.Values[i] = ec._Identity_profile(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -39150,6 +39615,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unlinkIdentity":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unlinkIdentity(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "scheduleIdentityExpiration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_scheduleIdentityExpiration(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "activateIdentity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_activateIdentity(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -41750,6 +42229,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNActivateIdentityInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐActivateIdentityInput(ctx context.Context, v any) (model.ActivateIdentityInput, error) {
+	res, err := ec.unmarshalInputActivateIdentityInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAuditEvent2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AuditEvent) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -42555,6 +43039,11 @@ func (ec *executionContext) marshalNResourceOrderField2ᚖgithubᚗcomᚋidgraph
 func (ec *executionContext) unmarshalNResourceWhereInput2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResourceWhereInput(ctx context.Context, v any) (*ent.ResourceWhereInput, error) {
 	res, err := ec.unmarshalInputResourceWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNScheduleIdentityExpirationInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐScheduleIdentityExpirationInput(ctx context.Context, v any) (model.ScheduleIdentityExpirationInput, error) {
+	res, err := ec.unmarshalInputScheduleIdentityExpirationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNScheduleUserExpirationInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐScheduleUserExpirationInput(ctx context.Context, v any) (model.ScheduleUserExpirationInput, error) {

@@ -219,6 +219,18 @@ func (r *mutationResolver) UnlinkIdentity(ctx context.Context, input model.Unlin
 	return payload(&model.IdentityPayload{Identity: i, ClientMutationID: input.ClientMutationID}, err)
 }
 
+// ScheduleIdentityExpiration is the resolver for the scheduleIdentityExpiration field.
+func (r *mutationResolver) ScheduleIdentityExpiration(ctx context.Context, input model.ScheduleIdentityExpirationInput) (*model.IdentityPayload, error) {
+	i, err := r.directory.ScheduleIdentityExpiration(ctx, input.ID, input.At, input.IfVersion)
+	return payload(&model.IdentityPayload{Identity: i, ClientMutationID: input.ClientMutationID}, err)
+}
+
+// ActivateIdentity is the resolver for the activateIdentity field.
+func (r *mutationResolver) ActivateIdentity(ctx context.Context, input model.ActivateIdentityInput) (*model.IdentityPayload, error) {
+	i, err := r.directory.ActivateIdentity(ctx, input.ID, input.IfVersion)
+	return payload(&model.IdentityPayload{Identity: i, ClientMutationID: input.ClientMutationID}, err)
+}
+
 // User is the resolver for the user field.
 func (r *policyGrantResolver) User(ctx context.Context, obj *model.PolicyGrant) (*ent.User, error) {
 	return loader.Required(ctx, loader.For(ctx).UserByID, obj, func(g *model.PolicyGrant) string { return g.UserID })

@@ -10,8 +10,21 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/identity"
+	"github.com/idgraph/idgraph/ent/policyassignment"
+	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/graph/loader"
 )
+
+// State is the resolver for the state field.
+func (r *identityResolver) State(ctx context.Context, obj *ent.Identity) (identity.State, error) {
+	return asOfNow(obj.State, obj.ExpiresAt, identity.StateExpired), nil
+}
+
+// State is the resolver for the state field.
+func (r *policyAssignmentResolver) State(ctx context.Context, obj *ent.PolicyAssignment) (policyassignment.State, error) {
+	return asOfNow(obj.State, obj.ExpiresAt, policyassignment.StateExpired), nil
+}
 
 // Node is the resolver for the node field.
 func (r *queryResolver) Node(ctx context.Context, id string) (ent.Noder, error) {
@@ -56,6 +69,11 @@ func (r *queryResolver) Resources(ctx context.Context, after *entgql.Cursor[stri
 // Users is the resolver for the users field.
 func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
 	return loader.RootUserPage(ctx, r.client, after, first, before, last, orderBy, where)
+}
+
+// State is the resolver for the state field.
+func (r *userResolver) State(ctx context.Context, obj *ent.User) (user.State, error) {
+	return asOfNow(obj.State, obj.ExpiresAt, user.StateExpired), nil
 }
 
 // AuditEvent returns AuditEventResolver implementation.

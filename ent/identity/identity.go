@@ -56,6 +56,8 @@ const (
 	FieldProvisionedAt = "provisioned_at"
 	// FieldDeprovisionedAt holds the string denoting the deprovisioned_at field in the database.
 	FieldDeprovisionedAt = "deprovisioned_at"
+	// FieldExpiresAt holds the string denoting the expires_at field in the database.
+	FieldExpiresAt = "expires_at"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// EdgeIntegration holds the string denoting the integration edge name in mutations.
@@ -125,6 +127,7 @@ var Columns = []string{
 	FieldLastAuthenticatedAt,
 	FieldProvisionedAt,
 	FieldDeprovisionedAt,
+	FieldExpiresAt,
 }
 
 var (
@@ -328,6 +331,11 @@ func ByProvisionedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByDeprovisionedAt orders the results by the deprovisioned_at field.
 func ByDeprovisionedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDeprovisionedAt, opts...).ToFunc()
+}
+
+// ByExpiresAt orders the results by the expires_at field.
+func ByExpiresAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExpiresAt, opts...).ToFunc()
 }
 
 // ByTenantField orders the results by tenant field.

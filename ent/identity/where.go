@@ -145,6 +145,11 @@ func DeprovisionedAt(v time.Time) predicate.Identity {
 	return predicate.Identity(sql.FieldEQ(FieldDeprovisionedAt, v))
 }
 
+// ExpiresAt applies equality check predicate on the "expires_at" field. It's identical to ExpiresAtEQ.
+func ExpiresAt(v time.Time) predicate.Identity {
+	return predicate.Identity(sql.FieldEQ(FieldExpiresAt, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v string) predicate.Identity {
 	return predicate.Identity(sql.FieldEQ(FieldTenantID, v))
@@ -1088,6 +1093,56 @@ func DeprovisionedAtIsNil() predicate.Identity {
 // DeprovisionedAtNotNil applies the NotNil predicate on the "deprovisioned_at" field.
 func DeprovisionedAtNotNil() predicate.Identity {
 	return predicate.Identity(sql.FieldNotNull(FieldDeprovisionedAt))
+}
+
+// ExpiresAtEQ applies the EQ predicate on the "expires_at" field.
+func ExpiresAtEQ(v time.Time) predicate.Identity {
+	return predicate.Identity(sql.FieldEQ(FieldExpiresAt, v))
+}
+
+// ExpiresAtNEQ applies the NEQ predicate on the "expires_at" field.
+func ExpiresAtNEQ(v time.Time) predicate.Identity {
+	return predicate.Identity(sql.FieldNEQ(FieldExpiresAt, v))
+}
+
+// ExpiresAtIn applies the In predicate on the "expires_at" field.
+func ExpiresAtIn(vs ...time.Time) predicate.Identity {
+	return predicate.Identity(sql.FieldIn(FieldExpiresAt, vs...))
+}
+
+// ExpiresAtNotIn applies the NotIn predicate on the "expires_at" field.
+func ExpiresAtNotIn(vs ...time.Time) predicate.Identity {
+	return predicate.Identity(sql.FieldNotIn(FieldExpiresAt, vs...))
+}
+
+// ExpiresAtGT applies the GT predicate on the "expires_at" field.
+func ExpiresAtGT(v time.Time) predicate.Identity {
+	return predicate.Identity(sql.FieldGT(FieldExpiresAt, v))
+}
+
+// ExpiresAtGTE applies the GTE predicate on the "expires_at" field.
+func ExpiresAtGTE(v time.Time) predicate.Identity {
+	return predicate.Identity(sql.FieldGTE(FieldExpiresAt, v))
+}
+
+// ExpiresAtLT applies the LT predicate on the "expires_at" field.
+func ExpiresAtLT(v time.Time) predicate.Identity {
+	return predicate.Identity(sql.FieldLT(FieldExpiresAt, v))
+}
+
+// ExpiresAtLTE applies the LTE predicate on the "expires_at" field.
+func ExpiresAtLTE(v time.Time) predicate.Identity {
+	return predicate.Identity(sql.FieldLTE(FieldExpiresAt, v))
+}
+
+// ExpiresAtIsNil applies the IsNil predicate on the "expires_at" field.
+func ExpiresAtIsNil() predicate.Identity {
+	return predicate.Identity(sql.FieldIsNull(FieldExpiresAt))
+}
+
+// ExpiresAtNotNil applies the NotNil predicate on the "expires_at" field.
+func ExpiresAtNotNil() predicate.Identity {
+	return predicate.Identity(sql.FieldNotNull(FieldExpiresAt))
 }
 
 // HasTenant applies the HasEdge predicate on the "tenant" edge.

@@ -191,6 +191,7 @@ var (
 		{Name: "last_authenticated_at", Type: field.TypeTime, Nullable: true},
 		{Name: "provisioned_at", Type: field.TypeTime, Nullable: true},
 		{Name: "deprovisioned_at", Type: field.TypeTime, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeString},
 		{Name: "integration_id", Type: field.TypeString},
 		{Name: "user_id", Type: field.TypeString, Nullable: true},
@@ -203,19 +204,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "identities_tenants_tenant",
-				Columns:    []*schema.Column{IdentitiesColumns[17]},
+				Columns:    []*schema.Column{IdentitiesColumns[18]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "identities_integrations_identities",
-				Columns:    []*schema.Column{IdentitiesColumns[18]},
+				Columns:    []*schema.Column{IdentitiesColumns[19]},
 				RefColumns: []*schema.Column{IntegrationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "identities_users_identities",
-				Columns:    []*schema.Column{IdentitiesColumns[19]},
+				Columns:    []*schema.Column{IdentitiesColumns[20]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -224,7 +225,7 @@ var (
 			{
 				Name:    "identities_live",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[0], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[0], IdentitiesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -232,12 +233,12 @@ var (
 			{
 				Name:    "identity_user_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[17], IdentitiesColumns[0], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[20], IdentitiesColumns[18], IdentitiesColumns[0], IdentitiesColumns[4]},
 			},
 			{
 				Name:    "identities_orphans_user_id",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[0], IdentitiesColumns[19], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[0], IdentitiesColumns[20], IdentitiesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "user_id IS NULL AND deleted_at IS NULL",
 				},
@@ -245,7 +246,7 @@ var (
 			{
 				Name:    "identity_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[1], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[1], IdentitiesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -253,17 +254,17 @@ var (
 			{
 				Name:    "identity_integration_id_tenant_id_vendor_id",
 				Unique:  true,
-				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[17], IdentitiesColumns[6]},
+				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[18], IdentitiesColumns[6]},
 			},
 			{
 				Name:    "identity_integration_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[17], IdentitiesColumns[0], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[18], IdentitiesColumns[0], IdentitiesColumns[4]},
 			},
 			{
 				Name:    "identity_tenant_id_state_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[5], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[5], IdentitiesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -271,9 +272,17 @@ var (
 			{
 				Name:    "identity_tenant_id_email_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17], IdentitiesColumns[7], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[7], IdentitiesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "identities_due",
+				Unique:  false,
+				Columns: []*schema.Column{IdentitiesColumns[17]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "expires_at IS NOT NULL AND deleted_at IS NULL",
 				},
 			},
 		},
@@ -482,6 +491,14 @@ var (
 				Name:    "policyassignment_rule_id_tenant_id_id_deleted_at",
 				Unique:  false,
 				Columns: []*schema.Column{PolicyAssignmentsColumns[9], PolicyAssignmentsColumns[8], PolicyAssignmentsColumns[0], PolicyAssignmentsColumns[4]},
+			},
+			{
+				Name:    "policy_assignments_due",
+				Unique:  false,
+				Columns: []*schema.Column{PolicyAssignmentsColumns[7]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "expires_at IS NOT NULL AND deleted_at IS NULL",
+				},
 			},
 		},
 	}
@@ -900,6 +917,14 @@ var (
 				Columns: []*schema.Column{UsersColumns[26], UsersColumns[15], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "users_due",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[22]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "expires_at IS NOT NULL AND deleted_at IS NULL",
 				},
 			},
 		},

@@ -52,6 +52,7 @@ func (Identity) Fields() []ent.Field {
 		field.Time("last_authenticated_at").Optional().Nillable().Comment("Last sign-in on the vendor."),
 		field.Time("provisioned_at").Optional().Nillable().Comment("When the account was provisioned."),
 		field.Time("deprovisioned_at").Optional().Nillable().Comment("When the account was deprovisioned."),
+		field.Time("expires_at").Optional().Nillable().Comment("When the account is scheduled to expire."),
 	}
 }
 
@@ -79,6 +80,7 @@ func (Identity) Indexes() []ent.Index {
 		byParent("integration_id"),
 		liveBy("state"),
 		liveBy("email"),
+		due("identities"),
 	}
 }
 

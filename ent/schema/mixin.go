@@ -108,6 +108,14 @@ func orphans(table, fk string) ent.Index {
 		StorageKey(table + "_orphans_" + fk)
 }
 
+// due indexes the live rows that are set to expire, by when, across tenants:
+// the expiration job reads the rows whose time has come, never the rest.
+func due(table string) ent.Index {
+	return index.Fields("expires_at").
+		Annotations(entsql.IndexWhere("expires_at IS NOT NULL AND deleted_at IS NULL")).
+		StorageKey(table + "_due")
+}
+
 // hidden keeps an ent edge out of the generated GraphQL type (and so out of
 // entgql's eager loading): every relation is served by graph/loader instead,
 // while the edge still powers where-input predicates such as hasManagerWith.

@@ -48,6 +48,7 @@ func (PolicyAssignment) Indexes() []ent.Index {
 		index.Fields("user_id", "tenant_id", "ruleset_id"),
 		byParent("ruleset_id"),
 		byParent("rule_id"),
+		due("policy_assignments"),
 	}
 }
 

@@ -111,6 +111,7 @@ func (User) Indexes() []ent.Index {
 		liveBy("state"),
 		liveBy("department"),
 		liveBy("title"),
+		due("users"),
 	}
 }
 

@@ -94,9 +94,13 @@ func Projection(ctx context.Context, typ string, selections ...graphql.Collected
 
 // derivedFrom names the columns of fields computed from several columns of
 // the row, by type and field: the directory attributes read the six org
-// columns, and so does their count.
+// columns, and so does their count; a state reads expires_at too (a record
+// past it reads as expired).
 var derivedFrom = map[string]map[string]func(*graphql.OperationContext, graphql.CollectedField) []string{
+	"Identity":         {"state": expiresAt},
+	"PolicyAssignment": {"state": expiresAt},
 	"User": {
+		"state":      expiresAt,
 		"attributes": func(*graphql.OperationContext, graphql.CollectedField) []string { return policy.FixedAttributes },
 		"counts": func(oc *graphql.OperationContext, f graphql.CollectedField) []string {
 			for _, c := range graphql.CollectFields(oc, f.Selections, nil) {
@@ -107,6 +111,10 @@ var derivedFrom = map[string]map[string]func(*graphql.OperationContext, graphql.
 			return nil
 		},
 	},
+}
+
+func expiresAt(*graphql.OperationContext, graphql.CollectedField) []string {
+	return []string{"expires_at"}
 }
 
 // nodeSelections returns the selections that apply to a connection's nodes:

@@ -20,6 +20,16 @@ import (
 	"github.com/idgraph/idgraph/ent/user"
 )
 
+// Input of activateIdentity.
+type ActivateIdentityInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The identity to activate.
+	ID string `json:"id"`
+	// Refuse with CONFLICT unless the identity is at this version.
+	IfVersion *int `json:"ifVersion,omitempty"`
+}
+
 // A new integration.
 type CreateIntegrationInput struct {
 	// Returned unchanged in the payload.
@@ -397,6 +407,18 @@ type ResourcePayload struct {
 	Resource *ent.Resource `json:"resource,omitempty"`
 	// Echo of the input's clientMutationId.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// Input of scheduleIdentityExpiration.
+type ScheduleIdentityExpirationInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The identity to expire.
+	ID string `json:"id"`
+	// When; must be in the future.
+	At time.Time `json:"at"`
+	// Refuse with CONFLICT unless the identity is at this version.
+	IfVersion *int `json:"ifVersion,omitempty"`
 }
 
 // When a user expires.

@@ -171,6 +171,9 @@ func changes(fields map[string]change) map[string]any {
 
 // event is one workspace-log entry.
 type event struct {
+	// tenant is set by changes made above tenants (the expiration job); a
+	// request's changes take the caller's tenant.
+	tenant  string
 	action  string
 	subject *string // the directory user the change is about
 	record  string  // the changed record
@@ -180,7 +183,11 @@ type event struct {
 
 // log writes the workspace-log entry of a change, in its transaction.
 func (s *Service) log(ctx context.Context, tx *ent.Tx, e event) error {
-	return tx.AuditEvent.Create().
+	create := tx.AuditEvent.Create()
+	if e.tenant != "" {
+		create.SetTenantID(e.tenant)
+	}
+	return create.
 		SetAction(e.action).
 		SetActor(viewer.FromContext(ctx).Actor()).
 		SetChanges(changes(e.fields)).

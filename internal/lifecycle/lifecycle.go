@@ -49,6 +49,9 @@ const (
 	ScheduleExpiration Action = "scheduleExpiration"
 	Link               Action = "link"   // identities: attach to a user
 	Unlink             Action = "unlink" // identities: detach, leaving an orphan
+	// Expire is what time does to a record whose expiresAt has passed; no
+	// client asks for it, so it is never listed as allowed.
+	Expire Action = "expire"
 )
 
 // Kind is the type of record whose state changes.
@@ -69,12 +72,14 @@ var transitions = map[Kind]map[Action]map[State]State{
 		Suspend:            {Active: Suspended, Expiring: Suspended},
 		Deactivate:         {Staged: Deactivated, Active: Deactivated, Expiring: Deactivated, Suspended: Deactivated, Expired: Deactivated},
 		ScheduleExpiration: {Active: Expiring, Expiring: Expiring},
+		Expire:             {Active: Expired, Expiring: Expired},
 	},
 	Identity: {
 		Activate:           {Staged: Active, Expiring: Active, Suspended: Active, Expired: Active, Deactivated: Active},
 		Suspend:            {Active: Suspended, Expiring: Suspended},
 		Deactivate:         {Staged: Deactivated, Active: Deactivated, Expiring: Deactivated, Suspended: Deactivated, Expired: Deactivated, Orphan: Deactivated},
 		ScheduleExpiration: {Active: Expiring, Expiring: Expiring},
+		Expire:             {Active: Expired, Expiring: Expired, Orphan: Expired},
 		Link:               {Orphan: Active},
 		Unlink:             {Staged: Orphan, Active: Orphan, Expiring: Orphan, Suspended: Orphan, Expired: Orphan, Deactivated: Orphan},
 	},
@@ -140,4 +145,15 @@ func Schedule(kind Kind, from State, at, now time.Time) (State, error) {
 		return "", &ExpirationError{At: at, Now: now}
 	}
 	return Next(kind, from, ScheduleExpiration)
+}
+
+// Expirable lists the states of kind that expire when their time comes.
+func Expirable(kind Kind) []string {
+	var out []string
+	for _, s := range []State{Staged, Active, Orphan, Expiring, Expired, Suspended, Deactivated} {
+		if _, ok := transitions[kind][Expire][s]; ok {
+			out = append(out, string(s))
+		}
+	}
+	return out
 }
