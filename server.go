@@ -320,9 +320,9 @@ func seedCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := db.Analyze(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded tenant %s (%s) in %s: %d users (%d levels), %d identities, %d resources, %d memberships, "+
-		"%d rulesets, %d rules, %d conditions, %d assignments, %d audit events\n",
-		*tenant, r.TenantID, time.Since(start).Round(time.Millisecond), r.Users, r.Depth, r.Identities, r.Resources,
+	fmt.Fprintf(stdout, "seeded tenant %s (%s) in %s: %d users (%d levels), %d directory attributes, %d identities, %d resources, "+
+		"%d memberships, %d rulesets, %d rules, %d conditions, %d assignments, %d audit events\n",
+		*tenant, r.TenantID, time.Since(start).Round(time.Millisecond), r.Users, r.Depth, r.Attributes, r.Identities, r.Resources,
 		r.Memberships, r.Rulesets, r.Rules, r.Conditions, r.Assignments, r.AuditEvents)
 	return nil
 }

@@ -3,6 +3,7 @@ package graph_test
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -214,19 +215,34 @@ func TestFilterPermissionWhateverTheOtherArguments(t *testing.T) {
 // deep it asks.
 func TestMutationPayloadsNeedViewPermissions(t *testing.T) {
 	srv := graphtest.New(t, 30)
+	type ids struct{ Nodes []struct{ ID string } }
 	var some struct {
 		Users struct {
 			Nodes []struct {
 				ID         string
-				Identities struct{ Nodes []struct{ ID string } }
+				Identities struct {
+					Nodes []struct {
+						ID          string
+						Memberships ids
+						Integration struct{ Resources ids }
+					}
+				}
 			}
 		}
-		Resources    struct{ Nodes []struct{ ID string } }
-		Integrations struct{ Nodes []struct{ ID string } }
+		Integrations ids
 	}
-	srv.Query(t, `{ users(first: 1, where: {hasDirectReports: true, hasIdentities: true}) { nodes { id identities { nodes { id } } } }
-		resources(first: 1) { nodes { id } } integrations(first: 1) { nodes { id } } }`, nil).Decode(t, &some)
+	srv.Query(t, `{ users(first: 1, where: {hasDirectReports: true, hasIdentities: true}) { nodes { id
+		identities(first: 1) { nodes { id memberships(first: 100) { nodes { id } } integration { resources(first: 100) { nodes { id } } } } } } }
+		integrations(first: 1) { nodes { id } } }`, nil).Decode(t, &some)
 	u := some.Users.Nodes[0]
+	// A resource of the identity's integration that it is not a member of yet.
+	var resourceID string
+	for _, r := range u.Identities.Nodes[0].Integration.Resources.Nodes {
+		if !slices.ContainsFunc(u.Identities.Nodes[0].Memberships.Nodes, func(m struct{ ID string }) bool { return m.ID == r.ID }) {
+			resourceID = r.ID
+			break
+		}
+	}
 	cases := []struct {
 		name, permission, query string
 		vars                    map[string]any
@@ -236,7 +252,7 @@ func TestMutationPayloadsNeedViewPermissions(t *testing.T) {
 			map[string]any{"id": u.ID}},
 		{"addMembership", viewer.DirectoryIdentityManage,
 			`mutation($i: ID!, $r: ID!) { addMembership(input: {identityId: $i, resourceId: $r}) { identity { id email user { email } } resource { id name } } }`,
-			map[string]any{"i": u.Identities.Nodes[0].ID, "r": some.Resources.Nodes[0].ID}},
+			map[string]any{"i": u.Identities.Nodes[0].ID, "r": resourceID}},
 		{"updateIntegration", viewer.IntegrationManage,
 			`mutation($id: ID!) { updateIntegration(input: {id: $id}) { integration { id identities { nodes { email } } } } }`,
 			map[string]any{"id": some.Integrations.Nodes[0].ID}},

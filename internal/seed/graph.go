@@ -16,6 +16,7 @@ import (
 	"github.com/idgraph/idgraph/ent/policyruleset"
 	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/ent/userattribute"
 	"github.com/idgraph/idgraph/internal/gid"
 )
 
@@ -49,6 +50,20 @@ func (w *writer) secondaryUsers(ctx context.Context, g *generator, people []pers
 			SetDivision(division(p.dept)).SetParentUserID(p.id).SetCreatedAt(base).SetUpdatedAt(base))
 	}
 	return len(bs), insert(ctx, w, user.Table, user.Columns, bs)
+}
+
+// attributes gives every fourth person an open directory attribute, level:
+// L8 at the top of the organisation down to L1.
+func (w *writer) attributes(ctx context.Context, g *generator, people []person) (int, error) {
+	var bs []*ent.UserAttributeCreate
+	for i, p := range people {
+		if i%4 != 0 {
+			continue
+		}
+		bs = append(bs, w.c.UserAttribute.Create().SetID(gid.NewFrom(gid.UserAttribute, base, g)).SetTenantID(w.tenant).
+			SetUserID(p.id).SetKey("level").SetValue(fmt.Sprintf("L%d", max(1, 8-p.level))).SetCreatedAt(base).SetUpdatedAt(base))
+	}
+	return len(bs), insert(ctx, w, userattribute.Table, userattribute.Columns, bs)
 }
 
 type resourceRow struct {
@@ -262,7 +277,28 @@ func (w *writer) policySet(g *generator, people []person, res resourceSet) polic
 				SetRulesetID(rulesetID).SetRuleID(adminRule).SetType(policycondition.TypeAttribute).SetProfileKey("title").
 				SetProfileOperator(policycondition.ProfileOperatorStartsWith).SetProfileValue("Director").
 				SetCreatedAt(base).SetUpdatedAt(base))
+		if r.dept == "Engineering" {
+			// A rule on an open attribute that some engineers meet and most miss,
+			// granted to nobody yet: its manifest is all drift.
+			senior := gid.NewFrom(gid.PolicyRule, base, g)
+			ps.rules = append(ps.rules, w.c.PolicyRule.Create().SetID(senior).SetTenantID(w.tenant).SetRulesetID(rulesetID).
+				SetState(policyrule.StateActive).SetRoleName("Senior").SetRoleHandle("senior").SetPriority(5).
+				SetDescription("Senior engineers").SetCreatedAt(base).SetUpdatedAt(base))
+			ps.conditions = append(ps.conditions, w.c.PolicyCondition.Create().SetID(gid.NewFrom(gid.PolicyCondition, base, g)).
+				SetTenantID(w.tenant).SetRulesetID(rulesetID).SetRuleID(senior).SetType(policycondition.TypeAttribute).
+				SetProfileKey("level").SetProfileOperator(policycondition.ProfileOperatorOneOf).SetProfileValue("L6, L7, L8").
+				SetCreatedAt(base).SetUpdatedAt(base))
+		}
 		for k, p := range byDept[r.dept] {
+			if k%53 == 11 {
+				// Drift: an admin assignment its holder does not qualify for.
+				ps.assignments = append(ps.assignments, w.c.PolicyAssignment.Create().SetID(gid.NewFrom(gid.PolicyAssignment, base, g)).
+					SetTenantID(w.tenant).SetUserID(p.id).SetRulesetID(rulesetID).SetRuleID(adminRule).
+					SetState(policyassignment.StateActive).SetCreatedAt(base).SetUpdatedAt(base))
+			}
+			if k%61 == 7 {
+				continue // drift: a member the manifest has and the assignments lack
+			}
 			if k%97 == 3 { // a few users are named explicitly
 				ps.conditions = append(ps.conditions, w.c.PolicyCondition.Create().
 					SetID(gid.NewFrom(gid.PolicyCondition, base, g)).SetTenantID(w.tenant).SetRulesetID(rulesetID).

@@ -63,6 +63,9 @@ func (g *generator) write(ctx context.Context, w *writer) (Report, error) {
 		return r, err
 	}
 	r.Users = len(people) + secondaries
+	if r.Attributes, err = w.attributes(ctx, g, people); err != nil {
+		return r, err
+	}
 
 	ints := map[integration.Vendor]string{}
 	var integrations []*ent.IntegrationCreate

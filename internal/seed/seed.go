@@ -29,6 +29,7 @@ type Report struct {
 	TenantID                                                   string
 	Users, Identities, Resources, Memberships, Rulesets, Rules int
 	Conditions, Assignments, AuditEvents, Depth                int
+	Attributes                                                 int
 }
 
 // ErrAlreadySeeded is returned when the tenant already exists; nothing is written.
