@@ -44,6 +44,20 @@ query NoManager {
   }
 }
 `},
+	{Query: `# Policies: who should hold each Member or Senior role, and where the
+# assignments drifted from it. explain(userId:) shows why, condition by condition.
+query PolicyDrift {
+  policyRules(first: 20, where: {state: active}) {
+    nodes {
+      roleName
+      ruleset { name isAuthoritative }
+      manifestUsers { totalCount }
+      missingAssignments(first: 3) { totalCount nodes { fullName department attributes { key value } } }
+      unqualifiedAssignments(first: 3) { totalCount nodes { fullName department title } }
+    }
+  }
+}
+`},
 	{Query: `# Who am I? The tenant and permissions of the token in the headers pane.
 query Viewer {
   viewer { tenant { name slug } permissions }
