@@ -310,7 +310,12 @@ func (w *writer) policySet(g *generator, people []person, res resourceSet) polic
 				SetUserID(p.id).SetRulesetID(rulesetID).SetRuleID(memberRule).SetState(state).
 				SetCreatedAt(base).SetUpdatedAt(base)
 			if p.active {
-				a.SetActivatedAt(base.AddDate(0, 1, 0)).SetExpiresAt(base.AddDate(1, 1, 0))
+				// A few lapsed long ago (serve expires them at start); the rest run for years.
+				expires := base.AddDate(5, 1, 0)
+				if k%97 == 5 {
+					expires = base.AddDate(1, 1, 0)
+				}
+				a.SetActivatedAt(base.AddDate(0, 1, 0)).SetExpiresAt(expires)
 			}
 			ps.assignments = append(ps.assignments, a)
 		}

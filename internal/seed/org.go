@@ -237,7 +237,13 @@ func (w *writer) users(ctx context.Context, g *generator, people []person) error
 		}
 		switch p.state {
 		case "expiring":
-			b.SetExpiresAt(base.AddDate(1, 1, 0))
+			// One in ten expired while nobody applied it: serve expires it at
+			// start. The rest expire years after the seed's clock.
+			if i%10 == 0 {
+				b.SetExpiresAt(base.AddDate(1, 1, 0))
+			} else {
+				b.SetExpiresAt(base.AddDate(5, 1, 0))
+			}
 		case "expired", "deactivated":
 			b.SetExpiresAt(base.AddDate(0, 9, 0)).SetDeprovisionedAt(base.AddDate(0, 9, 0))
 		}
