@@ -127,7 +127,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Expirations take effect within a second of being due; every replica runs
 	// them, and each record is expired once whichever gets there first.
 	background.Go(func() {
-		directory.New(db.Client).RunExpirations(backgroundCtx, time.Second, func(n directory.Expired, err error) {
+		directory.New(db.Client).RunExpirations(store.Background(backgroundCtx), time.Second, func(n directory.Expired, err error) {
 			if err != nil {
 				logger.Error("expiring records", slog.String("error", err.Error()))
 				return

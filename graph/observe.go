@@ -145,8 +145,12 @@ func newMetrics(statements *store.Counter, byOperation bool) *metrics {
 		m.requests, m.duration,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "idgraph_db_queries_total",
-			Help: "SQL statements sent to the database.",
+			Help: "SQL statements sent to the database for requests and commands.",
 		}, func() float64 { return float64(statements.Total()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "idgraph_db_background_queries_total",
+			Help: "SQL statements sent by background work (the expiration job), not counted above.",
+		}, func() float64 { return float64(statements.BackgroundTotal()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "idgraph_db_statement_cache_hits_total",
 			Help: "Reads run through an already prepared statement.",

@@ -281,9 +281,11 @@ func sqliteDSN(dsn string, opts Options) string {
 // and runs reads outside transactions through a cache of prepared statements.
 type Counter struct {
 	dialect.Driver
-	n      atomic.Int64
-	cache  *stmtCache
-	sqlite bool
+	n atomic.Int64
+	// background counts the statements of work no request asked for.
+	background atomic.Int64
+	cache      *stmtCache
+	sqlite     bool
 	// Trace, when set, sees every statement and its arguments; tests use it to
 	// show what a query sent, and to explain its plans.
 	Trace func(query string, args []any)
@@ -297,7 +299,11 @@ func (c *Counter) count(ctx context.Context, query string, args any) error {
 			Message:    fmt.Sprintf("the request needed more than %d SQL statements", b.Limit()),
 			Extensions: map[string]any{"limit": b.Limit()}}
 	}
-	c.n.Add(1)
+	if ctx.Value(backgroundKey{}) != nil {
+		c.background.Add(1)
+	} else {
+		c.n.Add(1)
+	}
 	if c.Trace != nil {
 		a, _ := args.([]any)
 		c.Trace(query, a)
@@ -306,6 +312,17 @@ func (c *Counter) count(ctx context.Context, query string, args any) error {
 }
 
 type budgetKey struct{}
+
+type backgroundKey struct{}
+
+// Background marks ctx as work no request asked for (the expiration job): its
+// statements are counted apart, so a request's count is the request's own.
+func Background(ctx context.Context) context.Context {
+	return context.WithValue(ctx, backgroundKey{}, true)
+}
+
+// BackgroundTotal is the number of statements background work has sent.
+func (c *Counter) BackgroundTotal() int64 { return c.background.Load() }
 
 // WithStatementBudget returns ctx in which at most n statements are sent; the
 // next fail with QUERY_TOO_COMPLEX. It bounds what one request can cost the

@@ -71,6 +71,15 @@ func TestCounterCountsEveryStatement(t *testing.T) {
 	if got := db.Statements.Total() - before; got != 2 {
 		t.Fatalf("counted %d statements, want 2 (one outside, one inside a transaction)", got)
 	}
+	// Background work is counted apart, so a request's count stays its own.
+	before, beforeBackground := db.Statements.Total(), db.Statements.BackgroundTotal()
+	if _, err := db.Client.Tenant.Query().Count(store.Background(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	if db.Statements.Total() != before || db.Statements.BackgroundTotal() != beforeBackground+1 {
+		t.Fatalf("a background statement: total %d → %d, background %d → %d", before, db.Statements.Total(),
+			beforeBackground, db.Statements.BackgroundTotal())
+	}
 }
 
 // TestDeadlineInterruptsSQLInFlight: a statement that would run for minutes
