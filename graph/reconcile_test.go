@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/idgraph/idgraph/ent/auditevent"
 	"github.com/idgraph/idgraph/ent/policyassignment"
@@ -167,4 +168,42 @@ func TestReconcilePolicy(t *testing.T) {
 			t.Errorf("reconciling without policy.manage: %v", resp.Errors)
 		}
 	})
+}
+
+func TestAssignmentsExpireAfterTheirRulesDays(t *testing.T) {
+	srv := graphtest.New(t, 10)
+	var user struct {
+		Users struct{ Nodes []struct{ ID string } }
+	}
+	srv.Query(t, `{ users(first: 1) { nodes { id } } }`, nil).Decode(t, &user)
+	var rs struct {
+		CreatePolicyRuleset struct{ PolicyRuleset struct{ ID string } }
+	}
+	srv.Query(t, `mutation { createPolicyRuleset(input: {name: "Expiring", type: manual, expiresAfterDays: 30}) { policyRuleset { id } } }`, nil).Decode(t, &rs)
+	rulesetID := rs.CreatePolicyRuleset.PolicyRuleset.ID
+	for _, c := range []struct {
+		name, rule string
+		days       int
+	}{
+		{"inherited from the ruleset", `{rulesetId: $rs, roleName: "Inherits"}`, 30},
+		{"the rule's own", `{rulesetId: $rs, roleName: "Own", expiresAfterDays: 7}`, 7},
+	} {
+		var rule struct {
+			CreatePolicyRule struct{ PolicyRule struct{ ID string } }
+		}
+		srv.Query(t, `mutation($rs: ID!) { createPolicyRule(input: `+c.rule+`) { policyRule { id } } }`,
+			map[string]any{"rs": rulesetID}).Decode(t, &rule)
+		var a struct {
+			CreatePolicyAssignment struct {
+				PolicyAssignment struct{ ExpiresAt *time.Time }
+			}
+		}
+		srv.Query(t, `mutation($u: ID!, $rs: ID!, $r: ID!) { createPolicyAssignment(input: {userId: $u, rulesetId: $rs, ruleId: $r}) { policyAssignment { expiresAt } } }`,
+			map[string]any{"u": user.Users.Nodes[0].ID, "rs": rulesetID, "r": rule.CreatePolicyRule.PolicyRule.ID}).Decode(t, &a)
+		got := a.CreatePolicyAssignment.PolicyAssignment.ExpiresAt
+		want := time.Now().AddDate(0, 0, c.days)
+		if got == nil || got.Sub(want).Abs() > time.Minute {
+			t.Errorf("%s: expires %v, want about %v", c.name, got, want)
+		}
+	}
 }

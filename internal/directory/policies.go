@@ -173,7 +173,8 @@ func (s *Service) CreateAssignment(ctx context.Context, f AssignmentFields) (*en
 		if _, err := tx.User.Get(ctx, *f.UserID); err != nil {
 			return nil, notFound(err, "user", *f.UserID)
 		}
-		if _, err := tx.PolicyRuleset.Get(ctx, *f.RulesetID); err != nil {
+		rs, err := tx.PolicyRuleset.Get(ctx, *f.RulesetID)
+		if err != nil {
 			return nil, notFound(err, "policy ruleset", *f.RulesetID)
 		}
 		if err := ruleOfRuleset(ctx, tx, f.RuleID, *f.RulesetID); err != nil {
@@ -184,6 +185,16 @@ func (s *Service) CreateAssignment(ctx context.Context, f AssignmentFields) (*en
 		setIf(f.RuleID, m.SetRuleID)
 		setIf(f.State, m.SetState)
 		setIf(f.ExpiresAt, m.SetExpiresAt)
+		if f.ExpiresAt == nil && f.RuleID != nil {
+			// Unless given, an assignment lapses after its rule's days (or its ruleset's).
+			rule, err := tx.PolicyRule.Get(ctx, *f.RuleID)
+			if err != nil {
+				return nil, err
+			}
+			if at := expiryOf(rule, rs, s.now()); at != nil {
+				m.SetExpiresAt(*at)
+			}
+		}
 		return c, nil
 	})
 }
