@@ -77,7 +77,7 @@ func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
 			qualifiedRules(first: 5) { totalCount nodes { roleName } }
 			manifestRules(first: 5) { totalCount nodes { roleName ruleset { name } } }
 			stagedRules(first: 5) { totalCount nodes { roleName } }
-			counts { qualifiedRules manifestRules stagedRules } } } }`, 7, nil},
+			counts { qualifiedRules manifestRules stagedRules } } } }`, 10, nil}, // + the tenant's rules and conditions
 		{"rules page with policy standings", `{ policyRules(first: 100) { nodes { roleName
 			qualifiedUsers(first: 5) { totalCount nodes { fullName } }
 			manifestUsers(first: 5) { totalCount nodes { fullName manager { fullName } } }

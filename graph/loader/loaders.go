@@ -74,12 +74,12 @@ func New(client *ent.Client, cfg Config) *Loaders {
 			AuditEventsByParentRecordID:  pagesOfAuditEvent(cfg, g, j, client, column(auditevent.FieldParentRecordID)),
 			AuditEventsByRelatedRecordID: pagesOfAuditEvent(cfg, g, j, client, column(auditevent.FieldRelatedRecordID)),
 			AttributesByUserID:           newAttributes(cfg, client),
-			QualifiedRulesByUserID:       pagesOfPolicyRule(cfg, g, j, client, rulesOfUsers(policy.Qualified)),
-			ManifestRulesByUserID:        pagesOfPolicyRule(cfg, g, j, client, rulesOfUsers(policy.Manifest)),
-			StagedRulesByUserID:          pagesOfPolicyRule(cfg, g, j, client, rulesOfUsers(policy.Staged)),
 		},
 	}
 	l.standing = newStandingRules(cfg, client)
+	l.QualifiedRulesByUserID = standingRulesOf(cfg, g, j, client, l, policy.Qualified)
+	l.ManifestRulesByUserID = standingRulesOf(cfg, g, j, client, l, policy.Manifest)
+	l.StagedRulesByUserID = standingRulesOf(cfg, g, j, client, l, policy.Staged)
 	l.subjects = newSubjects(cfg, client)
 	l.QualifiedUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Qualified)
 	l.ManifestUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Manifest)

@@ -21,30 +21,36 @@ import (
 )
 
 // The standings of users and rules (internal/policy) as relations in both
-// directions.
-//
-// A page of users asks which of the tenant's rules each stands in: the rules
-// join the users on policy.Rows.Holds, which reads the conditions in the
-// statement. A page of rules asks which users stand in each: the rules'
-// conditions are read first (standingRules), then compiled into comparisons
-// of the users' columns (policy.Users), which the planner can serve from
-// indexes instead of testing every user against every condition.
+// directions. The rules' states and conditions are read first (a page of
+// rules' through standingRules; the whole tenant's for a page of users), then
+// compiled into comparisons of the users' columns (policy.Users): one UNION
+// ALL branch per rule, which the planner can serve from the indexes of users
+// instead of testing every user against every condition.
 
-// rulesOfUsers relates rules to the users who stand in rel to them.
-func rulesOfUsers(rel policy.Relation) func([]string) ent.ParentKey {
+// standingRulesOf is the loader of the rules a page of users stands in rel to:
+// the tenant's rules, compiled, each branch restricted to the page's users.
+func standingRulesOf(cfg Config, g *groups, j *joiner, client *ent.Client, l *Loaders, rel policy.Relation) *PolicyRuleConn {
+	c := pagesOfPolicyRule(cfg, g, j, client, rulesOfUsers(nil, rel))
+	c.keyOf = func(ctx context.Context, ids []string) (ent.ParentKey, error) {
+		rules, err := l.tenantStandings(ctx, client)
+		if err != nil {
+			return ent.ParentKey{}, err
+		}
+		return rulesOfUsers(rules, rel)(ids), nil
+	}
+	return c
+}
+
+// rulesOfUsers relates rules to the users (the parents) who stand in rel to them.
+func rulesOfUsers(rules []policy.Rule, rel policy.Relation) func([]string) ent.ParentKey {
 	return func(ids []string) ent.ParentKey {
-		holder := func(s *sql.Selector) *sql.SelectTable { return sql.Dialect(s.Dialect()).Table(user.Table).As("holder") }
+		standing := func(s *sql.Selector) *sql.SelectTable { return sql.Dialect(s.Dialect()).Table("standing") }
 		return ent.ParentKey{
 			IDs: ids,
 			Join: func(s *sql.Selector) {
-				holder := holder(s)
-				rows := policy.Rows{Dialect: s.Dialect(), User: holder.C, Rule: s.C}
-				s.Join(holder).OnP(sql.And(
-					sql.ColumnsEQ(holder.C(user.FieldTenantID), s.C(policyrule.FieldTenantID)),
-					sql.IsNull(holder.C(user.FieldDeletedAt)),
-					sql.ExprP(rows.Holds(rel))))
+				s.Join(standingBranches(s.Dialect(), rules, rel, ids).As("standing")).On(s.C(policyrule.FieldID), standing(s).C("rule_id"))
 			},
-			Column: func(s *sql.Selector) string { return holder(s).C(user.FieldID) },
+			Column: func(s *sql.Selector) string { return standing(s).C("user_id") },
 		}
 	}
 }
@@ -80,16 +86,16 @@ func usersOfRules(rules []policy.Rule, rel policy.Relation) func([]string) ent.P
 		return ent.ParentKey{
 			IDs: ids,
 			Join: func(s *sql.Selector) {
-				s.Join(standingBranches(s.Dialect(), rules, rel).As("standing")).On(s.C(user.FieldID), standing(s).C("user_id"))
+				s.Join(standingBranches(s.Dialect(), rules, rel, nil).As("standing")).On(s.C(user.FieldID), standing(s).C("user_id"))
 			},
 			Column: func(s *sql.Selector) string { return standing(s).C("rule_id") },
 		}
 	}
 }
 
-// standingBranches is one branch per rule: the ids of its tenant's live users who
-// stand in rel to it, with the rule's id.
-func standingBranches(dialect string, rules []policy.Rule, rel policy.Relation) *sql.Selector {
+// standingBranches is one branch per rule: the ids of its tenant's live users
+// (of users only, when given) who stand in rel to it, with the rule's id.
+func standingBranches(dialect string, rules []policy.Rule, rel policy.Relation, users []string) *sql.Selector {
 	d := sql.Dialect(dialect)
 	branch := func(r policy.Rule) *sql.Selector {
 		u := d.Table(user.Table).As("standing_user")
@@ -97,8 +103,12 @@ func standingBranches(dialect string, rules []policy.Rule, rel policy.Relation) 
 		b.Select(sql.As(u.C(user.FieldID), "user_id")).AppendSelectExprAs(sql.ExprFunc(func(b *sql.Builder) {
 			b.WriteString("CAST(").Arg(r.ID).WriteString(" AS TEXT)")
 		}), "rule_id")
-		return b.Where(sql.And(sql.EQ(u.C(user.FieldTenantID), r.TenantID), sql.IsNull(u.C(user.FieldDeletedAt)),
+		b.Where(sql.And(sql.EQ(u.C(user.FieldTenantID), r.TenantID), sql.IsNull(u.C(user.FieldDeletedAt)),
 			policy.Users(b, r, rel)))
+		if users != nil {
+			b.Where(ent.ColumnIn(u.C(user.FieldID), users))
+		}
+		return b
 	}
 	if len(rules) == 0 {
 		u := d.Table(user.Table).As("standing_user")
@@ -143,48 +153,79 @@ func (l *Loaders) StandingRule(ctx context.Context, k Keys) (*Standing, error) {
 
 func newStandingRules(cfg Config, client *ent.Client) *standingRules {
 	return &standingRules{b: newBatch(cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*Standing] {
+		byID, err := loadStandings(ctx, client, ids)
 		results := make([]*dataloader.Result[*Standing], len(ids))
-		rules, err := client.PolicyRule.Query().
-			Where(func(s *sql.Selector) { s.Where(ent.ColumnIn(s.C(policyrule.FieldID), ids)) }).
-			WithRuleset(func(q *ent.PolicyRulesetQuery) { q.Select(policyruleset.FieldState) }).All(ctx)
-		var conds []*ent.PolicyCondition
-		if err == nil {
-			rulesets := make([]string, 0, len(rules))
-			for _, r := range rules {
-				rulesets = append(rulesets, r.RulesetID)
-			}
-			conds, err = client.PolicyCondition.Query().
-				Where(func(s *sql.Selector) { s.Where(ent.ColumnIn(s.C(policycondition.FieldRulesetID), rulesets)) }).All(ctx)
-		}
-		// The ruleset's conditions first, then the rule's, each in id order.
-		slices.SortStableFunc(conds, func(a, b *ent.PolicyCondition) int {
-			if (a.RuleID == nil) != (b.RuleID == nil) {
-				if a.RuleID == nil {
-					return -1
-				}
-				return 1
-			}
-			return strings.Compare(a.ID, b.ID)
-		})
-		byID := map[string]*Standing{}
-		for _, r := range rules {
-			if r.Edges.Ruleset == nil {
-				continue // a deleted ruleset: the rule stands for nobody
-			}
-			st := &Standing{Rule: policy.Rule{ID: r.ID, TenantID: r.TenantID, State: string(r.State), RulesetState: string(r.Edges.Ruleset.State)}}
-			for _, c := range conds {
-				if c.RulesetID == r.RulesetID && (c.RuleID == nil || *c.RuleID == r.ID) {
-					st.Rule.Conditions = append(st.Rule.Conditions, policy.Stored(string(c.Type), c.ProfileKey, string(c.ProfileOperator), c.ProfileValue, c.UserID))
-					st.Conditions = append(st.Conditions, c)
-				}
-			}
-			byID[r.ID] = st
-		}
 		for i, id := range ids {
 			results[i] = &dataloader.Result[*Standing]{Data: byID[id], Error: err}
 		}
 		return results
 	})}
+}
+
+// tenantStandings is every rule of the caller's tenant as the policy reads
+// it, loaded once per request (three statements).
+func (l *Loaders) tenantStandings(ctx context.Context, client *ent.Client) ([]policy.Rule, error) {
+	type result struct {
+		rules []policy.Rule
+		err   error
+	}
+	r := memo(ctx, memoKey{kind: "tenant standings"}, func() result {
+		byID, err := loadStandings(ctx, client, nil)
+		rules := make([]policy.Rule, 0, len(byID))
+		for _, st := range byID {
+			rules = append(rules, st.Rule)
+		}
+		slices.SortFunc(rules, func(a, b policy.Rule) int { return strings.Compare(a.ID, b.ID) })
+		return result{rules, err}
+	})
+	return r.rules, r.err
+}
+
+// loadStandings reads rules (those of ids, or all the tenant's when ids is
+// nil) with their rulesets' states and their conditions.
+func loadStandings(ctx context.Context, client *ent.Client, ids []string) (map[string]*Standing, error) {
+	q := client.PolicyRule.Query()
+	if ids != nil {
+		q.Where(func(s *sql.Selector) { s.Where(ent.ColumnIn(s.C(policyrule.FieldID), ids)) })
+	}
+	rules, err := q.WithRuleset(func(q *ent.PolicyRulesetQuery) { q.Select(policyruleset.FieldState) }).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rulesets := make([]string, 0, len(rules))
+	for _, r := range rules {
+		rulesets = append(rulesets, r.RulesetID)
+	}
+	conds, err := client.PolicyCondition.Query().
+		Where(func(s *sql.Selector) { s.Where(ent.ColumnIn(s.C(policycondition.FieldRulesetID), rulesets)) }).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// The ruleset's conditions first, then the rule's, each in id order.
+	slices.SortStableFunc(conds, func(a, b *ent.PolicyCondition) int {
+		if (a.RuleID == nil) != (b.RuleID == nil) {
+			if a.RuleID == nil {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	byID := map[string]*Standing{}
+	for _, r := range rules {
+		if r.Edges.Ruleset == nil {
+			continue // a deleted ruleset: the rule stands for nobody
+		}
+		st := &Standing{Rule: policy.Rule{ID: r.ID, TenantID: r.TenantID, State: string(r.State), RulesetState: string(r.Edges.Ruleset.State)}}
+		for _, c := range conds {
+			if c.RulesetID == r.RulesetID && (c.RuleID == nil || *c.RuleID == r.ID) {
+				st.Rule.Conditions = append(st.Rule.Conditions, policy.Stored(string(c.Type), c.ProfileKey, string(c.ProfileOperator), c.ProfileValue, c.UserID))
+				st.Conditions = append(st.Conditions, c)
+			}
+		}
+		byID[r.ID] = st
+	}
+	return byID, nil
 }
 
 // Subject is what the policy reads of one user.

@@ -17,10 +17,10 @@ type Rule struct {
 
 // Users is the predicate "the users row of s stands in rel to rule", with
 // the rule's conditions compiled into comparisons of the row's own columns
-// and arguments: the form a rule's users are read with. Where Passes reads
-// the conditions in the statement and so scans every user, this one lets the
-// planner use the indexes of users (department = ?). Holds and Stand say the
-// same; TestCompiledAgrees holds them to it.
+// and arguments, which the planner can serve from the indexes of users
+// (department = ?) instead of testing every user against conditions read in
+// the statement (that form took seconds for one rule at 100,000 users). It
+// says what Qualifies and Stand say; TestCompiledAgrees holds it to them.
 func Users(s *sql.Selector, rule Rule, rel Relation) *sql.Predicate {
 	live := (rule.State == "staged" || rule.State == "active") && rule.RulesetState != "archived"
 	state := s.C("state")

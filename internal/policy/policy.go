@@ -1,8 +1,8 @@
 // Package policy decides who a policy rule is for: whether a user passes a
 // rule's conditions (qualified), whether the user should hold the rule's role
 // now (manifest) or once something starts (staged), and why. The same
-// definition is written three times, here in Go and twice in SQL (sql.go), and
-// tests hold the three to the same answers.
+// definition is written twice, here in Go and compiled to SQL (compile.go),
+// and tests hold the two to the same answers.
 //
 // Conditions. A rule is evaluated with its ruleset's conditions (those with
 // no rule) and its own:

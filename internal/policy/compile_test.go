@@ -185,48 +185,6 @@ func (w *world) expected(rel policy.Relation) []string {
 	return pairs
 }
 
-// sent is the SQL form's answer.
-func (w *world) sent(t *testing.T, rel policy.Relation) []string {
-	rows := policy.Rows{Dialect: w.db.Engine,
-		User: func(c string) string { return `"u"."` + c + `"` },
-		Rule: func(c string) string { return `"r"."` + c + `"` }}
-	q := fmt.Sprintf(`SELECT "u"."id", "r"."id" FROM "users" AS "u", "policy_rules" AS "r"
-		WHERE "u"."tenant_id" = '%s' AND "r"."tenant_id" = '%s' AND "u"."deleted_at" IS NULL AND "r"."deleted_at" IS NULL AND %s`,
-		w.tenant, w.tenant, rows.Holds(rel))
-	res, err := w.db.SQL().QueryContext(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, q)
-	}
-	defer res.Close()
-	var pairs []string
-	for res.Next() {
-		var u, r string
-		if err := res.Scan(&u, &r); err != nil {
-			t.Fatal(err)
-		}
-		pairs = append(pairs, u+"/"+r)
-	}
-	if err := res.Err(); err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(pairs)
-	return pairs
-}
-
-func TestSQLAgreesWithGo(t *testing.T) {
-	w := newWorld(t)
-	for _, rel := range []policy.Relation{policy.Qualified, policy.Manifest, policy.Staged, policy.Missing, policy.Unqualified} {
-		want, got := w.expected(rel), w.sent(t, rel)
-		if len(want) == 0 {
-			t.Errorf("%s: no pairs at all; the world does not exercise it", rel)
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("%s: SQL gives %d pairs, Go %d; first differences: %v", rel, len(got), len(want), diff(got, want))
-		}
-		t.Logf("%s: %d of %d pairs", rel, len(want), len(w.subjects)*len(w.rules))
-	}
-}
-
 func diff(a, b []string) []string {
 	var out []string
 	for _, x := range a {
