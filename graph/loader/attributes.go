@@ -32,11 +32,7 @@ func newAttributes(cfg Config, client *ent.Client) *Attributes {
 		for _, r := range rows {
 			byUser[r.UserID] = append(byUser[r.UserID], r)
 		}
-		results := make([]*dataloader.Result[[]*ent.UserAttribute], len(ids))
-		for i, id := range ids {
-			results[i] = &dataloader.Result[[]*ent.UserAttribute]{Data: byUser[id], Error: err}
-		}
-		return results
+		return inKeyOrder(ids, byUser, err)
 	})}
 }
 

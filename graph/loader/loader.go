@@ -198,3 +198,13 @@ func chunks(keys []string, size int) [][]string {
 	}
 	return append(out, keys)
 }
+
+// inKeyOrder is a batch's answer: each key's value from byKey (the zero value
+// when absent), in the order of keys, all with err.
+func inKeyOrder[V any](keys []string, byKey map[string]V, err error) []*dataloader.Result[V] {
+	results := make([]*dataloader.Result[V], len(keys))
+	for i, k := range keys {
+		results[i] = &dataloader.Result[V]{Data: byKey[k], Error: err}
+	}
+	return results
+}

@@ -128,11 +128,7 @@ func (c *Conn[C, O, W]) batchFor(batches *map[string]*batch[*C], key string, p P
 		page := p
 		b = newBatch(c.cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*C] {
 			conns, err := c.fetch(ctx, ids, page)
-			results := make([]*dataloader.Result[*C], len(ids))
-			for i, id := range ids {
-				results[i] = &dataloader.Result[*C]{Data: conns[id], Error: err}
-			}
-			return results
+			return inKeyOrder(ids, conns, err)
 		})
 		(*batches)[key] = b
 	}

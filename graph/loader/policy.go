@@ -154,11 +154,7 @@ func (l *Loaders) StandingRule(ctx context.Context, k Keys) (*Standing, error) {
 func newStandingRules(cfg Config, client *ent.Client) *standingRules {
 	return &standingRules{b: newBatch(cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*Standing] {
 		byID, err := loadStandings(ctx, client, ids)
-		results := make([]*dataloader.Result[*Standing], len(ids))
-		for i, id := range ids {
-			results[i] = &dataloader.Result[*Standing]{Data: byID[id], Error: err}
-		}
-		return results
+		return inKeyOrder(ids, byID, err)
 	})}
 }
 
@@ -251,11 +247,7 @@ func (l *Loaders) SubjectOf(ctx context.Context, k Keys) (*Subject, error) {
 func newSubjects(cfg Config, client *ent.Client) *subjects {
 	return &subjects{b: newBatch(cfg, func(ctx context.Context, ids []string) []*dataloader.Result[*Subject] {
 		byID, err := loadSubjects(ctx, client, ids)
-		results := make([]*dataloader.Result[*Subject], len(ids))
-		for i, id := range ids {
-			results[i] = &dataloader.Result[*Subject]{Data: byID[id], Error: err}
-		}
-		return results
+		return inKeyOrder(ids, byID, err)
 	})}
 }
 

@@ -53,11 +53,7 @@ func newResourceCounts(cfg Config, client *ent.Client) *ResourceCounts {
 			}
 			counts[r.UserID][r.Kind] = r.Count
 		}
-		results := make([]*dataloader.Result[map[resource.Kind]int], len(ids))
-		for i, id := range ids {
-			results[i] = &dataloader.Result[map[resource.Kind]int]{Data: counts[id], Error: err}
-		}
-		return results
+		return inKeyOrder(ids, counts, err)
 	})}
 }
 
