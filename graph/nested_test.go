@@ -82,6 +82,8 @@ func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
 			qualifiedUsers(first: 5) { totalCount nodes { fullName } }
 			manifestUsers(first: 5) { totalCount nodes { fullName manager { fullName } } }
 			stagedUsers(first: 5) { totalCount nodes { fullName } } } } }`, 10, nil}, // + the rules' states and conditions
+		{"rulesets page with drift", `{ policyRulesets(first: 100) { nodes { name
+			missingAssignments(first: 5) { totalCount nodes { fullName } } unqualifiedAssignments { totalCount } } } }`, 7, nil},
 		{"rules page explained for one user", `query($u: ID!) { policyRules(first: 100) { nodes { roleName
 			explain(userId: $u) { user { fullName } qualified manifest staged checks { condition { profileKey } actual pass } } } } }`,
 			8, func(t testing.TB, s *graphtest.Server) map[string]any {

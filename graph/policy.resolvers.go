@@ -108,3 +108,13 @@ func (r *policyRulesetResolver) Conditions(ctx context.Context, obj *ent.PolicyR
 func (r *policyRulesetResolver) Assignments(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
 	return loader.For(ctx).AssignmentsByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
+
+// MissingAssignments is the resolver for the missingAssignments field.
+func (r *policyRulesetResolver) MissingAssignments(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
+	return loader.For(ctx).MissingUsersByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+}
+
+// UnqualifiedAssignments is the resolver for the unqualifiedAssignments field.
+func (r *policyRulesetResolver) UnqualifiedAssignments(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
+	return loader.For(ctx).UnqualifiedUsersByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+}

@@ -68,6 +68,36 @@ func TestReconcilePolicy(t *testing.T) {
 		t.Fatal(resp.Errors)
 	}
 
+	rulesetDrift := func() (missing, unqualified map[string][]string) {
+		var out struct {
+			PolicyRulesets struct {
+				Nodes []struct {
+					ID                                         string
+					MissingAssignments, UnqualifiedAssignments idPage
+				}
+			}
+		}
+		srv.Query(t, `{ policyRulesets(first: 100) { nodes { id missingAssignments(first: 100) { totalCount nodes { id } }
+			unqualifiedAssignments(first: 100) { totalCount nodes { id } } } } }`, nil).Decode(t, &out)
+		missing, unqualified = map[string][]string{}, map[string][]string{}
+		for _, rs := range out.PolicyRulesets.Nodes {
+			for _, n := range rs.MissingAssignments.Nodes {
+				missing[rs.ID] = append(missing[rs.ID], n.ID)
+			}
+			for _, n := range rs.UnqualifiedAssignments.Nodes {
+				unqualified[rs.ID] = append(unqualified[rs.ID], n.ID)
+			}
+			if len(rs.MissingAssignments.Nodes) != rs.MissingAssignments.TotalCount && rs.MissingAssignments.TotalCount <= 100 {
+				t.Errorf("%s: %d missing listed, totalCount %d", rs.ID, len(rs.MissingAssignments.Nodes), rs.MissingAssignments.TotalCount)
+			}
+		}
+		return missing, unqualified
+	}
+	missing, unqualified := rulesetDrift()
+	if !slices.Contains(missing[sales], moved) || !slices.Contains(unqualified[security], moved) {
+		t.Errorf("ruleset drift: missing in Sales %v, unqualified in Security %v; want both to hold %s", missing[sales], unqualified[security], moved)
+	}
+
 	var drift struct {
 		PolicyRules struct {
 			Nodes []struct {
@@ -151,6 +181,11 @@ func TestReconcilePolicy(t *testing.T) {
 	if n := srv.DB.Client.PolicyAssignment.Query().Where(policyassignment.UserID(moved), policyassignment.RulesetID(sales),
 		policyassignment.StateEQ(policyassignment.StateActive)).CountX(ctx); n != 1 {
 		t.Errorf("the mover holds %d active Sales assignments, want 1", n)
+	}
+
+	missing, unqualified = rulesetDrift()
+	if len(missing[sales]) != 0 || len(unqualified[security]) != 0 {
+		t.Errorf("drift left after reconciling: missing in Sales %v, unqualified in Security %v", missing[sales], unqualified[security])
 	}
 
 	t.Run("only managed rulesets, only policy managers", func(t *testing.T) {

@@ -50,6 +50,8 @@ type derived struct {
 	StagedUsersByRuleID            *UserConn
 	MissingUsersByRuleID           *UserConn
 	UnqualifiedUsersByRuleID       *UserConn
+	MissingUsersByRulesetID        *UserConn
+	UnqualifiedUsersByRulesetID    *UserConn
 }
 
 // New builds the loaders of one request.
@@ -86,6 +88,8 @@ func New(client *ent.Client, cfg Config) *Loaders {
 	l.StagedUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Staged)
 	l.MissingUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Missing)
 	l.UnqualifiedUsersByRuleID = standingUsers(cfg, g, j, client, l.standing, policy.Unqualified)
+	l.MissingUsersByRulesetID = driftOfRulesets(cfg, g, j, client, l, policy.Missing)
+	l.UnqualifiedUsersByRulesetID = driftOfRulesets(cfg, g, j, client, l, policy.Unqualified)
 	j.newTarget = func(typ string) joinTarget { return l.newJoinTarget(client, typ) }
 	j.counter = l.counterOf
 	return l
@@ -106,6 +110,14 @@ func (l *Loaders) counterOf(typ, field string) counter {
 			return l.ManifestRulesByUserID
 		case "stagedRules":
 			return l.StagedRulesByUserID
+		}
+	}
+	if typ == "PolicyRuleset" {
+		switch field {
+		case "missingAssignments":
+			return l.MissingUsersByRulesetID
+		case "unqualifiedAssignments":
+			return l.UnqualifiedUsersByRulesetID
 		}
 	}
 	if typ == "PolicyRule" {

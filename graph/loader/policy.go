@@ -48,7 +48,7 @@ func rulesOfUsers(rules []policy.Rule, rel policy.Relation) func([]string) ent.P
 		return ent.ParentKey{
 			IDs: ids,
 			Join: func(s *sql.Selector) {
-				s.Join(standingBranches(s.Dialect(), rules, rel, ids).As("standing")).On(s.C(policyrule.FieldID), standing(s).C("rule_id"))
+				s.Join(standingBranches(s.Dialect(), rules, rel, ids, ruleOf).As("standing")).On(s.C(policyrule.FieldID), standing(s).C("of_id"))
 			},
 			Column: func(s *sql.Selector) string { return standing(s).C("user_id") },
 		}
@@ -57,7 +57,7 @@ func rulesOfUsers(rules []policy.Rule, rel policy.Relation) func([]string) ent.P
 
 // standingUsers is the loader of the users who stand in rel to a page of rules.
 func standingUsers(cfg Config, g *groups, j *joiner, client *ent.Client, rules *standingRules, rel policy.Relation) *UserConn {
-	c := pagesOfUser(cfg, g, j, client, usersOfRules(nil, rel))
+	c := pagesOfUser(cfg, g, j, client, usersOfRules(nil, rel, ruleOf))
 	c.keyOf = func(ctx context.Context, ids []string) (ent.ParentKey, error) {
 		compiled := make([]policy.Rule, 0, len(ids))
 		for _, id := range ids {
@@ -69,7 +69,27 @@ func standingUsers(cfg Config, g *groups, j *joiner, client *ent.Client, rules *
 				compiled = append(compiled, r.Rule)
 			}
 		}
-		return usersOfRules(compiled, rel)(ids), nil
+		return usersOfRules(compiled, rel, ruleOf)(ids), nil
+	}
+	return c
+}
+
+// driftOfRulesets is the loader of the users who stand in rel (missing or
+// unqualified) to any rule of a page of rulesets, each once.
+func driftOfRulesets(cfg Config, g *groups, j *joiner, client *ent.Client, l *Loaders, rel policy.Relation) *UserConn {
+	c := pagesOfUser(cfg, g, j, client, usersOfRules(nil, rel, rulesetOf))
+	c.keyOf = func(ctx context.Context, ids []string) (ent.ParentKey, error) {
+		all, err := l.tenantStandings(ctx, client)
+		if err != nil {
+			return ent.ParentKey{}, err
+		}
+		var rules []policy.Rule
+		for _, r := range all {
+			if slices.Contains(ids, r.RulesetID) {
+				rules = append(rules, r)
+			}
+		}
+		return usersOfRules(rules, rel, rulesetOf)(ids), nil
 	}
 	return c
 }
@@ -77,8 +97,8 @@ func standingUsers(cfg Config, g *groups, j *joiner, client *ent.Client, rules *
 // usersOfRules relates users to the rules given, by their compiled
 // conditions: the users join a UNION ALL of one branch per rule, each a plain
 // query of users that the planner can serve from their indexes, naming the
-// rule beside each user who stands in rel to it.
-func usersOfRules(rules []policy.Rule, rel policy.Relation) func([]string) ent.ParentKey {
+// rule (or its ruleset, with rulesetOf) beside each user who stands in rel to it.
+func usersOfRules(rules []policy.Rule, rel policy.Relation, of relatedTo) func([]string) ent.ParentKey {
 	return func(ids []string) ent.ParentKey {
 		// Tables are made in the selector's dialect: their column names are
 		// written into expressions as they are.
@@ -86,23 +106,24 @@ func usersOfRules(rules []policy.Rule, rel policy.Relation) func([]string) ent.P
 		return ent.ParentKey{
 			IDs: ids,
 			Join: func(s *sql.Selector) {
-				s.Join(standingBranches(s.Dialect(), rules, rel, nil).As("standing")).On(s.C(user.FieldID), standing(s).C("user_id"))
+				s.Join(standingBranches(s.Dialect(), rules, rel, nil, of).As("standing")).On(s.C(user.FieldID), standing(s).C("user_id"))
 			},
-			Column: func(s *sql.Selector) string { return standing(s).C("rule_id") },
+			Column: func(s *sql.Selector) string { return standing(s).C("of_id") },
 		}
 	}
 }
 
 // standingBranches is one branch per rule: the ids of its tenant's live users
-// (of users only, when given) who stand in rel to it, with the rule's id.
-func standingBranches(dialect string, rules []policy.Rule, rel policy.Relation, users []string) *sql.Selector {
+// (of users only, when given) who stand in rel to it, beside the id of what
+// they are related to through it.
+func standingBranches(dialect string, rules []policy.Rule, rel policy.Relation, users []string, of relatedTo) *sql.Selector {
 	d := sql.Dialect(dialect)
 	branch := func(r policy.Rule) *sql.Selector {
 		u := d.Table(user.Table).As("standing_user")
 		b := d.Select().From(u)
 		b.Select(sql.As(u.C(user.FieldID), "user_id")).AppendSelectExprAs(sql.ExprFunc(func(b *sql.Builder) {
-			b.WriteString("CAST(").Arg(r.ID).WriteString(" AS TEXT)")
-		}), "rule_id")
+			b.WriteString("CAST(").Arg(of.id(r)).WriteString(" AS TEXT)")
+		}), "of_id")
 		b.Where(sql.And(sql.EQ(u.C(user.FieldTenantID), r.TenantID), sql.IsNull(u.C(user.FieldDeletedAt)),
 			policy.Users(b, r, rel)))
 		if users != nil {
@@ -112,7 +133,7 @@ func standingBranches(dialect string, rules []policy.Rule, rel policy.Relation, 
 	}
 	if len(rules) == 0 {
 		u := d.Table(user.Table).As("standing_user")
-		return d.Select(sql.As(u.C(user.FieldID), "user_id"), sql.As(u.C(user.FieldID), "rule_id")).From(u).Where(sql.ExprP("1 = 0"))
+		return d.Select(sql.As(u.C(user.FieldID), "user_id"), sql.As(u.C(user.FieldID), "of_id")).From(u).Where(sql.ExprP("1 = 0"))
 	}
 	// Written as an expression rather than with Selector.UnionAll: ent's
 	// Clone (the page statements clone their selector) drops set operations.
@@ -120,17 +141,33 @@ func standingBranches(dialect string, rules []policy.Rule, rel policy.Relation, 
 	for i, r := range rules {
 		branches[i] = branch(r)
 	}
+	union := " UNION ALL "
+	if of.distinct {
+		union = " UNION "
+	}
 	return d.Select("*").FromExpr(sql.ExprFunc(func(b *sql.Builder) {
 		b.WriteString("(")
 		for i, br := range branches {
 			if i > 0 {
-				b.WriteString(" UNION ALL ")
+				b.WriteString(union)
 			}
 			b.Join(br)
 		}
 		b.WriteString(`) AS "standing_any"`)
 	}))
 }
+
+// relatedTo is what users are related to through a rule: the rule itself,
+// or its ruleset, where two rules can relate a user twice.
+type relatedTo struct {
+	id       func(policy.Rule) string
+	distinct bool
+}
+
+var (
+	ruleOf    = relatedTo{id: func(r policy.Rule) string { return r.ID }}
+	rulesetOf = relatedTo{id: func(r policy.Rule) string { return r.RulesetID }, distinct: true}
+)
 
 // Standing is what the policy reads of one rule: its states and conditions,
 // and the conditions as stored (the ruleset's first, then the rule's), in the
@@ -212,7 +249,8 @@ func loadStandings(ctx context.Context, client *ent.Client, ids []string) (map[s
 		if r.Edges.Ruleset == nil {
 			continue // a deleted ruleset: the rule stands for nobody
 		}
-		st := &Standing{Rule: policy.Rule{ID: r.ID, TenantID: r.TenantID, State: string(r.State), RulesetState: string(r.Edges.Ruleset.State)}}
+		st := &Standing{Rule: policy.Rule{ID: r.ID, RulesetID: r.RulesetID, TenantID: r.TenantID, State: string(r.State),
+			RulesetState: string(r.Edges.Ruleset.State)}}
 		for _, c := range conds {
 			if c.RulesetID == r.RulesetID && (c.RuleID == nil || *c.RuleID == r.ID) {
 				st.Rule.Conditions = append(st.Rule.Conditions, policy.Stored(string(c.Type), c.ProfileKey, string(c.ProfileOperator), c.ProfileValue, c.UserID))

@@ -67,7 +67,7 @@ func (s *Service) ReconcileRuleset(ctx context.Context, rulesetID string, dryRun
 		}
 		now := s.now()
 		for _, r := range rules {
-			compiled := policy.Rule{ID: r.ID, TenantID: r.TenantID, State: string(r.State), RulesetState: string(rs.State)}
+			compiled := policy.Rule{ID: r.ID, RulesetID: rulesetID, TenantID: r.TenantID, State: string(r.State), RulesetState: string(rs.State)}
 			for _, c := range conds {
 				if c.RuleID == nil || *c.RuleID == r.ID {
 					compiled.Conditions = append(compiled.Conditions, policy.Stored(string(c.Type), c.ProfileKey, string(c.ProfileOperator), c.ProfileValue, c.UserID))

@@ -11,8 +11,8 @@ import (
 // Rule is what the compiled form reads of one rule: its states and its
 // conditions (its ruleset's and its own).
 type Rule struct {
-	ID, TenantID, State, RulesetState string
-	Conditions                        []Condition
+	ID, RulesetID, TenantID, State, RulesetState string
+	Conditions                                   []Condition
 }
 
 // Users is the predicate "the users row of s stands in rel to rule", with
