@@ -3659,6 +3659,20 @@ var (
 			}
 		},
 	}
+	// UserOrderFieldFirstName orders User by first_name.
+	UserOrderFieldFirstName = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.FirstName, nil
+		},
+		column: user.FieldFirstName,
+		toTerm: user.ByFirstName,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.FirstName,
+			}
+		},
+	}
 	// UserOrderFieldLastName orders User by last_name.
 	UserOrderFieldLastName = &UserOrderField{
 		Value: func(_m *User) (ent.Value, error) {
@@ -3701,6 +3715,34 @@ var (
 			}
 		},
 	}
+	// UserOrderFieldUsername orders User by username.
+	UserOrderFieldUsername = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.Username, nil
+		},
+		column: user.FieldUsername,
+		toTerm: user.ByUsername,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Username,
+			}
+		},
+	}
+	// UserOrderFieldType orders User by type.
+	UserOrderFieldType = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.Type, nil
+		},
+		column: user.FieldType,
+		toTerm: user.ByType,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Type,
+			}
+		},
+	}
 	// UserOrderFieldTitle orders User by title.
 	UserOrderFieldTitle = &UserOrderField{
 		Value: func(_m *User) (ent.Value, error) {
@@ -3726,6 +3768,62 @@ var (
 			return Cursor{
 				ID:    _m.ID,
 				Value: _m.Department,
+			}
+		},
+	}
+	// UserOrderFieldDivision orders User by division.
+	UserOrderFieldDivision = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.Division, nil
+		},
+		column: user.FieldDivision,
+		toTerm: user.ByDivision,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Division,
+			}
+		},
+	}
+	// UserOrderFieldCompany orders User by company.
+	UserOrderFieldCompany = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.Company, nil
+		},
+		column: user.FieldCompany,
+		toTerm: user.ByCompany,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Company,
+			}
+		},
+	}
+	// UserOrderFieldOffice orders User by office.
+	UserOrderFieldOffice = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.Office, nil
+		},
+		column: user.FieldOffice,
+		toTerm: user.ByOffice,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Office,
+			}
+		},
+	}
+	// UserOrderFieldCostCenter orders User by cost_center.
+	UserOrderFieldCostCenter = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.CostCenter, nil
+		},
+		column: user.FieldCostCenter,
+		toTerm: user.ByCostCenter,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CostCenter,
 			}
 		},
 	}
@@ -3755,16 +3853,30 @@ func (f UserOrderField) String() string {
 		str = "UPDATED_AT"
 	case UserOrderFieldState.column:
 		str = "STATE"
+	case UserOrderFieldFirstName.column:
+		str = "FIRST_NAME"
 	case UserOrderFieldLastName.column:
 		str = "LAST_NAME"
 	case UserOrderFieldFullName.column:
 		str = "FULL_NAME"
 	case UserOrderFieldEmail.column:
 		str = "EMAIL"
+	case UserOrderFieldUsername.column:
+		str = "USERNAME"
+	case UserOrderFieldType.column:
+		str = "TYPE"
 	case UserOrderFieldTitle.column:
 		str = "TITLE"
 	case UserOrderFieldDepartment.column:
 		str = "DEPARTMENT"
+	case UserOrderFieldDivision.column:
+		str = "DIVISION"
+	case UserOrderFieldCompany.column:
+		str = "COMPANY"
+	case UserOrderFieldOffice.column:
+		str = "OFFICE"
+	case UserOrderFieldCostCenter.column:
+		str = "COST_CENTER"
 	case UserOrderFieldLastAuthenticatedAt.column:
 		str = "LAST_AUTHENTICATED_AT"
 	}
@@ -3789,16 +3901,30 @@ func (f *UserOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *UserOrderFieldUpdatedAt
 	case "STATE":
 		*f = *UserOrderFieldState
+	case "FIRST_NAME":
+		*f = *UserOrderFieldFirstName
 	case "LAST_NAME":
 		*f = *UserOrderFieldLastName
 	case "FULL_NAME":
 		*f = *UserOrderFieldFullName
 	case "EMAIL":
 		*f = *UserOrderFieldEmail
+	case "USERNAME":
+		*f = *UserOrderFieldUsername
+	case "TYPE":
+		*f = *UserOrderFieldType
 	case "TITLE":
 		*f = *UserOrderFieldTitle
 	case "DEPARTMENT":
 		*f = *UserOrderFieldDepartment
+	case "DIVISION":
+		*f = *UserOrderFieldDivision
+	case "COMPANY":
+		*f = *UserOrderFieldCompany
+	case "OFFICE":
+		*f = *UserOrderFieldOffice
+	case "COST_CENTER":
+		*f = *UserOrderFieldCostCenter
 	case "LAST_AUTHENTICATED_AT":
 		*f = *UserOrderFieldLastAuthenticatedAt
 	default:

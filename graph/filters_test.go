@@ -215,3 +215,52 @@ func TestUserGroups(t *testing.T) {
 		t.Fatalf("limit 5000: %+v", resp.Errors)
 	}
 }
+
+// TestEveryUserOrderingWalks pages through every user in each ordering, in
+// both directions, with the id as the tie-break: each user comes once, in order.
+func TestEveryUserOrderingWalks(t *testing.T) {
+	srv := graphtest.New(t, 150)
+	fields := map[string]string{"FIRST_NAME": "firstName", "USERNAME": "username", "TYPE": "type",
+		"DIVISION": "division", "COMPANY": "company", "OFFICE": "office", "COST_CENTER": "costCenter"}
+	for field, name := range fields {
+		for _, dir := range []string{"ASC", "DESC"} {
+			var rows []struct{ ID, Value string }
+			var after any
+			for {
+				var page struct {
+					Users struct {
+						Nodes    []map[string]string
+						PageInfo struct {
+							HasNextPage bool
+							EndCursor   string
+						}
+					}
+				}
+				srv.Query(t, `query($after: Cursor, $by: [UserOrder!]) { users(first: 23, after: $after, orderBy: $by) {
+					nodes { id value: `+name+` } pageInfo { hasNextPage endCursor } } }`,
+					map[string]any{"after": after, "by": []map[string]any{{"field": field, "direction": dir}}}).Decode(t, &page)
+				for _, n := range page.Users.Nodes {
+					rows = append(rows, struct{ ID, Value string }{n["id"], n["value"]})
+				}
+				if !page.Users.PageInfo.HasNextPage {
+					break
+				}
+				after = page.Users.PageInfo.EndCursor
+			}
+			if len(rows) != srv.Seed.Users {
+				t.Errorf("%s %s: %d rows, seeded %d", field, dir, len(rows), srv.Seed.Users)
+			}
+			for i := 1; i < len(rows); i++ {
+				a, b := rows[i-1], rows[i]
+				inOrder := a.Value < b.Value || (a.Value == b.Value && a.ID < b.ID)
+				if dir == "DESC" {
+					inOrder = a.Value > b.Value || (a.Value == b.Value && a.ID < b.ID)
+				}
+				if !inOrder {
+					t.Errorf("%s %s: %v before %v", field, dir, a, b)
+					break
+				}
+			}
+		}
+	}
+}

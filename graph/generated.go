@@ -6510,6 +6510,10 @@ enum UserOrderField {
   """
   STATE
   """
+  Order by first name.
+  """
+  FIRST_NAME
+  """
   Order by last name.
   """
   LAST_NAME
@@ -6522,6 +6526,14 @@ enum UserOrderField {
   """
   EMAIL
   """
+  Order by username.
+  """
+  USERNAME
+  """
+  Order by type.
+  """
+  TYPE
+  """
   Order by title.
   """
   TITLE
@@ -6529,6 +6541,22 @@ enum UserOrderField {
   Order by department.
   """
   DEPARTMENT
+  """
+  Order by division.
+  """
+  DIVISION
+  """
+  Order by company.
+  """
+  COMPANY
+  """
+  Order by office.
+  """
+  OFFICE
+  """
+  Order by cost center.
+  """
+  COST_CENTER
   """
   Order by last authenticated at.
   """

@@ -28,7 +28,8 @@ func (User) Fields() []ent.Field {
 			Default("active").
 			Comment("Lifecycle state. Staged users are not in ruleset manifests until active.").
 			Annotations(entgql.OrderField("STATE")),
-		field.String("first_name").Default("").Comment("First (given) name."),
+		field.String("first_name").Default("").Comment("First (given) name.").
+			Annotations(entgql.OrderField("FIRST_NAME")),
 		field.String("last_name").Default("").
 			Comment("Last (family) name.").
 			Annotations(entgql.OrderField("LAST_NAME")),
@@ -39,7 +40,8 @@ func (User) Fields() []ent.Field {
 			Comment("Email address, unique within the tenant; used to match identities to users.").
 			Annotations(entgql.OrderField("EMAIL")),
 		field.String("username").Default("").
-			Comment("Username, usually the email handle."),
+			Comment("Username, usually the email handle.").
+			Annotations(entgql.OrderField("USERNAME")),
 		field.String("badge_id").Optional().Nillable().
 			Comment("Badge number from the primary integration (PII)."),
 		field.String("employee_id").Optional().Nillable().
@@ -50,17 +52,22 @@ func (User) Fields() []ent.Field {
 			Values("employee", "service_account", "vendor", "shared", "mailbox", "client",
 				"temporary", "administrator", "auditor", "unknown").
 			Default("employee").
-			Comment("Kind of account holder."),
+			Comment("Kind of account holder.").
+			Annotations(entgql.OrderField("TYPE")),
 		field.String("title").Default("").
 			Comment("Job title.").
 			Annotations(entgql.OrderField("TITLE")),
 		field.String("department").Default("").
 			Comment("Department (org dimension).").
 			Annotations(entgql.OrderField("DEPARTMENT")),
-		field.String("division").Default("").Comment("Division (org dimension)."),
-		field.String("company").Default("").Comment("Company (org dimension)."),
-		field.String("office").Default("").Comment("Office location (org dimension)."),
-		field.String("cost_center").Default("").Comment("Cost center (org dimension)."),
+		field.String("division").Default("").Comment("Division (org dimension).").
+			Annotations(entgql.OrderField("DIVISION")),
+		field.String("company").Default("").Comment("Company (org dimension).").
+			Annotations(entgql.OrderField("COMPANY")),
+		field.String("office").Default("").Comment("Office location (org dimension).").
+			Annotations(entgql.OrderField("OFFICE")),
+		field.String("cost_center").Default("").Comment("Cost center (org dimension).").
+			Annotations(entgql.OrderField("COST_CENTER")),
 		field.JSON("metadata", map[string]any{}).Optional().
 			Comment("Custom key/value metadata added by people or automation.").
 			Annotations(entgql.Type("Map")),
