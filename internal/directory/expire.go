@@ -65,7 +65,7 @@ func (s *Service) ExpireDue(ctx context.Context) (Expired, error) {
 		if err != nil {
 			return out, err
 		}
-		out.Users += min(n.Users, 1)
+		out.Users += n.Users
 		out.Identities += n.Identities
 		out.Assignments += n.Assignments
 	}
@@ -75,16 +75,10 @@ func (s *Service) ExpireDue(ctx context.Context) (Expired, error) {
 	if err != nil {
 		return out, err
 	}
-	for _, id := range ids {
-		var done bool
-		err := s.inTx(ctx, func(tx *ent.Tx) (err error) {
-			done, err = expireIdentity(ctx, s, tx, id, identity.ExpiresAtLTE(now))
-			return err
-		})
-		if err != nil {
-			return out, err
-		}
-		out.Identities += count(done)
+	if out.Identities, err = s.expireEach(ctx, ids, out.Identities, func(tx *ent.Tx, id string) (bool, error) {
+		return expireIdentity(ctx, s, tx, id, identity.ExpiresAtLTE(now))
+	}); err != nil {
+		return out, err
 	}
 	assignments, err := s.client.PolicyAssignment.Query().
 		Where(policyassignment.ExpiresAtLTE(now), policyassignment.StateIn(liveAssignment...)).
@@ -92,18 +86,27 @@ func (s *Service) ExpireDue(ctx context.Context) (Expired, error) {
 	if err != nil {
 		return out, err
 	}
-	for _, id := range assignments {
+	out.Assignments, err = s.expireEach(ctx, assignments, out.Assignments, func(tx *ent.Tx, id string) (bool, error) {
+		return expireAssignment(ctx, s, tx, id, "expires_at passed", policyassignment.ExpiresAtLTE(now))
+	})
+	return out, err
+}
+
+// expireEach expires each id in a transaction of its own and adds those it
+// expired (another replica may have got there first) to n.
+func (s *Service) expireEach(ctx context.Context, ids []string, n int, expire func(*ent.Tx, string) (bool, error)) (int, error) {
+	for _, id := range ids {
 		var done bool
 		err := s.inTx(ctx, func(tx *ent.Tx) (err error) {
-			done, err = expireAssignment(ctx, s, tx, id, "expires_at passed", policyassignment.ExpiresAtLTE(now))
+			done, err = expire(tx, id)
 			return err
 		})
 		if err != nil {
-			return out, err
+			return n, err
 		}
-		out.Assignments += count(done)
+		n += count(done)
 	}
-	return out, nil
+	return n, nil
 }
 
 // liveAssignment are the states of an assignment that grants access.
