@@ -15247,6 +15247,7 @@ type UserMutation struct {
 	office                    *string
 	cost_center               *string
 	metadata                  *map[string]interface{}
+	reporting_path            *string
 	expires_at                *time.Time
 	provisioned_at            *time.Time
 	deprovisioned_at          *time.Time
@@ -16314,6 +16315,42 @@ func (m *UserMutation) ResetManagerID() {
 	delete(m.clearedFields, user.FieldManagerID)
 }
 
+// SetReportingPath sets the "reporting_path" field.
+func (m *UserMutation) SetReportingPath(s string) {
+	m.reporting_path = &s
+}
+
+// ReportingPath returns the value of the "reporting_path" field in the mutation.
+func (m *UserMutation) ReportingPath() (r string, exists bool) {
+	v := m.reporting_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReportingPath returns the old "reporting_path" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldReportingPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReportingPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReportingPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReportingPath: %w", err)
+	}
+	return oldValue.ReportingPath, nil
+}
+
+// ResetReportingPath resets all changes to the "reporting_path" field.
+func (m *UserMutation) ResetReportingPath() {
+	m.reporting_path = nil
+}
+
 // SetParentUserID sets the "parent_user_id" field.
 func (m *UserMutation) SetParentUserID(s string) {
 	m.parent_user = &s
@@ -17052,7 +17089,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 28)
+	fields := make([]string, 0, 29)
 	if m.tenant != nil {
 		fields = append(fields, user.FieldTenantID)
 	}
@@ -17121,6 +17158,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.manager != nil {
 		fields = append(fields, user.FieldManagerID)
+	}
+	if m.reporting_path != nil {
+		fields = append(fields, user.FieldReportingPath)
 	}
 	if m.parent_user != nil {
 		fields = append(fields, user.FieldParentUserID)
@@ -17191,6 +17231,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Metadata()
 	case user.FieldManagerID:
 		return m.ManagerID()
+	case user.FieldReportingPath:
+		return m.ReportingPath()
 	case user.FieldParentUserID:
 		return m.ParentUserID()
 	case user.FieldExpiresAt:
@@ -17256,6 +17298,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldMetadata(ctx)
 	case user.FieldManagerID:
 		return m.OldManagerID(ctx)
+	case user.FieldReportingPath:
+		return m.OldReportingPath(ctx)
 	case user.FieldParentUserID:
 		return m.OldParentUserID(ctx)
 	case user.FieldExpiresAt:
@@ -17435,6 +17479,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetManagerID(v)
+		return nil
+	case user.FieldReportingPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReportingPath(v)
 		return nil
 	case user.FieldParentUserID:
 		v, ok := value.(string)
@@ -17672,6 +17723,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldManagerID:
 		m.ResetManagerID()
+		return nil
+	case user.FieldReportingPath:
+		m.ResetReportingPath()
 		return nil
 	case user.FieldParentUserID:
 		m.ResetParentUserID()

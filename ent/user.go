@@ -66,6 +66,8 @@ type User struct {
 	Metadata map[string]interface{} `json:"metadata,omitempty"`
 	// Id of the user's manager.
 	ManagerID *string `json:"manager_id,omitempty"`
+	// The user's managers from the top of the organisation down, as /id/id/ (maintained by the database).
+	ReportingPath string `json:"reporting_path,omitempty"`
 	// Id of the primary user this secondary (e.g. admin) account belongs to.
 	ParentUserID *string `json:"parent_user_id,omitempty"`
 	// When the user is scheduled to expire.
@@ -222,7 +224,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case user.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case user.FieldID, user.FieldTenantID, user.FieldState, user.FieldFirstName, user.FieldLastName, user.FieldFullName, user.FieldEmail, user.FieldUsername, user.FieldBadgeID, user.FieldEmployeeID, user.FieldEmployeeAltID, user.FieldType, user.FieldTitle, user.FieldDepartment, user.FieldDivision, user.FieldCompany, user.FieldOffice, user.FieldCostCenter, user.FieldManagerID, user.FieldParentUserID:
+		case user.FieldID, user.FieldTenantID, user.FieldState, user.FieldFirstName, user.FieldLastName, user.FieldFullName, user.FieldEmail, user.FieldUsername, user.FieldBadgeID, user.FieldEmployeeID, user.FieldEmployeeAltID, user.FieldType, user.FieldTitle, user.FieldDepartment, user.FieldDivision, user.FieldCompany, user.FieldOffice, user.FieldCostCenter, user.FieldManagerID, user.FieldReportingPath, user.FieldParentUserID:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldDeletedAt, user.FieldExpiresAt, user.FieldProvisionedAt, user.FieldDeprovisionedAt, user.FieldLastAuthenticatedAt:
 			values[i] = new(sql.NullTime)
@@ -391,6 +393,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ManagerID = new(string)
 				*_m.ManagerID = value.String
+			}
+		case user.FieldReportingPath:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field reporting_path", values[i])
+			} else if value.Valid {
+				_m.ReportingPath = value.String
 			}
 		case user.FieldParentUserID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -591,6 +599,9 @@ func (_m *User) String() string {
 		builder.WriteString("manager_id=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("reporting_path=")
+	builder.WriteString(_m.ReportingPath)
 	builder.WriteString(", ")
 	if v := _m.ParentUserID; v != nil {
 		builder.WriteString("parent_user_id=")

@@ -324,6 +324,20 @@ func (_c *UserCreate) SetNillableManagerID(v *string) *UserCreate {
 	return _c
 }
 
+// SetReportingPath sets the "reporting_path" field.
+func (_c *UserCreate) SetReportingPath(v string) *UserCreate {
+	_c.mutation.SetReportingPath(v)
+	return _c
+}
+
+// SetNillableReportingPath sets the "reporting_path" field if the given value is not nil.
+func (_c *UserCreate) SetNillableReportingPath(v *string) *UserCreate {
+	if v != nil {
+		_c.SetReportingPath(*v)
+	}
+	return _c
+}
+
 // SetParentUserID sets the "parent_user_id" field.
 func (_c *UserCreate) SetParentUserID(v string) *UserCreate {
 	_c.mutation.SetParentUserID(v)
@@ -631,6 +645,10 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultCostCenter
 		_c.mutation.SetCostCenter(v)
 	}
+	if _, ok := _c.mutation.ReportingPath(); !ok {
+		v := user.DefaultReportingPath
+		_c.mutation.SetReportingPath(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if user.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized user.DefaultID (forgotten import ent/runtime?)")
@@ -713,6 +731,9 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.CostCenter(); !ok {
 		return &ValidationError{Name: "cost_center", err: errors.New(`ent: missing required field "User.cost_center"`)}
+	}
+	if _, ok := _c.mutation.ReportingPath(); !ok {
+		return &ValidationError{Name: "reporting_path", err: errors.New(`ent: missing required field "User.reporting_path"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := user.IDValidator(v); err != nil {
@@ -840,6 +861,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Metadata(); ok {
 		_spec.SetField(user.FieldMetadata, field.TypeJSON, value)
 		_node.Metadata = value
+	}
+	if value, ok := _c.mutation.ReportingPath(); ok {
+		_spec.SetField(user.FieldReportingPath, field.TypeString, value)
+		_node.ReportingPath = value
 	}
 	if value, ok := _c.mutation.ExpiresAt(); ok {
 		_spec.SetField(user.FieldExpiresAt, field.TypeTime, value)

@@ -355,6 +355,20 @@ func (_u *UserUpdate) ClearManagerID() *UserUpdate {
 	return _u
 }
 
+// SetReportingPath sets the "reporting_path" field.
+func (_u *UserUpdate) SetReportingPath(v string) *UserUpdate {
+	_u.mutation.SetReportingPath(v)
+	return _u
+}
+
+// SetNillableReportingPath sets the "reporting_path" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableReportingPath(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetReportingPath(*v)
+	}
+	return _u
+}
+
 // SetParentUserID sets the "parent_user_id" field.
 func (_u *UserUpdate) SetParentUserID(v string) *UserUpdate {
 	_u.mutation.SetParentUserID(v)
@@ -894,6 +908,9 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.MetadataCleared() {
 		_spec.ClearField(user.FieldMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ReportingPath(); ok {
+		_spec.SetField(user.FieldReportingPath, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.ExpiresAt(); ok {
 		_spec.SetField(user.FieldExpiresAt, field.TypeTime, value)
@@ -1635,6 +1652,20 @@ func (_u *UserUpdateOne) ClearManagerID() *UserUpdateOne {
 	return _u
 }
 
+// SetReportingPath sets the "reporting_path" field.
+func (_u *UserUpdateOne) SetReportingPath(v string) *UserUpdateOne {
+	_u.mutation.SetReportingPath(v)
+	return _u
+}
+
+// SetNillableReportingPath sets the "reporting_path" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableReportingPath(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetReportingPath(*v)
+	}
+	return _u
+}
+
 // SetParentUserID sets the "parent_user_id" field.
 func (_u *UserUpdateOne) SetParentUserID(v string) *UserUpdateOne {
 	_u.mutation.SetParentUserID(v)
@@ -2204,6 +2235,9 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.MetadataCleared() {
 		_spec.ClearField(user.FieldMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.ReportingPath(); ok {
+		_spec.SetField(user.FieldReportingPath, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.ExpiresAt(); ok {
 		_spec.SetField(user.FieldExpiresAt, field.TypeTime, value)

@@ -45,6 +45,7 @@ type ResolverRoot interface {
 	Identity() IdentityResolver
 	IdentityCounts() IdentityCountsResolver
 	Integration() IntegrationResolver
+	ManagementLevel() ManagementLevelResolver
 	Mutation() MutationResolver
 	PolicyAssignment() PolicyAssignmentResolver
 	PolicyCondition() PolicyConditionResolver
@@ -94,6 +95,9 @@ type IdentityCountsResolver interface {
 type IntegrationResolver interface {
 	Identities(ctx context.Context, obj *ent.Integration, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error)
 	Resources(ctx context.Context, obj *ent.Integration, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error)
+}
+type ManagementLevelResolver interface {
+	User(ctx context.Context, obj *model.ManagementLevel) (*ent.User, error)
 }
 type MutationResolver interface {
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error)
@@ -191,6 +195,8 @@ type ResourceResolver interface {
 type UserResolver interface {
 	State(ctx context.Context, obj *ent.User) (user.State, error)
 
+	ManagementChain(ctx context.Context, obj *ent.User) ([]*model.ManagementLevel, error)
+	Reports(ctx context.Context, obj *ent.User, depth *int, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*model.ReportConnection, error)
 	Manager(ctx context.Context, obj *ent.User) (*ent.User, error)
 	IsManager(ctx context.Context, obj *ent.User) (bool, error)
 	DirectReports(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
@@ -210,6 +216,7 @@ type UserResolver interface {
 }
 type UserCountsResolver interface {
 	DirectReports(ctx context.Context, obj *model.UserCounts) (int, error)
+	AllReports(ctx context.Context, obj *model.UserCounts) (int, error)
 	SecondaryUsers(ctx context.Context, obj *model.UserCounts) (int, error)
 	DirectoryAttributes(ctx context.Context, obj *model.UserCounts) (int, error)
 	Identities(ctx context.Context, obj *model.UserCounts) (int, error)
@@ -240,6 +247,7 @@ type UserCountsResolver interface {
 }
 
 type UserWhereInputResolver interface {
+	ReportsTo(ctx context.Context, obj *ent.UserWhereInput, data *model.ReportsToFilter) error
 	Attributes(ctx context.Context, obj *ent.UserWhereInput, data []*model.DirectoryAttributeFilter) error
 }
 
@@ -297,6 +305,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("PolicyRulesetWhereInput", ec.unmarshalInputPolicyRulesetWhereInput),
 			graphql.NewInputUnmarshaler("PurgeUserInput", ec.unmarshalInputPurgeUserInput),
 			graphql.NewInputUnmarshaler("ReconcilePolicyInput", ec.unmarshalInputReconcilePolicyInput),
+			graphql.NewInputUnmarshaler("ReportsToFilter", ec.unmarshalInputReportsToFilter),
 			graphql.NewInputUnmarshaler("ResourceActionInput", ec.unmarshalInputResourceActionInput),
 			graphql.NewInputUnmarshaler("ResourceOrder", ec.unmarshalInputResourceOrder),
 			graphql.NewInputUnmarshaler("ResourceWhereInput", ec.unmarshalInputResourceWhereInput),
@@ -390,7 +399,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/auditevent.graphql" "schema/connections.graphql" "schema/directives.graphql" "schema/identity.graphql" "schema/integration.graphql" "schema/mutation.graphql" "schema/policy.graphql" "schema/query.graphql" "schema/resource.graphql" "schema/user.graphql"
+//go:embed "schema/auditevent.graphql" "schema/connections.graphql" "schema/directives.graphql" "schema/identity.graphql" "schema/integration.graphql" "schema/mutation.graphql" "schema/orgchart.graphql" "schema/policy.graphql" "schema/query.graphql" "schema/resource.graphql" "schema/user.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -7965,6 +7974,7 @@ input UserWhereInput {
 	{Name: "schema/identity.graphql", Input: sourceData("schema/identity.graphql"), BuiltIn: false},
 	{Name: "schema/integration.graphql", Input: sourceData("schema/integration.graphql"), BuiltIn: false},
 	{Name: "schema/mutation.graphql", Input: sourceData("schema/mutation.graphql"), BuiltIn: false},
+	{Name: "schema/orgchart.graphql", Input: sourceData("schema/orgchart.graphql"), BuiltIn: false},
 	{Name: "schema/policy.graphql", Input: sourceData("schema/policy.graphql"), BuiltIn: false},
 	{Name: "schema/query.graphql", Input: sourceData("schema/query.graphql"), BuiltIn: false},
 	{Name: "schema/resource.graphql", Input: sourceData("schema/resource.graphql"), BuiltIn: false},
@@ -8224,6 +8234,16 @@ func (ec *executionContext) childFields_IntegrationPayload(ctx context.Context, 
 		return ec.fieldContext_IntegrationPayload_clientMutationId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IntegrationPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ManagementLevel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "depth":
+		return ec.fieldContext_ManagementLevel_depth(ctx, field)
+	case "user":
+		return ec.fieldContext_ManagementLevel_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ManagementLevel", field.Name)
 }
 
 func (ec *executionContext) childFields_MembershipPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8606,6 +8626,32 @@ func (ec *executionContext) childFields_ReconcilePolicyPayload(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type ReconcilePolicyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ReportConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReportConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_ReportConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReportConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReportConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ReportEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ReportEdge_cursor(ctx, field)
+	case "depth":
+		return ec.fieldContext_ReportEdge_depth(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Resource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8738,6 +8784,10 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_deprovisionedAt(ctx, field)
 	case "lastAuthenticatedAt":
 		return ec.fieldContext_User_lastAuthenticatedAt(ctx, field)
+	case "managementChain":
+		return ec.fieldContext_User_managementChain(ctx, field)
+	case "reports":
+		return ec.fieldContext_User_reports(ctx, field)
 	case "manager":
 		return ec.fieldContext_User_manager(ctx, field)
 	case "isManager":
@@ -8792,6 +8842,8 @@ func (ec *executionContext) childFields_UserCounts(ctx context.Context, field gr
 	switch field.Name {
 	case "directReports":
 		return ec.fieldContext_UserCounts_directReports(ctx, field)
+	case "allReports":
+		return ec.fieldContext_UserCounts_allReports(ctx, field)
 	case "secondaryUsers":
 		return ec.fieldContext_UserCounts_secondaryUsers(ctx, field)
 	case "directoryAttributes":
@@ -11635,6 +11687,68 @@ func (ec *executionContext) field_User_qualifiedRules_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_User_reports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "depth",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["depth"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[string], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) ([]*ent.UserOrder, error) {
+			return ec.unmarshalOUserOrder2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserOrderᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.UserWhereInput, error) {
+			return ec.unmarshalOUserWhereInput2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg6
+	return args, nil
+}
+
 func (ec *executionContext) field_User_resources_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14149,6 +14263,61 @@ func (ec *executionContext) _IntegrationPayload_clientMutationId(ctx context.Con
 }
 func (ec *executionContext) fieldContext_IntegrationPayload_clientMutationId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IntegrationPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ManagementLevel_depth(ctx context.Context, field graphql.CollectedField, obj *model.ManagementLevel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ManagementLevel_depth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Depth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ManagementLevel_depth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ManagementLevel", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ManagementLevel_user(ctx context.Context, field graphql.CollectedField, obj *model.ManagementLevel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ManagementLevel_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ManagementLevel().User(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ManagementLevel_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ManagementLevel",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _MembershipPayload_identity(ctx context.Context, field graphql.CollectedField, obj *model.MembershipPayload) (ret graphql.Marshaler) {
@@ -20769,6 +20938,203 @@ func (ec *executionContext) fieldContext_ReconcilePolicyPayload_ended(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _ReportConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ReportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ReportEdge) graphql.Marshaler {
+			return ec.marshalNReportEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐReportEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ReportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ReportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[string]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ReportConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ReportEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ReportEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[string]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ReportEdge_depth(ctx context.Context, field graphql.CollectedField, obj *model.ReportEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportEdge_depth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Depth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportEdge_depth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportEdge", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Resource_id(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22033,6 +22399,82 @@ func (ec *executionContext) fieldContext_User_lastAuthenticatedAt(_ context.Cont
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
 }
 
+func (ec *executionContext) _User_managementChain(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_managementChain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().ManagementChain(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ManagementLevel) graphql.Marshaler {
+			return ec.marshalNManagementLevel2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐManagementLevelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_managementChain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ManagementLevel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_reports(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_reports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.User().Reports(ctx, obj, fc.Args["depth"].(*int), fc.Args["after"].(*entgql.Cursor[string]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[string]), fc.Args["last"].(*int), fc.Args["orderBy"].([]*ent.UserOrder), fc.Args["where"].(*ent.UserWhereInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportConnection) graphql.Marshaler {
+			return ec.marshalNReportConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐReportConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_reports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_User_reports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _User_manager(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22933,6 +23375,29 @@ func (ec *executionContext) _UserCounts_directReports(ctx context.Context, field
 	)
 }
 func (ec *executionContext) fieldContext_UserCounts_directReports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserCounts", field, true, true, "Int")
+}
+
+func (ec *executionContext) _UserCounts_allReports(ctx context.Context, field graphql.CollectedField, obj *model.UserCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserCounts_allReports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.UserCounts().AllReports(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserCounts_allReports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UserCounts", field, true, true, "Int")
 }
 
@@ -34039,6 +34504,75 @@ func UnmarshalReconcilePolicyInput(ctx context.Context, raw any) (model.Reconcil
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReportsToFilter(ctx context.Context, obj any) (model.ReportsToFilter, error) {
+	var it model.ReportsToFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "maxDepth"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalNID2string(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.IdOf == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive idOf is not implemented")
+				}
+				return ec.Directives.IdOf(ctx, obj, directive0, types)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(string); ok {
+				it.ID = data
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+		case "maxDepth":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxDepth"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxDepth = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReportsToFilter unmarshals raw into the ReportsToFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportsToFilter(ctx context.Context, raw any) (model.ReportsToFilter, error) {
+	var out model.ReportsToFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportsToFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResourceActionInput(ctx context.Context, obj any) (model.ResourceActionInput, error) {
 	var it model.ResourceActionInput
 	if obj == nil {
@@ -36392,7 +36926,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "badgeId", "badgeIdNEQ", "badgeIdIn", "badgeIdNotIn", "badgeIdGT", "badgeIdGTE", "badgeIdLT", "badgeIdLTE", "badgeIdContains", "badgeIdHasPrefix", "badgeIdHasSuffix", "badgeIdIsNil", "badgeIdNotNil", "badgeIdEqualFold", "badgeIdContainsFold", "employeeId", "employeeIdNEQ", "employeeIdIn", "employeeIdNotIn", "employeeIdGT", "employeeIdGTE", "employeeIdLT", "employeeIdLTE", "employeeIdContains", "employeeIdHasPrefix", "employeeIdHasSuffix", "employeeIdIsNil", "employeeIdNotNil", "employeeIdEqualFold", "employeeIdContainsFold", "employeeAltId", "employeeAltIdNEQ", "employeeAltIdIn", "employeeAltIdNotIn", "employeeAltIdGT", "employeeAltIdGTE", "employeeAltIdLT", "employeeAltIdLTE", "employeeAltIdContains", "employeeAltIdHasPrefix", "employeeAltIdHasSuffix", "employeeAltIdIsNil", "employeeAltIdNotNil", "employeeAltIdEqualFold", "employeeAltIdContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "division", "divisionNEQ", "divisionIn", "divisionNotIn", "divisionGT", "divisionGTE", "divisionLT", "divisionLTE", "divisionContains", "divisionHasPrefix", "divisionHasSuffix", "divisionEqualFold", "divisionContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "office", "officeNEQ", "officeIn", "officeNotIn", "officeGT", "officeGTE", "officeLT", "officeLTE", "officeContains", "officeHasPrefix", "officeHasSuffix", "officeEqualFold", "officeContainsFold", "costCenter", "costCenterNEQ", "costCenterIn", "costCenterNotIn", "costCenterGT", "costCenterGTE", "costCenterLT", "costCenterLTE", "costCenterContains", "costCenterHasPrefix", "costCenterHasSuffix", "costCenterEqualFold", "costCenterContainsFold", "managerId", "managerIdNEQ", "managerIdIn", "managerIdNotIn", "managerIdGT", "managerIdGTE", "managerIdLT", "managerIdLTE", "managerIdContains", "managerIdHasPrefix", "managerIdHasSuffix", "managerIdIsNil", "managerIdNotNil", "managerIdEqualFold", "managerIdContainsFold", "parentUserId", "parentUserIdNEQ", "parentUserIdIn", "parentUserIdNotIn", "parentUserIdGT", "parentUserIdGTE", "parentUserIdLT", "parentUserIdLTE", "parentUserIdContains", "parentUserIdHasPrefix", "parentUserIdHasSuffix", "parentUserIdIsNil", "parentUserIdNotNil", "parentUserIdEqualFold", "parentUserIdContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "hasManager", "hasManagerWith", "hasDirectReports", "hasDirectReportsWith", "hasParentUser", "hasParentUserWith", "hasSecondaryUsers", "hasSecondaryUsersWith", "hasIdentities", "hasIdentitiesWith", "hasPolicyAssignments", "hasPolicyAssignmentsWith", "hasPolicyConditions", "hasPolicyConditionsWith", "hasAuditEvents", "hasAuditEventsWith", "attributes"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "badgeId", "badgeIdNEQ", "badgeIdIn", "badgeIdNotIn", "badgeIdGT", "badgeIdGTE", "badgeIdLT", "badgeIdLTE", "badgeIdContains", "badgeIdHasPrefix", "badgeIdHasSuffix", "badgeIdIsNil", "badgeIdNotNil", "badgeIdEqualFold", "badgeIdContainsFold", "employeeId", "employeeIdNEQ", "employeeIdIn", "employeeIdNotIn", "employeeIdGT", "employeeIdGTE", "employeeIdLT", "employeeIdLTE", "employeeIdContains", "employeeIdHasPrefix", "employeeIdHasSuffix", "employeeIdIsNil", "employeeIdNotNil", "employeeIdEqualFold", "employeeIdContainsFold", "employeeAltId", "employeeAltIdNEQ", "employeeAltIdIn", "employeeAltIdNotIn", "employeeAltIdGT", "employeeAltIdGTE", "employeeAltIdLT", "employeeAltIdLTE", "employeeAltIdContains", "employeeAltIdHasPrefix", "employeeAltIdHasSuffix", "employeeAltIdIsNil", "employeeAltIdNotNil", "employeeAltIdEqualFold", "employeeAltIdContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "division", "divisionNEQ", "divisionIn", "divisionNotIn", "divisionGT", "divisionGTE", "divisionLT", "divisionLTE", "divisionContains", "divisionHasPrefix", "divisionHasSuffix", "divisionEqualFold", "divisionContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "office", "officeNEQ", "officeIn", "officeNotIn", "officeGT", "officeGTE", "officeLT", "officeLTE", "officeContains", "officeHasPrefix", "officeHasSuffix", "officeEqualFold", "officeContainsFold", "costCenter", "costCenterNEQ", "costCenterIn", "costCenterNotIn", "costCenterGT", "costCenterGTE", "costCenterLT", "costCenterLTE", "costCenterContains", "costCenterHasPrefix", "costCenterHasSuffix", "costCenterEqualFold", "costCenterContainsFold", "managerId", "managerIdNEQ", "managerIdIn", "managerIdNotIn", "managerIdGT", "managerIdGTE", "managerIdLT", "managerIdLTE", "managerIdContains", "managerIdHasPrefix", "managerIdHasSuffix", "managerIdIsNil", "managerIdNotNil", "managerIdEqualFold", "managerIdContainsFold", "parentUserId", "parentUserIdNEQ", "parentUserIdIn", "parentUserIdNotIn", "parentUserIdGT", "parentUserIdGTE", "parentUserIdLT", "parentUserIdLTE", "parentUserIdContains", "parentUserIdHasPrefix", "parentUserIdHasSuffix", "parentUserIdIsNil", "parentUserIdNotNil", "parentUserIdEqualFold", "parentUserIdContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "hasManager", "hasManagerWith", "hasDirectReports", "hasDirectReportsWith", "hasParentUser", "hasParentUserWith", "hasSecondaryUsers", "hasSecondaryUsersWith", "hasIdentities", "hasIdentitiesWith", "hasPolicyAssignments", "hasPolicyAssignmentsWith", "hasPolicyConditions", "hasPolicyConditionsWith", "hasAuditEvents", "hasAuditEventsWith", "reportsTo", "attributes"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38702,6 +39236,15 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.HasAuditEventsWith = data
+		case "reportsTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reportsTo"))
+			data, err := ec.unmarshalOReportsToFilter2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐReportsToFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			if err = ec.Resolvers.UserWhereInput().ReportsTo(ctx, &it, data); err != nil {
+				return it, err
+			}
 		case "attributes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
 			data, err := ec.unmarshalODirectoryAttributeFilter2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeFilterᚄ(ctx, v)
@@ -39586,6 +40129,44 @@ func (ec *executionContext) _IntegrationPayload(ctx context.Context, sel ast.Sel
 			}
 		case "clientMutationId":
 			out.Values[i] = ec._IntegrationPayload_clientMutationId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var managementLevelImplementors = []string{"ManagementLevel"}
+
+func (ec *executionContext) _ManagementLevel(ctx context.Context, sel ast.SelectionSet, obj *model.ManagementLevel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, managementLevelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ManagementLevel")
+		case "depth":
+			out.Values[i] = ec._ManagementLevel_depth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "user":
+			out.Values[i] = ec._ManagementLevel_user(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -41277,6 +41858,97 @@ func (ec *executionContext) _ReconcilePolicyPayload(ctx context.Context, sel ast
 	return out
 }
 
+var reportConnectionImplementors = []string{"ReportConnection"}
+
+func (ec *executionContext) _ReportConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ReportConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportConnection")
+		case "edges":
+			out.Values[i] = ec._ReportConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._ReportConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReportConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReportConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportEdgeImplementors = []string{"ReportEdge"}
+
+func (ec *executionContext) _ReportEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ReportEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportEdge")
+		case "node":
+			out.Values[i] = ec._ReportEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ReportEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "depth":
+			out.Values[i] = ec._ReportEdge_depth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var resourceImplementors = []string{"Resource", "Node"}
 
 func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet, obj *ent.Resource) graphql.Marshaler {
@@ -41678,6 +42350,16 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "managementChain":
+			out.Values[i] = ec._User_managementChain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reports":
+			out.Values[i] = ec._User_reports(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "manager":
 			out.Values[i] = ec._User_manager(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -41836,6 +42518,11 @@ func (ec *executionContext) _UserCounts(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = graphql.MarshalString("UserCounts")
 		case "directReports":
 			out.Values[i] = ec._UserCounts_directReports(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allReports":
+			out.Values[i] = ec._UserCounts_allReports(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -42883,6 +43570,30 @@ func (ec *executionContext) unmarshalNLinkIdentityInput2githubᚗcomᚋidgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNManagementLevel2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐManagementLevelᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ManagementLevel) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNManagementLevel2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐManagementLevel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNManagementLevel2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐManagementLevel(ctx context.Context, sel ast.SelectionSet, v *model.ManagementLevel) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ManagementLevel!")
+		return graphql.Null
+	}
+	return ec._ManagementLevel(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNMembershipInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipInput(ctx context.Context, v any) (model.MembershipInput, error) {
 	res, err := ec.unmarshalInputMembershipInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -42910,6 +43621,14 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[string]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[string]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPolicyAssignment2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.PolicyAssignment) graphql.Marshaler {
@@ -43244,6 +43963,38 @@ func (ec *executionContext) unmarshalNPurgeUserInput2githubᚗcomᚋidgraphᚋid
 func (ec *executionContext) unmarshalNReconcilePolicyInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐReconcilePolicyInput(ctx context.Context, v any) (model.ReconcilePolicyInput, error) {
 	res, err := ec.unmarshalInputReconcilePolicyInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐReportConnection(ctx context.Context, sel ast.SelectionSet, v *model.ReportConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportConnection!")
+		return graphql.Null
+	}
+	return ec._ReportConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReportEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐReportEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ReportEdge) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReportEdge2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐReportEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReportEdge2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐReportEdge(ctx context.Context, sel ast.SelectionSet, v *model.ReportEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportEdge!")
+		return graphql.Null
+	}
+	return ec._ReportEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNResource2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Resource) graphql.Marshaler {
@@ -45053,6 +45804,14 @@ func (ec *executionContext) marshalOReconcilePolicyPayload2ᚖgithubᚗcomᚋidg
 		return graphql.Null
 	}
 	return ec._ReconcilePolicyPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReportsToFilter2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐReportsToFilter(ctx context.Context, v any) (*model.ReportsToFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReportsToFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOResource2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResource(ctx context.Context, sel ast.SelectionSet, v *ent.Resource) graphql.Marshaler {

@@ -91,6 +91,11 @@ func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
 			}},
 		{"users page with attributes", `{ users(first: 100, where: {attributes: {key: "department", exists: true}}) {
 			nodes { attributes { key value } counts { directoryAttributes } } } }`, 2, nil},
+		{"users page with reporting lines", `{ users(first: 100) { nodes { fullName
+			managementChain { depth user { fullName manager { fullName } } }
+			reports { totalCount } counts { allReports directReports } } } }`, 4, nil},
+		{"users page with a page of reports", `{ users(first: 100) { nodes {
+			reports(first: 5, depth: 2, where: {state: active}) { totalCount edges { depth node { fullName manager { fullName } } } } } } }`, 3, nil},
 		{"profile page", profileQuery, 17, func(t testing.TB, s *graphtest.Server) map[string]any {
 			return map[string]any{"id": profileUserID(t, s)}
 		}},

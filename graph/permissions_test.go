@@ -154,7 +154,7 @@ func TestEveryCrossingIsGuarded(t *testing.T) {
 		case typ == "AuditEvent":
 			return viewer.AuditView
 		case typ == "User" || typ == "Identity" || typ == "Integration" || typ == "Resource" ||
-			typ == "UserCounts" || typ == "IdentityCounts":
+			typ == "UserCounts" || typ == "IdentityCounts" || typ == "ManagementLevel" || typ == "Report":
 			return viewer.DirectoryUserView
 		}
 		return ""

@@ -101,6 +101,11 @@ func (r *userCountsResolver) DirectReports(ctx context.Context, obj *model.UserC
 	return loader.For(ctx).DirectReportsByManagerID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
+// AllReports is the resolver for the allReports field.
+func (r *userCountsResolver) AllReports(ctx context.Context, obj *model.UserCounts) (int, error) {
+	return loader.For(ctx).ReportsByManagerID(0).Count(ctx, loader.KeysOf(ctx, obj.User, userID))
+}
+
 // SecondaryUsers is the resolver for the secondaryUsers field.
 func (r *userCountsResolver) SecondaryUsers(ctx context.Context, obj *model.UserCounts) (int, error) {
 	return loader.For(ctx).SecondaryUsersByParentUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))

@@ -803,6 +803,7 @@ var (
 		{Name: "office", Type: field.TypeString, Default: ""},
 		{Name: "cost_center", Type: field.TypeString, Default: ""},
 		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
+		{Name: "reporting_path", Type: field.TypeString, Default: ""},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "provisioned_at", Type: field.TypeTime, Nullable: true},
 		{Name: "deprovisioned_at", Type: field.TypeTime, Nullable: true},
@@ -819,19 +820,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_tenants_tenant",
-				Columns:    []*schema.Column{UsersColumns[26]},
+				Columns:    []*schema.Column{UsersColumns[27]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "users_users_direct_reports",
-				Columns:    []*schema.Column{UsersColumns[27]},
+				Columns:    []*schema.Column{UsersColumns[28]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "users_users_secondary_users",
-				Columns:    []*schema.Column{UsersColumns[28]},
+				Columns:    []*schema.Column{UsersColumns[29]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -840,7 +841,7 @@ var (
 			{
 				Name:    "users_live",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[0], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -848,7 +849,7 @@ var (
 			{
 				Name:    "users_live_email",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[9]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[9]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -856,7 +857,7 @@ var (
 			{
 				Name:    "user_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[1], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[1], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -864,12 +865,12 @@ var (
 			{
 				Name:    "user_manager_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[26], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[28], UsersColumns[27], UsersColumns[0], UsersColumns[4]},
 			},
 			{
 				Name:    "users_orphans_manager_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[0], UsersColumns[27], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[0], UsersColumns[28], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "manager_id IS NULL AND deleted_at IS NULL",
 				},
@@ -877,12 +878,22 @@ var (
 			{
 				Name:    "user_parent_user_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[28], UsersColumns[26], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[27], UsersColumns[0], UsersColumns[4]},
+			},
+			{
+				Name:    "users_reporting_path",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[22], UsersColumns[0], UsersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClassColumns: map[string]string{
+						UsersColumns[22].Name: "text_pattern_ops",
+					},
+				},
 			},
 			{
 				Name:    "user_tenant_id_full_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[8], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[8], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -890,7 +901,7 @@ var (
 			{
 				Name:    "user_tenant_id_last_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[7], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[7], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -898,7 +909,7 @@ var (
 			{
 				Name:    "user_tenant_id_state_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[5], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[5], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -906,7 +917,7 @@ var (
 			{
 				Name:    "user_tenant_id_department_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[16], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[16], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -914,7 +925,7 @@ var (
 			{
 				Name:    "user_tenant_id_title_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[26], UsersColumns[15], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[27], UsersColumns[15], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -922,7 +933,7 @@ var (
 			{
 				Name:    "users_due",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[22]},
+				Columns: []*schema.Column{UsersColumns[23]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "expires_at IS NOT NULL AND deleted_at IS NULL",
 				},

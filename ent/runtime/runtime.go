@@ -714,6 +714,10 @@ func init() {
 	userDescCostCenter := userFields[15].Descriptor()
 	// user.DefaultCostCenter holds the default value on creation for the cost_center field.
 	user.DefaultCostCenter = userDescCostCenter.Default.(string)
+	// userDescReportingPath is the schema descriptor for reporting_path field.
+	userDescReportingPath := userFields[18].Descriptor()
+	// user.DefaultReportingPath holds the default value on creation for the reporting_path field.
+	user.DefaultReportingPath = userDescReportingPath.Default.(string)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.

@@ -74,6 +74,12 @@ func (User) Fields() []ent.Field {
 		field.String("manager_id").Optional().Nillable().
 			Comment("Id of the user's manager.").
 			Annotations(entgql.Skip(entgql.SkipType)),
+		// Kept by database triggers (internal/orgpath), never set by the API: the
+		// ids of the user's managers from the top down, "/" for the top, so that
+		// everyone under a manager is one index range.
+		field.String("reporting_path").Default("").
+			Comment("The user's managers from the top of the organisation down, as /id/id/ (maintained by the database).").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 		field.String("parent_user_id").Optional().Nillable().
 			Comment("Id of the primary user this secondary (e.g. admin) account belongs to.").
 			Annotations(entgql.Skip(entgql.SkipType)),
@@ -113,6 +119,11 @@ func (User) Indexes() []ent.Index {
 		byParent("manager_id"),
 		orphans("users", "manager_id"),
 		byParent("parent_user_id"),
+		// Everyone under a manager is a range of this index. PostgreSQL compares
+		// the range by bytes (text_pattern_ops) whatever the database's collation.
+		index.Fields("tenant_id", "reporting_path", "id", "deleted_at").
+			Annotations(entsql.OpClassColumn("reporting_path", "text_pattern_ops")).
+			StorageKey("users_reporting_path"),
 		liveBy("full_name"),
 		liveBy("last_name"),
 		liveBy("state"),

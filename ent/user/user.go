@@ -64,6 +64,8 @@ const (
 	FieldMetadata = "metadata"
 	// FieldManagerID holds the string denoting the manager_id field in the database.
 	FieldManagerID = "manager_id"
+	// FieldReportingPath holds the string denoting the reporting_path field in the database.
+	FieldReportingPath = "reporting_path"
 	// FieldParentUserID holds the string denoting the parent_user_id field in the database.
 	FieldParentUserID = "parent_user_id"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
@@ -182,6 +184,7 @@ var Columns = []string{
 	FieldCostCenter,
 	FieldMetadata,
 	FieldManagerID,
+	FieldReportingPath,
 	FieldParentUserID,
 	FieldExpiresAt,
 	FieldProvisionedAt,
@@ -239,6 +242,8 @@ var (
 	DefaultOffice string
 	// DefaultCostCenter holds the default value on creation for the "cost_center" field.
 	DefaultCostCenter string
+	// DefaultReportingPath holds the default value on creation for the "reporting_path" field.
+	DefaultReportingPath string
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -425,6 +430,11 @@ func ByCostCenter(opts ...sql.OrderTermOption) OrderOption {
 // ByManagerID orders the results by the manager_id field.
 func ByManagerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldManagerID, opts...).ToFunc()
+}
+
+// ByReportingPath orders the results by the reporting_path field.
+func ByReportingPath(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReportingPath, opts...).ToFunc()
 }
 
 // ByParentUserID orders the results by the parent_user_id field.

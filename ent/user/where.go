@@ -165,6 +165,11 @@ func ManagerID(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldManagerID, v))
 }
 
+// ReportingPath applies equality check predicate on the "reporting_path" field. It's identical to ReportingPathEQ.
+func ReportingPath(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldReportingPath, v))
+}
+
 // ParentUserID applies equality check predicate on the "parent_user_id" field. It's identical to ParentUserIDEQ.
 func ParentUserID(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldParentUserID, v))
@@ -1488,6 +1493,71 @@ func ManagerIDEqualFold(v string) predicate.User {
 // ManagerIDContainsFold applies the ContainsFold predicate on the "manager_id" field.
 func ManagerIDContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldManagerID, v))
+}
+
+// ReportingPathEQ applies the EQ predicate on the "reporting_path" field.
+func ReportingPathEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldReportingPath, v))
+}
+
+// ReportingPathNEQ applies the NEQ predicate on the "reporting_path" field.
+func ReportingPathNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldReportingPath, v))
+}
+
+// ReportingPathIn applies the In predicate on the "reporting_path" field.
+func ReportingPathIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldReportingPath, vs...))
+}
+
+// ReportingPathNotIn applies the NotIn predicate on the "reporting_path" field.
+func ReportingPathNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldReportingPath, vs...))
+}
+
+// ReportingPathGT applies the GT predicate on the "reporting_path" field.
+func ReportingPathGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldReportingPath, v))
+}
+
+// ReportingPathGTE applies the GTE predicate on the "reporting_path" field.
+func ReportingPathGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldReportingPath, v))
+}
+
+// ReportingPathLT applies the LT predicate on the "reporting_path" field.
+func ReportingPathLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldReportingPath, v))
+}
+
+// ReportingPathLTE applies the LTE predicate on the "reporting_path" field.
+func ReportingPathLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldReportingPath, v))
+}
+
+// ReportingPathContains applies the Contains predicate on the "reporting_path" field.
+func ReportingPathContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldReportingPath, v))
+}
+
+// ReportingPathHasPrefix applies the HasPrefix predicate on the "reporting_path" field.
+func ReportingPathHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldReportingPath, v))
+}
+
+// ReportingPathHasSuffix applies the HasSuffix predicate on the "reporting_path" field.
+func ReportingPathHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldReportingPath, v))
+}
+
+// ReportingPathEqualFold applies the EqualFold predicate on the "reporting_path" field.
+func ReportingPathEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldReportingPath, v))
+}
+
+// ReportingPathContainsFold applies the ContainsFold predicate on the "reporting_path" field.
+func ReportingPathContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldReportingPath, v))
 }
 
 // ParentUserIDEQ applies the EQ predicate on the "parent_user_id" field.

@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/idgraph/idgraph/internal/orgpath"
 	"github.com/idgraph/idgraph/internal/policy"
 )
 
@@ -100,8 +101,9 @@ var derivedFrom = map[string]map[string]func(*graphql.OperationContext, graphql.
 	"Identity":         {"state": expiresAt},
 	"PolicyAssignment": {"state": expiresAt},
 	"User": {
-		"state":      expiresAt,
-		"attributes": func(*graphql.OperationContext, graphql.CollectedField) []string { return policy.FixedAttributes },
+		"state":           expiresAt,
+		"managementChain": func(*graphql.OperationContext, graphql.CollectedField) []string { return []string{orgpath.Column} },
+		"attributes":      func(*graphql.OperationContext, graphql.CollectedField) []string { return policy.FixedAttributes },
 		"counts": func(oc *graphql.OperationContext, f graphql.CollectedField) []string {
 			for _, c := range graphql.CollectFields(oc, f.Selections, nil) {
 				if c.Name == "directoryAttributes" {

@@ -24,7 +24,9 @@ type Loaders struct {
 	// standing and subjects are what the policy reads of rules and of users.
 	standing *standingRules
 	subjects *subjects
+	orgChart orgChart
 
+	client *ent.Client
 	cfg    Config
 	groups *groups
 	joins  *joiner
@@ -59,6 +61,7 @@ func New(client *ent.Client, cfg Config) *Loaders {
 	g := &groups{of: map[any]any{}}
 	j := &joiner{}
 	l := &Loaders{
+		client: client,
 		cfg:    cfg,
 		groups: g,
 		joins:  j,

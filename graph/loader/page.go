@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/internal/orgpath"
 )
 
 // Page is the arguments of one connection field plus what the query selects of it.
@@ -32,6 +34,13 @@ type Page[O, W any] struct {
 	// rowsTotalKey is rowsKey for the rows read with their totals.
 	rowsKey, filterKey, rowsTotalKey string
 }
+
+// connectionsOf names the node type of connections not named after it, and
+// the columns every row of them needs: a report's depth is read from its path.
+var connectionsOf = map[string]struct {
+	typ     string
+	columns []string
+}{"Report": {"User", []string{orgpath.Column}}}
 
 // pagingArguments do not change which rows a connection has, only which it returns.
 var pagingArguments = map[string]bool{"first": true, "last": true, "after": true, "before": true, "orderBy": true}
@@ -67,7 +76,14 @@ func newPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first 
 	}
 	if p.Rows {
 		typ := strings.TrimSuffix(fc.Field.Definition.Type.Name(), "Connection")
+		extra := connectionsOf[typ]
+		if extra.typ != "" {
+			typ = extra.typ
+		}
 		p.Columns = ConnectionProjection(ctx, typ)
+		if len(extra.columns) > 0 {
+			p.Columns = slices.Concat(p.Columns, extra.columns)
+		}
 		if !For(ctx).cfg.Bypass {
 			p.joins = fieldJoins(ctx, typ, "nodes", fc.Field, nodeSelections(ctx, fc.Field))
 		}

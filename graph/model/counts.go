@@ -21,3 +21,10 @@ type PolicyGrant struct {
 	// AssignmentID is empty for an assignment a dry run would create.
 	AssignmentID string
 }
+
+// ManagementLevel is one manager in a user's chain. Its user is loaded by id
+// with every other level of the page's chains, in one statement.
+type ManagementLevel struct {
+	Depth  int
+	UserID string
+}

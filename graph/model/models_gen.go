@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"entgo.io/contrib/entgql"
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/integration"
 	"github.com/idgraph/idgraph/ent/membership"
@@ -389,6 +390,36 @@ type ReconcilePolicyPayload struct {
 	Created []*PolicyGrant `json:"created"`
 	// Assignments ended (or to end), ordered by user.
 	Ended []*PolicyGrant `json:"ended"`
+}
+
+// Users below a manager, with how far below each one is.
+type ReportConnection struct {
+	// The users, each with its cursor and depth.
+	Edges []*ReportEdge `json:"edges"`
+	// The users of the edges, for clients that need no cursors.
+	Nodes []*ent.User `json:"nodes"`
+	// Paging.
+	PageInfo *entgql.PageInfo[string] `json:"pageInfo"`
+	// How many users are below (within depth) and pass where.
+	TotalCount int `json:"totalCount"`
+}
+
+// One user below a manager.
+type ReportEdge struct {
+	// The user.
+	Node *ent.User `json:"node"`
+	// Where the user is in the page, for after and before.
+	Cursor entgql.Cursor[string] `json:"cursor"`
+	// Levels below the manager: 1 for a direct report.
+	Depth int `json:"depth"`
+}
+
+// Users below a manager: everyone in the manager's reporting lines.
+type ReportsToFilter struct {
+	// The manager.
+	ID string `json:"id"`
+	// At most this many levels below (1: direct reports only); every level when absent.
+	MaxDepth *int `json:"maxDepth,omitempty"`
 }
 
 // An action on a resource.

@@ -202,6 +202,14 @@ func (w *walker) fanOut(f *ast.Field) int64 {
 	if ids, ok := args["ids"].([]any); ok && f.Definition.Type.Elem != nil {
 		return int64(len(ids))
 	}
+	// A list the schema sizes (@listSize): a management chain is a dozen levels.
+	if d := f.Definition.Directives.ForName("listSize"); d != nil {
+		if a := d.Arguments.ForName("assumed"); a != nil {
+			if n, err := strconv.ParseInt(a.Value.Raw, 10, 64); err == nil {
+				return n
+			}
+		}
+	}
 	return 1
 }
 

@@ -37,6 +37,9 @@ func TestMeasure(t *testing.T) {
 			querylimit.Measure{Depth: 4, Fields: 8, Cost: 12}},
 		{"nodes(ids:) multiplies by the ids", `{ nodes(ids: ["a", "b", "c"]) { ... on User { manager { id } } } }`, nil,
 			querylimit.Measure{Depth: 3, Fields: 3, Cost: 4}},
+		{"a sized list multiplies by its size", `{ users(first: 10) { nodes { managementChain { user { id } } } } }`, nil,
+			// users 1, nodes 10, managementChain 10, user 10 x 16 (@listSize)
+			querylimit.Measure{Depth: 5, Fields: 5, Cost: 181}},
 		{"introspection is priced flat", `{ __schema { types { name fields { name } } } }`, nil,
 			querylimit.Measure{Depth: 1, Fields: 1, Cost: 5000}},
 	}

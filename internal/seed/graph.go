@@ -18,6 +18,7 @@ import (
 	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/ent/userattribute"
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/orgpath"
 )
 
 func titleOf(g *generator, p person) string {
@@ -47,7 +48,8 @@ func (w *writer) secondaryUsers(ctx context.Context, g *generator, people []pers
 			SetState(user.StateActive).SetFirstName(p.first).SetLastName(p.last).
 			SetFullName(p.first+" "+p.last+" (admin)").SetEmail("admin-"+p.username+"@"+domain).
 			SetUsername("admin-"+p.username).SetType(user.TypeAdministrator).SetDepartment(p.dept).
-			SetDivision(division(p.dept)).SetParentUserID(p.id).SetCreatedAt(base).SetUpdatedAt(base))
+			SetDivision(division(p.dept)).SetParentUserID(p.id).SetReportingPath(orgpath.Top).
+			SetCreatedAt(base).SetUpdatedAt(base))
 	}
 	return len(bs), insert(ctx, w, user.Table, user.Columns, bs)
 }

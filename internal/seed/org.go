@@ -11,6 +11,7 @@ import (
 	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/internal/gid"
+	"github.com/idgraph/idgraph/internal/orgpath"
 	"github.com/idgraph/idgraph/internal/store"
 )
 
@@ -220,12 +221,21 @@ const insertChunk = 20_000
 
 func (w *writer) users(ctx context.Context, g *generator, people []person) error {
 	builders := make([]*ent.UserCreate, len(people))
+	// Managers come first, so each path extends one already made (the
+	// triggers would compute the same, a row at a time).
+	paths := make([]string, len(people))
+	for i, p := range people {
+		paths[i] = orgpath.Top
+		if p.manager >= 0 {
+			paths[i] = orgpath.Under(paths[p.manager], people[p.manager].id)
+		}
+	}
 	for i, p := range people {
 		first, last := p.first, p.last
 		created := g.at(400)
 		b := w.c.User.Create().SetID(p.id).SetTenantID(w.tenant).
 			SetState(user.State(p.state)).SetFirstName(first).SetLastName(last).SetFullName(first + " " + last).
-			SetEmail(p.email).SetUsername(p.username).
+			SetEmail(p.email).SetUsername(p.username).SetReportingPath(paths[i]).
 			SetEmployeeID(fmt.Sprintf("E%06d", i+1)).SetBadgeID(fmt.Sprintf("B%07d", g.rng.IntN(10_000_000))).
 			SetType(user.TypeEmployee).SetTitle(titleOf(g, p)).SetDepartment(p.dept).SetDivision(division(p.dept)).
 			SetCompany("Acme").SetOffice(g.pick(offices)).SetCostCenter(fmt.Sprintf("CC-%d", 1000+len(p.dept)*37)).

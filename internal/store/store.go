@@ -22,6 +22,7 @@ import (
 	_ "github.com/idgraph/idgraph/ent/runtime" // hooks and interceptors: tenant scoping
 	"github.com/idgraph/idgraph/internal/apierror"
 	"github.com/idgraph/idgraph/internal/budget"
+	"github.com/idgraph/idgraph/internal/orgpath"
 	"github.com/idgraph/idgraph/internal/rowcount"
 )
 
@@ -88,6 +89,10 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("migrate %s: %w", redact(dsn), err)
 	}
 	if err := totals.Install(ctx, sqlDB, engine, schemaColumns()); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("migrate %s: %w", redact(dsn), err)
+	}
+	if err := orgpath.Install(ctx, sqlDB, engine); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("migrate %s: %w", redact(dsn), err)
 	}
