@@ -42,12 +42,16 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AuditEvent() AuditEventResolver
+	AuditEventAggregateGroup() AuditEventAggregateGroupResolver
 	Identity() IdentityResolver
+	IdentityAggregateGroup() IdentityAggregateGroupResolver
 	IdentityCounts() IdentityCountsResolver
 	Integration() IntegrationResolver
 	ManagementLevel() ManagementLevelResolver
+	MembershipAggregateGroup() MembershipAggregateGroupResolver
 	Mutation() MutationResolver
 	PolicyAssignment() PolicyAssignmentResolver
+	PolicyAssignmentAggregateGroup() PolicyAssignmentAggregateGroupResolver
 	PolicyCondition() PolicyConditionResolver
 	PolicyGrant() PolicyGrantResolver
 	PolicyRule() PolicyRuleResolver
@@ -55,6 +59,7 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	Resource() ResourceResolver
 	User() UserResolver
+	UserAggregateGroup() UserAggregateGroupResolver
 	UserCounts() UserCountsResolver
 	UserWhereInput() UserWhereInputResolver
 }
@@ -78,6 +83,11 @@ type AuditEventResolver interface {
 	RelatedRecord(ctx context.Context, obj *ent.AuditEvent) (ent.Noder, error)
 	Children(ctx context.Context, obj *ent.AuditEvent, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error)
 }
+type AuditEventAggregateGroupResolver interface {
+	CountDistinct(ctx context.Context, obj *model.AggregateGroup, dimension model.AuditEventDimension) (int, error)
+	Min(ctx context.Context, obj *model.AggregateGroup, dimension model.AuditEventDimension) (*string, error)
+	Max(ctx context.Context, obj *model.AggregateGroup, dimension model.AuditEventDimension) (*string, error)
+}
 type IdentityResolver interface {
 	State(ctx context.Context, obj *ent.Identity) (identity.State, error)
 
@@ -85,6 +95,11 @@ type IdentityResolver interface {
 	User(ctx context.Context, obj *ent.Identity) (*ent.User, error)
 	Memberships(ctx context.Context, obj *ent.Identity, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error)
 	Counts(ctx context.Context, obj *ent.Identity) (*model.IdentityCounts, error)
+}
+type IdentityAggregateGroupResolver interface {
+	CountDistinct(ctx context.Context, obj *model.AggregateGroup, dimension model.IdentityDimension) (int, error)
+	Min(ctx context.Context, obj *model.AggregateGroup, dimension model.IdentityDimension) (*string, error)
+	Max(ctx context.Context, obj *model.AggregateGroup, dimension model.IdentityDimension) (*string, error)
 }
 type IdentityCountsResolver interface {
 	Memberships(ctx context.Context, obj *model.IdentityCounts) (int, error)
@@ -98,6 +113,11 @@ type IntegrationResolver interface {
 }
 type ManagementLevelResolver interface {
 	User(ctx context.Context, obj *model.ManagementLevel) (*ent.User, error)
+}
+type MembershipAggregateGroupResolver interface {
+	CountDistinct(ctx context.Context, obj *model.AggregateGroup, dimension model.MembershipDimension) (int, error)
+	Min(ctx context.Context, obj *model.AggregateGroup, dimension model.MembershipDimension) (*string, error)
+	Max(ctx context.Context, obj *model.AggregateGroup, dimension model.MembershipDimension) (*string, error)
 }
 type MutationResolver interface {
 	CreateUser(ctx context.Context, input model.CreateUserInput) (*model.UserPayload, error)
@@ -141,6 +161,11 @@ type PolicyAssignmentResolver interface {
 	Ruleset(ctx context.Context, obj *ent.PolicyAssignment) (*ent.PolicyRuleset, error)
 	Rule(ctx context.Context, obj *ent.PolicyAssignment) (*ent.PolicyRule, error)
 }
+type PolicyAssignmentAggregateGroupResolver interface {
+	CountDistinct(ctx context.Context, obj *model.AggregateGroup, dimension model.PolicyAssignmentDimension) (int, error)
+	Min(ctx context.Context, obj *model.AggregateGroup, dimension model.PolicyAssignmentDimension) (*string, error)
+	Max(ctx context.Context, obj *model.AggregateGroup, dimension model.PolicyAssignmentDimension) (*string, error)
+}
 type PolicyConditionResolver interface {
 	Ruleset(ctx context.Context, obj *ent.PolicyCondition) (*ent.PolicyRuleset, error)
 	Rule(ctx context.Context, obj *ent.PolicyCondition) (*ent.PolicyRule, error)
@@ -180,6 +205,11 @@ type QueryResolver interface {
 	PolicyRulesets(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error)
 	Resources(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
+	UserAggregate(ctx context.Context, where *ent.UserWhereInput, groupBy []*model.UserGroupKey, orderBy *model.AggregateOrder, limit *int) (*model.Aggregate, error)
+	IdentityAggregate(ctx context.Context, where *ent.IdentityWhereInput, groupBy []*model.IdentityGroupKey, orderBy *model.AggregateOrder, limit *int) (*model.Aggregate, error)
+	MembershipAggregate(ctx context.Context, identity *ent.IdentityWhereInput, resource *ent.ResourceWhereInput, groupBy []*model.MembershipGroupKey, orderBy *model.AggregateOrder, limit *int) (*model.Aggregate, error)
+	PolicyAssignmentAggregate(ctx context.Context, where *ent.PolicyAssignmentWhereInput, groupBy []*model.PolicyAssignmentGroupKey, orderBy *model.AggregateOrder, limit *int) (*model.Aggregate, error)
+	AuditEventAggregate(ctx context.Context, where *ent.AuditEventWhereInput, groupBy []*model.AuditEventGroupKey, orderBy *model.AggregateOrder, limit *int) (*model.Aggregate, error)
 	User(ctx context.Context, id string) (*ent.User, error)
 	Identity(ctx context.Context, id string) (*ent.Identity, error)
 	Integration(ctx context.Context, id string) (*ent.Integration, error)
@@ -213,6 +243,11 @@ type UserResolver interface {
 	StagedRules(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error)
 	Counts(ctx context.Context, obj *ent.User) (*model.UserCounts, error)
 	Attributes(ctx context.Context, obj *ent.User) ([]*model.DirectoryAttribute, error)
+}
+type UserAggregateGroupResolver interface {
+	CountDistinct(ctx context.Context, obj *model.AggregateGroup, dimension model.UserDimension) (int, error)
+	Min(ctx context.Context, obj *model.AggregateGroup, dimension model.UserDimension) (*string, error)
+	Max(ctx context.Context, obj *model.AggregateGroup, dimension model.UserDimension) (*string, error)
 }
 type UserCountsResolver interface {
 	DirectReports(ctx context.Context, obj *model.UserCounts) (int, error)
@@ -276,6 +311,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ActivateIdentityInput", ec.unmarshalInputActivateIdentityInput),
+			graphql.NewInputUnmarshaler("AuditEventGroupKey", ec.unmarshalInputAuditEventGroupKey),
 			graphql.NewInputUnmarshaler("AuditEventOrder", ec.unmarshalInputAuditEventOrder),
 			graphql.NewInputUnmarshaler("AuditEventWhereInput", ec.unmarshalInputAuditEventWhereInput),
 			graphql.NewInputUnmarshaler("CreateIntegrationInput", ec.unmarshalInputCreateIntegrationInput),
@@ -288,13 +324,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DeletePolicyRecordInput", ec.unmarshalInputDeletePolicyRecordInput),
 			graphql.NewInputUnmarshaler("DirectoryAttributeFilter", ec.unmarshalInputDirectoryAttributeFilter),
 			graphql.NewInputUnmarshaler("DirectoryAttributeInput", ec.unmarshalInputDirectoryAttributeInput),
+			graphql.NewInputUnmarshaler("IdentityGroupKey", ec.unmarshalInputIdentityGroupKey),
 			graphql.NewInputUnmarshaler("IdentityOrder", ec.unmarshalInputIdentityOrder),
 			graphql.NewInputUnmarshaler("IdentityWhereInput", ec.unmarshalInputIdentityWhereInput),
 			graphql.NewInputUnmarshaler("IntegrationActionInput", ec.unmarshalInputIntegrationActionInput),
 			graphql.NewInputUnmarshaler("IntegrationOrder", ec.unmarshalInputIntegrationOrder),
 			graphql.NewInputUnmarshaler("IntegrationWhereInput", ec.unmarshalInputIntegrationWhereInput),
 			graphql.NewInputUnmarshaler("LinkIdentityInput", ec.unmarshalInputLinkIdentityInput),
+			graphql.NewInputUnmarshaler("MembershipGroupKey", ec.unmarshalInputMembershipGroupKey),
 			graphql.NewInputUnmarshaler("MembershipInput", ec.unmarshalInputMembershipInput),
+			graphql.NewInputUnmarshaler("PolicyAssignmentGroupKey", ec.unmarshalInputPolicyAssignmentGroupKey),
 			graphql.NewInputUnmarshaler("PolicyAssignmentOrder", ec.unmarshalInputPolicyAssignmentOrder),
 			graphql.NewInputUnmarshaler("PolicyAssignmentWhereInput", ec.unmarshalInputPolicyAssignmentWhereInput),
 			graphql.NewInputUnmarshaler("PolicyConditionOrder", ec.unmarshalInputPolicyConditionOrder),
@@ -322,6 +361,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateResourceInput", ec.unmarshalInputUpdateResourceInput),
 			graphql.NewInputUnmarshaler("UpdateUserInput", ec.unmarshalInputUpdateUserInput),
 			graphql.NewInputUnmarshaler("UserActionInput", ec.unmarshalInputUserActionInput),
+			graphql.NewInputUnmarshaler("UserGroupKey", ec.unmarshalInputUserGroupKey),
 			graphql.NewInputUnmarshaler("UserOrder", ec.unmarshalInputUserOrder),
 			graphql.NewInputUnmarshaler("UserWhereInput", ec.unmarshalInputUserWhereInput),
 		)
@@ -399,7 +439,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/auditevent.graphql" "schema/connections.graphql" "schema/directives.graphql" "schema/identity.graphql" "schema/integration.graphql" "schema/mutation.graphql" "schema/orgchart.graphql" "schema/policy.graphql" "schema/query.graphql" "schema/resource.graphql" "schema/user.graphql"
+//go:embed "schema/aggregate.graphql" "schema/auditevent.graphql" "schema/connections.graphql" "schema/directives.graphql" "schema/identity.graphql" "schema/integration.graphql" "schema/mutation.graphql" "schema/orgchart.graphql" "schema/policy.graphql" "schema/query.graphql" "schema/resource.graphql" "schema/user.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -7968,6 +8008,7 @@ input UserWhereInput {
   hasAuditEventsWith: [AuditEventWhereInput!]
 }
 `, BuiltIn: false},
+	{Name: "schema/aggregate.graphql", Input: sourceData("schema/aggregate.graphql"), BuiltIn: false},
 	{Name: "schema/auditevent.graphql", Input: sourceData("schema/auditevent.graphql"), BuiltIn: false},
 	{Name: "schema/connections.graphql", Input: sourceData("schema/connections.graphql"), BuiltIn: false},
 	{Name: "schema/directives.graphql", Input: sourceData("schema/directives.graphql"), BuiltIn: false},
@@ -8024,6 +8065,32 @@ func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field gr
 		return ec.fieldContext_AuditEvent_children(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEventAggregate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalGroups":
+		return ec.fieldContext_AuditEventAggregate_totalGroups(ctx, field)
+	case "groups":
+		return ec.fieldContext_AuditEventAggregate_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEventAggregate", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEventAggregateGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "keys":
+		return ec.fieldContext_AuditEventAggregateGroup_keys(ctx, field)
+	case "count":
+		return ec.fieldContext_AuditEventAggregateGroup_count(ctx, field)
+	case "countDistinct":
+		return ec.fieldContext_AuditEventAggregateGroup_countDistinct(ctx, field)
+	case "min":
+		return ec.fieldContext_AuditEventAggregateGroup_min(ctx, field)
+	case "max":
+		return ec.fieldContext_AuditEventAggregateGroup_max(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEventAggregateGroup", field.Name)
 }
 
 func (ec *executionContext) childFields_AuditEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8118,6 +8185,32 @@ func (ec *executionContext) childFields_Identity(ctx context.Context, field grap
 		return ec.fieldContext_Identity_counts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Identity", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityAggregate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalGroups":
+		return ec.fieldContext_IdentityAggregate_totalGroups(ctx, field)
+	case "groups":
+		return ec.fieldContext_IdentityAggregate_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityAggregate", field.Name)
+}
+
+func (ec *executionContext) childFields_IdentityAggregateGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "keys":
+		return ec.fieldContext_IdentityAggregateGroup_keys(ctx, field)
+	case "count":
+		return ec.fieldContext_IdentityAggregateGroup_count(ctx, field)
+	case "countDistinct":
+		return ec.fieldContext_IdentityAggregateGroup_countDistinct(ctx, field)
+	case "min":
+		return ec.fieldContext_IdentityAggregateGroup_min(ctx, field)
+	case "max":
+		return ec.fieldContext_IdentityAggregateGroup_max(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IdentityAggregateGroup", field.Name)
 }
 
 func (ec *executionContext) childFields_IdentityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8246,6 +8339,32 @@ func (ec *executionContext) childFields_ManagementLevel(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type ManagementLevel", field.Name)
 }
 
+func (ec *executionContext) childFields_MembershipAggregate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalGroups":
+		return ec.fieldContext_MembershipAggregate_totalGroups(ctx, field)
+	case "groups":
+		return ec.fieldContext_MembershipAggregate_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipAggregate", field.Name)
+}
+
+func (ec *executionContext) childFields_MembershipAggregateGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "keys":
+		return ec.fieldContext_MembershipAggregateGroup_keys(ctx, field)
+	case "count":
+		return ec.fieldContext_MembershipAggregateGroup_count(ctx, field)
+	case "countDistinct":
+		return ec.fieldContext_MembershipAggregateGroup_countDistinct(ctx, field)
+	case "min":
+		return ec.fieldContext_MembershipAggregateGroup_min(ctx, field)
+	case "max":
+		return ec.fieldContext_MembershipAggregateGroup_max(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipAggregateGroup", field.Name)
+}
+
 func (ec *executionContext) childFields_MembershipPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "identity":
@@ -8298,6 +8417,32 @@ func (ec *executionContext) childFields_PolicyAssignment(ctx context.Context, fi
 		return ec.fieldContext_PolicyAssignment_rule(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PolicyAssignment", field.Name)
+}
+
+func (ec *executionContext) childFields_PolicyAssignmentAggregate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalGroups":
+		return ec.fieldContext_PolicyAssignmentAggregate_totalGroups(ctx, field)
+	case "groups":
+		return ec.fieldContext_PolicyAssignmentAggregate_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyAssignmentAggregate", field.Name)
+}
+
+func (ec *executionContext) childFields_PolicyAssignmentAggregateGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "keys":
+		return ec.fieldContext_PolicyAssignmentAggregateGroup_keys(ctx, field)
+	case "count":
+		return ec.fieldContext_PolicyAssignmentAggregateGroup_count(ctx, field)
+	case "countDistinct":
+		return ec.fieldContext_PolicyAssignmentAggregateGroup_countDistinct(ctx, field)
+	case "min":
+		return ec.fieldContext_PolicyAssignmentAggregateGroup_min(ctx, field)
+	case "max":
+		return ec.fieldContext_PolicyAssignmentAggregateGroup_max(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PolicyAssignmentAggregateGroup", field.Name)
 }
 
 func (ec *executionContext) childFields_PolicyAssignmentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8824,6 +8969,32 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
 
+func (ec *executionContext) childFields_UserAggregate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalGroups":
+		return ec.fieldContext_UserAggregate_totalGroups(ctx, field)
+	case "groups":
+		return ec.fieldContext_UserAggregate_groups(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserAggregate", field.Name)
+}
+
+func (ec *executionContext) childFields_UserAggregateGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "keys":
+		return ec.fieldContext_UserAggregateGroup_keys(ctx, field)
+	case "count":
+		return ec.fieldContext_UserAggregateGroup_count(ctx, field)
+	case "countDistinct":
+		return ec.fieldContext_UserAggregateGroup_countDistinct(ctx, field)
+	case "min":
+		return ec.fieldContext_UserAggregateGroup_min(ctx, field)
+	case "max":
+		return ec.fieldContext_UserAggregateGroup_max(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserAggregateGroup", field.Name)
+}
+
 func (ec *executionContext) childFields_UserConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -9086,6 +9257,48 @@ func (ec *executionContext) dir_idOf_args(ctx context.Context, rawArgs map[strin
 	return args, nil
 }
 
+func (ec *executionContext) field_AuditEventAggregateGroup_countDistinct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.AuditEventDimension, error) {
+			return ec.unmarshalNAuditEventDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAuditEventDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_AuditEventAggregateGroup_max_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.AuditEventDimension, error) {
+			return ec.unmarshalNAuditEventDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAuditEventDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_AuditEventAggregateGroup_min_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.AuditEventDimension, error) {
+			return ec.unmarshalNAuditEventDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAuditEventDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_AuditEvent_children_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9137,6 +9350,48 @@ func (ec *executionContext) field_AuditEvent_children_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_IdentityAggregateGroup_countDistinct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.IdentityDimension, error) {
+			return ec.unmarshalNIdentityDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIdentityDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_IdentityAggregateGroup_max_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.IdentityDimension, error) {
+			return ec.unmarshalNIdentityDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIdentityDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_IdentityAggregateGroup_min_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.IdentityDimension, error) {
+			return ec.unmarshalNIdentityDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIdentityDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
 	return args, nil
 }
 
@@ -9299,6 +9554,48 @@ func (ec *executionContext) field_Integration_resources_args(ctx context.Context
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_MembershipAggregateGroup_countDistinct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.MembershipDimension, error) {
+			return ec.unmarshalNMembershipDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_MembershipAggregateGroup_max_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.MembershipDimension, error) {
+			return ec.unmarshalNMembershipDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_MembershipAggregateGroup_min_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.MembershipDimension, error) {
+			return ec.unmarshalNMembershipDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
 	return args, nil
 }
 
@@ -9761,6 +10058,48 @@ func (ec *executionContext) field_Mutation_updateUser_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_PolicyAssignmentAggregateGroup_countDistinct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.PolicyAssignmentDimension, error) {
+			return ec.unmarshalNPolicyAssignmentDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_PolicyAssignmentAggregateGroup_max_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.PolicyAssignmentDimension, error) {
+			return ec.unmarshalNPolicyAssignmentDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_PolicyAssignmentAggregateGroup_min_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.PolicyAssignmentDimension, error) {
+			return ec.unmarshalNPolicyAssignmentDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
 	return args, nil
 }
 
@@ -10483,6 +10822,44 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_auditEventAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.AuditEventWhereInput, error) {
+			return ec.unmarshalOAuditEventWhereInput2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]*model.AuditEventGroupKey, error) {
+			return ec.unmarshalOAuditEventGroupKey2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAuditEventGroupKeyᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.AggregateOrder, error) {
+			return ec.unmarshalOAggregateOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_auditEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10588,6 +10965,44 @@ func (ec *executionContext) field_Query_identities_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_identityAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.IdentityWhereInput, error) {
+			return ec.unmarshalOIdentityWhereInput2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIdentityWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]*model.IdentityGroupKey, error) {
+			return ec.unmarshalOIdentityGroupKey2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIdentityGroupKeyᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.AggregateOrder, error) {
+			return ec.unmarshalOAggregateOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg3
 	return args, nil
 }
 
@@ -10759,6 +11174,52 @@ func (ec *executionContext) field_Query_integrations_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_membershipAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "identity",
+		func(ctx context.Context, v any) (*ent.IdentityWhereInput, error) {
+			return ec.unmarshalOIdentityWhereInput2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIdentityWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["identity"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "resource",
+		func(ctx context.Context, v any) (*ent.ResourceWhereInput, error) {
+			return ec.unmarshalOResourceWhereInput2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐResourceWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["resource"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]*model.MembershipGroupKey, error) {
+			return ec.unmarshalOMembershipGroupKey2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipGroupKeyᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.AggregateOrder, error) {
+			return ec.unmarshalOAggregateOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10784,6 +11245,44 @@ func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["ids"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_policyAssignmentAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.PolicyAssignmentWhereInput, error) {
+			return ec.unmarshalOPolicyAssignmentWhereInput2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignmentWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]*model.PolicyAssignmentGroupKey, error) {
+			return ec.unmarshalOPolicyAssignmentGroupKey2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentGroupKeyᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.AggregateOrder, error) {
+			return ec.unmarshalOAggregateOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg3
 	return args, nil
 }
 
@@ -11003,6 +11502,44 @@ func (ec *executionContext) field_Query_resources_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_userAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.UserWhereInput, error) {
+			return ec.unmarshalOUserWhereInput2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]*model.UserGroupKey, error) {
+			return ec.unmarshalOUserGroupKey2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroupKeyᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*model.AggregateOrder, error) {
+			return ec.unmarshalOAggregateOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg3
 	return args, nil
 }
 
@@ -11252,6 +11789,48 @@ func (ec *executionContext) field_Resource_rulesets_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_UserAggregateGroup_countDistinct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.UserDimension, error) {
+			return ec.unmarshalNUserDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_UserAggregateGroup_max_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.UserDimension, error) {
+			return ec.unmarshalNUserDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_UserAggregateGroup_min_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (model.UserDimension, error) {
+			return ec.unmarshalNUserDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg0
 	return args, nil
 }
 
@@ -12459,6 +13038,239 @@ func (ec *executionContext) fieldContext_AuditEvent_children(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _AuditEventAggregate_totalGroups(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventAggregate_totalGroups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalGroups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventAggregate_totalGroups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEventAggregate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AuditEventAggregate_groups(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventAggregate_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AggregateGroup) graphql.Marshaler {
+			return ec.marshalNAuditEventAggregateGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventAggregate_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventAggregate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEventAggregateGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventAggregateGroup_keys(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventAggregateGroup_keys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*string) graphql.Marshaler {
+			return ec.marshalNString2ᚕᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventAggregateGroup_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEventAggregateGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEventAggregateGroup_count(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventAggregateGroup_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventAggregateGroup_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEventAggregateGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AuditEventAggregateGroup_countDistinct(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventAggregateGroup_countDistinct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.AuditEventAggregateGroup().CountDistinct(ctx, obj, fc.Args["dimension"].(model.AuditEventDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventAggregateGroup_countDistinct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AuditEventAggregateGroup_countDistinct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventAggregateGroup_min(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventAggregateGroup_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.AuditEventAggregateGroup().Min(ctx, obj, fc.Args["dimension"].(model.AuditEventDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventAggregateGroup_min(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AuditEventAggregateGroup_min_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuditEventAggregateGroup_max(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEventAggregateGroup_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.AuditEventAggregateGroup().Max(ctx, obj, fc.Args["dimension"].(model.AuditEventDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEventAggregateGroup_max(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuditEventAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AuditEventAggregateGroup_max_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _AuditEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.AuditEventConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13293,6 +14105,239 @@ func (ec *executionContext) fieldContext_Identity_counts(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_IdentityCounts(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityAggregate_totalGroups(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityAggregate_totalGroups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalGroups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityAggregate_totalGroups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityAggregate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IdentityAggregate_groups(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityAggregate_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AggregateGroup) graphql.Marshaler {
+			return ec.marshalNIdentityAggregateGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityAggregate_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityAggregate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityAggregateGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityAggregateGroup_keys(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityAggregateGroup_keys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*string) graphql.Marshaler {
+			return ec.marshalNString2ᚕᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityAggregateGroup_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityAggregateGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _IdentityAggregateGroup_count(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityAggregateGroup_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityAggregateGroup_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IdentityAggregateGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IdentityAggregateGroup_countDistinct(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityAggregateGroup_countDistinct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.IdentityAggregateGroup().CountDistinct(ctx, obj, fc.Args["dimension"].(model.IdentityDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityAggregateGroup_countDistinct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_IdentityAggregateGroup_countDistinct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityAggregateGroup_min(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityAggregateGroup_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.IdentityAggregateGroup().Min(ctx, obj, fc.Args["dimension"].(model.IdentityDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityAggregateGroup_min(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_IdentityAggregateGroup_min_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IdentityAggregateGroup_max(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IdentityAggregateGroup_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.IdentityAggregateGroup().Max(ctx, obj, fc.Args["dimension"].(model.IdentityDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IdentityAggregateGroup_max(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IdentityAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_IdentityAggregateGroup_max_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -14316,6 +15361,239 @@ func (ec *executionContext) fieldContext_ManagementLevel_user(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipAggregate_totalGroups(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipAggregate_totalGroups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalGroups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipAggregate_totalGroups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipAggregate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MembershipAggregate_groups(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipAggregate_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AggregateGroup) graphql.Marshaler {
+			return ec.marshalNMembershipAggregateGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipAggregate_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipAggregate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipAggregateGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipAggregateGroup_keys(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipAggregateGroup_keys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*string) graphql.Marshaler {
+			return ec.marshalNString2ᚕᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipAggregateGroup_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipAggregateGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _MembershipAggregateGroup_count(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipAggregateGroup_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipAggregateGroup_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MembershipAggregateGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MembershipAggregateGroup_countDistinct(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipAggregateGroup_countDistinct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.MembershipAggregateGroup().CountDistinct(ctx, obj, fc.Args["dimension"].(model.MembershipDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipAggregateGroup_countDistinct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_MembershipAggregateGroup_countDistinct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipAggregateGroup_min(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipAggregateGroup_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.MembershipAggregateGroup().Min(ctx, obj, fc.Args["dimension"].(model.MembershipDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipAggregateGroup_min(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_MembershipAggregateGroup_min_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MembershipAggregateGroup_max(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MembershipAggregateGroup_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.MembershipAggregateGroup().Max(ctx, obj, fc.Args["dimension"].(model.MembershipDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MembershipAggregateGroup_max(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MembershipAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_MembershipAggregateGroup_max_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -16839,6 +18117,239 @@ func (ec *executionContext) fieldContext_PolicyAssignment_rule(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PolicyRule(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyAssignmentAggregate_totalGroups(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyAssignmentAggregate_totalGroups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalGroups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyAssignmentAggregate_totalGroups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyAssignmentAggregate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicyAssignmentAggregate_groups(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyAssignmentAggregate_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AggregateGroup) graphql.Marshaler {
+			return ec.marshalNPolicyAssignmentAggregateGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyAssignmentAggregate_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyAssignmentAggregate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyAssignmentAggregateGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyAssignmentAggregateGroup_keys(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyAssignmentAggregateGroup_keys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*string) graphql.Marshaler {
+			return ec.marshalNString2ᚕᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyAssignmentAggregateGroup_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyAssignmentAggregateGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _PolicyAssignmentAggregateGroup_count(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyAssignmentAggregateGroup_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyAssignmentAggregateGroup_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PolicyAssignmentAggregateGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PolicyAssignmentAggregateGroup_countDistinct(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyAssignmentAggregateGroup_countDistinct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PolicyAssignmentAggregateGroup().CountDistinct(ctx, obj, fc.Args["dimension"].(model.PolicyAssignmentDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyAssignmentAggregateGroup_countDistinct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyAssignmentAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PolicyAssignmentAggregateGroup_countDistinct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyAssignmentAggregateGroup_min(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyAssignmentAggregateGroup_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PolicyAssignmentAggregateGroup().Min(ctx, obj, fc.Args["dimension"].(model.PolicyAssignmentDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyAssignmentAggregateGroup_min(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyAssignmentAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PolicyAssignmentAggregateGroup_min_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PolicyAssignmentAggregateGroup_max(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PolicyAssignmentAggregateGroup_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PolicyAssignmentAggregateGroup().Max(ctx, obj, fc.Args["dimension"].(model.PolicyAssignmentDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PolicyAssignmentAggregateGroup_max(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PolicyAssignmentAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PolicyAssignmentAggregateGroup_max_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -20410,6 +21921,316 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_userAggregate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_userAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().UserAggregate(ctx, fc.Args["where"].(*ent.UserWhereInput), fc.Args["groupBy"].([]*model.UserGroupKey), fc.Args["orderBy"].(*model.AggregateOrder), fc.Args["limit"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *model.Aggregate
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Aggregate
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+			return ec.marshalOUserAggregate2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_userAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserAggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_userAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_identityAggregate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_identityAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IdentityAggregate(ctx, fc.Args["where"].(*ent.IdentityWhereInput), fc.Args["groupBy"].([]*model.IdentityGroupKey), fc.Args["orderBy"].(*model.AggregateOrder), fc.Args["limit"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *model.Aggregate
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Aggregate
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+			return ec.marshalOIdentityAggregate2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_identityAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IdentityAggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_identityAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_membershipAggregate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_membershipAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MembershipAggregate(ctx, fc.Args["identity"].(*ent.IdentityWhereInput), fc.Args["resource"].(*ent.ResourceWhereInput), fc.Args["groupBy"].([]*model.MembershipGroupKey), fc.Args["orderBy"].(*model.AggregateOrder), fc.Args["limit"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "directory.user.view")
+				if err != nil {
+					var zeroVal *model.Aggregate
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Aggregate
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+			return ec.marshalOMembershipAggregate2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_membershipAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MembershipAggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_membershipAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_policyAssignmentAggregate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_policyAssignmentAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PolicyAssignmentAggregate(ctx, fc.Args["where"].(*ent.PolicyAssignmentWhereInput), fc.Args["groupBy"].([]*model.PolicyAssignmentGroupKey), fc.Args["orderBy"].(*model.AggregateOrder), fc.Args["limit"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "policy.view")
+				if err != nil {
+					var zeroVal *model.Aggregate
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Aggregate
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+			return ec.marshalOPolicyAssignmentAggregate2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_policyAssignmentAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PolicyAssignmentAggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_policyAssignmentAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_auditEventAggregate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_auditEventAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AuditEventAggregate(ctx, fc.Args["where"].(*ent.AuditEventWhereInput), fc.Args["groupBy"].([]*model.AuditEventGroupKey), fc.Args["orderBy"].(*model.AggregateOrder), fc.Args["limit"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNString2string(ctx, "audit.view")
+				if err != nil {
+					var zeroVal *model.Aggregate
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Aggregate
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+			return ec.marshalOAuditEventAggregate2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_auditEventAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuditEventAggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_auditEventAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_user(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23236,6 +25057,239 @@ func (ec *executionContext) fieldContext_User_attributes(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _UserAggregate_totalGroups(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserAggregate_totalGroups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalGroups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserAggregate_totalGroups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserAggregate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UserAggregate_groups(ctx context.Context, field graphql.CollectedField, obj *model.Aggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserAggregate_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AggregateGroup) graphql.Marshaler {
+			return ec.marshalNUserAggregateGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserAggregate_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserAggregate",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UserAggregateGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserAggregateGroup_keys(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserAggregateGroup_keys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*string) graphql.Marshaler {
+			return ec.marshalNString2ᚕᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserAggregateGroup_keys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserAggregateGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _UserAggregateGroup_count(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserAggregateGroup_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserAggregateGroup_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UserAggregateGroup", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UserAggregateGroup_countDistinct(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserAggregateGroup_countDistinct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.UserAggregateGroup().CountDistinct(ctx, obj, fc.Args["dimension"].(model.UserDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UserAggregateGroup_countDistinct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_UserAggregateGroup_countDistinct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserAggregateGroup_min(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserAggregateGroup_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.UserAggregateGroup().Min(ctx, obj, fc.Args["dimension"].(model.UserDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UserAggregateGroup_min(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_UserAggregateGroup_min_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserAggregateGroup_max(ctx context.Context, field graphql.CollectedField, obj *model.AggregateGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserAggregateGroup_max(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.UserAggregateGroup().Max(ctx, obj, fc.Args["dimension"].(model.UserDimension))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UserAggregateGroup_max(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserAggregateGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_UserAggregateGroup_max_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UserConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.UserConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25562,6 +27616,55 @@ func UnmarshalActivateIdentityInput(ctx context.Context, raw any) (model.Activat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAuditEventGroupKey(ctx context.Context, obj any) (model.AuditEventGroupKey, error) {
+	var it model.AuditEventGroupKey
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"dimension", "bucket"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "dimension":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dimension"))
+			data, err := ec.unmarshalNAuditEventDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAuditEventDimension(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Dimension = data
+		case "bucket":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bucket"))
+			data, err := ec.unmarshalOTimeBucket2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐTimeBucket(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bucket = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAuditEventGroupKey unmarshals raw into the AuditEventGroupKey input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAuditEventGroupKey(ctx context.Context, raw any) (model.AuditEventGroupKey, error) {
+	var out model.AuditEventGroupKey
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AuditEventGroupKey", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAuditEventOrder(ctx context.Context, obj any) (ent.AuditEventOrder, error) {
 	var it ent.AuditEventOrder
 	if obj == nil {
@@ -27872,6 +29975,55 @@ func (ec *executionContext) unmarshalInputDirectoryAttributeInput(ctx context.Co
 func UnmarshalDirectoryAttributeInput(ctx context.Context, raw any) (model.DirectoryAttributeInput, error) {
 	var out model.DirectoryAttributeInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DirectoryAttributeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIdentityGroupKey(ctx context.Context, obj any) (model.IdentityGroupKey, error) {
+	var it model.IdentityGroupKey
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"dimension", "bucket"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "dimension":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dimension"))
+			data, err := ec.unmarshalNIdentityDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIdentityDimension(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Dimension = data
+		case "bucket":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bucket"))
+			data, err := ec.unmarshalOTimeBucket2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐTimeBucket(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bucket = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIdentityGroupKey unmarshals raw into the IdentityGroupKey input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIdentityGroupKey(ctx context.Context, raw any) (model.IdentityGroupKey, error) {
+	var out model.IdentityGroupKey
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IdentityGroupKey", raw, &out)
 	return out, err
 }
 
@@ -30421,6 +32573,55 @@ func UnmarshalLinkIdentityInput(ctx context.Context, raw any) (model.LinkIdentit
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMembershipGroupKey(ctx context.Context, obj any) (model.MembershipGroupKey, error) {
+	var it model.MembershipGroupKey
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"dimension", "bucket"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "dimension":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dimension"))
+			data, err := ec.unmarshalNMembershipDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipDimension(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Dimension = data
+		case "bucket":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bucket"))
+			data, err := ec.unmarshalOTimeBucket2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐTimeBucket(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bucket = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMembershipGroupKey unmarshals raw into the MembershipGroupKey input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMembershipGroupKey(ctx context.Context, raw any) (model.MembershipGroupKey, error) {
+	var out model.MembershipGroupKey
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MembershipGroupKey", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMembershipInput(ctx context.Context, obj any) (model.MembershipInput, error) {
 	var it model.MembershipInput
 	if obj == nil {
@@ -30521,6 +32722,55 @@ func (ec *executionContext) unmarshalInputMembershipInput(ctx context.Context, o
 func UnmarshalMembershipInput(ctx context.Context, raw any) (model.MembershipInput, error) {
 	var out model.MembershipInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MembershipInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPolicyAssignmentGroupKey(ctx context.Context, obj any) (model.PolicyAssignmentGroupKey, error) {
+	var it model.PolicyAssignmentGroupKey
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"dimension", "bucket"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "dimension":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dimension"))
+			data, err := ec.unmarshalNPolicyAssignmentDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentDimension(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Dimension = data
+		case "bucket":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bucket"))
+			data, err := ec.unmarshalOTimeBucket2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐTimeBucket(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bucket = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPolicyAssignmentGroupKey unmarshals raw into the PolicyAssignmentGroupKey input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPolicyAssignmentGroupKey(ctx context.Context, raw any) (model.PolicyAssignmentGroupKey, error) {
+	var out model.PolicyAssignmentGroupKey
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PolicyAssignmentGroupKey", raw, &out)
 	return out, err
 }
 
@@ -36862,6 +39112,62 @@ func UnmarshalUserActionInput(ctx context.Context, raw any) (model.UserActionInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUserGroupKey(ctx context.Context, obj any) (model.UserGroupKey, error) {
+	var it model.UserGroupKey
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"dimension", "attribute", "bucket"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "dimension":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dimension"))
+			data, err := ec.unmarshalOUserDimension2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserDimension(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Dimension = data
+		case "attribute":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attribute"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Attribute = data
+		case "bucket":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bucket"))
+			data, err := ec.unmarshalOTimeBucket2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐTimeBucket(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bucket = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUserGroupKey unmarshals raw into the UserGroupKey input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUserGroupKey(ctx context.Context, raw any) (model.UserGroupKey, error) {
+	var out model.UserGroupKey
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UserGroupKey", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUserOrder(ctx context.Context, obj any) (ent.UserOrder, error) {
 	var it ent.UserOrder
 	if obj == nil {
@@ -39455,6 +41761,97 @@ func (ec *executionContext) _AuditEvent(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var auditEventAggregateImplementors = []string{"AuditEventAggregate"}
+
+func (ec *executionContext) _AuditEventAggregate(ctx context.Context, sel ast.SelectionSet, obj *model.Aggregate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventAggregateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEventAggregate")
+		case "totalGroups":
+			out.Values[i] = ec._AuditEventAggregate_totalGroups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._AuditEventAggregate_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var auditEventAggregateGroupImplementors = []string{"AuditEventAggregateGroup"}
+
+func (ec *executionContext) _AuditEventAggregateGroup(ctx context.Context, sel ast.SelectionSet, obj *model.AggregateGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, auditEventAggregateGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuditEventAggregateGroup")
+		case "keys":
+			out.Values[i] = ec._AuditEventAggregateGroup_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._AuditEventAggregateGroup_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countDistinct":
+			out.Values[i] = ec._AuditEventAggregateGroup_countDistinct(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "min":
+			out.Values[i] = ec._AuditEventAggregateGroup_min(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._AuditEventAggregateGroup_max(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditEventConnectionImplementors = []string{"AuditEventConnection"}
 
 func (ec *executionContext) _AuditEventConnection(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditEventConnection) graphql.Marshaler {
@@ -39736,6 +42133,97 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 		case "counts":
 			out.Values[i] = ec._Identity_counts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var identityAggregateImplementors = []string{"IdentityAggregate"}
+
+func (ec *executionContext) _IdentityAggregate(ctx context.Context, sel ast.SelectionSet, obj *model.Aggregate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identityAggregateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IdentityAggregate")
+		case "totalGroups":
+			out.Values[i] = ec._IdentityAggregate_totalGroups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._IdentityAggregate_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var identityAggregateGroupImplementors = []string{"IdentityAggregateGroup"}
+
+func (ec *executionContext) _IdentityAggregateGroup(ctx context.Context, sel ast.SelectionSet, obj *model.AggregateGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, identityAggregateGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IdentityAggregateGroup")
+		case "keys":
+			out.Values[i] = ec._IdentityAggregateGroup_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._IdentityAggregateGroup_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countDistinct":
+			out.Values[i] = ec._IdentityAggregateGroup_countDistinct(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "min":
+			out.Values[i] = ec._IdentityAggregateGroup_min(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._IdentityAggregateGroup_max(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -40187,6 +42675,97 @@ func (ec *executionContext) _ManagementLevel(ctx context.Context, sel ast.Select
 	return out
 }
 
+var membershipAggregateImplementors = []string{"MembershipAggregate"}
+
+func (ec *executionContext) _MembershipAggregate(ctx context.Context, sel ast.SelectionSet, obj *model.Aggregate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, membershipAggregateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MembershipAggregate")
+		case "totalGroups":
+			out.Values[i] = ec._MembershipAggregate_totalGroups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._MembershipAggregate_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var membershipAggregateGroupImplementors = []string{"MembershipAggregateGroup"}
+
+func (ec *executionContext) _MembershipAggregateGroup(ctx context.Context, sel ast.SelectionSet, obj *model.AggregateGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, membershipAggregateGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MembershipAggregateGroup")
+		case "keys":
+			out.Values[i] = ec._MembershipAggregateGroup_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._MembershipAggregateGroup_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countDistinct":
+			out.Values[i] = ec._MembershipAggregateGroup_countDistinct(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "min":
+			out.Values[i] = ec._MembershipAggregateGroup_min(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._MembershipAggregateGroup_max(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var membershipPayloadImplementors = []string{"MembershipPayload"}
 
 func (ec *executionContext) _MembershipPayload(ctx context.Context, sel ast.SelectionSet, obj *model.MembershipPayload) graphql.Marshaler {
@@ -40608,6 +43187,97 @@ func (ec *executionContext) _PolicyAssignment(ctx context.Context, sel ast.Selec
 			}
 		case "rule":
 			out.Values[i] = ec._PolicyAssignment_rule(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var policyAssignmentAggregateImplementors = []string{"PolicyAssignmentAggregate"}
+
+func (ec *executionContext) _PolicyAssignmentAggregate(ctx context.Context, sel ast.SelectionSet, obj *model.Aggregate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyAssignmentAggregateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyAssignmentAggregate")
+		case "totalGroups":
+			out.Values[i] = ec._PolicyAssignmentAggregate_totalGroups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._PolicyAssignmentAggregate_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var policyAssignmentAggregateGroupImplementors = []string{"PolicyAssignmentAggregateGroup"}
+
+func (ec *executionContext) _PolicyAssignmentAggregateGroup(ctx context.Context, sel ast.SelectionSet, obj *model.AggregateGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, policyAssignmentAggregateGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PolicyAssignmentAggregateGroup")
+		case "keys":
+			out.Values[i] = ec._PolicyAssignmentAggregateGroup_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._PolicyAssignmentAggregateGroup_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countDistinct":
+			out.Values[i] = ec._PolicyAssignmentAggregateGroup_countDistinct(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "min":
+			out.Values[i] = ec._PolicyAssignmentAggregateGroup_min(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._PolicyAssignmentAggregateGroup_max(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -41737,6 +44407,41 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "userAggregate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Query_userAggregate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "identityAggregate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Query_identityAggregate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "membershipAggregate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Query_membershipAggregate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "policyAssignmentAggregate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Query_policyAssignmentAggregate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "auditEventAggregate":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Query_auditEventAggregate(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "user":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query_user(ctx, field)
@@ -42438,6 +45143,97 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "attributes":
 			out.Values[i] = ec._User_attributes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userAggregateImplementors = []string{"UserAggregate"}
+
+func (ec *executionContext) _UserAggregate(ctx context.Context, sel ast.SelectionSet, obj *model.Aggregate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userAggregateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserAggregate")
+		case "totalGroups":
+			out.Values[i] = ec._UserAggregate_totalGroups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._UserAggregate_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var userAggregateGroupImplementors = []string{"UserAggregateGroup"}
+
+func (ec *executionContext) _UserAggregateGroup(ctx context.Context, sel ast.SelectionSet, obj *model.AggregateGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userAggregateGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UserAggregateGroup")
+		case "keys":
+			out.Values[i] = ec._UserAggregateGroup_keys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._UserAggregateGroup_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "countDistinct":
+			out.Values[i] = ec._UserAggregateGroup_countDistinct(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "min":
+			out.Values[i] = ec._UserAggregateGroup_min(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "max":
+			out.Values[i] = ec._UserAggregateGroup_max(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -43221,12 +46017,51 @@ func (ec *executionContext) marshalNAuditEvent2ᚖgithubᚗcomᚋidgraphᚋidgra
 	return ec._AuditEvent(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAuditEventAggregateGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AggregateGroup) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuditEventAggregateGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuditEventAggregateGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroup(ctx context.Context, sel ast.SelectionSet, v *model.AggregateGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuditEventAggregateGroup!")
+		return graphql.Null
+	}
+	return ec._AuditEventAggregateGroup(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNAuditEventConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEventConnection!")
 		return graphql.Null
 	}
 	return ec._AuditEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAuditEventDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAuditEventDimension(ctx context.Context, v any) (model.AuditEventDimension, error) {
+	var res model.AuditEventDimension
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAuditEventDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAuditEventDimension(ctx context.Context, sel ast.SelectionSet, v model.AuditEventDimension) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNAuditEventGroupKey2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAuditEventGroupKey(ctx context.Context, v any) (*model.AuditEventGroupKey, error) {
+	res, err := ec.unmarshalInputAuditEventGroupKey(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNAuditEventOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventOrder(ctx context.Context, v any) (*ent.AuditEventOrder, error) {
@@ -43418,6 +46253,30 @@ func (ec *executionContext) marshalNIdentity2ᚖgithubᚗcomᚋidgraphᚋidgraph
 	return ec._Identity(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNIdentityAggregateGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AggregateGroup) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIdentityAggregateGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIdentityAggregateGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroup(ctx context.Context, sel ast.SelectionSet, v *model.AggregateGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IdentityAggregateGroup!")
+		return graphql.Null
+	}
+	return ec._IdentityAggregateGroup(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNIdentityConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIdentityConnection(ctx context.Context, sel ast.SelectionSet, v *ent.IdentityConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "IdentityConnection!")
@@ -43432,6 +46291,21 @@ func (ec *executionContext) marshalNIdentityCounts2ᚖgithubᚗcomᚋidgraphᚋi
 		return graphql.Null
 	}
 	return ec._IdentityCounts(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNIdentityDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIdentityDimension(ctx context.Context, v any) (model.IdentityDimension, error) {
+	var res model.IdentityDimension
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIdentityDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIdentityDimension(ctx context.Context, sel ast.SelectionSet, v model.IdentityDimension) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNIdentityGroupKey2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIdentityGroupKey(ctx context.Context, v any) (*model.IdentityGroupKey, error) {
+	res, err := ec.unmarshalInputIdentityGroupKey(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNIdentityLinkedBy2githubᚗcomᚋidgraphᚋidgraphᚋentᚋidentityᚐLinkedBy(ctx context.Context, v any) (identity.LinkedBy, error) {
@@ -43594,6 +46468,45 @@ func (ec *executionContext) marshalNManagementLevel2ᚖgithubᚗcomᚋidgraphᚋ
 	return ec._ManagementLevel(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMembershipAggregateGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AggregateGroup) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMembershipAggregateGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMembershipAggregateGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroup(ctx context.Context, sel ast.SelectionSet, v *model.AggregateGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MembershipAggregateGroup!")
+		return graphql.Null
+	}
+	return ec._MembershipAggregateGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMembershipDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipDimension(ctx context.Context, v any) (model.MembershipDimension, error) {
+	var res model.MembershipDimension
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMembershipDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipDimension(ctx context.Context, sel ast.SelectionSet, v model.MembershipDimension) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNMembershipGroupKey2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipGroupKey(ctx context.Context, v any) (*model.MembershipGroupKey, error) {
+	res, err := ec.unmarshalInputMembershipGroupKey(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNMembershipInput2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipInput(ctx context.Context, v any) (model.MembershipInput, error) {
 	res, err := ec.unmarshalInputMembershipInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -43655,12 +46568,51 @@ func (ec *executionContext) marshalNPolicyAssignment2ᚖgithubᚗcomᚋidgraph�
 	return ec._PolicyAssignment(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNPolicyAssignmentAggregateGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AggregateGroup) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPolicyAssignmentAggregateGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPolicyAssignmentAggregateGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroup(ctx context.Context, sel ast.SelectionSet, v *model.AggregateGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PolicyAssignmentAggregateGroup!")
+		return graphql.Null
+	}
+	return ec._PolicyAssignmentAggregateGroup(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPolicyAssignmentConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignmentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PolicyAssignmentConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PolicyAssignmentConnection!")
 		return graphql.Null
 	}
 	return ec._PolicyAssignmentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPolicyAssignmentDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentDimension(ctx context.Context, v any) (model.PolicyAssignmentDimension, error) {
+	var res model.PolicyAssignmentDimension
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPolicyAssignmentDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentDimension(ctx context.Context, sel ast.SelectionSet, v model.PolicyAssignmentDimension) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPolicyAssignmentGroupKey2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentGroupKey(ctx context.Context, v any) (*model.PolicyAssignmentGroupKey, error) {
+	res, err := ec.unmarshalInputPolicyAssignmentGroupKey(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNPolicyAssignmentOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignmentOrder(ctx context.Context, v any) (*ent.PolicyAssignmentOrder, error) {
@@ -44131,6 +47083,29 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNString2ᚕᚖstring(ctx context.Context, v any) ([]*string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOString2ᚖstring(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕᚖstring(ctx context.Context, sel ast.SelectionSet, v []*string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalOString2ᚖstring(ctx, sel, v[i])
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐTenant(ctx context.Context, sel ast.SelectionSet, v *ent.Tenant) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Tenant!")
@@ -44222,6 +47197,30 @@ func (ec *executionContext) unmarshalNUserActionInput2githubᚗcomᚋidgraphᚋi
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNUserAggregateGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AggregateGroup) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUserAggregateGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUserAggregateGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateGroup(ctx context.Context, sel ast.SelectionSet, v *model.AggregateGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UserAggregateGroup!")
+		return graphql.Null
+	}
+	return ec._UserAggregateGroup(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNUserConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserConnection(ctx context.Context, sel ast.SelectionSet, v *ent.UserConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UserConnection!")
@@ -44236,6 +47235,16 @@ func (ec *executionContext) marshalNUserCounts2ᚖgithubᚗcomᚋidgraphᚋidgra
 		return graphql.Null
 	}
 	return ec._UserCounts(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUserDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserDimension(ctx context.Context, v any) (model.UserDimension, error) {
+	var res model.UserDimension
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUserDimension2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserDimension(ctx context.Context, sel ast.SelectionSet, v model.UserDimension) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNUserGroup2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroup(ctx context.Context, sel ast.SelectionSet, v *model.UserGroup) graphql.Marshaler {
@@ -44254,6 +47263,11 @@ func (ec *executionContext) unmarshalNUserGroupField2githubᚗcomᚋidgraphᚋid
 
 func (ec *executionContext) marshalNUserGroupField2githubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroupField(ctx context.Context, sel ast.SelectionSet, v model.UserGroupField) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNUserGroupKey2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroupKey(ctx context.Context, v any) (*model.UserGroupKey, error) {
+	res, err := ec.unmarshalInputUserGroupKey(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUserOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserOrder(ctx context.Context, v any) (*ent.UserOrder, error) {
@@ -44450,11 +47464,34 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOAggregateOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateOrder(ctx context.Context, v any) (*model.AggregateOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.AggregateOrder)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAggregateOrder2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregateOrder(ctx context.Context, sel ast.SelectionSet, v *model.AggregateOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOAuditEvent2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEvent(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEvent) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._AuditEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAuditEventAggregate2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregate(ctx context.Context, sel ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AuditEventAggregate(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOAuditEventConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AuditEventConnection) graphql.Marshaler {
@@ -44482,6 +47519,23 @@ func (ec *executionContext) marshalOAuditEventEdge2ᚖgithubᚗcomᚋidgraphᚋi
 		return graphql.Null
 	}
 	return ec._AuditEventEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAuditEventGroupKey2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAuditEventGroupKeyᚄ(ctx context.Context, v any) ([]*model.AuditEventGroupKey, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.AuditEventGroupKey, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAuditEventGroupKey2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAuditEventGroupKey(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOAuditEventOrder2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐAuditEventOrderᚄ(ctx context.Context, v any) ([]*ent.AuditEventOrder, error) {
@@ -44673,6 +47727,13 @@ func (ec *executionContext) marshalOIdentity2ᚖgithubᚗcomᚋidgraphᚋidgraph
 	return ec._Identity(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOIdentityAggregate2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregate(ctx context.Context, sel ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IdentityAggregate(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOIdentityConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐIdentityConnection(ctx context.Context, sel ast.SelectionSet, v *ent.IdentityConnection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -44698,6 +47759,23 @@ func (ec *executionContext) marshalOIdentityEdge2ᚖgithubᚗcomᚋidgraphᚋidg
 		return graphql.Null
 	}
 	return ec._IdentityEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOIdentityGroupKey2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIdentityGroupKeyᚄ(ctx context.Context, v any) ([]*model.IdentityGroupKey, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.IdentityGroupKey, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNIdentityGroupKey2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐIdentityGroupKey(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOIdentityLinkedBy2ᚕgithubᚗcomᚋidgraphᚋidgraphᚋentᚋidentityᚐLinkedByᚄ(ctx context.Context, v any) ([]identity.LinkedBy, error) {
@@ -45111,6 +48189,30 @@ func (ec *executionContext) marshalOMap2map(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalOMembershipAggregate2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregate(ctx context.Context, sel ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MembershipAggregate(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMembershipGroupKey2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipGroupKeyᚄ(ctx context.Context, v any) ([]*model.MembershipGroupKey, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.MembershipGroupKey, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMembershipGroupKey2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipGroupKey(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOMembershipPayload2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐMembershipPayload(ctx context.Context, sel ast.SelectionSet, v *model.MembershipPayload) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -45148,6 +48250,13 @@ func (ec *executionContext) marshalOPolicyAssignment2ᚖgithubᚗcomᚋidgraph�
 	return ec._PolicyAssignment(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPolicyAssignmentAggregate2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregate(ctx context.Context, sel ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PolicyAssignmentAggregate(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOPolicyAssignmentConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignmentConnection(ctx context.Context, sel ast.SelectionSet, v *ent.PolicyAssignmentConnection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -45173,6 +48282,23 @@ func (ec *executionContext) marshalOPolicyAssignmentEdge2ᚖgithubᚗcomᚋidgra
 		return graphql.Null
 	}
 	return ec._PolicyAssignmentEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPolicyAssignmentGroupKey2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentGroupKeyᚄ(ctx context.Context, v any) ([]*model.PolicyAssignmentGroupKey, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PolicyAssignmentGroupKey, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPolicyAssignmentGroupKey2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐPolicyAssignmentGroupKey(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOPolicyAssignmentOrder2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐPolicyAssignmentOrderᚄ(ctx context.Context, v any) ([]*ent.PolicyAssignmentOrder, error) {
@@ -46055,6 +49181,22 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
+func (ec *executionContext) unmarshalOTimeBucket2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐTimeBucket(ctx context.Context, v any) (*model.TimeBucket, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.TimeBucket)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTimeBucket2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐTimeBucket(ctx context.Context, sel ast.SelectionSet, v *model.TimeBucket) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUser(ctx context.Context, sel ast.SelectionSet, v *ent.User) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -46062,11 +49204,34 @@ func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋe
 	return ec._User(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOUserAggregate2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐAggregate(ctx context.Context, sel ast.SelectionSet, v *model.Aggregate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UserAggregate(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOUserConnection2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserConnection(ctx context.Context, sel ast.SelectionSet, v *ent.UserConnection) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._UserConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOUserDimension2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserDimension(ctx context.Context, v any) (*model.UserDimension, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.UserDimension)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUserDimension2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserDimension(ctx context.Context, sel ast.SelectionSet, v *model.UserDimension) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOUserEdge2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserEdge(ctx context.Context, sel ast.SelectionSet, v []*ent.UserEdge) graphql.Marshaler {
@@ -46106,6 +49271,23 @@ func (ec *executionContext) marshalOUserGroup2ᚕᚖgithubᚗcomᚋidgraphᚋidg
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOUserGroupKey2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroupKeyᚄ(ctx context.Context, v any) ([]*model.UserGroupKey, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.UserGroupKey, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUserGroupKey2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐUserGroupKey(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOUserOrder2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚐUserOrderᚄ(ctx context.Context, v any) ([]*ent.UserOrder, error) {

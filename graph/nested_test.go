@@ -96,6 +96,9 @@ func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
 			reports { totalCount } counts { allReports directReports } } } }`, 4, nil},
 		{"users page with a page of reports", `{ users(first: 100) { nodes {
 			reports(first: 5, depth: 2, where: {state: active}) { totalCount edges { depth node { fullName manager { fullName } } } } } } }`, 3, nil},
+		{"aggregates", `{ userAggregate(groupBy: [{dimension: DEPARTMENT}, {attribute: "level"}, {dimension: CREATED_AT, bucket: MONTH}]) {
+			totalGroups groups { keys count m: countDistinct(dimension: MANAGER) first: min(dimension: CREATED_AT) } }
+			identityAggregate(groupBy: [{dimension: INTEGRATION}]) { groups { keys count } } }`, 2, nil},
 		{"profile page", profileQuery, 17, func(t testing.TB, s *graphtest.Server) map[string]any {
 			return map[string]any{"id": profileUserID(t, s)}
 		}},

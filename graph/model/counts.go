@@ -28,3 +28,18 @@ type ManagementLevel struct {
 	Depth  int
 	UserID string
 }
+
+// Aggregate is the answer of every <Entity>Aggregate root field.
+type Aggregate struct {
+	TotalGroups int
+	Groups      []*AggregateGroup
+}
+
+// AggregateGroup is one group of an aggregate: its keys and count, and the
+// values of the aggregates the query selects, by the name the resolver of
+// each field gives its arguments (see graph/aggregate.go).
+type AggregateGroup struct {
+	Keys   []*string
+	Count  int
+	Values map[string]*string
+}

@@ -31,6 +31,14 @@ type ActivateIdentityInput struct {
 	IfVersion *int `json:"ifVersion,omitempty"`
 }
 
+// One dimension to group workspace log entries by.
+type AuditEventGroupKey struct {
+	// The dimension.
+	Dimension AuditEventDimension `json:"dimension"`
+	// For a timestamp dimension, the period its rows are grouped by.
+	Bucket *TimeBucket `json:"bucket,omitempty"`
+}
+
 // A new integration.
 type CreateIntegrationInput struct {
 	// Returned unchanged in the payload.
@@ -234,6 +242,14 @@ type DirectoryAttributeInput struct {
 	Value *string `json:"value,omitempty"`
 }
 
+// One dimension to group identities by.
+type IdentityGroupKey struct {
+	// The dimension.
+	Dimension IdentityDimension `json:"dimension"`
+	// For a timestamp dimension, the period its rows are grouped by.
+	Bucket *TimeBucket `json:"bucket,omitempty"`
+}
+
 // The identity a mutation changed.
 type IdentityPayload struct {
 	// The identity as the mutation left it.
@@ -272,6 +288,14 @@ type LinkIdentityInput struct {
 	IfVersion *int `json:"ifVersion,omitempty"`
 }
 
+// One dimension to group memberships by.
+type MembershipGroupKey struct {
+	// The dimension.
+	Dimension MembershipDimension `json:"dimension"`
+	// For a timestamp dimension, the period its rows are grouped by.
+	Bucket *TimeBucket `json:"bucket,omitempty"`
+}
+
 // An identity and a resource.
 type MembershipInput struct {
 	// Returned unchanged in the payload.
@@ -292,6 +316,14 @@ type MembershipPayload struct {
 	Resource *ent.Resource `json:"resource,omitempty"`
 	// Echo of the input's clientMutationId.
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// One dimension to group policy assignments by.
+type PolicyAssignmentGroupKey struct {
+	// The dimension.
+	Dimension PolicyAssignmentDimension `json:"dimension"`
+	// For a timestamp dimension, the period its rows are grouped by.
+	Bucket *TimeBucket `json:"bucket,omitempty"`
 }
 
 // The assignment a mutation created.
@@ -666,6 +698,16 @@ type UserGroup struct {
 	Count int `json:"count"`
 }
 
+// One dimension to group users by. Give dimension or attribute.
+type UserGroupKey struct {
+	// The dimension.
+	Dimension *UserDimension `json:"dimension,omitempty"`
+	// Group by a directory attribute instead: one of the six org columns or an open attribute key (null for users without it).
+	Attribute *string `json:"attribute,omitempty"`
+	// For a timestamp dimension, the period its rows are grouped by.
+	Bucket *TimeBucket `json:"bucket,omitempty"`
+}
+
 // The user a mutation changed.
 type UserPayload struct {
 	// The user as the mutation left it.
@@ -680,6 +722,520 @@ type Viewer struct {
 	Tenant *ent.Tenant `json:"tenant"`
 	// Permissions the token holds, e.g. directory.user.view, or * for all.
 	Permissions []string `json:"permissions"`
+}
+
+// How the groups of an aggregate are ordered; ties are ordered by their keys.
+type AggregateOrder string
+
+const (
+	// Largest groups first.
+	AggregateOrderCountDesc AggregateOrder = "COUNT_DESC"
+	// Smallest groups first.
+	AggregateOrderCountAsc AggregateOrder = "COUNT_ASC"
+	// By the keys, in groupBy order, ascending (empty keys last).
+	AggregateOrderKeysAsc AggregateOrder = "KEYS_ASC"
+	// By the keys, descending (empty keys last).
+	AggregateOrderKeysDesc AggregateOrder = "KEYS_DESC"
+)
+
+var AllAggregateOrder = []AggregateOrder{
+	AggregateOrderCountDesc,
+	AggregateOrderCountAsc,
+	AggregateOrderKeysAsc,
+	AggregateOrderKeysDesc,
+}
+
+func (e AggregateOrder) IsValid() bool {
+	switch e {
+	case AggregateOrderCountDesc, AggregateOrderCountAsc, AggregateOrderKeysAsc, AggregateOrderKeysDesc:
+		return true
+	}
+	return false
+}
+
+func (e AggregateOrder) String() string {
+	return string(e)
+}
+
+func (e *AggregateOrder) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AggregateOrder(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AggregateOrder", str)
+	}
+	return nil
+}
+
+func (e AggregateOrder) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AggregateOrder) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AggregateOrder) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A dimension of workspace log entries: a column to group by, count distinct values of, or take the min and max of.
+type AuditEventDimension string
+
+const (
+	// What happened, e.g. user.created.
+	AuditEventDimensionAction AuditEventDimension = "ACTION"
+	// Who did it.
+	AuditEventDimensionActor AuditEventDimension = "ACTOR"
+	// The user the entry is about.
+	AuditEventDimensionSubjectUser AuditEventDimension = "SUBJECT_USER"
+	// The record's id.
+	AuditEventDimensionRecord AuditEventDimension = "RECORD"
+	// When it happened (give a bucket).
+	AuditEventDimensionOccurredAt AuditEventDimension = "OCCURRED_AT"
+)
+
+var AllAuditEventDimension = []AuditEventDimension{
+	AuditEventDimensionAction,
+	AuditEventDimensionActor,
+	AuditEventDimensionSubjectUser,
+	AuditEventDimensionRecord,
+	AuditEventDimensionOccurredAt,
+}
+
+func (e AuditEventDimension) IsValid() bool {
+	switch e {
+	case AuditEventDimensionAction, AuditEventDimensionActor, AuditEventDimensionSubjectUser, AuditEventDimensionRecord, AuditEventDimensionOccurredAt:
+		return true
+	}
+	return false
+}
+
+func (e AuditEventDimension) String() string {
+	return string(e)
+}
+
+func (e *AuditEventDimension) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AuditEventDimension(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AuditEventDimension", str)
+	}
+	return nil
+}
+
+func (e AuditEventDimension) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AuditEventDimension) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AuditEventDimension) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A dimension of identities: a column to group by, count distinct values of, or take the min and max of.
+type IdentityDimension string
+
+const (
+	// Lifecycle state.
+	IdentityDimensionState IdentityDimension = "STATE"
+	// The integration's id.
+	IdentityDimensionIntegration IdentityDimension = "INTEGRATION"
+	// The user's id (null for orphans).
+	IdentityDimensionUser IdentityDimension = "USER"
+	// How the identity was linked to its user.
+	IdentityDimensionLinkedBy IdentityDimension = "LINKED_BY"
+	// When the identity was created (give a bucket).
+	IdentityDimensionCreatedAt IdentityDimension = "CREATED_AT"
+	// When the identity last changed (give a bucket).
+	IdentityDimensionUpdatedAt IdentityDimension = "UPDATED_AT"
+	// Last sign-in on the vendor (give a bucket).
+	IdentityDimensionLastAuthenticatedAt IdentityDimension = "LAST_AUTHENTICATED_AT"
+	// Last sync from the vendor (give a bucket).
+	IdentityDimensionLastSyncedAt IdentityDimension = "LAST_SYNCED_AT"
+	// When the account was provisioned (give a bucket).
+	IdentityDimensionProvisionedAt IdentityDimension = "PROVISIONED_AT"
+	// When the account was deprovisioned (give a bucket).
+	IdentityDimensionDeprovisionedAt IdentityDimension = "DEPROVISIONED_AT"
+	// When the account expires (give a bucket).
+	IdentityDimensionExpiresAt IdentityDimension = "EXPIRES_AT"
+)
+
+var AllIdentityDimension = []IdentityDimension{
+	IdentityDimensionState,
+	IdentityDimensionIntegration,
+	IdentityDimensionUser,
+	IdentityDimensionLinkedBy,
+	IdentityDimensionCreatedAt,
+	IdentityDimensionUpdatedAt,
+	IdentityDimensionLastAuthenticatedAt,
+	IdentityDimensionLastSyncedAt,
+	IdentityDimensionProvisionedAt,
+	IdentityDimensionDeprovisionedAt,
+	IdentityDimensionExpiresAt,
+}
+
+func (e IdentityDimension) IsValid() bool {
+	switch e {
+	case IdentityDimensionState, IdentityDimensionIntegration, IdentityDimensionUser, IdentityDimensionLinkedBy, IdentityDimensionCreatedAt, IdentityDimensionUpdatedAt, IdentityDimensionLastAuthenticatedAt, IdentityDimensionLastSyncedAt, IdentityDimensionProvisionedAt, IdentityDimensionDeprovisionedAt, IdentityDimensionExpiresAt:
+		return true
+	}
+	return false
+}
+
+func (e IdentityDimension) String() string {
+	return string(e)
+}
+
+func (e *IdentityDimension) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IdentityDimension(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IdentityDimension", str)
+	}
+	return nil
+}
+
+func (e IdentityDimension) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IdentityDimension) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IdentityDimension) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A dimension of memberships: a column to group by, count distinct values of, or take the min and max of.
+type MembershipDimension string
+
+const (
+	// The resource's id.
+	MembershipDimensionResource MembershipDimension = "RESOURCE"
+	// The identity's id.
+	MembershipDimensionIdentity MembershipDimension = "IDENTITY"
+	// Role in the resource.
+	MembershipDimensionRole MembershipDimension = "ROLE"
+	// When the membership was created (give a bucket).
+	MembershipDimensionCreatedAt MembershipDimension = "CREATED_AT"
+)
+
+var AllMembershipDimension = []MembershipDimension{
+	MembershipDimensionResource,
+	MembershipDimensionIdentity,
+	MembershipDimensionRole,
+	MembershipDimensionCreatedAt,
+}
+
+func (e MembershipDimension) IsValid() bool {
+	switch e {
+	case MembershipDimensionResource, MembershipDimensionIdentity, MembershipDimensionRole, MembershipDimensionCreatedAt:
+		return true
+	}
+	return false
+}
+
+func (e MembershipDimension) String() string {
+	return string(e)
+}
+
+func (e *MembershipDimension) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MembershipDimension(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MembershipDimension", str)
+	}
+	return nil
+}
+
+func (e MembershipDimension) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MembershipDimension) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MembershipDimension) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A dimension of policy assignments: a column to group by, count distinct values of, or take the min and max of.
+type PolicyAssignmentDimension string
+
+const (
+	// Lifecycle state.
+	PolicyAssignmentDimensionState PolicyAssignmentDimension = "STATE"
+	// The ruleset's id.
+	PolicyAssignmentDimensionRuleset PolicyAssignmentDimension = "RULESET"
+	// The rule's id.
+	PolicyAssignmentDimensionRule PolicyAssignmentDimension = "RULE"
+	// The user's id.
+	PolicyAssignmentDimensionUser PolicyAssignmentDimension = "USER"
+	// When the assignment was created (give a bucket).
+	PolicyAssignmentDimensionCreatedAt PolicyAssignmentDimension = "CREATED_AT"
+	// When access was granted (give a bucket).
+	PolicyAssignmentDimensionActivatedAt PolicyAssignmentDimension = "ACTIVATED_AT"
+	// When access lapses (give a bucket).
+	PolicyAssignmentDimensionExpiresAt PolicyAssignmentDimension = "EXPIRES_AT"
+)
+
+var AllPolicyAssignmentDimension = []PolicyAssignmentDimension{
+	PolicyAssignmentDimensionState,
+	PolicyAssignmentDimensionRuleset,
+	PolicyAssignmentDimensionRule,
+	PolicyAssignmentDimensionUser,
+	PolicyAssignmentDimensionCreatedAt,
+	PolicyAssignmentDimensionActivatedAt,
+	PolicyAssignmentDimensionExpiresAt,
+}
+
+func (e PolicyAssignmentDimension) IsValid() bool {
+	switch e {
+	case PolicyAssignmentDimensionState, PolicyAssignmentDimensionRuleset, PolicyAssignmentDimensionRule, PolicyAssignmentDimensionUser, PolicyAssignmentDimensionCreatedAt, PolicyAssignmentDimensionActivatedAt, PolicyAssignmentDimensionExpiresAt:
+		return true
+	}
+	return false
+}
+
+func (e PolicyAssignmentDimension) String() string {
+	return string(e)
+}
+
+func (e *PolicyAssignmentDimension) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PolicyAssignmentDimension(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PolicyAssignmentDimension", str)
+	}
+	return nil
+}
+
+func (e PolicyAssignmentDimension) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PolicyAssignmentDimension) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PolicyAssignmentDimension) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The period a timestamp dimension is grouped by, in UTC.
+type TimeBucket string
+
+const (
+	// Calendar day: 2026-03-05.
+	TimeBucketDay TimeBucket = "DAY"
+	// Week, named by its Monday: 2026-03-02.
+	TimeBucketWeek TimeBucket = "WEEK"
+	// Calendar month: 2026-03.
+	TimeBucketMonth TimeBucket = "MONTH"
+	// Calendar year: 2026.
+	TimeBucketYear TimeBucket = "YEAR"
+)
+
+var AllTimeBucket = []TimeBucket{
+	TimeBucketDay,
+	TimeBucketWeek,
+	TimeBucketMonth,
+	TimeBucketYear,
+}
+
+func (e TimeBucket) IsValid() bool {
+	switch e {
+	case TimeBucketDay, TimeBucketWeek, TimeBucketMonth, TimeBucketYear:
+		return true
+	}
+	return false
+}
+
+func (e TimeBucket) String() string {
+	return string(e)
+}
+
+func (e *TimeBucket) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TimeBucket(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TimeBucket", str)
+	}
+	return nil
+}
+
+func (e TimeBucket) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TimeBucket) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TimeBucket) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A dimension of users: a column to group by, count distinct values of, or take the min and max of.
+type UserDimension string
+
+const (
+	// Department.
+	UserDimensionDepartment UserDimension = "DEPARTMENT"
+	// Division.
+	UserDimensionDivision UserDimension = "DIVISION"
+	// Company.
+	UserDimensionCompany UserDimension = "COMPANY"
+	// Office location.
+	UserDimensionOffice UserDimension = "OFFICE"
+	// Cost center.
+	UserDimensionCostCenter UserDimension = "COST_CENTER"
+	// Job title.
+	UserDimensionTitle UserDimension = "TITLE"
+	// Lifecycle state.
+	UserDimensionState UserDimension = "STATE"
+	// Kind of account holder.
+	UserDimensionType UserDimension = "TYPE"
+	// The manager's id.
+	UserDimensionManager UserDimension = "MANAGER"
+	// When the user was created (give a bucket).
+	UserDimensionCreatedAt UserDimension = "CREATED_AT"
+	// When the user last changed (give a bucket).
+	UserDimensionUpdatedAt UserDimension = "UPDATED_AT"
+	// Last sign-in (give a bucket).
+	UserDimensionLastAuthenticatedAt UserDimension = "LAST_AUTHENTICATED_AT"
+	// When the user was provisioned (give a bucket).
+	UserDimensionProvisionedAt UserDimension = "PROVISIONED_AT"
+	// When the user was deprovisioned (give a bucket).
+	UserDimensionDeprovisionedAt UserDimension = "DEPROVISIONED_AT"
+	// When the user expires (give a bucket).
+	UserDimensionExpiresAt UserDimension = "EXPIRES_AT"
+)
+
+var AllUserDimension = []UserDimension{
+	UserDimensionDepartment,
+	UserDimensionDivision,
+	UserDimensionCompany,
+	UserDimensionOffice,
+	UserDimensionCostCenter,
+	UserDimensionTitle,
+	UserDimensionState,
+	UserDimensionType,
+	UserDimensionManager,
+	UserDimensionCreatedAt,
+	UserDimensionUpdatedAt,
+	UserDimensionLastAuthenticatedAt,
+	UserDimensionProvisionedAt,
+	UserDimensionDeprovisionedAt,
+	UserDimensionExpiresAt,
+}
+
+func (e UserDimension) IsValid() bool {
+	switch e {
+	case UserDimensionDepartment, UserDimensionDivision, UserDimensionCompany, UserDimensionOffice, UserDimensionCostCenter, UserDimensionTitle, UserDimensionState, UserDimensionType, UserDimensionManager, UserDimensionCreatedAt, UserDimensionUpdatedAt, UserDimensionLastAuthenticatedAt, UserDimensionProvisionedAt, UserDimensionDeprovisionedAt, UserDimensionExpiresAt:
+		return true
+	}
+	return false
+}
+
+func (e UserDimension) String() string {
+	return string(e)
+}
+
+func (e *UserDimension) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UserDimension(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UserDimension", str)
+	}
+	return nil
+}
+
+func (e UserDimension) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UserDimension) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UserDimension) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // A user field to group by.
