@@ -279,6 +279,7 @@ func limitFlags(fs *flag.FlagSet) func() graph.Limits {
 	timeout := fs.Duration("timeout", d.Timeout, "longest a request may run; its SQL is cancelled after it")
 	maxBatch := fs.Int("max-batch", 0, "operations allowed in one batched request (0: batching off)")
 	maxConcurrent := fs.Int("max-concurrent", 0, "requests executed at once; others wait for a slot within their timeout (0: 4 per CPU)")
+	maxExportRows := fs.Int("max-export-rows", d.MaxExportRows, "most rows one POST /export may stream")
 	introspection := fs.Bool("introspection", true, "serve __schema and __type (and field suggestions in errors)")
 	origins := fs.String("cors-origins", "", "comma-separated browser origins allowed to call /graphql (none by default)")
 	return func() graph.Limits {
@@ -286,7 +287,7 @@ func limitFlags(fs *flag.FlagSet) func() graph.Limits {
 		l.MaxDepth, l.MaxCost, l.MaxFields, l.MaxStatements = *maxDepth, *maxCost, *maxFields, *maxStatements
 		l.MaxInputDepth, l.MaxInputObjects, l.MaxInputList, l.MaxInputString = *maxInputDepth, *maxInputObjects, *maxInputList, *maxInputString
 		l.MaxBodyBytes, l.Timeout, l.MaxBatch, l.MaxConcurrent = *maxBody, *timeout, *maxBatch, *maxConcurrent
-		l.MaxResponseFields = *maxResponseFields
+		l.MaxResponseFields, l.MaxExportRows = *maxResponseFields, *maxExportRows
 		l.DisableIntrospection = !*introspection
 		for _, o := range strings.Split(*origins, ",") {
 			if o = strings.TrimSpace(o); o != "" {

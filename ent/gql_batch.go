@@ -9,6 +9,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/idgraph/idgraph/ent/auditevent"
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/integration"
@@ -44,6 +45,22 @@ func (p ParentKey) joinRows(s *sql.Selector, column func(string) string) {
 }
 
 const parentKeyColumn = "parent_key"
+
+// selectsField reports whether the connection field being resolved selects
+// name, under any alias (entgql's hasCollectedField matches aliases, so an
+// aliased totalCount went uncounted).
+func selectsField(ctx context.Context, name string) bool {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return true
+	}
+	for _, f := range graphql.CollectFields(graphql.GetOperationContext(ctx), fc.Field.Selections, nil) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
 
 func (p ParentKey) restrict(s *sql.Selector) string {
 	if p.Join != nil {
@@ -234,8 +251,8 @@ func (_m *AuditEventQuery) PaginateRoot(
 		return nil, err
 	}
 	conn := &AuditEventConnection{Edges: []*AuditEventEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !selectsField(ctx, edgesField) && !selectsField(ctx, "nodes")
+	if selectsField(ctx, totalCountField) || selectsField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			total, counted, err := _m.liveTotal(ctx)
@@ -453,8 +470,8 @@ func (_m *IdentityQuery) PaginateRoot(
 		return nil, err
 	}
 	conn := &IdentityConnection{Edges: []*IdentityEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !selectsField(ctx, edgesField) && !selectsField(ctx, "nodes")
+	if selectsField(ctx, totalCountField) || selectsField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			total, counted, err := _m.liveTotal(ctx)
@@ -672,8 +689,8 @@ func (_m *IntegrationQuery) PaginateRoot(
 		return nil, err
 	}
 	conn := &IntegrationConnection{Edges: []*IntegrationEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !selectsField(ctx, edgesField) && !selectsField(ctx, "nodes")
+	if selectsField(ctx, totalCountField) || selectsField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			total, counted, err := _m.liveTotal(ctx)
@@ -891,8 +908,8 @@ func (_m *PolicyAssignmentQuery) PaginateRoot(
 		return nil, err
 	}
 	conn := &PolicyAssignmentConnection{Edges: []*PolicyAssignmentEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !selectsField(ctx, edgesField) && !selectsField(ctx, "nodes")
+	if selectsField(ctx, totalCountField) || selectsField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			total, counted, err := _m.liveTotal(ctx)
@@ -1110,8 +1127,8 @@ func (_m *PolicyConditionQuery) PaginateRoot(
 		return nil, err
 	}
 	conn := &PolicyConditionConnection{Edges: []*PolicyConditionEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !selectsField(ctx, edgesField) && !selectsField(ctx, "nodes")
+	if selectsField(ctx, totalCountField) || selectsField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			total, counted, err := _m.liveTotal(ctx)
@@ -1329,8 +1346,8 @@ func (_m *PolicyRuleQuery) PaginateRoot(
 		return nil, err
 	}
 	conn := &PolicyRuleConnection{Edges: []*PolicyRuleEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !selectsField(ctx, edgesField) && !selectsField(ctx, "nodes")
+	if selectsField(ctx, totalCountField) || selectsField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			total, counted, err := _m.liveTotal(ctx)
@@ -1548,8 +1565,8 @@ func (_m *PolicyRulesetQuery) PaginateRoot(
 		return nil, err
 	}
 	conn := &PolicyRulesetConnection{Edges: []*PolicyRulesetEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !selectsField(ctx, edgesField) && !selectsField(ctx, "nodes")
+	if selectsField(ctx, totalCountField) || selectsField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			total, counted, err := _m.liveTotal(ctx)
@@ -1767,8 +1784,8 @@ func (_m *ResourceQuery) PaginateRoot(
 		return nil, err
 	}
 	conn := &ResourceConnection{Edges: []*ResourceEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !selectsField(ctx, edgesField) && !selectsField(ctx, "nodes")
+	if selectsField(ctx, totalCountField) || selectsField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			total, counted, err := _m.liveTotal(ctx)
@@ -1986,8 +2003,8 @@ func (_m *TenantQuery) PaginateRoot(
 		return nil, err
 	}
 	conn := &TenantConnection{Edges: []*TenantEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !selectsField(ctx, edgesField) && !selectsField(ctx, "nodes")
+	if selectsField(ctx, totalCountField) || selectsField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			total, counted, err := _m.liveTotal(ctx)
@@ -2205,8 +2222,8 @@ func (_m *UserQuery) PaginateRoot(
 		return nil, err
 	}
 	conn := &UserConnection{Edges: []*UserEdge{}}
-	ignoredEdges := !hasCollectedField(ctx, edgesField) && !hasCollectedField(ctx, "nodes")
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	ignoredEdges := !selectsField(ctx, edgesField) && !selectsField(ctx, "nodes")
+	if selectsField(ctx, totalCountField) || selectsField(ctx, pageInfoField) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			total, counted, err := _m.liveTotal(ctx)

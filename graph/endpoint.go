@@ -49,19 +49,8 @@ func (a *api) guard(next http.Handler) http.Handler {
 				httpError(codeNotAcceptable, "the response is %s or %s; the Accept header allows neither", mediaGraphQLResponse, mediaJSON))
 			return
 		}
-		v, err := a.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
-		if err != nil {
-			status := http.StatusInternalServerError
-			if _, ok := apierror.As(err); ok {
-				status = http.StatusUnauthorized
-				w.Header().Set("WWW-Authenticate", `Bearer realm="idgraph"`)
-			}
-			a.fail(w, r, media, status, err)
-			return
-		}
-		if named := r.Header.Get("X-Tenant-ID"); named != "" && named != v.TenantID && named != v.TenantSlug {
-			a.fail(w, r, media, http.StatusForbidden, &apierror.Error{Code: apierror.CodeTenantMismatch,
-				Message: "X-Tenant-ID does not name the tenant of this token"})
+		v, ok := a.authenticate(w, r, media)
+		if !ok {
 			return
 		}
 		// The query's statement estimate is checked before it runs; the budget
@@ -73,6 +62,27 @@ func (a *api) guard(next http.Handler) http.Handler {
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// authenticate reads the request's token and its X-Tenant-ID; when either is
+// refused it answers the request and returns false.
+func (a *api) authenticate(w http.ResponseWriter, r *http.Request, media string) (*viewer.Viewer, bool) {
+	v, err := a.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
+	if err != nil {
+		status := http.StatusInternalServerError
+		if _, ok := apierror.As(err); ok {
+			status = http.StatusUnauthorized
+			w.Header().Set("WWW-Authenticate", `Bearer realm="idgraph"`)
+		}
+		a.fail(w, r, media, status, err)
+		return nil, false
+	}
+	if named := r.Header.Get("X-Tenant-ID"); named != "" && named != v.TenantID && named != v.TenantSlug {
+		a.fail(w, r, media, http.StatusForbidden, &apierror.Error{Code: apierror.CodeTenantMismatch,
+			Message: "X-Tenant-ID does not name the tenant of this token"})
+		return nil, false
+	}
+	return v, true
 }
 
 // errTimeout is why a request's context ends when it runs out of time.

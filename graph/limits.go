@@ -28,16 +28,19 @@ type Limits struct {
 	// DisableIntrospection turns off __schema and __type, and with them the
 	// "did you mean" suggestions that would otherwise leak field names.
 	DisableIntrospection bool
+	// MaxExportRows is the most rows one POST /export may stream.
+	MaxExportRows int
 	// CORSOrigins are the browser origins allowed to call /graphql; none by default.
 	CORSOrigins []string
 }
 
 // DefaultLimits are the limits of a server started without flags.
 var DefaultLimits = Limits{
-	Limits:       querylimit.Defaults,
-	MaxBodyBytes: 1 << 20,
-	Timeout:      15 * time.Second,
-	MaxErrors:    20,
+	Limits:        querylimit.Defaults,
+	MaxBodyBytes:  1 << 20,
+	Timeout:       15 * time.Second,
+	MaxExportRows: 1_000_000,
+	MaxErrors:     20,
 	// About 50 MB of allocation at the most.
 	MaxResponseFields: 60_000,
 	ParserTokens:      15_000,
@@ -65,6 +68,7 @@ func (l Limits) withDefaults() Limits {
 	fill(&l.MaxResponseFields, d.MaxResponseFields)
 	fill(&l.ParserTokens, d.ParserTokens)
 	fill(&l.APQEntries, d.APQEntries)
+	fill(&l.MaxExportRows, d.MaxExportRows)
 	if l.MaxBodyBytes == 0 {
 		l.MaxBodyBytes = d.MaxBodyBytes
 	}

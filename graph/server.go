@@ -16,6 +16,7 @@ import (
 	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/playground"
 	"github.com/idgraph/idgraph/internal/auth"
+	"github.com/idgraph/idgraph/internal/directory"
 	"github.com/idgraph/idgraph/internal/idempotency"
 	"github.com/idgraph/idgraph/internal/store"
 )
@@ -66,11 +67,12 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 		a.idempotency = NewIdempotencyStore(db, limits)
 	}
 
-	gql := handler.New(NewExecutableSchema(Config{
+	executable := NewExecutableSchema(Config{
 		Schema:     schemaFor(limits.MaxPage),
 		Resolvers:  NewResolver(db.Client),
 		Directives: DirectiveRoot{HasPermission: hasPermission, IdOf: idOf},
-	}))
+	})
+	gql := handler.New(executable)
 	gql.AddTransport(transport{api: a})
 	gql.SetParserTokenLimit(limits.ParserTokens)
 	// Parsed documents and persisted queries are cached only when small, so the
@@ -116,6 +118,8 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", endpoint)
+	mux.Handle("/export", &exporter{api: a, schema: executable.Schema(), graphql: endpoint, log: directory.New(db.Client),
+		maxRows: limits.MaxExportRows, pageSize: limits.MaxPage})
 	mux.Handle("GET /{$}", playground.Page(playground.Options{Endpoint: "/graphql", Token: opts.DemoToken}))
 	mux.Handle("GET /playground/", playground.Assets())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -193,7 +193,42 @@ func (s *Service) log(ctx context.Context, tx *ent.Tx, e event) error {
 		SetChanges(changes(e.fields)).
 		SetOccurredAt(s.now()).
 		SetNillableSubjectUserID(e.subject).
-		SetRecordID(e.record).
+		SetNillableRecordID(nonEmpty(e.record)).
 		SetNillableParentRecordID(e.parent).
 		Exec(ctx)
+}
+
+// nonEmpty is s, or nil when s is empty (an entry about no one record).
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// Export is one export of a connection's rows, for the workspace log.
+type Export struct {
+	Root, Query, Format string
+	Rows                int
+	// Error is why the export stopped before its last row, if it did.
+	Error string
+}
+
+// maxLoggedQuery bounds the query kept in the log.
+const maxLoggedQuery = 4096
+
+// LogExport records who exported what: the root field, the query, the
+// format and how many rows went out.
+func (s *Service) LogExport(ctx context.Context, e Export) error {
+	query := e.Query
+	if len(query) > maxLoggedQuery {
+		query = query[:maxLoggedQuery]
+	}
+	fields := map[string]change{"root": {After: e.Root}, "query": {After: query}, "format": {After: e.Format}, "rows": {After: e.Rows}}
+	if e.Error != "" {
+		fields["error"] = change{After: e.Error}
+	}
+	return s.inTx(ctx, func(tx *ent.Tx) error {
+		return s.log(ctx, tx, event{action: "data.exported", fields: fields})
+	})
 }
