@@ -133,13 +133,7 @@ func limitPerParent(parent ParentKey, orderBy sql.Querier, withTotal bool) func(
 		page := s.Clone()
 		postgres := s.Dialect() == dialect.Postgres
 		// parents is a table of the parent ids, one row each, with their totals.
-		parents := sql.ExprFunc(func(b *sql.Builder) {
-			if postgres {
-				b.WriteString(`unnest(`).Arg(ids).WriteString(`::text[]) AS "parents"("key")`)
-			} else {
-				b.WriteString(`(SELECT value AS "key" FROM json_each(`).Arg(jsonArray(ids)).WriteString(`)) AS "parents"`)
-			}
-		})
+		parents := parentsTable(ids)
 		if withTotal {
 			// The page's predicate is correlated with parents.key: inside this
 			// derived table of the same name, it counts each parent's rows.
@@ -177,6 +171,17 @@ func limitPerParent(parent ParentKey, orderBy sql.Querier, withTotal bool) func(
 		*s = *d.Select(append(selected, columns...)...).FromExpr(from).OrderExpr(orderBy)
 		parent.joinRows(s, d.Table(table).C)
 	}
+}
+
+// parentsTable is the parent ids as a one-column table, parents(key).
+func parentsTable(ids []string) sql.Querier {
+	return sql.ExprFunc(func(b *sql.Builder) {
+		if b.Dialect() == dialect.Postgres {
+			b.WriteString(`unnest(`).Arg(ids).WriteString(`::text[]) AS "parents"("key")`)
+		} else {
+			b.WriteString(`(SELECT value AS "key" FROM json_each(`).Arg(jsonArray(ids)).WriteString(`)) AS "parents"`)
+		}
+	})
 }
 
 // parentTotalColumn carries each parent's total beside its page's rows.
@@ -229,6 +234,33 @@ func (_m *AuditEventQuery) CountPerRow(ctx context.Context, parent ParentKey, ou
 	}
 	s.Select(sql.Count(counted))
 	return s, nil
+}
+
+// countEachParent counts q's rows of every parent in parent.IDs, each parent
+// on its own: a correlated count per row of the parents table. Through a
+// join, a grouped count is planned for the average parent, and PostgreSQL
+// scanned every parent candidate for it (a page of users counting everyone
+// below each: 54 ms grouped, 2 ms per parent).
+func (_m *AuditEventQuery) countEachParent(ctx context.Context, parent ParentKey, into *[]parentCount) error {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return err
+	}
+	s := _m.sqlQuery(ctx)
+	parent.correlate(s)
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(auditevent.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	q := sql.Dialect(s.Dialect()).Select(parentsRef+` AS "`+parentKeyColumn+`"`).
+		AppendSelectExprAs(s, "count").FromExpr(parentsTable(parent.IDs))
+	query, args := q.Query()
+	rows := &sql.Rows{}
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	return sql.ScanSlice(rows, into)
 }
 
 // PaginateRoot is entgql's Paginate for a root connection, except that the
@@ -325,17 +357,23 @@ func (_m *AuditEventQuery) PaginateByParent(
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
-		cq.Where(func(s *sql.Selector) {
-			col := parent.restrict(s)
-			counted := "*"
-			if parent.Distinct {
-				counted = "DISTINCT " + s.C(auditevent.FieldID)
+		if parent.Join != nil {
+			if err := cq.countEachParent(ctx, parent, &counts); err != nil {
+				return nil, err
 			}
-			s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
-			s.GroupBy(col)
-		})
-		if err := cq.Select().Scan(ctx, &counts); err != nil {
-			return nil, err
+		} else {
+			cq.Where(func(s *sql.Selector) {
+				col := parent.restrict(s)
+				counted := "*"
+				if parent.Distinct {
+					counted = "DISTINCT " + s.C(auditevent.FieldID)
+				}
+				s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
+				s.GroupBy(col)
+			})
+			if err := cq.Select().Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
 		}
 		for _, c := range counts {
 			if conn, ok := conns[c.Parent]; ok {
@@ -450,6 +488,33 @@ func (_m *IdentityQuery) CountPerRow(ctx context.Context, parent ParentKey, oute
 	return s, nil
 }
 
+// countEachParent counts q's rows of every parent in parent.IDs, each parent
+// on its own: a correlated count per row of the parents table. Through a
+// join, a grouped count is planned for the average parent, and PostgreSQL
+// scanned every parent candidate for it (a page of users counting everyone
+// below each: 54 ms grouped, 2 ms per parent).
+func (_m *IdentityQuery) countEachParent(ctx context.Context, parent ParentKey, into *[]parentCount) error {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return err
+	}
+	s := _m.sqlQuery(ctx)
+	parent.correlate(s)
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(identity.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	q := sql.Dialect(s.Dialect()).Select(parentsRef+` AS "`+parentKeyColumn+`"`).
+		AppendSelectExprAs(s, "count").FromExpr(parentsTable(parent.IDs))
+	query, args := q.Query()
+	rows := &sql.Rows{}
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	return sql.ScanSlice(rows, into)
+}
+
 // PaginateRoot is entgql's Paginate for a root connection, except that the
 // unfiltered total comes from the tenant's row counter, that a connection
 // asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
@@ -544,17 +609,23 @@ func (_m *IdentityQuery) PaginateByParent(
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
-		cq.Where(func(s *sql.Selector) {
-			col := parent.restrict(s)
-			counted := "*"
-			if parent.Distinct {
-				counted = "DISTINCT " + s.C(identity.FieldID)
+		if parent.Join != nil {
+			if err := cq.countEachParent(ctx, parent, &counts); err != nil {
+				return nil, err
 			}
-			s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
-			s.GroupBy(col)
-		})
-		if err := cq.Select().Scan(ctx, &counts); err != nil {
-			return nil, err
+		} else {
+			cq.Where(func(s *sql.Selector) {
+				col := parent.restrict(s)
+				counted := "*"
+				if parent.Distinct {
+					counted = "DISTINCT " + s.C(identity.FieldID)
+				}
+				s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
+				s.GroupBy(col)
+			})
+			if err := cq.Select().Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
 		}
 		for _, c := range counts {
 			if conn, ok := conns[c.Parent]; ok {
@@ -669,6 +740,33 @@ func (_m *IntegrationQuery) CountPerRow(ctx context.Context, parent ParentKey, o
 	return s, nil
 }
 
+// countEachParent counts q's rows of every parent in parent.IDs, each parent
+// on its own: a correlated count per row of the parents table. Through a
+// join, a grouped count is planned for the average parent, and PostgreSQL
+// scanned every parent candidate for it (a page of users counting everyone
+// below each: 54 ms grouped, 2 ms per parent).
+func (_m *IntegrationQuery) countEachParent(ctx context.Context, parent ParentKey, into *[]parentCount) error {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return err
+	}
+	s := _m.sqlQuery(ctx)
+	parent.correlate(s)
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(integration.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	q := sql.Dialect(s.Dialect()).Select(parentsRef+` AS "`+parentKeyColumn+`"`).
+		AppendSelectExprAs(s, "count").FromExpr(parentsTable(parent.IDs))
+	query, args := q.Query()
+	rows := &sql.Rows{}
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	return sql.ScanSlice(rows, into)
+}
+
 // PaginateRoot is entgql's Paginate for a root connection, except that the
 // unfiltered total comes from the tenant's row counter, that a connection
 // asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
@@ -763,17 +861,23 @@ func (_m *IntegrationQuery) PaginateByParent(
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
-		cq.Where(func(s *sql.Selector) {
-			col := parent.restrict(s)
-			counted := "*"
-			if parent.Distinct {
-				counted = "DISTINCT " + s.C(integration.FieldID)
+		if parent.Join != nil {
+			if err := cq.countEachParent(ctx, parent, &counts); err != nil {
+				return nil, err
 			}
-			s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
-			s.GroupBy(col)
-		})
-		if err := cq.Select().Scan(ctx, &counts); err != nil {
-			return nil, err
+		} else {
+			cq.Where(func(s *sql.Selector) {
+				col := parent.restrict(s)
+				counted := "*"
+				if parent.Distinct {
+					counted = "DISTINCT " + s.C(integration.FieldID)
+				}
+				s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
+				s.GroupBy(col)
+			})
+			if err := cq.Select().Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
 		}
 		for _, c := range counts {
 			if conn, ok := conns[c.Parent]; ok {
@@ -888,6 +992,33 @@ func (_m *PolicyAssignmentQuery) CountPerRow(ctx context.Context, parent ParentK
 	return s, nil
 }
 
+// countEachParent counts q's rows of every parent in parent.IDs, each parent
+// on its own: a correlated count per row of the parents table. Through a
+// join, a grouped count is planned for the average parent, and PostgreSQL
+// scanned every parent candidate for it (a page of users counting everyone
+// below each: 54 ms grouped, 2 ms per parent).
+func (_m *PolicyAssignmentQuery) countEachParent(ctx context.Context, parent ParentKey, into *[]parentCount) error {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return err
+	}
+	s := _m.sqlQuery(ctx)
+	parent.correlate(s)
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(policyassignment.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	q := sql.Dialect(s.Dialect()).Select(parentsRef+` AS "`+parentKeyColumn+`"`).
+		AppendSelectExprAs(s, "count").FromExpr(parentsTable(parent.IDs))
+	query, args := q.Query()
+	rows := &sql.Rows{}
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	return sql.ScanSlice(rows, into)
+}
+
 // PaginateRoot is entgql's Paginate for a root connection, except that the
 // unfiltered total comes from the tenant's row counter, that a connection
 // asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
@@ -982,17 +1113,23 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
-		cq.Where(func(s *sql.Selector) {
-			col := parent.restrict(s)
-			counted := "*"
-			if parent.Distinct {
-				counted = "DISTINCT " + s.C(policyassignment.FieldID)
+		if parent.Join != nil {
+			if err := cq.countEachParent(ctx, parent, &counts); err != nil {
+				return nil, err
 			}
-			s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
-			s.GroupBy(col)
-		})
-		if err := cq.Select().Scan(ctx, &counts); err != nil {
-			return nil, err
+		} else {
+			cq.Where(func(s *sql.Selector) {
+				col := parent.restrict(s)
+				counted := "*"
+				if parent.Distinct {
+					counted = "DISTINCT " + s.C(policyassignment.FieldID)
+				}
+				s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
+				s.GroupBy(col)
+			})
+			if err := cq.Select().Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
 		}
 		for _, c := range counts {
 			if conn, ok := conns[c.Parent]; ok {
@@ -1107,6 +1244,33 @@ func (_m *PolicyConditionQuery) CountPerRow(ctx context.Context, parent ParentKe
 	return s, nil
 }
 
+// countEachParent counts q's rows of every parent in parent.IDs, each parent
+// on its own: a correlated count per row of the parents table. Through a
+// join, a grouped count is planned for the average parent, and PostgreSQL
+// scanned every parent candidate for it (a page of users counting everyone
+// below each: 54 ms grouped, 2 ms per parent).
+func (_m *PolicyConditionQuery) countEachParent(ctx context.Context, parent ParentKey, into *[]parentCount) error {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return err
+	}
+	s := _m.sqlQuery(ctx)
+	parent.correlate(s)
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(policycondition.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	q := sql.Dialect(s.Dialect()).Select(parentsRef+` AS "`+parentKeyColumn+`"`).
+		AppendSelectExprAs(s, "count").FromExpr(parentsTable(parent.IDs))
+	query, args := q.Query()
+	rows := &sql.Rows{}
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	return sql.ScanSlice(rows, into)
+}
+
 // PaginateRoot is entgql's Paginate for a root connection, except that the
 // unfiltered total comes from the tenant's row counter, that a connection
 // asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
@@ -1201,17 +1365,23 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
-		cq.Where(func(s *sql.Selector) {
-			col := parent.restrict(s)
-			counted := "*"
-			if parent.Distinct {
-				counted = "DISTINCT " + s.C(policycondition.FieldID)
+		if parent.Join != nil {
+			if err := cq.countEachParent(ctx, parent, &counts); err != nil {
+				return nil, err
 			}
-			s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
-			s.GroupBy(col)
-		})
-		if err := cq.Select().Scan(ctx, &counts); err != nil {
-			return nil, err
+		} else {
+			cq.Where(func(s *sql.Selector) {
+				col := parent.restrict(s)
+				counted := "*"
+				if parent.Distinct {
+					counted = "DISTINCT " + s.C(policycondition.FieldID)
+				}
+				s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
+				s.GroupBy(col)
+			})
+			if err := cq.Select().Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
 		}
 		for _, c := range counts {
 			if conn, ok := conns[c.Parent]; ok {
@@ -1326,6 +1496,33 @@ func (_m *PolicyRuleQuery) CountPerRow(ctx context.Context, parent ParentKey, ou
 	return s, nil
 }
 
+// countEachParent counts q's rows of every parent in parent.IDs, each parent
+// on its own: a correlated count per row of the parents table. Through a
+// join, a grouped count is planned for the average parent, and PostgreSQL
+// scanned every parent candidate for it (a page of users counting everyone
+// below each: 54 ms grouped, 2 ms per parent).
+func (_m *PolicyRuleQuery) countEachParent(ctx context.Context, parent ParentKey, into *[]parentCount) error {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return err
+	}
+	s := _m.sqlQuery(ctx)
+	parent.correlate(s)
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(policyrule.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	q := sql.Dialect(s.Dialect()).Select(parentsRef+` AS "`+parentKeyColumn+`"`).
+		AppendSelectExprAs(s, "count").FromExpr(parentsTable(parent.IDs))
+	query, args := q.Query()
+	rows := &sql.Rows{}
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	return sql.ScanSlice(rows, into)
+}
+
 // PaginateRoot is entgql's Paginate for a root connection, except that the
 // unfiltered total comes from the tenant's row counter, that a connection
 // asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
@@ -1420,17 +1617,23 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
-		cq.Where(func(s *sql.Selector) {
-			col := parent.restrict(s)
-			counted := "*"
-			if parent.Distinct {
-				counted = "DISTINCT " + s.C(policyrule.FieldID)
+		if parent.Join != nil {
+			if err := cq.countEachParent(ctx, parent, &counts); err != nil {
+				return nil, err
 			}
-			s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
-			s.GroupBy(col)
-		})
-		if err := cq.Select().Scan(ctx, &counts); err != nil {
-			return nil, err
+		} else {
+			cq.Where(func(s *sql.Selector) {
+				col := parent.restrict(s)
+				counted := "*"
+				if parent.Distinct {
+					counted = "DISTINCT " + s.C(policyrule.FieldID)
+				}
+				s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
+				s.GroupBy(col)
+			})
+			if err := cq.Select().Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
 		}
 		for _, c := range counts {
 			if conn, ok := conns[c.Parent]; ok {
@@ -1545,6 +1748,33 @@ func (_m *PolicyRulesetQuery) CountPerRow(ctx context.Context, parent ParentKey,
 	return s, nil
 }
 
+// countEachParent counts q's rows of every parent in parent.IDs, each parent
+// on its own: a correlated count per row of the parents table. Through a
+// join, a grouped count is planned for the average parent, and PostgreSQL
+// scanned every parent candidate for it (a page of users counting everyone
+// below each: 54 ms grouped, 2 ms per parent).
+func (_m *PolicyRulesetQuery) countEachParent(ctx context.Context, parent ParentKey, into *[]parentCount) error {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return err
+	}
+	s := _m.sqlQuery(ctx)
+	parent.correlate(s)
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(policyruleset.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	q := sql.Dialect(s.Dialect()).Select(parentsRef+` AS "`+parentKeyColumn+`"`).
+		AppendSelectExprAs(s, "count").FromExpr(parentsTable(parent.IDs))
+	query, args := q.Query()
+	rows := &sql.Rows{}
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	return sql.ScanSlice(rows, into)
+}
+
 // PaginateRoot is entgql's Paginate for a root connection, except that the
 // unfiltered total comes from the tenant's row counter, that a connection
 // asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
@@ -1639,17 +1869,23 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
-		cq.Where(func(s *sql.Selector) {
-			col := parent.restrict(s)
-			counted := "*"
-			if parent.Distinct {
-				counted = "DISTINCT " + s.C(policyruleset.FieldID)
+		if parent.Join != nil {
+			if err := cq.countEachParent(ctx, parent, &counts); err != nil {
+				return nil, err
 			}
-			s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
-			s.GroupBy(col)
-		})
-		if err := cq.Select().Scan(ctx, &counts); err != nil {
-			return nil, err
+		} else {
+			cq.Where(func(s *sql.Selector) {
+				col := parent.restrict(s)
+				counted := "*"
+				if parent.Distinct {
+					counted = "DISTINCT " + s.C(policyruleset.FieldID)
+				}
+				s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
+				s.GroupBy(col)
+			})
+			if err := cq.Select().Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
 		}
 		for _, c := range counts {
 			if conn, ok := conns[c.Parent]; ok {
@@ -1764,6 +2000,33 @@ func (_m *ResourceQuery) CountPerRow(ctx context.Context, parent ParentKey, oute
 	return s, nil
 }
 
+// countEachParent counts q's rows of every parent in parent.IDs, each parent
+// on its own: a correlated count per row of the parents table. Through a
+// join, a grouped count is planned for the average parent, and PostgreSQL
+// scanned every parent candidate for it (a page of users counting everyone
+// below each: 54 ms grouped, 2 ms per parent).
+func (_m *ResourceQuery) countEachParent(ctx context.Context, parent ParentKey, into *[]parentCount) error {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return err
+	}
+	s := _m.sqlQuery(ctx)
+	parent.correlate(s)
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(resource.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	q := sql.Dialect(s.Dialect()).Select(parentsRef+` AS "`+parentKeyColumn+`"`).
+		AppendSelectExprAs(s, "count").FromExpr(parentsTable(parent.IDs))
+	query, args := q.Query()
+	rows := &sql.Rows{}
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	return sql.ScanSlice(rows, into)
+}
+
 // PaginateRoot is entgql's Paginate for a root connection, except that the
 // unfiltered total comes from the tenant's row counter, that a connection
 // asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
@@ -1858,17 +2121,23 @@ func (_m *ResourceQuery) PaginateByParent(
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
-		cq.Where(func(s *sql.Selector) {
-			col := parent.restrict(s)
-			counted := "*"
-			if parent.Distinct {
-				counted = "DISTINCT " + s.C(resource.FieldID)
+		if parent.Join != nil {
+			if err := cq.countEachParent(ctx, parent, &counts); err != nil {
+				return nil, err
 			}
-			s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
-			s.GroupBy(col)
-		})
-		if err := cq.Select().Scan(ctx, &counts); err != nil {
-			return nil, err
+		} else {
+			cq.Where(func(s *sql.Selector) {
+				col := parent.restrict(s)
+				counted := "*"
+				if parent.Distinct {
+					counted = "DISTINCT " + s.C(resource.FieldID)
+				}
+				s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
+				s.GroupBy(col)
+			})
+			if err := cq.Select().Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
 		}
 		for _, c := range counts {
 			if conn, ok := conns[c.Parent]; ok {
@@ -1983,6 +2252,33 @@ func (_m *TenantQuery) CountPerRow(ctx context.Context, parent ParentKey, outer 
 	return s, nil
 }
 
+// countEachParent counts q's rows of every parent in parent.IDs, each parent
+// on its own: a correlated count per row of the parents table. Through a
+// join, a grouped count is planned for the average parent, and PostgreSQL
+// scanned every parent candidate for it (a page of users counting everyone
+// below each: 54 ms grouped, 2 ms per parent).
+func (_m *TenantQuery) countEachParent(ctx context.Context, parent ParentKey, into *[]parentCount) error {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return err
+	}
+	s := _m.sqlQuery(ctx)
+	parent.correlate(s)
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(tenant.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	q := sql.Dialect(s.Dialect()).Select(parentsRef+` AS "`+parentKeyColumn+`"`).
+		AppendSelectExprAs(s, "count").FromExpr(parentsTable(parent.IDs))
+	query, args := q.Query()
+	rows := &sql.Rows{}
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	return sql.ScanSlice(rows, into)
+}
+
 // PaginateRoot is entgql's Paginate for a root connection, except that the
 // unfiltered total comes from the tenant's row counter, that a connection
 // asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
@@ -2077,17 +2373,23 @@ func (_m *TenantQuery) PaginateByParent(
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
-		cq.Where(func(s *sql.Selector) {
-			col := parent.restrict(s)
-			counted := "*"
-			if parent.Distinct {
-				counted = "DISTINCT " + s.C(tenant.FieldID)
+		if parent.Join != nil {
+			if err := cq.countEachParent(ctx, parent, &counts); err != nil {
+				return nil, err
 			}
-			s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
-			s.GroupBy(col)
-		})
-		if err := cq.Select().Scan(ctx, &counts); err != nil {
-			return nil, err
+		} else {
+			cq.Where(func(s *sql.Selector) {
+				col := parent.restrict(s)
+				counted := "*"
+				if parent.Distinct {
+					counted = "DISTINCT " + s.C(tenant.FieldID)
+				}
+				s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
+				s.GroupBy(col)
+			})
+			if err := cq.Select().Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
 		}
 		for _, c := range counts {
 			if conn, ok := conns[c.Parent]; ok {
@@ -2202,6 +2504,33 @@ func (_m *UserQuery) CountPerRow(ctx context.Context, parent ParentKey, outer st
 	return s, nil
 }
 
+// countEachParent counts q's rows of every parent in parent.IDs, each parent
+// on its own: a correlated count per row of the parents table. Through a
+// join, a grouped count is planned for the average parent, and PostgreSQL
+// scanned every parent candidate for it (a page of users counting everyone
+// below each: 54 ms grouped, 2 ms per parent).
+func (_m *UserQuery) countEachParent(ctx context.Context, parent ParentKey, into *[]parentCount) error {
+	if err := _m.prepareQuery(ctx); err != nil {
+		return err
+	}
+	s := _m.sqlQuery(ctx)
+	parent.correlate(s)
+	counted := "*"
+	if parent.Distinct {
+		counted = "DISTINCT " + s.C(user.FieldID)
+	}
+	s.Select(sql.Count(counted))
+	q := sql.Dialect(s.Dialect()).Select(parentsRef+` AS "`+parentKeyColumn+`"`).
+		AppendSelectExprAs(s, "count").FromExpr(parentsTable(parent.IDs))
+	query, args := q.Query()
+	rows := &sql.Rows{}
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	return sql.ScanSlice(rows, into)
+}
+
 // PaginateRoot is entgql's Paginate for a root connection, except that the
 // unfiltered total comes from the tenant's row counter, that a connection
 // asked only for `nodes` (the shortcut beside `edges`) still loads its rows,
@@ -2296,17 +2625,23 @@ func (_m *UserQuery) PaginateByParent(
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
-		cq.Where(func(s *sql.Selector) {
-			col := parent.restrict(s)
-			counted := "*"
-			if parent.Distinct {
-				counted = "DISTINCT " + s.C(user.FieldID)
+		if parent.Join != nil {
+			if err := cq.countEachParent(ctx, parent, &counts); err != nil {
+				return nil, err
 			}
-			s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
-			s.GroupBy(col)
-		})
-		if err := cq.Select().Scan(ctx, &counts); err != nil {
-			return nil, err
+		} else {
+			cq.Where(func(s *sql.Selector) {
+				col := parent.restrict(s)
+				counted := "*"
+				if parent.Distinct {
+					counted = "DISTINCT " + s.C(user.FieldID)
+				}
+				s.Select(sql.As(col, parentKeyColumn), sql.As(sql.Count(counted), "count"))
+				s.GroupBy(col)
+			})
+			if err := cq.Select().Scan(ctx, &counts); err != nil {
+				return nil, err
+			}
 		}
 		for _, c := range counts {
 			if conn, ok := conns[c.Parent]; ok {
