@@ -9,10 +9,12 @@ import (
 	"github.com/vektah/gqlparser/v2/validator/rules"
 
 	"github.com/idgraph/idgraph/graph"
+	"github.com/idgraph/idgraph/graph/playground"
 )
 
-// TestREADMEQueriesValidate: every GraphQL example in README.md is valid
-// against the schema, so the examples a newcomer copies work.
+// TestREADMEQueriesValidate: every GraphQL example in README.md and every
+// example tab of the playground is valid against the schema, so the examples
+// a newcomer copies or runs work.
 func TestREADMEQueriesValidate(t *testing.T) {
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
@@ -30,6 +32,11 @@ func TestREADMEQueriesValidate(t *testing.T) {
 	for i, b := range blocks {
 		if _, errs := gqlparser.LoadQueryWithRules(schema, string(b[1]), checks); len(errs) > 0 {
 			t.Errorf("README example %d: %v\n%s", i+1, errs, b[1])
+		}
+	}
+	for i, tab := range playground.Examples {
+		if _, errs := gqlparser.LoadQuery(schema, tab.Query); len(errs) > 0 {
+			t.Errorf("playground tab %d: %v\n%s", i+1, errs, tab.Query)
 		}
 	}
 }

@@ -120,7 +120,7 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	mux.Handle("/graphql", endpoint)
 	mux.Handle("/export", &exporter{api: a, schema: executable.Schema(), graphql: endpoint, log: directory.New(db.Client),
 		maxRows: limits.MaxExportRows, pageSize: limits.MaxPage})
-	mux.Handle("GET /{$}", playground.Page(playground.Options{Endpoint: "/graphql", Token: opts.DemoToken}))
+	mux.Handle("GET /{$}", playground.Page(playground.Options{Endpoint: "/graphql", Export: "/export", Token: opts.DemoToken}))
 	mux.Handle("GET /playground/", playground.Assets())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

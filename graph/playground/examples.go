@@ -31,9 +31,36 @@ query OrphanIdentities {
   }
 }
 `},
-	{Query: `# BI: active users per department, largest first (one grouped COUNT).
-query ActivePerDepartment {
-  userGroups(by: DEPARTMENT, where: {state: active}) { value count }
+	{Query: `# BI: users per department and state, largest groups first (one grouped
+# statement). Open the table view (the grid icon on the left) to see the groups
+# as rows, or download them as CSV.
+query UsersByDepartmentAndState {
+  userAggregate(groupBy: [{dimension: DEPARTMENT}, {dimension: STATE}]) {
+    totalGroups
+    groups { keys count managers: countDistinct(dimension: MANAGER) }
+  }
+}
+`},
+	{Query: `# BI: a monthly trend: users created per month, with the first and last arrival.
+query NewUsersPerMonth {
+  userAggregate(groupBy: [{dimension: CREATED_AT, bucket: MONTH}], orderBy: KEYS_ASC, limit: 36) {
+    groups { keys count first: min(dimension: CREATED_AT) last: max(dimension: CREATED_AT) }
+  }
+}
+`},
+	{Query: `# The org chart below the top of the organisation: everyone, each with its
+# depth (1: direct reports), and each person's chain of managers.
+query OrgChart {
+  users(first: 1, where: {hasManager: false, hasDirectReports: true}) {
+    nodes {
+      fullName
+      counts { directReports allReports }
+      reports(first: 50, depth: 2, orderBy: [{field: FULL_NAME}]) {
+        totalCount
+        edges { depth node { fullName title managementChain { depth user { fullName } } } }
+      }
+    }
+  }
 }
 `},
 	{Query: `# Who has no manager (the top of the org chart, and anyone who fell off it)?

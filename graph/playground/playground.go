@@ -1,6 +1,8 @@
 // Package playground serves GraphiQL from files embedded in the binary, so the
 // playground works on a machine with no internet access. The files are pinned
-// npm builds; scripts/playground-assets.sh rebuilds them.
+// npm builds (GraphiQL, React, and GraphiQL's Explorer plugin, which builds
+// queries by ticking fields); scripts/playground-assets.sh rebuilds them. The
+// page adds a table view of the last answer, with CSV downloads.
 package playground
 
 import (
@@ -23,6 +25,9 @@ var page = template.Must(template.New("playground").Parse(indexHTML))
 type Options struct {
 	// Endpoint is the GraphQL URL the page queries.
 	Endpoint string
+	// Export is the URL of POST /export, which the table view's "Export every
+	// row" calls.
+	Export string
 	// Token, when set (serve --demo), is filled into the Authorization header.
 	Token string
 }
@@ -35,9 +40,10 @@ type Tab struct {
 
 // config is what the page's script receives.
 type config struct {
-	Endpoint string `json:"endpoint"`
-	Headers  string `json:"headers"`
-	Tabs     []Tab  `json:"tabs"`
+	Endpoint       string `json:"endpoint"`
+	ExportEndpoint string `json:"exportEndpoint"`
+	Headers        string `json:"headers"`
+	Tabs           []Tab  `json:"tabs"`
 }
 
 // Page serves the playground's HTML page.
@@ -47,7 +53,7 @@ func Page(opts Options) http.Handler {
 		token = "<your token: idgraph token create --tenant SLUG --permissions ...>"
 	}
 	headers, _ := json.MarshalIndent(map[string]string{"Authorization": "Bearer " + token}, "", "  ")
-	cfg := config{Endpoint: opts.Endpoint, Headers: string(headers), Tabs: Examples}
+	cfg := config{Endpoint: opts.Endpoint, ExportEndpoint: opts.Export, Headers: string(headers), Tabs: Examples}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		// Nothing is loaded from anywhere but this server.
