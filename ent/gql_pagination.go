@@ -3827,6 +3827,34 @@ var (
 			}
 		},
 	}
+	// UserOrderFieldDirectReportsCount orders User by direct_reports_count.
+	UserOrderFieldDirectReportsCount = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.DirectReportsCount, nil
+		},
+		column: user.FieldDirectReportsCount,
+		toTerm: user.ByDirectReportsCountField,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.DirectReportsCount,
+			}
+		},
+	}
+	// UserOrderFieldIdentitiesCount orders User by identities_count.
+	UserOrderFieldIdentitiesCount = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.IdentitiesCount, nil
+		},
+		column: user.FieldIdentitiesCount,
+		toTerm: user.ByIdentitiesCountField,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.IdentitiesCount,
+			}
+		},
+	}
 	// UserOrderFieldLastAuthenticatedAt orders User by last_authenticated_at.
 	UserOrderFieldLastAuthenticatedAt = &UserOrderField{
 		Value: func(_m *User) (ent.Value, error) {
@@ -3877,6 +3905,10 @@ func (f UserOrderField) String() string {
 		str = "OFFICE"
 	case UserOrderFieldCostCenter.column:
 		str = "COST_CENTER"
+	case UserOrderFieldDirectReportsCount.column:
+		str = "DIRECT_REPORTS_COUNT"
+	case UserOrderFieldIdentitiesCount.column:
+		str = "IDENTITIES_COUNT"
 	case UserOrderFieldLastAuthenticatedAt.column:
 		str = "LAST_AUTHENTICATED_AT"
 	}
@@ -3925,6 +3957,10 @@ func (f *UserOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *UserOrderFieldOffice
 	case "COST_CENTER":
 		*f = *UserOrderFieldCostCenter
+	case "DIRECT_REPORTS_COUNT":
+		*f = *UserOrderFieldDirectReportsCount
+	case "IDENTITIES_COUNT":
+		*f = *UserOrderFieldIdentitiesCount
 	case "LAST_AUTHENTICATED_AT":
 		*f = *UserOrderFieldLastAuthenticatedAt
 	default:

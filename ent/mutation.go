@@ -15248,6 +15248,10 @@ type UserMutation struct {
 	cost_center               *string
 	metadata                  *map[string]interface{}
 	reporting_path            *string
+	direct_reports_count      *int
+	adddirect_reports_count   *int
+	identities_count          *int
+	addidentities_count       *int
 	expires_at                *time.Time
 	provisioned_at            *time.Time
 	deprovisioned_at          *time.Time
@@ -16351,6 +16355,118 @@ func (m *UserMutation) ResetReportingPath() {
 	m.reporting_path = nil
 }
 
+// SetDirectReportsCount sets the "direct_reports_count" field.
+func (m *UserMutation) SetDirectReportsCount(i int) {
+	m.direct_reports_count = &i
+	m.adddirect_reports_count = nil
+}
+
+// DirectReportsCount returns the value of the "direct_reports_count" field in the mutation.
+func (m *UserMutation) DirectReportsCount() (r int, exists bool) {
+	v := m.direct_reports_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDirectReportsCount returns the old "direct_reports_count" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldDirectReportsCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDirectReportsCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDirectReportsCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDirectReportsCount: %w", err)
+	}
+	return oldValue.DirectReportsCount, nil
+}
+
+// AddDirectReportsCount adds i to the "direct_reports_count" field.
+func (m *UserMutation) AddDirectReportsCount(i int) {
+	if m.adddirect_reports_count != nil {
+		*m.adddirect_reports_count += i
+	} else {
+		m.adddirect_reports_count = &i
+	}
+}
+
+// AddedDirectReportsCount returns the value that was added to the "direct_reports_count" field in this mutation.
+func (m *UserMutation) AddedDirectReportsCount() (r int, exists bool) {
+	v := m.adddirect_reports_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDirectReportsCount resets all changes to the "direct_reports_count" field.
+func (m *UserMutation) ResetDirectReportsCount() {
+	m.direct_reports_count = nil
+	m.adddirect_reports_count = nil
+}
+
+// SetIdentitiesCount sets the "identities_count" field.
+func (m *UserMutation) SetIdentitiesCount(i int) {
+	m.identities_count = &i
+	m.addidentities_count = nil
+}
+
+// IdentitiesCount returns the value of the "identities_count" field in the mutation.
+func (m *UserMutation) IdentitiesCount() (r int, exists bool) {
+	v := m.identities_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIdentitiesCount returns the old "identities_count" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldIdentitiesCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIdentitiesCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIdentitiesCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIdentitiesCount: %w", err)
+	}
+	return oldValue.IdentitiesCount, nil
+}
+
+// AddIdentitiesCount adds i to the "identities_count" field.
+func (m *UserMutation) AddIdentitiesCount(i int) {
+	if m.addidentities_count != nil {
+		*m.addidentities_count += i
+	} else {
+		m.addidentities_count = &i
+	}
+}
+
+// AddedIdentitiesCount returns the value that was added to the "identities_count" field in this mutation.
+func (m *UserMutation) AddedIdentitiesCount() (r int, exists bool) {
+	v := m.addidentities_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetIdentitiesCount resets all changes to the "identities_count" field.
+func (m *UserMutation) ResetIdentitiesCount() {
+	m.identities_count = nil
+	m.addidentities_count = nil
+}
+
 // SetParentUserID sets the "parent_user_id" field.
 func (m *UserMutation) SetParentUserID(s string) {
 	m.parent_user = &s
@@ -17089,7 +17205,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 29)
+	fields := make([]string, 0, 31)
 	if m.tenant != nil {
 		fields = append(fields, user.FieldTenantID)
 	}
@@ -17162,6 +17278,12 @@ func (m *UserMutation) Fields() []string {
 	if m.reporting_path != nil {
 		fields = append(fields, user.FieldReportingPath)
 	}
+	if m.direct_reports_count != nil {
+		fields = append(fields, user.FieldDirectReportsCount)
+	}
+	if m.identities_count != nil {
+		fields = append(fields, user.FieldIdentitiesCount)
+	}
 	if m.parent_user != nil {
 		fields = append(fields, user.FieldParentUserID)
 	}
@@ -17233,6 +17355,10 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.ManagerID()
 	case user.FieldReportingPath:
 		return m.ReportingPath()
+	case user.FieldDirectReportsCount:
+		return m.DirectReportsCount()
+	case user.FieldIdentitiesCount:
+		return m.IdentitiesCount()
 	case user.FieldParentUserID:
 		return m.ParentUserID()
 	case user.FieldExpiresAt:
@@ -17300,6 +17426,10 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldManagerID(ctx)
 	case user.FieldReportingPath:
 		return m.OldReportingPath(ctx)
+	case user.FieldDirectReportsCount:
+		return m.OldDirectReportsCount(ctx)
+	case user.FieldIdentitiesCount:
+		return m.OldIdentitiesCount(ctx)
 	case user.FieldParentUserID:
 		return m.OldParentUserID(ctx)
 	case user.FieldExpiresAt:
@@ -17487,6 +17617,20 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetReportingPath(v)
 		return nil
+	case user.FieldDirectReportsCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDirectReportsCount(v)
+		return nil
+	case user.FieldIdentitiesCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIdentitiesCount(v)
+		return nil
 	case user.FieldParentUserID:
 		v, ok := value.(string)
 		if !ok {
@@ -17533,6 +17677,12 @@ func (m *UserMutation) AddedFields() []string {
 	if m.addversion != nil {
 		fields = append(fields, user.FieldVersion)
 	}
+	if m.adddirect_reports_count != nil {
+		fields = append(fields, user.FieldDirectReportsCount)
+	}
+	if m.addidentities_count != nil {
+		fields = append(fields, user.FieldIdentitiesCount)
+	}
 	return fields
 }
 
@@ -17543,6 +17693,10 @@ func (m *UserMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case user.FieldVersion:
 		return m.AddedVersion()
+	case user.FieldDirectReportsCount:
+		return m.AddedDirectReportsCount()
+	case user.FieldIdentitiesCount:
+		return m.AddedIdentitiesCount()
 	}
 	return nil, false
 }
@@ -17558,6 +17712,20 @@ func (m *UserMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddVersion(v)
+		return nil
+	case user.FieldDirectReportsCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDirectReportsCount(v)
+		return nil
+	case user.FieldIdentitiesCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddIdentitiesCount(v)
 		return nil
 	}
 	return fmt.Errorf("unknown User numeric field %s", name)
@@ -17726,6 +17894,12 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldReportingPath:
 		m.ResetReportingPath()
+		return nil
+	case user.FieldDirectReportsCount:
+		m.ResetDirectReportsCount()
+		return nil
+	case user.FieldIdentitiesCount:
+		m.ResetIdentitiesCount()
 		return nil
 	case user.FieldParentUserID:
 		m.ResetParentUserID()

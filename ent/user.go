@@ -68,6 +68,10 @@ type User struct {
 	ManagerID *string `json:"manager_id,omitempty"`
 	// The user's managers from the top of the organisation down, as /id/id/ (maintained by the database).
 	ReportingPath string `json:"reporting_path,omitempty"`
+	// Live direct reports (maintained by the database).
+	DirectReportsCount int `json:"direct_reports_count,omitempty"`
+	// Live identities (maintained by the database).
+	IdentitiesCount int `json:"identities_count,omitempty"`
 	// Id of the primary user this secondary (e.g. admin) account belongs to.
 	ParentUserID *string `json:"parent_user_id,omitempty"`
 	// When the user is scheduled to expire.
@@ -222,7 +226,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case user.FieldMetadata:
 			values[i] = new([]byte)
-		case user.FieldVersion:
+		case user.FieldVersion, user.FieldDirectReportsCount, user.FieldIdentitiesCount:
 			values[i] = new(sql.NullInt64)
 		case user.FieldID, user.FieldTenantID, user.FieldState, user.FieldFirstName, user.FieldLastName, user.FieldFullName, user.FieldEmail, user.FieldUsername, user.FieldBadgeID, user.FieldEmployeeID, user.FieldEmployeeAltID, user.FieldType, user.FieldTitle, user.FieldDepartment, user.FieldDivision, user.FieldCompany, user.FieldOffice, user.FieldCostCenter, user.FieldManagerID, user.FieldReportingPath, user.FieldParentUserID:
 			values[i] = new(sql.NullString)
@@ -399,6 +403,18 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field reporting_path", values[i])
 			} else if value.Valid {
 				_m.ReportingPath = value.String
+			}
+		case user.FieldDirectReportsCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field direct_reports_count", values[i])
+			} else if value.Valid {
+				_m.DirectReportsCount = int(value.Int64)
+			}
+		case user.FieldIdentitiesCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field identities_count", values[i])
+			} else if value.Valid {
+				_m.IdentitiesCount = int(value.Int64)
 			}
 		case user.FieldParentUserID:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -602,6 +618,12 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("reporting_path=")
 	builder.WriteString(_m.ReportingPath)
+	builder.WriteString(", ")
+	builder.WriteString("direct_reports_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DirectReportsCount))
+	builder.WriteString(", ")
+	builder.WriteString("identities_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.IdentitiesCount))
 	builder.WriteString(", ")
 	if v := _m.ParentUserID; v != nil {
 		builder.WriteString("parent_user_id=")

@@ -338,6 +338,34 @@ func (_c *UserCreate) SetNillableReportingPath(v *string) *UserCreate {
 	return _c
 }
 
+// SetDirectReportsCount sets the "direct_reports_count" field.
+func (_c *UserCreate) SetDirectReportsCount(v int) *UserCreate {
+	_c.mutation.SetDirectReportsCount(v)
+	return _c
+}
+
+// SetNillableDirectReportsCount sets the "direct_reports_count" field if the given value is not nil.
+func (_c *UserCreate) SetNillableDirectReportsCount(v *int) *UserCreate {
+	if v != nil {
+		_c.SetDirectReportsCount(*v)
+	}
+	return _c
+}
+
+// SetIdentitiesCount sets the "identities_count" field.
+func (_c *UserCreate) SetIdentitiesCount(v int) *UserCreate {
+	_c.mutation.SetIdentitiesCount(v)
+	return _c
+}
+
+// SetNillableIdentitiesCount sets the "identities_count" field if the given value is not nil.
+func (_c *UserCreate) SetNillableIdentitiesCount(v *int) *UserCreate {
+	if v != nil {
+		_c.SetIdentitiesCount(*v)
+	}
+	return _c
+}
+
 // SetParentUserID sets the "parent_user_id" field.
 func (_c *UserCreate) SetParentUserID(v string) *UserCreate {
 	_c.mutation.SetParentUserID(v)
@@ -649,6 +677,14 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultReportingPath
 		_c.mutation.SetReportingPath(v)
 	}
+	if _, ok := _c.mutation.DirectReportsCount(); !ok {
+		v := user.DefaultDirectReportsCount
+		_c.mutation.SetDirectReportsCount(v)
+	}
+	if _, ok := _c.mutation.IdentitiesCount(); !ok {
+		v := user.DefaultIdentitiesCount
+		_c.mutation.SetIdentitiesCount(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if user.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized user.DefaultID (forgotten import ent/runtime?)")
@@ -734,6 +770,12 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.ReportingPath(); !ok {
 		return &ValidationError{Name: "reporting_path", err: errors.New(`ent: missing required field "User.reporting_path"`)}
+	}
+	if _, ok := _c.mutation.DirectReportsCount(); !ok {
+		return &ValidationError{Name: "direct_reports_count", err: errors.New(`ent: missing required field "User.direct_reports_count"`)}
+	}
+	if _, ok := _c.mutation.IdentitiesCount(); !ok {
+		return &ValidationError{Name: "identities_count", err: errors.New(`ent: missing required field "User.identities_count"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := user.IDValidator(v); err != nil {
@@ -865,6 +907,14 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ReportingPath(); ok {
 		_spec.SetField(user.FieldReportingPath, field.TypeString, value)
 		_node.ReportingPath = value
+	}
+	if value, ok := _c.mutation.DirectReportsCount(); ok {
+		_spec.SetField(user.FieldDirectReportsCount, field.TypeInt, value)
+		_node.DirectReportsCount = value
+	}
+	if value, ok := _c.mutation.IdentitiesCount(); ok {
+		_spec.SetField(user.FieldIdentitiesCount, field.TypeInt, value)
+		_node.IdentitiesCount = value
 	}
 	if value, ok := _c.mutation.ExpiresAt(); ok {
 		_spec.SetField(user.FieldExpiresAt, field.TypeTime, value)

@@ -369,6 +369,48 @@ func (_u *UserUpdate) SetNillableReportingPath(v *string) *UserUpdate {
 	return _u
 }
 
+// SetDirectReportsCount sets the "direct_reports_count" field.
+func (_u *UserUpdate) SetDirectReportsCount(v int) *UserUpdate {
+	_u.mutation.ResetDirectReportsCount()
+	_u.mutation.SetDirectReportsCount(v)
+	return _u
+}
+
+// SetNillableDirectReportsCount sets the "direct_reports_count" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableDirectReportsCount(v *int) *UserUpdate {
+	if v != nil {
+		_u.SetDirectReportsCount(*v)
+	}
+	return _u
+}
+
+// AddDirectReportsCount adds value to the "direct_reports_count" field.
+func (_u *UserUpdate) AddDirectReportsCount(v int) *UserUpdate {
+	_u.mutation.AddDirectReportsCount(v)
+	return _u
+}
+
+// SetIdentitiesCount sets the "identities_count" field.
+func (_u *UserUpdate) SetIdentitiesCount(v int) *UserUpdate {
+	_u.mutation.ResetIdentitiesCount()
+	_u.mutation.SetIdentitiesCount(v)
+	return _u
+}
+
+// SetNillableIdentitiesCount sets the "identities_count" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableIdentitiesCount(v *int) *UserUpdate {
+	if v != nil {
+		_u.SetIdentitiesCount(*v)
+	}
+	return _u
+}
+
+// AddIdentitiesCount adds value to the "identities_count" field.
+func (_u *UserUpdate) AddIdentitiesCount(v int) *UserUpdate {
+	_u.mutation.AddIdentitiesCount(v)
+	return _u
+}
+
 // SetParentUserID sets the "parent_user_id" field.
 func (_u *UserUpdate) SetParentUserID(v string) *UserUpdate {
 	_u.mutation.SetParentUserID(v)
@@ -911,6 +953,18 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.ReportingPath(); ok {
 		_spec.SetField(user.FieldReportingPath, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DirectReportsCount(); ok {
+		_spec.SetField(user.FieldDirectReportsCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedDirectReportsCount(); ok {
+		_spec.AddField(user.FieldDirectReportsCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.IdentitiesCount(); ok {
+		_spec.SetField(user.FieldIdentitiesCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedIdentitiesCount(); ok {
+		_spec.AddField(user.FieldIdentitiesCount, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.ExpiresAt(); ok {
 		_spec.SetField(user.FieldExpiresAt, field.TypeTime, value)
@@ -1666,6 +1720,48 @@ func (_u *UserUpdateOne) SetNillableReportingPath(v *string) *UserUpdateOne {
 	return _u
 }
 
+// SetDirectReportsCount sets the "direct_reports_count" field.
+func (_u *UserUpdateOne) SetDirectReportsCount(v int) *UserUpdateOne {
+	_u.mutation.ResetDirectReportsCount()
+	_u.mutation.SetDirectReportsCount(v)
+	return _u
+}
+
+// SetNillableDirectReportsCount sets the "direct_reports_count" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableDirectReportsCount(v *int) *UserUpdateOne {
+	if v != nil {
+		_u.SetDirectReportsCount(*v)
+	}
+	return _u
+}
+
+// AddDirectReportsCount adds value to the "direct_reports_count" field.
+func (_u *UserUpdateOne) AddDirectReportsCount(v int) *UserUpdateOne {
+	_u.mutation.AddDirectReportsCount(v)
+	return _u
+}
+
+// SetIdentitiesCount sets the "identities_count" field.
+func (_u *UserUpdateOne) SetIdentitiesCount(v int) *UserUpdateOne {
+	_u.mutation.ResetIdentitiesCount()
+	_u.mutation.SetIdentitiesCount(v)
+	return _u
+}
+
+// SetNillableIdentitiesCount sets the "identities_count" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableIdentitiesCount(v *int) *UserUpdateOne {
+	if v != nil {
+		_u.SetIdentitiesCount(*v)
+	}
+	return _u
+}
+
+// AddIdentitiesCount adds value to the "identities_count" field.
+func (_u *UserUpdateOne) AddIdentitiesCount(v int) *UserUpdateOne {
+	_u.mutation.AddIdentitiesCount(v)
+	return _u
+}
+
 // SetParentUserID sets the "parent_user_id" field.
 func (_u *UserUpdateOne) SetParentUserID(v string) *UserUpdateOne {
 	_u.mutation.SetParentUserID(v)
@@ -2238,6 +2334,18 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.ReportingPath(); ok {
 		_spec.SetField(user.FieldReportingPath, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DirectReportsCount(); ok {
+		_spec.SetField(user.FieldDirectReportsCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedDirectReportsCount(); ok {
+		_spec.AddField(user.FieldDirectReportsCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.IdentitiesCount(); ok {
+		_spec.SetField(user.FieldIdentitiesCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedIdentitiesCount(); ok {
+		_spec.AddField(user.FieldIdentitiesCount, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.ExpiresAt(); ok {
 		_spec.SetField(user.FieldExpiresAt, field.TypeTime, value)

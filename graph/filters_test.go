@@ -264,3 +264,75 @@ func TestEveryUserOrderingWalks(t *testing.T) {
 		}
 	}
 }
+
+// TestUsersOrderByTheirCounts walks every user ordered by its count of direct
+// reports and of identities, both ways, in pages with cursors: each order is
+// by the count the user's counts show, ties by id, nobody lost or repeated;
+// and a nested page orders the same way.
+func TestUsersOrderByTheirCounts(t *testing.T) {
+	srv := graphtest.New(t, 150)
+	for field, count := range map[string]string{"DIRECT_REPORTS_COUNT": "directReports", "IDENTITIES_COUNT": "identities"} {
+		for _, dir := range []string{"ASC", "DESC"} {
+			type row struct {
+				ID     string
+				Counts map[string]int
+			}
+			var rows []row
+			var after any
+			for {
+				var page struct {
+					Users struct {
+						Nodes    []row
+						PageInfo struct {
+							HasNextPage bool
+							EndCursor   string
+						}
+					}
+				}
+				srv.Query(t, `query($after: Cursor, $by: [UserOrder!]) { users(first: 17, after: $after, orderBy: $by) {
+					nodes { id counts { `+count+` } } pageInfo { hasNextPage endCursor } } }`,
+					map[string]any{"after": after, "by": []map[string]any{{"field": field, "direction": dir}}}).Decode(t, &page)
+				rows = append(rows, page.Users.Nodes...)
+				if !page.Users.PageInfo.HasNextPage {
+					break
+				}
+				after = page.Users.PageInfo.EndCursor
+			}
+			if len(rows) != srv.Seed.Users {
+				t.Errorf("%s %s: %d rows, seeded %d", field, dir, len(rows), srv.Seed.Users)
+			}
+			for i := 1; i < len(rows); i++ {
+				a, b := rows[i-1].Counts[count], rows[i].Counts[count]
+				inOrder := a < b || (a == b && rows[i-1].ID < rows[i].ID)
+				if dir == "DESC" {
+					inOrder = a > b || (a == b && rows[i-1].ID < rows[i].ID)
+				}
+				if !inOrder {
+					t.Fatalf("%s %s: %v before %v", field, dir, rows[i-1], rows[i])
+				}
+			}
+			if dir == "DESC" && rows[0].Counts[count] == 0 {
+				t.Errorf("%s DESC starts with a count of 0", field)
+			}
+		}
+	}
+	// Largest teams first, below each manager of a page.
+	var out struct {
+		Users struct {
+			Nodes []struct {
+				DirectReports struct {
+					Nodes []struct{ Counts struct{ DirectReports int } }
+				}
+			}
+		}
+	}
+	srv.Query(t, `{ users(first: 20, orderBy: [{field: DIRECT_REPORTS_COUNT, direction: DESC}]) { nodes {
+		directReports(first: 5, orderBy: [{field: DIRECT_REPORTS_COUNT, direction: DESC}]) { nodes { counts { directReports } } } } } }`, nil).Decode(t, &out)
+	for _, u := range out.Users.Nodes {
+		for i := 1; i < len(u.DirectReports.Nodes); i++ {
+			if u.DirectReports.Nodes[i].Counts.DirectReports > u.DirectReports.Nodes[i-1].Counts.DirectReports {
+				t.Fatalf("nested page not largest first: %v", u.DirectReports.Nodes)
+			}
+		}
+	}
+}

@@ -6607,6 +6607,14 @@ enum UserOrderField {
   """
   COST_CENTER
   """
+  Order by direct reports count.
+  """
+  DIRECT_REPORTS_COUNT
+  """
+  Order by identities count.
+  """
+  IDENTITIES_COUNT
+  """
   Order by last authenticated at.
   """
   LAST_AUTHENTICATED_AT

@@ -804,6 +804,8 @@ var (
 		{Name: "cost_center", Type: field.TypeString, Default: ""},
 		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
 		{Name: "reporting_path", Type: field.TypeString, Default: ""},
+		{Name: "direct_reports_count", Type: field.TypeInt, Default: 0},
+		{Name: "identities_count", Type: field.TypeInt, Default: 0},
 		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
 		{Name: "provisioned_at", Type: field.TypeTime, Nullable: true},
 		{Name: "deprovisioned_at", Type: field.TypeTime, Nullable: true},
@@ -820,19 +822,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_tenants_tenant",
-				Columns:    []*schema.Column{UsersColumns[27]},
+				Columns:    []*schema.Column{UsersColumns[29]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "users_users_direct_reports",
-				Columns:    []*schema.Column{UsersColumns[28]},
+				Columns:    []*schema.Column{UsersColumns[30]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "users_users_secondary_users",
-				Columns:    []*schema.Column{UsersColumns[29]},
+				Columns:    []*schema.Column{UsersColumns[31]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -841,7 +843,7 @@ var (
 			{
 				Name:    "users_live",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[0], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -849,7 +851,7 @@ var (
 			{
 				Name:    "users_live_email",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[9]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[9]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -857,7 +859,7 @@ var (
 			{
 				Name:    "user_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[1], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[1], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -865,12 +867,12 @@ var (
 			{
 				Name:    "user_manager_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[28], UsersColumns[27], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[30], UsersColumns[29], UsersColumns[0], UsersColumns[4]},
 			},
 			{
 				Name:    "users_orphans_manager_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[0], UsersColumns[28], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[0], UsersColumns[30], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "manager_id IS NULL AND deleted_at IS NULL",
 				},
@@ -878,12 +880,12 @@ var (
 			{
 				Name:    "user_parent_user_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[27], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[31], UsersColumns[29], UsersColumns[0], UsersColumns[4]},
 			},
 			{
 				Name:    "users_reporting_path",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[22], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[22], UsersColumns[0], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					OpClassColumns: map[string]string{
 						UsersColumns[22].Name: "text_pattern_ops",
@@ -893,7 +895,7 @@ var (
 			{
 				Name:    "user_tenant_id_full_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[8], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[8], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -901,7 +903,7 @@ var (
 			{
 				Name:    "user_tenant_id_last_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[7], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[7], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -909,7 +911,7 @@ var (
 			{
 				Name:    "user_tenant_id_state_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[5], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[5], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -917,7 +919,23 @@ var (
 			{
 				Name:    "user_tenant_id_department_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[16], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[16], UsersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "user_tenant_id_direct_reports_count_deleted_at",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[23], UsersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "user_tenant_id_identities_count_deleted_at",
+				Unique:  false,
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[24], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -925,7 +943,7 @@ var (
 			{
 				Name:    "user_tenant_id_title_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[27], UsersColumns[15], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[29], UsersColumns[15], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -933,7 +951,7 @@ var (
 			{
 				Name:    "users_due",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[23]},
+				Columns: []*schema.Column{UsersColumns[25]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "expires_at IS NOT NULL AND deleted_at IS NULL",
 				},

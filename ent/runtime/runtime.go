@@ -718,6 +718,14 @@ func init() {
 	userDescReportingPath := userFields[18].Descriptor()
 	// user.DefaultReportingPath holds the default value on creation for the reporting_path field.
 	user.DefaultReportingPath = userDescReportingPath.Default.(string)
+	// userDescDirectReportsCount is the schema descriptor for direct_reports_count field.
+	userDescDirectReportsCount := userFields[19].Descriptor()
+	// user.DefaultDirectReportsCount holds the default value on creation for the direct_reports_count field.
+	user.DefaultDirectReportsCount = userDescDirectReportsCount.Default.(int)
+	// userDescIdentitiesCount is the schema descriptor for identities_count field.
+	userDescIdentitiesCount := userFields[20].Descriptor()
+	// user.DefaultIdentitiesCount holds the default value on creation for the identities_count field.
+	user.DefaultIdentitiesCount = userDescIdentitiesCount.Default.(int)
 	// userDescID is the schema descriptor for id field.
 	userDescID := userMixinFields0[0].Descriptor()
 	// user.DefaultID holds the default value on creation for the id field.

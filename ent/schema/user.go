@@ -80,6 +80,14 @@ func (User) Fields() []ent.Field {
 		field.String("reporting_path").Default("").
 			Comment("The user's managers from the top of the organisation down, as /id/id/ (maintained by the database).").
 			Annotations(entgql.Skip(entgql.SkipAll)),
+		// Kept by database triggers (internal/tally), never set by the API: lists
+		// order by them (largest teams first) through an index like any column.
+		field.Int("direct_reports_count").Default(0).
+			Comment("Live direct reports (maintained by the database).").
+			Annotations(entgql.OrderField("DIRECT_REPORTS_COUNT"), entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		field.Int("identities_count").Default(0).
+			Comment("Live identities (maintained by the database).").
+			Annotations(entgql.OrderField("IDENTITIES_COUNT"), entgql.Skip(entgql.SkipType, entgql.SkipWhereInput, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.String("parent_user_id").Optional().Nillable().
 			Comment("Id of the primary user this secondary (e.g. admin) account belongs to.").
 			Annotations(entgql.Skip(entgql.SkipType)),
@@ -128,6 +136,8 @@ func (User) Indexes() []ent.Index {
 		liveBy("last_name"),
 		liveBy("state"),
 		liveBy("department"),
+		liveBy("direct_reports_count"),
+		liveBy("identities_count"),
 		liveBy("title"),
 		due("users"),
 	}

@@ -66,6 +66,10 @@ const (
 	FieldManagerID = "manager_id"
 	// FieldReportingPath holds the string denoting the reporting_path field in the database.
 	FieldReportingPath = "reporting_path"
+	// FieldDirectReportsCount holds the string denoting the direct_reports_count field in the database.
+	FieldDirectReportsCount = "direct_reports_count"
+	// FieldIdentitiesCount holds the string denoting the identities_count field in the database.
+	FieldIdentitiesCount = "identities_count"
 	// FieldParentUserID holds the string denoting the parent_user_id field in the database.
 	FieldParentUserID = "parent_user_id"
 	// FieldExpiresAt holds the string denoting the expires_at field in the database.
@@ -185,6 +189,8 @@ var Columns = []string{
 	FieldMetadata,
 	FieldManagerID,
 	FieldReportingPath,
+	FieldDirectReportsCount,
+	FieldIdentitiesCount,
 	FieldParentUserID,
 	FieldExpiresAt,
 	FieldProvisionedAt,
@@ -244,6 +250,10 @@ var (
 	DefaultCostCenter string
 	// DefaultReportingPath holds the default value on creation for the "reporting_path" field.
 	DefaultReportingPath string
+	// DefaultDirectReportsCount holds the default value on creation for the "direct_reports_count" field.
+	DefaultDirectReportsCount int
+	// DefaultIdentitiesCount holds the default value on creation for the "identities_count" field.
+	DefaultIdentitiesCount int
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() string
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -435,6 +445,16 @@ func ByManagerID(opts ...sql.OrderTermOption) OrderOption {
 // ByReportingPath orders the results by the reporting_path field.
 func ByReportingPath(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReportingPath, opts...).ToFunc()
+}
+
+// ByDirectReportsCountField orders the results by the direct_reports_count field.
+func ByDirectReportsCountField(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDirectReportsCount, opts...).ToFunc()
+}
+
+// ByIdentitiesCountField orders the results by the identities_count field.
+func ByIdentitiesCountField(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdentitiesCount, opts...).ToFunc()
 }
 
 // ByParentUserID orders the results by the parent_user_id field.

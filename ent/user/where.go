@@ -170,6 +170,16 @@ func ReportingPath(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldReportingPath, v))
 }
 
+// DirectReportsCount applies equality check predicate on the "direct_reports_count" field. It's identical to DirectReportsCountEQ.
+func DirectReportsCount(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldDirectReportsCount, v))
+}
+
+// IdentitiesCount applies equality check predicate on the "identities_count" field. It's identical to IdentitiesCountEQ.
+func IdentitiesCount(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldIdentitiesCount, v))
+}
+
 // ParentUserID applies equality check predicate on the "parent_user_id" field. It's identical to ParentUserIDEQ.
 func ParentUserID(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldParentUserID, v))
@@ -1558,6 +1568,86 @@ func ReportingPathEqualFold(v string) predicate.User {
 // ReportingPathContainsFold applies the ContainsFold predicate on the "reporting_path" field.
 func ReportingPathContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldReportingPath, v))
+}
+
+// DirectReportsCountEQ applies the EQ predicate on the "direct_reports_count" field.
+func DirectReportsCountEQ(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldDirectReportsCount, v))
+}
+
+// DirectReportsCountNEQ applies the NEQ predicate on the "direct_reports_count" field.
+func DirectReportsCountNEQ(v int) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldDirectReportsCount, v))
+}
+
+// DirectReportsCountIn applies the In predicate on the "direct_reports_count" field.
+func DirectReportsCountIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldIn(FieldDirectReportsCount, vs...))
+}
+
+// DirectReportsCountNotIn applies the NotIn predicate on the "direct_reports_count" field.
+func DirectReportsCountNotIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldDirectReportsCount, vs...))
+}
+
+// DirectReportsCountGT applies the GT predicate on the "direct_reports_count" field.
+func DirectReportsCountGT(v int) predicate.User {
+	return predicate.User(sql.FieldGT(FieldDirectReportsCount, v))
+}
+
+// DirectReportsCountGTE applies the GTE predicate on the "direct_reports_count" field.
+func DirectReportsCountGTE(v int) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldDirectReportsCount, v))
+}
+
+// DirectReportsCountLT applies the LT predicate on the "direct_reports_count" field.
+func DirectReportsCountLT(v int) predicate.User {
+	return predicate.User(sql.FieldLT(FieldDirectReportsCount, v))
+}
+
+// DirectReportsCountLTE applies the LTE predicate on the "direct_reports_count" field.
+func DirectReportsCountLTE(v int) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldDirectReportsCount, v))
+}
+
+// IdentitiesCountEQ applies the EQ predicate on the "identities_count" field.
+func IdentitiesCountEQ(v int) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldIdentitiesCount, v))
+}
+
+// IdentitiesCountNEQ applies the NEQ predicate on the "identities_count" field.
+func IdentitiesCountNEQ(v int) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldIdentitiesCount, v))
+}
+
+// IdentitiesCountIn applies the In predicate on the "identities_count" field.
+func IdentitiesCountIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldIn(FieldIdentitiesCount, vs...))
+}
+
+// IdentitiesCountNotIn applies the NotIn predicate on the "identities_count" field.
+func IdentitiesCountNotIn(vs ...int) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldIdentitiesCount, vs...))
+}
+
+// IdentitiesCountGT applies the GT predicate on the "identities_count" field.
+func IdentitiesCountGT(v int) predicate.User {
+	return predicate.User(sql.FieldGT(FieldIdentitiesCount, v))
+}
+
+// IdentitiesCountGTE applies the GTE predicate on the "identities_count" field.
+func IdentitiesCountGTE(v int) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldIdentitiesCount, v))
+}
+
+// IdentitiesCountLT applies the LT predicate on the "identities_count" field.
+func IdentitiesCountLT(v int) predicate.User {
+	return predicate.User(sql.FieldLT(FieldIdentitiesCount, v))
+}
+
+// IdentitiesCountLTE applies the LTE predicate on the "identities_count" field.
+func IdentitiesCountLTE(v int) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldIdentitiesCount, v))
 }
 
 // ParentUserIDEQ applies the EQ predicate on the "parent_user_id" field.

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/idgraph/idgraph/internal/rowcount"
+	"github.com/idgraph/idgraph/internal/tally"
 	"github.com/idgraph/idgraph/internal/viewer"
 )
 
@@ -352,6 +353,10 @@ func (d *deferred) deferFor(ctx context.Context, table string) error {
 		// SQLite's counter triggers run once per row; with them set aside, the
 		// table's counters are counted once at the end (it started empty).
 		d.rebuild = append(d.rebuild, rowcount.Backfill(table))
+		// The same for the counts kept on rows (a user's reports, identities).
+		for _, t := range tally.Of(table) {
+			d.rebuild = append(d.rebuild, t.Backfill())
+		}
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/idgraph/idgraph/internal/budget"
 	"github.com/idgraph/idgraph/internal/orgpath"
 	"github.com/idgraph/idgraph/internal/rowcount"
+	"github.com/idgraph/idgraph/internal/tally"
 )
 
 // DB is an open, migrated database.
@@ -93,6 +94,10 @@ func OpenWith(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("migrate %s: %w", redact(dsn), err)
 	}
 	if err := orgpath.Install(ctx, sqlDB, engine); err != nil {
+		client.Close()
+		return nil, fmt.Errorf("migrate %s: %w", redact(dsn), err)
+	}
+	if err := tally.Install(ctx, sqlDB, engine); err != nil {
 		client.Close()
 		return nil, fmt.Errorf("migrate %s: %w", redact(dsn), err)
 	}
