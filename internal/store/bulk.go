@@ -286,8 +286,8 @@ type deferred struct {
 	query  func(ctx context.Context, query string, args ...any) (rowScanner, error)
 	seen   map[string]bool
 	order  []string // the tables written, in order
-	// rebuild puts back what was set aside, in order.
-	rebuild []string
+	// rebuild puts back what was set aside, in order; counts run before it.
+	rebuild, counts []string
 }
 
 type rowScanner interface {
@@ -344,18 +344,34 @@ func (d *deferred) deferFor(ctx context.Context, table string) error {
 	if err != nil {
 		return err
 	}
+	if d.engine == dialect.Postgres {
+		for _, t := range tally.Of(table) {
+			drop, restore := t.Suspend()
+			drops = append(drops, drop...)
+			d.rebuild = append(d.rebuild, restore...)
+		}
+	}
 	for _, stmt := range drops {
 		if err := d.exec(ctx, stmt); err != nil {
 			return fmt.Errorf("bulk load: %s: %w", stmt, err)
 		}
 	}
 	if slices.ContainsFunc(drops, func(s string) bool { return strings.HasPrefix(s, "DROP TRIGGER") }) {
-		// SQLite's counter triggers run once per row; with them set aside, the
-		// table's counters are counted once at the end (it started empty).
-		d.rebuild = append(d.rebuild, rowcount.Backfill(table))
-		// The same for the counts kept on rows (a user's reports, identities).
+		if d.engine != dialect.Postgres {
+			// SQLite's counter triggers run once per row; with them set aside,
+			// the table's counters are counted once at the end (it started empty).
+			d.rebuild = append(d.rebuild, rowcount.Backfill(table))
+		}
+		// The counts kept on rows (a user's reports, identities) are counted
+		// once: on PostgreSQL in a grouped pass before the indexes are rebuilt
+		// (so the rows updated have none to maintain yet), on SQLite per row
+		// through the counted table's rebuilt index.
 		for _, t := range tally.Of(table) {
-			d.rebuild = append(d.rebuild, t.Backfill())
+			if d.engine == dialect.Postgres {
+				d.counts = append(d.counts, t.Backfill(d.engine)...)
+			} else {
+				d.rebuild = append(d.rebuild, t.Backfill(d.engine)...)
+			}
 		}
 	}
 	return nil
@@ -388,7 +404,7 @@ func closeRows(r rowScanner) {
 // restore rebuilds what deferFor set aside: indexes first, then the foreign
 // keys that may use them.
 func (d *deferred) restore(ctx context.Context) error {
-	for _, stmt := range d.rebuild {
+	for _, stmt := range append(d.counts, d.rebuild...) {
 		if err := d.exec(ctx, stmt); err != nil {
 			return fmt.Errorf("bulk load: %s: %w", stmt, err)
 		}

@@ -31,11 +31,32 @@ var Tallies = []Tally{
 	{Target: "users", Column: "identities_count", Counted: "identities", Key: "user_id"},
 }
 
-// Backfill counts t from scratch: for a bulk load that filled Counted with the
-// triggers set aside, and for the first install.
-func (t Tally) Backfill() string {
-	return fmt.Sprintf(`UPDATE %[1]s SET %[2]s = (SELECT COUNT(*) FROM %[3]s AS counted
-		WHERE counted.%[4]s = %[1]s.id AND counted.deleted_at IS NULL)`, t.Target, t.Column, t.Counted, t.Key)
+// Backfill counts t from scratch, writing only the rows whose count is
+// wrong: for a bulk load that filled Counted with the triggers set aside, and
+// for the first install. PostgreSQL counts in one grouped pass.
+func (t Tally) Backfill(engine string) []string {
+	if engine == dialect.Postgres {
+		return []string{
+			fmt.Sprintf(`UPDATE %[1]s AS target SET %[2]s = c.n FROM (SELECT %[4]s AS id, COUNT(*) AS n FROM %[3]s
+				WHERE %[4]s IS NOT NULL AND deleted_at IS NULL GROUP BY %[4]s) AS c WHERE target.id = c.id AND target.%[2]s <> c.n`,
+				t.Target, t.Column, t.Counted, t.Key),
+			fmt.Sprintf(`UPDATE %[1]s AS target SET %[2]s = 0 WHERE %[2]s <> 0 AND NOT EXISTS
+				(SELECT 1 FROM %[3]s AS counted WHERE counted.%[4]s = target.id AND counted.deleted_at IS NULL)`,
+				t.Target, t.Column, t.Counted, t.Key),
+		}
+	}
+	count := fmt.Sprintf(`(SELECT COUNT(*) FROM %[3]s AS counted WHERE counted.%[4]s = %[1]s.id AND counted.deleted_at IS NULL)`,
+		t.Target, t.Column, t.Counted, t.Key)
+	return []string{fmt.Sprintf(`UPDATE %[1]s SET %[2]s = %[3]s WHERE %[2]s <> %[3]s`, t.Target, t.Column, count)}
+}
+
+// Suspend returns what sets t's triggers aside for a bulk load into an empty
+// Counted on PostgreSQL, where a statement trigger per COPY would update the
+// counted rows chunk after chunk, and what puts them back. SQLite's loads set
+// every trigger of an empty table aside by themselves.
+func (t Tally) Suspend() (drop, restore []string) {
+	all := postgresTriggers(t)
+	return all[1:4], all
 }
 
 // Of returns the tallies that count rows of table.
@@ -81,7 +102,7 @@ func Install(ctx context.Context, db *sql.DB, engine string) error {
 			// No write may slip between the count and the triggers.
 			stmts = append([]string{fmt.Sprintf(`LOCK TABLE %s, %s IN SHARE ROW EXCLUSIVE MODE`, t.Counted, t.Target)}, stmts...)
 		}
-		for _, stmt := range append(stmts, t.Backfill()) {
+		for _, stmt := range append(stmts, t.Backfill(engine)...) {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("tally %s: %w", t.Column, err)
 			}
