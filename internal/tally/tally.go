@@ -91,6 +91,13 @@ func Install(ctx context.Context, db *sql.DB, engine string) error {
 			stmts = postgresTriggers(t)
 			exists = `SELECT COUNT(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname LIKE $1`
 		}
+		if engine == dialect.Postgres {
+			// The function is replaced every time (it needs no lock on the
+			// tables), so a new release's body takes effect.
+			if _, err := tx.ExecContext(ctx, stmts[0]); err != nil {
+				return fmt.Errorf("tally %s: %w", t.Column, err)
+			}
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, exists, t.Column+"_%").Scan(&n); err != nil {
 			return fmt.Errorf("tally %s: %w", t.Column, err)
@@ -139,13 +146,15 @@ func postgresTriggers(t Tally) []string {
 	}
 	// The rows to change are locked in id order first, so that two statements
 	// moving counts between the same rows in opposite directions wait for
-	// each other instead of deadlocking.
+	// each other instead of deadlocking; NO KEY UPDATE, as the update takes,
+	// leaves them to the key-share locks of foreign-key checks (a writer that
+	// points an identity at a user holds one on that user).
 	apply := func(changes string) string {
 		delta := fmt.Sprintf(`SELECT id, SUM(n) AS n FROM (%s) AS changes GROUP BY id HAVING SUM(n) <> 0`, changes)
 		// A statement trigger fires even when its statement changed no row: the
 		// guard ends the recursion of the counts' own updates.
 		return fmt.Sprintf(`IF EXISTS (%[3]s) THEN
-			PERFORM 1 FROM %[1]s WHERE id IN (SELECT id FROM (%[3]s) AS d) ORDER BY id FOR UPDATE;
+			PERFORM 1 FROM %[1]s WHERE id IN (SELECT id FROM (%[3]s) AS d) ORDER BY id FOR NO KEY UPDATE;
 			UPDATE %[1]s AS target SET %[2]s = target.%[2]s + d.n FROM (%[3]s) AS d WHERE target.id = d.id;
 		END IF;`, t.Target, t.Column, delta)
 	}
