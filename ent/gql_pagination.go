@@ -394,6 +394,20 @@ var (
 			}
 		},
 	}
+	// AuditEventOrderFieldActor orders AuditEvent by actor.
+	AuditEventOrderFieldActor = &AuditEventOrderField{
+		Value: func(_m *AuditEvent) (ent.Value, error) {
+			return _m.Actor, nil
+		},
+		column: auditevent.FieldActor,
+		toTerm: auditevent.ByActor,
+		toCursor: func(_m *AuditEvent) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Actor,
+			}
+		},
+	}
 	// AuditEventOrderFieldOccurredAt orders AuditEvent by occurred_at.
 	AuditEventOrderFieldOccurredAt = &AuditEventOrderField{
 		Value: func(_m *AuditEvent) (ent.Value, error) {
@@ -420,6 +434,8 @@ func (f AuditEventOrderField) String() string {
 		str = "UPDATED_AT"
 	case AuditEventOrderFieldAction.column:
 		str = "ACTION"
+	case AuditEventOrderFieldActor.column:
+		str = "ACTOR"
 	case AuditEventOrderFieldOccurredAt.column:
 		str = "OCCURRED_AT"
 	}
@@ -444,6 +460,8 @@ func (f *AuditEventOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *AuditEventOrderFieldUpdatedAt
 	case "ACTION":
 		*f = *AuditEventOrderFieldAction
+	case "ACTOR":
+		*f = *AuditEventOrderFieldActor
 	case "OCCURRED_AT":
 		*f = *AuditEventOrderFieldOccurredAt
 	default:
@@ -780,6 +798,20 @@ var (
 			}
 		},
 	}
+	// IdentityOrderFieldVendorID orders Identity by vendor_id.
+	IdentityOrderFieldVendorID = &IdentityOrderField{
+		Value: func(_m *Identity) (ent.Value, error) {
+			return _m.VendorID, nil
+		},
+		column: identity.FieldVendorID,
+		toTerm: identity.ByVendorID,
+		toCursor: func(_m *Identity) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.VendorID,
+			}
+		},
+	}
 	// IdentityOrderFieldEmail orders Identity by email.
 	IdentityOrderFieldEmail = &IdentityOrderField{
 		Value: func(_m *Identity) (ent.Value, error) {
@@ -791,6 +823,20 @@ var (
 			return Cursor{
 				ID:    _m.ID,
 				Value: _m.Email,
+			}
+		},
+	}
+	// IdentityOrderFieldUsername orders Identity by username.
+	IdentityOrderFieldUsername = &IdentityOrderField{
+		Value: func(_m *Identity) (ent.Value, error) {
+			return _m.Username, nil
+		},
+		column: identity.FieldUsername,
+		toTerm: identity.ByUsername,
+		toCursor: func(_m *Identity) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Username,
 			}
 		},
 	}
@@ -834,8 +880,12 @@ func (f IdentityOrderField) String() string {
 		str = "UPDATED_AT"
 	case IdentityOrderFieldState.column:
 		str = "STATE"
+	case IdentityOrderFieldVendorID.column:
+		str = "VENDOR_ID"
 	case IdentityOrderFieldEmail.column:
 		str = "EMAIL"
+	case IdentityOrderFieldUsername.column:
+		str = "USERNAME"
 	case IdentityOrderFieldDisplayName.column:
 		str = "DISPLAY_NAME"
 	case IdentityOrderFieldLastSyncedAt.column:
@@ -862,8 +912,12 @@ func (f *IdentityOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *IdentityOrderFieldUpdatedAt
 	case "STATE":
 		*f = *IdentityOrderFieldState
+	case "VENDOR_ID":
+		*f = *IdentityOrderFieldVendorID
 	case "EMAIL":
 		*f = *IdentityOrderFieldEmail
+	case "USERNAME":
+		*f = *IdentityOrderFieldUsername
 	case "DISPLAY_NAME":
 		*f = *IdentityOrderFieldDisplayName
 	case "LAST_SYNCED_AT":
@@ -1188,6 +1242,34 @@ var (
 			}
 		},
 	}
+	// IntegrationOrderFieldVendor orders Integration by vendor.
+	IntegrationOrderFieldVendor = &IntegrationOrderField{
+		Value: func(_m *Integration) (ent.Value, error) {
+			return _m.Vendor, nil
+		},
+		column: integration.FieldVendor,
+		toTerm: integration.ByVendor,
+		toCursor: func(_m *Integration) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Vendor,
+			}
+		},
+	}
+	// IntegrationOrderFieldKind orders Integration by kind.
+	IntegrationOrderFieldKind = &IntegrationOrderField{
+		Value: func(_m *Integration) (ent.Value, error) {
+			return _m.Kind, nil
+		},
+		column: integration.FieldKind,
+		toTerm: integration.ByKind,
+		toCursor: func(_m *Integration) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Kind,
+			}
+		},
+	}
 	// IntegrationOrderFieldName orders Integration by name.
 	IntegrationOrderFieldName = &IntegrationOrderField{
 		Value: func(_m *Integration) (ent.Value, error) {
@@ -1202,6 +1284,48 @@ var (
 			}
 		},
 	}
+	// IntegrationOrderFieldHandle orders Integration by handle.
+	IntegrationOrderFieldHandle = &IntegrationOrderField{
+		Value: func(_m *Integration) (ent.Value, error) {
+			return _m.Handle, nil
+		},
+		column: integration.FieldHandle,
+		toTerm: integration.ByHandle,
+		toCursor: func(_m *Integration) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Handle,
+			}
+		},
+	}
+	// IntegrationOrderFieldDomain orders Integration by domain.
+	IntegrationOrderFieldDomain = &IntegrationOrderField{
+		Value: func(_m *Integration) (ent.Value, error) {
+			return _m.Domain, nil
+		},
+		column: integration.FieldDomain,
+		toTerm: integration.ByDomain,
+		toCursor: func(_m *Integration) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Domain,
+			}
+		},
+	}
+	// IntegrationOrderFieldIsPrimary orders Integration by is_primary.
+	IntegrationOrderFieldIsPrimary = &IntegrationOrderField{
+		Value: func(_m *Integration) (ent.Value, error) {
+			return _m.IsPrimary, nil
+		},
+		column: integration.FieldIsPrimary,
+		toTerm: integration.ByIsPrimary,
+		toCursor: func(_m *Integration) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.IsPrimary,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -1212,8 +1336,18 @@ func (f IntegrationOrderField) String() string {
 		str = "CREATED_AT"
 	case IntegrationOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
+	case IntegrationOrderFieldVendor.column:
+		str = "VENDOR"
+	case IntegrationOrderFieldKind.column:
+		str = "KIND"
 	case IntegrationOrderFieldName.column:
 		str = "NAME"
+	case IntegrationOrderFieldHandle.column:
+		str = "HANDLE"
+	case IntegrationOrderFieldDomain.column:
+		str = "DOMAIN"
+	case IntegrationOrderFieldIsPrimary.column:
+		str = "IS_PRIMARY"
 	}
 	return str
 }
@@ -1234,8 +1368,18 @@ func (f *IntegrationOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *IntegrationOrderFieldCreatedAt
 	case "UPDATED_AT":
 		*f = *IntegrationOrderFieldUpdatedAt
+	case "VENDOR":
+		*f = *IntegrationOrderFieldVendor
+	case "KIND":
+		*f = *IntegrationOrderFieldKind
 	case "NAME":
 		*f = *IntegrationOrderFieldName
+	case "HANDLE":
+		*f = *IntegrationOrderFieldHandle
+	case "DOMAIN":
+		*f = *IntegrationOrderFieldDomain
+	case "IS_PRIMARY":
+		*f = *IntegrationOrderFieldIsPrimary
 	default:
 		return fmt.Errorf("%s is not a valid IntegrationOrderField", str)
 	}
@@ -1556,6 +1700,20 @@ var (
 			}
 		},
 	}
+	// PolicyAssignmentOrderFieldState orders PolicyAssignment by state.
+	PolicyAssignmentOrderFieldState = &PolicyAssignmentOrderField{
+		Value: func(_m *PolicyAssignment) (ent.Value, error) {
+			return _m.State, nil
+		},
+		column: policyassignment.FieldState,
+		toTerm: policyassignment.ByState,
+		toCursor: func(_m *PolicyAssignment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.State,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -1566,6 +1724,8 @@ func (f PolicyAssignmentOrderField) String() string {
 		str = "CREATED_AT"
 	case PolicyAssignmentOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
+	case PolicyAssignmentOrderFieldState.column:
+		str = "STATE"
 	}
 	return str
 }
@@ -1586,6 +1746,8 @@ func (f *PolicyAssignmentOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *PolicyAssignmentOrderFieldCreatedAt
 	case "UPDATED_AT":
 		*f = *PolicyAssignmentOrderFieldUpdatedAt
+	case "STATE":
+		*f = *PolicyAssignmentOrderFieldState
 	default:
 		return fmt.Errorf("%s is not a valid PolicyAssignmentOrderField", str)
 	}
@@ -1906,6 +2068,34 @@ var (
 			}
 		},
 	}
+	// PolicyConditionOrderFieldType orders PolicyCondition by type.
+	PolicyConditionOrderFieldType = &PolicyConditionOrderField{
+		Value: func(_m *PolicyCondition) (ent.Value, error) {
+			return _m.Type, nil
+		},
+		column: policycondition.FieldType,
+		toTerm: policycondition.ByType,
+		toCursor: func(_m *PolicyCondition) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Type,
+			}
+		},
+	}
+	// PolicyConditionOrderFieldProfileKey orders PolicyCondition by profile_key.
+	PolicyConditionOrderFieldProfileKey = &PolicyConditionOrderField{
+		Value: func(_m *PolicyCondition) (ent.Value, error) {
+			return _m.ProfileKey, nil
+		},
+		column: policycondition.FieldProfileKey,
+		toTerm: policycondition.ByProfileKey,
+		toCursor: func(_m *PolicyCondition) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ProfileKey,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -1916,6 +2106,10 @@ func (f PolicyConditionOrderField) String() string {
 		str = "CREATED_AT"
 	case PolicyConditionOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
+	case PolicyConditionOrderFieldType.column:
+		str = "TYPE"
+	case PolicyConditionOrderFieldProfileKey.column:
+		str = "PROFILE_KEY"
 	}
 	return str
 }
@@ -1936,6 +2130,10 @@ func (f *PolicyConditionOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *PolicyConditionOrderFieldCreatedAt
 	case "UPDATED_AT":
 		*f = *PolicyConditionOrderFieldUpdatedAt
+	case "TYPE":
+		*f = *PolicyConditionOrderFieldType
+	case "PROFILE_KEY":
+		*f = *PolicyConditionOrderFieldProfileKey
 	default:
 		return fmt.Errorf("%s is not a valid PolicyConditionOrderField", str)
 	}
@@ -2256,6 +2454,20 @@ var (
 			}
 		},
 	}
+	// PolicyRuleOrderFieldState orders PolicyRule by state.
+	PolicyRuleOrderFieldState = &PolicyRuleOrderField{
+		Value: func(_m *PolicyRule) (ent.Value, error) {
+			return _m.State, nil
+		},
+		column: policyrule.FieldState,
+		toTerm: policyrule.ByState,
+		toCursor: func(_m *PolicyRule) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.State,
+			}
+		},
+	}
 	// PolicyRuleOrderFieldRoleName orders PolicyRule by role_name.
 	PolicyRuleOrderFieldRoleName = &PolicyRuleOrderField{
 		Value: func(_m *PolicyRule) (ent.Value, error) {
@@ -2267,6 +2479,20 @@ var (
 			return Cursor{
 				ID:    _m.ID,
 				Value: _m.RoleName,
+			}
+		},
+	}
+	// PolicyRuleOrderFieldRoleHandle orders PolicyRule by role_handle.
+	PolicyRuleOrderFieldRoleHandle = &PolicyRuleOrderField{
+		Value: func(_m *PolicyRule) (ent.Value, error) {
+			return _m.RoleHandle, nil
+		},
+		column: policyrule.FieldRoleHandle,
+		toTerm: policyrule.ByRoleHandle,
+		toCursor: func(_m *PolicyRule) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.RoleHandle,
 			}
 		},
 	}
@@ -2294,8 +2520,12 @@ func (f PolicyRuleOrderField) String() string {
 		str = "CREATED_AT"
 	case PolicyRuleOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
+	case PolicyRuleOrderFieldState.column:
+		str = "STATE"
 	case PolicyRuleOrderFieldRoleName.column:
 		str = "ROLE_NAME"
+	case PolicyRuleOrderFieldRoleHandle.column:
+		str = "ROLE_HANDLE"
 	case PolicyRuleOrderFieldPriority.column:
 		str = "PRIORITY"
 	}
@@ -2318,8 +2548,12 @@ func (f *PolicyRuleOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *PolicyRuleOrderFieldCreatedAt
 	case "UPDATED_AT":
 		*f = *PolicyRuleOrderFieldUpdatedAt
+	case "STATE":
+		*f = *PolicyRuleOrderFieldState
 	case "ROLE_NAME":
 		*f = *PolicyRuleOrderFieldRoleName
+	case "ROLE_HANDLE":
+		*f = *PolicyRuleOrderFieldRoleHandle
 	case "PRIORITY":
 		*f = *PolicyRuleOrderFieldPriority
 	default:
@@ -2656,6 +2890,48 @@ var (
 			}
 		},
 	}
+	// PolicyRulesetOrderFieldState orders PolicyRuleset by state.
+	PolicyRulesetOrderFieldState = &PolicyRulesetOrderField{
+		Value: func(_m *PolicyRuleset) (ent.Value, error) {
+			return _m.State, nil
+		},
+		column: policyruleset.FieldState,
+		toTerm: policyruleset.ByState,
+		toCursor: func(_m *PolicyRuleset) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.State,
+			}
+		},
+	}
+	// PolicyRulesetOrderFieldType orders PolicyRuleset by type.
+	PolicyRulesetOrderFieldType = &PolicyRulesetOrderField{
+		Value: func(_m *PolicyRuleset) (ent.Value, error) {
+			return _m.Type, nil
+		},
+		column: policyruleset.FieldType,
+		toTerm: policyruleset.ByType,
+		toCursor: func(_m *PolicyRuleset) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Type,
+			}
+		},
+	}
+	// PolicyRulesetOrderFieldIsAuthoritative orders PolicyRuleset by is_authoritative.
+	PolicyRulesetOrderFieldIsAuthoritative = &PolicyRulesetOrderField{
+		Value: func(_m *PolicyRuleset) (ent.Value, error) {
+			return _m.IsAuthoritative, nil
+		},
+		column: policyruleset.FieldIsAuthoritative,
+		toTerm: policyruleset.ByIsAuthoritative,
+		toCursor: func(_m *PolicyRuleset) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.IsAuthoritative,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -2668,6 +2944,12 @@ func (f PolicyRulesetOrderField) String() string {
 		str = "UPDATED_AT"
 	case PolicyRulesetOrderFieldName.column:
 		str = "NAME"
+	case PolicyRulesetOrderFieldState.column:
+		str = "STATE"
+	case PolicyRulesetOrderFieldType.column:
+		str = "TYPE"
+	case PolicyRulesetOrderFieldIsAuthoritative.column:
+		str = "IS_AUTHORITATIVE"
 	}
 	return str
 }
@@ -2690,6 +2972,12 @@ func (f *PolicyRulesetOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *PolicyRulesetOrderFieldUpdatedAt
 	case "NAME":
 		*f = *PolicyRulesetOrderFieldName
+	case "STATE":
+		*f = *PolicyRulesetOrderFieldState
+	case "TYPE":
+		*f = *PolicyRulesetOrderFieldType
+	case "IS_AUTHORITATIVE":
+		*f = *PolicyRulesetOrderFieldIsAuthoritative
 	default:
 		return fmt.Errorf("%s is not a valid PolicyRulesetOrderField", str)
 	}
@@ -3024,6 +3312,20 @@ var (
 			}
 		},
 	}
+	// ResourceOrderFieldVendorID orders Resource by vendor_id.
+	ResourceOrderFieldVendorID = &ResourceOrderField{
+		Value: func(_m *Resource) (ent.Value, error) {
+			return _m.VendorID, nil
+		},
+		column: resource.FieldVendorID,
+		toTerm: resource.ByVendorID,
+		toCursor: func(_m *Resource) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.VendorID,
+			}
+		},
+	}
 	// ResourceOrderFieldName orders Resource by name.
 	ResourceOrderFieldName = &ResourceOrderField{
 		Value: func(_m *Resource) (ent.Value, error) {
@@ -3035,6 +3337,20 @@ var (
 			return Cursor{
 				ID:    _m.ID,
 				Value: _m.Name,
+			}
+		},
+	}
+	// ResourceOrderFieldHandle orders Resource by handle.
+	ResourceOrderFieldHandle = &ResourceOrderField{
+		Value: func(_m *Resource) (ent.Value, error) {
+			return _m.Handle, nil
+		},
+		column: resource.FieldHandle,
+		toTerm: resource.ByHandle,
+		toCursor: func(_m *Resource) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Handle,
 			}
 		},
 	}
@@ -3050,8 +3366,12 @@ func (f ResourceOrderField) String() string {
 		str = "UPDATED_AT"
 	case ResourceOrderFieldKind.column:
 		str = "KIND"
+	case ResourceOrderFieldVendorID.column:
+		str = "VENDOR_ID"
 	case ResourceOrderFieldName.column:
 		str = "NAME"
+	case ResourceOrderFieldHandle.column:
+		str = "HANDLE"
 	}
 	return str
 }
@@ -3074,8 +3394,12 @@ func (f *ResourceOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *ResourceOrderFieldUpdatedAt
 	case "KIND":
 		*f = *ResourceOrderFieldKind
+	case "VENDOR_ID":
+		*f = *ResourceOrderFieldVendorID
 	case "NAME":
 		*f = *ResourceOrderFieldName
+	case "HANDLE":
+		*f = *ResourceOrderFieldHandle
 	default:
 		return fmt.Errorf("%s is not a valid ResourceOrderField", str)
 	}

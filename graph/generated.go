@@ -568,6 +568,10 @@ enum AuditEventOrderField {
   """
   ACTION
   """
+  Order by actor.
+  """
+  ACTOR
+  """
   Order by occurred at.
   """
   OCCURRED_AT
@@ -1381,9 +1385,17 @@ enum IdentityOrderField {
   """
   STATE
   """
+  Order by vendor id.
+  """
+  VENDOR_ID
+  """
   Order by email.
   """
   EMAIL
+  """
+  Order by username.
+  """
+  USERNAME
   """
   Order by display name.
   """
@@ -2374,9 +2386,29 @@ enum IntegrationOrderField {
   """
   UPDATED_AT
   """
+  Order by vendor.
+  """
+  VENDOR
+  """
+  Order by kind.
+  """
+  KIND
+  """
   Order by name.
   """
   NAME
+  """
+  Order by handle.
+  """
+  HANDLE
+  """
+  Order by domain.
+  """
+  DOMAIN
+  """
+  Order by is primary.
+  """
+  IS_PRIMARY
 }
 """
 IntegrationVendor is enum for the field vendor
@@ -3002,6 +3034,10 @@ enum PolicyAssignmentOrderField {
   Order by updated at.
   """
   UPDATED_AT
+  """
+  Order by state.
+  """
+  STATE
 }
 """
 PolicyAssignmentState is enum for the field state
@@ -3614,6 +3650,14 @@ enum PolicyConditionOrderField {
   Order by updated at.
   """
   UPDATED_AT
+  """
+  Order by type.
+  """
+  TYPE
+  """
+  Order by profile key.
+  """
+  PROFILE_KEY
 }
 """
 PolicyConditionProfileOperator is enum for the field profile_operator
@@ -4372,9 +4416,17 @@ enum PolicyRuleOrderField {
   """
   UPDATED_AT
   """
+  Order by state.
+  """
+  STATE
+  """
   Order by role name.
   """
   ROLE_NAME
+  """
+  Order by role handle.
+  """
+  ROLE_HANDLE
   """
   Order by priority.
   """
@@ -5035,6 +5087,18 @@ enum PolicyRulesetOrderField {
   Order by name.
   """
   NAME
+  """
+  Order by state.
+  """
+  STATE
+  """
+  Order by type.
+  """
+  TYPE
+  """
+  Order by is authoritative.
+  """
+  IS_AUTHORITATIVE
 }
 """
 PolicyRulesetState is enum for the field state
@@ -5919,9 +5983,17 @@ enum ResourceOrderField {
   """
   KIND
   """
+  Order by vendor id.
+  """
+  VENDOR_ID
+  """
   Order by name.
   """
   NAME
+  """
+  Order by handle.
+  """
+  HANDLE
 }
 """
 ResourceWhereInput is used for filtering Resource objects.

@@ -25,7 +25,8 @@ func (AuditEvent) Fields() []ent.Field {
 		field.String("action").NotEmpty().
 			Comment("What happened, e.g. user.updated.").
 			Annotations(entgql.OrderField("ACTION")),
-		field.String("actor").Default("").Comment("Who did it: a token or a system process."),
+		field.String("actor").
+			Annotations(entgql.OrderField("ACTOR")).Default("").Comment("Who did it: a token or a system process."),
 		field.JSON("changes", map[string]any{}).Optional().
 			Comment("Changed fields, before and after; PII values are redacted.").
 			Annotations(entgql.Type("Map")),

@@ -27,12 +27,14 @@ func (Identity) Fields() []ent.Field {
 			Default("active").
 			Comment("State of the identity record; orphan means active but linked to no user.").
 			Annotations(entgql.OrderField("STATE")),
-		field.String("vendor_id").NotEmpty().
+		field.String("vendor_id").
+			Annotations(entgql.OrderField("VENDOR_ID")).NotEmpty().
 			Comment("Id of the account on the vendor's API, in its native format."),
 		field.String("email").Default("").
 			Comment("Email address on the vendor; used to match a directory user.").
 			Annotations(entgql.OrderField("EMAIL")),
-		field.String("username").Default("").Comment("Username on the vendor."),
+		field.String("username").
+			Annotations(entgql.OrderField("USERNAME")).Default("").Comment("Username on the vendor."),
 		field.String("display_name").Default("").
 			Comment("Display name on the vendor.").
 			Annotations(entgql.OrderField("DISPLAY_NAME")),

@@ -21,17 +21,22 @@ func (Integration) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.Integrati
 func (Integration) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("vendor").
+			Annotations(entgql.OrderField("VENDOR")).
 			Values("okta", "google", "slack", "gitlab", "github", "azure_ad", "workday", "demo").
 			Comment("The vendor behind the integration."),
 		field.Enum("kind").
+			Annotations(entgql.OrderField("KIND")).
 			Values("idp", "directory", "app", "hris").
 			Comment("Role of the integration: identity provider, directory, application or HR system."),
 		field.String("name").NotEmpty().
 			Comment("Display name.").
 			Annotations(entgql.OrderField("NAME")),
-		field.String("handle").Default("").Comment("Short handle of the integration."),
-		field.String("domain").Default("").Comment("Domain the integration serves."),
-		field.Bool("is_primary").Default(false).
+		field.String("handle").
+			Annotations(entgql.OrderField("HANDLE")).Default("").Comment("Short handle of the integration."),
+		field.String("domain").
+			Annotations(entgql.OrderField("DOMAIN")).Default("").Comment("Domain the integration serves."),
+		field.Bool("is_primary").
+			Annotations(entgql.OrderField("IS_PRIMARY")).Default(false).
 			Comment("Whether this is the tenant's primary integration (exactly one is)."),
 		field.Time("last_synced_at").Optional().Nillable().Comment("Last successful sync."),
 	}

@@ -22,7 +22,8 @@ func (PolicyAssignment) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.Poli
 
 func (PolicyAssignment) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("state").Values(lifecycle.States(lifecycle.User)...).Default("active").
+		field.Enum("state").
+			Annotations(entgql.OrderField("STATE")).Values(lifecycle.States(lifecycle.User)...).Default("active").
 			Comment("State of the assignment."),
 		field.Time("activated_at").Optional().Nillable().Comment("When access was granted."),
 		field.Time("expires_at").Optional().Nillable().Comment("When access lapses."),

@@ -20,9 +20,11 @@ func (PolicyCondition) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.Polic
 
 func (PolicyCondition) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("type").Values("attribute", "user", "group", "manager").Default("attribute").
+		field.Enum("type").
+			Annotations(entgql.OrderField("TYPE")).Values("attribute", "user", "group", "manager").Default("attribute").
 			Comment("attribute: compare a profile key; user: name one user; group, manager: membership tests."),
-		field.String("profile_key").Default("").Comment("Attribute compared, e.g. department."),
+		field.String("profile_key").
+			Annotations(entgql.OrderField("PROFILE_KEY")).Default("").Comment("Attribute compared, e.g. department."),
 		field.Enum("profile_operator").
 			Values("equals", "not_equals", "contains", "not_contains", "starts_with", "ends_with").
 			// "in" and "not_in" would collide with ent's generated ProfileOperatorIn predicate.

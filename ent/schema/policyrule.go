@@ -21,12 +21,14 @@ func (PolicyRule) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.PolicyRule
 
 func (PolicyRule) Fields() []ent.Field {
 	return []ent.Field{
-		field.Enum("state").Values("staged", "active", "suspended", "deactivated").Default("active").
+		field.Enum("state").
+			Annotations(entgql.OrderField("STATE")).Values("staged", "active", "suspended", "deactivated").Default("active").
 			Comment("Rules take effect only when active."),
 		field.String("role_name").Default("").
 			Comment("Name of the role granted, e.g. Member.").
 			Annotations(entgql.OrderField("ROLE_NAME")),
-		field.String("role_handle").Default("").Comment("Vendor handle of the role."),
+		field.String("role_handle").
+			Annotations(entgql.OrderField("ROLE_HANDLE")).Default("").Comment("Vendor handle of the role."),
 		field.Bool("is_imported").Default(false).Comment("Whether the rule was imported from the vendor."),
 		field.String("description").Default("").Comment("What the rule is for."),
 		field.Int("expires_after_days").Optional().Nillable().

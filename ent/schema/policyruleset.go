@@ -23,12 +23,15 @@ func (PolicyRuleset) Fields() []ent.Field {
 		field.String("name").NotEmpty().
 			Comment("Display name.").
 			Annotations(entgql.OrderField("NAME")),
-		field.Enum("state").Values("unmanaged", "managed", "staged", "archived").Default("unmanaged").
+		field.Enum("state").
+			Annotations(entgql.OrderField("STATE")).Values("unmanaged", "managed", "staged", "archived").Default("unmanaged").
 			Comment("Whether idgraph manages the resource's membership from this ruleset."),
-		field.Enum("type").Values("directory_attribute", "manual", "identity_attribute", "group_sync").
+		field.Enum("type").
+			Annotations(entgql.OrderField("TYPE")).Values("directory_attribute", "manual", "identity_attribute", "group_sync").
 			Default("directory_attribute").
 			Comment("How the ruleset decides membership."),
-		field.Bool("is_authoritative").Default(false).
+		field.Bool("is_authoritative").
+			Annotations(entgql.OrderField("IS_AUTHORITATIVE")).Default(false).
 			Comment("Whether members not qualified by a rule are removed."),
 		field.Int("expires_after_days").Optional().Nillable().
 			Comment("Days after which an assignment expires; null for never."),

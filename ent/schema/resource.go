@@ -33,11 +33,13 @@ func (Resource) Fields() []ent.Field {
 		field.Enum("kind").Values(ResourceKinds...).
 			Comment("What the resource is on its vendor.").
 			Annotations(entgql.OrderField("KIND")),
-		field.String("vendor_id").NotEmpty().Comment("Id of the resource on the vendor's API."),
+		field.String("vendor_id").
+			Annotations(entgql.OrderField("VENDOR_ID")).NotEmpty().Comment("Id of the resource on the vendor's API."),
 		field.String("name").NotEmpty().
 			Comment("Display name.").
 			Annotations(entgql.OrderField("NAME")),
-		field.String("handle").Default("").Comment("Handle or path on the vendor."),
+		field.String("handle").
+			Annotations(entgql.OrderField("HANDLE")).Default("").Comment("Handle or path on the vendor."),
 		field.String("integration_id").NotEmpty().Immutable().
 			Annotations(entgql.Skip(entgql.SkipType)),
 	}
