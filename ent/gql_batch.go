@@ -5,8 +5,10 @@ package ent
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 
+	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
@@ -192,6 +194,119 @@ type parentCount struct {
 	Count  int    `sql:"count"`
 }
 
+// nullableColumn is the column the pager orders by when it is one that may
+// be NULL and the ordering's only field ("" otherwise). Such an ordering puts
+// NULL below every value on both engines (SQLite's rule, which PostgreSQL is
+// told), and its cursors page past NULLs, where entgql's compare with = and <,
+// which a NULL never passes: a walk by a nullable field lost those rows.
+func (p *auditeventPager) nullableColumn() string {
+	if len(p.order) != 1 {
+		return ""
+	}
+	if column := p.order[0].Field.column; nullableAuditEventColumns[column] {
+		return column
+	}
+	return ""
+}
+
+// nullableAuditEventColumns are the columns of AuditEvent that may be NULL.
+var nullableAuditEventColumns = map[string]bool{"deleted_at": true, "changes": true, "subject_user_id": true, "record_id": true, "parent_record_id": true, "related_record_id": true, "parent_event_id": true}
+
+// ascending is the direction of the ordering's field as the query runs it.
+func (p *auditeventPager) ascending() bool {
+	return (p.order[0].Direction == entgql.OrderDirectionAsc) != p.reverse
+}
+
+// cursorsOrNulls is applyCursors, paging past NULLs when ordered by a nullable column.
+func (p *auditeventPager) cursorsOrNulls(query *AuditEventQuery, after, before *Cursor) (*AuditEventQuery, error) {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyCursors(query, after, before)
+	}
+	asc := p.ascending()
+	for _, c := range []*Cursor{after, before} {
+		if c == nil {
+			continue
+		}
+		values, ok := c.Value.([]any)
+		if !ok || len(values) != 1 {
+			return nil, fmt.Errorf("the cursor does not belong to this ordering")
+		}
+		v, id := values[0], c.ID
+		query = query.Where(func(s *sql.Selector) {
+			col, idc := s.C(column), s.C(auditevent.FieldID)
+			// The tie-break by id runs the way the query does (entgql's rule).
+			next := sql.GT(idc, id)
+			if p.reverse {
+				next = sql.LT(idc, id)
+			}
+			switch {
+			case v == nil && asc: // NULLs come first: the rest of them, then every value
+				s.Where(sql.Or(sql.And(sql.IsNull(col), next), sql.NotNull(col)))
+			case v == nil: // NULLs come last: the rest of them
+				s.Where(sql.And(sql.IsNull(col), next))
+			case asc:
+				s.Where(sql.Or(sql.GT(col, v), sql.And(sql.EQ(col, v), next)))
+			default:
+				s.Where(sql.Or(sql.LT(col, v), sql.And(sql.EQ(col, v), next), sql.IsNull(col)))
+			}
+		})
+	}
+	return query, nil
+}
+
+// nulls places NULL below every value in the direction the query runs.
+func (p *auditeventPager) nulls() sql.OrderTermOption {
+	if p.ascending() {
+		return sql.OrderNullsFirst()
+	}
+	return sql.OrderNullsLast()
+}
+
+// orderOrNulls is applyOrder, with NULLs placed when ordered by a nullable column.
+func (p *auditeventPager) orderOrNulls(query *AuditEventQuery) *AuditEventQuery {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyOrder(query)
+	}
+	o := p.order[0]
+	direction := o.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(o.Field.toTerm(direction.OrderTermOption(), p.nulls()))
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	id := entgql.OrderDirectionAsc
+	if p.reverse {
+		id = id.Reverse()
+	}
+	return query.Order(DefaultAuditEventOrder.Field.toTerm(id.OrderTermOption()))
+}
+
+// orderExprOrNulls is orderExpr, with NULLs placed when ordered by a nullable column.
+func (p *auditeventPager) orderExprOrNulls(query *AuditEventQuery) sql.Querier {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.orderExpr(query)
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	if !p.ascending() {
+		direction = "DESC NULLS LAST"
+	}
+	if p.reverse {
+		id = "DESC"
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+			Ident(DefaultAuditEventOrder.Field.column).Pad().WriteString(id)
+	})
+}
+
 // Nodes returns the nodes of the connection's edges, for the Relay `nodes` shortcut.
 func (c *AuditEventConnection) Nodes() []*AuditEvent {
 	nodes := make([]*AuditEvent, len(c.Edges))
@@ -307,14 +422,14 @@ func (_m *AuditEventQuery) PaginateRoot(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	_m = pager.applyOrder(_m)
+	_m = pager.orderOrNulls(_m)
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -384,7 +499,7 @@ func (_m *AuditEventQuery) PaginateByParent(
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conns, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	if limit == 0 {
@@ -396,16 +511,16 @@ func (_m *AuditEventQuery) PaginateByParent(
 			}
 		})
 		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 	} else {
-		order := pager.orderExpr(_m)
+		order := pager.orderExprOrNulls(_m)
 		_m.Where(func(s *sql.Selector) {
 			parent.correlate(s)
 			if parent.Distinct {
 				s.Distinct()
 			}
 		})
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 		_m.Limit(limit)
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
@@ -442,6 +557,119 @@ func (_m *AuditEventQuery) PaginateByParent(
 		}
 	}
 	return conns, nil
+}
+
+// nullableColumn is the column the pager orders by when it is one that may
+// be NULL and the ordering's only field ("" otherwise). Such an ordering puts
+// NULL below every value on both engines (SQLite's rule, which PostgreSQL is
+// told), and its cursors page past NULLs, where entgql's compare with = and <,
+// which a NULL never passes: a walk by a nullable field lost those rows.
+func (p *identityPager) nullableColumn() string {
+	if len(p.order) != 1 {
+		return ""
+	}
+	if column := p.order[0].Field.column; nullableIdentityColumns[column] {
+		return column
+	}
+	return ""
+}
+
+// nullableIdentityColumns are the columns of Identity that may be NULL.
+var nullableIdentityColumns = map[string]bool{"deleted_at": true, "profile": true, "linked_by": true, "user_id": true, "last_synced_at": true, "profile_changed_at": true, "last_authenticated_at": true, "provisioned_at": true, "deprovisioned_at": true, "expires_at": true}
+
+// ascending is the direction of the ordering's field as the query runs it.
+func (p *identityPager) ascending() bool {
+	return (p.order[0].Direction == entgql.OrderDirectionAsc) != p.reverse
+}
+
+// cursorsOrNulls is applyCursors, paging past NULLs when ordered by a nullable column.
+func (p *identityPager) cursorsOrNulls(query *IdentityQuery, after, before *Cursor) (*IdentityQuery, error) {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyCursors(query, after, before)
+	}
+	asc := p.ascending()
+	for _, c := range []*Cursor{after, before} {
+		if c == nil {
+			continue
+		}
+		values, ok := c.Value.([]any)
+		if !ok || len(values) != 1 {
+			return nil, fmt.Errorf("the cursor does not belong to this ordering")
+		}
+		v, id := values[0], c.ID
+		query = query.Where(func(s *sql.Selector) {
+			col, idc := s.C(column), s.C(identity.FieldID)
+			// The tie-break by id runs the way the query does (entgql's rule).
+			next := sql.GT(idc, id)
+			if p.reverse {
+				next = sql.LT(idc, id)
+			}
+			switch {
+			case v == nil && asc: // NULLs come first: the rest of them, then every value
+				s.Where(sql.Or(sql.And(sql.IsNull(col), next), sql.NotNull(col)))
+			case v == nil: // NULLs come last: the rest of them
+				s.Where(sql.And(sql.IsNull(col), next))
+			case asc:
+				s.Where(sql.Or(sql.GT(col, v), sql.And(sql.EQ(col, v), next)))
+			default:
+				s.Where(sql.Or(sql.LT(col, v), sql.And(sql.EQ(col, v), next), sql.IsNull(col)))
+			}
+		})
+	}
+	return query, nil
+}
+
+// nulls places NULL below every value in the direction the query runs.
+func (p *identityPager) nulls() sql.OrderTermOption {
+	if p.ascending() {
+		return sql.OrderNullsFirst()
+	}
+	return sql.OrderNullsLast()
+}
+
+// orderOrNulls is applyOrder, with NULLs placed when ordered by a nullable column.
+func (p *identityPager) orderOrNulls(query *IdentityQuery) *IdentityQuery {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyOrder(query)
+	}
+	o := p.order[0]
+	direction := o.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(o.Field.toTerm(direction.OrderTermOption(), p.nulls()))
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	id := entgql.OrderDirectionAsc
+	if p.reverse {
+		id = id.Reverse()
+	}
+	return query.Order(DefaultIdentityOrder.Field.toTerm(id.OrderTermOption()))
+}
+
+// orderExprOrNulls is orderExpr, with NULLs placed when ordered by a nullable column.
+func (p *identityPager) orderExprOrNulls(query *IdentityQuery) sql.Querier {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.orderExpr(query)
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	if !p.ascending() {
+		direction = "DESC NULLS LAST"
+	}
+	if p.reverse {
+		id = "DESC"
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+			Ident(DefaultIdentityOrder.Field.column).Pad().WriteString(id)
+	})
 }
 
 // Nodes returns the nodes of the connection's edges, for the Relay `nodes` shortcut.
@@ -559,14 +787,14 @@ func (_m *IdentityQuery) PaginateRoot(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	_m = pager.applyOrder(_m)
+	_m = pager.orderOrNulls(_m)
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -636,7 +864,7 @@ func (_m *IdentityQuery) PaginateByParent(
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conns, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	if limit == 0 {
@@ -648,16 +876,16 @@ func (_m *IdentityQuery) PaginateByParent(
 			}
 		})
 		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 	} else {
-		order := pager.orderExpr(_m)
+		order := pager.orderExprOrNulls(_m)
 		_m.Where(func(s *sql.Selector) {
 			parent.correlate(s)
 			if parent.Distinct {
 				s.Distinct()
 			}
 		})
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 		_m.Limit(limit)
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
@@ -694,6 +922,119 @@ func (_m *IdentityQuery) PaginateByParent(
 		}
 	}
 	return conns, nil
+}
+
+// nullableColumn is the column the pager orders by when it is one that may
+// be NULL and the ordering's only field ("" otherwise). Such an ordering puts
+// NULL below every value on both engines (SQLite's rule, which PostgreSQL is
+// told), and its cursors page past NULLs, where entgql's compare with = and <,
+// which a NULL never passes: a walk by a nullable field lost those rows.
+func (p *integrationPager) nullableColumn() string {
+	if len(p.order) != 1 {
+		return ""
+	}
+	if column := p.order[0].Field.column; nullableIntegrationColumns[column] {
+		return column
+	}
+	return ""
+}
+
+// nullableIntegrationColumns are the columns of Integration that may be NULL.
+var nullableIntegrationColumns = map[string]bool{"deleted_at": true, "last_synced_at": true}
+
+// ascending is the direction of the ordering's field as the query runs it.
+func (p *integrationPager) ascending() bool {
+	return (p.order[0].Direction == entgql.OrderDirectionAsc) != p.reverse
+}
+
+// cursorsOrNulls is applyCursors, paging past NULLs when ordered by a nullable column.
+func (p *integrationPager) cursorsOrNulls(query *IntegrationQuery, after, before *Cursor) (*IntegrationQuery, error) {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyCursors(query, after, before)
+	}
+	asc := p.ascending()
+	for _, c := range []*Cursor{after, before} {
+		if c == nil {
+			continue
+		}
+		values, ok := c.Value.([]any)
+		if !ok || len(values) != 1 {
+			return nil, fmt.Errorf("the cursor does not belong to this ordering")
+		}
+		v, id := values[0], c.ID
+		query = query.Where(func(s *sql.Selector) {
+			col, idc := s.C(column), s.C(integration.FieldID)
+			// The tie-break by id runs the way the query does (entgql's rule).
+			next := sql.GT(idc, id)
+			if p.reverse {
+				next = sql.LT(idc, id)
+			}
+			switch {
+			case v == nil && asc: // NULLs come first: the rest of them, then every value
+				s.Where(sql.Or(sql.And(sql.IsNull(col), next), sql.NotNull(col)))
+			case v == nil: // NULLs come last: the rest of them
+				s.Where(sql.And(sql.IsNull(col), next))
+			case asc:
+				s.Where(sql.Or(sql.GT(col, v), sql.And(sql.EQ(col, v), next)))
+			default:
+				s.Where(sql.Or(sql.LT(col, v), sql.And(sql.EQ(col, v), next), sql.IsNull(col)))
+			}
+		})
+	}
+	return query, nil
+}
+
+// nulls places NULL below every value in the direction the query runs.
+func (p *integrationPager) nulls() sql.OrderTermOption {
+	if p.ascending() {
+		return sql.OrderNullsFirst()
+	}
+	return sql.OrderNullsLast()
+}
+
+// orderOrNulls is applyOrder, with NULLs placed when ordered by a nullable column.
+func (p *integrationPager) orderOrNulls(query *IntegrationQuery) *IntegrationQuery {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyOrder(query)
+	}
+	o := p.order[0]
+	direction := o.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(o.Field.toTerm(direction.OrderTermOption(), p.nulls()))
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	id := entgql.OrderDirectionAsc
+	if p.reverse {
+		id = id.Reverse()
+	}
+	return query.Order(DefaultIntegrationOrder.Field.toTerm(id.OrderTermOption()))
+}
+
+// orderExprOrNulls is orderExpr, with NULLs placed when ordered by a nullable column.
+func (p *integrationPager) orderExprOrNulls(query *IntegrationQuery) sql.Querier {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.orderExpr(query)
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	if !p.ascending() {
+		direction = "DESC NULLS LAST"
+	}
+	if p.reverse {
+		id = "DESC"
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+			Ident(DefaultIntegrationOrder.Field.column).Pad().WriteString(id)
+	})
 }
 
 // Nodes returns the nodes of the connection's edges, for the Relay `nodes` shortcut.
@@ -811,14 +1152,14 @@ func (_m *IntegrationQuery) PaginateRoot(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	_m = pager.applyOrder(_m)
+	_m = pager.orderOrNulls(_m)
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -888,7 +1229,7 @@ func (_m *IntegrationQuery) PaginateByParent(
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conns, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	if limit == 0 {
@@ -900,16 +1241,16 @@ func (_m *IntegrationQuery) PaginateByParent(
 			}
 		})
 		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 	} else {
-		order := pager.orderExpr(_m)
+		order := pager.orderExprOrNulls(_m)
 		_m.Where(func(s *sql.Selector) {
 			parent.correlate(s)
 			if parent.Distinct {
 				s.Distinct()
 			}
 		})
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 		_m.Limit(limit)
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
@@ -946,6 +1287,119 @@ func (_m *IntegrationQuery) PaginateByParent(
 		}
 	}
 	return conns, nil
+}
+
+// nullableColumn is the column the pager orders by when it is one that may
+// be NULL and the ordering's only field ("" otherwise). Such an ordering puts
+// NULL below every value on both engines (SQLite's rule, which PostgreSQL is
+// told), and its cursors page past NULLs, where entgql's compare with = and <,
+// which a NULL never passes: a walk by a nullable field lost those rows.
+func (p *policyassignmentPager) nullableColumn() string {
+	if len(p.order) != 1 {
+		return ""
+	}
+	if column := p.order[0].Field.column; nullablePolicyAssignmentColumns[column] {
+		return column
+	}
+	return ""
+}
+
+// nullablePolicyAssignmentColumns are the columns of PolicyAssignment that may be NULL.
+var nullablePolicyAssignmentColumns = map[string]bool{"deleted_at": true, "activated_at": true, "expires_at": true, "rule_id": true}
+
+// ascending is the direction of the ordering's field as the query runs it.
+func (p *policyassignmentPager) ascending() bool {
+	return (p.order[0].Direction == entgql.OrderDirectionAsc) != p.reverse
+}
+
+// cursorsOrNulls is applyCursors, paging past NULLs when ordered by a nullable column.
+func (p *policyassignmentPager) cursorsOrNulls(query *PolicyAssignmentQuery, after, before *Cursor) (*PolicyAssignmentQuery, error) {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyCursors(query, after, before)
+	}
+	asc := p.ascending()
+	for _, c := range []*Cursor{after, before} {
+		if c == nil {
+			continue
+		}
+		values, ok := c.Value.([]any)
+		if !ok || len(values) != 1 {
+			return nil, fmt.Errorf("the cursor does not belong to this ordering")
+		}
+		v, id := values[0], c.ID
+		query = query.Where(func(s *sql.Selector) {
+			col, idc := s.C(column), s.C(policyassignment.FieldID)
+			// The tie-break by id runs the way the query does (entgql's rule).
+			next := sql.GT(idc, id)
+			if p.reverse {
+				next = sql.LT(idc, id)
+			}
+			switch {
+			case v == nil && asc: // NULLs come first: the rest of them, then every value
+				s.Where(sql.Or(sql.And(sql.IsNull(col), next), sql.NotNull(col)))
+			case v == nil: // NULLs come last: the rest of them
+				s.Where(sql.And(sql.IsNull(col), next))
+			case asc:
+				s.Where(sql.Or(sql.GT(col, v), sql.And(sql.EQ(col, v), next)))
+			default:
+				s.Where(sql.Or(sql.LT(col, v), sql.And(sql.EQ(col, v), next), sql.IsNull(col)))
+			}
+		})
+	}
+	return query, nil
+}
+
+// nulls places NULL below every value in the direction the query runs.
+func (p *policyassignmentPager) nulls() sql.OrderTermOption {
+	if p.ascending() {
+		return sql.OrderNullsFirst()
+	}
+	return sql.OrderNullsLast()
+}
+
+// orderOrNulls is applyOrder, with NULLs placed when ordered by a nullable column.
+func (p *policyassignmentPager) orderOrNulls(query *PolicyAssignmentQuery) *PolicyAssignmentQuery {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyOrder(query)
+	}
+	o := p.order[0]
+	direction := o.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(o.Field.toTerm(direction.OrderTermOption(), p.nulls()))
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	id := entgql.OrderDirectionAsc
+	if p.reverse {
+		id = id.Reverse()
+	}
+	return query.Order(DefaultPolicyAssignmentOrder.Field.toTerm(id.OrderTermOption()))
+}
+
+// orderExprOrNulls is orderExpr, with NULLs placed when ordered by a nullable column.
+func (p *policyassignmentPager) orderExprOrNulls(query *PolicyAssignmentQuery) sql.Querier {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.orderExpr(query)
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	if !p.ascending() {
+		direction = "DESC NULLS LAST"
+	}
+	if p.reverse {
+		id = "DESC"
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+			Ident(DefaultPolicyAssignmentOrder.Field.column).Pad().WriteString(id)
+	})
 }
 
 // Nodes returns the nodes of the connection's edges, for the Relay `nodes` shortcut.
@@ -1063,14 +1517,14 @@ func (_m *PolicyAssignmentQuery) PaginateRoot(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	_m = pager.applyOrder(_m)
+	_m = pager.orderOrNulls(_m)
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -1140,7 +1594,7 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conns, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	if limit == 0 {
@@ -1152,16 +1606,16 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 			}
 		})
 		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 	} else {
-		order := pager.orderExpr(_m)
+		order := pager.orderExprOrNulls(_m)
 		_m.Where(func(s *sql.Selector) {
 			parent.correlate(s)
 			if parent.Distinct {
 				s.Distinct()
 			}
 		})
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 		_m.Limit(limit)
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
@@ -1198,6 +1652,119 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 		}
 	}
 	return conns, nil
+}
+
+// nullableColumn is the column the pager orders by when it is one that may
+// be NULL and the ordering's only field ("" otherwise). Such an ordering puts
+// NULL below every value on both engines (SQLite's rule, which PostgreSQL is
+// told), and its cursors page past NULLs, where entgql's compare with = and <,
+// which a NULL never passes: a walk by a nullable field lost those rows.
+func (p *policyconditionPager) nullableColumn() string {
+	if len(p.order) != 1 {
+		return ""
+	}
+	if column := p.order[0].Field.column; nullablePolicyConditionColumns[column] {
+		return column
+	}
+	return ""
+}
+
+// nullablePolicyConditionColumns are the columns of PolicyCondition that may be NULL.
+var nullablePolicyConditionColumns = map[string]bool{"deleted_at": true, "rule_id": true, "user_id": true}
+
+// ascending is the direction of the ordering's field as the query runs it.
+func (p *policyconditionPager) ascending() bool {
+	return (p.order[0].Direction == entgql.OrderDirectionAsc) != p.reverse
+}
+
+// cursorsOrNulls is applyCursors, paging past NULLs when ordered by a nullable column.
+func (p *policyconditionPager) cursorsOrNulls(query *PolicyConditionQuery, after, before *Cursor) (*PolicyConditionQuery, error) {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyCursors(query, after, before)
+	}
+	asc := p.ascending()
+	for _, c := range []*Cursor{after, before} {
+		if c == nil {
+			continue
+		}
+		values, ok := c.Value.([]any)
+		if !ok || len(values) != 1 {
+			return nil, fmt.Errorf("the cursor does not belong to this ordering")
+		}
+		v, id := values[0], c.ID
+		query = query.Where(func(s *sql.Selector) {
+			col, idc := s.C(column), s.C(policycondition.FieldID)
+			// The tie-break by id runs the way the query does (entgql's rule).
+			next := sql.GT(idc, id)
+			if p.reverse {
+				next = sql.LT(idc, id)
+			}
+			switch {
+			case v == nil && asc: // NULLs come first: the rest of them, then every value
+				s.Where(sql.Or(sql.And(sql.IsNull(col), next), sql.NotNull(col)))
+			case v == nil: // NULLs come last: the rest of them
+				s.Where(sql.And(sql.IsNull(col), next))
+			case asc:
+				s.Where(sql.Or(sql.GT(col, v), sql.And(sql.EQ(col, v), next)))
+			default:
+				s.Where(sql.Or(sql.LT(col, v), sql.And(sql.EQ(col, v), next), sql.IsNull(col)))
+			}
+		})
+	}
+	return query, nil
+}
+
+// nulls places NULL below every value in the direction the query runs.
+func (p *policyconditionPager) nulls() sql.OrderTermOption {
+	if p.ascending() {
+		return sql.OrderNullsFirst()
+	}
+	return sql.OrderNullsLast()
+}
+
+// orderOrNulls is applyOrder, with NULLs placed when ordered by a nullable column.
+func (p *policyconditionPager) orderOrNulls(query *PolicyConditionQuery) *PolicyConditionQuery {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyOrder(query)
+	}
+	o := p.order[0]
+	direction := o.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(o.Field.toTerm(direction.OrderTermOption(), p.nulls()))
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	id := entgql.OrderDirectionAsc
+	if p.reverse {
+		id = id.Reverse()
+	}
+	return query.Order(DefaultPolicyConditionOrder.Field.toTerm(id.OrderTermOption()))
+}
+
+// orderExprOrNulls is orderExpr, with NULLs placed when ordered by a nullable column.
+func (p *policyconditionPager) orderExprOrNulls(query *PolicyConditionQuery) sql.Querier {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.orderExpr(query)
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	if !p.ascending() {
+		direction = "DESC NULLS LAST"
+	}
+	if p.reverse {
+		id = "DESC"
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+			Ident(DefaultPolicyConditionOrder.Field.column).Pad().WriteString(id)
+	})
 }
 
 // Nodes returns the nodes of the connection's edges, for the Relay `nodes` shortcut.
@@ -1315,14 +1882,14 @@ func (_m *PolicyConditionQuery) PaginateRoot(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	_m = pager.applyOrder(_m)
+	_m = pager.orderOrNulls(_m)
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -1392,7 +1959,7 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conns, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	if limit == 0 {
@@ -1404,16 +1971,16 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 			}
 		})
 		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 	} else {
-		order := pager.orderExpr(_m)
+		order := pager.orderExprOrNulls(_m)
 		_m.Where(func(s *sql.Selector) {
 			parent.correlate(s)
 			if parent.Distinct {
 				s.Distinct()
 			}
 		})
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 		_m.Limit(limit)
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
@@ -1450,6 +2017,119 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 		}
 	}
 	return conns, nil
+}
+
+// nullableColumn is the column the pager orders by when it is one that may
+// be NULL and the ordering's only field ("" otherwise). Such an ordering puts
+// NULL below every value on both engines (SQLite's rule, which PostgreSQL is
+// told), and its cursors page past NULLs, where entgql's compare with = and <,
+// which a NULL never passes: a walk by a nullable field lost those rows.
+func (p *policyrulePager) nullableColumn() string {
+	if len(p.order) != 1 {
+		return ""
+	}
+	if column := p.order[0].Field.column; nullablePolicyRuleColumns[column] {
+		return column
+	}
+	return ""
+}
+
+// nullablePolicyRuleColumns are the columns of PolicyRule that may be NULL.
+var nullablePolicyRuleColumns = map[string]bool{"deleted_at": true, "expires_after_days": true}
+
+// ascending is the direction of the ordering's field as the query runs it.
+func (p *policyrulePager) ascending() bool {
+	return (p.order[0].Direction == entgql.OrderDirectionAsc) != p.reverse
+}
+
+// cursorsOrNulls is applyCursors, paging past NULLs when ordered by a nullable column.
+func (p *policyrulePager) cursorsOrNulls(query *PolicyRuleQuery, after, before *Cursor) (*PolicyRuleQuery, error) {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyCursors(query, after, before)
+	}
+	asc := p.ascending()
+	for _, c := range []*Cursor{after, before} {
+		if c == nil {
+			continue
+		}
+		values, ok := c.Value.([]any)
+		if !ok || len(values) != 1 {
+			return nil, fmt.Errorf("the cursor does not belong to this ordering")
+		}
+		v, id := values[0], c.ID
+		query = query.Where(func(s *sql.Selector) {
+			col, idc := s.C(column), s.C(policyrule.FieldID)
+			// The tie-break by id runs the way the query does (entgql's rule).
+			next := sql.GT(idc, id)
+			if p.reverse {
+				next = sql.LT(idc, id)
+			}
+			switch {
+			case v == nil && asc: // NULLs come first: the rest of them, then every value
+				s.Where(sql.Or(sql.And(sql.IsNull(col), next), sql.NotNull(col)))
+			case v == nil: // NULLs come last: the rest of them
+				s.Where(sql.And(sql.IsNull(col), next))
+			case asc:
+				s.Where(sql.Or(sql.GT(col, v), sql.And(sql.EQ(col, v), next)))
+			default:
+				s.Where(sql.Or(sql.LT(col, v), sql.And(sql.EQ(col, v), next), sql.IsNull(col)))
+			}
+		})
+	}
+	return query, nil
+}
+
+// nulls places NULL below every value in the direction the query runs.
+func (p *policyrulePager) nulls() sql.OrderTermOption {
+	if p.ascending() {
+		return sql.OrderNullsFirst()
+	}
+	return sql.OrderNullsLast()
+}
+
+// orderOrNulls is applyOrder, with NULLs placed when ordered by a nullable column.
+func (p *policyrulePager) orderOrNulls(query *PolicyRuleQuery) *PolicyRuleQuery {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyOrder(query)
+	}
+	o := p.order[0]
+	direction := o.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(o.Field.toTerm(direction.OrderTermOption(), p.nulls()))
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	id := entgql.OrderDirectionAsc
+	if p.reverse {
+		id = id.Reverse()
+	}
+	return query.Order(DefaultPolicyRuleOrder.Field.toTerm(id.OrderTermOption()))
+}
+
+// orderExprOrNulls is orderExpr, with NULLs placed when ordered by a nullable column.
+func (p *policyrulePager) orderExprOrNulls(query *PolicyRuleQuery) sql.Querier {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.orderExpr(query)
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	if !p.ascending() {
+		direction = "DESC NULLS LAST"
+	}
+	if p.reverse {
+		id = "DESC"
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+			Ident(DefaultPolicyRuleOrder.Field.column).Pad().WriteString(id)
+	})
 }
 
 // Nodes returns the nodes of the connection's edges, for the Relay `nodes` shortcut.
@@ -1567,14 +2247,14 @@ func (_m *PolicyRuleQuery) PaginateRoot(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	_m = pager.applyOrder(_m)
+	_m = pager.orderOrNulls(_m)
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -1644,7 +2324,7 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conns, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	if limit == 0 {
@@ -1656,16 +2336,16 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 			}
 		})
 		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 	} else {
-		order := pager.orderExpr(_m)
+		order := pager.orderExprOrNulls(_m)
 		_m.Where(func(s *sql.Selector) {
 			parent.correlate(s)
 			if parent.Distinct {
 				s.Distinct()
 			}
 		})
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 		_m.Limit(limit)
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
@@ -1702,6 +2382,119 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 		}
 	}
 	return conns, nil
+}
+
+// nullableColumn is the column the pager orders by when it is one that may
+// be NULL and the ordering's only field ("" otherwise). Such an ordering puts
+// NULL below every value on both engines (SQLite's rule, which PostgreSQL is
+// told), and its cursors page past NULLs, where entgql's compare with = and <,
+// which a NULL never passes: a walk by a nullable field lost those rows.
+func (p *policyrulesetPager) nullableColumn() string {
+	if len(p.order) != 1 {
+		return ""
+	}
+	if column := p.order[0].Field.column; nullablePolicyRulesetColumns[column] {
+		return column
+	}
+	return ""
+}
+
+// nullablePolicyRulesetColumns are the columns of PolicyRuleset that may be NULL.
+var nullablePolicyRulesetColumns = map[string]bool{"deleted_at": true, "expires_after_days": true, "resource_id": true}
+
+// ascending is the direction of the ordering's field as the query runs it.
+func (p *policyrulesetPager) ascending() bool {
+	return (p.order[0].Direction == entgql.OrderDirectionAsc) != p.reverse
+}
+
+// cursorsOrNulls is applyCursors, paging past NULLs when ordered by a nullable column.
+func (p *policyrulesetPager) cursorsOrNulls(query *PolicyRulesetQuery, after, before *Cursor) (*PolicyRulesetQuery, error) {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyCursors(query, after, before)
+	}
+	asc := p.ascending()
+	for _, c := range []*Cursor{after, before} {
+		if c == nil {
+			continue
+		}
+		values, ok := c.Value.([]any)
+		if !ok || len(values) != 1 {
+			return nil, fmt.Errorf("the cursor does not belong to this ordering")
+		}
+		v, id := values[0], c.ID
+		query = query.Where(func(s *sql.Selector) {
+			col, idc := s.C(column), s.C(policyruleset.FieldID)
+			// The tie-break by id runs the way the query does (entgql's rule).
+			next := sql.GT(idc, id)
+			if p.reverse {
+				next = sql.LT(idc, id)
+			}
+			switch {
+			case v == nil && asc: // NULLs come first: the rest of them, then every value
+				s.Where(sql.Or(sql.And(sql.IsNull(col), next), sql.NotNull(col)))
+			case v == nil: // NULLs come last: the rest of them
+				s.Where(sql.And(sql.IsNull(col), next))
+			case asc:
+				s.Where(sql.Or(sql.GT(col, v), sql.And(sql.EQ(col, v), next)))
+			default:
+				s.Where(sql.Or(sql.LT(col, v), sql.And(sql.EQ(col, v), next), sql.IsNull(col)))
+			}
+		})
+	}
+	return query, nil
+}
+
+// nulls places NULL below every value in the direction the query runs.
+func (p *policyrulesetPager) nulls() sql.OrderTermOption {
+	if p.ascending() {
+		return sql.OrderNullsFirst()
+	}
+	return sql.OrderNullsLast()
+}
+
+// orderOrNulls is applyOrder, with NULLs placed when ordered by a nullable column.
+func (p *policyrulesetPager) orderOrNulls(query *PolicyRulesetQuery) *PolicyRulesetQuery {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyOrder(query)
+	}
+	o := p.order[0]
+	direction := o.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(o.Field.toTerm(direction.OrderTermOption(), p.nulls()))
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	id := entgql.OrderDirectionAsc
+	if p.reverse {
+		id = id.Reverse()
+	}
+	return query.Order(DefaultPolicyRulesetOrder.Field.toTerm(id.OrderTermOption()))
+}
+
+// orderExprOrNulls is orderExpr, with NULLs placed when ordered by a nullable column.
+func (p *policyrulesetPager) orderExprOrNulls(query *PolicyRulesetQuery) sql.Querier {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.orderExpr(query)
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	if !p.ascending() {
+		direction = "DESC NULLS LAST"
+	}
+	if p.reverse {
+		id = "DESC"
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+			Ident(DefaultPolicyRulesetOrder.Field.column).Pad().WriteString(id)
+	})
 }
 
 // Nodes returns the nodes of the connection's edges, for the Relay `nodes` shortcut.
@@ -1819,14 +2612,14 @@ func (_m *PolicyRulesetQuery) PaginateRoot(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	_m = pager.applyOrder(_m)
+	_m = pager.orderOrNulls(_m)
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -1896,7 +2689,7 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conns, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	if limit == 0 {
@@ -1908,16 +2701,16 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 			}
 		})
 		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 	} else {
-		order := pager.orderExpr(_m)
+		order := pager.orderExprOrNulls(_m)
 		_m.Where(func(s *sql.Selector) {
 			parent.correlate(s)
 			if parent.Distinct {
 				s.Distinct()
 			}
 		})
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 		_m.Limit(limit)
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
@@ -1954,6 +2747,119 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 		}
 	}
 	return conns, nil
+}
+
+// nullableColumn is the column the pager orders by when it is one that may
+// be NULL and the ordering's only field ("" otherwise). Such an ordering puts
+// NULL below every value on both engines (SQLite's rule, which PostgreSQL is
+// told), and its cursors page past NULLs, where entgql's compare with = and <,
+// which a NULL never passes: a walk by a nullable field lost those rows.
+func (p *resourcePager) nullableColumn() string {
+	if len(p.order) != 1 {
+		return ""
+	}
+	if column := p.order[0].Field.column; nullableResourceColumns[column] {
+		return column
+	}
+	return ""
+}
+
+// nullableResourceColumns are the columns of Resource that may be NULL.
+var nullableResourceColumns = map[string]bool{"deleted_at": true}
+
+// ascending is the direction of the ordering's field as the query runs it.
+func (p *resourcePager) ascending() bool {
+	return (p.order[0].Direction == entgql.OrderDirectionAsc) != p.reverse
+}
+
+// cursorsOrNulls is applyCursors, paging past NULLs when ordered by a nullable column.
+func (p *resourcePager) cursorsOrNulls(query *ResourceQuery, after, before *Cursor) (*ResourceQuery, error) {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyCursors(query, after, before)
+	}
+	asc := p.ascending()
+	for _, c := range []*Cursor{after, before} {
+		if c == nil {
+			continue
+		}
+		values, ok := c.Value.([]any)
+		if !ok || len(values) != 1 {
+			return nil, fmt.Errorf("the cursor does not belong to this ordering")
+		}
+		v, id := values[0], c.ID
+		query = query.Where(func(s *sql.Selector) {
+			col, idc := s.C(column), s.C(resource.FieldID)
+			// The tie-break by id runs the way the query does (entgql's rule).
+			next := sql.GT(idc, id)
+			if p.reverse {
+				next = sql.LT(idc, id)
+			}
+			switch {
+			case v == nil && asc: // NULLs come first: the rest of them, then every value
+				s.Where(sql.Or(sql.And(sql.IsNull(col), next), sql.NotNull(col)))
+			case v == nil: // NULLs come last: the rest of them
+				s.Where(sql.And(sql.IsNull(col), next))
+			case asc:
+				s.Where(sql.Or(sql.GT(col, v), sql.And(sql.EQ(col, v), next)))
+			default:
+				s.Where(sql.Or(sql.LT(col, v), sql.And(sql.EQ(col, v), next), sql.IsNull(col)))
+			}
+		})
+	}
+	return query, nil
+}
+
+// nulls places NULL below every value in the direction the query runs.
+func (p *resourcePager) nulls() sql.OrderTermOption {
+	if p.ascending() {
+		return sql.OrderNullsFirst()
+	}
+	return sql.OrderNullsLast()
+}
+
+// orderOrNulls is applyOrder, with NULLs placed when ordered by a nullable column.
+func (p *resourcePager) orderOrNulls(query *ResourceQuery) *ResourceQuery {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyOrder(query)
+	}
+	o := p.order[0]
+	direction := o.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(o.Field.toTerm(direction.OrderTermOption(), p.nulls()))
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	id := entgql.OrderDirectionAsc
+	if p.reverse {
+		id = id.Reverse()
+	}
+	return query.Order(DefaultResourceOrder.Field.toTerm(id.OrderTermOption()))
+}
+
+// orderExprOrNulls is orderExpr, with NULLs placed when ordered by a nullable column.
+func (p *resourcePager) orderExprOrNulls(query *ResourceQuery) sql.Querier {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.orderExpr(query)
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	if !p.ascending() {
+		direction = "DESC NULLS LAST"
+	}
+	if p.reverse {
+		id = "DESC"
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+			Ident(DefaultResourceOrder.Field.column).Pad().WriteString(id)
+	})
 }
 
 // Nodes returns the nodes of the connection's edges, for the Relay `nodes` shortcut.
@@ -2071,14 +2977,14 @@ func (_m *ResourceQuery) PaginateRoot(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	_m = pager.applyOrder(_m)
+	_m = pager.orderOrNulls(_m)
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -2148,7 +3054,7 @@ func (_m *ResourceQuery) PaginateByParent(
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conns, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	if limit == 0 {
@@ -2160,16 +3066,16 @@ func (_m *ResourceQuery) PaginateByParent(
 			}
 		})
 		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 	} else {
-		order := pager.orderExpr(_m)
+		order := pager.orderExprOrNulls(_m)
 		_m.Where(func(s *sql.Selector) {
 			parent.correlate(s)
 			if parent.Distinct {
 				s.Distinct()
 			}
 		})
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 		_m.Limit(limit)
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
@@ -2207,6 +3113,17 @@ func (_m *ResourceQuery) PaginateByParent(
 	}
 	return conns, nil
 }
+
+// cursorsOrNulls is applyCursors: Tenant orders by one field at a time.
+func (p *tenantPager) cursorsOrNulls(query *TenantQuery, after, before *Cursor) (*TenantQuery, error) {
+	return p.applyCursors(query, after, before)
+}
+
+// orderOrNulls is applyOrder: Tenant orders by one field at a time.
+func (p *tenantPager) orderOrNulls(query *TenantQuery) *TenantQuery { return p.applyOrder(query) }
+
+// orderExprOrNulls is orderExpr: Tenant orders by one field at a time.
+func (p *tenantPager) orderExprOrNulls(query *TenantQuery) sql.Querier { return p.orderExpr(query) }
 
 // Nodes returns the nodes of the connection's edges, for the Relay `nodes` shortcut.
 func (c *TenantConnection) Nodes() []*Tenant {
@@ -2323,14 +3240,14 @@ func (_m *TenantQuery) PaginateRoot(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	_m = pager.applyOrder(_m)
+	_m = pager.orderOrNulls(_m)
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -2400,7 +3317,7 @@ func (_m *TenantQuery) PaginateByParent(
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conns, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	if limit == 0 {
@@ -2412,16 +3329,16 @@ func (_m *TenantQuery) PaginateByParent(
 			}
 		})
 		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 	} else {
-		order := pager.orderExpr(_m)
+		order := pager.orderExprOrNulls(_m)
 		_m.Where(func(s *sql.Selector) {
 			parent.correlate(s)
 			if parent.Distinct {
 				s.Distinct()
 			}
 		})
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 		_m.Limit(limit)
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
@@ -2458,6 +3375,119 @@ func (_m *TenantQuery) PaginateByParent(
 		}
 	}
 	return conns, nil
+}
+
+// nullableColumn is the column the pager orders by when it is one that may
+// be NULL and the ordering's only field ("" otherwise). Such an ordering puts
+// NULL below every value on both engines (SQLite's rule, which PostgreSQL is
+// told), and its cursors page past NULLs, where entgql's compare with = and <,
+// which a NULL never passes: a walk by a nullable field lost those rows.
+func (p *userPager) nullableColumn() string {
+	if len(p.order) != 1 {
+		return ""
+	}
+	if column := p.order[0].Field.column; nullableUserColumns[column] {
+		return column
+	}
+	return ""
+}
+
+// nullableUserColumns are the columns of User that may be NULL.
+var nullableUserColumns = map[string]bool{"deleted_at": true, "badge_id": true, "employee_id": true, "employee_alt_id": true, "metadata": true, "manager_id": true, "parent_user_id": true, "expires_at": true, "provisioned_at": true, "deprovisioned_at": true, "last_authenticated_at": true}
+
+// ascending is the direction of the ordering's field as the query runs it.
+func (p *userPager) ascending() bool {
+	return (p.order[0].Direction == entgql.OrderDirectionAsc) != p.reverse
+}
+
+// cursorsOrNulls is applyCursors, paging past NULLs when ordered by a nullable column.
+func (p *userPager) cursorsOrNulls(query *UserQuery, after, before *Cursor) (*UserQuery, error) {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyCursors(query, after, before)
+	}
+	asc := p.ascending()
+	for _, c := range []*Cursor{after, before} {
+		if c == nil {
+			continue
+		}
+		values, ok := c.Value.([]any)
+		if !ok || len(values) != 1 {
+			return nil, fmt.Errorf("the cursor does not belong to this ordering")
+		}
+		v, id := values[0], c.ID
+		query = query.Where(func(s *sql.Selector) {
+			col, idc := s.C(column), s.C(user.FieldID)
+			// The tie-break by id runs the way the query does (entgql's rule).
+			next := sql.GT(idc, id)
+			if p.reverse {
+				next = sql.LT(idc, id)
+			}
+			switch {
+			case v == nil && asc: // NULLs come first: the rest of them, then every value
+				s.Where(sql.Or(sql.And(sql.IsNull(col), next), sql.NotNull(col)))
+			case v == nil: // NULLs come last: the rest of them
+				s.Where(sql.And(sql.IsNull(col), next))
+			case asc:
+				s.Where(sql.Or(sql.GT(col, v), sql.And(sql.EQ(col, v), next)))
+			default:
+				s.Where(sql.Or(sql.LT(col, v), sql.And(sql.EQ(col, v), next), sql.IsNull(col)))
+			}
+		})
+	}
+	return query, nil
+}
+
+// nulls places NULL below every value in the direction the query runs.
+func (p *userPager) nulls() sql.OrderTermOption {
+	if p.ascending() {
+		return sql.OrderNullsFirst()
+	}
+	return sql.OrderNullsLast()
+}
+
+// orderOrNulls is applyOrder, with NULLs placed when ordered by a nullable column.
+func (p *userPager) orderOrNulls(query *UserQuery) *UserQuery {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.applyOrder(query)
+	}
+	o := p.order[0]
+	direction := o.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(o.Field.toTerm(direction.OrderTermOption(), p.nulls()))
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	id := entgql.OrderDirectionAsc
+	if p.reverse {
+		id = id.Reverse()
+	}
+	return query.Order(DefaultUserOrder.Field.toTerm(id.OrderTermOption()))
+}
+
+// orderExprOrNulls is orderExpr, with NULLs placed when ordered by a nullable column.
+func (p *userPager) orderExprOrNulls(query *UserQuery) sql.Querier {
+	column := p.nullableColumn()
+	if column == "" {
+		return p.orderExpr(query)
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(column)
+	}
+	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	if !p.ascending() {
+		direction = "DESC NULLS LAST"
+	}
+	if p.reverse {
+		id = "DESC"
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+			Ident(DefaultUserOrder.Field.column).Pad().WriteString(id)
+	})
 }
 
 // Nodes returns the nodes of the connection's edges, for the Relay `nodes` shortcut.
@@ -2575,14 +3605,14 @@ func (_m *UserQuery) PaginateRoot(
 	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conn, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	limit := paginateLimit(first, last)
 	if limit != 0 {
 		_m.Limit(limit)
 	}
-	_m = pager.applyOrder(_m)
+	_m = pager.orderOrNulls(_m)
 	nodes, err := _m.All(ctx)
 	if err != nil {
 		return nil, err
@@ -2652,7 +3682,7 @@ func (_m *UserQuery) PaginateByParent(
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
 		return conns, nil
 	}
-	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
 	}
 	if limit == 0 {
@@ -2664,16 +3694,16 @@ func (_m *UserQuery) PaginateByParent(
 			}
 		})
 		_m.modifiers = append(_m.modifiers, func(s *sql.Selector) { parent.joinRows(s, s.C) })
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 	} else {
-		order := pager.orderExpr(_m)
+		order := pager.orderExprOrNulls(_m)
 		_m.Where(func(s *sql.Selector) {
 			parent.correlate(s)
 			if parent.Distinct {
 				s.Distinct()
 			}
 		})
-		_m = pager.applyOrder(_m)
+		_m = pager.orderOrNulls(_m)
 		_m.Limit(limit)
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add

@@ -868,6 +868,62 @@ var (
 			}
 		},
 	}
+	// IdentityOrderFieldLastAuthenticatedAt orders Identity by last_authenticated_at.
+	IdentityOrderFieldLastAuthenticatedAt = &IdentityOrderField{
+		Value: func(_m *Identity) (ent.Value, error) {
+			return _m.LastAuthenticatedAt, nil
+		},
+		column: identity.FieldLastAuthenticatedAt,
+		toTerm: identity.ByLastAuthenticatedAt,
+		toCursor: func(_m *Identity) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.LastAuthenticatedAt,
+			}
+		},
+	}
+	// IdentityOrderFieldProvisionedAt orders Identity by provisioned_at.
+	IdentityOrderFieldProvisionedAt = &IdentityOrderField{
+		Value: func(_m *Identity) (ent.Value, error) {
+			return _m.ProvisionedAt, nil
+		},
+		column: identity.FieldProvisionedAt,
+		toTerm: identity.ByProvisionedAt,
+		toCursor: func(_m *Identity) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ProvisionedAt,
+			}
+		},
+	}
+	// IdentityOrderFieldDeprovisionedAt orders Identity by deprovisioned_at.
+	IdentityOrderFieldDeprovisionedAt = &IdentityOrderField{
+		Value: func(_m *Identity) (ent.Value, error) {
+			return _m.DeprovisionedAt, nil
+		},
+		column: identity.FieldDeprovisionedAt,
+		toTerm: identity.ByDeprovisionedAt,
+		toCursor: func(_m *Identity) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.DeprovisionedAt,
+			}
+		},
+	}
+	// IdentityOrderFieldExpiresAt orders Identity by expires_at.
+	IdentityOrderFieldExpiresAt = &IdentityOrderField{
+		Value: func(_m *Identity) (ent.Value, error) {
+			return _m.ExpiresAt, nil
+		},
+		column: identity.FieldExpiresAt,
+		toTerm: identity.ByExpiresAt,
+		toCursor: func(_m *Identity) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ExpiresAt,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -890,6 +946,14 @@ func (f IdentityOrderField) String() string {
 		str = "DISPLAY_NAME"
 	case IdentityOrderFieldLastSyncedAt.column:
 		str = "LAST_SYNCED_AT"
+	case IdentityOrderFieldLastAuthenticatedAt.column:
+		str = "LAST_AUTHENTICATED_AT"
+	case IdentityOrderFieldProvisionedAt.column:
+		str = "PROVISIONED_AT"
+	case IdentityOrderFieldDeprovisionedAt.column:
+		str = "DEPROVISIONED_AT"
+	case IdentityOrderFieldExpiresAt.column:
+		str = "EXPIRES_AT"
 	}
 	return str
 }
@@ -922,6 +986,14 @@ func (f *IdentityOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *IdentityOrderFieldDisplayName
 	case "LAST_SYNCED_AT":
 		*f = *IdentityOrderFieldLastSyncedAt
+	case "LAST_AUTHENTICATED_AT":
+		*f = *IdentityOrderFieldLastAuthenticatedAt
+	case "PROVISIONED_AT":
+		*f = *IdentityOrderFieldProvisionedAt
+	case "DEPROVISIONED_AT":
+		*f = *IdentityOrderFieldDeprovisionedAt
+	case "EXPIRES_AT":
+		*f = *IdentityOrderFieldExpiresAt
 	default:
 		return fmt.Errorf("%s is not a valid IdentityOrderField", str)
 	}
@@ -1714,6 +1786,34 @@ var (
 			}
 		},
 	}
+	// PolicyAssignmentOrderFieldActivatedAt orders PolicyAssignment by activated_at.
+	PolicyAssignmentOrderFieldActivatedAt = &PolicyAssignmentOrderField{
+		Value: func(_m *PolicyAssignment) (ent.Value, error) {
+			return _m.ActivatedAt, nil
+		},
+		column: policyassignment.FieldActivatedAt,
+		toTerm: policyassignment.ByActivatedAt,
+		toCursor: func(_m *PolicyAssignment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ActivatedAt,
+			}
+		},
+	}
+	// PolicyAssignmentOrderFieldExpiresAt orders PolicyAssignment by expires_at.
+	PolicyAssignmentOrderFieldExpiresAt = &PolicyAssignmentOrderField{
+		Value: func(_m *PolicyAssignment) (ent.Value, error) {
+			return _m.ExpiresAt, nil
+		},
+		column: policyassignment.FieldExpiresAt,
+		toTerm: policyassignment.ByExpiresAt,
+		toCursor: func(_m *PolicyAssignment) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ExpiresAt,
+			}
+		},
+	}
 )
 
 // String implement fmt.Stringer interface.
@@ -1726,6 +1826,10 @@ func (f PolicyAssignmentOrderField) String() string {
 		str = "UPDATED_AT"
 	case PolicyAssignmentOrderFieldState.column:
 		str = "STATE"
+	case PolicyAssignmentOrderFieldActivatedAt.column:
+		str = "ACTIVATED_AT"
+	case PolicyAssignmentOrderFieldExpiresAt.column:
+		str = "EXPIRES_AT"
 	}
 	return str
 }
@@ -1748,6 +1852,10 @@ func (f *PolicyAssignmentOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *PolicyAssignmentOrderFieldUpdatedAt
 	case "STATE":
 		*f = *PolicyAssignmentOrderFieldState
+	case "ACTIVATED_AT":
+		*f = *PolicyAssignmentOrderFieldActivatedAt
+	case "EXPIRES_AT":
+		*f = *PolicyAssignmentOrderFieldExpiresAt
 	default:
 		return fmt.Errorf("%s is not a valid PolicyAssignmentOrderField", str)
 	}
@@ -4053,6 +4161,20 @@ var (
 			}
 		},
 	}
+	// UserOrderFieldEmployeeID orders User by employee_id.
+	UserOrderFieldEmployeeID = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.EmployeeID, nil
+		},
+		column: user.FieldEmployeeID,
+		toTerm: user.ByEmployeeID,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.EmployeeID,
+			}
+		},
+	}
 	// UserOrderFieldType orders User by type.
 	UserOrderFieldType = &UserOrderField{
 		Value: func(_m *User) (ent.Value, error) {
@@ -4179,6 +4301,48 @@ var (
 			}
 		},
 	}
+	// UserOrderFieldExpiresAt orders User by expires_at.
+	UserOrderFieldExpiresAt = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.ExpiresAt, nil
+		},
+		column: user.FieldExpiresAt,
+		toTerm: user.ByExpiresAt,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ExpiresAt,
+			}
+		},
+	}
+	// UserOrderFieldProvisionedAt orders User by provisioned_at.
+	UserOrderFieldProvisionedAt = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.ProvisionedAt, nil
+		},
+		column: user.FieldProvisionedAt,
+		toTerm: user.ByProvisionedAt,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ProvisionedAt,
+			}
+		},
+	}
+	// UserOrderFieldDeprovisionedAt orders User by deprovisioned_at.
+	UserOrderFieldDeprovisionedAt = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.DeprovisionedAt, nil
+		},
+		column: user.FieldDeprovisionedAt,
+		toTerm: user.ByDeprovisionedAt,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.DeprovisionedAt,
+			}
+		},
+	}
 	// UserOrderFieldLastAuthenticatedAt orders User by last_authenticated_at.
 	UserOrderFieldLastAuthenticatedAt = &UserOrderField{
 		Value: func(_m *User) (ent.Value, error) {
@@ -4215,6 +4379,8 @@ func (f UserOrderField) String() string {
 		str = "EMAIL"
 	case UserOrderFieldUsername.column:
 		str = "USERNAME"
+	case UserOrderFieldEmployeeID.column:
+		str = "EMPLOYEE_ID"
 	case UserOrderFieldType.column:
 		str = "TYPE"
 	case UserOrderFieldTitle.column:
@@ -4233,6 +4399,12 @@ func (f UserOrderField) String() string {
 		str = "DIRECT_REPORTS_COUNT"
 	case UserOrderFieldIdentitiesCount.column:
 		str = "IDENTITIES_COUNT"
+	case UserOrderFieldExpiresAt.column:
+		str = "EXPIRES_AT"
+	case UserOrderFieldProvisionedAt.column:
+		str = "PROVISIONED_AT"
+	case UserOrderFieldDeprovisionedAt.column:
+		str = "DEPROVISIONED_AT"
 	case UserOrderFieldLastAuthenticatedAt.column:
 		str = "LAST_AUTHENTICATED_AT"
 	}
@@ -4267,6 +4439,8 @@ func (f *UserOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *UserOrderFieldEmail
 	case "USERNAME":
 		*f = *UserOrderFieldUsername
+	case "EMPLOYEE_ID":
+		*f = *UserOrderFieldEmployeeID
 	case "TYPE":
 		*f = *UserOrderFieldType
 	case "TITLE":
@@ -4285,6 +4459,12 @@ func (f *UserOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *UserOrderFieldDirectReportsCount
 	case "IDENTITIES_COUNT":
 		*f = *UserOrderFieldIdentitiesCount
+	case "EXPIRES_AT":
+		*f = *UserOrderFieldExpiresAt
+	case "PROVISIONED_AT":
+		*f = *UserOrderFieldProvisionedAt
+	case "DEPROVISIONED_AT":
+		*f = *UserOrderFieldDeprovisionedAt
 	case "LAST_AUTHENTICATED_AT":
 		*f = *UserOrderFieldLastAuthenticatedAt
 	default:

@@ -1404,6 +1404,22 @@ enum IdentityOrderField {
   Order by last synced at.
   """
   LAST_SYNCED_AT
+  """
+  Order by last authenticated at.
+  """
+  LAST_AUTHENTICATED_AT
+  """
+  Order by provisioned at.
+  """
+  PROVISIONED_AT
+  """
+  Order by deprovisioned at.
+  """
+  DEPROVISIONED_AT
+  """
+  Order by expires at.
+  """
+  EXPIRES_AT
 }
 """
 IdentityState is enum for the field state
@@ -3038,6 +3054,14 @@ enum PolicyAssignmentOrderField {
   Order by state.
   """
   STATE
+  """
+  Order by activated at.
+  """
+  ACTIVATED_AT
+  """
+  Order by expires at.
+  """
+  EXPIRES_AT
 }
 """
 PolicyAssignmentState is enum for the field state
@@ -6651,6 +6675,10 @@ enum UserOrderField {
   """
   USERNAME
   """
+  Order by employee id.
+  """
+  EMPLOYEE_ID
+  """
   Order by type.
   """
   TYPE
@@ -6686,6 +6714,18 @@ enum UserOrderField {
   Order by identities count.
   """
   IDENTITIES_COUNT
+  """
+  Order by expires at.
+  """
+  EXPIRES_AT
+  """
+  Order by provisioned at.
+  """
+  PROVISIONED_AT
+  """
+  Order by deprovisioned at.
+  """
+  DEPROVISIONED_AT
   """
   Order by last authenticated at.
   """

@@ -51,10 +51,14 @@ func (Identity) Fields() []ent.Field {
 			Comment("Last time the identity was synced from its vendor.").
 			Annotations(entgql.OrderField("LAST_SYNCED_AT")),
 		field.Time("profile_changed_at").Optional().Nillable().Comment("Last time the vendor profile changed."),
-		field.Time("last_authenticated_at").Optional().Nillable().Comment("Last sign-in on the vendor."),
-		field.Time("provisioned_at").Optional().Nillable().Comment("When the account was provisioned."),
-		field.Time("deprovisioned_at").Optional().Nillable().Comment("When the account was deprovisioned."),
-		field.Time("expires_at").Optional().Nillable().Comment("When the account is scheduled to expire."),
+		field.Time("last_authenticated_at").
+			Annotations(entgql.OrderField("LAST_AUTHENTICATED_AT")).Optional().Nillable().Comment("Last sign-in on the vendor."),
+		field.Time("provisioned_at").
+			Annotations(entgql.OrderField("PROVISIONED_AT")).Optional().Nillable().Comment("When the account was provisioned."),
+		field.Time("deprovisioned_at").
+			Annotations(entgql.OrderField("DEPROVISIONED_AT")).Optional().Nillable().Comment("When the account was deprovisioned."),
+		field.Time("expires_at").
+			Annotations(entgql.OrderField("EXPIRES_AT")).Optional().Nillable().Comment("When the account is scheduled to expire."),
 	}
 }
 

@@ -25,8 +25,10 @@ func (PolicyAssignment) Fields() []ent.Field {
 		field.Enum("state").
 			Annotations(entgql.OrderField("STATE")).Values(lifecycle.States(lifecycle.User)...).Default("active").
 			Comment("State of the assignment."),
-		field.Time("activated_at").Optional().Nillable().Comment("When access was granted."),
-		field.Time("expires_at").Optional().Nillable().Comment("When access lapses."),
+		field.Time("activated_at").
+			Annotations(entgql.OrderField("ACTIVATED_AT")).Optional().Nillable().Comment("When access was granted."),
+		field.Time("expires_at").
+			Annotations(entgql.OrderField("EXPIRES_AT")).Optional().Nillable().Comment("When access lapses."),
 		field.String("user_id").NotEmpty().Annotations(entgql.Skip(entgql.SkipType)),
 		field.String("ruleset_id").NotEmpty().Annotations(entgql.Skip(entgql.SkipType)),
 		field.String("rule_id").Optional().Nillable().Annotations(entgql.Skip(entgql.SkipType)),

@@ -44,7 +44,8 @@ func (User) Fields() []ent.Field {
 			Annotations(entgql.OrderField("USERNAME")),
 		field.String("badge_id").Optional().Nillable().
 			Comment("Badge number from the primary integration (PII)."),
-		field.String("employee_id").Optional().Nillable().
+		field.String("employee_id").
+			Annotations(entgql.OrderField("EMPLOYEE_ID")).Optional().Nillable().
 			Comment("Employee number from the primary integration."),
 		field.String("employee_alt_id").Optional().Nillable().
 			Comment("Secondary employee number from the primary integration."),
@@ -91,9 +92,12 @@ func (User) Fields() []ent.Field {
 		field.String("parent_user_id").Optional().Nillable().
 			Comment("Id of the primary user this secondary (e.g. admin) account belongs to.").
 			Annotations(entgql.Skip(entgql.SkipType)),
-		field.Time("expires_at").Optional().Nillable().Comment("When the user is scheduled to expire."),
-		field.Time("provisioned_at").Optional().Nillable().Comment("When the user was provisioned."),
-		field.Time("deprovisioned_at").Optional().Nillable().Comment("When the user was deprovisioned."),
+		field.Time("expires_at").
+			Annotations(entgql.OrderField("EXPIRES_AT")).Optional().Nillable().Comment("When the user is scheduled to expire."),
+		field.Time("provisioned_at").
+			Annotations(entgql.OrderField("PROVISIONED_AT")).Optional().Nillable().Comment("When the user was provisioned."),
+		field.Time("deprovisioned_at").
+			Annotations(entgql.OrderField("DEPROVISIONED_AT")).Optional().Nillable().Comment("When the user was deprovisioned."),
 		field.Time("last_authenticated_at").Optional().Nillable().
 			Comment("Last sign-in seen on any identity.").
 			Annotations(entgql.OrderField("LAST_AUTHENTICATED_AT")),
