@@ -33,6 +33,21 @@ func browser(t *testing.T) string {
 	return ""
 }
 
+// playgroundTab serves srv's handler with its demo token and opens a headless
+// Chromium tab on it, for the test's lifetime (60 s at most).
+func playgroundTab(t *testing.T, exe string, srv *graphtest.Server) (*httptest.Server, context.Context) {
+	web := httptest.NewServer(graph.NewHandler(srv.DB, graph.Options{Auth: srv.Auth, DemoToken: srv.Token, Logger: slog.New(slog.DiscardHandler)}))
+	t.Cleanup(web.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1400, 900))...)
+	t.Cleanup(cancelAlloc)
+	tab, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(cancelTab)
+	return web, tab
+}
+
 // TestPlaygroundInABrowser loads the playground in headless Chromium as a demo
 // visitor would, runs the first example tab, and checks that the result pane
 // shows users of the demo organisation. The screenshot stays in the test's temp dir.
@@ -44,16 +59,7 @@ func TestPlaygroundInABrowser(t *testing.T) {
 	}
 	srv.Query(t, `{ users(first: 1, orderBy: [{field: FULL_NAME}]) { nodes { fullName } } }`, nil).Decode(t, &first)
 	want := first.Users.Nodes[0].FullName
-	web := httptest.NewServer(graph.NewHandler(srv.DB, graph.Options{Auth: srv.Auth, DemoToken: srv.Token, Logger: slog.New(slog.DiscardHandler)}))
-	defer web.Close()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1400, 900))...)
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(alloc)
-	defer cancelTab()
+	web, tab := playgroundTab(t, exe, srv)
 
 	err := chromedp.Do(tab,
 		chromedp.Navigate(web.URL+"/"),
@@ -89,16 +95,7 @@ func TestPlaygroundInABrowser(t *testing.T) {
 func TestExplorerBuildsAQueryAndTheTableShowsIt(t *testing.T) {
 	exe := browser(t)
 	srv := graphtest.New(t, 60)
-	web := httptest.NewServer(graph.NewHandler(srv.DB, graph.Options{Auth: srv.Auth, DemoToken: srv.Token, Logger: slog.New(slog.DiscardHandler)}))
-	defer web.Close()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1400, 900))...)
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(alloc)
-	defer cancelTab()
+	web, tab := playgroundTab(t, exe, srv)
 
 	field := func(path ...string) chromedp.Action[chromedp.Void] {
 		sel := `.graphiql-explorer-root`
