@@ -156,7 +156,7 @@ type exportPlan struct {
 
 // plan checks that the operation is one query of one connection and rewrites it to walk pages.
 func (e *exporter) plan(p *graphql.RawParams) (*exportPlan, error) {
-	doc, errs := gqlparser.LoadQuery(e.schema, p.Query)
+	doc, errs := gqlparser.LoadQueryWithRules(e.schema, p.Query, nil)
 	if len(errs) > 0 {
 		return nil, refuse(http.StatusBadRequest, "GRAPHQL_VALIDATION_FAILED", "%s", errs[0].Message)
 	}

@@ -35,7 +35,7 @@ func TestREADMEQueriesValidate(t *testing.T) {
 		}
 	}
 	for i, tab := range playground.Examples {
-		if _, errs := gqlparser.LoadQuery(schema, tab.Query); len(errs) > 0 {
+		if _, errs := gqlparser.LoadQueryWithRules(schema, tab.Query, nil); len(errs) > 0 {
 			t.Errorf("playground tab %d: %v\n%s", i+1, errs, tab.Query)
 		}
 	}
