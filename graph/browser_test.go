@@ -152,7 +152,9 @@ func TestExplorerBuildsAQueryAndTheTableShowsIt(t *testing.T) {
 		t.Errorf("the explorer built %q", compact)
 	}
 	// The default page of users, one row each, under the column fullName.
-	var want struct{ Users struct{ Nodes []struct{ FullName string } } }
+	var want struct {
+		Users struct{ Nodes []struct{ FullName string } }
+	}
 	srv.Query(t, `{ users { nodes { fullName } } }`, nil).Decode(t, &want)
 	if strings.TrimSpace(header) != "fullName" || rows != len(want.Users.Nodes) || !csv {
 		t.Errorf("table: header %q, %d rows (want %d), CSV buttons %v", header, rows, len(want.Users.Nodes), csv)
