@@ -294,7 +294,7 @@ func (p *auditeventPager) orderExprOrNulls(query *AuditEventQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(column)
 	}
-	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	direction, id := "ASC NULLS FIRST", "ASC"
 	if !p.ascending() {
 		direction = "DESC NULLS LAST"
 	}
@@ -302,7 +302,7 @@ func (p *auditeventPager) orderExprOrNulls(query *AuditEventQuery) sql.Querier {
 		id = "DESC"
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+		b.Ident(column).Pad().WriteString(direction).Comma().
 			Ident(DefaultAuditEventOrder.Field.column).Pad().WriteString(id)
 	})
 }
@@ -659,7 +659,7 @@ func (p *identityPager) orderExprOrNulls(query *IdentityQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(column)
 	}
-	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	direction, id := "ASC NULLS FIRST", "ASC"
 	if !p.ascending() {
 		direction = "DESC NULLS LAST"
 	}
@@ -667,7 +667,7 @@ func (p *identityPager) orderExprOrNulls(query *IdentityQuery) sql.Querier {
 		id = "DESC"
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+		b.Ident(column).Pad().WriteString(direction).Comma().
 			Ident(DefaultIdentityOrder.Field.column).Pad().WriteString(id)
 	})
 }
@@ -1024,7 +1024,7 @@ func (p *integrationPager) orderExprOrNulls(query *IntegrationQuery) sql.Querier
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(column)
 	}
-	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	direction, id := "ASC NULLS FIRST", "ASC"
 	if !p.ascending() {
 		direction = "DESC NULLS LAST"
 	}
@@ -1032,7 +1032,7 @@ func (p *integrationPager) orderExprOrNulls(query *IntegrationQuery) sql.Querier
 		id = "DESC"
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+		b.Ident(column).Pad().WriteString(direction).Comma().
 			Ident(DefaultIntegrationOrder.Field.column).Pad().WriteString(id)
 	})
 }
@@ -1389,7 +1389,7 @@ func (p *policyassignmentPager) orderExprOrNulls(query *PolicyAssignmentQuery) s
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(column)
 	}
-	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	direction, id := "ASC NULLS FIRST", "ASC"
 	if !p.ascending() {
 		direction = "DESC NULLS LAST"
 	}
@@ -1397,7 +1397,7 @@ func (p *policyassignmentPager) orderExprOrNulls(query *PolicyAssignmentQuery) s
 		id = "DESC"
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+		b.Ident(column).Pad().WriteString(direction).Comma().
 			Ident(DefaultPolicyAssignmentOrder.Field.column).Pad().WriteString(id)
 	})
 }
@@ -1754,7 +1754,7 @@ func (p *policyconditionPager) orderExprOrNulls(query *PolicyConditionQuery) sql
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(column)
 	}
-	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	direction, id := "ASC NULLS FIRST", "ASC"
 	if !p.ascending() {
 		direction = "DESC NULLS LAST"
 	}
@@ -1762,7 +1762,7 @@ func (p *policyconditionPager) orderExprOrNulls(query *PolicyConditionQuery) sql
 		id = "DESC"
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+		b.Ident(column).Pad().WriteString(direction).Comma().
 			Ident(DefaultPolicyConditionOrder.Field.column).Pad().WriteString(id)
 	})
 }
@@ -2119,7 +2119,7 @@ func (p *policyrulePager) orderExprOrNulls(query *PolicyRuleQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(column)
 	}
-	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	direction, id := "ASC NULLS FIRST", "ASC"
 	if !p.ascending() {
 		direction = "DESC NULLS LAST"
 	}
@@ -2127,7 +2127,7 @@ func (p *policyrulePager) orderExprOrNulls(query *PolicyRuleQuery) sql.Querier {
 		id = "DESC"
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+		b.Ident(column).Pad().WriteString(direction).Comma().
 			Ident(DefaultPolicyRuleOrder.Field.column).Pad().WriteString(id)
 	})
 }
@@ -2484,7 +2484,7 @@ func (p *policyrulesetPager) orderExprOrNulls(query *PolicyRulesetQuery) sql.Que
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(column)
 	}
-	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	direction, id := "ASC NULLS FIRST", "ASC"
 	if !p.ascending() {
 		direction = "DESC NULLS LAST"
 	}
@@ -2492,7 +2492,7 @@ func (p *policyrulesetPager) orderExprOrNulls(query *PolicyRulesetQuery) sql.Que
 		id = "DESC"
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+		b.Ident(column).Pad().WriteString(direction).Comma().
 			Ident(DefaultPolicyRulesetOrder.Field.column).Pad().WriteString(id)
 	})
 }
@@ -2849,7 +2849,7 @@ func (p *resourcePager) orderExprOrNulls(query *ResourceQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(column)
 	}
-	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	direction, id := "ASC NULLS FIRST", "ASC"
 	if !p.ascending() {
 		direction = "DESC NULLS LAST"
 	}
@@ -2857,7 +2857,7 @@ func (p *resourcePager) orderExprOrNulls(query *ResourceQuery) sql.Querier {
 		id = "DESC"
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+		b.Ident(column).Pad().WriteString(direction).Comma().
 			Ident(DefaultResourceOrder.Field.column).Pad().WriteString(id)
 	})
 }
@@ -3477,7 +3477,7 @@ func (p *userPager) orderExprOrNulls(query *UserQuery) sql.Querier {
 	if len(query.ctx.Fields) > 0 {
 		query.ctx.AppendFieldOnce(column)
 	}
-	direction, nulls, id := "ASC NULLS FIRST", "", "ASC"
+	direction, id := "ASC NULLS FIRST", "ASC"
 	if !p.ascending() {
 		direction = "DESC NULLS LAST"
 	}
@@ -3485,7 +3485,7 @@ func (p *userPager) orderExprOrNulls(query *UserQuery) sql.Querier {
 		id = "DESC"
 	}
 	return sql.ExprFunc(func(b *sql.Builder) {
-		b.Ident(column).Pad().WriteString(direction + nulls).Comma().
+		b.Ident(column).Pad().WriteString(direction).Comma().
 			Ident(DefaultUserOrder.Field.column).Pad().WriteString(id)
 	})
 }
