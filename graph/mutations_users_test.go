@@ -418,3 +418,66 @@ func TestPurgeOfALongHistoryFitsTheBudget(t *testing.T) {
 		t.Fatalf("purging 31 log entries within a budget of 20 statements: %+v (%d statements)", resp.Errors, resp.Statements)
 	}
 }
+
+// TestWriteRulesMatchTheSeeds: names and usernames are derived as the source
+// directories derive them, email is one address whatever its case and must
+// have a domain with a dot, and text fields are bounded with the limit named.
+func TestWriteRulesMatchTheSeeds(t *testing.T) {
+	srv := graphtest.New(t, 5)
+	type userOut struct{ ID, FullName, Username, Email string }
+	create := func(in map[string]any) (userOut, []string) {
+		var out struct{ CreateUser struct{ User userOut } }
+		resp := srv.Query(t, `mutation($in: CreateUserInput!) { createUser(input: $in) { user { id fullName username email } } }`,
+			map[string]any{"in": in})
+		if len(resp.Errors) == 0 {
+			resp.Decode(t, &out)
+		}
+		return out.CreateUser.User, resp.Codes()
+	}
+	update := func(in map[string]any) (userOut, []string) {
+		var out struct{ UpdateUser struct{ User userOut } }
+		resp := srv.Query(t, `mutation($in: UpdateUserInput!) { updateUser(input: $in) { user { id fullName username email } } }`,
+			map[string]any{"in": in})
+		if len(resp.Errors) == 0 {
+			resp.Decode(t, &out)
+		}
+		return out.UpdateUser.User, resp.Codes()
+	}
+
+	john, codes := create(map[string]any{"email": "John.Young@example.com", "firstName": "John", "lastName": "Young"})
+	if len(codes) > 0 || john.FullName != "John Young" || john.Username != "John.Young" || john.Email != "John.Young@example.com" {
+		t.Fatalf("created %+v %v: want the full name and username derived, the email as given", john, codes)
+	}
+	if _, codes := create(map[string]any{"email": "john.young@EXAMPLE.com"}); len(codes) != 1 || codes[0] != "CONFLICT" {
+		t.Errorf("the same address in another case: %v, want CONFLICT", codes)
+	}
+	for _, bad := range []map[string]any{
+		{"email": "a@b"},
+		{"email": "ok@example.com", "lastName": strings.Repeat("x", 300)},
+		{"email": strings.Repeat("x", 250) + "@example.com"},
+		{"email": "ok2@example.com", "employeeId": strings.Repeat("9", 65)},
+	} {
+		if _, codes := create(bad); len(codes) != 1 || codes[0] != "BAD_USER_INPUT" {
+			t.Errorf("%v: %v, want BAD_USER_INPUT", bad, codes)
+		}
+	}
+	resp := srv.Query(t, `mutation { createUser(input: {email: "ok3@example.com", lastName: "`+strings.Repeat("x", 300)+`"}) { user { id } } }`, nil)
+	if len(resp.Errors) != 1 || !strings.Contains(resp.Errors[0].Message, "the limit is 100") {
+		t.Errorf("a long last name: %v, want the limit named", resp.Errors)
+	}
+
+	// Derived values follow their sources; chosen ones stay.
+	if u, _ := update(map[string]any{"id": john.ID, "firstName": "Jon"}); u.FullName != "Jon Young" {
+		t.Errorf("first name changed: full name %q, want Jon Young", u.FullName)
+	}
+	if u, _ := update(map[string]any{"id": john.ID, "email": "jy@example.com"}); u.Username != "jy" {
+		t.Errorf("email changed: username %q, want jy", u.Username)
+	}
+	if u, codes := update(map[string]any{"id": john.ID, "email": "JY@example.com"}); len(codes) > 0 || u.Email != "JY@example.com" {
+		t.Errorf("the user's own address in another case: %+v %v", u, codes)
+	}
+	update(map[string]any{"id": john.ID, "fullName": "J. Young", "username": "jyoung"})
+	if u, _ := update(map[string]any{"id": john.ID, "lastName": "Old", "email": "jold@example.com"}); u.FullName != "J. Young" || u.Username != "jyoung" {
+		t.Errorf("chosen full name and username changed to %q, %q", u.FullName, u.Username)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/idgraph/idgraph/ent"
@@ -94,6 +95,11 @@ func validEmail(field, email string) error {
 	addr, err := mail.ParseAddress(email)
 	if err != nil || addr.Address != email || addr.Name != "" {
 		return fieldError(field, "%q is not an email address", email)
+	}
+	// A domain a message can reach has a dot (a@b is a local name).
+	domain := email[strings.LastIndexByte(email, '@')+1:]
+	if !strings.Contains(strings.Trim(domain, "."), ".") {
+		return fieldError(field, "%q has no domain with a dot", email)
 	}
 	return nil
 }

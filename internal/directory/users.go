@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/auditevent"
@@ -30,7 +31,35 @@ type UserFields struct {
 	Attributes                                               Attributes
 }
 
+// userFieldLimits bound each text field of a user, in characters: a name is
+// not a document, and an address is at most 254 (RFC 5321).
+var userFieldLimits = []struct {
+	field string
+	value func(UserFields) *string
+	limit int
+}{
+	{"email", func(f UserFields) *string { return f.Email }, 254},
+	{"firstName", func(f UserFields) *string { return f.FirstName }, 100},
+	{"lastName", func(f UserFields) *string { return f.LastName }, 100},
+	{"fullName", func(f UserFields) *string { return f.FullName }, 200},
+	{"username", func(f UserFields) *string { return f.Username }, 100},
+	{"title", func(f UserFields) *string { return f.Title }, 200},
+	{"department", func(f UserFields) *string { return f.Department }, 200},
+	{"division", func(f UserFields) *string { return f.Division }, 200},
+	{"company", func(f UserFields) *string { return f.Company }, 200},
+	{"office", func(f UserFields) *string { return f.Office }, 200},
+	{"costCenter", func(f UserFields) *string { return f.CostCenter }, 200},
+	{"badgeId", func(f UserFields) *string { return f.BadgeID }, 64},
+	{"employeeId", func(f UserFields) *string { return f.EmployeeID }, 64},
+	{"employeeAltId", func(f UserFields) *string { return f.EmployeeAltID }, 64},
+}
+
 func (f UserFields) validate() error {
+	for _, l := range userFieldLimits {
+		if v := l.value(f); v != nil && utf8.RuneCountInString(*v) > l.limit {
+			return fieldError(l.field, "is %d characters; the limit is %d", utf8.RuneCountInString(*v), l.limit)
+		}
+	}
 	if f.Email != nil {
 		if err := validEmail("email", *f.Email); err != nil {
 			return err
@@ -65,11 +94,62 @@ func (f UserFields) apply(m *ent.UserMutation) {
 	f.Attributes.applyFixed(m)
 }
 
+// derivedFullName is the full name a user gets from its first and last names.
+func derivedFullName(first, last string) string { return strings.TrimSpace(first + " " + last) }
+
+// derivedUsername is the username a user gets from its email: the local part.
+func derivedUsername(email string) string {
+	local, _, _ := strings.Cut(email, "@")
+	return local
+}
+
+// derive fills in what a write leaves out and the user's other fields decide,
+// as the source directories do: the full name from the first and last names,
+// the username from the email. On an update (before set) a derived value
+// follows its sources only while it still is the derived one, so a full name
+// or username someone chose stays.
+func (f *UserFields) derive(before *ent.User) {
+	first, last, email := "", "", ""
+	if before != nil {
+		first, last, email = before.FirstName, before.LastName, before.Email
+	}
+	if f.FullName == nil && (f.FirstName != nil || f.LastName != nil) &&
+		(before == nil || before.FullName == derivedFullName(first, last)) {
+		if f.FirstName != nil {
+			first = *f.FirstName
+		}
+		if f.LastName != nil {
+			last = *f.LastName
+		}
+		full := derivedFullName(first, last)
+		f.FullName = &full
+	}
+	if f.Username == nil && f.Email != nil && (before == nil || before.Username == derivedUsername(email)) {
+		name := derivedUsername(*f.Email)
+		f.Username = &name
+	}
+}
+
+// emailFree refuses an email another live user of the tenant has, in any
+// case: email is what matches identities to users, so John.Young@ and
+// john.young@ are one person. The address is stored as given.
+func emailFree(ctx context.Context, tx *ent.Tx, email *string, self string) error {
+	if email == nil {
+		return nil
+	}
+	taken, err := tx.User.Query().Where(user.EmailEqualFold(*email), user.IDNEQ(self)).Exist(ctx)
+	if err != nil || !taken {
+		return err
+	}
+	return conflictOnEmail(&ent.ConstraintError{})
+}
+
 // CreateUser adds a user, staged unless state says active.
 func (s *Service) CreateUser(ctx context.Context, f UserFields, managerID *string, state *user.State) (*ent.User, error) {
 	if f.Email == nil || *f.Email == "" {
 		return nil, fieldError("email", "is required")
 	}
+	f.derive(nil)
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
@@ -81,6 +161,9 @@ func (s *Service) CreateUser(ctx context.Context, f UserFields, managerID *strin
 		initial = *state
 	}
 	return insert(ctx, s, users, "user.created", func(tx *ent.Tx) (*ent.UserCreate, error) {
+		if err := emailFree(ctx, tx, f.Email, ""); err != nil {
+			return nil, err
+		}
 		create := tx.User.Create().SetState(initial)
 		f.apply(create.Mutation())
 		if managerID != nil {
@@ -100,7 +183,14 @@ func (s *Service) UpdateUser(ctx context.Context, id string, ifVersion *int, f U
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
-	return modify(ctx, s, users, id, ifVersion, "user.updated", func(tx *ent.Tx, _ *ent.User, m *ent.UserMutation, e *event) error {
+	return modify(ctx, s, users, id, ifVersion, "user.updated", func(tx *ent.Tx, before *ent.User, m *ent.UserMutation, e *event) error {
+		if err := emailFree(ctx, tx, f.Email, id); err != nil {
+			return err
+		}
+		f.derive(before)
+		if err := f.validate(); err != nil {
+			return err
+		}
 		f.apply(m)
 		return f.Attributes.writeOpen(ctx, tx, id, e.fields)
 	})
