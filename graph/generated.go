@@ -39110,21 +39110,21 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 			if err != nil {
 				return it, err
 			}
-			it.BadgeID = data
+			it.BadgeID = graphql.OmittableOf(data)
 		case "employeeId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.EmployeeID = data
+			it.EmployeeID = graphql.OmittableOf(data)
 		case "employeeAltId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeAltId"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
-			it.EmployeeAltID = data
+			it.EmployeeAltID = graphql.OmittableOf(data)
 		case "attributes":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("attributes"))
 			data, err := ec.unmarshalODirectoryAttributeInput2ᚕᚖgithubᚗcomᚋidgraphᚋidgraphᚋgraphᚋmodelᚐDirectoryAttributeInputᚄ(ctx, v)
@@ -39138,7 +39138,7 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 			if err != nil {
 				return it, err
 			}
-			it.Metadata = data
+			it.Metadata = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil

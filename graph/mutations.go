@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/model"
 	"github.com/idgraph/idgraph/internal/directory"
@@ -37,12 +38,31 @@ func createFields(in model.CreateUserInput) directory.UserFields {
 }
 
 func updateFields(in model.UpdateUserInput) directory.UserFields {
-	return directory.UserFields{
+	f := directory.UserFields{
 		Email: in.Email, FirstName: in.FirstName, LastName: in.LastName, FullName: in.FullName, Username: in.Username,
 		Title: in.Title, Department: in.Department, Division: in.Division, Company: in.Company, Office: in.Office,
-		CostCenter: in.CostCenter, BadgeID: in.BadgeID, EmployeeID: in.EmployeeID, EmployeeAltID: in.EmployeeAltID,
-		Type: in.Type, Metadata: in.Metadata, Attributes: attributesInput(in.Attributes),
+		CostCenter: in.CostCenter, Type: in.Type, Attributes: attributesInput(in.Attributes),
 	}
+	// Fields that may be empty: left out, kept; null, cleared; a value, set.
+	for _, n := range []struct {
+		name  string
+		value graphql.Omittable[*string]
+		set   **string
+	}{{"badgeId", in.BadgeID, &f.BadgeID}, {"employeeId", in.EmployeeID, &f.EmployeeID}, {"employeeAltId", in.EmployeeAltID, &f.EmployeeAltID}} {
+		switch v, given := n.value.ValueOK(); {
+		case given && v == nil:
+			f.Cleared = append(f.Cleared, n.name)
+		case given:
+			*n.set = v
+		}
+	}
+	switch m, given := in.Metadata.ValueOK(); {
+	case given && m == nil:
+		f.Cleared = append(f.Cleared, "metadata")
+	case given:
+		f.Metadata = m
+	}
+	return f
 }
 
 // reconciled is reconcilePolicy's payload; its grants are one sibling group, so

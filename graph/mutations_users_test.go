@@ -476,6 +476,29 @@ func TestWriteRulesMatchTheSeeds(t *testing.T) {
 	if u, codes := update(map[string]any{"id": john.ID, "email": "JY@example.com"}); len(codes) > 0 || u.Email != "JY@example.com" {
 		t.Errorf("the user's own address in another case: %+v %v", u, codes)
 	}
+	// An explicit null clears a field that may be empty; one left out stays.
+	var cleared struct {
+		UpdateUser struct {
+			User struct {
+				BadgeID, EmployeeID *string
+				Metadata            map[string]any
+			}
+		}
+	}
+	const fields = `{ user { badgeId employeeId metadata } }`
+	srv.Query(t, `mutation($id: ID!) { updateUser(input: {id: $id, badgeId: "B1", employeeId: "E1", metadata: {team: "x"}}) `+fields+` }`,
+		map[string]any{"id": john.ID})
+	srv.Query(t, `mutation($id: ID!) { updateUser(input: {id: $id, badgeId: null, metadata: null}) `+fields+` }`,
+		map[string]any{"id": john.ID}).Decode(t, &cleared)
+	if u := cleared.UpdateUser.User; u.BadgeID != nil || u.Metadata != nil || u.EmployeeID == nil || *u.EmployeeID != "E1" {
+		t.Errorf("after badgeId: null, metadata: null: badge %v, metadata %v, employee id %v (want cleared, cleared, kept)", u.BadgeID, u.Metadata, u.EmployeeID)
+	}
+	srv.Query(t, `mutation($id: ID!, $e: String) { updateUser(input: {id: $id, employeeId: $e}) `+fields+` }`,
+		map[string]any{"id": john.ID, "e": nil}).Decode(t, &cleared)
+	if cleared.UpdateUser.User.EmployeeID != nil {
+		t.Errorf("a null variable left employeeId %q", *cleared.UpdateUser.User.EmployeeID)
+	}
+
 	update(map[string]any{"id": john.ID, "fullName": "J. Young", "username": "jyoung"})
 	if u, _ := update(map[string]any{"id": john.ID, "lastName": "Old", "email": "jold@example.com"}); u.FullName != "J. Young" || u.Username != "jyoung" {
 		t.Errorf("chosen full name and username changed to %q, %q", u.FullName, u.Username)

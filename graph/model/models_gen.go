@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/integration"
 	"github.com/idgraph/idgraph/ent/membership"
@@ -668,16 +669,16 @@ type UpdateUserInput struct {
 	Office *string `json:"office,omitempty"`
 	// Cost center (org dimension).
 	CostCenter *string `json:"costCenter,omitempty"`
-	// Badge number from the primary integration (PII).
-	BadgeID *string `json:"badgeId,omitempty"`
-	// Employee number from the primary integration.
-	EmployeeID *string `json:"employeeId,omitempty"`
-	// Secondary employee number from the primary integration.
-	EmployeeAltID *string `json:"employeeAltId,omitempty"`
+	// Badge number from the primary integration (PII). A null clears it.
+	BadgeID graphql.Omittable[*string] `json:"badgeId,omitempty"`
+	// Employee number from the primary integration. A null clears it.
+	EmployeeID graphql.Omittable[*string] `json:"employeeId,omitempty"`
+	// Secondary employee number from the primary integration. A null clears it.
+	EmployeeAltID graphql.Omittable[*string] `json:"employeeAltId,omitempty"`
 	// Directory attributes to set; a null value removes one. The six org columns may be given here or as their own fields, not both.
 	Attributes []*DirectoryAttributeInput `json:"attributes,omitempty"`
-	// Replaces the whole metadata object.
-	Metadata map[string]any `json:"metadata,omitempty"`
+	// Replaces the whole metadata object; null removes it.
+	Metadata graphql.Omittable[map[string]any] `json:"metadata,omitempty"`
 }
 
 // A lifecycle action on a user.

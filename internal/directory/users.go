@@ -29,6 +29,9 @@ type UserFields struct {
 	Type                                                     *user.Type
 	Metadata                                                 map[string]any
 	Attributes                                               Attributes
+	// Cleared names the fields that may be empty (badgeId, employeeId,
+	// employeeAltId, metadata) that the write empties.
+	Cleared []string
 }
 
 // userFieldLimits bound each text field of a user, in characters: a name is
@@ -90,6 +93,18 @@ func (f UserFields) apply(m *ent.UserMutation) {
 	setIf(f.Type, m.SetType)
 	if f.Metadata != nil {
 		m.SetMetadata(f.Metadata)
+	}
+	for _, name := range f.Cleared {
+		switch name {
+		case "badgeId":
+			m.ClearBadgeID()
+		case "employeeId":
+			m.ClearEmployeeID()
+		case "employeeAltId":
+			m.ClearEmployeeAltID()
+		case "metadata":
+			m.ClearMetadata()
+		}
 	}
 	f.Attributes.applyFixed(m)
 }
