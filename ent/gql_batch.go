@@ -3393,7 +3393,7 @@ func (p *userPager) nullableColumn() string {
 }
 
 // nullableUserColumns are the columns of User that may be NULL.
-var nullableUserColumns = map[string]bool{"deleted_at": true, "badge_id": true, "employee_id": true, "employee_alt_id": true, "metadata": true, "manager_id": true, "parent_user_id": true, "expires_at": true, "provisioned_at": true, "deprovisioned_at": true, "last_authenticated_at": true}
+var nullableUserColumns = map[string]bool{"deleted_at": true, "badge_id": true, "employee_id": true, "employee_alt_id": true, "metadata": true, "privacy_policy_agreed_at": true, "terms_of_service_agreed_at": true, "app_metadata": true, "user_metadata": true, "manager_id": true, "parent_user_id": true, "expires_at": true, "provisioned_at": true, "deprovisioned_at": true, "last_authenticated_at": true}
 
 // ascending is the direction of the ordering's field as the query runs it.
 func (p *userPager) ascending() bool {

@@ -1359,6 +1359,31 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, user.FieldMetadata)
 				fieldSeen[user.FieldMetadata] = struct{}{}
 			}
+		case "emailVerified":
+			if _, ok := fieldSeen[user.FieldEmailVerified]; !ok {
+				selectedFields = append(selectedFields, user.FieldEmailVerified)
+				fieldSeen[user.FieldEmailVerified] = struct{}{}
+			}
+		case "privacyPolicyAgreedAt":
+			if _, ok := fieldSeen[user.FieldPrivacyPolicyAgreedAt]; !ok {
+				selectedFields = append(selectedFields, user.FieldPrivacyPolicyAgreedAt)
+				fieldSeen[user.FieldPrivacyPolicyAgreedAt] = struct{}{}
+			}
+		case "termsOfServiceAgreedAt":
+			if _, ok := fieldSeen[user.FieldTermsOfServiceAgreedAt]; !ok {
+				selectedFields = append(selectedFields, user.FieldTermsOfServiceAgreedAt)
+				fieldSeen[user.FieldTermsOfServiceAgreedAt] = struct{}{}
+			}
+		case "appMetadata":
+			if _, ok := fieldSeen[user.FieldAppMetadata]; !ok {
+				selectedFields = append(selectedFields, user.FieldAppMetadata)
+				fieldSeen[user.FieldAppMetadata] = struct{}{}
+			}
+		case "userMetadata":
+			if _, ok := fieldSeen[user.FieldUserMetadata]; !ok {
+				selectedFields = append(selectedFields, user.FieldUserMetadata)
+				fieldSeen[user.FieldUserMetadata] = struct{}{}
+			}
 		case "expiresAt":
 			if _, ok := fieldSeen[user.FieldExpiresAt]; !ok {
 				selectedFields = append(selectedFields, user.FieldExpiresAt)

@@ -5840,6 +5840,34 @@ type UserWhereInput struct {
 	CostCenterEqualFold    *string  `json:"costCenterEqualFold,omitempty"`
 	CostCenterContainsFold *string  `json:"costCenterContainsFold,omitempty"`
 
+	// "email_verified" field predicates.
+	EmailVerified    *bool `json:"emailVerified,omitempty"`
+	EmailVerifiedNEQ *bool `json:"emailVerifiedNEQ,omitempty"`
+
+	// "privacy_policy_agreed_at" field predicates.
+	PrivacyPolicyAgreedAt       *time.Time  `json:"privacyPolicyAgreedAt,omitempty"`
+	PrivacyPolicyAgreedAtNEQ    *time.Time  `json:"privacyPolicyAgreedAtNEQ,omitempty"`
+	PrivacyPolicyAgreedAtIn     []time.Time `json:"privacyPolicyAgreedAtIn,omitempty"`
+	PrivacyPolicyAgreedAtNotIn  []time.Time `json:"privacyPolicyAgreedAtNotIn,omitempty"`
+	PrivacyPolicyAgreedAtGT     *time.Time  `json:"privacyPolicyAgreedAtGT,omitempty"`
+	PrivacyPolicyAgreedAtGTE    *time.Time  `json:"privacyPolicyAgreedAtGTE,omitempty"`
+	PrivacyPolicyAgreedAtLT     *time.Time  `json:"privacyPolicyAgreedAtLT,omitempty"`
+	PrivacyPolicyAgreedAtLTE    *time.Time  `json:"privacyPolicyAgreedAtLTE,omitempty"`
+	PrivacyPolicyAgreedAtIsNil  bool        `json:"privacyPolicyAgreedAtIsNil,omitempty"`
+	PrivacyPolicyAgreedAtNotNil bool        `json:"privacyPolicyAgreedAtNotNil,omitempty"`
+
+	// "terms_of_service_agreed_at" field predicates.
+	TermsOfServiceAgreedAt       *time.Time  `json:"termsOfServiceAgreedAt,omitempty"`
+	TermsOfServiceAgreedAtNEQ    *time.Time  `json:"termsOfServiceAgreedAtNEQ,omitempty"`
+	TermsOfServiceAgreedAtIn     []time.Time `json:"termsOfServiceAgreedAtIn,omitempty"`
+	TermsOfServiceAgreedAtNotIn  []time.Time `json:"termsOfServiceAgreedAtNotIn,omitempty"`
+	TermsOfServiceAgreedAtGT     *time.Time  `json:"termsOfServiceAgreedAtGT,omitempty"`
+	TermsOfServiceAgreedAtGTE    *time.Time  `json:"termsOfServiceAgreedAtGTE,omitempty"`
+	TermsOfServiceAgreedAtLT     *time.Time  `json:"termsOfServiceAgreedAtLT,omitempty"`
+	TermsOfServiceAgreedAtLTE    *time.Time  `json:"termsOfServiceAgreedAtLTE,omitempty"`
+	TermsOfServiceAgreedAtIsNil  bool        `json:"termsOfServiceAgreedAtIsNil,omitempty"`
+	TermsOfServiceAgreedAtNotNil bool        `json:"termsOfServiceAgreedAtNotNil,omitempty"`
+
 	// "manager_id" field predicates.
 	ManagerID             *string  `json:"managerID,omitempty"`
 	ManagerIDNEQ          *string  `json:"managerIDNEQ,omitempty"`
@@ -6747,6 +6775,72 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	}
 	if i.CostCenterContainsFold != nil {
 		predicates = append(predicates, user.CostCenterContainsFold(*i.CostCenterContainsFold))
+	}
+	if i.EmailVerified != nil {
+		predicates = append(predicates, user.EmailVerifiedEQ(*i.EmailVerified))
+	}
+	if i.EmailVerifiedNEQ != nil {
+		predicates = append(predicates, user.EmailVerifiedNEQ(*i.EmailVerifiedNEQ))
+	}
+	if i.PrivacyPolicyAgreedAt != nil {
+		predicates = append(predicates, user.PrivacyPolicyAgreedAtEQ(*i.PrivacyPolicyAgreedAt))
+	}
+	if i.PrivacyPolicyAgreedAtNEQ != nil {
+		predicates = append(predicates, user.PrivacyPolicyAgreedAtNEQ(*i.PrivacyPolicyAgreedAtNEQ))
+	}
+	if len(i.PrivacyPolicyAgreedAtIn) > 0 {
+		predicates = append(predicates, user.PrivacyPolicyAgreedAtIn(i.PrivacyPolicyAgreedAtIn...))
+	}
+	if len(i.PrivacyPolicyAgreedAtNotIn) > 0 {
+		predicates = append(predicates, user.PrivacyPolicyAgreedAtNotIn(i.PrivacyPolicyAgreedAtNotIn...))
+	}
+	if i.PrivacyPolicyAgreedAtGT != nil {
+		predicates = append(predicates, user.PrivacyPolicyAgreedAtGT(*i.PrivacyPolicyAgreedAtGT))
+	}
+	if i.PrivacyPolicyAgreedAtGTE != nil {
+		predicates = append(predicates, user.PrivacyPolicyAgreedAtGTE(*i.PrivacyPolicyAgreedAtGTE))
+	}
+	if i.PrivacyPolicyAgreedAtLT != nil {
+		predicates = append(predicates, user.PrivacyPolicyAgreedAtLT(*i.PrivacyPolicyAgreedAtLT))
+	}
+	if i.PrivacyPolicyAgreedAtLTE != nil {
+		predicates = append(predicates, user.PrivacyPolicyAgreedAtLTE(*i.PrivacyPolicyAgreedAtLTE))
+	}
+	if i.PrivacyPolicyAgreedAtIsNil {
+		predicates = append(predicates, user.PrivacyPolicyAgreedAtIsNil())
+	}
+	if i.PrivacyPolicyAgreedAtNotNil {
+		predicates = append(predicates, user.PrivacyPolicyAgreedAtNotNil())
+	}
+	if i.TermsOfServiceAgreedAt != nil {
+		predicates = append(predicates, user.TermsOfServiceAgreedAtEQ(*i.TermsOfServiceAgreedAt))
+	}
+	if i.TermsOfServiceAgreedAtNEQ != nil {
+		predicates = append(predicates, user.TermsOfServiceAgreedAtNEQ(*i.TermsOfServiceAgreedAtNEQ))
+	}
+	if len(i.TermsOfServiceAgreedAtIn) > 0 {
+		predicates = append(predicates, user.TermsOfServiceAgreedAtIn(i.TermsOfServiceAgreedAtIn...))
+	}
+	if len(i.TermsOfServiceAgreedAtNotIn) > 0 {
+		predicates = append(predicates, user.TermsOfServiceAgreedAtNotIn(i.TermsOfServiceAgreedAtNotIn...))
+	}
+	if i.TermsOfServiceAgreedAtGT != nil {
+		predicates = append(predicates, user.TermsOfServiceAgreedAtGT(*i.TermsOfServiceAgreedAtGT))
+	}
+	if i.TermsOfServiceAgreedAtGTE != nil {
+		predicates = append(predicates, user.TermsOfServiceAgreedAtGTE(*i.TermsOfServiceAgreedAtGTE))
+	}
+	if i.TermsOfServiceAgreedAtLT != nil {
+		predicates = append(predicates, user.TermsOfServiceAgreedAtLT(*i.TermsOfServiceAgreedAtLT))
+	}
+	if i.TermsOfServiceAgreedAtLTE != nil {
+		predicates = append(predicates, user.TermsOfServiceAgreedAtLTE(*i.TermsOfServiceAgreedAtLTE))
+	}
+	if i.TermsOfServiceAgreedAtIsNil {
+		predicates = append(predicates, user.TermsOfServiceAgreedAtIsNil())
+	}
+	if i.TermsOfServiceAgreedAtNotNil {
+		predicates = append(predicates, user.TermsOfServiceAgreedAtNotNil())
 	}
 	if i.ManagerID != nil {
 		predicates = append(predicates, user.ManagerIDEQ(*i.ManagerID))

@@ -15222,71 +15222,76 @@ func (m *TenantMutation) ResetEdge(name string) error {
 // UserMutation represents an operation that mutates the User nodes in the graph.
 type UserMutation struct {
 	config
-	op                        Op
-	typ                       string
-	id                        *string
-	created_at                *time.Time
-	updated_at                *time.Time
-	version                   *int
-	addversion                *int
-	deleted_at                *time.Time
-	state                     *user.State
-	first_name                *string
-	last_name                 *string
-	full_name                 *string
-	email                     *string
-	username                  *string
-	badge_id                  *string
-	employee_id               *string
-	employee_alt_id           *string
-	_type                     *user.Type
-	title                     *string
-	department                *string
-	division                  *string
-	company                   *string
-	office                    *string
-	cost_center               *string
-	metadata                  *map[string]interface{}
-	reporting_path            *string
-	direct_reports_count      *int
-	adddirect_reports_count   *int
-	identities_count          *int
-	addidentities_count       *int
-	expires_at                *time.Time
-	provisioned_at            *time.Time
-	deprovisioned_at          *time.Time
-	last_authenticated_at     *time.Time
-	clearedFields             map[string]struct{}
-	tenant                    *string
-	clearedtenant             bool
-	manager                   *string
-	clearedmanager            bool
-	direct_reports            map[string]struct{}
-	removeddirect_reports     map[string]struct{}
-	cleareddirect_reports     bool
-	parent_user               *string
-	clearedparent_user        bool
-	secondary_users           map[string]struct{}
-	removedsecondary_users    map[string]struct{}
-	clearedsecondary_users    bool
-	identities                map[string]struct{}
-	removedidentities         map[string]struct{}
-	clearedidentities         bool
-	policy_assignments        map[string]struct{}
-	removedpolicy_assignments map[string]struct{}
-	clearedpolicy_assignments bool
-	policy_conditions         map[string]struct{}
-	removedpolicy_conditions  map[string]struct{}
-	clearedpolicy_conditions  bool
-	audit_events              map[string]struct{}
-	removedaudit_events       map[string]struct{}
-	clearedaudit_events       bool
-	attributes                map[string]struct{}
-	removedattributes         map[string]struct{}
-	clearedattributes         bool
-	done                      bool
-	oldValue                  func(context.Context) (*User, error)
-	predicates                []predicate.User
+	op                         Op
+	typ                        string
+	id                         *string
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	version                    *int
+	addversion                 *int
+	deleted_at                 *time.Time
+	state                      *user.State
+	first_name                 *string
+	last_name                  *string
+	full_name                  *string
+	email                      *string
+	username                   *string
+	badge_id                   *string
+	employee_id                *string
+	employee_alt_id            *string
+	_type                      *user.Type
+	title                      *string
+	department                 *string
+	division                   *string
+	company                    *string
+	office                     *string
+	cost_center                *string
+	metadata                   *map[string]interface{}
+	email_verified             *bool
+	privacy_policy_agreed_at   *time.Time
+	terms_of_service_agreed_at *time.Time
+	app_metadata               *map[string]interface{}
+	user_metadata              *map[string]interface{}
+	reporting_path             *string
+	direct_reports_count       *int
+	adddirect_reports_count    *int
+	identities_count           *int
+	addidentities_count        *int
+	expires_at                 *time.Time
+	provisioned_at             *time.Time
+	deprovisioned_at           *time.Time
+	last_authenticated_at      *time.Time
+	clearedFields              map[string]struct{}
+	tenant                     *string
+	clearedtenant              bool
+	manager                    *string
+	clearedmanager             bool
+	direct_reports             map[string]struct{}
+	removeddirect_reports      map[string]struct{}
+	cleareddirect_reports      bool
+	parent_user                *string
+	clearedparent_user         bool
+	secondary_users            map[string]struct{}
+	removedsecondary_users     map[string]struct{}
+	clearedsecondary_users     bool
+	identities                 map[string]struct{}
+	removedidentities          map[string]struct{}
+	clearedidentities          bool
+	policy_assignments         map[string]struct{}
+	removedpolicy_assignments  map[string]struct{}
+	clearedpolicy_assignments  bool
+	policy_conditions          map[string]struct{}
+	removedpolicy_conditions   map[string]struct{}
+	clearedpolicy_conditions   bool
+	audit_events               map[string]struct{}
+	removedaudit_events        map[string]struct{}
+	clearedaudit_events        bool
+	attributes                 map[string]struct{}
+	removedattributes          map[string]struct{}
+	clearedattributes          bool
+	done                       bool
+	oldValue                   func(context.Context) (*User, error)
+	predicates                 []predicate.User
 }
 
 var _ ent.Mutation = (*UserMutation)(nil)
@@ -16270,6 +16275,238 @@ func (m *UserMutation) ResetMetadata() {
 	delete(m.clearedFields, user.FieldMetadata)
 }
 
+// SetEmailVerified sets the "email_verified" field.
+func (m *UserMutation) SetEmailVerified(b bool) {
+	m.email_verified = &b
+}
+
+// EmailVerified returns the value of the "email_verified" field in the mutation.
+func (m *UserMutation) EmailVerified() (r bool, exists bool) {
+	v := m.email_verified
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEmailVerified returns the old "email_verified" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldEmailVerified(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEmailVerified is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEmailVerified requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEmailVerified: %w", err)
+	}
+	return oldValue.EmailVerified, nil
+}
+
+// ResetEmailVerified resets all changes to the "email_verified" field.
+func (m *UserMutation) ResetEmailVerified() {
+	m.email_verified = nil
+}
+
+// SetPrivacyPolicyAgreedAt sets the "privacy_policy_agreed_at" field.
+func (m *UserMutation) SetPrivacyPolicyAgreedAt(t time.Time) {
+	m.privacy_policy_agreed_at = &t
+}
+
+// PrivacyPolicyAgreedAt returns the value of the "privacy_policy_agreed_at" field in the mutation.
+func (m *UserMutation) PrivacyPolicyAgreedAt() (r time.Time, exists bool) {
+	v := m.privacy_policy_agreed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrivacyPolicyAgreedAt returns the old "privacy_policy_agreed_at" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldPrivacyPolicyAgreedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrivacyPolicyAgreedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrivacyPolicyAgreedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrivacyPolicyAgreedAt: %w", err)
+	}
+	return oldValue.PrivacyPolicyAgreedAt, nil
+}
+
+// ClearPrivacyPolicyAgreedAt clears the value of the "privacy_policy_agreed_at" field.
+func (m *UserMutation) ClearPrivacyPolicyAgreedAt() {
+	m.privacy_policy_agreed_at = nil
+	m.clearedFields[user.FieldPrivacyPolicyAgreedAt] = struct{}{}
+}
+
+// PrivacyPolicyAgreedAtCleared returns if the "privacy_policy_agreed_at" field was cleared in this mutation.
+func (m *UserMutation) PrivacyPolicyAgreedAtCleared() bool {
+	_, ok := m.clearedFields[user.FieldPrivacyPolicyAgreedAt]
+	return ok
+}
+
+// ResetPrivacyPolicyAgreedAt resets all changes to the "privacy_policy_agreed_at" field.
+func (m *UserMutation) ResetPrivacyPolicyAgreedAt() {
+	m.privacy_policy_agreed_at = nil
+	delete(m.clearedFields, user.FieldPrivacyPolicyAgreedAt)
+}
+
+// SetTermsOfServiceAgreedAt sets the "terms_of_service_agreed_at" field.
+func (m *UserMutation) SetTermsOfServiceAgreedAt(t time.Time) {
+	m.terms_of_service_agreed_at = &t
+}
+
+// TermsOfServiceAgreedAt returns the value of the "terms_of_service_agreed_at" field in the mutation.
+func (m *UserMutation) TermsOfServiceAgreedAt() (r time.Time, exists bool) {
+	v := m.terms_of_service_agreed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTermsOfServiceAgreedAt returns the old "terms_of_service_agreed_at" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldTermsOfServiceAgreedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTermsOfServiceAgreedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTermsOfServiceAgreedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTermsOfServiceAgreedAt: %w", err)
+	}
+	return oldValue.TermsOfServiceAgreedAt, nil
+}
+
+// ClearTermsOfServiceAgreedAt clears the value of the "terms_of_service_agreed_at" field.
+func (m *UserMutation) ClearTermsOfServiceAgreedAt() {
+	m.terms_of_service_agreed_at = nil
+	m.clearedFields[user.FieldTermsOfServiceAgreedAt] = struct{}{}
+}
+
+// TermsOfServiceAgreedAtCleared returns if the "terms_of_service_agreed_at" field was cleared in this mutation.
+func (m *UserMutation) TermsOfServiceAgreedAtCleared() bool {
+	_, ok := m.clearedFields[user.FieldTermsOfServiceAgreedAt]
+	return ok
+}
+
+// ResetTermsOfServiceAgreedAt resets all changes to the "terms_of_service_agreed_at" field.
+func (m *UserMutation) ResetTermsOfServiceAgreedAt() {
+	m.terms_of_service_agreed_at = nil
+	delete(m.clearedFields, user.FieldTermsOfServiceAgreedAt)
+}
+
+// SetAppMetadata sets the "app_metadata" field.
+func (m *UserMutation) SetAppMetadata(value map[string]interface{}) {
+	m.app_metadata = &value
+}
+
+// AppMetadata returns the value of the "app_metadata" field in the mutation.
+func (m *UserMutation) AppMetadata() (r map[string]interface{}, exists bool) {
+	v := m.app_metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAppMetadata returns the old "app_metadata" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldAppMetadata(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAppMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAppMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAppMetadata: %w", err)
+	}
+	return oldValue.AppMetadata, nil
+}
+
+// ClearAppMetadata clears the value of the "app_metadata" field.
+func (m *UserMutation) ClearAppMetadata() {
+	m.app_metadata = nil
+	m.clearedFields[user.FieldAppMetadata] = struct{}{}
+}
+
+// AppMetadataCleared returns if the "app_metadata" field was cleared in this mutation.
+func (m *UserMutation) AppMetadataCleared() bool {
+	_, ok := m.clearedFields[user.FieldAppMetadata]
+	return ok
+}
+
+// ResetAppMetadata resets all changes to the "app_metadata" field.
+func (m *UserMutation) ResetAppMetadata() {
+	m.app_metadata = nil
+	delete(m.clearedFields, user.FieldAppMetadata)
+}
+
+// SetUserMetadata sets the "user_metadata" field.
+func (m *UserMutation) SetUserMetadata(value map[string]interface{}) {
+	m.user_metadata = &value
+}
+
+// UserMetadata returns the value of the "user_metadata" field in the mutation.
+func (m *UserMutation) UserMetadata() (r map[string]interface{}, exists bool) {
+	v := m.user_metadata
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserMetadata returns the old "user_metadata" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldUserMetadata(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserMetadata is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserMetadata requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserMetadata: %w", err)
+	}
+	return oldValue.UserMetadata, nil
+}
+
+// ClearUserMetadata clears the value of the "user_metadata" field.
+func (m *UserMutation) ClearUserMetadata() {
+	m.user_metadata = nil
+	m.clearedFields[user.FieldUserMetadata] = struct{}{}
+}
+
+// UserMetadataCleared returns if the "user_metadata" field was cleared in this mutation.
+func (m *UserMutation) UserMetadataCleared() bool {
+	_, ok := m.clearedFields[user.FieldUserMetadata]
+	return ok
+}
+
+// ResetUserMetadata resets all changes to the "user_metadata" field.
+func (m *UserMutation) ResetUserMetadata() {
+	m.user_metadata = nil
+	delete(m.clearedFields, user.FieldUserMetadata)
+}
+
 // SetManagerID sets the "manager_id" field.
 func (m *UserMutation) SetManagerID(s string) {
 	m.manager = &s
@@ -17205,7 +17442,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 31)
+	fields := make([]string, 0, 36)
 	if m.tenant != nil {
 		fields = append(fields, user.FieldTenantID)
 	}
@@ -17271,6 +17508,21 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.metadata != nil {
 		fields = append(fields, user.FieldMetadata)
+	}
+	if m.email_verified != nil {
+		fields = append(fields, user.FieldEmailVerified)
+	}
+	if m.privacy_policy_agreed_at != nil {
+		fields = append(fields, user.FieldPrivacyPolicyAgreedAt)
+	}
+	if m.terms_of_service_agreed_at != nil {
+		fields = append(fields, user.FieldTermsOfServiceAgreedAt)
+	}
+	if m.app_metadata != nil {
+		fields = append(fields, user.FieldAppMetadata)
+	}
+	if m.user_metadata != nil {
+		fields = append(fields, user.FieldUserMetadata)
 	}
 	if m.manager != nil {
 		fields = append(fields, user.FieldManagerID)
@@ -17351,6 +17603,16 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.CostCenter()
 	case user.FieldMetadata:
 		return m.Metadata()
+	case user.FieldEmailVerified:
+		return m.EmailVerified()
+	case user.FieldPrivacyPolicyAgreedAt:
+		return m.PrivacyPolicyAgreedAt()
+	case user.FieldTermsOfServiceAgreedAt:
+		return m.TermsOfServiceAgreedAt()
+	case user.FieldAppMetadata:
+		return m.AppMetadata()
+	case user.FieldUserMetadata:
+		return m.UserMetadata()
 	case user.FieldManagerID:
 		return m.ManagerID()
 	case user.FieldReportingPath:
@@ -17422,6 +17684,16 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldCostCenter(ctx)
 	case user.FieldMetadata:
 		return m.OldMetadata(ctx)
+	case user.FieldEmailVerified:
+		return m.OldEmailVerified(ctx)
+	case user.FieldPrivacyPolicyAgreedAt:
+		return m.OldPrivacyPolicyAgreedAt(ctx)
+	case user.FieldTermsOfServiceAgreedAt:
+		return m.OldTermsOfServiceAgreedAt(ctx)
+	case user.FieldAppMetadata:
+		return m.OldAppMetadata(ctx)
+	case user.FieldUserMetadata:
+		return m.OldUserMetadata(ctx)
 	case user.FieldManagerID:
 		return m.OldManagerID(ctx)
 	case user.FieldReportingPath:
@@ -17603,6 +17875,41 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMetadata(v)
 		return nil
+	case user.FieldEmailVerified:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEmailVerified(v)
+		return nil
+	case user.FieldPrivacyPolicyAgreedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrivacyPolicyAgreedAt(v)
+		return nil
+	case user.FieldTermsOfServiceAgreedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTermsOfServiceAgreedAt(v)
+		return nil
+	case user.FieldAppMetadata:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAppMetadata(v)
+		return nil
+	case user.FieldUserMetadata:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserMetadata(v)
+		return nil
 	case user.FieldManagerID:
 		v, ok := value.(string)
 		if !ok {
@@ -17750,6 +18057,18 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldMetadata) {
 		fields = append(fields, user.FieldMetadata)
 	}
+	if m.FieldCleared(user.FieldPrivacyPolicyAgreedAt) {
+		fields = append(fields, user.FieldPrivacyPolicyAgreedAt)
+	}
+	if m.FieldCleared(user.FieldTermsOfServiceAgreedAt) {
+		fields = append(fields, user.FieldTermsOfServiceAgreedAt)
+	}
+	if m.FieldCleared(user.FieldAppMetadata) {
+		fields = append(fields, user.FieldAppMetadata)
+	}
+	if m.FieldCleared(user.FieldUserMetadata) {
+		fields = append(fields, user.FieldUserMetadata)
+	}
 	if m.FieldCleared(user.FieldManagerID) {
 		fields = append(fields, user.FieldManagerID)
 	}
@@ -17796,6 +18115,18 @@ func (m *UserMutation) ClearField(name string) error {
 		return nil
 	case user.FieldMetadata:
 		m.ClearMetadata()
+		return nil
+	case user.FieldPrivacyPolicyAgreedAt:
+		m.ClearPrivacyPolicyAgreedAt()
+		return nil
+	case user.FieldTermsOfServiceAgreedAt:
+		m.ClearTermsOfServiceAgreedAt()
+		return nil
+	case user.FieldAppMetadata:
+		m.ClearAppMetadata()
+		return nil
+	case user.FieldUserMetadata:
+		m.ClearUserMetadata()
 		return nil
 	case user.FieldManagerID:
 		m.ClearManagerID()
@@ -17888,6 +18219,21 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldMetadata:
 		m.ResetMetadata()
+		return nil
+	case user.FieldEmailVerified:
+		m.ResetEmailVerified()
+		return nil
+	case user.FieldPrivacyPolicyAgreedAt:
+		m.ResetPrivacyPolicyAgreedAt()
+		return nil
+	case user.FieldTermsOfServiceAgreedAt:
+		m.ResetTermsOfServiceAgreedAt()
+		return nil
+	case user.FieldAppMetadata:
+		m.ResetAppMetadata()
+		return nil
+	case user.FieldUserMetadata:
+		m.ResetUserMetadata()
 		return nil
 	case user.FieldManagerID:
 		m.ResetManagerID()

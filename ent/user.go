@@ -64,6 +64,16 @@ type User struct {
 	CostCenter string `json:"cost_center,omitempty"`
 	// Custom key/value metadata added by people or automation.
 	Metadata map[string]interface{} `json:"metadata,omitempty"`
+	// Whether the email address was verified by the source directory.
+	EmailVerified bool `json:"email_verified,omitempty"`
+	// When the user agreed to the privacy policy.
+	PrivacyPolicyAgreedAt *time.Time `json:"privacy_policy_agreed_at,omitempty"`
+	// When the user agreed to the terms of service.
+	TermsOfServiceAgreedAt *time.Time `json:"terms_of_service_agreed_at,omitempty"`
+	// Metadata the source application keeps about the user (not editable by the user there).
+	AppMetadata map[string]interface{} `json:"app_metadata,omitempty"`
+	// Metadata the user keeps about themselves in the source application.
+	UserMetadata map[string]interface{} `json:"user_metadata,omitempty"`
 	// Id of the user's manager.
 	ManagerID *string `json:"manager_id,omitempty"`
 	// The user's managers from the top of the organisation down, as /id/id/ (maintained by the database).
@@ -224,13 +234,15 @@ func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldMetadata:
+		case user.FieldMetadata, user.FieldAppMetadata, user.FieldUserMetadata:
 			values[i] = new([]byte)
+		case user.FieldEmailVerified:
+			values[i] = new(sql.NullBool)
 		case user.FieldVersion, user.FieldDirectReportsCount, user.FieldIdentitiesCount:
 			values[i] = new(sql.NullInt64)
 		case user.FieldID, user.FieldTenantID, user.FieldState, user.FieldFirstName, user.FieldLastName, user.FieldFullName, user.FieldEmail, user.FieldUsername, user.FieldBadgeID, user.FieldEmployeeID, user.FieldEmployeeAltID, user.FieldType, user.FieldTitle, user.FieldDepartment, user.FieldDivision, user.FieldCompany, user.FieldOffice, user.FieldCostCenter, user.FieldManagerID, user.FieldReportingPath, user.FieldParentUserID:
 			values[i] = new(sql.NullString)
-		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldDeletedAt, user.FieldExpiresAt, user.FieldProvisionedAt, user.FieldDeprovisionedAt, user.FieldLastAuthenticatedAt:
+		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldDeletedAt, user.FieldPrivacyPolicyAgreedAt, user.FieldTermsOfServiceAgreedAt, user.FieldExpiresAt, user.FieldProvisionedAt, user.FieldDeprovisionedAt, user.FieldLastAuthenticatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -389,6 +401,42 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value != nil && len(*value) > 0 {
 				if err := json.Unmarshal(*value, &_m.Metadata); err != nil {
 					return fmt.Errorf("unmarshal field metadata: %w", err)
+				}
+			}
+		case user.FieldEmailVerified:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field email_verified", values[i])
+			} else if value.Valid {
+				_m.EmailVerified = value.Bool
+			}
+		case user.FieldPrivacyPolicyAgreedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field privacy_policy_agreed_at", values[i])
+			} else if value.Valid {
+				_m.PrivacyPolicyAgreedAt = new(time.Time)
+				*_m.PrivacyPolicyAgreedAt = value.Time
+			}
+		case user.FieldTermsOfServiceAgreedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field terms_of_service_agreed_at", values[i])
+			} else if value.Valid {
+				_m.TermsOfServiceAgreedAt = new(time.Time)
+				*_m.TermsOfServiceAgreedAt = value.Time
+			}
+		case user.FieldAppMetadata:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field app_metadata", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.AppMetadata); err != nil {
+					return fmt.Errorf("unmarshal field app_metadata: %w", err)
+				}
+			}
+		case user.FieldUserMetadata:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field user_metadata", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.UserMetadata); err != nil {
+					return fmt.Errorf("unmarshal field user_metadata: %w", err)
 				}
 			}
 		case user.FieldManagerID:
@@ -610,6 +658,25 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("metadata=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Metadata))
+	builder.WriteString(", ")
+	builder.WriteString("email_verified=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EmailVerified))
+	builder.WriteString(", ")
+	if v := _m.PrivacyPolicyAgreedAt; v != nil {
+		builder.WriteString("privacy_policy_agreed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.TermsOfServiceAgreedAt; v != nil {
+		builder.WriteString("terms_of_service_agreed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("app_metadata=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AppMetadata))
+	builder.WriteString(", ")
+	builder.WriteString("user_metadata=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UserMetadata))
 	builder.WriteString(", ")
 	if v := _m.ManagerID; v != nil {
 		builder.WriteString("manager_id=")

@@ -310,6 +310,60 @@ func (_c *UserCreate) SetMetadata(v map[string]interface{}) *UserCreate {
 	return _c
 }
 
+// SetEmailVerified sets the "email_verified" field.
+func (_c *UserCreate) SetEmailVerified(v bool) *UserCreate {
+	_c.mutation.SetEmailVerified(v)
+	return _c
+}
+
+// SetNillableEmailVerified sets the "email_verified" field if the given value is not nil.
+func (_c *UserCreate) SetNillableEmailVerified(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetEmailVerified(*v)
+	}
+	return _c
+}
+
+// SetPrivacyPolicyAgreedAt sets the "privacy_policy_agreed_at" field.
+func (_c *UserCreate) SetPrivacyPolicyAgreedAt(v time.Time) *UserCreate {
+	_c.mutation.SetPrivacyPolicyAgreedAt(v)
+	return _c
+}
+
+// SetNillablePrivacyPolicyAgreedAt sets the "privacy_policy_agreed_at" field if the given value is not nil.
+func (_c *UserCreate) SetNillablePrivacyPolicyAgreedAt(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetPrivacyPolicyAgreedAt(*v)
+	}
+	return _c
+}
+
+// SetTermsOfServiceAgreedAt sets the "terms_of_service_agreed_at" field.
+func (_c *UserCreate) SetTermsOfServiceAgreedAt(v time.Time) *UserCreate {
+	_c.mutation.SetTermsOfServiceAgreedAt(v)
+	return _c
+}
+
+// SetNillableTermsOfServiceAgreedAt sets the "terms_of_service_agreed_at" field if the given value is not nil.
+func (_c *UserCreate) SetNillableTermsOfServiceAgreedAt(v *time.Time) *UserCreate {
+	if v != nil {
+		_c.SetTermsOfServiceAgreedAt(*v)
+	}
+	return _c
+}
+
+// SetAppMetadata sets the "app_metadata" field.
+func (_c *UserCreate) SetAppMetadata(v map[string]interface{}) *UserCreate {
+	_c.mutation.SetAppMetadata(v)
+	return _c
+}
+
+// SetUserMetadata sets the "user_metadata" field.
+func (_c *UserCreate) SetUserMetadata(v map[string]interface{}) *UserCreate {
+	_c.mutation.SetUserMetadata(v)
+	return _c
+}
+
 // SetManagerID sets the "manager_id" field.
 func (_c *UserCreate) SetManagerID(v string) *UserCreate {
 	_c.mutation.SetManagerID(v)
@@ -673,6 +727,10 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultCostCenter
 		_c.mutation.SetCostCenter(v)
 	}
+	if _, ok := _c.mutation.EmailVerified(); !ok {
+		v := user.DefaultEmailVerified
+		_c.mutation.SetEmailVerified(v)
+	}
 	if _, ok := _c.mutation.ReportingPath(); !ok {
 		v := user.DefaultReportingPath
 		_c.mutation.SetReportingPath(v)
@@ -767,6 +825,9 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.CostCenter(); !ok {
 		return &ValidationError{Name: "cost_center", err: errors.New(`ent: missing required field "User.cost_center"`)}
+	}
+	if _, ok := _c.mutation.EmailVerified(); !ok {
+		return &ValidationError{Name: "email_verified", err: errors.New(`ent: missing required field "User.email_verified"`)}
 	}
 	if _, ok := _c.mutation.ReportingPath(); !ok {
 		return &ValidationError{Name: "reporting_path", err: errors.New(`ent: missing required field "User.reporting_path"`)}
@@ -903,6 +964,26 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Metadata(); ok {
 		_spec.SetField(user.FieldMetadata, field.TypeJSON, value)
 		_node.Metadata = value
+	}
+	if value, ok := _c.mutation.EmailVerified(); ok {
+		_spec.SetField(user.FieldEmailVerified, field.TypeBool, value)
+		_node.EmailVerified = value
+	}
+	if value, ok := _c.mutation.PrivacyPolicyAgreedAt(); ok {
+		_spec.SetField(user.FieldPrivacyPolicyAgreedAt, field.TypeTime, value)
+		_node.PrivacyPolicyAgreedAt = &value
+	}
+	if value, ok := _c.mutation.TermsOfServiceAgreedAt(); ok {
+		_spec.SetField(user.FieldTermsOfServiceAgreedAt, field.TypeTime, value)
+		_node.TermsOfServiceAgreedAt = &value
+	}
+	if value, ok := _c.mutation.AppMetadata(); ok {
+		_spec.SetField(user.FieldAppMetadata, field.TypeJSON, value)
+		_node.AppMetadata = value
+	}
+	if value, ok := _c.mutation.UserMetadata(); ok {
+		_spec.SetField(user.FieldUserMetadata, field.TypeJSON, value)
+		_node.UserMetadata = value
 	}
 	if value, ok := _c.mutation.ReportingPath(); ok {
 		_spec.SetField(user.FieldReportingPath, field.TypeString, value)

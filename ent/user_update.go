@@ -335,6 +335,84 @@ func (_u *UserUpdate) ClearMetadata() *UserUpdate {
 	return _u
 }
 
+// SetEmailVerified sets the "email_verified" field.
+func (_u *UserUpdate) SetEmailVerified(v bool) *UserUpdate {
+	_u.mutation.SetEmailVerified(v)
+	return _u
+}
+
+// SetNillableEmailVerified sets the "email_verified" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableEmailVerified(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetEmailVerified(*v)
+	}
+	return _u
+}
+
+// SetPrivacyPolicyAgreedAt sets the "privacy_policy_agreed_at" field.
+func (_u *UserUpdate) SetPrivacyPolicyAgreedAt(v time.Time) *UserUpdate {
+	_u.mutation.SetPrivacyPolicyAgreedAt(v)
+	return _u
+}
+
+// SetNillablePrivacyPolicyAgreedAt sets the "privacy_policy_agreed_at" field if the given value is not nil.
+func (_u *UserUpdate) SetNillablePrivacyPolicyAgreedAt(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetPrivacyPolicyAgreedAt(*v)
+	}
+	return _u
+}
+
+// ClearPrivacyPolicyAgreedAt clears the value of the "privacy_policy_agreed_at" field.
+func (_u *UserUpdate) ClearPrivacyPolicyAgreedAt() *UserUpdate {
+	_u.mutation.ClearPrivacyPolicyAgreedAt()
+	return _u
+}
+
+// SetTermsOfServiceAgreedAt sets the "terms_of_service_agreed_at" field.
+func (_u *UserUpdate) SetTermsOfServiceAgreedAt(v time.Time) *UserUpdate {
+	_u.mutation.SetTermsOfServiceAgreedAt(v)
+	return _u
+}
+
+// SetNillableTermsOfServiceAgreedAt sets the "terms_of_service_agreed_at" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableTermsOfServiceAgreedAt(v *time.Time) *UserUpdate {
+	if v != nil {
+		_u.SetTermsOfServiceAgreedAt(*v)
+	}
+	return _u
+}
+
+// ClearTermsOfServiceAgreedAt clears the value of the "terms_of_service_agreed_at" field.
+func (_u *UserUpdate) ClearTermsOfServiceAgreedAt() *UserUpdate {
+	_u.mutation.ClearTermsOfServiceAgreedAt()
+	return _u
+}
+
+// SetAppMetadata sets the "app_metadata" field.
+func (_u *UserUpdate) SetAppMetadata(v map[string]interface{}) *UserUpdate {
+	_u.mutation.SetAppMetadata(v)
+	return _u
+}
+
+// ClearAppMetadata clears the value of the "app_metadata" field.
+func (_u *UserUpdate) ClearAppMetadata() *UserUpdate {
+	_u.mutation.ClearAppMetadata()
+	return _u
+}
+
+// SetUserMetadata sets the "user_metadata" field.
+func (_u *UserUpdate) SetUserMetadata(v map[string]interface{}) *UserUpdate {
+	_u.mutation.SetUserMetadata(v)
+	return _u
+}
+
+// ClearUserMetadata clears the value of the "user_metadata" field.
+func (_u *UserUpdate) ClearUserMetadata() *UserUpdate {
+	_u.mutation.ClearUserMetadata()
+	return _u
+}
+
 // SetManagerID sets the "manager_id" field.
 func (_u *UserUpdate) SetManagerID(v string) *UserUpdate {
 	_u.mutation.SetManagerID(v)
@@ -950,6 +1028,33 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.MetadataCleared() {
 		_spec.ClearField(user.FieldMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.EmailVerified(); ok {
+		_spec.SetField(user.FieldEmailVerified, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PrivacyPolicyAgreedAt(); ok {
+		_spec.SetField(user.FieldPrivacyPolicyAgreedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PrivacyPolicyAgreedAtCleared() {
+		_spec.ClearField(user.FieldPrivacyPolicyAgreedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TermsOfServiceAgreedAt(); ok {
+		_spec.SetField(user.FieldTermsOfServiceAgreedAt, field.TypeTime, value)
+	}
+	if _u.mutation.TermsOfServiceAgreedAtCleared() {
+		_spec.ClearField(user.FieldTermsOfServiceAgreedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AppMetadata(); ok {
+		_spec.SetField(user.FieldAppMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.AppMetadataCleared() {
+		_spec.ClearField(user.FieldAppMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.UserMetadata(); ok {
+		_spec.SetField(user.FieldUserMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.UserMetadataCleared() {
+		_spec.ClearField(user.FieldUserMetadata, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.ReportingPath(); ok {
 		_spec.SetField(user.FieldReportingPath, field.TypeString, value)
@@ -1686,6 +1791,84 @@ func (_u *UserUpdateOne) ClearMetadata() *UserUpdateOne {
 	return _u
 }
 
+// SetEmailVerified sets the "email_verified" field.
+func (_u *UserUpdateOne) SetEmailVerified(v bool) *UserUpdateOne {
+	_u.mutation.SetEmailVerified(v)
+	return _u
+}
+
+// SetNillableEmailVerified sets the "email_verified" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableEmailVerified(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetEmailVerified(*v)
+	}
+	return _u
+}
+
+// SetPrivacyPolicyAgreedAt sets the "privacy_policy_agreed_at" field.
+func (_u *UserUpdateOne) SetPrivacyPolicyAgreedAt(v time.Time) *UserUpdateOne {
+	_u.mutation.SetPrivacyPolicyAgreedAt(v)
+	return _u
+}
+
+// SetNillablePrivacyPolicyAgreedAt sets the "privacy_policy_agreed_at" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillablePrivacyPolicyAgreedAt(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetPrivacyPolicyAgreedAt(*v)
+	}
+	return _u
+}
+
+// ClearPrivacyPolicyAgreedAt clears the value of the "privacy_policy_agreed_at" field.
+func (_u *UserUpdateOne) ClearPrivacyPolicyAgreedAt() *UserUpdateOne {
+	_u.mutation.ClearPrivacyPolicyAgreedAt()
+	return _u
+}
+
+// SetTermsOfServiceAgreedAt sets the "terms_of_service_agreed_at" field.
+func (_u *UserUpdateOne) SetTermsOfServiceAgreedAt(v time.Time) *UserUpdateOne {
+	_u.mutation.SetTermsOfServiceAgreedAt(v)
+	return _u
+}
+
+// SetNillableTermsOfServiceAgreedAt sets the "terms_of_service_agreed_at" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableTermsOfServiceAgreedAt(v *time.Time) *UserUpdateOne {
+	if v != nil {
+		_u.SetTermsOfServiceAgreedAt(*v)
+	}
+	return _u
+}
+
+// ClearTermsOfServiceAgreedAt clears the value of the "terms_of_service_agreed_at" field.
+func (_u *UserUpdateOne) ClearTermsOfServiceAgreedAt() *UserUpdateOne {
+	_u.mutation.ClearTermsOfServiceAgreedAt()
+	return _u
+}
+
+// SetAppMetadata sets the "app_metadata" field.
+func (_u *UserUpdateOne) SetAppMetadata(v map[string]interface{}) *UserUpdateOne {
+	_u.mutation.SetAppMetadata(v)
+	return _u
+}
+
+// ClearAppMetadata clears the value of the "app_metadata" field.
+func (_u *UserUpdateOne) ClearAppMetadata() *UserUpdateOne {
+	_u.mutation.ClearAppMetadata()
+	return _u
+}
+
+// SetUserMetadata sets the "user_metadata" field.
+func (_u *UserUpdateOne) SetUserMetadata(v map[string]interface{}) *UserUpdateOne {
+	_u.mutation.SetUserMetadata(v)
+	return _u
+}
+
+// ClearUserMetadata clears the value of the "user_metadata" field.
+func (_u *UserUpdateOne) ClearUserMetadata() *UserUpdateOne {
+	_u.mutation.ClearUserMetadata()
+	return _u
+}
+
 // SetManagerID sets the "manager_id" field.
 func (_u *UserUpdateOne) SetManagerID(v string) *UserUpdateOne {
 	_u.mutation.SetManagerID(v)
@@ -2331,6 +2514,33 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if _u.mutation.MetadataCleared() {
 		_spec.ClearField(user.FieldMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.EmailVerified(); ok {
+		_spec.SetField(user.FieldEmailVerified, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.PrivacyPolicyAgreedAt(); ok {
+		_spec.SetField(user.FieldPrivacyPolicyAgreedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PrivacyPolicyAgreedAtCleared() {
+		_spec.ClearField(user.FieldPrivacyPolicyAgreedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TermsOfServiceAgreedAt(); ok {
+		_spec.SetField(user.FieldTermsOfServiceAgreedAt, field.TypeTime, value)
+	}
+	if _u.mutation.TermsOfServiceAgreedAtCleared() {
+		_spec.ClearField(user.FieldTermsOfServiceAgreedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.AppMetadata(); ok {
+		_spec.SetField(user.FieldAppMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.AppMetadataCleared() {
+		_spec.ClearField(user.FieldAppMetadata, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.UserMetadata(); ok {
+		_spec.SetField(user.FieldUserMetadata, field.TypeJSON, value)
+	}
+	if _u.mutation.UserMetadataCleared() {
+		_spec.ClearField(user.FieldUserMetadata, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.ReportingPath(); ok {
 		_spec.SetField(user.FieldReportingPath, field.TypeString, value)

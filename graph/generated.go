@@ -6579,6 +6579,26 @@ type User implements Node {
   """
   metadata: Map
   """
+  Whether the email address was verified by the source directory.
+  """
+  emailVerified: Boolean!
+  """
+  When the user agreed to the privacy policy.
+  """
+  privacyPolicyAgreedAt: Time
+  """
+  When the user agreed to the terms of service.
+  """
+  termsOfServiceAgreedAt: Time
+  """
+  Metadata the source application keeps about the user (not editable by the user there).
+  """
+  appMetadata: Map
+  """
+  Metadata the user keeps about themselves in the source application.
+  """
+  userMetadata: Map
+  """
   When the user is scheduled to expire.
   """
   expiresAt: Time
@@ -7782,6 +7802,94 @@ input UserWhereInput {
   Matches records whose costCenter contains the text, ignoring case. costCenter: Cost center (org dimension).
   """
   costCenterContainsFold: String
+  """
+  Matches records whose emailVerified equals the value. emailVerified: Whether the email address was verified by the source directory.
+  """
+  emailVerified: Boolean
+  """
+  Matches records whose emailVerified differs from the value. emailVerified: Whether the email address was verified by the source directory.
+  """
+  emailVerifiedNEQ: Boolean
+  """
+  Matches records whose privacyPolicyAgreedAt equals the value. privacyPolicyAgreedAt: When the user agreed to the privacy policy.
+  """
+  privacyPolicyAgreedAt: Time
+  """
+  Matches records whose privacyPolicyAgreedAt differs from the value. privacyPolicyAgreedAt: When the user agreed to the privacy policy.
+  """
+  privacyPolicyAgreedAtNEQ: Time
+  """
+  Matches records whose privacyPolicyAgreedAt is one of the values. privacyPolicyAgreedAt: When the user agreed to the privacy policy.
+  """
+  privacyPolicyAgreedAtIn: [Time!]
+  """
+  Matches records whose privacyPolicyAgreedAt is none of the values. privacyPolicyAgreedAt: When the user agreed to the privacy policy.
+  """
+  privacyPolicyAgreedAtNotIn: [Time!]
+  """
+  Matches records whose privacyPolicyAgreedAt is greater than the value. privacyPolicyAgreedAt: When the user agreed to the privacy policy.
+  """
+  privacyPolicyAgreedAtGT: Time
+  """
+  Matches records whose privacyPolicyAgreedAt is greater than or equal to the value. privacyPolicyAgreedAt: When the user agreed to the privacy policy.
+  """
+  privacyPolicyAgreedAtGTE: Time
+  """
+  Matches records whose privacyPolicyAgreedAt is less than the value. privacyPolicyAgreedAt: When the user agreed to the privacy policy.
+  """
+  privacyPolicyAgreedAtLT: Time
+  """
+  Matches records whose privacyPolicyAgreedAt is less than or equal to the value. privacyPolicyAgreedAt: When the user agreed to the privacy policy.
+  """
+  privacyPolicyAgreedAtLTE: Time
+  """
+  Matches records whose privacyPolicyAgreedAt is null. privacyPolicyAgreedAt: When the user agreed to the privacy policy.
+  """
+  privacyPolicyAgreedAtIsNil: Boolean
+  """
+  Matches records whose privacyPolicyAgreedAt is not null. privacyPolicyAgreedAt: When the user agreed to the privacy policy.
+  """
+  privacyPolicyAgreedAtNotNil: Boolean
+  """
+  Matches records whose termsOfServiceAgreedAt equals the value. termsOfServiceAgreedAt: When the user agreed to the terms of service.
+  """
+  termsOfServiceAgreedAt: Time
+  """
+  Matches records whose termsOfServiceAgreedAt differs from the value. termsOfServiceAgreedAt: When the user agreed to the terms of service.
+  """
+  termsOfServiceAgreedAtNEQ: Time
+  """
+  Matches records whose termsOfServiceAgreedAt is one of the values. termsOfServiceAgreedAt: When the user agreed to the terms of service.
+  """
+  termsOfServiceAgreedAtIn: [Time!]
+  """
+  Matches records whose termsOfServiceAgreedAt is none of the values. termsOfServiceAgreedAt: When the user agreed to the terms of service.
+  """
+  termsOfServiceAgreedAtNotIn: [Time!]
+  """
+  Matches records whose termsOfServiceAgreedAt is greater than the value. termsOfServiceAgreedAt: When the user agreed to the terms of service.
+  """
+  termsOfServiceAgreedAtGT: Time
+  """
+  Matches records whose termsOfServiceAgreedAt is greater than or equal to the value. termsOfServiceAgreedAt: When the user agreed to the terms of service.
+  """
+  termsOfServiceAgreedAtGTE: Time
+  """
+  Matches records whose termsOfServiceAgreedAt is less than the value. termsOfServiceAgreedAt: When the user agreed to the terms of service.
+  """
+  termsOfServiceAgreedAtLT: Time
+  """
+  Matches records whose termsOfServiceAgreedAt is less than or equal to the value. termsOfServiceAgreedAt: When the user agreed to the terms of service.
+  """
+  termsOfServiceAgreedAtLTE: Time
+  """
+  Matches records whose termsOfServiceAgreedAt is null. termsOfServiceAgreedAt: When the user agreed to the terms of service.
+  """
+  termsOfServiceAgreedAtIsNil: Boolean
+  """
+  Matches records whose termsOfServiceAgreedAt is not null. termsOfServiceAgreedAt: When the user agreed to the terms of service.
+  """
+  termsOfServiceAgreedAtNotNil: Boolean
   """
   Matches records whose managerId equals the value.
   """
@@ -9041,6 +9149,16 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_costCenter(ctx, field)
 	case "metadata":
 		return ec.fieldContext_User_metadata(ctx, field)
+	case "emailVerified":
+		return ec.fieldContext_User_emailVerified(ctx, field)
+	case "privacyPolicyAgreedAt":
+		return ec.fieldContext_User_privacyPolicyAgreedAt(ctx, field)
+	case "termsOfServiceAgreedAt":
+		return ec.fieldContext_User_termsOfServiceAgreedAt(ctx, field)
+	case "appMetadata":
+		return ec.fieldContext_User_appMetadata(ctx, field)
+	case "userMetadata":
+		return ec.fieldContext_User_userMetadata(ctx, field)
 	case "expiresAt":
 		return ec.fieldContext_User_expiresAt(ctx, field)
 	case "provisionedAt":
@@ -24248,6 +24366,121 @@ func (ec *executionContext) fieldContext_User_metadata(_ context.Context, field 
 	return graphql.NewScalarFieldContext("User", field, false, false, "Map")
 }
 
+func (ec *executionContext) _User_emailVerified(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_emailVerified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmailVerified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_emailVerified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _User_privacyPolicyAgreedAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_privacyPolicyAgreedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrivacyPolicyAgreedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_privacyPolicyAgreedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+}
+
+func (ec *executionContext) _User_termsOfServiceAgreedAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_termsOfServiceAgreedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TermsOfServiceAgreedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_termsOfServiceAgreedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+}
+
+func (ec *executionContext) _User_appMetadata(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_appMetadata(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppMetadata, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_appMetadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Map")
+}
+
+func (ec *executionContext) _User_userMetadata(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_userMetadata(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserMetadata, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_userMetadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Map")
+}
+
 func (ec *executionContext) _User_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29717,7 +29950,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "email", "state", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "attributes", "metadata", "managerId"}
+	fieldsInOrder := [...]string{"clientMutationId", "email", "state", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "attributes", "metadata", "managerId", "emailVerified", "privacyPolicyAgreedAt", "termsOfServiceAgreedAt", "appMetadata", "userMetadata"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29886,6 +30119,41 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 				err := fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
 				return it, graphql.ErrorOnPath(ctx, err)
 			}
+		case "emailVerified":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailVerified"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailVerified = data
+		case "privacyPolicyAgreedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacyPolicyAgreedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacyPolicyAgreedAt = data
+		case "termsOfServiceAgreedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsOfServiceAgreedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsOfServiceAgreedAt = data
+		case "appMetadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appMetadata"))
+			data, err := ec.unmarshalOMap2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppMetadata = data
+		case "userMetadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userMetadata"))
+			data, err := ec.unmarshalOMap2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserMetadata = data
 		}
 	}
 	return it, nil
@@ -38972,7 +39240,7 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "email", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "attributes", "metadata"}
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "email", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "attributes", "metadata", "emailVerified", "privacyPolicyAgreedAt", "termsOfServiceAgreedAt", "appMetadata", "userMetadata"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39139,6 +39407,41 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.Metadata = graphql.OmittableOf(data)
+		case "emailVerified":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailVerified"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailVerified = data
+		case "privacyPolicyAgreedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacyPolicyAgreedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacyPolicyAgreedAt = graphql.OmittableOf(data)
+		case "termsOfServiceAgreedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsOfServiceAgreedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsOfServiceAgreedAt = graphql.OmittableOf(data)
+		case "appMetadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("appMetadata"))
+			data, err := ec.unmarshalOMap2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AppMetadata = graphql.OmittableOf(data)
+		case "userMetadata":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userMetadata"))
+			data, err := ec.unmarshalOMap2map(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserMetadata = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil
@@ -39352,7 +39655,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "badgeId", "badgeIdNEQ", "badgeIdIn", "badgeIdNotIn", "badgeIdGT", "badgeIdGTE", "badgeIdLT", "badgeIdLTE", "badgeIdContains", "badgeIdHasPrefix", "badgeIdHasSuffix", "badgeIdIsNil", "badgeIdNotNil", "badgeIdEqualFold", "badgeIdContainsFold", "employeeId", "employeeIdNEQ", "employeeIdIn", "employeeIdNotIn", "employeeIdGT", "employeeIdGTE", "employeeIdLT", "employeeIdLTE", "employeeIdContains", "employeeIdHasPrefix", "employeeIdHasSuffix", "employeeIdIsNil", "employeeIdNotNil", "employeeIdEqualFold", "employeeIdContainsFold", "employeeAltId", "employeeAltIdNEQ", "employeeAltIdIn", "employeeAltIdNotIn", "employeeAltIdGT", "employeeAltIdGTE", "employeeAltIdLT", "employeeAltIdLTE", "employeeAltIdContains", "employeeAltIdHasPrefix", "employeeAltIdHasSuffix", "employeeAltIdIsNil", "employeeAltIdNotNil", "employeeAltIdEqualFold", "employeeAltIdContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "division", "divisionNEQ", "divisionIn", "divisionNotIn", "divisionGT", "divisionGTE", "divisionLT", "divisionLTE", "divisionContains", "divisionHasPrefix", "divisionHasSuffix", "divisionEqualFold", "divisionContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "office", "officeNEQ", "officeIn", "officeNotIn", "officeGT", "officeGTE", "officeLT", "officeLTE", "officeContains", "officeHasPrefix", "officeHasSuffix", "officeEqualFold", "officeContainsFold", "costCenter", "costCenterNEQ", "costCenterIn", "costCenterNotIn", "costCenterGT", "costCenterGTE", "costCenterLT", "costCenterLTE", "costCenterContains", "costCenterHasPrefix", "costCenterHasSuffix", "costCenterEqualFold", "costCenterContainsFold", "managerId", "managerIdNEQ", "managerIdIn", "managerIdNotIn", "managerIdGT", "managerIdGTE", "managerIdLT", "managerIdLTE", "managerIdContains", "managerIdHasPrefix", "managerIdHasSuffix", "managerIdIsNil", "managerIdNotNil", "managerIdEqualFold", "managerIdContainsFold", "parentUserId", "parentUserIdNEQ", "parentUserIdIn", "parentUserIdNotIn", "parentUserIdGT", "parentUserIdGTE", "parentUserIdLT", "parentUserIdLTE", "parentUserIdContains", "parentUserIdHasPrefix", "parentUserIdHasSuffix", "parentUserIdIsNil", "parentUserIdNotNil", "parentUserIdEqualFold", "parentUserIdContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "hasManager", "hasManagerWith", "hasDirectReports", "hasDirectReportsWith", "hasParentUser", "hasParentUserWith", "hasSecondaryUsers", "hasSecondaryUsersWith", "hasIdentities", "hasIdentitiesWith", "hasPolicyAssignments", "hasPolicyAssignmentsWith", "hasPolicyConditions", "hasPolicyConditionsWith", "hasAuditEvents", "hasAuditEventsWith", "reportsTo", "attributes"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "badgeId", "badgeIdNEQ", "badgeIdIn", "badgeIdNotIn", "badgeIdGT", "badgeIdGTE", "badgeIdLT", "badgeIdLTE", "badgeIdContains", "badgeIdHasPrefix", "badgeIdHasSuffix", "badgeIdIsNil", "badgeIdNotNil", "badgeIdEqualFold", "badgeIdContainsFold", "employeeId", "employeeIdNEQ", "employeeIdIn", "employeeIdNotIn", "employeeIdGT", "employeeIdGTE", "employeeIdLT", "employeeIdLTE", "employeeIdContains", "employeeIdHasPrefix", "employeeIdHasSuffix", "employeeIdIsNil", "employeeIdNotNil", "employeeIdEqualFold", "employeeIdContainsFold", "employeeAltId", "employeeAltIdNEQ", "employeeAltIdIn", "employeeAltIdNotIn", "employeeAltIdGT", "employeeAltIdGTE", "employeeAltIdLT", "employeeAltIdLTE", "employeeAltIdContains", "employeeAltIdHasPrefix", "employeeAltIdHasSuffix", "employeeAltIdIsNil", "employeeAltIdNotNil", "employeeAltIdEqualFold", "employeeAltIdContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "division", "divisionNEQ", "divisionIn", "divisionNotIn", "divisionGT", "divisionGTE", "divisionLT", "divisionLTE", "divisionContains", "divisionHasPrefix", "divisionHasSuffix", "divisionEqualFold", "divisionContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "office", "officeNEQ", "officeIn", "officeNotIn", "officeGT", "officeGTE", "officeLT", "officeLTE", "officeContains", "officeHasPrefix", "officeHasSuffix", "officeEqualFold", "officeContainsFold", "costCenter", "costCenterNEQ", "costCenterIn", "costCenterNotIn", "costCenterGT", "costCenterGTE", "costCenterLT", "costCenterLTE", "costCenterContains", "costCenterHasPrefix", "costCenterHasSuffix", "costCenterEqualFold", "costCenterContainsFold", "emailVerified", "emailVerifiedNEQ", "privacyPolicyAgreedAt", "privacyPolicyAgreedAtNEQ", "privacyPolicyAgreedAtIn", "privacyPolicyAgreedAtNotIn", "privacyPolicyAgreedAtGT", "privacyPolicyAgreedAtGTE", "privacyPolicyAgreedAtLT", "privacyPolicyAgreedAtLTE", "privacyPolicyAgreedAtIsNil", "privacyPolicyAgreedAtNotNil", "termsOfServiceAgreedAt", "termsOfServiceAgreedAtNEQ", "termsOfServiceAgreedAtIn", "termsOfServiceAgreedAtNotIn", "termsOfServiceAgreedAtGT", "termsOfServiceAgreedAtGTE", "termsOfServiceAgreedAtLT", "termsOfServiceAgreedAtLTE", "termsOfServiceAgreedAtIsNil", "termsOfServiceAgreedAtNotNil", "managerId", "managerIdNEQ", "managerIdIn", "managerIdNotIn", "managerIdGT", "managerIdGTE", "managerIdLT", "managerIdLTE", "managerIdContains", "managerIdHasPrefix", "managerIdHasSuffix", "managerIdIsNil", "managerIdNotNil", "managerIdEqualFold", "managerIdContainsFold", "parentUserId", "parentUserIdNEQ", "parentUserIdIn", "parentUserIdNotIn", "parentUserIdGT", "parentUserIdGTE", "parentUserIdLT", "parentUserIdLTE", "parentUserIdContains", "parentUserIdHasPrefix", "parentUserIdHasSuffix", "parentUserIdIsNil", "parentUserIdNotNil", "parentUserIdEqualFold", "parentUserIdContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "hasManager", "hasManagerWith", "hasDirectReports", "hasDirectReportsWith", "hasParentUser", "hasParentUserWith", "hasSecondaryUsers", "hasSecondaryUsersWith", "hasIdentities", "hasIdentitiesWith", "hasPolicyAssignments", "hasPolicyAssignmentsWith", "hasPolicyConditions", "hasPolicyConditionsWith", "hasAuditEvents", "hasAuditEventsWith", "reportsTo", "attributes"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -41060,6 +41363,160 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.CostCenterContainsFold = data
+		case "emailVerified":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailVerified"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailVerified = data
+		case "emailVerifiedNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("emailVerifiedNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmailVerifiedNEQ = data
+		case "privacyPolicyAgreedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacyPolicyAgreedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacyPolicyAgreedAt = data
+		case "privacyPolicyAgreedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacyPolicyAgreedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacyPolicyAgreedAtNEQ = data
+		case "privacyPolicyAgreedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacyPolicyAgreedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacyPolicyAgreedAtIn = data
+		case "privacyPolicyAgreedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacyPolicyAgreedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacyPolicyAgreedAtNotIn = data
+		case "privacyPolicyAgreedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacyPolicyAgreedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacyPolicyAgreedAtGT = data
+		case "privacyPolicyAgreedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacyPolicyAgreedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacyPolicyAgreedAtGTE = data
+		case "privacyPolicyAgreedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacyPolicyAgreedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacyPolicyAgreedAtLT = data
+		case "privacyPolicyAgreedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacyPolicyAgreedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacyPolicyAgreedAtLTE = data
+		case "privacyPolicyAgreedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacyPolicyAgreedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacyPolicyAgreedAtIsNil = data
+		case "privacyPolicyAgreedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("privacyPolicyAgreedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrivacyPolicyAgreedAtNotNil = data
+		case "termsOfServiceAgreedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsOfServiceAgreedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsOfServiceAgreedAt = data
+		case "termsOfServiceAgreedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsOfServiceAgreedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsOfServiceAgreedAtNEQ = data
+		case "termsOfServiceAgreedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsOfServiceAgreedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsOfServiceAgreedAtIn = data
+		case "termsOfServiceAgreedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsOfServiceAgreedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsOfServiceAgreedAtNotIn = data
+		case "termsOfServiceAgreedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsOfServiceAgreedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsOfServiceAgreedAtGT = data
+		case "termsOfServiceAgreedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsOfServiceAgreedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsOfServiceAgreedAtGTE = data
+		case "termsOfServiceAgreedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsOfServiceAgreedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsOfServiceAgreedAtLT = data
+		case "termsOfServiceAgreedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsOfServiceAgreedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsOfServiceAgreedAtLTE = data
+		case "termsOfServiceAgreedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsOfServiceAgreedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsOfServiceAgreedAtIsNil = data
+		case "termsOfServiceAgreedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("termsOfServiceAgreedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TermsOfServiceAgreedAtNotNil = data
 		case "managerId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("managerId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -45152,6 +45609,31 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "metadata":
 			out.Values[i] = ec._User_metadata(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "emailVerified":
+			out.Values[i] = ec._User_emailVerified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "privacyPolicyAgreedAt":
+			out.Values[i] = ec._User_privacyPolicyAgreedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "termsOfServiceAgreedAt":
+			out.Values[i] = ec._User_termsOfServiceAgreedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "appMetadata":
+			out.Values[i] = ec._User_appMetadata(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "userMetadata":
+			out.Values[i] = ec._User_userMetadata(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

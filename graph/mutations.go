@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"reflect"
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -34,6 +35,8 @@ func createFields(in model.CreateUserInput) directory.UserFields {
 		Title: in.Title, Department: in.Department, Division: in.Division, Company: in.Company, Office: in.Office,
 		CostCenter: in.CostCenter, BadgeID: in.BadgeID, EmployeeID: in.EmployeeID, EmployeeAltID: in.EmployeeAltID,
 		Type: in.Type, Metadata: in.Metadata, Attributes: attributesInput(in.Attributes),
+		EmailVerified: in.EmailVerified, PrivacyPolicyAgreedAt: in.PrivacyPolicyAgreedAt,
+		TermsOfServiceAgreedAt: in.TermsOfServiceAgreedAt, AppMetadata: in.AppMetadata, UserMetadata: in.UserMetadata,
 	}
 }
 
@@ -44,25 +47,29 @@ func updateFields(in model.UpdateUserInput) directory.UserFields {
 		CostCenter: in.CostCenter, Type: in.Type, Attributes: attributesInput(in.Attributes),
 	}
 	// Fields that may be empty: left out, kept; null, cleared; a value, set.
-	for _, n := range []struct {
-		name  string
-		value graphql.Omittable[*string]
-		set   **string
-	}{{"badgeId", in.BadgeID, &f.BadgeID}, {"employeeId", in.EmployeeID, &f.EmployeeID}, {"employeeAltId", in.EmployeeAltID, &f.EmployeeAltID}} {
-		switch v, given := n.value.ValueOK(); {
-		case given && v == nil:
-			f.Cleared = append(f.Cleared, n.name)
-		case given:
-			*n.set = v
-		}
-	}
-	switch m, given := in.Metadata.ValueOK(); {
-	case given && m == nil:
-		f.Cleared = append(f.Cleared, "metadata")
-	case given:
-		f.Metadata = m
-	}
+	takeNullable(&f, "badgeId", in.BadgeID, &f.BadgeID)
+	takeNullable(&f, "employeeId", in.EmployeeID, &f.EmployeeID)
+	takeNullable(&f, "employeeAltId", in.EmployeeAltID, &f.EmployeeAltID)
+	takeNullable(&f, "metadata", in.Metadata, &f.Metadata)
+	takeNullable(&f, "appMetadata", in.AppMetadata, &f.AppMetadata)
+	takeNullable(&f, "userMetadata", in.UserMetadata, &f.UserMetadata)
+	takeNullable(&f, "privacyPolicyAgreedAt", in.PrivacyPolicyAgreedAt, &f.PrivacyPolicyAgreedAt)
+	takeNullable(&f, "termsOfServiceAgreedAt", in.TermsOfServiceAgreedAt, &f.TermsOfServiceAgreedAt)
+	f.EmailVerified = in.EmailVerified
 	return f
+}
+
+// takeNullable applies an input field that may be null: left out, nothing;
+// null, the field is cleared (by name); a value, it is set.
+func takeNullable[T any](f *directory.UserFields, name string, in graphql.Omittable[T], set *T) {
+	v, given := in.ValueOK()
+	switch {
+	case !given:
+	case reflect.ValueOf(&v).Elem().IsZero(): // a nil pointer or map
+		f.Cleared = append(f.Cleared, name)
+	default:
+		*set = v
+	}
 }
 
 // reconciled is reconcilePolicy's payload; its grants are one sibling group, so

@@ -499,6 +499,30 @@ func TestWriteRulesMatchTheSeeds(t *testing.T) {
 		t.Errorf("a null variable left employeeId %q", *cleared.UpdateUser.User.EmployeeID)
 	}
 
+	// The account facts of seed 003: verification, consents, app and user metadata.
+	var facts struct {
+		UpdateUser struct {
+			User struct {
+				EmailVerified                                 bool
+				PrivacyPolicyAgreedAt, TermsOfServiceAgreedAt *string
+				AppMetadata, UserMetadata                     map[string]any
+			}
+		}
+	}
+	const factFields = `{ user { emailVerified privacyPolicyAgreedAt termsOfServiceAgreedAt appMetadata userMetadata } }`
+	srv.Query(t, `mutation($id: ID!) { updateUser(input: {id: $id, emailVerified: true, privacyPolicyAgreedAt: "2021-02-09T14:37:33Z",
+		termsOfServiceAgreedAt: "2021-02-09T14:37:33Z", appMetadata: {ident_user_id: "u1"}, userMetadata: {}}) `+factFields+` }`,
+		map[string]any{"id": john.ID}).Decode(t, &facts)
+	if u := facts.UpdateUser.User; !u.EmailVerified || u.PrivacyPolicyAgreedAt == nil || u.TermsOfServiceAgreedAt == nil ||
+		u.AppMetadata["ident_user_id"] != "u1" || u.UserMetadata == nil {
+		t.Errorf("account facts not kept: %+v", u)
+	}
+	srv.Query(t, `mutation($id: ID!) { updateUser(input: {id: $id, termsOfServiceAgreedAt: null, appMetadata: null}) `+factFields+` }`,
+		map[string]any{"id": john.ID}).Decode(t, &facts)
+	if u := facts.UpdateUser.User; u.TermsOfServiceAgreedAt != nil || u.AppMetadata != nil || u.PrivacyPolicyAgreedAt == nil {
+		t.Errorf("after nulls: %+v (want terms and app metadata cleared, privacy kept)", u)
+	}
+
 	update(map[string]any{"id": john.ID, "fullName": "J. Young", "username": "jyoung"})
 	if u, _ := update(map[string]any{"id": john.ID, "lastName": "Old", "email": "jold@example.com"}); u.FullName != "J. Young" || u.Username != "jyoung" {
 		t.Errorf("chosen full name and username changed to %q, %q", u.FullName, u.Username)

@@ -803,6 +803,11 @@ var (
 		{Name: "office", Type: field.TypeString, Default: ""},
 		{Name: "cost_center", Type: field.TypeString, Default: ""},
 		{Name: "metadata", Type: field.TypeJSON, Nullable: true},
+		{Name: "email_verified", Type: field.TypeBool, Default: false},
+		{Name: "privacy_policy_agreed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "terms_of_service_agreed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "app_metadata", Type: field.TypeJSON, Nullable: true},
+		{Name: "user_metadata", Type: field.TypeJSON, Nullable: true},
 		{Name: "reporting_path", Type: field.TypeString, Default: ""},
 		{Name: "direct_reports_count", Type: field.TypeInt, Default: 0},
 		{Name: "identities_count", Type: field.TypeInt, Default: 0},
@@ -822,19 +827,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_tenants_tenant",
-				Columns:    []*schema.Column{UsersColumns[29]},
+				Columns:    []*schema.Column{UsersColumns[34]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "users_users_direct_reports",
-				Columns:    []*schema.Column{UsersColumns[30]},
+				Columns:    []*schema.Column{UsersColumns[35]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "users_users_secondary_users",
-				Columns:    []*schema.Column{UsersColumns[31]},
+				Columns:    []*schema.Column{UsersColumns[36]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -843,7 +848,7 @@ var (
 			{
 				Name:    "users_live",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[34], UsersColumns[0], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -851,7 +856,7 @@ var (
 			{
 				Name:    "users_live_email",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[9]},
+				Columns: []*schema.Column{UsersColumns[34], UsersColumns[9]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -859,7 +864,7 @@ var (
 			{
 				Name:    "user_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[1], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[34], UsersColumns[1], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -867,12 +872,12 @@ var (
 			{
 				Name:    "user_manager_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[30], UsersColumns[29], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[34], UsersColumns[0], UsersColumns[4]},
 			},
 			{
 				Name:    "users_orphans_manager_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[0], UsersColumns[30], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[34], UsersColumns[0], UsersColumns[35], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "manager_id IS NULL AND deleted_at IS NULL",
 				},
@@ -880,22 +885,22 @@ var (
 			{
 				Name:    "user_parent_user_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[31], UsersColumns[29], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[36], UsersColumns[34], UsersColumns[0], UsersColumns[4]},
 			},
 			{
 				Name:    "users_reporting_path",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[22], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[34], UsersColumns[27], UsersColumns[0], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					OpClassColumns: map[string]string{
-						UsersColumns[22].Name: "text_pattern_ops",
+						UsersColumns[27].Name: "text_pattern_ops",
 					},
 				},
 			},
 			{
 				Name:    "user_tenant_id_full_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[8], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[34], UsersColumns[8], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -903,7 +908,7 @@ var (
 			{
 				Name:    "user_tenant_id_last_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[7], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[34], UsersColumns[7], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -911,7 +916,7 @@ var (
 			{
 				Name:    "user_tenant_id_state_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[5], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[34], UsersColumns[5], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -919,7 +924,7 @@ var (
 			{
 				Name:    "user_tenant_id_department_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[16], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[34], UsersColumns[16], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -927,7 +932,7 @@ var (
 			{
 				Name:    "user_tenant_id_direct_reports_count_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[23], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[34], UsersColumns[28], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -935,7 +940,7 @@ var (
 			{
 				Name:    "user_tenant_id_identities_count_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[24], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[34], UsersColumns[29], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -943,7 +948,7 @@ var (
 			{
 				Name:    "user_tenant_id_title_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[29], UsersColumns[15], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[34], UsersColumns[15], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -951,7 +956,7 @@ var (
 			{
 				Name:    "users_due",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[25]},
+				Columns: []*schema.Column{UsersColumns[30]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "expires_at IS NOT NULL AND deleted_at IS NULL",
 				},

@@ -714,16 +714,20 @@ func init() {
 	userDescCostCenter := userFields[15].Descriptor()
 	// user.DefaultCostCenter holds the default value on creation for the cost_center field.
 	user.DefaultCostCenter = userDescCostCenter.Default.(string)
+	// userDescEmailVerified is the schema descriptor for email_verified field.
+	userDescEmailVerified := userFields[17].Descriptor()
+	// user.DefaultEmailVerified holds the default value on creation for the email_verified field.
+	user.DefaultEmailVerified = userDescEmailVerified.Default.(bool)
 	// userDescReportingPath is the schema descriptor for reporting_path field.
-	userDescReportingPath := userFields[18].Descriptor()
+	userDescReportingPath := userFields[23].Descriptor()
 	// user.DefaultReportingPath holds the default value on creation for the reporting_path field.
 	user.DefaultReportingPath = userDescReportingPath.Default.(string)
 	// userDescDirectReportsCount is the schema descriptor for direct_reports_count field.
-	userDescDirectReportsCount := userFields[19].Descriptor()
+	userDescDirectReportsCount := userFields[24].Descriptor()
 	// user.DefaultDirectReportsCount holds the default value on creation for the direct_reports_count field.
 	user.DefaultDirectReportsCount = userDescDirectReportsCount.Default.(int)
 	// userDescIdentitiesCount is the schema descriptor for identities_count field.
-	userDescIdentitiesCount := userFields[20].Descriptor()
+	userDescIdentitiesCount := userFields[25].Descriptor()
 	// user.DefaultIdentitiesCount holds the default value on creation for the identities_count field.
 	user.DefaultIdentitiesCount = userDescIdentitiesCount.Default.(int)
 	// userDescID is the schema descriptor for id field.

@@ -72,6 +72,20 @@ func (User) Fields() []ent.Field {
 		field.JSON("metadata", map[string]any{}).Optional().
 			Comment("Custom key/value metadata added by people or automation.").
 			Annotations(entgql.Type("Map")),
+		// Account facts of directories that hold sign-ups (verification and
+		// consent), kept as the source gives them.
+		field.Bool("email_verified").Default(false).
+			Comment("Whether the email address was verified by the source directory."),
+		field.Time("privacy_policy_agreed_at").Optional().Nillable().
+			Comment("When the user agreed to the privacy policy."),
+		field.Time("terms_of_service_agreed_at").Optional().Nillable().
+			Comment("When the user agreed to the terms of service."),
+		field.JSON("app_metadata", map[string]any{}).Optional().
+			Comment("Metadata the source application keeps about the user (not editable by the user there).").
+			Annotations(entgql.Type("Map")),
+		field.JSON("user_metadata", map[string]any{}).Optional().
+			Comment("Metadata the user keeps about themselves in the source application.").
+			Annotations(entgql.Type("Map")),
 		field.String("manager_id").Optional().Nillable().
 			Comment("Id of the user's manager.").
 			Annotations(entgql.Skip(entgql.SkipType)),

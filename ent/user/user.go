@@ -62,6 +62,16 @@ const (
 	FieldCostCenter = "cost_center"
 	// FieldMetadata holds the string denoting the metadata field in the database.
 	FieldMetadata = "metadata"
+	// FieldEmailVerified holds the string denoting the email_verified field in the database.
+	FieldEmailVerified = "email_verified"
+	// FieldPrivacyPolicyAgreedAt holds the string denoting the privacy_policy_agreed_at field in the database.
+	FieldPrivacyPolicyAgreedAt = "privacy_policy_agreed_at"
+	// FieldTermsOfServiceAgreedAt holds the string denoting the terms_of_service_agreed_at field in the database.
+	FieldTermsOfServiceAgreedAt = "terms_of_service_agreed_at"
+	// FieldAppMetadata holds the string denoting the app_metadata field in the database.
+	FieldAppMetadata = "app_metadata"
+	// FieldUserMetadata holds the string denoting the user_metadata field in the database.
+	FieldUserMetadata = "user_metadata"
 	// FieldManagerID holds the string denoting the manager_id field in the database.
 	FieldManagerID = "manager_id"
 	// FieldReportingPath holds the string denoting the reporting_path field in the database.
@@ -187,6 +197,11 @@ var Columns = []string{
 	FieldOffice,
 	FieldCostCenter,
 	FieldMetadata,
+	FieldEmailVerified,
+	FieldPrivacyPolicyAgreedAt,
+	FieldTermsOfServiceAgreedAt,
+	FieldAppMetadata,
+	FieldUserMetadata,
 	FieldManagerID,
 	FieldReportingPath,
 	FieldDirectReportsCount,
@@ -248,6 +263,8 @@ var (
 	DefaultOffice string
 	// DefaultCostCenter holds the default value on creation for the "cost_center" field.
 	DefaultCostCenter string
+	// DefaultEmailVerified holds the default value on creation for the "email_verified" field.
+	DefaultEmailVerified bool
 	// DefaultReportingPath holds the default value on creation for the "reporting_path" field.
 	DefaultReportingPath string
 	// DefaultDirectReportsCount holds the default value on creation for the "direct_reports_count" field.
@@ -435,6 +452,21 @@ func ByOffice(opts ...sql.OrderTermOption) OrderOption {
 // ByCostCenter orders the results by the cost_center field.
 func ByCostCenter(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCostCenter, opts...).ToFunc()
+}
+
+// ByEmailVerified orders the results by the email_verified field.
+func ByEmailVerified(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEmailVerified, opts...).ToFunc()
+}
+
+// ByPrivacyPolicyAgreedAt orders the results by the privacy_policy_agreed_at field.
+func ByPrivacyPolicyAgreedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPrivacyPolicyAgreedAt, opts...).ToFunc()
+}
+
+// ByTermsOfServiceAgreedAt orders the results by the terms_of_service_agreed_at field.
+func ByTermsOfServiceAgreedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTermsOfServiceAgreedAt, opts...).ToFunc()
 }
 
 // ByManagerID orders the results by the manager_id field.

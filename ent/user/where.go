@@ -160,6 +160,21 @@ func CostCenter(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldCostCenter, v))
 }
 
+// EmailVerified applies equality check predicate on the "email_verified" field. It's identical to EmailVerifiedEQ.
+func EmailVerified(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmailVerified, v))
+}
+
+// PrivacyPolicyAgreedAt applies equality check predicate on the "privacy_policy_agreed_at" field. It's identical to PrivacyPolicyAgreedAtEQ.
+func PrivacyPolicyAgreedAt(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldPrivacyPolicyAgreedAt, v))
+}
+
+// TermsOfServiceAgreedAt applies equality check predicate on the "terms_of_service_agreed_at" field. It's identical to TermsOfServiceAgreedAtEQ.
+func TermsOfServiceAgreedAt(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldTermsOfServiceAgreedAt, v))
+}
+
 // ManagerID applies equality check predicate on the "manager_id" field. It's identical to ManagerIDEQ.
 func ManagerID(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldManagerID, v))
@@ -1428,6 +1443,136 @@ func MetadataIsNil() predicate.User {
 // MetadataNotNil applies the NotNil predicate on the "metadata" field.
 func MetadataNotNil() predicate.User {
 	return predicate.User(sql.FieldNotNull(FieldMetadata))
+}
+
+// EmailVerifiedEQ applies the EQ predicate on the "email_verified" field.
+func EmailVerifiedEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldEmailVerified, v))
+}
+
+// EmailVerifiedNEQ applies the NEQ predicate on the "email_verified" field.
+func EmailVerifiedNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldEmailVerified, v))
+}
+
+// PrivacyPolicyAgreedAtEQ applies the EQ predicate on the "privacy_policy_agreed_at" field.
+func PrivacyPolicyAgreedAtEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldPrivacyPolicyAgreedAt, v))
+}
+
+// PrivacyPolicyAgreedAtNEQ applies the NEQ predicate on the "privacy_policy_agreed_at" field.
+func PrivacyPolicyAgreedAtNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldPrivacyPolicyAgreedAt, v))
+}
+
+// PrivacyPolicyAgreedAtIn applies the In predicate on the "privacy_policy_agreed_at" field.
+func PrivacyPolicyAgreedAtIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldPrivacyPolicyAgreedAt, vs...))
+}
+
+// PrivacyPolicyAgreedAtNotIn applies the NotIn predicate on the "privacy_policy_agreed_at" field.
+func PrivacyPolicyAgreedAtNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldPrivacyPolicyAgreedAt, vs...))
+}
+
+// PrivacyPolicyAgreedAtGT applies the GT predicate on the "privacy_policy_agreed_at" field.
+func PrivacyPolicyAgreedAtGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldPrivacyPolicyAgreedAt, v))
+}
+
+// PrivacyPolicyAgreedAtGTE applies the GTE predicate on the "privacy_policy_agreed_at" field.
+func PrivacyPolicyAgreedAtGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldPrivacyPolicyAgreedAt, v))
+}
+
+// PrivacyPolicyAgreedAtLT applies the LT predicate on the "privacy_policy_agreed_at" field.
+func PrivacyPolicyAgreedAtLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldPrivacyPolicyAgreedAt, v))
+}
+
+// PrivacyPolicyAgreedAtLTE applies the LTE predicate on the "privacy_policy_agreed_at" field.
+func PrivacyPolicyAgreedAtLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldPrivacyPolicyAgreedAt, v))
+}
+
+// PrivacyPolicyAgreedAtIsNil applies the IsNil predicate on the "privacy_policy_agreed_at" field.
+func PrivacyPolicyAgreedAtIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldPrivacyPolicyAgreedAt))
+}
+
+// PrivacyPolicyAgreedAtNotNil applies the NotNil predicate on the "privacy_policy_agreed_at" field.
+func PrivacyPolicyAgreedAtNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldPrivacyPolicyAgreedAt))
+}
+
+// TermsOfServiceAgreedAtEQ applies the EQ predicate on the "terms_of_service_agreed_at" field.
+func TermsOfServiceAgreedAtEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldTermsOfServiceAgreedAt, v))
+}
+
+// TermsOfServiceAgreedAtNEQ applies the NEQ predicate on the "terms_of_service_agreed_at" field.
+func TermsOfServiceAgreedAtNEQ(v time.Time) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldTermsOfServiceAgreedAt, v))
+}
+
+// TermsOfServiceAgreedAtIn applies the In predicate on the "terms_of_service_agreed_at" field.
+func TermsOfServiceAgreedAtIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldIn(FieldTermsOfServiceAgreedAt, vs...))
+}
+
+// TermsOfServiceAgreedAtNotIn applies the NotIn predicate on the "terms_of_service_agreed_at" field.
+func TermsOfServiceAgreedAtNotIn(vs ...time.Time) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldTermsOfServiceAgreedAt, vs...))
+}
+
+// TermsOfServiceAgreedAtGT applies the GT predicate on the "terms_of_service_agreed_at" field.
+func TermsOfServiceAgreedAtGT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGT(FieldTermsOfServiceAgreedAt, v))
+}
+
+// TermsOfServiceAgreedAtGTE applies the GTE predicate on the "terms_of_service_agreed_at" field.
+func TermsOfServiceAgreedAtGTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldTermsOfServiceAgreedAt, v))
+}
+
+// TermsOfServiceAgreedAtLT applies the LT predicate on the "terms_of_service_agreed_at" field.
+func TermsOfServiceAgreedAtLT(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLT(FieldTermsOfServiceAgreedAt, v))
+}
+
+// TermsOfServiceAgreedAtLTE applies the LTE predicate on the "terms_of_service_agreed_at" field.
+func TermsOfServiceAgreedAtLTE(v time.Time) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldTermsOfServiceAgreedAt, v))
+}
+
+// TermsOfServiceAgreedAtIsNil applies the IsNil predicate on the "terms_of_service_agreed_at" field.
+func TermsOfServiceAgreedAtIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldTermsOfServiceAgreedAt))
+}
+
+// TermsOfServiceAgreedAtNotNil applies the NotNil predicate on the "terms_of_service_agreed_at" field.
+func TermsOfServiceAgreedAtNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldTermsOfServiceAgreedAt))
+}
+
+// AppMetadataIsNil applies the IsNil predicate on the "app_metadata" field.
+func AppMetadataIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldAppMetadata))
+}
+
+// AppMetadataNotNil applies the NotNil predicate on the "app_metadata" field.
+func AppMetadataNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldAppMetadata))
+}
+
+// UserMetadataIsNil applies the IsNil predicate on the "user_metadata" field.
+func UserMetadataIsNil() predicate.User {
+	return predicate.User(sql.FieldIsNull(FieldUserMetadata))
+}
+
+// UserMetadataNotNil applies the NotNil predicate on the "user_metadata" field.
+func UserMetadataNotNil() predicate.User {
+	return predicate.User(sql.FieldNotNull(FieldUserMetadata))
 }
 
 // ManagerIDEQ applies the EQ predicate on the "manager_id" field.

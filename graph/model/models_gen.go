@@ -192,6 +192,16 @@ type CreateUserInput struct {
 	Metadata map[string]any `json:"metadata,omitempty"`
 	// The new user's manager.
 	ManagerID *string `json:"managerId,omitempty"`
+	// Whether the source directory verified the email address.
+	EmailVerified *bool `json:"emailVerified,omitempty"`
+	// When the user agreed to the privacy policy.
+	PrivacyPolicyAgreedAt *time.Time `json:"privacyPolicyAgreedAt,omitempty"`
+	// When the user agreed to the terms of service.
+	TermsOfServiceAgreedAt *time.Time `json:"termsOfServiceAgreedAt,omitempty"`
+	// Metadata the source application keeps about the user (at most 16 KiB of JSON).
+	AppMetadata map[string]any `json:"appMetadata,omitempty"`
+	// Metadata the user keeps about themselves in the source application (at most 16 KiB of JSON).
+	UserMetadata map[string]any `json:"userMetadata,omitempty"`
 }
 
 // A policy record to delete.
@@ -679,6 +689,16 @@ type UpdateUserInput struct {
 	Attributes []*DirectoryAttributeInput `json:"attributes,omitempty"`
 	// Replaces the whole metadata object; null removes it.
 	Metadata graphql.Omittable[map[string]any] `json:"metadata,omitempty"`
+	// Whether the source directory verified the email address.
+	EmailVerified *bool `json:"emailVerified,omitempty"`
+	// When the user agreed to the privacy policy.
+	PrivacyPolicyAgreedAt graphql.Omittable[*time.Time] `json:"privacyPolicyAgreedAt,omitempty"`
+	// When the user agreed to the terms of service.
+	TermsOfServiceAgreedAt graphql.Omittable[*time.Time] `json:"termsOfServiceAgreedAt,omitempty"`
+	// Metadata the source application keeps about the user (at most 16 KiB of JSON).
+	AppMetadata graphql.Omittable[map[string]any] `json:"appMetadata,omitempty"`
+	// Metadata the user keeps about themselves in the source application (at most 16 KiB of JSON).
+	UserMetadata graphql.Omittable[map[string]any] `json:"userMetadata,omitempty"`
 }
 
 // A lifecycle action on a user.

@@ -29,8 +29,13 @@ type UserFields struct {
 	Type                                                     *user.Type
 	Metadata                                                 map[string]any
 	Attributes                                               Attributes
+	// Account facts of directories that hold sign-ups.
+	EmailVerified                                 *bool
+	PrivacyPolicyAgreedAt, TermsOfServiceAgreedAt *time.Time
+	AppMetadata, UserMetadata                     map[string]any
 	// Cleared names the fields that may be empty (badgeId, employeeId,
-	// employeeAltId, metadata) that the write empties.
+	// employeeAltId, metadata, the consent times, app and user metadata) that
+	// the write empties.
 	Cleared []string
 }
 
@@ -71,6 +76,12 @@ func (f UserFields) validate() error {
 	if err := f.Attributes.validate(f); err != nil {
 		return err
 	}
+	if err := validMetadata("appMetadata", f.AppMetadata); err != nil {
+		return err
+	}
+	if err := validMetadata("userMetadata", f.UserMetadata); err != nil {
+		return err
+	}
 	return validMetadata("metadata", f.Metadata)
 }
 
@@ -94,8 +105,25 @@ func (f UserFields) apply(m *ent.UserMutation) {
 	if f.Metadata != nil {
 		m.SetMetadata(f.Metadata)
 	}
+	setIf(f.EmailVerified, m.SetEmailVerified)
+	setIf(f.PrivacyPolicyAgreedAt, m.SetPrivacyPolicyAgreedAt)
+	setIf(f.TermsOfServiceAgreedAt, m.SetTermsOfServiceAgreedAt)
+	if f.AppMetadata != nil {
+		m.SetAppMetadata(f.AppMetadata)
+	}
+	if f.UserMetadata != nil {
+		m.SetUserMetadata(f.UserMetadata)
+	}
 	for _, name := range f.Cleared {
 		switch name {
+		case "privacyPolicyAgreedAt":
+			m.ClearPrivacyPolicyAgreedAt()
+		case "termsOfServiceAgreedAt":
+			m.ClearTermsOfServiceAgreedAt()
+		case "appMetadata":
+			m.ClearAppMetadata()
+		case "userMetadata":
+			m.ClearUserMetadata()
 		case "badgeId":
 			m.ClearBadgeID()
 		case "employeeId":
