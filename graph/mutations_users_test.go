@@ -6,6 +6,7 @@ import (
 	"github.com/idgraph/idgraph/graph"
 	"github.com/idgraph/idgraph/graph/querylimit"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -526,5 +527,36 @@ func TestWriteRulesMatchTheSeeds(t *testing.T) {
 	update(map[string]any{"id": john.ID, "fullName": "J. Young", "username": "jyoung"})
 	if u, _ := update(map[string]any{"id": john.ID, "lastName": "Old", "email": "jold@example.com"}); u.FullName != "J. Young" || u.Username != "jyoung" {
 		t.Errorf("chosen full name and username changed to %q, %q", u.FullName, u.Username)
+	}
+}
+
+// TestOneAddressWhateverTheCaseUnderConcurrency: eight writers create users
+// with one address in eight spellings at once; exactly one succeeds.
+func TestOneAddressWhateverTheCaseUnderConcurrency(t *testing.T) {
+	srv := graphtest.New(t, 3)
+	spellings := []string{"race@example.com", "Race@example.com", "RACE@example.com", "rAce@example.com",
+		"raCe@example.com", "racE@example.com", "RAce@example.com", "raCE@example.com"}
+	codes := make(chan []string, len(spellings))
+	var wg sync.WaitGroup
+	for _, email := range spellings {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- srv.Query(t, `mutation($e: String!) { createUser(input: {email: $e}) { user { id } } }`, map[string]any{"e": email}).Codes()
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	created := 0
+	for c := range codes {
+		switch {
+		case len(c) == 0:
+			created++
+		case len(c) != 1 || c[0] != "CONFLICT":
+			t.Errorf("a writer got %v, want CONFLICT", c)
+		}
+	}
+	if created != 1 {
+		t.Errorf("%d users created with one address", created)
 	}
 }

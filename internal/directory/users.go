@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+
 	"fmt"
 	"maps"
 	"slices"
@@ -9,10 +10,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/auditevent"
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/policyassignment"
+	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/ent/userattribute"
 	"github.com/idgraph/idgraph/internal/apierror"
@@ -179,6 +184,18 @@ func (f *UserFields) derive(before *ent.User) {
 func emailFree(ctx context.Context, tx *ent.Tx, email *string, self string) error {
 	if email == nil {
 		return nil
+	}
+	// Two writers must not both find an address free: SQLite runs one write
+	// transaction at a time; on PostgreSQL the tenant's row is locked first,
+	// so the check and the write of the tenant's emails happen one at a time.
+	if v := viewer.FromContext(ctx); v != nil && v.TenantID != "" {
+		if _, err := tx.Tenant.Query().Where(tenant.ID(v.TenantID)).Select(tenant.FieldID).Modify(func(s *sql.Selector) {
+			if s.Dialect() == dialect.Postgres {
+				s.For(sql.LockNoKeyUpdate)
+			}
+		}).Strings(ctx); err != nil {
+			return err
+		}
 	}
 	taken, err := tx.User.Query().Where(user.EmailEqualFold(*email), user.IDNEQ(self)).Exist(ctx)
 	if err != nil || !taken {
