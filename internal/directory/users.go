@@ -54,7 +54,7 @@ var userFieldLimits = []struct {
 	{"email", func(f UserFields) *string { return f.Email }, 254},
 	{"firstName", func(f UserFields) *string { return f.FirstName }, 100},
 	{"lastName", func(f UserFields) *string { return f.LastName }, 100},
-	{"fullName", func(f UserFields) *string { return f.FullName }, 200},
+	{"fullName", func(f UserFields) *string { return f.FullName }, 256}, // two names and a space always fit
 	{"username", func(f UserFields) *string { return f.Username }, 100},
 	{"title", func(f UserFields) *string { return f.Title }, 200},
 	{"department", func(f UserFields) *string { return f.Department }, 200},
