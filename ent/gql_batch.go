@@ -575,7 +575,7 @@ func (p *identityPager) nullableColumn() string {
 }
 
 // nullableIdentityColumns are the columns of Identity that may be NULL.
-var nullableIdentityColumns = map[string]bool{"deleted_at": true, "profile": true, "linked_by": true, "user_id": true, "last_synced_at": true, "profile_changed_at": true, "last_authenticated_at": true, "provisioned_at": true, "deprovisioned_at": true, "expires_at": true}
+var nullableIdentityColumns = map[string]bool{"deleted_at": true, "external_id": true, "profile": true, "linked_by": true, "user_id": true, "last_synced_at": true, "profile_changed_at": true, "last_authenticated_at": true, "provisioned_at": true, "deprovisioned_at": true, "expires_at": true}
 
 // ascending is the direction of the ordering's field as the query runs it.
 func (p *identityPager) ascending() bool {
@@ -940,7 +940,7 @@ func (p *integrationPager) nullableColumn() string {
 }
 
 // nullableIntegrationColumns are the columns of Integration that may be NULL.
-var nullableIntegrationColumns = map[string]bool{"deleted_at": true, "last_synced_at": true}
+var nullableIntegrationColumns = map[string]bool{"deleted_at": true, "external_id": true, "last_synced_at": true}
 
 // ascending is the direction of the ordering's field as the query runs it.
 func (p *integrationPager) ascending() bool {
@@ -2765,7 +2765,7 @@ func (p *resourcePager) nullableColumn() string {
 }
 
 // nullableResourceColumns are the columns of Resource that may be NULL.
-var nullableResourceColumns = map[string]bool{"deleted_at": true}
+var nullableResourceColumns = map[string]bool{"deleted_at": true, "external_id": true}
 
 // ascending is the direction of the ordering's field as the query runs it.
 func (p *resourcePager) ascending() bool {
@@ -3393,7 +3393,7 @@ func (p *userPager) nullableColumn() string {
 }
 
 // nullableUserColumns are the columns of User that may be NULL.
-var nullableUserColumns = map[string]bool{"deleted_at": true, "badge_id": true, "employee_id": true, "employee_alt_id": true, "metadata": true, "privacy_policy_agreed_at": true, "terms_of_service_agreed_at": true, "app_metadata": true, "user_metadata": true, "manager_id": true, "parent_user_id": true, "expires_at": true, "provisioned_at": true, "deprovisioned_at": true, "last_authenticated_at": true}
+var nullableUserColumns = map[string]bool{"deleted_at": true, "external_id": true, "badge_id": true, "employee_id": true, "employee_alt_id": true, "metadata": true, "privacy_policy_agreed_at": true, "terms_of_service_agreed_at": true, "app_metadata": true, "user_metadata": true, "manager_id": true, "parent_user_id": true, "expires_at": true, "provisioned_at": true, "deprovisioned_at": true, "last_authenticated_at": true}
 
 // ascending is the direction of the ordering's field as the query runs it.
 func (p *userPager) ascending() bool {

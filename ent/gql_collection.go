@@ -205,6 +205,11 @@ func (_q *IdentityQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, identity.FieldDeletedAt)
 				fieldSeen[identity.FieldDeletedAt] = struct{}{}
 			}
+		case "externalID":
+			if _, ok := fieldSeen[identity.FieldExternalID]; !ok {
+				selectedFields = append(selectedFields, identity.FieldExternalID)
+				fieldSeen[identity.FieldExternalID] = struct{}{}
+			}
 		case "state":
 			if _, ok := fieldSeen[identity.FieldState]; !ok {
 				selectedFields = append(selectedFields, identity.FieldState)
@@ -374,6 +379,11 @@ func (_q *IntegrationQuery) collectField(ctx context.Context, oneNode bool, opCt
 			if _, ok := fieldSeen[integration.FieldDeletedAt]; !ok {
 				selectedFields = append(selectedFields, integration.FieldDeletedAt)
 				fieldSeen[integration.FieldDeletedAt] = struct{}{}
+			}
+		case "externalID":
+			if _, ok := fieldSeen[integration.FieldExternalID]; !ok {
+				selectedFields = append(selectedFields, integration.FieldExternalID)
+				fieldSeen[integration.FieldExternalID] = struct{}{}
 			}
 		case "vendor":
 			if _, ok := fieldSeen[integration.FieldVendor]; !ok {
@@ -1070,6 +1080,11 @@ func (_q *ResourceQuery) collectField(ctx context.Context, oneNode bool, opCtx *
 				selectedFields = append(selectedFields, resource.FieldDeletedAt)
 				fieldSeen[resource.FieldDeletedAt] = struct{}{}
 			}
+		case "externalID":
+			if _, ok := fieldSeen[resource.FieldExternalID]; !ok {
+				selectedFields = append(selectedFields, resource.FieldExternalID)
+				fieldSeen[resource.FieldExternalID] = struct{}{}
+			}
 		case "kind":
 			if _, ok := fieldSeen[resource.FieldKind]; !ok {
 				selectedFields = append(selectedFields, resource.FieldKind)
@@ -1273,6 +1288,11 @@ func (_q *UserQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[user.FieldDeletedAt]; !ok {
 				selectedFields = append(selectedFields, user.FieldDeletedAt)
 				fieldSeen[user.FieldDeletedAt] = struct{}{}
+			}
+		case "externalID":
+			if _, ok := fieldSeen[user.FieldExternalID]; !ok {
+				selectedFields = append(selectedFields, user.FieldExternalID)
+				fieldSeen[user.FieldExternalID] = struct{}{}
 			}
 		case "state":
 			if _, ok := fieldSeen[user.FieldState]; !ok {

@@ -784,6 +784,20 @@ var (
 			}
 		},
 	}
+	// IdentityOrderFieldExternalID orders Identity by external_id.
+	IdentityOrderFieldExternalID = &IdentityOrderField{
+		Value: func(_m *Identity) (ent.Value, error) {
+			return _m.ExternalID, nil
+		},
+		column: identity.FieldExternalID,
+		toTerm: identity.ByExternalID,
+		toCursor: func(_m *Identity) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ExternalID,
+			}
+		},
+	}
 	// IdentityOrderFieldState orders Identity by state.
 	IdentityOrderFieldState = &IdentityOrderField{
 		Value: func(_m *Identity) (ent.Value, error) {
@@ -934,6 +948,8 @@ func (f IdentityOrderField) String() string {
 		str = "CREATED_AT"
 	case IdentityOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
+	case IdentityOrderFieldExternalID.column:
+		str = "EXTERNAL_ID"
 	case IdentityOrderFieldState.column:
 		str = "STATE"
 	case IdentityOrderFieldVendorID.column:
@@ -974,6 +990,8 @@ func (f *IdentityOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *IdentityOrderFieldCreatedAt
 	case "UPDATED_AT":
 		*f = *IdentityOrderFieldUpdatedAt
+	case "EXTERNAL_ID":
+		*f = *IdentityOrderFieldExternalID
 	case "STATE":
 		*f = *IdentityOrderFieldState
 	case "VENDOR_ID":
@@ -1314,6 +1332,20 @@ var (
 			}
 		},
 	}
+	// IntegrationOrderFieldExternalID orders Integration by external_id.
+	IntegrationOrderFieldExternalID = &IntegrationOrderField{
+		Value: func(_m *Integration) (ent.Value, error) {
+			return _m.ExternalID, nil
+		},
+		column: integration.FieldExternalID,
+		toTerm: integration.ByExternalID,
+		toCursor: func(_m *Integration) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ExternalID,
+			}
+		},
+	}
 	// IntegrationOrderFieldVendor orders Integration by vendor.
 	IntegrationOrderFieldVendor = &IntegrationOrderField{
 		Value: func(_m *Integration) (ent.Value, error) {
@@ -1408,6 +1440,8 @@ func (f IntegrationOrderField) String() string {
 		str = "CREATED_AT"
 	case IntegrationOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
+	case IntegrationOrderFieldExternalID.column:
+		str = "EXTERNAL_ID"
 	case IntegrationOrderFieldVendor.column:
 		str = "VENDOR"
 	case IntegrationOrderFieldKind.column:
@@ -1440,6 +1474,8 @@ func (f *IntegrationOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *IntegrationOrderFieldCreatedAt
 	case "UPDATED_AT":
 		*f = *IntegrationOrderFieldUpdatedAt
+	case "EXTERNAL_ID":
+		*f = *IntegrationOrderFieldExternalID
 	case "VENDOR":
 		*f = *IntegrationOrderFieldVendor
 	case "KIND":
@@ -3406,6 +3442,20 @@ var (
 			}
 		},
 	}
+	// ResourceOrderFieldExternalID orders Resource by external_id.
+	ResourceOrderFieldExternalID = &ResourceOrderField{
+		Value: func(_m *Resource) (ent.Value, error) {
+			return _m.ExternalID, nil
+		},
+		column: resource.FieldExternalID,
+		toTerm: resource.ByExternalID,
+		toCursor: func(_m *Resource) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ExternalID,
+			}
+		},
+	}
 	// ResourceOrderFieldKind orders Resource by kind.
 	ResourceOrderFieldKind = &ResourceOrderField{
 		Value: func(_m *Resource) (ent.Value, error) {
@@ -3472,6 +3522,8 @@ func (f ResourceOrderField) String() string {
 		str = "CREATED_AT"
 	case ResourceOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
+	case ResourceOrderFieldExternalID.column:
+		str = "EXTERNAL_ID"
 	case ResourceOrderFieldKind.column:
 		str = "KIND"
 	case ResourceOrderFieldVendorID.column:
@@ -3500,6 +3552,8 @@ func (f *ResourceOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *ResourceOrderFieldCreatedAt
 	case "UPDATED_AT":
 		*f = *ResourceOrderFieldUpdatedAt
+	case "EXTERNAL_ID":
+		*f = *ResourceOrderFieldExternalID
 	case "KIND":
 		*f = *ResourceOrderFieldKind
 	case "VENDOR_ID":
@@ -4077,6 +4131,20 @@ var (
 			}
 		},
 	}
+	// UserOrderFieldExternalID orders User by external_id.
+	UserOrderFieldExternalID = &UserOrderField{
+		Value: func(_m *User) (ent.Value, error) {
+			return _m.ExternalID, nil
+		},
+		column: user.FieldExternalID,
+		toTerm: user.ByExternalID,
+		toCursor: func(_m *User) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.ExternalID,
+			}
+		},
+	}
 	// UserOrderFieldState orders User by state.
 	UserOrderFieldState = &UserOrderField{
 		Value: func(_m *User) (ent.Value, error) {
@@ -4367,6 +4435,8 @@ func (f UserOrderField) String() string {
 		str = "CREATED_AT"
 	case UserOrderFieldUpdatedAt.column:
 		str = "UPDATED_AT"
+	case UserOrderFieldExternalID.column:
+		str = "EXTERNAL_ID"
 	case UserOrderFieldState.column:
 		str = "STATE"
 	case UserOrderFieldFirstName.column:
@@ -4427,6 +4497,8 @@ func (f *UserOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *UserOrderFieldCreatedAt
 	case "UPDATED_AT":
 		*f = *UserOrderFieldUpdatedAt
+	case "EXTERNAL_ID":
+		*f = *UserOrderFieldExternalID
 	case "STATE":
 		*f = *UserOrderFieldState
 	case "FIRST_NAME":

@@ -32,6 +32,8 @@ type Identity struct {
 	Version int `json:"version,omitempty"`
 	// When the record was soft-deleted; null for live records.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+	ExternalID *string `json:"external_id,omitempty"`
 	// State of the identity record; orphan means active but linked to no user.
 	State identity.State `json:"state,omitempty"`
 	// Id of the account on the vendor's API, in its native format.
@@ -148,7 +150,7 @@ func (*Identity) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case identity.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case identity.FieldID, identity.FieldTenantID, identity.FieldState, identity.FieldVendorID, identity.FieldEmail, identity.FieldUsername, identity.FieldDisplayName, identity.FieldLinkedBy, identity.FieldIntegrationID, identity.FieldUserID:
+		case identity.FieldID, identity.FieldTenantID, identity.FieldExternalID, identity.FieldState, identity.FieldVendorID, identity.FieldEmail, identity.FieldUsername, identity.FieldDisplayName, identity.FieldLinkedBy, identity.FieldIntegrationID, identity.FieldUserID:
 			values[i] = new(sql.NullString)
 		case identity.FieldCreatedAt, identity.FieldUpdatedAt, identity.FieldDeletedAt, identity.FieldLastSyncedAt, identity.FieldProfileChangedAt, identity.FieldLastAuthenticatedAt, identity.FieldProvisionedAt, identity.FieldDeprovisionedAt, identity.FieldExpiresAt:
 			values[i] = new(sql.NullTime)
@@ -203,6 +205,13 @@ func (_m *Identity) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DeletedAt = new(time.Time)
 				*_m.DeletedAt = value.Time
+			}
+		case identity.FieldExternalID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field external_id", values[i])
+			} else if value.Valid {
+				_m.ExternalID = new(string)
+				*_m.ExternalID = value.String
 			}
 		case identity.FieldState:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -380,6 +389,11 @@ func (_m *Identity) String() string {
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ExternalID; v != nil {
+		builder.WriteString("external_id=")
+		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")
 	builder.WriteString("state=")

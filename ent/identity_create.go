@@ -87,6 +87,20 @@ func (_c *IdentityCreate) SetNillableDeletedAt(v *time.Time) *IdentityCreate {
 	return _c
 }
 
+// SetExternalID sets the "external_id" field.
+func (_c *IdentityCreate) SetExternalID(v string) *IdentityCreate {
+	_c.mutation.SetExternalID(v)
+	return _c
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_c *IdentityCreate) SetNillableExternalID(v *string) *IdentityCreate {
+	if v != nil {
+		_c.SetExternalID(*v)
+	}
+	return _c
+}
+
 // SetState sets the "state" field.
 func (_c *IdentityCreate) SetState(v identity.State) *IdentityCreate {
 	_c.mutation.SetState(v)
@@ -531,6 +545,10 @@ func (_c *IdentityCreate) createSpec() (*Identity, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(identity.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.ExternalID(); ok {
+		_spec.SetField(identity.FieldExternalID, field.TypeString, value)
+		_node.ExternalID = &value
 	}
 	if value, ok := _c.mutation.State(); ok {
 		_spec.SetField(identity.FieldState, field.TypeEnum, value)

@@ -79,6 +79,26 @@ func (_u *IdentityUpdate) ClearDeletedAt() *IdentityUpdate {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *IdentityUpdate) SetExternalID(v string) *IdentityUpdate {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *IdentityUpdate) SetNillableExternalID(v *string) *IdentityUpdate {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *IdentityUpdate) ClearExternalID() *IdentityUpdate {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
 // SetState sets the "state" field.
 func (_u *IdentityUpdate) SetState(v identity.State) *IdentityUpdate {
 	_u.mutation.SetState(v)
@@ -510,6 +530,12 @@ func (_u *IdentityUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(identity.FieldDeletedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(identity.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(identity.FieldExternalID, field.TypeString)
+	}
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(identity.FieldState, field.TypeEnum, value)
 	}
@@ -779,6 +805,26 @@ func (_u *IdentityUpdateOne) SetNillableDeletedAt(v *time.Time) *IdentityUpdateO
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (_u *IdentityUpdateOne) ClearDeletedAt() *IdentityUpdateOne {
 	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetExternalID sets the "external_id" field.
+func (_u *IdentityUpdateOne) SetExternalID(v string) *IdentityUpdateOne {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *IdentityUpdateOne) SetNillableExternalID(v *string) *IdentityUpdateOne {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *IdentityUpdateOne) ClearExternalID() *IdentityUpdateOne {
+	_u.mutation.ClearExternalID()
 	return _u
 }
 
@@ -1242,6 +1288,12 @@ func (_u *IdentityUpdateOne) sqlSave(ctx context.Context) (_node *Identity, err 
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(identity.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(identity.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(identity.FieldExternalID, field.TypeString)
 	}
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(identity.FieldState, field.TypeEnum, value)

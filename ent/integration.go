@@ -29,6 +29,8 @@ type Integration struct {
 	Version int `json:"version,omitempty"`
 	// When the record was soft-deleted; null for live records.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+	ExternalID *string `json:"external_id,omitempty"`
 	// The vendor behind the integration.
 	Vendor integration.Vendor `json:"vendor,omitempty"`
 	// Role of the integration: identity provider, directory, application or HR system.
@@ -103,7 +105,7 @@ func (*Integration) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case integration.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case integration.FieldID, integration.FieldTenantID, integration.FieldVendor, integration.FieldKind, integration.FieldName, integration.FieldHandle, integration.FieldDomain:
+		case integration.FieldID, integration.FieldTenantID, integration.FieldExternalID, integration.FieldVendor, integration.FieldKind, integration.FieldName, integration.FieldHandle, integration.FieldDomain:
 			values[i] = new(sql.NullString)
 		case integration.FieldCreatedAt, integration.FieldUpdatedAt, integration.FieldDeletedAt, integration.FieldLastSyncedAt:
 			values[i] = new(sql.NullTime)
@@ -158,6 +160,13 @@ func (_m *Integration) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DeletedAt = new(time.Time)
 				*_m.DeletedAt = value.Time
+			}
+		case integration.FieldExternalID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field external_id", values[i])
+			} else if value.Valid {
+				_m.ExternalID = new(string)
+				*_m.ExternalID = value.String
 			}
 		case integration.FieldVendor:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -268,6 +277,11 @@ func (_m *Integration) String() string {
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ExternalID; v != nil {
+		builder.WriteString("external_id=")
+		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")
 	builder.WriteString("vendor=")

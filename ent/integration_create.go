@@ -85,6 +85,20 @@ func (_c *IntegrationCreate) SetNillableDeletedAt(v *time.Time) *IntegrationCrea
 	return _c
 }
 
+// SetExternalID sets the "external_id" field.
+func (_c *IntegrationCreate) SetExternalID(v string) *IntegrationCreate {
+	_c.mutation.SetExternalID(v)
+	return _c
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_c *IntegrationCreate) SetNillableExternalID(v *string) *IntegrationCreate {
+	if v != nil {
+		_c.SetExternalID(*v)
+	}
+	return _c
+}
+
 // SetVendor sets the "vendor" field.
 func (_c *IntegrationCreate) SetVendor(v integration.Vendor) *IntegrationCreate {
 	_c.mutation.SetVendor(v)
@@ -395,6 +409,10 @@ func (_c *IntegrationCreate) createSpec() (*Integration, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(integration.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.ExternalID(); ok {
+		_spec.SetField(integration.FieldExternalID, field.TypeString, value)
+		_node.ExternalID = &value
 	}
 	if value, ok := _c.mutation.Vendor(); ok {
 		_spec.SetField(integration.FieldVendor, field.TypeEnum, value)

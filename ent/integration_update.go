@@ -78,6 +78,26 @@ func (_u *IntegrationUpdate) ClearDeletedAt() *IntegrationUpdate {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *IntegrationUpdate) SetExternalID(v string) *IntegrationUpdate {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *IntegrationUpdate) SetNillableExternalID(v *string) *IntegrationUpdate {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *IntegrationUpdate) ClearExternalID() *IntegrationUpdate {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
 // SetVendor sets the "vendor" field.
 func (_u *IntegrationUpdate) SetVendor(v integration.Vendor) *IntegrationUpdate {
 	_u.mutation.SetVendor(v)
@@ -357,6 +377,12 @@ func (_u *IntegrationUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(integration.FieldDeletedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(integration.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(integration.FieldExternalID, field.TypeString)
+	}
 	if value, ok := _u.mutation.Vendor(); ok {
 		_spec.SetField(integration.FieldVendor, field.TypeEnum, value)
 	}
@@ -537,6 +563,26 @@ func (_u *IntegrationUpdateOne) SetNillableDeletedAt(v *time.Time) *IntegrationU
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (_u *IntegrationUpdateOne) ClearDeletedAt() *IntegrationUpdateOne {
 	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetExternalID sets the "external_id" field.
+func (_u *IntegrationUpdateOne) SetExternalID(v string) *IntegrationUpdateOne {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *IntegrationUpdateOne) SetNillableExternalID(v *string) *IntegrationUpdateOne {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *IntegrationUpdateOne) ClearExternalID() *IntegrationUpdateOne {
+	_u.mutation.ClearExternalID()
 	return _u
 }
 
@@ -848,6 +894,12 @@ func (_u *IntegrationUpdateOne) sqlSave(ctx context.Context) (_node *Integration
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(integration.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(integration.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(integration.FieldExternalID, field.TypeString)
 	}
 	if value, ok := _u.mutation.Vendor(); ok {
 		_spec.SetField(integration.FieldVendor, field.TypeEnum, value)

@@ -3455,6 +3455,7 @@ type IdentityMutation struct {
 	version               *int
 	addversion            *int
 	deleted_at            *time.Time
+	external_id           *string
 	state                 *identity.State
 	vendor_id             *string
 	email                 *string
@@ -3801,6 +3802,55 @@ func (m *IdentityMutation) DeletedAtCleared() bool {
 func (m *IdentityMutation) ResetDeletedAt() {
 	m.deleted_at = nil
 	delete(m.clearedFields, identity.FieldDeletedAt)
+}
+
+// SetExternalID sets the "external_id" field.
+func (m *IdentityMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *IdentityMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the Identity entity.
+// If the Identity object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IdentityMutation) OldExternalID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (m *IdentityMutation) ClearExternalID() {
+	m.external_id = nil
+	m.clearedFields[identity.FieldExternalID] = struct{}{}
+}
+
+// ExternalIDCleared returns if the "external_id" field was cleared in this mutation.
+func (m *IdentityMutation) ExternalIDCleared() bool {
+	_, ok := m.clearedFields[identity.FieldExternalID]
+	return ok
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *IdentityMutation) ResetExternalID() {
+	m.external_id = nil
+	delete(m.clearedFields, identity.FieldExternalID)
 }
 
 // SetState sets the "state" field.
@@ -4683,7 +4733,7 @@ func (m *IdentityMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IdentityMutation) Fields() []string {
-	fields := make([]string, 0, 20)
+	fields := make([]string, 0, 21)
 	if m.tenant != nil {
 		fields = append(fields, identity.FieldTenantID)
 	}
@@ -4698,6 +4748,9 @@ func (m *IdentityMutation) Fields() []string {
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, identity.FieldDeletedAt)
+	}
+	if m.external_id != nil {
+		fields = append(fields, identity.FieldExternalID)
 	}
 	if m.state != nil {
 		fields = append(fields, identity.FieldState)
@@ -4762,6 +4815,8 @@ func (m *IdentityMutation) Field(name string) (ent.Value, bool) {
 		return m.Version()
 	case identity.FieldDeletedAt:
 		return m.DeletedAt()
+	case identity.FieldExternalID:
+		return m.ExternalID()
 	case identity.FieldState:
 		return m.State()
 	case identity.FieldVendorID:
@@ -4811,6 +4866,8 @@ func (m *IdentityMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldVersion(ctx)
 	case identity.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case identity.FieldExternalID:
+		return m.OldExternalID(ctx)
 	case identity.FieldState:
 		return m.OldState(ctx)
 	case identity.FieldVendorID:
@@ -4884,6 +4941,13 @@ func (m *IdentityMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDeletedAt(v)
+		return nil
+	case identity.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
 		return nil
 	case identity.FieldState:
 		v, ok := value.(identity.State)
@@ -5038,6 +5102,9 @@ func (m *IdentityMutation) ClearedFields() []string {
 	if m.FieldCleared(identity.FieldDeletedAt) {
 		fields = append(fields, identity.FieldDeletedAt)
 	}
+	if m.FieldCleared(identity.FieldExternalID) {
+		fields = append(fields, identity.FieldExternalID)
+	}
 	if m.FieldCleared(identity.FieldProfile) {
 		fields = append(fields, identity.FieldProfile)
 	}
@@ -5081,6 +5148,9 @@ func (m *IdentityMutation) ClearField(name string) error {
 	switch name {
 	case identity.FieldDeletedAt:
 		m.ClearDeletedAt()
+		return nil
+	case identity.FieldExternalID:
+		m.ClearExternalID()
 		return nil
 	case identity.FieldProfile:
 		m.ClearProfile()
@@ -5131,6 +5201,9 @@ func (m *IdentityMutation) ResetField(name string) error {
 		return nil
 	case identity.FieldDeletedAt:
 		m.ResetDeletedAt()
+		return nil
+	case identity.FieldExternalID:
+		m.ResetExternalID()
 		return nil
 	case identity.FieldState:
 		m.ResetState()
@@ -5356,6 +5429,7 @@ type IntegrationMutation struct {
 	version           *int
 	addversion        *int
 	deleted_at        *time.Time
+	external_id       *string
 	vendor            *integration.Vendor
 	kind              *integration.Kind
 	name              *string
@@ -5692,6 +5766,55 @@ func (m *IntegrationMutation) DeletedAtCleared() bool {
 func (m *IntegrationMutation) ResetDeletedAt() {
 	m.deleted_at = nil
 	delete(m.clearedFields, integration.FieldDeletedAt)
+}
+
+// SetExternalID sets the "external_id" field.
+func (m *IntegrationMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *IntegrationMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the Integration entity.
+// If the Integration object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *IntegrationMutation) OldExternalID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (m *IntegrationMutation) ClearExternalID() {
+	m.external_id = nil
+	m.clearedFields[integration.FieldExternalID] = struct{}{}
+}
+
+// ExternalIDCleared returns if the "external_id" field was cleared in this mutation.
+func (m *IntegrationMutation) ExternalIDCleared() bool {
+	_, ok := m.clearedFields[integration.FieldExternalID]
+	return ok
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *IntegrationMutation) ResetExternalID() {
+	m.external_id = nil
+	delete(m.clearedFields, integration.FieldExternalID)
 }
 
 // SetVendor sets the "vendor" field.
@@ -6128,7 +6251,7 @@ func (m *IntegrationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *IntegrationMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.tenant != nil {
 		fields = append(fields, integration.FieldTenantID)
 	}
@@ -6143,6 +6266,9 @@ func (m *IntegrationMutation) Fields() []string {
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, integration.FieldDeletedAt)
+	}
+	if m.external_id != nil {
+		fields = append(fields, integration.FieldExternalID)
 	}
 	if m.vendor != nil {
 		fields = append(fields, integration.FieldVendor)
@@ -6183,6 +6309,8 @@ func (m *IntegrationMutation) Field(name string) (ent.Value, bool) {
 		return m.Version()
 	case integration.FieldDeletedAt:
 		return m.DeletedAt()
+	case integration.FieldExternalID:
+		return m.ExternalID()
 	case integration.FieldVendor:
 		return m.Vendor()
 	case integration.FieldKind:
@@ -6216,6 +6344,8 @@ func (m *IntegrationMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldVersion(ctx)
 	case integration.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case integration.FieldExternalID:
+		return m.OldExternalID(ctx)
 	case integration.FieldVendor:
 		return m.OldVendor(ctx)
 	case integration.FieldKind:
@@ -6273,6 +6403,13 @@ func (m *IntegrationMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDeletedAt(v)
+		return nil
+	case integration.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
 		return nil
 	case integration.FieldVendor:
 		v, ok := value.(integration.Vendor)
@@ -6371,6 +6508,9 @@ func (m *IntegrationMutation) ClearedFields() []string {
 	if m.FieldCleared(integration.FieldDeletedAt) {
 		fields = append(fields, integration.FieldDeletedAt)
 	}
+	if m.FieldCleared(integration.FieldExternalID) {
+		fields = append(fields, integration.FieldExternalID)
+	}
 	if m.FieldCleared(integration.FieldLastSyncedAt) {
 		fields = append(fields, integration.FieldLastSyncedAt)
 	}
@@ -6390,6 +6530,9 @@ func (m *IntegrationMutation) ClearField(name string) error {
 	switch name {
 	case integration.FieldDeletedAt:
 		m.ClearDeletedAt()
+		return nil
+	case integration.FieldExternalID:
+		m.ClearExternalID()
 		return nil
 	case integration.FieldLastSyncedAt:
 		m.ClearLastSyncedAt()
@@ -6416,6 +6559,9 @@ func (m *IntegrationMutation) ResetField(name string) error {
 		return nil
 	case integration.FieldDeletedAt:
 		m.ResetDeletedAt()
+		return nil
+	case integration.FieldExternalID:
+		m.ResetExternalID()
 		return nil
 	case integration.FieldVendor:
 		m.ResetVendor()
@@ -13563,6 +13709,7 @@ type ResourceMutation struct {
 	version            *int
 	addversion         *int
 	deleted_at         *time.Time
+	external_id        *string
 	kind               *resource.Kind
 	vendor_id          *string
 	name               *string
@@ -13901,6 +14048,55 @@ func (m *ResourceMutation) DeletedAtCleared() bool {
 func (m *ResourceMutation) ResetDeletedAt() {
 	m.deleted_at = nil
 	delete(m.clearedFields, resource.FieldDeletedAt)
+}
+
+// SetExternalID sets the "external_id" field.
+func (m *ResourceMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *ResourceMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the Resource entity.
+// If the Resource object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ResourceMutation) OldExternalID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (m *ResourceMutation) ClearExternalID() {
+	m.external_id = nil
+	m.clearedFields[resource.FieldExternalID] = struct{}{}
+}
+
+// ExternalIDCleared returns if the "external_id" field was cleared in this mutation.
+func (m *ResourceMutation) ExternalIDCleared() bool {
+	_, ok := m.clearedFields[resource.FieldExternalID]
+	return ok
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *ResourceMutation) ResetExternalID() {
+	m.external_id = nil
+	delete(m.clearedFields, resource.FieldExternalID)
 }
 
 // SetKind sets the "kind" field.
@@ -14333,7 +14529,7 @@ func (m *ResourceMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ResourceMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.tenant != nil {
 		fields = append(fields, resource.FieldTenantID)
 	}
@@ -14348,6 +14544,9 @@ func (m *ResourceMutation) Fields() []string {
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, resource.FieldDeletedAt)
+	}
+	if m.external_id != nil {
+		fields = append(fields, resource.FieldExternalID)
 	}
 	if m.kind != nil {
 		fields = append(fields, resource.FieldKind)
@@ -14382,6 +14581,8 @@ func (m *ResourceMutation) Field(name string) (ent.Value, bool) {
 		return m.Version()
 	case resource.FieldDeletedAt:
 		return m.DeletedAt()
+	case resource.FieldExternalID:
+		return m.ExternalID()
 	case resource.FieldKind:
 		return m.Kind()
 	case resource.FieldVendorID:
@@ -14411,6 +14612,8 @@ func (m *ResourceMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldVersion(ctx)
 	case resource.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case resource.FieldExternalID:
+		return m.OldExternalID(ctx)
 	case resource.FieldKind:
 		return m.OldKind(ctx)
 	case resource.FieldVendorID:
@@ -14464,6 +14667,13 @@ func (m *ResourceMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDeletedAt(v)
+		return nil
+	case resource.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
 		return nil
 	case resource.FieldKind:
 		v, ok := value.(resource.Kind)
@@ -14548,6 +14758,9 @@ func (m *ResourceMutation) ClearedFields() []string {
 	if m.FieldCleared(resource.FieldDeletedAt) {
 		fields = append(fields, resource.FieldDeletedAt)
 	}
+	if m.FieldCleared(resource.FieldExternalID) {
+		fields = append(fields, resource.FieldExternalID)
+	}
 	return fields
 }
 
@@ -14564,6 +14777,9 @@ func (m *ResourceMutation) ClearField(name string) error {
 	switch name {
 	case resource.FieldDeletedAt:
 		m.ClearDeletedAt()
+		return nil
+	case resource.FieldExternalID:
+		m.ClearExternalID()
 		return nil
 	}
 	return fmt.Errorf("unknown Resource nullable field %s", name)
@@ -14587,6 +14803,9 @@ func (m *ResourceMutation) ResetField(name string) error {
 		return nil
 	case resource.FieldDeletedAt:
 		m.ResetDeletedAt()
+		return nil
+	case resource.FieldExternalID:
+		m.ResetExternalID()
 		return nil
 	case resource.FieldKind:
 		m.ResetKind()
@@ -15230,6 +15449,7 @@ type UserMutation struct {
 	version                    *int
 	addversion                 *int
 	deleted_at                 *time.Time
+	external_id                *string
 	state                      *user.State
 	first_name                 *string
 	last_name                  *string
@@ -15609,6 +15829,55 @@ func (m *UserMutation) DeletedAtCleared() bool {
 func (m *UserMutation) ResetDeletedAt() {
 	m.deleted_at = nil
 	delete(m.clearedFields, user.FieldDeletedAt)
+}
+
+// SetExternalID sets the "external_id" field.
+func (m *UserMutation) SetExternalID(s string) {
+	m.external_id = &s
+}
+
+// ExternalID returns the value of the "external_id" field in the mutation.
+func (m *UserMutation) ExternalID() (r string, exists bool) {
+	v := m.external_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExternalID returns the old "external_id" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldExternalID(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExternalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExternalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExternalID: %w", err)
+	}
+	return oldValue.ExternalID, nil
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (m *UserMutation) ClearExternalID() {
+	m.external_id = nil
+	m.clearedFields[user.FieldExternalID] = struct{}{}
+}
+
+// ExternalIDCleared returns if the "external_id" field was cleared in this mutation.
+func (m *UserMutation) ExternalIDCleared() bool {
+	_, ok := m.clearedFields[user.FieldExternalID]
+	return ok
+}
+
+// ResetExternalID resets all changes to the "external_id" field.
+func (m *UserMutation) ResetExternalID() {
+	m.external_id = nil
+	delete(m.clearedFields, user.FieldExternalID)
 }
 
 // SetState sets the "state" field.
@@ -17442,7 +17711,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 36)
+	fields := make([]string, 0, 37)
 	if m.tenant != nil {
 		fields = append(fields, user.FieldTenantID)
 	}
@@ -17457,6 +17726,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, user.FieldDeletedAt)
+	}
+	if m.external_id != nil {
+		fields = append(fields, user.FieldExternalID)
 	}
 	if m.state != nil {
 		fields = append(fields, user.FieldState)
@@ -17569,6 +17841,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.Version()
 	case user.FieldDeletedAt:
 		return m.DeletedAt()
+	case user.FieldExternalID:
+		return m.ExternalID()
 	case user.FieldState:
 		return m.State()
 	case user.FieldFirstName:
@@ -17650,6 +17924,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldVersion(ctx)
 	case user.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case user.FieldExternalID:
+		return m.OldExternalID(ctx)
 	case user.FieldState:
 		return m.OldState(ctx)
 	case user.FieldFirstName:
@@ -17755,6 +18031,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDeletedAt(v)
+		return nil
+	case user.FieldExternalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExternalID(v)
 		return nil
 	case user.FieldState:
 		v, ok := value.(user.State)
@@ -18045,6 +18328,9 @@ func (m *UserMutation) ClearedFields() []string {
 	if m.FieldCleared(user.FieldDeletedAt) {
 		fields = append(fields, user.FieldDeletedAt)
 	}
+	if m.FieldCleared(user.FieldExternalID) {
+		fields = append(fields, user.FieldExternalID)
+	}
 	if m.FieldCleared(user.FieldBadgeID) {
 		fields = append(fields, user.FieldBadgeID)
 	}
@@ -18103,6 +18389,9 @@ func (m *UserMutation) ClearField(name string) error {
 	switch name {
 	case user.FieldDeletedAt:
 		m.ClearDeletedAt()
+		return nil
+	case user.FieldExternalID:
+		m.ClearExternalID()
 		return nil
 	case user.FieldBadgeID:
 		m.ClearBadgeID()
@@ -18168,6 +18457,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldDeletedAt:
 		m.ResetDeletedAt()
+		return nil
+	case user.FieldExternalID:
+		m.ResetExternalID()
 		return nil
 	case user.FieldState:
 		m.ResetState()

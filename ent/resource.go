@@ -30,6 +30,8 @@ type Resource struct {
 	Version int `json:"version,omitempty"`
 	// When the record was soft-deleted; null for live records.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+	ExternalID *string `json:"external_id,omitempty"`
 	// What the resource is on its vendor.
 	Kind resource.Kind `json:"kind,omitempty"`
 	// Id of the resource on the vendor's API.
@@ -123,7 +125,7 @@ func (*Resource) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case resource.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case resource.FieldID, resource.FieldTenantID, resource.FieldKind, resource.FieldVendorID, resource.FieldName, resource.FieldHandle, resource.FieldIntegrationID:
+		case resource.FieldID, resource.FieldTenantID, resource.FieldExternalID, resource.FieldKind, resource.FieldVendorID, resource.FieldName, resource.FieldHandle, resource.FieldIntegrationID:
 			values[i] = new(sql.NullString)
 		case resource.FieldCreatedAt, resource.FieldUpdatedAt, resource.FieldDeletedAt:
 			values[i] = new(sql.NullTime)
@@ -178,6 +180,13 @@ func (_m *Resource) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DeletedAt = new(time.Time)
 				*_m.DeletedAt = value.Time
+			}
+		case resource.FieldExternalID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field external_id", values[i])
+			} else if value.Valid {
+				_m.ExternalID = new(string)
+				*_m.ExternalID = value.String
 			}
 		case resource.FieldKind:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -285,6 +294,11 @@ func (_m *Resource) String() string {
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ExternalID; v != nil {
+		builder.WriteString("external_id=")
+		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")
 	builder.WriteString("kind=")

@@ -87,6 +87,20 @@ func (_c *ResourceCreate) SetNillableDeletedAt(v *time.Time) *ResourceCreate {
 	return _c
 }
 
+// SetExternalID sets the "external_id" field.
+func (_c *ResourceCreate) SetExternalID(v string) *ResourceCreate {
+	_c.mutation.SetExternalID(v)
+	return _c
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_c *ResourceCreate) SetNillableExternalID(v *string) *ResourceCreate {
+	if v != nil {
+		_c.SetExternalID(*v)
+	}
+	return _c
+}
+
 // SetKind sets the "kind" field.
 func (_c *ResourceCreate) SetKind(v resource.Kind) *ResourceCreate {
 	_c.mutation.SetKind(v)
@@ -378,6 +392,10 @@ func (_c *ResourceCreate) createSpec() (*Resource, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(resource.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.ExternalID(); ok {
+		_spec.SetField(resource.FieldExternalID, field.TypeString, value)
+		_node.ExternalID = &value
 	}
 	if value, ok := _c.mutation.Kind(); ok {
 		_spec.SetField(resource.FieldKind, field.TypeEnum, value)

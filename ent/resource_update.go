@@ -79,6 +79,26 @@ func (_u *ResourceUpdate) ClearDeletedAt() *ResourceUpdate {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *ResourceUpdate) SetExternalID(v string) *ResourceUpdate {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *ResourceUpdate) SetNillableExternalID(v *string) *ResourceUpdate {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *ResourceUpdate) ClearExternalID() *ResourceUpdate {
+	_u.mutation.ClearExternalID()
+	return _u
+}
+
 // SetKind sets the "kind" field.
 func (_u *ResourceUpdate) SetKind(v resource.Kind) *ResourceUpdate {
 	_u.mutation.SetKind(v)
@@ -349,6 +369,12 @@ func (_u *ResourceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(resource.FieldDeletedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(resource.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(resource.FieldExternalID, field.TypeString)
+	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(resource.FieldKind, field.TypeEnum, value)
 	}
@@ -583,6 +609,26 @@ func (_u *ResourceUpdateOne) SetNillableDeletedAt(v *time.Time) *ResourceUpdateO
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (_u *ResourceUpdateOne) ClearDeletedAt() *ResourceUpdateOne {
 	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetExternalID sets the "external_id" field.
+func (_u *ResourceUpdateOne) SetExternalID(v string) *ResourceUpdateOne {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *ResourceUpdateOne) SetNillableExternalID(v *string) *ResourceUpdateOne {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// ClearExternalID clears the value of the "external_id" field.
+func (_u *ResourceUpdateOne) ClearExternalID() *ResourceUpdateOne {
+	_u.mutation.ClearExternalID()
 	return _u
 }
 
@@ -885,6 +931,12 @@ func (_u *ResourceUpdateOne) sqlSave(ctx context.Context) (_node *Resource, err 
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(resource.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(resource.FieldExternalID, field.TypeString, value)
+	}
+	if _u.mutation.ExternalIDCleared() {
+		_spec.ClearField(resource.FieldExternalID, field.TypeString)
 	}
 	if value, ok := _u.mutation.Kind(); ok {
 		_spec.SetField(resource.FieldKind, field.TypeEnum, value)

@@ -30,6 +30,8 @@ type User struct {
 	Version int `json:"version,omitempty"`
 	// When the record was soft-deleted; null for live records.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+	ExternalID *string `json:"external_id,omitempty"`
 	// Lifecycle state. Staged users are not in ruleset manifests until active.
 	State user.State `json:"state,omitempty"`
 	// First (given) name.
@@ -240,7 +242,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case user.FieldVersion, user.FieldDirectReportsCount, user.FieldIdentitiesCount:
 			values[i] = new(sql.NullInt64)
-		case user.FieldID, user.FieldTenantID, user.FieldState, user.FieldFirstName, user.FieldLastName, user.FieldFullName, user.FieldEmail, user.FieldUsername, user.FieldBadgeID, user.FieldEmployeeID, user.FieldEmployeeAltID, user.FieldType, user.FieldTitle, user.FieldDepartment, user.FieldDivision, user.FieldCompany, user.FieldOffice, user.FieldCostCenter, user.FieldManagerID, user.FieldReportingPath, user.FieldParentUserID:
+		case user.FieldID, user.FieldTenantID, user.FieldExternalID, user.FieldState, user.FieldFirstName, user.FieldLastName, user.FieldFullName, user.FieldEmail, user.FieldUsername, user.FieldBadgeID, user.FieldEmployeeID, user.FieldEmployeeAltID, user.FieldType, user.FieldTitle, user.FieldDepartment, user.FieldDivision, user.FieldCompany, user.FieldOffice, user.FieldCostCenter, user.FieldManagerID, user.FieldReportingPath, user.FieldParentUserID:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldDeletedAt, user.FieldPrivacyPolicyAgreedAt, user.FieldTermsOfServiceAgreedAt, user.FieldExpiresAt, user.FieldProvisionedAt, user.FieldDeprovisionedAt, user.FieldLastAuthenticatedAt:
 			values[i] = new(sql.NullTime)
@@ -295,6 +297,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DeletedAt = new(time.Time)
 				*_m.DeletedAt = value.Time
+			}
+		case user.FieldExternalID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field external_id", values[i])
+			} else if value.Valid {
+				_m.ExternalID = new(string)
+				*_m.ExternalID = value.String
 			}
 		case user.FieldState:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -600,6 +609,11 @@ func (_m *User) String() string {
 	if v := _m.DeletedAt; v != nil {
 		builder.WriteString("deleted_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ExternalID; v != nil {
+		builder.WriteString("external_id=")
+		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")
 	builder.WriteString("state=")

@@ -210,8 +210,8 @@ type QueryResolver interface {
 	MembershipAggregate(ctx context.Context, identity *ent.IdentityWhereInput, resource *ent.ResourceWhereInput, groupBy []*model.MembershipGroupKey, orderBy *model.AggregateOrder, limit *int) (*model.Aggregate, error)
 	PolicyAssignmentAggregate(ctx context.Context, where *ent.PolicyAssignmentWhereInput, groupBy []*model.PolicyAssignmentGroupKey, orderBy *model.AggregateOrder, limit *int) (*model.Aggregate, error)
 	AuditEventAggregate(ctx context.Context, where *ent.AuditEventWhereInput, groupBy []*model.AuditEventGroupKey, orderBy *model.AggregateOrder, limit *int) (*model.Aggregate, error)
-	User(ctx context.Context, id string) (*ent.User, error)
-	Identity(ctx context.Context, id string) (*ent.Identity, error)
+	User(ctx context.Context, id *string, externalID *string) (*ent.User, error)
+	Identity(ctx context.Context, id *string, externalID *string) (*ent.Identity, error)
 	Integration(ctx context.Context, id string) (*ent.Integration, error)
 	Resource(ctx context.Context, id string) (*ent.Resource, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
@@ -1260,6 +1260,10 @@ type Identity implements Node {
   """
   deletedAt: Time
   """
+  The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalId: String
+  """
   State of the identity record; orphan means active but linked to no user.
   """
   state: IdentityState!
@@ -1380,6 +1384,10 @@ enum IdentityOrderField {
   Order by updated at.
   """
   UPDATED_AT
+  """
+  Order by external id.
+  """
+  EXTERNAL_ID
   """
   Order by state.
   """
@@ -1647,6 +1655,66 @@ input IdentityWhereInput {
   Matches records whose deletedAt is not null. deletedAt: When the record was soft-deleted; null for live records.
   """
   deletedAtNotNil: Boolean
+  """
+  Matches records whose externalId equals the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalId: String
+  """
+  Matches records whose externalId differs from the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdNEQ: String
+  """
+  Matches records whose externalId is one of the values. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdIn: [String!]
+  """
+  Matches records whose externalId is none of the values. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdNotIn: [String!]
+  """
+  Matches records whose externalId is greater than the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdGT: String
+  """
+  Matches records whose externalId is greater than or equal to the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdGTE: String
+  """
+  Matches records whose externalId is less than the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdLT: String
+  """
+  Matches records whose externalId is less than or equal to the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdLTE: String
+  """
+  Matches records whose externalId contains the text (case-sensitive; % and _ are plain characters). externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdContains: String
+  """
+  Matches records whose externalId starts with the text (case-sensitive). externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdHasPrefix: String
+  """
+  Matches records whose externalId ends with the text (case-sensitive). externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdHasSuffix: String
+  """
+  Matches records whose externalId is null. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdIsNil: Boolean
+  """
+  Matches records whose externalId is not null. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdNotNil: Boolean
+  """
+  Matches records whose externalId equals the text, ignoring case. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdEqualFold: String
+  """
+  Matches records whose externalId contains the text, ignoring case. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdContainsFold: String
   """
   Matches records whose state equals the value. state: State of the identity record; orphan means active but linked to no user.
   """
@@ -2297,6 +2365,10 @@ type Integration implements Node {
   """
   deletedAt: Time
   """
+  The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalId: String
+  """
   The vendor behind the integration.
   """
   vendor: IntegrationVendor!
@@ -2401,6 +2473,10 @@ enum IntegrationOrderField {
   Order by updated at.
   """
   UPDATED_AT
+  """
+  Order by external id.
+  """
+  EXTERNAL_ID
   """
   Order by vendor.
   """
@@ -2656,6 +2732,66 @@ input IntegrationWhereInput {
   Matches records whose deletedAt is not null. deletedAt: When the record was soft-deleted; null for live records.
   """
   deletedAtNotNil: Boolean
+  """
+  Matches records whose externalId equals the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalId: String
+  """
+  Matches records whose externalId differs from the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdNEQ: String
+  """
+  Matches records whose externalId is one of the values. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdIn: [String!]
+  """
+  Matches records whose externalId is none of the values. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdNotIn: [String!]
+  """
+  Matches records whose externalId is greater than the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdGT: String
+  """
+  Matches records whose externalId is greater than or equal to the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdGTE: String
+  """
+  Matches records whose externalId is less than the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdLT: String
+  """
+  Matches records whose externalId is less than or equal to the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdLTE: String
+  """
+  Matches records whose externalId contains the text (case-sensitive; % and _ are plain characters). externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdContains: String
+  """
+  Matches records whose externalId starts with the text (case-sensitive). externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdHasPrefix: String
+  """
+  Matches records whose externalId ends with the text (case-sensitive). externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdHasSuffix: String
+  """
+  Matches records whose externalId is null. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdIsNil: Boolean
+  """
+  Matches records whose externalId is not null. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdNotNil: Boolean
+  """
+  Matches records whose externalId equals the text, ignoring case. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdEqualFold: String
+  """
+  Matches records whose externalId contains the text, ignoring case. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdContainsFold: String
   """
   Matches records whose vendor equals the value. vendor: The vendor behind the integration.
   """
@@ -5870,6 +6006,10 @@ type Resource implements Node {
   """
   deletedAt: Time
   """
+  The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalId: String
+  """
   What the resource is on its vendor.
   """
   kind: ResourceKind!
@@ -6002,6 +6142,10 @@ enum ResourceOrderField {
   Order by updated at.
   """
   UPDATED_AT
+  """
+  Order by external id.
+  """
+  EXTERNAL_ID
   """
   Order by kind.
   """
@@ -6212,6 +6356,66 @@ input ResourceWhereInput {
   Matches records whose deletedAt is not null. deletedAt: When the record was soft-deleted; null for live records.
   """
   deletedAtNotNil: Boolean
+  """
+  Matches records whose externalId equals the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalId: String
+  """
+  Matches records whose externalId differs from the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdNEQ: String
+  """
+  Matches records whose externalId is one of the values. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdIn: [String!]
+  """
+  Matches records whose externalId is none of the values. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdNotIn: [String!]
+  """
+  Matches records whose externalId is greater than the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdGT: String
+  """
+  Matches records whose externalId is greater than or equal to the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdGTE: String
+  """
+  Matches records whose externalId is less than the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdLT: String
+  """
+  Matches records whose externalId is less than or equal to the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdLTE: String
+  """
+  Matches records whose externalId contains the text (case-sensitive; % and _ are plain characters). externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdContains: String
+  """
+  Matches records whose externalId starts with the text (case-sensitive). externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdHasPrefix: String
+  """
+  Matches records whose externalId ends with the text (case-sensitive). externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdHasSuffix: String
+  """
+  Matches records whose externalId is null. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdIsNil: Boolean
+  """
+  Matches records whose externalId is not null. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdNotNil: Boolean
+  """
+  Matches records whose externalId equals the text, ignoring case. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdEqualFold: String
+  """
+  Matches records whose externalId contains the text, ignoring case. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdContainsFold: String
   """
   Matches records whose kind equals the value. kind: What the resource is on its vendor.
   """
@@ -6511,6 +6715,10 @@ type User implements Node {
   """
   deletedAt: Time
   """
+  The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalId: String
+  """
   Lifecycle state. Staged users are not in ruleset manifests until active.
   """
   state: UserState!
@@ -6670,6 +6878,10 @@ enum UserOrderField {
   Order by updated at.
   """
   UPDATED_AT
+  """
+  Order by external id.
+  """
+  EXTERNAL_ID
   """
   Order by state.
   """
@@ -7018,6 +7230,66 @@ input UserWhereInput {
   Matches records whose deletedAt is not null. deletedAt: When the record was soft-deleted; null for live records.
   """
   deletedAtNotNil: Boolean
+  """
+  Matches records whose externalId equals the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalId: String
+  """
+  Matches records whose externalId differs from the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdNEQ: String
+  """
+  Matches records whose externalId is one of the values. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdIn: [String!]
+  """
+  Matches records whose externalId is none of the values. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdNotIn: [String!]
+  """
+  Matches records whose externalId is greater than the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdGT: String
+  """
+  Matches records whose externalId is greater than or equal to the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdGTE: String
+  """
+  Matches records whose externalId is less than the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdLT: String
+  """
+  Matches records whose externalId is less than or equal to the value. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdLTE: String
+  """
+  Matches records whose externalId contains the text (case-sensitive; % and _ are plain characters). externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdContains: String
+  """
+  Matches records whose externalId starts with the text (case-sensitive). externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdHasPrefix: String
+  """
+  Matches records whose externalId ends with the text (case-sensitive). externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdHasSuffix: String
+  """
+  Matches records whose externalId is null. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdIsNil: Boolean
+  """
+  Matches records whose externalId is not null. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdNotNil: Boolean
+  """
+  Matches records whose externalId equals the text, ignoring case. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdEqualFold: String
+  """
+  Matches records whose externalId contains the text, ignoring case. externalId: The record's id in its source system (a GUID, a vendor's id); unique within the tenant.
+  """
+  externalIdContainsFold: String
   """
   Matches records whose state equals the value. state: Lifecycle state. Staged users are not in ruleset manifests until active.
   """
@@ -8377,6 +8649,8 @@ func (ec *executionContext) childFields_Identity(ctx context.Context, field grap
 		return ec.fieldContext_Identity_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_Identity_deletedAt(ctx, field)
+	case "externalId":
+		return ec.fieldContext_Identity_externalId(ctx, field)
 	case "state":
 		return ec.fieldContext_Identity_state(ctx, field)
 	case "vendorId":
@@ -8501,6 +8775,8 @@ func (ec *executionContext) childFields_Integration(ctx context.Context, field g
 		return ec.fieldContext_Integration_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_Integration_deletedAt(ctx, field)
+	case "externalId":
+		return ec.fieldContext_Integration_externalId(ctx, field)
 	case "vendor":
 		return ec.fieldContext_Integration_vendor(ctx, field)
 	case "kind":
@@ -9037,6 +9313,8 @@ func (ec *executionContext) childFields_Resource(ctx context.Context, field grap
 		return ec.fieldContext_Resource_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_Resource_deletedAt(ctx, field)
+	case "externalId":
+		return ec.fieldContext_Resource_externalId(ctx, field)
 	case "kind":
 		return ec.fieldContext_Resource_kind(ctx, field)
 	case "vendorId":
@@ -9115,6 +9393,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_version(ctx, field)
 	case "deletedAt":
 		return ec.fieldContext_User_deletedAt(ctx, field)
+	case "externalId":
+		return ec.fieldContext_User_externalId(ctx, field)
 	case "state":
 		return ec.fieldContext_User_state(ctx, field)
 	case "firstName":
@@ -11253,15 +11533,23 @@ func (ec *executionContext) field_Query_identity_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "externalId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["externalId"] = arg1
 	return args, nil
 }
 
 func (ec *executionContext) field_Query_identity_argsID(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (string, error) {
+) (*string, error) {
 	if _, ok := rawArgs["id"]; !ok {
-		var zeroVal string
+		var zeroVal *string
 		return zeroVal, nil
 	}
 
@@ -11269,20 +11557,20 @@ func (ec *executionContext) field_Query_identity_argsID(
 	directive0 := func(ctx context.Context) (any, error) {
 		tmp, ok := rawArgs["id"]
 		if !ok {
-			var zeroVal string
+			var zeroVal *string
 			return zeroVal, nil
 		}
-		return ec.unmarshalNID2string(ctx, tmp)
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
 	}
 
 	directive1 := func(ctx context.Context) (any, error) {
 		types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"Identity"})
 		if err != nil {
-			var zeroVal string
+			var zeroVal *string
 			return zeroVal, err
 		}
 		if ec.Directives.IdOf == nil {
-			var zeroVal string
+			var zeroVal *string
 			return zeroVal, errors.New("directive idOf is not implemented")
 		}
 		return ec.Directives.IdOf(ctx, rawArgs, directive0, types)
@@ -11290,14 +11578,17 @@ func (ec *executionContext) field_Query_identity_argsID(
 
 	tmp, err := directive1(ctx)
 	if err != nil {
-		var zeroVal string
+		var zeroVal *string
 		return zeroVal, graphql.ErrorOnPath(ctx, err)
 	}
-	if data, ok := tmp.(string); ok {
+	if data, ok := tmp.(*string); ok {
 		return data, nil
+	} else if tmp == nil {
+		var zeroVal *string
+		return zeroVal, nil
 	} else {
-		var zeroVal string
-		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+		var zeroVal *string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp))
 	}
 }
 
@@ -11820,15 +12111,23 @@ func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "externalId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["externalId"] = arg1
 	return args, nil
 }
 
 func (ec *executionContext) field_Query_user_argsID(
 	ctx context.Context,
 	rawArgs map[string]any,
-) (string, error) {
+) (*string, error) {
 	if _, ok := rawArgs["id"]; !ok {
-		var zeroVal string
+		var zeroVal *string
 		return zeroVal, nil
 	}
 
@@ -11836,20 +12135,20 @@ func (ec *executionContext) field_Query_user_argsID(
 	directive0 := func(ctx context.Context) (any, error) {
 		tmp, ok := rawArgs["id"]
 		if !ok {
-			var zeroVal string
+			var zeroVal *string
 			return zeroVal, nil
 		}
-		return ec.unmarshalNID2string(ctx, tmp)
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
 	}
 
 	directive1 := func(ctx context.Context) (any, error) {
 		types, err := ec.unmarshalNString2ᚕstringᚄ(ctx, []any{"User"})
 		if err != nil {
-			var zeroVal string
+			var zeroVal *string
 			return zeroVal, err
 		}
 		if ec.Directives.IdOf == nil {
-			var zeroVal string
+			var zeroVal *string
 			return zeroVal, errors.New("directive idOf is not implemented")
 		}
 		return ec.Directives.IdOf(ctx, rawArgs, directive0, types)
@@ -11857,14 +12156,17 @@ func (ec *executionContext) field_Query_user_argsID(
 
 	tmp, err := directive1(ctx)
 	if err != nil {
-		var zeroVal string
+		var zeroVal *string
 		return zeroVal, graphql.ErrorOnPath(ctx, err)
 	}
-	if data, ok := tmp.(string); ok {
+	if data, ok := tmp.(*string); ok {
 		return data, nil
+	} else if tmp == nil {
+		var zeroVal *string
+		return zeroVal, nil
 	} else {
-		var zeroVal string
-		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be string`, tmp))
+		var zeroVal *string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp))
 	}
 }
 
@@ -13890,6 +14192,29 @@ func (ec *executionContext) fieldContext_Identity_deletedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Identity", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Identity_externalId(ctx context.Context, field graphql.CollectedField, obj *ent.Identity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Identity_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Identity_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Identity", field, false, false, "String")
+}
+
 func (ec *executionContext) _Identity_state(ctx context.Context, field graphql.CollectedField, obj *ent.Identity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15068,6 +15393,29 @@ func (ec *executionContext) _Integration_deletedAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Integration_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Integration", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Integration_externalId(ctx context.Context, field graphql.CollectedField, obj *ent.Integration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Integration_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Integration_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Integration", field, false, false, "String")
 }
 
 func (ec *executionContext) _Integration_vendor(ctx context.Context, field graphql.CollectedField, obj *ent.Integration) (ret graphql.Marshaler) {
@@ -22479,7 +22827,7 @@ func (ec *executionContext) _Query_user(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().User(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().User(ctx, fc.Args["id"].(*string), fc.Args["externalId"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -22541,7 +22889,7 @@ func (ec *executionContext) _Query_identity(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Identity(ctx, fc.Args["id"].(string))
+			return ec.Resolvers.Query().Identity(ctx, fc.Args["id"].(*string), fc.Args["externalId"].(*string))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -23309,6 +23657,29 @@ func (ec *executionContext) fieldContext_Resource_deletedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("Resource", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Resource_externalId(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Resource_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Resource_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Resource", field, false, false, "String")
+}
+
 func (ec *executionContext) _Resource_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Resource) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23973,6 +24344,29 @@ func (ec *executionContext) _User_deletedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_User_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+}
+
+func (ec *executionContext) _User_externalId(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "String")
 }
 
 func (ec *executionContext) _User_state(ctx context.Context, field graphql.CollectedField, obj *ent.User) (ret graphql.Marshaler) {
@@ -29251,7 +29645,7 @@ func (ec *executionContext) unmarshalInputCreateIntegrationInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "vendor", "kind", "name", "handle", "domain", "isPrimary"}
+	fieldsInOrder := [...]string{"clientMutationId", "vendor", "kind", "name", "handle", "domain", "isPrimary", "externalId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29307,6 +29701,13 @@ func (ec *executionContext) unmarshalInputCreateIntegrationInput(ctx context.Con
 				return it, err
 			}
 			it.IsPrimary = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
 		}
 	}
 	return it, nil
@@ -29853,7 +30254,7 @@ func (ec *executionContext) unmarshalInputCreateResourceInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "integrationId", "kind", "vendorId", "name", "handle"}
+	fieldsInOrder := [...]string{"clientMutationId", "integrationId", "kind", "vendorId", "name", "handle", "externalId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29922,6 +30323,13 @@ func (ec *executionContext) unmarshalInputCreateResourceInput(ctx context.Contex
 				return it, err
 			}
 			it.Handle = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
 		}
 	}
 	return it, nil
@@ -29950,7 +30358,7 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "email", "state", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "attributes", "metadata", "managerId", "emailVerified", "privacyPolicyAgreedAt", "termsOfServiceAgreedAt", "appMetadata", "userMetadata"}
+	fieldsInOrder := [...]string{"clientMutationId", "email", "state", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "attributes", "metadata", "managerId", "emailVerified", "privacyPolicyAgreedAt", "termsOfServiceAgreedAt", "appMetadata", "userMetadata", "externalId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30154,6 +30562,13 @@ func (ec *executionContext) unmarshalInputCreateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.UserMetadata = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
 		}
 	}
 	return it, nil
@@ -30479,7 +30894,7 @@ func (ec *executionContext) unmarshalInputIdentityWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "vendorId", "vendorIdNEQ", "vendorIdIn", "vendorIdNotIn", "vendorIdGT", "vendorIdGTE", "vendorIdLT", "vendorIdLTE", "vendorIdContains", "vendorIdHasPrefix", "vendorIdHasSuffix", "vendorIdEqualFold", "vendorIdContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "linkedBy", "linkedByNEQ", "linkedByIn", "linkedByNotIn", "linkedByIsNil", "linkedByNotNil", "integrationId", "integrationIdNEQ", "integrationIdIn", "integrationIdNotIn", "integrationIdGT", "integrationIdGTE", "integrationIdLT", "integrationIdLTE", "integrationIdContains", "integrationIdHasPrefix", "integrationIdHasSuffix", "integrationIdEqualFold", "integrationIdContainsFold", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdIsNil", "userIdNotNil", "userIdEqualFold", "userIdContainsFold", "lastSyncedAt", "lastSyncedAtNEQ", "lastSyncedAtIn", "lastSyncedAtNotIn", "lastSyncedAtGT", "lastSyncedAtGTE", "lastSyncedAtLT", "lastSyncedAtLTE", "lastSyncedAtIsNil", "lastSyncedAtNotNil", "profileChangedAt", "profileChangedAtNEQ", "profileChangedAtIn", "profileChangedAtNotIn", "profileChangedAtGT", "profileChangedAtGTE", "profileChangedAtLT", "profileChangedAtLTE", "profileChangedAtIsNil", "profileChangedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "hasIntegration", "hasIntegrationWith", "hasUser", "hasUserWith", "hasResources", "hasResourcesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "externalId", "externalIdNEQ", "externalIdIn", "externalIdNotIn", "externalIdGT", "externalIdGTE", "externalIdLT", "externalIdLTE", "externalIdContains", "externalIdHasPrefix", "externalIdHasSuffix", "externalIdIsNil", "externalIdNotNil", "externalIdEqualFold", "externalIdContainsFold", "state", "stateNEQ", "stateIn", "stateNotIn", "vendorId", "vendorIdNEQ", "vendorIdIn", "vendorIdNotIn", "vendorIdGT", "vendorIdGTE", "vendorIdLT", "vendorIdLTE", "vendorIdContains", "vendorIdHasPrefix", "vendorIdHasSuffix", "vendorIdEqualFold", "vendorIdContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "displayName", "displayNameNEQ", "displayNameIn", "displayNameNotIn", "displayNameGT", "displayNameGTE", "displayNameLT", "displayNameLTE", "displayNameContains", "displayNameHasPrefix", "displayNameHasSuffix", "displayNameEqualFold", "displayNameContainsFold", "linkedBy", "linkedByNEQ", "linkedByIn", "linkedByNotIn", "linkedByIsNil", "linkedByNotNil", "integrationId", "integrationIdNEQ", "integrationIdIn", "integrationIdNotIn", "integrationIdGT", "integrationIdGTE", "integrationIdLT", "integrationIdLTE", "integrationIdContains", "integrationIdHasPrefix", "integrationIdHasSuffix", "integrationIdEqualFold", "integrationIdContainsFold", "userId", "userIdNEQ", "userIdIn", "userIdNotIn", "userIdGT", "userIdGTE", "userIdLT", "userIdLTE", "userIdContains", "userIdHasPrefix", "userIdHasSuffix", "userIdIsNil", "userIdNotNil", "userIdEqualFold", "userIdContainsFold", "lastSyncedAt", "lastSyncedAtNEQ", "lastSyncedAtIn", "lastSyncedAtNotIn", "lastSyncedAtGT", "lastSyncedAtGTE", "lastSyncedAtLT", "lastSyncedAtLTE", "lastSyncedAtIsNil", "lastSyncedAtNotNil", "profileChangedAt", "profileChangedAtNEQ", "profileChangedAtIn", "profileChangedAtNotIn", "profileChangedAtGT", "profileChangedAtGTE", "profileChangedAtLT", "profileChangedAtLTE", "profileChangedAtIsNil", "profileChangedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "hasIntegration", "hasIntegrationWith", "hasUser", "hasUserWith", "hasResources", "hasResourcesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30815,6 +31230,111 @@ func (ec *executionContext) unmarshalInputIdentityWhereInput(ctx context.Context
 				return it, err
 			}
 			it.DeletedAtNotNil = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "externalIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDNEQ = data
+		case "externalIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDIn = data
+		case "externalIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDNotIn = data
+		case "externalIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDGT = data
+		case "externalIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDGTE = data
+		case "externalIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDLT = data
+		case "externalIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDLTE = data
+		case "externalIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDContains = data
+		case "externalIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDHasPrefix = data
+		case "externalIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDHasSuffix = data
+		case "externalIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDIsNil = data
+		case "externalIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDNotNil = data
+		case "externalIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDEqualFold = data
+		case "externalIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDContainsFold = data
 		case "state":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
 			data, err := ec.unmarshalOIdentityState2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋidentityᚐState(ctx, v)
@@ -32064,7 +32584,7 @@ func (ec *executionContext) unmarshalInputIntegrationWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "vendor", "vendorNEQ", "vendorIn", "vendorNotIn", "kind", "kindNEQ", "kindIn", "kindNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "handle", "handleNEQ", "handleIn", "handleNotIn", "handleGT", "handleGTE", "handleLT", "handleLTE", "handleContains", "handleHasPrefix", "handleHasSuffix", "handleEqualFold", "handleContainsFold", "domain", "domainNEQ", "domainIn", "domainNotIn", "domainGT", "domainGTE", "domainLT", "domainLTE", "domainContains", "domainHasPrefix", "domainHasSuffix", "domainEqualFold", "domainContainsFold", "isPrimary", "isPrimaryNEQ", "lastSyncedAt", "lastSyncedAtNEQ", "lastSyncedAtIn", "lastSyncedAtNotIn", "lastSyncedAtGT", "lastSyncedAtGTE", "lastSyncedAtLT", "lastSyncedAtLTE", "lastSyncedAtIsNil", "lastSyncedAtNotNil", "hasIdentities", "hasIdentitiesWith", "hasResources", "hasResourcesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "externalId", "externalIdNEQ", "externalIdIn", "externalIdNotIn", "externalIdGT", "externalIdGTE", "externalIdLT", "externalIdLTE", "externalIdContains", "externalIdHasPrefix", "externalIdHasSuffix", "externalIdIsNil", "externalIdNotNil", "externalIdEqualFold", "externalIdContainsFold", "vendor", "vendorNEQ", "vendorIn", "vendorNotIn", "kind", "kindNEQ", "kindIn", "kindNotIn", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "handle", "handleNEQ", "handleIn", "handleNotIn", "handleGT", "handleGTE", "handleLT", "handleLTE", "handleContains", "handleHasPrefix", "handleHasSuffix", "handleEqualFold", "handleContainsFold", "domain", "domainNEQ", "domainIn", "domainNotIn", "domainGT", "domainGTE", "domainLT", "domainLTE", "domainContains", "domainHasPrefix", "domainHasSuffix", "domainEqualFold", "domainContainsFold", "isPrimary", "isPrimaryNEQ", "lastSyncedAt", "lastSyncedAtNEQ", "lastSyncedAtIn", "lastSyncedAtNotIn", "lastSyncedAtGT", "lastSyncedAtGTE", "lastSyncedAtLT", "lastSyncedAtLTE", "lastSyncedAtIsNil", "lastSyncedAtNotNil", "hasIdentities", "hasIdentitiesWith", "hasResources", "hasResourcesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32400,6 +32920,111 @@ func (ec *executionContext) unmarshalInputIntegrationWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.DeletedAtNotNil = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "externalIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDNEQ = data
+		case "externalIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDIn = data
+		case "externalIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDNotIn = data
+		case "externalIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDGT = data
+		case "externalIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDGTE = data
+		case "externalIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDLT = data
+		case "externalIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDLTE = data
+		case "externalIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDContains = data
+		case "externalIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDHasPrefix = data
+		case "externalIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDHasSuffix = data
+		case "externalIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDIsNil = data
+		case "externalIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDNotNil = data
+		case "externalIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDEqualFold = data
+		case "externalIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDContainsFold = data
 		case "vendor":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendor"))
 			data, err := ec.unmarshalOIntegrationVendor2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋintegrationᚐVendor(ctx, v)
@@ -37351,7 +37976,7 @@ func (ec *executionContext) unmarshalInputResourceWhereInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "kind", "kindNEQ", "kindIn", "kindNotIn", "vendorId", "vendorIdNEQ", "vendorIdIn", "vendorIdNotIn", "vendorIdGT", "vendorIdGTE", "vendorIdLT", "vendorIdLTE", "vendorIdContains", "vendorIdHasPrefix", "vendorIdHasSuffix", "vendorIdEqualFold", "vendorIdContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "handle", "handleNEQ", "handleIn", "handleNotIn", "handleGT", "handleGTE", "handleLT", "handleLTE", "handleContains", "handleHasPrefix", "handleHasSuffix", "handleEqualFold", "handleContainsFold", "integrationId", "integrationIdNEQ", "integrationIdIn", "integrationIdNotIn", "integrationIdGT", "integrationIdGTE", "integrationIdLT", "integrationIdLTE", "integrationIdContains", "integrationIdHasPrefix", "integrationIdHasSuffix", "integrationIdEqualFold", "integrationIdContainsFold", "hasIntegration", "hasIntegrationWith", "hasMembers", "hasMembersWith", "hasRulesets", "hasRulesetsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "externalId", "externalIdNEQ", "externalIdIn", "externalIdNotIn", "externalIdGT", "externalIdGTE", "externalIdLT", "externalIdLTE", "externalIdContains", "externalIdHasPrefix", "externalIdHasSuffix", "externalIdIsNil", "externalIdNotNil", "externalIdEqualFold", "externalIdContainsFold", "kind", "kindNEQ", "kindIn", "kindNotIn", "vendorId", "vendorIdNEQ", "vendorIdIn", "vendorIdNotIn", "vendorIdGT", "vendorIdGTE", "vendorIdLT", "vendorIdLTE", "vendorIdContains", "vendorIdHasPrefix", "vendorIdHasSuffix", "vendorIdEqualFold", "vendorIdContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "handle", "handleNEQ", "handleIn", "handleNotIn", "handleGT", "handleGTE", "handleLT", "handleLTE", "handleContains", "handleHasPrefix", "handleHasSuffix", "handleEqualFold", "handleContainsFold", "integrationId", "integrationIdNEQ", "integrationIdIn", "integrationIdNotIn", "integrationIdGT", "integrationIdGTE", "integrationIdLT", "integrationIdLTE", "integrationIdContains", "integrationIdHasPrefix", "integrationIdHasSuffix", "integrationIdEqualFold", "integrationIdContainsFold", "hasIntegration", "hasIntegrationWith", "hasMembers", "hasMembersWith", "hasRulesets", "hasRulesetsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37687,6 +38312,111 @@ func (ec *executionContext) unmarshalInputResourceWhereInput(ctx context.Context
 				return it, err
 			}
 			it.DeletedAtNotNil = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "externalIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDNEQ = data
+		case "externalIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDIn = data
+		case "externalIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDNotIn = data
+		case "externalIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDGT = data
+		case "externalIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDGTE = data
+		case "externalIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDLT = data
+		case "externalIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDLTE = data
+		case "externalIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDContains = data
+		case "externalIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDHasPrefix = data
+		case "externalIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDHasSuffix = data
+		case "externalIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDIsNil = data
+		case "externalIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDNotNil = data
+		case "externalIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDEqualFold = data
+		case "externalIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDContainsFold = data
 		case "kind":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
 			data, err := ec.unmarshalOResourceKind2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋresourceᚐKind(ctx, v)
@@ -38601,7 +39331,7 @@ func (ec *executionContext) unmarshalInputUpdateIntegrationInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "name", "handle", "domain"}
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "name", "handle", "domain", "externalId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38670,6 +39400,13 @@ func (ec *executionContext) unmarshalInputUpdateIntegrationInput(ctx context.Con
 				return it, err
 			}
 			it.Domain = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
 		}
 	}
 	return it, nil
@@ -39150,7 +39887,7 @@ func (ec *executionContext) unmarshalInputUpdateResourceInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "name", "handle"}
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "name", "handle", "externalId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39212,6 +39949,13 @@ func (ec *executionContext) unmarshalInputUpdateResourceInput(ctx context.Contex
 				return it, err
 			}
 			it.Handle = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
 		}
 	}
 	return it, nil
@@ -39240,7 +39984,7 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "email", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "attributes", "metadata", "emailVerified", "privacyPolicyAgreedAt", "termsOfServiceAgreedAt", "appMetadata", "userMetadata"}
+	fieldsInOrder := [...]string{"clientMutationId", "id", "ifVersion", "email", "firstName", "lastName", "fullName", "username", "type", "title", "department", "division", "company", "office", "costCenter", "badgeId", "employeeId", "employeeAltId", "attributes", "metadata", "emailVerified", "privacyPolicyAgreedAt", "termsOfServiceAgreedAt", "appMetadata", "userMetadata", "externalId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39442,6 +40186,13 @@ func (ec *executionContext) unmarshalInputUpdateUserInput(ctx context.Context, o
 				return it, err
 			}
 			it.UserMetadata = graphql.OmittableOf(data)
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = graphql.OmittableOf(data)
 		}
 	}
 	return it, nil
@@ -39655,7 +40406,7 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "state", "stateNEQ", "stateIn", "stateNotIn", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "badgeId", "badgeIdNEQ", "badgeIdIn", "badgeIdNotIn", "badgeIdGT", "badgeIdGTE", "badgeIdLT", "badgeIdLTE", "badgeIdContains", "badgeIdHasPrefix", "badgeIdHasSuffix", "badgeIdIsNil", "badgeIdNotNil", "badgeIdEqualFold", "badgeIdContainsFold", "employeeId", "employeeIdNEQ", "employeeIdIn", "employeeIdNotIn", "employeeIdGT", "employeeIdGTE", "employeeIdLT", "employeeIdLTE", "employeeIdContains", "employeeIdHasPrefix", "employeeIdHasSuffix", "employeeIdIsNil", "employeeIdNotNil", "employeeIdEqualFold", "employeeIdContainsFold", "employeeAltId", "employeeAltIdNEQ", "employeeAltIdIn", "employeeAltIdNotIn", "employeeAltIdGT", "employeeAltIdGTE", "employeeAltIdLT", "employeeAltIdLTE", "employeeAltIdContains", "employeeAltIdHasPrefix", "employeeAltIdHasSuffix", "employeeAltIdIsNil", "employeeAltIdNotNil", "employeeAltIdEqualFold", "employeeAltIdContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "division", "divisionNEQ", "divisionIn", "divisionNotIn", "divisionGT", "divisionGTE", "divisionLT", "divisionLTE", "divisionContains", "divisionHasPrefix", "divisionHasSuffix", "divisionEqualFold", "divisionContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "office", "officeNEQ", "officeIn", "officeNotIn", "officeGT", "officeGTE", "officeLT", "officeLTE", "officeContains", "officeHasPrefix", "officeHasSuffix", "officeEqualFold", "officeContainsFold", "costCenter", "costCenterNEQ", "costCenterIn", "costCenterNotIn", "costCenterGT", "costCenterGTE", "costCenterLT", "costCenterLTE", "costCenterContains", "costCenterHasPrefix", "costCenterHasSuffix", "costCenterEqualFold", "costCenterContainsFold", "emailVerified", "emailVerifiedNEQ", "privacyPolicyAgreedAt", "privacyPolicyAgreedAtNEQ", "privacyPolicyAgreedAtIn", "privacyPolicyAgreedAtNotIn", "privacyPolicyAgreedAtGT", "privacyPolicyAgreedAtGTE", "privacyPolicyAgreedAtLT", "privacyPolicyAgreedAtLTE", "privacyPolicyAgreedAtIsNil", "privacyPolicyAgreedAtNotNil", "termsOfServiceAgreedAt", "termsOfServiceAgreedAtNEQ", "termsOfServiceAgreedAtIn", "termsOfServiceAgreedAtNotIn", "termsOfServiceAgreedAtGT", "termsOfServiceAgreedAtGTE", "termsOfServiceAgreedAtLT", "termsOfServiceAgreedAtLTE", "termsOfServiceAgreedAtIsNil", "termsOfServiceAgreedAtNotNil", "managerId", "managerIdNEQ", "managerIdIn", "managerIdNotIn", "managerIdGT", "managerIdGTE", "managerIdLT", "managerIdLTE", "managerIdContains", "managerIdHasPrefix", "managerIdHasSuffix", "managerIdIsNil", "managerIdNotNil", "managerIdEqualFold", "managerIdContainsFold", "parentUserId", "parentUserIdNEQ", "parentUserIdIn", "parentUserIdNotIn", "parentUserIdGT", "parentUserIdGTE", "parentUserIdLT", "parentUserIdLTE", "parentUserIdContains", "parentUserIdHasPrefix", "parentUserIdHasSuffix", "parentUserIdIsNil", "parentUserIdNotNil", "parentUserIdEqualFold", "parentUserIdContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "hasManager", "hasManagerWith", "hasDirectReports", "hasDirectReportsWith", "hasParentUser", "hasParentUserWith", "hasSecondaryUsers", "hasSecondaryUsersWith", "hasIdentities", "hasIdentitiesWith", "hasPolicyAssignments", "hasPolicyAssignmentsWith", "hasPolicyConditions", "hasPolicyConditionsWith", "hasAuditEvents", "hasAuditEventsWith", "reportsTo", "attributes"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "idEqualFold", "idContainsFold", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "deletedAt", "deletedAtNEQ", "deletedAtIn", "deletedAtNotIn", "deletedAtGT", "deletedAtGTE", "deletedAtLT", "deletedAtLTE", "deletedAtIsNil", "deletedAtNotNil", "externalId", "externalIdNEQ", "externalIdIn", "externalIdNotIn", "externalIdGT", "externalIdGTE", "externalIdLT", "externalIdLTE", "externalIdContains", "externalIdHasPrefix", "externalIdHasSuffix", "externalIdIsNil", "externalIdNotNil", "externalIdEqualFold", "externalIdContainsFold", "state", "stateNEQ", "stateIn", "stateNotIn", "firstName", "firstNameNEQ", "firstNameIn", "firstNameNotIn", "firstNameGT", "firstNameGTE", "firstNameLT", "firstNameLTE", "firstNameContains", "firstNameHasPrefix", "firstNameHasSuffix", "firstNameEqualFold", "firstNameContainsFold", "lastName", "lastNameNEQ", "lastNameIn", "lastNameNotIn", "lastNameGT", "lastNameGTE", "lastNameLT", "lastNameLTE", "lastNameContains", "lastNameHasPrefix", "lastNameHasSuffix", "lastNameEqualFold", "lastNameContainsFold", "fullName", "fullNameNEQ", "fullNameIn", "fullNameNotIn", "fullNameGT", "fullNameGTE", "fullNameLT", "fullNameLTE", "fullNameContains", "fullNameHasPrefix", "fullNameHasSuffix", "fullNameEqualFold", "fullNameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailEqualFold", "emailContainsFold", "username", "usernameNEQ", "usernameIn", "usernameNotIn", "usernameGT", "usernameGTE", "usernameLT", "usernameLTE", "usernameContains", "usernameHasPrefix", "usernameHasSuffix", "usernameEqualFold", "usernameContainsFold", "badgeId", "badgeIdNEQ", "badgeIdIn", "badgeIdNotIn", "badgeIdGT", "badgeIdGTE", "badgeIdLT", "badgeIdLTE", "badgeIdContains", "badgeIdHasPrefix", "badgeIdHasSuffix", "badgeIdIsNil", "badgeIdNotNil", "badgeIdEqualFold", "badgeIdContainsFold", "employeeId", "employeeIdNEQ", "employeeIdIn", "employeeIdNotIn", "employeeIdGT", "employeeIdGTE", "employeeIdLT", "employeeIdLTE", "employeeIdContains", "employeeIdHasPrefix", "employeeIdHasSuffix", "employeeIdIsNil", "employeeIdNotNil", "employeeIdEqualFold", "employeeIdContainsFold", "employeeAltId", "employeeAltIdNEQ", "employeeAltIdIn", "employeeAltIdNotIn", "employeeAltIdGT", "employeeAltIdGTE", "employeeAltIdLT", "employeeAltIdLTE", "employeeAltIdContains", "employeeAltIdHasPrefix", "employeeAltIdHasSuffix", "employeeAltIdIsNil", "employeeAltIdNotNil", "employeeAltIdEqualFold", "employeeAltIdContainsFold", "type", "typeNEQ", "typeIn", "typeNotIn", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "department", "departmentNEQ", "departmentIn", "departmentNotIn", "departmentGT", "departmentGTE", "departmentLT", "departmentLTE", "departmentContains", "departmentHasPrefix", "departmentHasSuffix", "departmentEqualFold", "departmentContainsFold", "division", "divisionNEQ", "divisionIn", "divisionNotIn", "divisionGT", "divisionGTE", "divisionLT", "divisionLTE", "divisionContains", "divisionHasPrefix", "divisionHasSuffix", "divisionEqualFold", "divisionContainsFold", "company", "companyNEQ", "companyIn", "companyNotIn", "companyGT", "companyGTE", "companyLT", "companyLTE", "companyContains", "companyHasPrefix", "companyHasSuffix", "companyEqualFold", "companyContainsFold", "office", "officeNEQ", "officeIn", "officeNotIn", "officeGT", "officeGTE", "officeLT", "officeLTE", "officeContains", "officeHasPrefix", "officeHasSuffix", "officeEqualFold", "officeContainsFold", "costCenter", "costCenterNEQ", "costCenterIn", "costCenterNotIn", "costCenterGT", "costCenterGTE", "costCenterLT", "costCenterLTE", "costCenterContains", "costCenterHasPrefix", "costCenterHasSuffix", "costCenterEqualFold", "costCenterContainsFold", "emailVerified", "emailVerifiedNEQ", "privacyPolicyAgreedAt", "privacyPolicyAgreedAtNEQ", "privacyPolicyAgreedAtIn", "privacyPolicyAgreedAtNotIn", "privacyPolicyAgreedAtGT", "privacyPolicyAgreedAtGTE", "privacyPolicyAgreedAtLT", "privacyPolicyAgreedAtLTE", "privacyPolicyAgreedAtIsNil", "privacyPolicyAgreedAtNotNil", "termsOfServiceAgreedAt", "termsOfServiceAgreedAtNEQ", "termsOfServiceAgreedAtIn", "termsOfServiceAgreedAtNotIn", "termsOfServiceAgreedAtGT", "termsOfServiceAgreedAtGTE", "termsOfServiceAgreedAtLT", "termsOfServiceAgreedAtLTE", "termsOfServiceAgreedAtIsNil", "termsOfServiceAgreedAtNotNil", "managerId", "managerIdNEQ", "managerIdIn", "managerIdNotIn", "managerIdGT", "managerIdGTE", "managerIdLT", "managerIdLTE", "managerIdContains", "managerIdHasPrefix", "managerIdHasSuffix", "managerIdIsNil", "managerIdNotNil", "managerIdEqualFold", "managerIdContainsFold", "parentUserId", "parentUserIdNEQ", "parentUserIdIn", "parentUserIdNotIn", "parentUserIdGT", "parentUserIdGTE", "parentUserIdLT", "parentUserIdLTE", "parentUserIdContains", "parentUserIdHasPrefix", "parentUserIdHasSuffix", "parentUserIdIsNil", "parentUserIdNotNil", "parentUserIdEqualFold", "parentUserIdContainsFold", "expiresAt", "expiresAtNEQ", "expiresAtIn", "expiresAtNotIn", "expiresAtGT", "expiresAtGTE", "expiresAtLT", "expiresAtLTE", "expiresAtIsNil", "expiresAtNotNil", "provisionedAt", "provisionedAtNEQ", "provisionedAtIn", "provisionedAtNotIn", "provisionedAtGT", "provisionedAtGTE", "provisionedAtLT", "provisionedAtLTE", "provisionedAtIsNil", "provisionedAtNotNil", "deprovisionedAt", "deprovisionedAtNEQ", "deprovisionedAtIn", "deprovisionedAtNotIn", "deprovisionedAtGT", "deprovisionedAtGTE", "deprovisionedAtLT", "deprovisionedAtLTE", "deprovisionedAtIsNil", "deprovisionedAtNotNil", "lastAuthenticatedAt", "lastAuthenticatedAtNEQ", "lastAuthenticatedAtIn", "lastAuthenticatedAtNotIn", "lastAuthenticatedAtGT", "lastAuthenticatedAtGTE", "lastAuthenticatedAtLT", "lastAuthenticatedAtLTE", "lastAuthenticatedAtIsNil", "lastAuthenticatedAtNotNil", "hasManager", "hasManagerWith", "hasDirectReports", "hasDirectReportsWith", "hasParentUser", "hasParentUserWith", "hasSecondaryUsers", "hasSecondaryUsersWith", "hasIdentities", "hasIdentitiesWith", "hasPolicyAssignments", "hasPolicyAssignmentsWith", "hasPolicyConditions", "hasPolicyConditionsWith", "hasAuditEvents", "hasAuditEventsWith", "reportsTo", "attributes"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -39991,6 +40742,111 @@ func (ec *executionContext) unmarshalInputUserWhereInput(ctx context.Context, ob
 				return it, err
 			}
 			it.DeletedAtNotNil = data
+		case "externalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalID = data
+		case "externalIdNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDNEQ = data
+		case "externalIdIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDIn = data
+		case "externalIdNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDNotIn = data
+		case "externalIdGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDGT = data
+		case "externalIdGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDGTE = data
+		case "externalIdLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDLT = data
+		case "externalIdLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDLTE = data
+		case "externalIdContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDContains = data
+		case "externalIdHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDHasPrefix = data
+		case "externalIdHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDHasSuffix = data
+		case "externalIdIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDIsNil = data
+		case "externalIdNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDNotNil = data
+		case "externalIdEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDEqualFold = data
+		case "externalIdContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("externalIdContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExternalIDContainsFold = data
 		case "state":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
 			data, err := ec.unmarshalOUserState2ᚖgithubᚗcomᚋidgraphᚋidgraphᚋentᚋuserᚐState(ctx, v)
@@ -42627,6 +43483,11 @@ func (ec *executionContext) _Identity(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "externalId":
+			out.Values[i] = ec._Identity_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "state":
 			out.Values[i] = ec._Identity_state(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -43025,6 +43886,11 @@ func (ec *executionContext) _Integration(ctx context.Context, sel ast.SelectionS
 			}
 		case "deletedAt":
 			out.Values[i] = ec._Integration_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "externalId":
+			out.Values[i] = ec._Integration_externalId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -45267,6 +46133,11 @@ func (ec *executionContext) _Resource(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "externalId":
+			out.Values[i] = ec._Resource_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "kind":
 			out.Values[i] = ec._Resource_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -45524,6 +46395,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "deletedAt":
 			out.Values[i] = ec._User_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "externalId":
+			out.Values[i] = ec._User_externalId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}

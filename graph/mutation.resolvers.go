@@ -80,13 +80,14 @@ func (r *mutationResolver) PurgeUser(ctx context.Context, input model.PurgeUserI
 func (r *mutationResolver) CreateIntegration(ctx context.Context, input model.CreateIntegrationInput) (*model.IntegrationPayload, error) {
 	i, err := r.directory.CreateIntegration(ctx, directory.IntegrationFields{
 		Vendor: &input.Vendor, Kind: &input.Kind, Name: &input.Name, Handle: input.Handle, Domain: input.Domain,
+		ExternalID: input.ExternalID,
 	}, input.IsPrimary != nil && *input.IsPrimary)
 	return payload(&model.IntegrationPayload{Integration: i, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UpdateIntegration is the resolver for the updateIntegration field.
 func (r *mutationResolver) UpdateIntegration(ctx context.Context, input model.UpdateIntegrationInput) (*model.IntegrationPayload, error) {
-	i, err := r.directory.UpdateIntegration(ctx, input.ID, input.IfVersion, directory.IntegrationFields{Name: input.Name, Handle: input.Handle, Domain: input.Domain})
+	i, err := r.directory.UpdateIntegration(ctx, input.ID, input.IfVersion, directory.IntegrationFields{Name: input.Name, Handle: input.Handle, Domain: input.Domain, ExternalID: input.ExternalID})
 	return payload(&model.IntegrationPayload{Integration: i, ClientMutationID: input.ClientMutationID}, err)
 }
 
@@ -106,13 +107,14 @@ func (r *mutationResolver) DeleteIntegration(ctx context.Context, input model.In
 func (r *mutationResolver) CreateResource(ctx context.Context, input model.CreateResourceInput) (*model.ResourcePayload, error) {
 	res, err := r.directory.CreateResource(ctx, directory.ResourceFields{
 		IntegrationID: &input.IntegrationID, Kind: &input.Kind, VendorID: &input.VendorID, Name: &input.Name, Handle: input.Handle,
+		ExternalID: input.ExternalID,
 	})
 	return payload(&model.ResourcePayload{Resource: res, ClientMutationID: input.ClientMutationID}, err)
 }
 
 // UpdateResource is the resolver for the updateResource field.
 func (r *mutationResolver) UpdateResource(ctx context.Context, input model.UpdateResourceInput) (*model.ResourcePayload, error) {
-	res, err := r.directory.UpdateResource(ctx, input.ID, input.IfVersion, input.Name, input.Handle)
+	res, err := r.directory.UpdateResource(ctx, input.ID, input.IfVersion, input.Name, input.Handle, input.ExternalID)
 	return payload(&model.ResourcePayload{Resource: res, ClientMutationID: input.ClientMutationID}, err)
 }
 

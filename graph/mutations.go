@@ -32,6 +32,7 @@ func (r *Resolver) userAction(ctx context.Context, input model.UserActionInput, 
 func createFields(in model.CreateUserInput) directory.UserFields {
 	return directory.UserFields{
 		Email: &in.Email, FirstName: in.FirstName, LastName: in.LastName, FullName: in.FullName, Username: in.Username,
+		ExternalID: in.ExternalID,
 		Title: in.Title, Department: in.Department, Division: in.Division, Company: in.Company, Office: in.Office,
 		CostCenter: in.CostCenter, BadgeID: in.BadgeID, EmployeeID: in.EmployeeID, EmployeeAltID: in.EmployeeAltID,
 		Type: in.Type, Metadata: in.Metadata, Attributes: attributesInput(in.Attributes),
@@ -47,6 +48,7 @@ func updateFields(in model.UpdateUserInput) directory.UserFields {
 		CostCenter: in.CostCenter, Type: in.Type, Attributes: attributesInput(in.Attributes),
 	}
 	// Fields that may be empty: left out, kept; null, cleared; a value, set.
+	takeNullable(&f, "externalId", in.ExternalID, &f.ExternalID)
 	takeNullable(&f, "badgeId", in.BadgeID, &f.BadgeID)
 	takeNullable(&f, "employeeId", in.EmployeeID, &f.EmployeeID)
 	takeNullable(&f, "employeeAltId", in.EmployeeAltID, &f.EmployeeAltID)

@@ -9,18 +9,24 @@ import (
 	"context"
 
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/ent/identity"
+	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/model"
 )
 
 // User is the resolver for the user field.
-func (r *queryResolver) User(ctx context.Context, id string) (*ent.User, error) {
-	return byID(ctx, id, loader.For(ctx).UserByID)
+func (r *queryResolver) User(ctx context.Context, id *string, externalID *string) (*ent.User, error) {
+	return byIDOrExternalID(ctx, "user", id, externalID, loader.For(ctx).UserByID, func(x string) (string, error) {
+		return r.client.User.Query().Where(user.ExternalID(x)).OnlyID(ctx)
+	})
 }
 
 // Identity is the resolver for the identity field.
-func (r *queryResolver) Identity(ctx context.Context, id string) (*ent.Identity, error) {
-	return byID(ctx, id, loader.For(ctx).IdentityByID)
+func (r *queryResolver) Identity(ctx context.Context, id *string, externalID *string) (*ent.Identity, error) {
+	return byIDOrExternalID(ctx, "identity", id, externalID, loader.For(ctx).IdentityByID, func(x string) (string, error) {
+		return r.client.Identity.Query().Where(identity.ExternalID(x)).OnlyID(ctx)
+	})
 }
 
 // Integration is the resolver for the integration field.

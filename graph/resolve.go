@@ -21,6 +21,27 @@ func byID[T any](ctx context.Context, id string, l *loader.ByID[T]) (*T, error) 
 	return l.LoadID(ctx, id)
 }
 
+// byIDOrExternalID answers user(id: | externalId:) and identity(...): exactly
+// one is given. An external id is read to the record's id in the caller's
+// tenant (one indexed statement), then the record loads as by id.
+func byIDOrExternalID[T any](ctx context.Context, typ string, id, externalID *string, l *loader.ByID[T],
+	lookup func(externalID string) (string, error)) (*T, error) {
+	switch {
+	case (id == nil) == (externalID == nil):
+		return nil, apierror.BadInputf("give one of id and externalId")
+	case id != nil:
+		return l.LoadID(ctx, *id)
+	}
+	found, err := lookup(*externalID)
+	if ent.IsNotFound(err) {
+		return nil, apierror.NotFound(typ, *externalID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return l.LoadID(ctx, found)
+}
+
 // node answers node(id:) for a type the viewer may read.
 func node(ctx context.Context, id string) (ent.Noder, error) {
 	if err := requireNodePermission(ctx, id); err != nil {

@@ -179,6 +179,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "external_id", Type: field.TypeString, Nullable: true},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"staged", "active", "expiring", "expired", "suspended", "deactivated", "orphan"}, Default: "active"},
 		{Name: "vendor_id", Type: field.TypeString},
 		{Name: "email", Type: field.TypeString, Default: ""},
@@ -204,19 +205,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "identities_tenants_tenant",
-				Columns:    []*schema.Column{IdentitiesColumns[18]},
+				Columns:    []*schema.Column{IdentitiesColumns[19]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "identities_integrations_identities",
-				Columns:    []*schema.Column{IdentitiesColumns[19]},
+				Columns:    []*schema.Column{IdentitiesColumns[20]},
 				RefColumns: []*schema.Column{IntegrationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "identities_users_identities",
-				Columns:    []*schema.Column{IdentitiesColumns[20]},
+				Columns:    []*schema.Column{IdentitiesColumns[21]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -225,20 +226,28 @@ var (
 			{
 				Name:    "identities_live",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[0], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[0], IdentitiesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
 			},
 			{
+				Name:    "identities_live_external_id",
+				Unique:  true,
+				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "external_id IS NOT NULL AND deleted_at IS NULL",
+				},
+			},
+			{
 				Name:    "identity_user_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[20], IdentitiesColumns[18], IdentitiesColumns[0], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[21], IdentitiesColumns[19], IdentitiesColumns[0], IdentitiesColumns[4]},
 			},
 			{
 				Name:    "identities_orphans_user_id",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[0], IdentitiesColumns[20], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[0], IdentitiesColumns[21], IdentitiesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "user_id IS NULL AND deleted_at IS NULL",
 				},
@@ -246,7 +255,7 @@ var (
 			{
 				Name:    "identity_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[1], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[1], IdentitiesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -254,17 +263,17 @@ var (
 			{
 				Name:    "identity_integration_id_tenant_id_vendor_id",
 				Unique:  true,
-				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[18], IdentitiesColumns[6]},
+				Columns: []*schema.Column{IdentitiesColumns[20], IdentitiesColumns[19], IdentitiesColumns[7]},
 			},
 			{
 				Name:    "identity_integration_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[18], IdentitiesColumns[0], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[20], IdentitiesColumns[19], IdentitiesColumns[0], IdentitiesColumns[4]},
 			},
 			{
 				Name:    "identity_tenant_id_state_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[5], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[6], IdentitiesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -272,7 +281,7 @@ var (
 			{
 				Name:    "identity_tenant_id_email_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[18], IdentitiesColumns[7], IdentitiesColumns[4]},
+				Columns: []*schema.Column{IdentitiesColumns[19], IdentitiesColumns[8], IdentitiesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -280,7 +289,7 @@ var (
 			{
 				Name:    "identities_due",
 				Unique:  false,
-				Columns: []*schema.Column{IdentitiesColumns[17]},
+				Columns: []*schema.Column{IdentitiesColumns[18]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "expires_at IS NOT NULL AND deleted_at IS NULL",
 				},
@@ -294,6 +303,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "external_id", Type: field.TypeString, Nullable: true},
 		{Name: "vendor", Type: field.TypeEnum, Enums: []string{"okta", "google", "slack", "gitlab", "github", "azure_ad", "workday", "demo"}},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"idp", "directory", "app", "hris"}},
 		{Name: "name", Type: field.TypeString},
@@ -311,7 +321,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "integrations_tenants_tenant",
-				Columns:    []*schema.Column{IntegrationsColumns[12]},
+				Columns:    []*schema.Column{IntegrationsColumns[13]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -320,15 +330,23 @@ var (
 			{
 				Name:    "integrations_live",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[0], IntegrationsColumns[4]},
+				Columns: []*schema.Column{IntegrationsColumns[13], IntegrationsColumns[0], IntegrationsColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
 			},
 			{
+				Name:    "integrations_live_external_id",
+				Unique:  true,
+				Columns: []*schema.Column{IntegrationsColumns[13], IntegrationsColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "external_id IS NOT NULL AND deleted_at IS NULL",
+				},
+			},
+			{
 				Name:    "integration_tenant_id_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[7], IntegrationsColumns[4]},
+				Columns: []*schema.Column{IntegrationsColumns[13], IntegrationsColumns[8], IntegrationsColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -336,7 +354,7 @@ var (
 			{
 				Name:    "integration_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{IntegrationsColumns[12], IntegrationsColumns[1], IntegrationsColumns[4]},
+				Columns: []*schema.Column{IntegrationsColumns[13], IntegrationsColumns[1], IntegrationsColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -695,6 +713,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "external_id", Type: field.TypeString, Nullable: true},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"gitlab_group", "gitlab_project", "google_drive_doc", "google_drive_file", "google_drive_folder", "google_drive_deck", "google_drive_sheet", "google_identity_group", "google_workspace_drive", "google_workspace_group", "okta_group", "slack_public_channel", "slack_private_channel", "slack_group"}},
 		{Name: "vendor_id", Type: field.TypeString},
 		{Name: "name", Type: field.TypeString},
@@ -710,13 +729,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "resources_integrations_resources",
-				Columns:    []*schema.Column{ResourcesColumns[9]},
+				Columns:    []*schema.Column{ResourcesColumns[10]},
 				RefColumns: []*schema.Column{IntegrationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "resources_tenants_tenant",
-				Columns:    []*schema.Column{ResourcesColumns[10]},
+				Columns:    []*schema.Column{ResourcesColumns[11]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -725,25 +744,33 @@ var (
 			{
 				Name:    "resources_live",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[0], ResourcesColumns[4]},
+				Columns: []*schema.Column{ResourcesColumns[11], ResourcesColumns[0], ResourcesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
 			},
 			{
+				Name:    "resources_live_external_id",
+				Unique:  true,
+				Columns: []*schema.Column{ResourcesColumns[11], ResourcesColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "external_id IS NOT NULL AND deleted_at IS NULL",
+				},
+			},
+			{
 				Name:    "resource_integration_id_tenant_id_vendor_id",
 				Unique:  true,
-				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[10], ResourcesColumns[6]},
+				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[11], ResourcesColumns[7]},
 			},
 			{
 				Name:    "resource_integration_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[9], ResourcesColumns[10], ResourcesColumns[0], ResourcesColumns[4]},
+				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[11], ResourcesColumns[0], ResourcesColumns[4]},
 			},
 			{
 				Name:    "resource_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[1], ResourcesColumns[4]},
+				Columns: []*schema.Column{ResourcesColumns[11], ResourcesColumns[1], ResourcesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -751,7 +778,7 @@ var (
 			{
 				Name:    "resource_tenant_id_kind_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[5], ResourcesColumns[7], ResourcesColumns[4]},
+				Columns: []*schema.Column{ResourcesColumns[11], ResourcesColumns[6], ResourcesColumns[8], ResourcesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -759,7 +786,7 @@ var (
 			{
 				Name:    "resource_tenant_id_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{ResourcesColumns[10], ResourcesColumns[7], ResourcesColumns[4]},
+				Columns: []*schema.Column{ResourcesColumns[11], ResourcesColumns[8], ResourcesColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -786,6 +813,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "external_id", Type: field.TypeString, Nullable: true},
 		{Name: "state", Type: field.TypeEnum, Enums: []string{"staged", "active", "expiring", "expired", "suspended", "deactivated"}, Default: "active"},
 		{Name: "first_name", Type: field.TypeString, Default: ""},
 		{Name: "last_name", Type: field.TypeString, Default: ""},
@@ -827,19 +855,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "users_tenants_tenant",
-				Columns:    []*schema.Column{UsersColumns[34]},
+				Columns:    []*schema.Column{UsersColumns[35]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "users_users_direct_reports",
-				Columns:    []*schema.Column{UsersColumns[35]},
+				Columns:    []*schema.Column{UsersColumns[36]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "users_users_secondary_users",
-				Columns:    []*schema.Column{UsersColumns[36]},
+				Columns:    []*schema.Column{UsersColumns[37]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -848,15 +876,23 @@ var (
 			{
 				Name:    "users_live",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[34], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[0], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
 			},
 			{
+				Name:    "users_live_external_id",
+				Unique:  true,
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "external_id IS NOT NULL AND deleted_at IS NULL",
+				},
+			},
+			{
 				Name:    "users_live_email",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[34], UsersColumns[9]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[10]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -864,7 +900,7 @@ var (
 			{
 				Name:    "user_tenant_id_created_at_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[34], UsersColumns[1], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[1], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -872,12 +908,12 @@ var (
 			{
 				Name:    "user_manager_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[35], UsersColumns[34], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[36], UsersColumns[35], UsersColumns[0], UsersColumns[4]},
 			},
 			{
 				Name:    "users_orphans_manager_id",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[34], UsersColumns[0], UsersColumns[35], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[0], UsersColumns[36], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "manager_id IS NULL AND deleted_at IS NULL",
 				},
@@ -885,22 +921,22 @@ var (
 			{
 				Name:    "user_parent_user_id_tenant_id_id_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[36], UsersColumns[34], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[37], UsersColumns[35], UsersColumns[0], UsersColumns[4]},
 			},
 			{
 				Name:    "users_reporting_path",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[34], UsersColumns[27], UsersColumns[0], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[28], UsersColumns[0], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					OpClassColumns: map[string]string{
-						UsersColumns[27].Name: "text_pattern_ops",
+						UsersColumns[28].Name: "text_pattern_ops",
 					},
 				},
 			},
 			{
 				Name:    "user_tenant_id_full_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[34], UsersColumns[8], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[9], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -908,7 +944,7 @@ var (
 			{
 				Name:    "user_tenant_id_last_name_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[34], UsersColumns[7], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[8], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -916,7 +952,7 @@ var (
 			{
 				Name:    "user_tenant_id_state_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[34], UsersColumns[5], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[6], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -924,7 +960,7 @@ var (
 			{
 				Name:    "user_tenant_id_department_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[34], UsersColumns[16], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[17], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -932,7 +968,7 @@ var (
 			{
 				Name:    "user_tenant_id_direct_reports_count_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[34], UsersColumns[28], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[29], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -940,7 +976,7 @@ var (
 			{
 				Name:    "user_tenant_id_identities_count_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[34], UsersColumns[29], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[30], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -948,7 +984,7 @@ var (
 			{
 				Name:    "user_tenant_id_title_deleted_at",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[34], UsersColumns[15], UsersColumns[4]},
+				Columns: []*schema.Column{UsersColumns[35], UsersColumns[16], UsersColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -956,7 +992,7 @@ var (
 			{
 				Name:    "users_due",
 				Unique:  false,
-				Columns: []*schema.Column{UsersColumns[30]},
+				Columns: []*schema.Column{UsersColumns[31]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "expires_at IS NOT NULL AND deleted_at IS NULL",
 				},

@@ -28,6 +28,8 @@ const (
 	FieldVersion = "version"
 	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
 	FieldDeletedAt = "deleted_at"
+	// FieldExternalID holds the string denoting the external_id field in the database.
+	FieldExternalID = "external_id"
 	// FieldKind holds the string denoting the kind field in the database.
 	FieldKind = "kind"
 	// FieldVendorID holds the string denoting the vendor_id field in the database.
@@ -93,6 +95,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldVersion,
 	FieldDeletedAt,
+	FieldExternalID,
 	FieldKind,
 	FieldVendorID,
 	FieldName,
@@ -214,6 +217,11 @@ func ByVersion(opts ...sql.OrderTermOption) OrderOption {
 // ByDeletedAt orders the results by the deleted_at field.
 func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
+}
+
+// ByExternalID orders the results by the external_id field.
+func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExternalID, opts...).ToFunc()
 }
 
 // ByKind orders the results by the kind field.

@@ -208,23 +208,23 @@ func init() {
 	// identity.DefaultVersion holds the default value on creation for the version field.
 	identity.DefaultVersion = identityDescVersion.Default.(int)
 	// identityDescVendorID is the schema descriptor for vendor_id field.
-	identityDescVendorID := identityFields[1].Descriptor()
+	identityDescVendorID := identityFields[2].Descriptor()
 	// identity.VendorIDValidator is a validator for the "vendor_id" field. It is called by the builders before save.
 	identity.VendorIDValidator = identityDescVendorID.Validators[0].(func(string) error)
 	// identityDescEmail is the schema descriptor for email field.
-	identityDescEmail := identityFields[2].Descriptor()
+	identityDescEmail := identityFields[3].Descriptor()
 	// identity.DefaultEmail holds the default value on creation for the email field.
 	identity.DefaultEmail = identityDescEmail.Default.(string)
 	// identityDescUsername is the schema descriptor for username field.
-	identityDescUsername := identityFields[3].Descriptor()
+	identityDescUsername := identityFields[4].Descriptor()
 	// identity.DefaultUsername holds the default value on creation for the username field.
 	identity.DefaultUsername = identityDescUsername.Default.(string)
 	// identityDescDisplayName is the schema descriptor for display_name field.
-	identityDescDisplayName := identityFields[4].Descriptor()
+	identityDescDisplayName := identityFields[5].Descriptor()
 	// identity.DefaultDisplayName holds the default value on creation for the display_name field.
 	identity.DefaultDisplayName = identityDescDisplayName.Default.(string)
 	// identityDescIntegrationID is the schema descriptor for integration_id field.
-	identityDescIntegrationID := identityFields[7].Descriptor()
+	identityDescIntegrationID := identityFields[8].Descriptor()
 	// identity.IntegrationIDValidator is a validator for the "integration_id" field. It is called by the builders before save.
 	identity.IntegrationIDValidator = identityDescIntegrationID.Validators[0].(func(string) error)
 	// identityDescID is the schema descriptor for id field.
@@ -263,19 +263,19 @@ func init() {
 	// integration.DefaultVersion holds the default value on creation for the version field.
 	integration.DefaultVersion = integrationDescVersion.Default.(int)
 	// integrationDescName is the schema descriptor for name field.
-	integrationDescName := integrationFields[2].Descriptor()
+	integrationDescName := integrationFields[3].Descriptor()
 	// integration.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	integration.NameValidator = integrationDescName.Validators[0].(func(string) error)
 	// integrationDescHandle is the schema descriptor for handle field.
-	integrationDescHandle := integrationFields[3].Descriptor()
+	integrationDescHandle := integrationFields[4].Descriptor()
 	// integration.DefaultHandle holds the default value on creation for the handle field.
 	integration.DefaultHandle = integrationDescHandle.Default.(string)
 	// integrationDescDomain is the schema descriptor for domain field.
-	integrationDescDomain := integrationFields[4].Descriptor()
+	integrationDescDomain := integrationFields[5].Descriptor()
 	// integration.DefaultDomain holds the default value on creation for the domain field.
 	integration.DefaultDomain = integrationDescDomain.Default.(string)
 	// integrationDescIsPrimary is the schema descriptor for is_primary field.
-	integrationDescIsPrimary := integrationFields[5].Descriptor()
+	integrationDescIsPrimary := integrationFields[6].Descriptor()
 	// integration.DefaultIsPrimary holds the default value on creation for the is_primary field.
 	integration.DefaultIsPrimary = integrationDescIsPrimary.Default.(bool)
 	// integrationDescID is the schema descriptor for id field.
@@ -604,19 +604,19 @@ func init() {
 	// resource.DefaultVersion holds the default value on creation for the version field.
 	resource.DefaultVersion = resourceDescVersion.Default.(int)
 	// resourceDescVendorID is the schema descriptor for vendor_id field.
-	resourceDescVendorID := resourceFields[1].Descriptor()
+	resourceDescVendorID := resourceFields[2].Descriptor()
 	// resource.VendorIDValidator is a validator for the "vendor_id" field. It is called by the builders before save.
 	resource.VendorIDValidator = resourceDescVendorID.Validators[0].(func(string) error)
 	// resourceDescName is the schema descriptor for name field.
-	resourceDescName := resourceFields[2].Descriptor()
+	resourceDescName := resourceFields[3].Descriptor()
 	// resource.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	resource.NameValidator = resourceDescName.Validators[0].(func(string) error)
 	// resourceDescHandle is the schema descriptor for handle field.
-	resourceDescHandle := resourceFields[3].Descriptor()
+	resourceDescHandle := resourceFields[4].Descriptor()
 	// resource.DefaultHandle holds the default value on creation for the handle field.
 	resource.DefaultHandle = resourceDescHandle.Default.(string)
 	// resourceDescIntegrationID is the schema descriptor for integration_id field.
-	resourceDescIntegrationID := resourceFields[4].Descriptor()
+	resourceDescIntegrationID := resourceFields[5].Descriptor()
 	// resource.IntegrationIDValidator is a validator for the "integration_id" field. It is called by the builders before save.
 	resource.IntegrationIDValidator = resourceDescIntegrationID.Validators[0].(func(string) error)
 	// resourceDescID is the schema descriptor for id field.
@@ -671,63 +671,63 @@ func init() {
 	// user.DefaultVersion holds the default value on creation for the version field.
 	user.DefaultVersion = userDescVersion.Default.(int)
 	// userDescFirstName is the schema descriptor for first_name field.
-	userDescFirstName := userFields[1].Descriptor()
+	userDescFirstName := userFields[2].Descriptor()
 	// user.DefaultFirstName holds the default value on creation for the first_name field.
 	user.DefaultFirstName = userDescFirstName.Default.(string)
 	// userDescLastName is the schema descriptor for last_name field.
-	userDescLastName := userFields[2].Descriptor()
+	userDescLastName := userFields[3].Descriptor()
 	// user.DefaultLastName holds the default value on creation for the last_name field.
 	user.DefaultLastName = userDescLastName.Default.(string)
 	// userDescFullName is the schema descriptor for full_name field.
-	userDescFullName := userFields[3].Descriptor()
+	userDescFullName := userFields[4].Descriptor()
 	// user.DefaultFullName holds the default value on creation for the full_name field.
 	user.DefaultFullName = userDescFullName.Default.(string)
 	// userDescEmail is the schema descriptor for email field.
-	userDescEmail := userFields[4].Descriptor()
+	userDescEmail := userFields[5].Descriptor()
 	// user.EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	user.EmailValidator = userDescEmail.Validators[0].(func(string) error)
 	// userDescUsername is the schema descriptor for username field.
-	userDescUsername := userFields[5].Descriptor()
+	userDescUsername := userFields[6].Descriptor()
 	// user.DefaultUsername holds the default value on creation for the username field.
 	user.DefaultUsername = userDescUsername.Default.(string)
 	// userDescTitle is the schema descriptor for title field.
-	userDescTitle := userFields[10].Descriptor()
+	userDescTitle := userFields[11].Descriptor()
 	// user.DefaultTitle holds the default value on creation for the title field.
 	user.DefaultTitle = userDescTitle.Default.(string)
 	// userDescDepartment is the schema descriptor for department field.
-	userDescDepartment := userFields[11].Descriptor()
+	userDescDepartment := userFields[12].Descriptor()
 	// user.DefaultDepartment holds the default value on creation for the department field.
 	user.DefaultDepartment = userDescDepartment.Default.(string)
 	// userDescDivision is the schema descriptor for division field.
-	userDescDivision := userFields[12].Descriptor()
+	userDescDivision := userFields[13].Descriptor()
 	// user.DefaultDivision holds the default value on creation for the division field.
 	user.DefaultDivision = userDescDivision.Default.(string)
 	// userDescCompany is the schema descriptor for company field.
-	userDescCompany := userFields[13].Descriptor()
+	userDescCompany := userFields[14].Descriptor()
 	// user.DefaultCompany holds the default value on creation for the company field.
 	user.DefaultCompany = userDescCompany.Default.(string)
 	// userDescOffice is the schema descriptor for office field.
-	userDescOffice := userFields[14].Descriptor()
+	userDescOffice := userFields[15].Descriptor()
 	// user.DefaultOffice holds the default value on creation for the office field.
 	user.DefaultOffice = userDescOffice.Default.(string)
 	// userDescCostCenter is the schema descriptor for cost_center field.
-	userDescCostCenter := userFields[15].Descriptor()
+	userDescCostCenter := userFields[16].Descriptor()
 	// user.DefaultCostCenter holds the default value on creation for the cost_center field.
 	user.DefaultCostCenter = userDescCostCenter.Default.(string)
 	// userDescEmailVerified is the schema descriptor for email_verified field.
-	userDescEmailVerified := userFields[17].Descriptor()
+	userDescEmailVerified := userFields[18].Descriptor()
 	// user.DefaultEmailVerified holds the default value on creation for the email_verified field.
 	user.DefaultEmailVerified = userDescEmailVerified.Default.(bool)
 	// userDescReportingPath is the schema descriptor for reporting_path field.
-	userDescReportingPath := userFields[23].Descriptor()
+	userDescReportingPath := userFields[24].Descriptor()
 	// user.DefaultReportingPath holds the default value on creation for the reporting_path field.
 	user.DefaultReportingPath = userDescReportingPath.Default.(string)
 	// userDescDirectReportsCount is the schema descriptor for direct_reports_count field.
-	userDescDirectReportsCount := userFields[24].Descriptor()
+	userDescDirectReportsCount := userFields[25].Descriptor()
 	// user.DefaultDirectReportsCount holds the default value on creation for the direct_reports_count field.
 	user.DefaultDirectReportsCount = userDescDirectReportsCount.Default.(int)
 	// userDescIdentitiesCount is the schema descriptor for identities_count field.
-	userDescIdentitiesCount := userFields[25].Descriptor()
+	userDescIdentitiesCount := userFields[26].Descriptor()
 	// user.DefaultIdentitiesCount holds the default value on creation for the identities_count field.
 	user.DefaultIdentitiesCount = userDescIdentitiesCount.Default.(int)
 	// userDescID is the schema descriptor for id field.

@@ -22,6 +22,7 @@ func (Identity) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.Identity)} }
 
 func (Identity) Fields() []ent.Field {
 	return []ent.Field{
+		externalID(),
 		field.Enum("state").
 			Values(lifecycle.States(lifecycle.Identity)...).
 			Default("active").
@@ -79,6 +80,7 @@ func (Identity) Edges() []ent.Edge {
 func (Identity) Indexes() []ent.Index {
 	return []ent.Index{
 		live("identities"),
+		externalIDs("identities"),
 		byParent("user_id"),
 		orphans("identities", "user_id"),
 		liveBy("created_at"),

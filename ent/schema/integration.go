@@ -20,6 +20,7 @@ func (Integration) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.Integrati
 
 func (Integration) Fields() []ent.Field {
 	return []ent.Field{
+		externalID(),
 		field.Enum("vendor").
 			Annotations(entgql.OrderField("VENDOR")).
 			Values("okta", "google", "slack", "gitlab", "github", "azure_ad", "workday", "demo").
@@ -52,6 +53,7 @@ func (Integration) Edges() []ent.Edge {
 func (Integration) Indexes() []ent.Index {
 	return []ent.Index{
 		live("integrations"),
+		externalIDs("integrations"),
 		liveBy("name"),
 		liveBy("created_at"),
 	}

@@ -108,6 +108,23 @@ func orphans(table, fk string) ent.Index {
 		StorageKey(table + "_orphans_" + fk)
 }
 
+// externalID is the record's id in its source system (a GUID, a vendor's user
+// id), for clients and imports that know records by it; unique per tenant
+// and type among live records (externalIDs).
+func externalID() ent.Field {
+	return field.String("external_id").Optional().Nillable().
+		Comment("The record's id in its source system (a GUID, a vendor's id); unique within the tenant.").
+		Annotations(entgql.OrderField("EXTERNAL_ID"))
+}
+
+// externalIDs makes external ids unique per tenant among live records, and
+// finds a record by one.
+func externalIDs(table string) ent.Index {
+	return index.Fields("tenant_id", "external_id").Unique().
+		Annotations(entsql.IndexWhere("external_id IS NOT NULL AND deleted_at IS NULL")).
+		StorageKey(table + "_live_external_id")
+}
+
 // due indexes the live rows that are set to expire, by when, across tenants:
 // the expiration job reads the rows whose time has come, never the rest.
 func due(table string) ent.Index {

@@ -30,6 +30,7 @@ func (Resource) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.Resource)} }
 
 func (Resource) Fields() []ent.Field {
 	return []ent.Field{
+		externalID(),
 		field.Enum("kind").Values(ResourceKinds...).
 			Comment("What the resource is on its vendor.").
 			Annotations(entgql.OrderField("KIND")),
@@ -60,6 +61,7 @@ func (Resource) Edges() []ent.Edge {
 func (Resource) Indexes() []ent.Index {
 	return []ent.Index{
 		live("resources"),
+		externalIDs("resources"),
 		index.Fields("integration_id", "tenant_id", "vendor_id").Unique(),
 		byParent("integration_id"),
 		liveBy("created_at"),

@@ -23,6 +23,7 @@ func (User) Mixin() []ent.Mixin { return []ent.Mixin{record(gid.User)} }
 
 func (User) Fields() []ent.Field {
 	return []ent.Field{
+		externalID(),
 		field.Enum("state").
 			Values(lifecycle.States(lifecycle.User)...).
 			Default("active").
@@ -137,6 +138,7 @@ func (User) Edges() []ent.Edge {
 func (User) Indexes() []ent.Index {
 	return []ent.Index{
 		live("users"),
+		externalIDs("users"),
 		// Email is unique among live users: a soft-deleted person's address can be
 		// given to someone new, and a CONFLICT does not tell a caller who existed.
 		index.Fields("tenant_id", "email").Unique().

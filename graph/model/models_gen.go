@@ -56,6 +56,8 @@ type CreateIntegrationInput struct {
 	Domain *string `json:"domain,omitempty"`
 	// Make it the tenant's primary integration.
 	IsPrimary *bool `json:"isPrimary,omitempty"`
+	// The integration's id in its source system; unique within the tenant.
+	ExternalID *string `json:"externalId,omitempty"`
 }
 
 // A new assignment.
@@ -148,6 +150,8 @@ type CreateResourceInput struct {
 	Name string `json:"name"`
 	// Handle or path on the vendor.
 	Handle *string `json:"handle,omitempty"`
+	// The resource's id in its source system; unique within the tenant.
+	ExternalID *string `json:"externalId,omitempty"`
 }
 
 // A new directory user.
@@ -202,6 +206,8 @@ type CreateUserInput struct {
 	AppMetadata map[string]any `json:"appMetadata,omitempty"`
 	// Metadata the user keeps about themselves in the source application (at most 16 KiB of JSON).
 	UserMetadata map[string]any `json:"userMetadata,omitempty"`
+	// The user's id in its source system (a GUID, a vendor's id); unique within the tenant.
+	ExternalID *string `json:"externalId,omitempty"`
 }
 
 // A policy record to delete.
@@ -555,6 +561,8 @@ type UpdateIntegrationInput struct {
 	Handle *string `json:"handle,omitempty"`
 	// Domain the integration serves.
 	Domain *string `json:"domain,omitempty"`
+	// The integration's id in its source system.
+	ExternalID *string `json:"externalId,omitempty"`
 }
 
 // Fields to change on an assignment.
@@ -645,6 +653,8 @@ type UpdateResourceInput struct {
 	Name *string `json:"name,omitempty"`
 	// Handle or path on the vendor.
 	Handle *string `json:"handle,omitempty"`
+	// The resource's id in its source system.
+	ExternalID *string `json:"externalId,omitempty"`
 }
 
 // Fields to change on a user; those left out keep their value.
@@ -699,6 +709,8 @@ type UpdateUserInput struct {
 	AppMetadata graphql.Omittable[map[string]any] `json:"appMetadata,omitempty"`
 	// Metadata the user keeps about themselves in the source application (at most 16 KiB of JSON).
 	UserMetadata graphql.Omittable[map[string]any] `json:"userMetadata,omitempty"`
+	// The user's id in its source system; null removes it.
+	ExternalID graphql.Omittable[*string] `json:"externalId,omitempty"`
 }
 
 // A lifecycle action on a user.

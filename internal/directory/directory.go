@@ -15,6 +15,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/internal/apierror"
@@ -145,6 +146,38 @@ func depth(v any) int {
 }
 
 // conflictOnEmail reports a duplicate email as CONFLICT on the field.
+// maxExternalID bounds an external id: GUIDs and vendor ids are far shorter.
+const maxExternalID = 255
+
+// validExternalID refuses an empty or oversized external id (null clears one).
+func validExternalID(id *string) error {
+	switch {
+	case id == nil:
+		return nil
+	case *id == "":
+		return fieldError("externalId", "is empty: give null to remove it")
+	case utf8.RuneCountInString(*id) > maxExternalID:
+		return fieldError("externalId", "is %d characters; the limit is %d", utf8.RuneCountInString(*id), maxExternalID)
+	}
+	return nil
+}
+
+// conflictOnExternalID turns a second live record of a type with one external
+// id into a CONFLICT that names the field; other errors go to next (or as they are).
+func conflictOnExternalID(next func(error) error) func(error) error {
+	return func(err error) error {
+		var ce *ent.ConstraintError
+		if errors.As(err, &ce) && strings.Contains(err.Error(), "external_id") {
+			return &apierror.Error{Code: apierror.CodeConflict, Message: "externalId: another record of this type in the tenant has that external id",
+				Extensions: map[string]any{"field": "externalId"}, Err: err}
+		}
+		if next != nil {
+			return next(err)
+		}
+		return err
+	}
+}
+
 func conflictOnEmail(err error) error {
 	var ce *ent.ConstraintError
 	if errors.As(err, &ce) {

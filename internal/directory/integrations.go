@@ -16,6 +16,7 @@ type IntegrationFields struct {
 	Vendor               *integration.Vendor
 	Kind                 *integration.Kind
 	Name, Handle, Domain *string
+	ExternalID           *string
 }
 
 // CreateIntegration adds an integration. The tenant's first integration is its
@@ -28,6 +29,9 @@ func (s *Service) CreateIntegration(ctx context.Context, f IntegrationFields, pr
 		return nil, fieldError("kind", "is required")
 	case f.Name == nil || *f.Name == "":
 		return nil, fieldError("name", "is required")
+	}
+	if err := validExternalID(f.ExternalID); err != nil {
+		return nil, err
 	}
 	return insert(ctx, s, integrations, "integration.created", func(tx *ent.Tx) (*ent.IntegrationCreate, error) {
 		current, err := tx.Integration.Query().Where(integration.IsPrimary(true)).IDs(ctx)
@@ -43,6 +47,7 @@ func (s *Service) CreateIntegration(ctx context.Context, f IntegrationFields, pr
 		create := tx.Integration.Create().SetVendor(*f.Vendor).SetKind(*f.Kind).SetName(*f.Name).SetIsPrimary(primary)
 		setIf(f.Handle, create.Mutation().SetHandle)
 		setIf(f.Domain, create.Mutation().SetDomain)
+		setIf(f.ExternalID, create.Mutation().SetExternalID)
 		return create, nil
 	})
 }
@@ -55,10 +60,14 @@ func (s *Service) UpdateIntegration(ctx context.Context, id string, ifVersion *i
 	if f.Name != nil && *f.Name == "" {
 		return nil, fieldError("name", "cannot be empty")
 	}
+	if err := validExternalID(f.ExternalID); err != nil {
+		return nil, err
+	}
 	return modify(ctx, s, integrations, id, ifVersion, "integration.updated", func(_ *ent.Tx, _ *ent.Integration, m *ent.IntegrationMutation, _ *event) error {
 		setIf(f.Name, m.SetName)
 		setIf(f.Handle, m.SetHandle)
 		setIf(f.Domain, m.SetDomain)
+		setIf(f.ExternalID, m.SetExternalID)
 		return nil
 	})
 }

@@ -16,6 +16,7 @@ type ResourceFields struct {
 	IntegrationID          *string
 	Kind                   *resource.Kind
 	VendorID, Name, Handle *string
+	ExternalID             *string
 }
 
 // CreateResource adds a group, channel, project or drive to an integration.
@@ -30,24 +31,32 @@ func (s *Service) CreateResource(ctx context.Context, f ResourceFields) (*ent.Re
 	case f.Name == nil || *f.Name == "":
 		return nil, fieldError("name", "is required")
 	}
+	if err := validExternalID(f.ExternalID); err != nil {
+		return nil, err
+	}
 	return insert(ctx, s, resources, "resource.created", func(tx *ent.Tx) (*ent.ResourceCreate, error) {
 		if _, err := tx.Integration.Get(ctx, *f.IntegrationID); err != nil {
 			return nil, notFound(err, "integration", *f.IntegrationID)
 		}
 		create := tx.Resource.Create().SetIntegrationID(*f.IntegrationID).SetKind(*f.Kind).SetVendorID(*f.VendorID).SetName(*f.Name)
 		setIf(f.Handle, create.Mutation().SetHandle)
+		setIf(f.ExternalID, create.Mutation().SetExternalID)
 		return create, nil
 	})
 }
 
-// UpdateResource changes a resource's name or handle.
-func (s *Service) UpdateResource(ctx context.Context, id string, ifVersion *int, name, handle *string) (*ent.Resource, error) {
+// UpdateResource changes a resource's name, handle or external id.
+func (s *Service) UpdateResource(ctx context.Context, id string, ifVersion *int, name, handle, externalID *string) (*ent.Resource, error) {
 	if name != nil && *name == "" {
 		return nil, fieldError("name", "cannot be empty")
+	}
+	if err := validExternalID(externalID); err != nil {
+		return nil, err
 	}
 	return modify(ctx, s, resources, id, ifVersion, "resource.updated", func(_ *ent.Tx, _ *ent.Resource, m *ent.ResourceMutation, _ *event) error {
 		setIf(name, m.SetName)
 		setIf(handle, m.SetHandle)
+		setIf(externalID, m.SetExternalID)
 		return nil
 	})
 }

@@ -29,6 +29,7 @@ import (
 // UserFields are the fields a client may set on a user; nil leaves a field as it is.
 type UserFields struct {
 	Email, FirstName, LastName, FullName, Username           *string
+	ExternalID                                               *string
 	Title, Department, Division, Company, Office, CostCenter *string
 	BadgeID, EmployeeID, EmployeeAltID                       *string
 	Type                                                     *user.Type
@@ -52,6 +53,7 @@ var userFieldLimits = []struct {
 	limit int
 }{
 	{"email", func(f UserFields) *string { return f.Email }, 254},
+	{"externalId", func(f UserFields) *string { return f.ExternalID }, maxExternalID},
 	{"firstName", func(f UserFields) *string { return f.FirstName }, 100},
 	{"lastName", func(f UserFields) *string { return f.LastName }, 100},
 	{"fullName", func(f UserFields) *string { return f.FullName }, 256}, // two names and a space always fit
@@ -78,6 +80,9 @@ func (f UserFields) validate() error {
 			return err
 		}
 	}
+	if err := validExternalID(f.ExternalID); err != nil {
+		return err
+	}
 	if err := f.Attributes.validate(f); err != nil {
 		return err
 	}
@@ -93,6 +98,7 @@ func (f UserFields) validate() error {
 // apply sets the given fields on m; the write path logs those that change.
 func (f UserFields) apply(m *ent.UserMutation) {
 	setIf(f.Email, m.SetEmail)
+	setIf(f.ExternalID, m.SetExternalID)
 	setIf(f.FirstName, m.SetFirstName)
 	setIf(f.LastName, m.SetLastName)
 	setIf(f.FullName, m.SetFullName)
@@ -121,6 +127,8 @@ func (f UserFields) apply(m *ent.UserMutation) {
 	}
 	for _, name := range f.Cleared {
 		switch name {
+		case "externalId":
+			m.ClearExternalID()
 		case "privacyPolicyAgreedAt":
 			m.ClearPrivacyPolicyAgreedAt()
 		case "termsOfServiceAgreedAt":

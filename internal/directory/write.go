@@ -173,7 +173,7 @@ var (
 		},
 		version: func(u *ent.User) int { return u.Version },
 		entry:   func(u *ent.User) event { return event{subject: &u.ID} },
-		saved:   conflictOnEmail,
+		saved:   conflictOnExternalID(conflictOnEmail),
 	}
 	identities = kind[*ent.Identity, *ent.IdentityMutation, *ent.IdentityUpdateOne]{
 		name: "identity",
@@ -198,6 +198,7 @@ var (
 		},
 		version: func(i *ent.Integration) int { return i.Version },
 		entry:   func(*ent.Integration) event { return event{} },
+		saved:   conflictOnExternalID(nil),
 	}
 	resources = kind[*ent.Resource, *ent.ResourceMutation, *ent.ResourceUpdateOne]{
 		name: "resource",
@@ -210,13 +211,13 @@ var (
 		},
 		version: func(r *ent.Resource) int { return r.Version },
 		entry:   func(r *ent.Resource) event { return event{parent: &r.IntegrationID} },
-		saved: func(err error) error {
+		saved: conflictOnExternalID(func(err error) error {
 			if ent.IsConstraintError(err) {
 				return &apierror.Error{Code: apierror.CodeConflict, Message: "vendorId: the integration already has a resource with that vendor id",
 					Extensions: map[string]any{"field": "vendorId"}, Err: err}
 			}
 			return err
-		},
+		}),
 	}
 	rulesets = kind[*ent.PolicyRuleset, *ent.PolicyRulesetMutation, *ent.PolicyRulesetUpdateOne]{
 		name: "policy ruleset",
