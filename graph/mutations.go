@@ -33,7 +33,7 @@ func createFields(in model.CreateUserInput) directory.UserFields {
 	return directory.UserFields{
 		Email: &in.Email, FirstName: in.FirstName, LastName: in.LastName, FullName: in.FullName, Username: in.Username,
 		ExternalID: in.ExternalID,
-		Title: in.Title, Department: in.Department, Division: in.Division, Company: in.Company, Office: in.Office,
+		Title:      in.Title, Department: in.Department, Division: in.Division, Company: in.Company, Office: in.Office,
 		CostCenter: in.CostCenter, BadgeID: in.BadgeID, EmployeeID: in.EmployeeID, EmployeeAltID: in.EmployeeAltID,
 		Type: in.Type, Metadata: in.Metadata, Attributes: attributesInput(in.Attributes),
 		EmailVerified: in.EmailVerified, PrivacyPolicyAgreedAt: in.PrivacyPolicyAgreedAt,
