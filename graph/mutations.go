@@ -32,10 +32,9 @@ func (r *Resolver) userAction(ctx context.Context, input model.UserActionInput, 
 func createFields(in model.CreateUserInput) directory.UserFields {
 	return directory.UserFields{
 		Email: &in.Email, FirstName: in.FirstName, LastName: in.LastName, FullName: in.FullName, Username: in.Username,
-		ExternalID: in.ExternalID,
-		Title:      in.Title, Department: in.Department, Division: in.Division, Company: in.Company, Office: in.Office,
+		Title: in.Title, Department: in.Department, Division: in.Division, Company: in.Company, Office: in.Office,
 		CostCenter: in.CostCenter, BadgeID: in.BadgeID, EmployeeID: in.EmployeeID, EmployeeAltID: in.EmployeeAltID,
-		Type: in.Type, Metadata: in.Metadata, Attributes: attributesInput(in.Attributes),
+		Type: in.Type, Metadata: in.Metadata, Attributes: attributesInput(in.Attributes), ExternalID: in.ExternalID,
 		EmailVerified: in.EmailVerified, PrivacyPolicyAgreedAt: in.PrivacyPolicyAgreedAt,
 		TermsOfServiceAgreedAt: in.TermsOfServiceAgreedAt, AppMetadata: in.AppMetadata, UserMetadata: in.UserMetadata,
 	}
