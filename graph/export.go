@@ -182,17 +182,17 @@ func (e *exporter) plan(p *graphql.RawParams) (*exportPlan, error) {
 	for k, v := range p.Variables {
 		plan.variables[k] = v
 	}
-	// The rows are nodes { … }, or edges { node { … } }.
+	// The rows are nodes { … }, or else edges { node { … } }.
 	var rows *ast.SelectionSet
 	for _, f := range fieldsOf(root.SelectionSet) {
-		switch f.Name {
-		case "nodes":
-			rows = &f.SelectionSet
-		case "edges":
+		if f.Name == "nodes" {
+			rows, plan.edges = &f.SelectionSet, false
+			break
+		}
+		if f.Name == "edges" && rows == nil {
 			for _, n := range fieldsOf(f.SelectionSet) {
-				if n.Name == "node" && rows == nil {
-					rows, plan.edges, plan.key = &n.SelectionSet, true, root.Alias
-					plan.columns = columnsOf("", n.SelectionSet)
+				if n.Name == "node" {
+					rows, plan.edges = &n.SelectionSet, true
 				}
 			}
 		}
@@ -200,9 +200,7 @@ func (e *exporter) plan(p *graphql.RawParams) (*exportPlan, error) {
 	if rows == nil {
 		return nil, refuse(http.StatusBadRequest, codeBadRequest, "select the rows to export: %s { nodes { … } }", root.Alias)
 	}
-	if plan.columns == nil {
-		plan.columns = columnsOf("", *rows)
-	}
+	plan.columns = columnsOf("", *rows)
 	// A cursor the client gave is where the export starts.
 	start := root.Arguments.ForName("after")
 	if start != nil {
