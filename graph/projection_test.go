@@ -42,6 +42,56 @@ func TestProjectionKeepsEveryAliasWhole(t *testing.T) {
 	}
 }
 
+// TestFragmentFieldsMergeWhereSpread: a fragment's field is one node of the
+// document wherever the fragment is spread, but GraphQL merges it with what
+// each place selects beside it. Here the fragment's manager { id } is merged
+// with manager { fullName email } on the user and stands alone on its reports:
+// each place must load the columns it selects, whichever resolves first.
+func TestFragmentFieldsMergeWhereSpread(t *testing.T) {
+	srv := graphtest.New(t, 200)
+	type boss struct{ ID, FullName, Email string }
+	var want struct {
+		Users struct {
+			Nodes []struct {
+				Manager       *boss
+				DirectReports struct{ Nodes []struct{ Manager *boss } }
+			}
+		}
+	}
+	srv.Query(t, `{ users(first: 20, where: {hasManager: true, hasDirectReports: true}) { nodes {
+		manager { id fullName email } directReports(first: 3) { nodes { manager { id } } } } } }`, nil).Decode(t, &want)
+	for _, order := range []string{
+		`nodes { ...P manager { fullName email } directReports(first: 3) { nodes { ...P } } }`,
+		`nodes { directReports(first: 3) { nodes { ...P } } ...P manager { fullName email } }`,
+		`nodes { ...P manager { ...P fullName email } directReports(first: 3) { nodes { ...P } } }`,
+	} {
+		var got struct {
+			Users struct {
+				Nodes []struct {
+					Manager       *boss
+					DirectReports struct{ Nodes []struct{ Manager *boss } }
+				}
+			}
+		}
+		srv.Query(t, `{ users(first: 20, where: {hasManager: true, hasDirectReports: true}) { `+order+` } }
+			fragment P on User { manager { id } }`, nil).Decode(t, &got)
+		if len(got.Users.Nodes) == 0 || len(got.Users.Nodes) != len(want.Users.Nodes) {
+			t.Fatalf("%d users, want %d", len(got.Users.Nodes), len(want.Users.Nodes))
+		}
+		for i, w := range want.Users.Nodes {
+			g := got.Users.Nodes[i]
+			if g.Manager == nil || *g.Manager != *w.Manager || w.Manager.FullName == "" || w.Manager.Email == "" {
+				t.Fatalf("%s: user %d's manager %+v, want %+v", order, i, g.Manager, w.Manager)
+			}
+			for j, r := range w.DirectReports.Nodes {
+				if g.DirectReports.Nodes[j].Manager.ID != r.Manager.ID {
+					t.Fatalf("%s: report %d of user %d: manager %+v", order, j, i, g.DirectReports.Nodes[j].Manager)
+				}
+			}
+		}
+	}
+}
+
 // TestCursorOnUnselectedOrderField pages by last name while selecting only ids:
 // the cursor still needs the last name, so the projection must carry it.
 func TestCursorOnUnselectedOrderField(t *testing.T) {

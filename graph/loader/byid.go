@@ -43,7 +43,7 @@ func (l *ByID[T]) Load(ctx context.Context, k Keys) (*T, error) {
 	columns := FieldProjection(ctx, l.typ)
 	// The batch's key is the same for every node resolving this field: made
 	// once per field, not once per node.
-	key := memo(ctx, memoKey{field.Field, "byid", l.typ}, func() string { return batchKey(columns, plan) })
+	key := memo(ctx, memoKey{siteOf(field), "byid", l.typ}, func() string { return batchKey(columns, plan) })
 	return l.batchFor(key, columns, plan).load(ctx, k)
 }
 

@@ -2,6 +2,8 @@ package loader
 
 import (
 	"context"
+	"encoding/binary"
+	"reflect"
 	"slices"
 	"strings"
 	"unicode"
@@ -142,7 +144,7 @@ func nodeSelections(ctx context.Context, conn graphql.CollectedField) []graphql.
 // ConnectionProjection is the projection of the nodes of the connection field being resolved.
 func ConnectionProjection(ctx context.Context, typ string) []string {
 	fc := graphql.GetFieldContext(ctx)
-	return memo(ctx, memoKey{fc.Field.Field, "nodes", typ}, func() []string {
+	return memo(ctx, memoKey{siteOf(fc.Field), "nodes", typ}, func() []string {
 		return Projection(ctx, typ, nodeSelections(ctx, fc.Field)...)
 	})
 }
@@ -154,7 +156,7 @@ func FieldProjection(ctx context.Context, typ string) []string {
 
 // fieldProjection is the projection of an object field of the query.
 func fieldProjection(ctx context.Context, typ string, field graphql.CollectedField) []string {
-	return memo(ctx, memoKey{field.Field, "object", typ}, func() []string { return Projection(ctx, typ, field) })
+	return memo(ctx, memoKey{siteOf(field), "object", typ}, func() []string { return Projection(ctx, typ, field) })
 }
 
 // memo computes a value once per field of the query and request: every sibling
@@ -181,6 +183,31 @@ func memo[V any](ctx context.Context, key memoKey, compute func() V) V {
 // memoKey names what is memoised of a field: a kind of value, for a type (a
 // polymorphic field such as node(id:) projects each type differently).
 type memoKey struct {
-	field     *ast.Field
+	site      site
 	kind, typ string
+}
+
+// site is where in the query a field is answered: its first occurrence in the
+// document and, when GraphQL merged other occurrences of the same response key
+// into it, the selections it merged. A fragment's field is one *ast.Field in
+// every place the fragment is spread, but may merge differently in each: the
+// manager { id } of a fragment spread both where manager { fullName } is
+// selected too and where it is not.
+type site struct {
+	field  *ast.Field
+	merged string
+}
+
+func siteOf(f graphql.CollectedField) site {
+	s := site{field: f.Field}
+	// Unmerged, a field's selections are its own; merging only appends.
+	if f.Field == nil || len(f.Selections) == len(f.Field.SelectionSet) {
+		return s
+	}
+	b := make([]byte, 0, 8*len(f.Selections))
+	for _, sel := range f.Selections {
+		b = binary.LittleEndian.AppendUint64(b, uint64(reflect.ValueOf(sel).Pointer()))
+	}
+	s.merged = string(b)
+	return s
 }

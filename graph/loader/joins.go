@@ -75,7 +75,7 @@ func (p joinPlan) key() string {
 // fieldJoins is the plan of the references selected below an object field (or,
 // for a connection, below its nodes).
 func fieldJoins(ctx context.Context, typ, kind string, field graphql.CollectedField, selections []graphql.CollectedField) joinPlan {
-	return memo(ctx, memoKey{field.Field, kind + " joins", typ}, func() joinPlan {
+	return memo(ctx, memoKey{siteOf(field), kind + " joins", typ}, func() joinPlan {
 		var plan joinPlan
 		oc := graphql.GetOperationContext(ctx)
 		for _, sel := range selections {

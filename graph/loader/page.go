@@ -47,7 +47,7 @@ var pagingArguments = map[string]bool{"first": true, "last": true, "after": true
 
 // NewPage reads the connection field being resolved in ctx.
 func NewPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy O, where W) Page[O, W] {
-	return memo(ctx, memoKey{field: graphql.GetFieldContext(ctx).Field.Field, kind: "page"}, func() Page[O, W] {
+	return memo(ctx, memoKey{site: siteOf(graphql.GetFieldContext(ctx).Field), kind: "page"}, func() Page[O, W] {
 		return newPage(ctx, after, first, before, last, orderBy, where)
 	})
 }
