@@ -102,11 +102,14 @@ func observe(logger *slog.Logger, m *metrics, next http.Handler) http.Handler {
 // for random paths must not create new time series.
 func routeLabel(path string) string {
 	switch path {
-	case "/graphql", "/healthz", "/metrics", "/":
+	case "/graphql", "/export", "/healthz", "/metrics", "/":
 		return path
 	}
-	if strings.HasPrefix(path, "/playground/") {
-		return "/playground"
+	// The REST endpoints carry ids in their paths: one series per API.
+	for _, prefix := range []string{"/playground", "/api", "/v1"} {
+		if strings.HasPrefix(path, prefix+"/") {
+			return prefix
+		}
 	}
 	return "other"
 }

@@ -48,6 +48,15 @@ func TestMetricsCountStatementsRequestsAndDurations(t *testing.T) {
 	if n := metricValue(t, srv, `^idgraph_http_requests_total\{method="GET",path="other",status="404"\} (\S+)$`); n != 1 {
 		t.Errorf("unknown paths are not folded into one label: %v", n)
 	}
+	// REST paths carry ids: one series per API, not per record.
+	for _, path := range []string{"/api/v1/users/drusr_01aaaaaaaaaaaaaaaaaaaaaaaa", "/api/identities/d4a7e2b1-3f5c-4a8d-9e6b-1c2d3e4f5a6b"} {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Authorization", "Bearer "+srv.Token)
+		srv.Handler.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	if n := metricValue(t, srv, `^idgraph_http_requests_total\{method="GET",path="/api",status="404"\} (\S+)$`); n != 2 {
+		t.Errorf("REST requests under /api: %v", n)
+	}
 	// On the API's address durations are not broken down by operation name.
 	if n := metricValue(t, srv, `^idgraph_graphql_request_duration_seconds_count\{operation="all"\} (\S+)$`); n != 1 {
 		t.Errorf("duration histogram count %v", n)

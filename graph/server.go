@@ -15,6 +15,7 @@ import (
 
 	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/playground"
+	"github.com/idgraph/idgraph/graph/rest"
 	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/directory"
 	"github.com/idgraph/idgraph/internal/idempotency"
@@ -45,8 +46,9 @@ type Options struct {
 	FieldMiddleware []graphql.FieldMiddleware
 }
 
-// NewHandler returns idgraph's whole HTTP surface: /graphql, the playground at /,
-// /healthz and /metrics. Production and tests use it alike.
+// NewHandler returns idgraph's whole HTTP surface: /graphql, /export, the REST
+// endpoints of the APIs teams move from (/api/..., /v1/..., package rest), the
+// playground at /, /healthz and /metrics. Production and tests use it alike.
 func NewHandler(db *store.DB, opts Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -120,6 +122,7 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	mux.Handle("/graphql", endpoint)
 	mux.Handle("/export", &exporter{api: a, schema: executable.Schema(), graphql: endpoint, log: directory.New(db.Client),
 		maxRows: limits.MaxExportRows, pageSize: limits.MaxPage})
+	rest.Register(mux, rest.Options{GraphQL: endpoint, MaxBodyBytes: limits.MaxBodyBytes})
 	mux.Handle("GET /{$}", playground.Page(playground.Options{Endpoint: "/graphql", Export: "/export", Token: opts.DemoToken}))
 	mux.Handle("GET /playground/", playground.Assets())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {

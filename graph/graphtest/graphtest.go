@@ -152,18 +152,34 @@ func (s *Server) Do(tb testing.TB, req *http.Request) Response {
 // Send sends a request exactly as given and decodes the answer.
 func (s *Server) Send(tb testing.TB, req *http.Request) Response {
 	tb.Helper()
+	raw := s.SendRaw(tb, req)
+	resp := Response{Status: raw.Status, Header: raw.Header, Statements: raw.Statements}
+	if err := json.Unmarshal(raw.Body, &resp); err != nil {
+		tb.Fatalf("response is not JSON (%d): %s", raw.Status, raw.Body)
+	}
+	return resp
+}
+
+// RawResponse is an answer as it came, for endpoints other than /graphql.
+type RawResponse struct {
+	Status     int
+	Header     http.Header
+	Body       []byte
+	Statements int64
+}
+
+// SendRaw sends a request exactly as given (a POST without a content type gets
+// JSON's) and returns the answer undecoded, with the SQL statements it cost.
+func (s *Server) SendRaw(tb testing.TB, req *http.Request) RawResponse {
+	tb.Helper()
 	if _, ok := req.Header["Content-Type"]; !ok && req.Method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	rec := httptest.NewRecorder()
 	before := s.DB.Statements.Total()
 	s.Handler.ServeHTTP(rec, req)
-	resp := Response{Status: rec.Code, Header: rec.Header(), Statements: s.DB.Statements.Total() - before}
-	raw, _ := io.ReadAll(rec.Body)
-	if err := json.Unmarshal(raw, &resp); err != nil {
-		tb.Fatalf("response is not JSON (%d): %s", rec.Code, raw)
-	}
-	return resp
+	body, _ := io.ReadAll(rec.Body)
+	return RawResponse{Status: rec.Code, Header: rec.Header(), Body: body, Statements: s.DB.Statements.Total() - before}
 }
 
 // Decode unmarshals the response's data into v.
