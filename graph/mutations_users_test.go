@@ -560,3 +560,24 @@ func TestOneAddressWhateverTheCaseUnderConcurrency(t *testing.T) {
 		t.Errorf("%d users created with one address", created)
 	}
 }
+
+// TestClearingWhatIsNotSetWritesNothing: null for a field that holds nothing
+// (metadata, a consent time) is no change: no new version, no log entry.
+func TestClearingWhatIsNotSetWritesNothing(t *testing.T) {
+	srv := graphtest.New(t, 5)
+	var created struct {
+		CreateUser struct{ User struct{ ID string } }
+	}
+	srv.Query(t, `mutation { createUser(input: {email: "plain@example.com"}) { user { id } } }`, nil).Decode(t, &created)
+	id := created.CreateUser.User.ID
+	var updated struct {
+		UpdateUser struct{ User struct{ Version int } }
+	}
+	srv.Query(t, `mutation($id: ID!) { updateUser(input: {id: $id, metadata: null, appMetadata: null, privacyPolicyAgreedAt: null}) {
+		user { version } } }`, map[string]any{"id": id}).Decode(t, &updated)
+	var log struct{ AuditEvents struct{ TotalCount int } }
+	srv.Query(t, `query($id: String!) { auditEvents(where: {recordId: $id}) { totalCount } }`, map[string]any{"id": id}).Decode(t, &log)
+	if updated.UpdateUser.User.Version != 1 || log.AuditEvents.TotalCount != 1 {
+		t.Errorf("clearing empty fields: version %d, %d log entries (want 1 and the creation's 1)", updated.UpdateUser.User.Version, log.AuditEvents.TotalCount)
+	}
+}

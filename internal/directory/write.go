@@ -150,16 +150,22 @@ func diffInto(ctx context.Context, m ent.Mutation, into map[string]change) {
 var bookkeeping = map[string]bool{"id": true, "tenant_id": true, "version": true, "created_at": true, "updated_at": true}
 
 // deref turns the pointer ent gives for an optional field's old value into
-// the value, or nil.
+// the value, or nil; a nil map or slice is nil too.
 func deref(v any) any {
 	r := reflect.ValueOf(v)
-	if r.Kind() != reflect.Pointer {
-		return v
+	switch r.Kind() {
+	case reflect.Pointer:
+		if r.IsNil() {
+			return nil
+		}
+		return r.Elem().Interface()
+	case reflect.Map, reflect.Slice:
+		// An unset JSON field: clearing it is no change.
+		if r.IsNil() {
+			return nil
+		}
 	}
-	if r.IsNil() {
-		return nil
-	}
-	return r.Elem().Interface()
+	return v
 }
 
 // The kinds of record the directory changes.
