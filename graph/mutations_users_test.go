@@ -581,3 +581,21 @@ func TestClearingWhatIsNotSetWritesNothing(t *testing.T) {
 		t.Errorf("clearing empty fields: version %d, %d log entries (want 1 and the creation's 1)", updated.UpdateUser.User.Version, log.AuditEvents.TotalCount)
 	}
 }
+
+// TestTheSameInstantIsNoChange: a time given again, in another offset, is
+// the value the user has: no new version, no log entry.
+func TestTheSameInstantIsNoChange(t *testing.T) {
+	srv := graphtest.New(t, 5)
+	var created struct {
+		CreateUser struct{ User struct{ ID string } }
+	}
+	srv.Query(t, `mutation { createUser(input: {email: "consent@example.com", privacyPolicyAgreedAt: "2021-02-09T14:37:33Z"}) { user { id } } }`, nil).Decode(t, &created)
+	var updated struct {
+		UpdateUser struct{ User struct{ Version int } }
+	}
+	srv.Query(t, `mutation($id: ID!) { updateUser(input: {id: $id, privacyPolicyAgreedAt: "2021-02-09T15:37:33+01:00"}) { user { version } } }`,
+		map[string]any{"id": created.CreateUser.User.ID}).Decode(t, &updated)
+	if updated.UpdateUser.User.Version != 1 {
+		t.Errorf("the same instant in another offset made version %d", updated.UpdateUser.User.Version)
+	}
+}

@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"reflect"
+	"time"
 
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/identity"
@@ -130,7 +131,7 @@ func diffInto(ctx context.Context, m ent.Mutation, into map[string]change) {
 		if update {
 			before, _ = m.OldField(ctx, name)
 			before = deref(before)
-			if reflect.DeepEqual(before, after) {
+			if same(before, after) {
 				continue
 			}
 		}
@@ -144,6 +145,17 @@ func diffInto(ctx context.Context, m ent.Mutation, into map[string]change) {
 			into[name] = change{Before: deref(before)}
 		}
 	}
+}
+
+// same reports whether a field's old and new values are one value: two times
+// are the same instant whatever their location (PostgreSQL's driver and a
+// client's RFC 3339 text give one instant in two).
+func same(before, after any) bool {
+	if b, ok := before.(time.Time); ok {
+		a, ok := after.(time.Time)
+		return ok && a.Equal(b)
+	}
+	return reflect.DeepEqual(before, after)
 }
 
 // bookkeeping fields change with every write and are not logged.
