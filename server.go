@@ -36,6 +36,7 @@ import (
 const usage = `usage:
   idgraph serve [--db DSN] [--addr HOST:PORT] [--demo] [limits: idgraph serve -h]
   idgraph seed  [--db DSN] [--users N] [--seed S] [--tenant SLUG]
+  idgraph import [--db DSN] --tenant SLUG [--all-or-nothing] FILE...
   idgraph token create [--db DSN] --tenant SLUG --permissions P,... [--name NAME] [--expires 90d|12h|never]
   idgraph token list   [--db DSN]
   idgraph token revoke [--db DSN] ID
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return seedCommand(ctx, args[1:], stdout, stderr)
 	case "token":
 		return tokenCommand(ctx, args[1:], stdout, stderr)
+	case "import":
+		return importCommand(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -275,6 +275,62 @@ type IdentityPayload struct {
 	ClientMutationID *string `json:"clientMutationId,omitempty"`
 }
 
+// What happened to the records of one kind.
+type ImportCounts struct {
+	// New records written.
+	Created int `json:"created"`
+	// Existing records changed.
+	Updated int `json:"updated"`
+	// Existing records the import left as they were.
+	Unchanged int `json:"unchanged"`
+	// Records refused.
+	Refused int `json:"refused"`
+}
+
+// Records to import.
+type ImportRecordsInput struct {
+	// Returned unchanged in the payload.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+	// The records, at most 1,000, as the REST APIs answer with them: a record's
+	// kind is its record_type (user, identity, integration, resource, membership)
+	// or follows from its id (drusr_..., dridt_..., wsint_..., rsrc_...).
+	Records []map[string]any `json:"records"`
+	// Load nothing when any record is refused.
+	AllOrNothing *bool `json:"allOrNothing,omitempty"`
+}
+
+// What an import did, by kind of record.
+type ImportRecordsPayload struct {
+	// Integrations.
+	Integrations *ImportCounts `json:"integrations"`
+	// Directory users.
+	Users *ImportCounts `json:"users"`
+	// Identities.
+	Identities *ImportCounts `json:"identities"`
+	// Resources.
+	Resources *ImportCounts `json:"resources"`
+	// Memberships.
+	Memberships *ImportCounts `json:"memberships"`
+	// The refused records, each with why.
+	Refused []*ImportRefusal `json:"refused"`
+	// Echo of the input's clientMutationId.
+	ClientMutationID *string `json:"clientMutationId,omitempty"`
+}
+
+// A record the import refused.
+type ImportRefusal struct {
+	// Its position in records, from 0.
+	Index int `json:"index"`
+	// Its kind, when it could be told.
+	Kind *string `json:"kind,omitempty"`
+	// Its id in its source system, when it has one.
+	ID *string `json:"id,omitempty"`
+	// Why, as a code (BAD_USER_INPUT, CONFLICT).
+	Code string `json:"code"`
+	// Why, in words.
+	Message string `json:"message"`
+}
+
 // An action on an integration.
 type IntegrationActionInput struct {
 	// Returned unchanged in the payload.

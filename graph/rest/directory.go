@@ -61,12 +61,16 @@ type IdentitySummary struct {
 
 // DirectoryIdentity is GET /api/v1/directory/identities/{identity}.
 type DirectoryIdentity struct {
-	ID        string         `json:"id"`
-	State     string         `json:"state"`
-	VendorID  string         `json:"vendor_id"`
-	Email     string         `json:"email"`
-	Profile   map[string]any `json:"profile"`
-	Timestamp struct {
+	ID       string `json:"id"`
+	State    string `json:"state"`
+	VendorID string `json:"vendor_id"`
+	Email    string `json:"email"`
+	// Username and DisplayName are the account's name on the vendor, beside
+	// the API's own members, so that an export through it loses nothing.
+	Username    string         `json:"username"`
+	DisplayName string         `json:"display_name"`
+	Profile     map[string]any `json:"profile"`
+	Timestamp   struct {
 		CreatedAt           Time  `json:"created_at"`
 		UpdatedAt           Time  `json:"updated_at"`
 		DeletedAt           *Time `json:"deleted_at"`
@@ -195,7 +199,7 @@ fragment RestRuleset on PolicyRuleset { id state type resource { id } isAuthorit
 // DirectoryIdentityOperation answers GET /api/v1/directory/identities/{identity}.
 const DirectoryIdentityOperation = `query RestDirectoryIdentity($id: ID, $externalId: String) {
   identity(id: $id, externalId: $externalId) {
-    id state vendorId email profile createdAt updatedAt deletedAt provisionedAt deprovisionedAt profileChangedAt lastAuthenticatedAt
+    id state vendorId email username displayName profile createdAt updatedAt deletedAt provisionedAt deprovisionedAt profileChangedAt lastAuthenticatedAt
     counts { workspaceLogsParent workspaceLogsRecord workspaceLogsRelated }
     integration { ...RestIntegration }
     user { ...RestUser }
@@ -206,14 +210,14 @@ func directoryIdentity(c *call) (any, error) {
 	id := c.r.PathValue("identity")
 	var data struct {
 		Identity *struct {
-			ID, State, VendorID, Email                string
-			Profile                                   map[string]any
-			CreatedAt, UpdatedAt                      Time
-			DeletedAt, ProvisionedAt, DeprovisionedAt *Time
-			ProfileChangedAt, LastAuthenticatedAt     *Time
-			Counts                                    struct{ WorkspaceLogsParent, WorkspaceLogsRecord, WorkspaceLogsRelated *int }
-			Integration                               gqlIntegration
-			User                                      *gqlUser
+			ID, State, VendorID, Email, Username, DisplayName string
+			Profile                                           map[string]any
+			CreatedAt, UpdatedAt                              Time
+			DeletedAt, ProvisionedAt, DeprovisionedAt         *Time
+			ProfileChangedAt, LastAuthenticatedAt             *Time
+			Counts                                            struct{ WorkspaceLogsParent, WorkspaceLogsRecord, WorkspaceLogsRelated *int }
+			Integration                                       gqlIntegration
+			User                                              *gqlUser
 		}
 	}
 	if err := c.run(DirectoryIdentityOperation, idVariables(id, "dridt"), &data); err != nil {
@@ -223,7 +227,8 @@ func directoryIdentity(c *call) (any, error) {
 	if n == nil {
 		return nil, notFound("Identity", id)
 	}
-	out := DirectoryIdentity{ID: n.ID, State: n.State, VendorID: n.VendorID, Email: n.Email, Profile: object(n.Profile)}
+	out := DirectoryIdentity{ID: n.ID, State: n.State, VendorID: n.VendorID, Email: n.Email, Username: n.Username,
+		DisplayName: n.DisplayName, Profile: object(n.Profile)}
 	t := &out.Timestamp
 	t.CreatedAt, t.UpdatedAt, t.DeletedAt, t.ProvisionedAt = n.CreatedAt, n.UpdatedAt, n.DeletedAt, n.ProvisionedAt
 	t.DeprovisionedAt, t.ProfileChangedAt, t.LastAuthenticatedAt = n.DeprovisionedAt, n.ProfileChangedAt, n.LastAuthenticatedAt

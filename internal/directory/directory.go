@@ -35,8 +35,12 @@ func New(client *ent.Client) *Service {
 
 // inTx runs f in a transaction: a failed change leaves the database as it was,
 // and so does a panic, which is rolled back at once (on SQLite an open write
-// transaction holds the only write lock) and then passed on.
+// transaction holds the only write lock) and then passed on. A change made as
+// part of a larger one (an import) runs in that one's transaction (withTx).
 func (s *Service) inTx(ctx context.Context, f func(tx *ent.Tx) error) (err error) {
+	if tx, ok := ctx.Value(txKey{}).(*ent.Tx); ok {
+		return f(tx)
+	}
 	tx, err := s.client.Tx(ctx)
 	if err != nil {
 		return err
@@ -52,6 +56,14 @@ func (s *Service) inTx(ctx context.Context, f func(tx *ent.Tx) error) (err error
 		return err
 	}
 	return tx.Commit()
+}
+
+type txKey struct{}
+
+// withTx makes the changes made with ctx part of tx. The caller checks what it
+// can before: on PostgreSQL a statement that fails ends the transaction.
+func withTx(ctx context.Context, tx *ent.Tx) context.Context {
+	return context.WithValue(ctx, txKey{}, tx)
 }
 
 // fieldError is a BAD_USER_INPUT error about one input field.
@@ -235,6 +247,19 @@ func (s *Service) log(ctx context.Context, tx *ent.Tx, e event) error {
 		SetNillableRecordID(nonEmpty(e.record)).
 		SetNillableParentRecordID(e.parent).
 		Exec(ctx)
+}
+
+// logAll writes the entries of many changes, in their transaction, in
+// statements of many rows.
+func (s *Service) logAll(ctx context.Context, tx *ent.Tx, events []event) error {
+	actor, now := viewer.FromContext(ctx).Actor(), s.now()
+	creates := make([]*ent.AuditEventCreate, len(events))
+	for i, e := range events {
+		creates[i] = tx.AuditEvent.Create().SetAction(e.action).SetActor(actor).SetChanges(changes(e.fields)).
+			SetOccurredAt(now).SetNillableSubjectUserID(e.subject).SetNillableRecordID(nonEmpty(e.record)).
+			SetNillableParentRecordID(e.parent)
+	}
+	return tx.AuditEvent.CreateBulk(creates...).Exec(ctx)
 }
 
 // nonEmpty is s, or nil when s is empty (an entry about no one record).
