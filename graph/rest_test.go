@@ -520,8 +520,16 @@ func TestRESTLookups(t *testing.T) {
 			t.Errorf("linked %s: %s", path, a.Body)
 		}
 	}
+	gqlIdentity := graphQL(t, srv, `query($id: ID!) { identity(id: $id) { id state vendorId email username displayName profile
+		provisionedAt lastAuthenticatedAt integration { id vendor handle domain isPrimary } user { id email } } }`, map[string]any{"id": identity})
 	for _, path := range []string{identity, identityGUID} {
 		a := c.do("GET", "/api/v1/directory/identities/"+path, nil)
+		samePaths(t, "directory identity "+path, a.body, pluck(gqlIdentity, "identity"), "state", "state", "vendor_id", "vendorId",
+			"email", "email", "username", "username", "display_name", "displayName", "profile", "profile",
+			"timestamp.provisioned_at", "provisionedAt", "timestamp.last_authenticated_at", "lastAuthenticatedAt",
+			"included.workspace_integration.id", "integration.id", "included.workspace_integration.vendor", "integration.vendor",
+			"included.workspace_integration.domain", "integration.domain", "included.workspace_integration.is_primary", "integration.isPrimary",
+			"included.directory_user.email", "user.email")
 		if a.Status != 200 || pluck(a.body, "id") != identity || pluck(a.body, "included.directory_user.id") != user {
 			t.Errorf("directory identity %s: %s", path, a.Body)
 		}
