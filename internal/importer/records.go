@@ -36,6 +36,30 @@ func (n *nullable[T]) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, n.Value)
 }
 
+// enum reads an enum member: nil when absent, an error naming the member and
+// the value when the value is not one of the enum's.
+func enum[T ~string](member string, v *string, valid func(T) error) (*T, error) {
+	if v == nil {
+		return nil, nil
+	}
+	e := T(*v)
+	if err := valid(e); err != nil {
+		return nil, fmt.Errorf("%s %q: %w", member, *v, err)
+	}
+	return &e, nil
+}
+
+// nullableInto sets *into from a nullable member, or names the field among
+// those cleared when the member is null.
+func nullableInto[T any](f *directory.UserFields, name string, n nullable[T], into **T) {
+	switch {
+	case n.Value != nil:
+		*into = n.Value
+	case n.Set:
+		f.Cleared = append(f.Cleared, name)
+	}
+}
+
 // timeOf turns a nullable time into the import's: nil leaves it, a nil At clears it.
 func timeOf(n nullable[time.Time]) *directory.SetTime {
 	if !n.Set {
@@ -100,31 +124,16 @@ func readUser(r *Reader, origin string, raw []byte) error {
 	f := &u.Fields
 	f.FirstName, f.LastName, f.FullName, f.Email, f.Username = rec.FirstName, rec.LastName, rec.FullName, rec.Email, rec.Username
 	f.EmailVerified = rec.EmailVerified
-	if rec.State != nil {
-		s := user.State(*rec.State)
-		if err := user.StateValidator(s); err != nil {
-			return fmt.Errorf("state %q: %w", *rec.State, err)
-		}
-		u.State = &s
+	var err error
+	if u.State, err = enum("state", rec.State, user.StateValidator); err != nil {
+		return err
 	}
-	if rec.Type != nil {
-		t := user.Type(*rec.Type)
-		if err := user.TypeValidator(t); err != nil {
-			return fmt.Errorf("type %q: %w", *rec.Type, err)
-		}
-		f.Type = &t
+	if f.Type, err = enum("type", rec.Type, user.TypeValidator); err != nil {
+		return err
 	}
-	nullableText := func(name string, n nullable[string], into **string) {
-		switch {
-		case n.Value != nil:
-			*into = n.Value
-		case n.Set:
-			f.Cleared = append(f.Cleared, name)
-		}
-	}
-	nullableText("badgeId", rec.BadgeID, &f.BadgeID)
-	nullableText("employeeId", rec.EmployeeID, &f.EmployeeID)
-	nullableText("employeeAltId", rec.EmployeeAltID, &f.EmployeeAltID)
+	nullableInto(f, "badgeId", rec.BadgeID, &f.BadgeID)
+	nullableInto(f, "employeeId", rec.EmployeeID, &f.EmployeeID)
+	nullableInto(f, "employeeAltId", rec.EmployeeAltID, &f.EmployeeAltID)
 	// An empty object is no metadata, as null is: the APIs answer {} for both.
 	nullableMap := func(name string, n nullable[map[string]any], into *map[string]any) {
 		switch {
@@ -137,16 +146,8 @@ func readUser(r *Reader, origin string, raw []byte) error {
 	nullableMap("metadata", rec.Metadata, &f.Metadata)
 	nullableMap("appMetadata", rec.AppMetadata, &f.AppMetadata)
 	nullableMap("userMetadata", rec.UserMetadata, &f.UserMetadata)
-	nullableTime := func(name string, n nullable[time.Time], into **time.Time) {
-		switch {
-		case n.Value != nil:
-			*into = n.Value
-		case n.Set:
-			f.Cleared = append(f.Cleared, name)
-		}
-	}
-	nullableTime("privacyPolicyAgreedAt", rec.PrivacyPolicyAgreedAt, &f.PrivacyPolicyAgreedAt)
-	nullableTime("termsOfServiceAgreedAt", rec.TermsOfServiceAgreedAt, &f.TermsOfServiceAgreedAt)
+	nullableInto(f, "privacyPolicyAgreedAt", rec.PrivacyPolicyAgreedAt, &f.PrivacyPolicyAgreedAt)
+	nullableInto(f, "termsOfServiceAgreedAt", rec.TermsOfServiceAgreedAt, &f.TermsOfServiceAgreedAt)
 	// org is the user's whole org: a column it leaves out is emptied and an
 	// open attribute it leaves out removed.
 	if rec.Org != nil {
@@ -207,21 +208,12 @@ func (rec integrationRecord) read(origin string) (directory.ImportIntegration, e
 	in := directory.ImportIntegration{Origin: origin, ExternalID: rec.ID, Primary: rec.IsPrimary != nil && *rec.IsPrimary}
 	f := &in.Fields
 	f.Name, f.Handle, f.Domain = rec.Name, rec.Handle, rec.Domain
-	if rec.Vendor != nil {
-		v := integration.Vendor(*rec.Vendor)
-		if err := integration.VendorValidator(v); err != nil {
-			return in, fmt.Errorf("vendor %q: %w", *rec.Vendor, err)
-		}
-		f.Vendor = &v
+	var err error
+	if f.Vendor, err = enum("vendor", rec.Vendor, integration.VendorValidator); err != nil {
+		return in, err
 	}
-	if rec.Kind != nil {
-		k := integration.Kind(*rec.Kind)
-		if err := integration.KindValidator(k); err != nil {
-			return in, fmt.Errorf("kind %q: %w", *rec.Kind, err)
-		}
-		f.Kind = &k
-	}
-	return in, nil
+	f.Kind, err = enum("kind", rec.Kind, integration.KindValidator)
+	return in, err
 }
 
 func readIntegration(r *Reader, origin string, raw []byte) error {
@@ -305,19 +297,12 @@ func readIdentity(r *Reader, origin string, raw []byte) error {
 	if rec.Profile.Value != nil && len(*rec.Profile.Value) > 0 {
 		in.Profile = *rec.Profile.Value
 	}
-	if rec.State != nil {
-		s := identity.State(*rec.State)
-		if err := identity.StateValidator(s); err != nil {
-			return fmt.Errorf("state %q: %w", *rec.State, err)
-		}
-		in.State = &s
+	var err error
+	if in.State, err = enum("state", rec.State, identity.StateValidator); err != nil {
+		return err
 	}
-	if rec.LinkedBy != nil {
-		l := identity.LinkedBy(*rec.LinkedBy)
-		if err := identity.LinkedByValidator(l); err != nil {
-			return fmt.Errorf("linked_by %q: %w", *rec.LinkedBy, err)
-		}
-		in.LinkedBy = &l
+	if in.LinkedBy, err = enum("linked_by", rec.LinkedBy, identity.LinkedByValidator); err != nil {
+		return err
 	}
 	if t := rec.Timestamp; t != nil {
 		in.ProvisionedAt, in.DeprovisionedAt = timeOf(t.ProvisionedAt), timeOf(t.DeprovisionedAt)
@@ -369,12 +354,9 @@ func readResource(r *Reader, origin string, raw []byte) error {
 	}
 	in := directory.ImportResource{Origin: origin, ExternalID: rec.ID, Integration: rec.WorkspaceIntegrationID,
 		VendorID: rec.VendorID, Name: rec.Name, Handle: rec.Handle}
-	if rec.Kind != nil {
-		k := resource.Kind(*rec.Kind)
-		if err := resource.KindValidator(k); err != nil {
-			return fmt.Errorf("kind %q: %w", *rec.Kind, err)
-		}
-		in.Kind = &k
+	var err error
+	if in.Kind, err = enum("kind", rec.Kind, resource.KindValidator); err != nil {
+		return err
 	}
 	if in.Integration == "" {
 		return fmt.Errorf("workspace_integration_id: is required")
@@ -396,12 +378,9 @@ func readMembership(r *Reader, origin string, raw []byte) error {
 		return err
 	}
 	in := directory.ImportMembership{Origin: origin, Resource: rec.ResourceID, Identity: rec.DirectoryIdentityID}
-	if rec.Role != nil {
-		role := membership.Role(*rec.Role)
-		if err := membership.RoleValidator(role); err != nil {
-			return fmt.Errorf("role %q: %w", *rec.Role, err)
-		}
-		in.Role = &role
+	var err error
+	if in.Role, err = enum("role", rec.Role, membership.RoleValidator); err != nil {
+		return err
 	}
 	r.Set.Memberships = append(r.Set.Memberships, in)
 	return nil
