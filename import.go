@@ -63,13 +63,17 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		opts.Progress = func(kind string, done, total int) {
 			if now := time.Now(); now.Sub(last) > 100*time.Millisecond || done == total {
 				last = now
-				fmt.Fprintf(stderr, "\r%-13s %d/%d   ", kind, done, total)
+				filled := 0
+				if total > 0 {
+					filled = 30 * done / total
+				}
+				fmt.Fprintf(stderr, "\r%-13s [%s%s] %d/%d ", kind, strings.Repeat("#", filled), strings.Repeat(" ", 30-filled), done, total)
 			}
 		}
 	}
 	report, err := directory.New(db.Client).Import(viewer.NewContext(ctx, v), reader.Set, opts)
 	if opts.Progress != nil {
-		fmt.Fprint(stderr, "\r"+strings.Repeat(" ", 40)+"\r")
+		fmt.Fprint(stderr, "\r"+strings.Repeat(" ", 72)+"\r")
 	}
 	if err != nil && !errors.Is(err, directory.ErrNothingLoaded) {
 		return err
