@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/idgraph/idgraph/graph/graphtest"
@@ -67,7 +68,18 @@ func TestImportRecords(t *testing.T) {
 	if resp := srv.QueryAs(t, viewOnly, mutation, map[string]any{"records": records[1:2]}); len(resp.Codes()) != 1 || resp.Codes()[0] != "FORBIDDEN" {
 		t.Errorf("users without directory.user.manage: %+v", resp.Errors)
 	}
-	// At most 1,000 records a request.
+	// A batch of 1,000 records, each with objects of its own, loads: a Map
+	// value is data, not input objects. 1,001 are refused.
+	batch := make([]any, 1000)
+	for i := range batch {
+		batch[i] = map[string]any{"record_type": "user", "id": fmt.Sprintf("b%d", i), "email": fmt.Sprintf("b%d@acme.io", i),
+			"org": map[string]any{"department": "Ops"}, "metadata": map[string]any{"desk": map[string]any{"floor": i % 7}}}
+	}
+	got = payload{}
+	srv.QueryAs(t, token, mutation, map[string]any{"records": batch}).Decode(t, &got)
+	if got.ImportRecords.Users.Created != 1000 {
+		t.Errorf("a batch of 1,000: %+v", got.ImportRecords)
+	}
 	many := make([]any, 1001)
 	for i := range many {
 		many[i] = map[string]any{"record_type": "user", "id": "x", "email": "x@acme.io"}

@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 
@@ -81,6 +82,16 @@ type Input struct {
 // Of measures op. It stops walking once more than stopAfter fields are seen (0: never),
 // so a fragment that expands exponentially costs no more than the limit.
 func Of(op *ast.OperationDefinition, vars map[string]any, defaultPage, stopAfter int) Measure {
+	// A value of the Map scalar (metadata, import records) is data stored as
+	// it is, not input objects a resolver works through: its objects are not
+	// counted, though its depth, lists and strings are.
+	for _, def := range op.VariableDefinitions {
+		if v, ok := vars[def.Variable]; ok && def.Type != nil && def.Type.Name() == mapScalar {
+			if vars = maps.Clone(vars); vars != nil {
+				vars[def.Variable] = data{v}
+			}
+		}
+	}
 	w := walker{vars: vars, defaultPage: int64(defaultPage), stopAfter: stopAfter}
 	w.m.Cost = w.selections(op.SelectionSet, 0, 1)
 	return w.m
@@ -92,7 +103,17 @@ type walker struct {
 	stopAfter   int
 	stopInput   *Limits
 	m           Measure
+	// skipObjects: objects are not counted (the variables before the
+	// operation's types are known); inData counts the Map values being walked.
+	skipObjects bool
+	inData      int
 }
+
+// mapScalar is the scalar of free-form JSON objects.
+const mapScalar = "Map"
+
+// data wraps the value of a variable of the Map scalar.
+type data struct{ v any }
 
 func (w *walker) selections(set ast.SelectionSet, depth int, mult int64) int64 {
 	var cost int64
@@ -153,8 +174,15 @@ func (w *walker) value(v any, path []string, depth int) {
 	}
 	entries := -1
 	switch x := v.(type) {
+	case data:
+		w.inData++
+		w.value(x.v, path, depth)
+		w.inData--
+		return
 	case map[string]any:
-		in.Objects++
+		if !w.skipObjects && w.inData == 0 {
+			in.Objects++
+		}
 		entries = len(x)
 	case []any:
 		entries = len(x)
@@ -280,7 +308,9 @@ func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationC
 // arguments are checked again once variables are substituted, with the values
 // written in the query.
 func (l Limits) Variables(vars map[string]any) *gqlerror.Error {
-	w := walker{stopInput: &l}
+	// Objects are counted with the operation (Of), which knows the values
+	// that are data rather than input objects.
+	w := walker{stopInput: &l, skipObjects: true}
 	for name, v := range vars {
 		w.value(v, []string{"$" + name}, 1)
 	}
