@@ -165,6 +165,22 @@ func TestCORS(t *testing.T) {
 	if rec := preflight(open.Handler, "https://evil.example"); rec.Header().Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("other origin allowed: %v", rec.Header())
 	}
+	// The REST endpoints answer the same origins, with PUT and X-API-Key.
+	req = httptest.NewRequest(http.MethodOptions, "/api/v1/users/someone", nil)
+	req.Header.Set("Origin", "https://app.example")
+	req.Header.Set("Access-Control-Request-Method", "PUT")
+	req.Header.Set("Access-Control-Request-Headers", "content-type,x-api-key") // as browsers send it: sorted, lower-case
+	rec := httptest.NewRecorder()
+	open.Handler.ServeHTTP(rec, req)
+	if rec.Header().Get("Access-Control-Allow-Origin") != "https://app.example" || !strings.Contains(rec.Header().Get("Access-Control-Allow-Methods"), "PUT") {
+		t.Fatalf("REST preflight: %d %v", rec.Code, rec.Header())
+	}
+	req.Header.Set("Origin", "https://evil.example")
+	rec = httptest.NewRecorder()
+	open.Handler.ServeHTTP(rec, req)
+	if rec.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("REST preflight from another origin: %v", rec.Header())
+	}
 }
 
 func TestIntrospectionSwitch(t *testing.T) {

@@ -109,6 +109,7 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	gql.SetRecoverFunc(recoverPanic(opts.Logger))
 
 	var endpoint http.Handler = a.guard(loader.Middleware(db.Client, opts.Loaders, gql))
+	var restAround func(http.Handler) http.Handler
 	if len(limits.CORSOrigins) > 0 {
 		endpoint = cors.New(cors.Options{
 			AllowedOrigins: limits.CORSOrigins,
@@ -117,12 +118,21 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 			ExposedHeaders: []string{"X-Correlation-ID"},
 			MaxAge:         600,
 		}).Handler(endpoint)
+		// The REST endpoints answer the same origins, with their own methods
+		// and headers.
+		restAround = cors.New(cors.Options{
+			AllowedOrigins: limits.CORSOrigins,
+			AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete},
+			AllowedHeaders: []string{"Authorization", "Content-Type", "X-Tenant-ID", "X-API-Key"},
+			ExposedHeaders: []string{"X-Correlation-ID", "Link", "X-Total-Results-Count"},
+			MaxAge:         600,
+		}).Handler
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", endpoint)
 	mux.Handle("/export", &exporter{api: a, schema: executable.Schema(), graphql: endpoint, log: directory.New(db.Client),
 		maxRows: limits.MaxExportRows, pageSize: limits.MaxPage})
-	rest.Register(mux, rest.Options{GraphQL: endpoint, MaxBodyBytes: limits.MaxBodyBytes})
+	rest.Register(mux, rest.Options{GraphQL: endpoint, MaxBodyBytes: limits.MaxBodyBytes, Around: restAround})
 	mux.Handle("GET /{$}", playground.Page(playground.Options{Endpoint: "/graphql", Export: "/export", Token: opts.DemoToken}))
 	mux.Handle("GET /playground/", playground.Assets())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -29,15 +29,24 @@ type Options struct {
 	GraphQL http.Handler
 	// MaxBodyBytes bounds a request body, as on /graphql.
 	MaxBodyBytes int64
+	// Around, when set, wraps every route (the CORS policy of /graphql).
+	Around func(http.Handler) http.Handler
 }
 
 // Register adds the shim's routes, and /api/openapi.json describing them, to mux.
 func Register(mux *http.ServeMux, opts Options) {
 	s := &shim{opts: opts}
+	handle := func(pattern string, h http.HandlerFunc) {
+		if opts.Around != nil {
+			mux.Handle(pattern, opts.Around(h))
+			return
+		}
+		mux.Handle(pattern, h)
+	}
 	paths := map[string][]string{}
 	for _, e := range endpoints {
 		e := e
-		mux.HandleFunc(e.method+" "+e.path, func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, e) })
+		handle(e.method+" "+e.path, func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, e) })
 		paths[e.path] = append(paths[e.path], e.method)
 	}
 	// A known path with another method, and an unknown path under the shim's
@@ -45,7 +54,7 @@ func Register(mux *http.ServeMux, opts Options) {
 	for path, methods := range paths {
 		allow := strings.Join(methods, ", ")
 		d := dialectOf(path)
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		handle(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
 			d.fail(w, &failure{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
 				message: fmt.Sprintf("use %s, not %s", allow, r.Method)})
@@ -53,12 +62,12 @@ func Register(mux *http.ServeMux, opts Options) {
 	}
 	for _, prefix := range []string{"/api/", "/v1/"} {
 		d := dialectOf(prefix)
-		mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
+		handle(prefix, func(w http.ResponseWriter, r *http.Request) {
 			d.fail(w, &failure{status: http.StatusNotFound, code: "not_found", message: fmt.Sprintf("no endpoint at %s", r.URL.Path)})
 		})
 	}
 	doc := openAPI()
-	mux.HandleFunc("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+	handle("GET /api/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
 	})
