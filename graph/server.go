@@ -132,7 +132,8 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	mux.Handle("/graphql", endpoint)
 	mux.Handle("/export", &exporter{api: a, schema: executable.Schema(), graphql: endpoint, log: directory.New(db.Client),
 		maxRows: limits.MaxExportRows, pageSize: limits.MaxPage})
-	rest.Register(mux, rest.Options{GraphQL: endpoint, MaxBodyBytes: limits.MaxBodyBytes, Around: restAround})
+	rest.Register(mux, rest.Options{GraphQL: endpoint, MaxBodyBytes: limits.MaxBodyBytes, Around: restAround,
+		Logger: opts.Logger})
 	mux.Handle("GET /{$}", playground.Page(playground.Options{Endpoint: "/graphql", Export: "/export", Token: opts.DemoToken}))
 	mux.Handle("GET /playground/", playground.Assets())
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {

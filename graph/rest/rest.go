@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
@@ -31,6 +32,8 @@ type Options struct {
 	MaxBodyBytes int64
 	// Around, when set, wraps every route (the CORS policy of /graphql).
 	Around func(http.Handler) http.Handler
+	// Logger hears of the errors answered with 500.
+	Logger *slog.Logger
 }
 
 // Register adds the shim's routes, and /api/openapi.json describing them, to mux.
@@ -96,13 +99,15 @@ type shim struct {
 
 func (s *shim) serve(w http.ResponseWriter, r *http.Request, e endpoint) {
 	c := &call{shim: s, w: w, r: r, dialect: dialectOf(e.path)}
-	out, err := c.check(e)
+	var out any
+	err := c.check(e)
 	if err == nil {
 		out, err = e.run(c)
 	}
 	if err != nil {
 		var f *failure
 		if !errors.As(err, &f) {
+			s.internal(w, r, err)
 			f = &failure{status: http.StatusInternalServerError, code: "internal_server_error", message: "internal server error"}
 		}
 		c.dialect.fail(w, f)
@@ -114,12 +119,22 @@ func (s *shim) serve(w http.ResponseWriter, r *http.Request, e endpoint) {
 	}
 	body, err := json.Marshal(out)
 	if err != nil {
+		s.internal(w, r, err)
 		c.dialect.fail(w, &failure{status: http.StatusInternalServerError, code: "internal_server_error", message: "internal server error"})
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.status)
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// internal logs an error the client sees only as a 500, with the request's
+// correlation id (set by then on the response).
+func (s *shim) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if s.opts.Logger != nil {
+		s.opts.Logger.ErrorContext(r.Context(), "REST endpoint failed", slog.String("correlation_id", w.Header().Get("X-Correlation-ID")),
+			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	}
 }
 
 // call is one request to the shim.
@@ -133,30 +148,30 @@ type call struct {
 }
 
 // check reads what every endpoint shares: the include= list and the tenant header.
-func (c *call) check(e endpoint) (any, error) {
+func (c *call) check(e endpoint) error {
 	q := c.r.URL.Query()
 	for name := range q {
 		if name != "include" && !slices.Contains(e.query, name) {
-			return nil, badRequest("unknown query parameter %q", name)
+			return badRequest("unknown query parameter %q", name)
 		}
 	}
 	c.included = map[string]bool{}
-	if raw := q.Get("include"); raw != "" {
+	if raw := strings.Join(q["include"], ","); raw != "" {
 		if len(e.includes) == 0 {
-			return nil, badRequest("this endpoint takes no include")
+			return badRequest("this endpoint takes no include")
 		}
 		for _, name := range strings.Split(raw, ",") {
 			name = strings.TrimSpace(name)
 			if !slices.Contains(e.includes, name) {
-				return nil, badRequest("unknown include %q; available: %s", apierror.Clip(name), strings.Join(e.includes, ", "))
+				return badRequest("unknown include %q; available: %s", apierror.Clip(name), strings.Join(e.includes, ", "))
 			}
 			c.included[name] = true
 		}
 	}
 	if c.dialect.tenantHeader && c.r.Header.Get("X-Tenant-ID") == "" {
-		return nil, badRequest("the X-Tenant-ID header is required")
+		return badRequest("the X-Tenant-ID header is required")
 	}
-	return nil, nil
+	return nil
 }
 
 // graphQLError is one error of a /graphql answer.
