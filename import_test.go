@@ -340,6 +340,30 @@ func TestImportRefusesUpdatesAndLoadsAllOrNothing(t *testing.T) {
 		data.AuditEvents.Nodes[0].Changes["attributes.site"] == nil || data.AuditEvents.Nodes[0].Changes["manager_id"] == nil {
 		t.Errorf("the change's audit entry: %+v", data.AuditEvents.Nodes)
 	}
+
+	// A refused change of an existing user leaves it standing for the records
+	// that name it; a move under one's own report is refused as it is written.
+	third := write("third.ndjson", `{"record_type":"user","id":"ceo","email":"bo@acme.io"}
+{"record_type":"user","id":"new-hire","email":"nh@acme.io","manager_id":"ceo"}
+{"record_type":"user","id":"vp","manager_id":"cto"}
+`)
+	out.Reset()
+	errOut.Reset()
+	if err := run(ctx, []string{"import", "--db", dsn, "--tenant", "acme", third}, &out, &errOut); err == nil {
+		t.Fatal("the third import refused nothing")
+	}
+	if got := summaryRow(t, out.String(), "users"); got != [4]int{1, 0, 0, 2} ||
+		!strings.Contains(errOut.String(), third+":1: user ceo: email:") || !strings.Contains(errOut.String(), third+":3: user vp: manager_id:") {
+		t.Errorf("the third import: %v\n%s", got, errOut.String())
+	}
+	var hire struct {
+		User struct{ Manager struct{ ExternalID string } }
+		Vp   struct{ Manager struct{ ExternalID string } }
+	}
+	srv.QueryAs(t, token, `{ user(externalId: "new-hire") { manager { externalId } } vp: user(externalId: "vp") { manager { externalId } } }`, nil).Decode(t, &hire)
+	if hire.User.Manager.ExternalID != "ceo" || hire.Vp.Manager.ExternalID != "ceo" {
+		t.Errorf("after the third import: %+v", hire)
+	}
 }
 
 // BenchmarkImport loads a directory of 100,000 users (a tree of managers, six

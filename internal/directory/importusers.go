@@ -64,9 +64,10 @@ func (r *importRun) users(list []ImportUser) error {
 		}
 		changed, err := w.write(u)
 		if err != nil {
+			// Only an update is refused here (a move under one's own
+			// report): the user stays as it was, and references to it stand.
 			if e, ok := apierror.As(err); ok {
 				r.refuse(counts, u.in.Origin, "user", u.in.ExternalID, e)
-				delete(r.userIDs, u.in.ExternalID)
 				continue
 			}
 			return err
@@ -246,7 +247,9 @@ func (r *importRun) orderUsers(records []*importedUser, facts userFacts) []*impo
 				continue
 			}
 			if dep, ok := byExt[*ref.ext]; ok {
-				if !visit(dep) {
+				// A user already in the tenant stands whatever its record's
+				// fate; a new one whose record is refused, or that loops, does not.
+				if !visit(dep) && dep.before == nil {
 					refuse(u, fieldError(ref.field, "the record of user %q was refused, or the users' %s references go round in a loop",
 						apierror.Clip(*ref.ext), ref.field))
 					return false
