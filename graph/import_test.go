@@ -59,6 +59,23 @@ func TestImportRecords(t *testing.T) {
 		t.Errorf("all or nothing: %+v", p)
 	}
 
+	// directory_user_id null unlinks the account: an orphan, and the user's count follows.
+	got = payload{}
+	srv.QueryAs(t, token, mutation, map[string]any{"records": []any{map[string]any{"record_type": "identity", "id": "i1",
+		"workspace_integration_id": "wsint_okta", "directory_user_id": nil}}}).Decode(t, &got)
+	var orphan struct {
+		Identity struct {
+			State    string
+			LinkedBy *string
+			User     *struct{ ID string }
+		}
+		User struct{ Counts struct{ Identities int } }
+	}
+	srv.QueryAs(t, token, `{ identity(externalId: "i1") { state linkedBy user { id } } user(externalId: "u1") { counts { identities } } }`, nil).Decode(t, &orphan)
+	if orphan.Identity.State != "orphan" || orphan.Identity.User != nil || orphan.Identity.LinkedBy != nil || orphan.User.Counts.Identities != 0 {
+		t.Errorf("unlinked by import: %+v", orphan)
+	}
+
 	// Each kind under its own permission.
 	usersOnly := srv.TokenFor(t, "acme", "directory.user.manage", "directory.user.view")
 	if resp := srv.QueryAs(t, usersOnly, mutation, map[string]any{"records": records[1:3]}); len(resp.Codes()) != 1 || resp.Codes()[0] != "FORBIDDEN" {

@@ -90,10 +90,12 @@ type ImportIntegration struct {
 // ImportIdentity is an account to upsert, on an integration and (when
 // linked) of a user, both by external id.
 type ImportIdentity struct {
-	Origin                                  string
-	ExternalID                              string
-	Integration                             string
-	User                                    *string
+	Origin      string
+	ExternalID  string
+	Integration string
+	User        *string
+	// ClearUser: the record says the account has no user (an orphan).
+	ClearUser                               bool
 	State                                   *identity.State
 	VendorID, Email, Username, DisplayName  *string
 	Profile                                 map[string]any
@@ -459,8 +461,12 @@ func (r *importRun) identities(list []ImportIdentity) error {
 				switch {
 				case userID != nil:
 					m.SetUserID(*userID)
-				case in.User == nil && before != nil && before.UserID != nil && in.State != nil && *in.State == identity.StateOrphan:
+				case in.ClearUser && before != nil && before.UserID != nil:
 					m.ClearUserID()
+					m.ClearLinkedBy()
+					if in.State == nil {
+						m.SetState(identity.StateOrphan)
+					}
 				}
 				setIf(linkedBy, m.SetLinkedBy)
 				setTime(in.LastSyncedAt, m.SetLastSyncedAt, m.ClearLastSyncedAt)

@@ -308,7 +308,7 @@ func readIdentity(r *Reader, origin string, raw []byte) error {
 		in.ProvisionedAt, in.DeprovisionedAt = timeOf(t.ProvisionedAt), timeOf(t.DeprovisionedAt)
 		in.ProfileChangedAt, in.LastAuthenticatedAt, in.Expires = timeOf(t.ProfileChangedAt), timeOf(t.LastAuthenticatedAt), timeOf(t.ExpiresAt)
 	}
-	in.User = rec.DirectoryUserID.Value
+	in.User, in.ClearUser = rec.DirectoryUserID.Value, rec.DirectoryUserID.Set && rec.DirectoryUserID.Value == nil
 	if rec.WorkspaceIntegrationID != nil {
 		in.Integration = *rec.WorkspaceIntegrationID
 	}
