@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/idgraph/idgraph/graph/graphtest"
@@ -82,4 +83,45 @@ func postBody(srv *graphtest.Server, body []byte) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	srv.Handler.ServeHTTP(rec, req)
 	return rec
+}
+
+// FuzzREST: whatever path, query, method, headers and body a client sends to
+// the REST endpoints, the answer is JSON (or an empty 204) with a status
+// below 500.
+func FuzzREST(f *testing.F) {
+	srv := graphtest.New(f, 10)
+	var data struct{ Users struct{ Nodes []struct{ ID string } } }
+	srv.Query(f, `{ users(first: 1) { nodes { id } } }`, nil).Decode(f, &data)
+	user := data.Users.Nodes[0].ID
+	for _, seed := range []struct{ method, path, body string }{
+		{"GET", "/api/v1/directory/users/" + user + "?include=policy-users,secondary-users-exists", ""},
+		{"GET", "/api/v1/directory/users/" + user + "?include=,,&include=x", ""},
+		{"GET", "/api/v1/directory/identities/dridt_zz", ""},
+		{"GET", "/api/identities/%00", ""},
+		{"GET", "/api/v1/users?rpp=1&after=bm9wZQ", ""},
+		{"POST", "/api/v1/users", `{"email":"a@b.io","first_name":"A","privacy_policy_agreed_at":"x"}`},
+		{"PUT", "/api/v1/users/" + user, `{"app_metadata":{"a":[1,{"b":null}]},"email":null}`},
+		{"DELETE", "/api/v1/users/nope", ""},
+		{"GET", "/v1/users/" + user + "/identities", ""},
+		{"PATCH", "/api/v1/users", "[]"},
+	} {
+		f.Add(seed.method, seed.path, seed.body)
+	}
+	f.Fuzz(func(t *testing.T, method, path, body string) {
+		req, err := http.NewRequest(method, "http://idgraph"+path, bytes.NewReader([]byte(body)))
+		if err != nil || req.URL.Path == "" || req.URL.Path[0] != '/' {
+			return // not a request a client can send
+		}
+		req.Header.Set("Authorization", "Bearer "+srv.Token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Tenant-ID", "demo")
+		rec := httptest.NewRecorder()
+		srv.Handler.ServeHTTP(rec, req)
+		if rec.Code >= 500 && rec.Code != http.StatusServiceUnavailable {
+			t.Fatalf("%s %s: status %d: %s", method, path, rec.Code, rec.Body)
+		}
+		if rec.Code != http.StatusNoContent && !json.Valid(rec.Body.Bytes()) && (strings.HasPrefix(req.URL.Path, "/api/") || strings.HasPrefix(req.URL.Path, "/v1/")) {
+			t.Fatalf("%s %s: the answer is not JSON (%d): %.300s", method, path, rec.Code, rec.Body)
+		}
+	})
 }
