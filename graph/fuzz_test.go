@@ -90,7 +90,9 @@ func postBody(srv *graphtest.Server, body []byte) *httptest.ResponseRecorder {
 // below 500.
 func FuzzREST(f *testing.F) {
 	srv := graphtest.New(f, 10)
-	var data struct{ Users struct{ Nodes []struct{ ID string } } }
+	var data struct {
+		Users struct{ Nodes []struct{ ID string } }
+	}
 	srv.Query(f, `{ users(first: 1) { nodes { id } } }`, nil).Decode(f, &data)
 	user := data.Users.Nodes[0].ID
 	for _, seed := range []struct{ method, path, body string }{
