@@ -120,7 +120,7 @@ func FuzzREST(f *testing.F) {
 		rec := httptest.NewRecorder()
 		srv.Handler.ServeHTTP(rec, req)
 		if rec.Code >= 500 && rec.Code != http.StatusServiceUnavailable {
-			t.Fatalf("%s %s: status %d: %s", method, path, rec.Code, rec.Body)
+			t.Fatalf("%s %s: status %d: %s\nlog: %.2000s", method, path, rec.Code, rec.Body, srv.Logs.String())
 		}
 		if rec.Code != http.StatusNoContent && !json.Valid(rec.Body.Bytes()) && (strings.HasPrefix(req.URL.Path, "/api/") || strings.HasPrefix(req.URL.Path, "/v1/")) {
 			t.Fatalf("%s %s: the answer is not JSON (%d): %.300s", method, path, rec.Code, rec.Body)
