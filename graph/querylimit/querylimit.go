@@ -77,6 +77,9 @@ type Measure struct {
 type Input struct {
 	Depth, Objects, List, String int
 	DepthAt, ListAt, StringAt    string
+	// NULAt is where a string holds a NUL character, empty when none does:
+	// idgraph stores none (PostgreSQL refuses them in text and JSON).
+	NULAt string
 }
 
 // Of measures op. It stops walking once more than stopAfter fields are seen (0: never),
@@ -189,6 +192,9 @@ func (w *walker) value(v any, path []string, depth int) {
 	case string:
 		if len(x) > in.String {
 			in.String, in.StringAt = len(x), strings.Join(path, ".")
+		}
+		if in.NULAt == "" && strings.IndexByte(x, 0) >= 0 {
+			in.NULAt = strings.Join(path, ".")
 		}
 		return
 	default:
@@ -332,6 +338,9 @@ func (l Limits) inputError(in Input) *gqlerror.Error {
 	case l.MaxInputString > 0 && in.String > l.MaxInputString:
 		return badInput(fmt.Sprintf("the string at %s is %d bytes long; the limit is %d", in.StringAt, in.String, l.MaxInputString),
 			map[string]any{"inputString": in.String, "limit": l.MaxInputString})
+	case in.NULAt != "":
+		return badInput(fmt.Sprintf("the string at %s holds a NUL character (\\u0000), which idgraph does not store or match", in.NULAt),
+			map[string]any{"at": in.NULAt})
 	}
 	return nil
 }

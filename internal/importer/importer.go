@@ -153,6 +153,12 @@ func (l *lineCounter) lineAt(offset int64) int {
 
 // Record reads one record, found at origin.
 func (r *Reader) Record(origin string, raw []byte) {
+	// idgraph stores no NUL character (PostgreSQL refuses them in text and
+	// JSON): such a record is refused here rather than failing the import.
+	if bytes.Contains(raw, []byte(`\u0000`)) {
+		r.unread(origin, "", fmt.Errorf("the record holds a NUL character (\\u0000), which idgraph does not store"))
+		return
+	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil {
 		r.unread(origin, "", fmt.Errorf("not a JSON object: %s", apierror.Clip(err.Error())))

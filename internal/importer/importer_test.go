@@ -18,6 +18,7 @@ func TestRecordsAreToldApartAndPlaced(t *testing.T) {
 {"record_type":"identity","id":"i9","vendor_id":"v","workspace_integration_id":"wsint_1","state":"gone"}
 [1, 2]
 {"record_type":"device","id":"x"}
+{"record_type":"user","id":"n","email":"n@x.io","first_name":"a\u0000b"}
 `
 	r := NewReader()
 	if err := r.ReadFile("in.ndjson", strings.NewReader(ndjson)); err != nil {
@@ -51,6 +52,7 @@ func TestRecordsAreToldApartAndPlaced(t *testing.T) {
 		"in.ndjson:10": `state "gone"`,
 		"in.ndjson:11": "not a JSON object",
 		"in.ndjson:12": "record_type",
+		"in.ndjson:13": "NUL character",
 	}
 	if len(s.Unread) != len(want) {
 		t.Fatalf("unread: %+v", s.Unread)
