@@ -71,7 +71,8 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 			}
 		}
 	}
-	report, err := directory.New(db.Client).Import(viewer.NewContext(ctx, v), reader.Set, opts)
+	records := reader.Set.Len() + len(reader.Set.Unread)
+	report, err := directory.New(db.Client).Import(viewer.NewContext(ctx, v), &reader.Set, opts)
 	if opts.Progress != nil {
 		fmt.Fprint(stderr, "\r"+strings.Repeat(" ", 72)+"\r")
 	}
@@ -111,7 +112,7 @@ func importCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t\n", row.kind, row.c.Created, row.c.Updated, row.c.Unchanged, row.c.Refused)
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(stdout, "%d records into tenant %s in %s\n", reader.Set.Len()+len(reader.Set.Unread), *slug, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "%d records into tenant %s in %s\n", records, *slug, time.Since(start).Round(time.Millisecond))
 	switch {
 	case errors.Is(err, directory.ErrNothingLoaded):
 		return fmt.Errorf("%d records were refused: nothing was loaded (--all-or-nothing)", len(report.Refusals))

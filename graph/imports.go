@@ -32,7 +32,7 @@ func importRecords(ctx context.Context, dir *directory.Service, input model.Impo
 		}
 		reader.Record(fmt.Sprintf("records[%d]", i), raw)
 	}
-	set := reader.Set
+	set := &reader.Set
 	for _, need := range []struct {
 		records    int
 		permission string

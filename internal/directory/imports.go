@@ -168,8 +168,10 @@ func (r *ImportReport) countsOf(kind string) *ImportCounts {
 // import that refused a record.
 var ErrNothingLoaded = errors.New("records were refused: nothing was loaded")
 
-// Import upserts set in one transaction.
-func (s *Service) Import(ctx context.Context, set ImportSet, opts ImportOptions) (ImportReport, error) {
+// Import upserts set in one transaction. It consumes set: each kind's records
+// are let go once written, so a large import holds one kind at a time beside
+// the maps of ids.
+func (s *Service) Import(ctx context.Context, set *ImportSet, opts ImportOptions) (ImportReport, error) {
 	report := ImportReport{Refusals: slices.Clone(set.Unread)}
 	for _, r := range set.Unread {
 		if c := report.countsOf(r.Kind); c != nil {
@@ -179,11 +181,11 @@ func (s *Service) Import(ctx context.Context, set ImportSet, opts ImportOptions)
 	err := s.inTx(ctx, func(tx *ent.Tx) error {
 		run := &importRun{s: s, ctx: ctx, tx: tx, opts: opts, report: &report}
 		steps := []func() error{
-			func() error { return run.integrations(set.Integrations) },
-			func() error { return run.users(set.Users) },
-			func() error { return run.identities(set.Identities) },
-			func() error { return run.resources(set.Resources) },
-			func() error { return run.memberships(set.Memberships) },
+			func() error { defer func() { set.Integrations = nil }(); return run.integrations(set.Integrations) },
+			func() error { defer func() { set.Users = nil }(); return run.users(set.Users) },
+			func() error { defer func() { set.Identities = nil }(); return run.identities(set.Identities) },
+			func() error { defer func() { set.Resources = nil }(); return run.resources(set.Resources) },
+			func() error { defer func() { set.Memberships = nil }(); return run.memberships(set.Memberships) },
 		}
 		for _, step := range steps {
 			if err := step(); err != nil {
