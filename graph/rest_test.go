@@ -609,6 +609,20 @@ func TestRESTAccountUsers(t *testing.T) {
 	if pluck(a.body, "last_name") != "Younger" || pluck(a.body, "first_name") != "John" || pluck(a.body, "privacy_policy_agreed_at") != nil {
 		t.Errorf("after update: %s", a.Body)
 	}
+	// By the source system's id: the path's GUID finds the user to change.
+	guid := "49a02f33-33f2-4d69-a301-ffb1933e77cc"
+	graphQL(t, srv, `mutation($id: ID!, $g: String!) { updateUser(input: {id: $id, externalId: $g}) { user { id } } }`,
+		map[string]any{"id": id, "g": guid})
+	if a := c.do("PUT", "/api/v1/users/"+guid, map[string]any{"first_name": "Jon"}); a.Status != 204 {
+		t.Fatalf("update by GUID: %d %s", a.Status, a.Body)
+	}
+	if a := c.do("GET", "/api/v1/users/"+guid, nil); pluck(a.body, "first_name") != "Jon" || pluck(a.body, "id") != guid {
+		t.Errorf("after the update by GUID: %s", a.Body)
+	}
+	if a := c.do("PUT", "/api/v1/users/0000-no-such-guid", map[string]any{"first_name": "X"}); a.Status != 404 ||
+		pluck(a.body, "message") != "User with id 0000-no-such-guid not found" {
+		t.Errorf("update of an unknown GUID: %d %s", a.Status, a.Body)
+	}
 	// Delete: 204, then 404.
 	if a := c.do("DELETE", "/api/v1/users/"+id, nil); a.Status != 204 {
 		t.Fatalf("delete: %d %s", a.Status, a.Body)
@@ -628,7 +642,7 @@ func TestRESTAccountUsers(t *testing.T) {
 	for _, n := range log.AuditEvents.Nodes {
 		actions = append(actions, n.Action)
 	}
-	if strings.Join(actions, ",") != "user.created,user.updated,user.deleted" {
+	if strings.Join(actions, ",") != "user.created,user.updated,user.updated,user.updated,user.deleted" {
 		t.Errorf("audit log of the REST writes: %v", actions)
 	}
 	// A body that is not JSON, or too large.
