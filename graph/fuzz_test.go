@@ -122,7 +122,11 @@ func FuzzREST(f *testing.F) {
 		if rec.Code >= 500 && rec.Code != http.StatusServiceUnavailable {
 			t.Fatalf("%s %s: status %d: %s\nlog: %.2000s", method, path, rec.Code, rec.Body, srv.Logs.String())
 		}
-		if rec.Code != http.StatusNoContent && !json.Valid(rec.Body.Bytes()) && (strings.HasPrefix(req.URL.Path, "/api/") || strings.HasPrefix(req.URL.Path, "/v1/")) {
+		// A path that is not clean (/api//0) is redirected to its clean form,
+		// as for every route: a redirect has no JSON to give.
+		redirect := rec.Code >= 300 && rec.Code < 400
+		if rec.Code != http.StatusNoContent && !redirect && !json.Valid(rec.Body.Bytes()) &&
+			(strings.HasPrefix(req.URL.Path, "/api/") || strings.HasPrefix(req.URL.Path, "/v1/")) {
 			t.Fatalf("%s %s: the answer is not JSON (%d): %.300s", method, path, rec.Code, rec.Body)
 		}
 	})
