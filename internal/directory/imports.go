@@ -257,8 +257,8 @@ func (r *importRun) flushLog() error {
 	return err
 }
 
-// externalIDs maps the external ids of a table's live records to their ids.
-func externalIDMap[T any](ctx context.Context, rows []T, id func(T) string, ext func(T) *string) map[string]string {
+// externalIDMap maps the external ids of a table's live records to their ids.
+func externalIDMap[T any](rows []T, id func(T) string, ext func(T) *string) map[string]string {
 	out := make(map[string]string, len(rows))
 	for _, row := range rows {
 		if x := ext(row); x != nil {
@@ -301,7 +301,7 @@ func (r *importRun) integrations(list []ImportIntegration) error {
 	if err != nil {
 		return err
 	}
-	r.integrationIDs = externalIDMap(r.ctx, rows, func(i *ent.Integration) string { return i.ID },
+	r.integrationIDs = externalIDMap(rows, func(i *ent.Integration) string { return i.ID },
 		func(i *ent.Integration) *string { return i.ExternalID })
 	byID := map[string]*ent.Integration{}
 	for _, row := range rows {
@@ -380,7 +380,7 @@ func (r *importRun) identities(list []ImportIdentity) error {
 	if err != nil {
 		return err
 	}
-	r.identityIDs = externalIDMap(r.ctx, rows, func(i *ent.Identity) string { return i.ID }, func(i *ent.Identity) *string { return i.ExternalID })
+	r.identityIDs = externalIDMap(rows, func(i *ent.Identity) string { return i.ID }, func(i *ent.Identity) *string { return i.ExternalID })
 	vendorIDs := map[[2]string]string{} // (integration, vendor id) → the identity's id
 	for _, row := range rows {
 		vendorIDs[[2]string{row.IntegrationID, row.VendorID}] = row.ID
@@ -522,7 +522,7 @@ func (r *importRun) resources(list []ImportResource) error {
 	if err != nil {
 		return err
 	}
-	r.resourceIDs = externalIDMap(r.ctx, rows, func(x *ent.Resource) string { return x.ID }, func(x *ent.Resource) *string { return x.ExternalID })
+	r.resourceIDs = externalIDMap(rows, func(x *ent.Resource) string { return x.ID }, func(x *ent.Resource) *string { return x.ExternalID })
 	byID, vendorIDs := map[string]*ent.Resource{}, map[[2]string]string{}
 	for _, row := range rows {
 		byID[row.ID] = row

@@ -91,7 +91,7 @@ func (r *importRun) userFacts() (userFacts, error) {
 	if err != nil {
 		return userFacts{}, err
 	}
-	r.userIDs = externalIDMap(r.ctx, rows, func(u *ent.User) string { return u.ID }, func(u *ent.User) *string { return u.ExternalID })
+	r.userIDs = externalIDMap(rows, func(u *ent.User) string { return u.ID }, func(u *ent.User) *string { return u.ExternalID })
 	facts := userFacts{emailOwner: map[string]string{}, paths: map[string]string{}, parentOf: map[string]*string{}, secondaries: map[string]int{}}
 	for _, row := range rows {
 		facts.emailOwner[strings.ToLower(row.Email)] = row.ID
