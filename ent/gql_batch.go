@@ -5,7 +5,10 @@ package ent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"entgo.io/contrib/entgql"
@@ -146,9 +149,11 @@ func limitPerParent(parent ParentKey, orderBy sql.Querier, withTotal bool) func(
 					Join(ids).WriteString(`) AS "parents"`)
 			})
 		}
-		columns := []string{parentsRef + ` AS "` + parentKeyColumn + `"`}
+		// Without totals the column is NULL, so that pages with and without
+		// totals can be read in one statement (Run<Node>Pages).
+		columns := []string{parentsRef + ` AS "` + parentKeyColumn + `"`, `CAST(NULL AS BIGINT) AS "` + parentTotalColumn + `"`}
 		if withTotal {
-			columns = append(columns, `"parents"."total" AS "`+parentTotalColumn+`"`)
+			columns[1] = `"parents"."total" AS "` + parentTotalColumn + `"`
 		}
 		if postgres {
 			from := sql.ExprFunc(func(b *sql.Builder) {
@@ -188,6 +193,12 @@ func parentsTable(ids []string) sql.Querier {
 
 // parentTotalColumn carries each parent's total beside its page's rows.
 const parentTotalColumn = "parent_total"
+
+// siblingColumn says which of the pages read together a row belongs to.
+const siblingColumn = "sibling_page"
+
+// errUnsent stops a query that is built to be sent as part of another statement.
+var errUnsent = errors.New("ent: statement built, not sent")
 
 type parentCount struct {
 	Parent string `sql:"parent_key"`
@@ -254,6 +265,9 @@ func (p *auditeventPager) cursorsOrNulls(query *AuditEventQuery, after, before *
 	}
 	return query, nil
 }
+
+// defaultOrder reports whether the pager reads in the default order, forwards.
+func (p *auditeventPager) defaultOrder() bool { return len(p.order) == 0 && !p.reverse }
 
 // nulls places NULL below every value in the direction the query runs.
 func (p *auditeventPager) nulls() sql.OrderTermOption {
@@ -447,6 +461,34 @@ func (_m *AuditEventQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...AuditEventPaginateOption,
 ) (map[string]*AuditEventConnection, error) {
+	page, err := _m.PagesByParent(ctx, parent, after, first, before, last, rows, count, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return page.Run(ctx)
+}
+
+// AuditEventPages is PaginateByParent's pages, prepared: a separate count, if
+// one is needed, has run, and the statement of the rows is ready. Run sends it
+// alone; RunAuditEventPages sends it with the pages of other edges to AuditEvent.
+type AuditEventPages struct {
+	// query reads the rows; nil when no rows are asked for.
+	query         *AuditEventQuery
+	conns         map[string]*AuditEventConnection
+	pager         *auditeventPager
+	after, before *Cursor
+	first, last   *int
+	// count: the totals are asked for; withTotal: the rows carry them.
+	count, withTotal bool
+	// perParent: each parent's page is limited apart (see limitPerParent).
+	perParent bool
+}
+
+// PagesByParent is PaginateByParent up to sending the statement of the rows.
+func (_m *AuditEventQuery) PagesByParent(
+	ctx context.Context, parent ParentKey, after *Cursor, first *int,
+	before *Cursor, last *int, rows, count bool, opts ...AuditEventPaginateOption,
+) (*AuditEventPages, error) {
 	if err := validateFirstLast(first, last); err != nil {
 		return nil, err
 	}
@@ -461,14 +503,15 @@ func (_m *AuditEventQuery) PaginateByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &AuditEventConnection{Edges: []*AuditEventEdge{}}
 	}
+	page := &AuditEventPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
 	if len(parent.IDs) == 0 {
-		return conns, nil
+		return page, nil
 	}
 	// A page with its total and no cursor is one statement: the total of each
 	// parent rides along with its rows (a parent without rows has none, so 0).
 	limit := paginateLimit(first, last)
-	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
-	if count && !withTotal {
+	page.withTotal = count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !page.withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -497,7 +540,7 @@ func (_m *AuditEventQuery) PaginateByParent(
 		}
 	}
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
-		return conns, nil
+		return page, nil
 	}
 	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
@@ -525,13 +568,28 @@ func (_m *AuditEventQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, page.withTotal))
+		page.perParent = true
 	}
-	nodes, err := _m.All(ctx)
+	page.query = _m
+	return page, nil
+}
+
+// Run sends the page's statement and returns each parent's connection.
+func (p *AuditEventPages) Run(ctx context.Context) (map[string]*AuditEventConnection, error) {
+	if p.query == nil {
+		return p.conns, nil
+	}
+	nodes, err := p.query.All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byParent := make(map[string][]*AuditEvent, len(parent.IDs))
+	return p.build(nodes)
+}
+
+// build hands each parent its rows of nodes, in the order they were read.
+func (p *AuditEventPages) build(nodes []*AuditEvent) (map[string]*AuditEventConnection, error) {
+	byParent := make(map[string][]*AuditEvent, len(p.conns))
 	for _, node := range nodes {
 		v, err := node.Value(parentKeyColumn)
 		if err != nil {
@@ -539,24 +597,142 @@ func (_m *AuditEventQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
-		if withTotal {
+		if p.withTotal {
 			total, err := node.Value(parentTotalColumn)
 			if err != nil {
 				return nil, err
 			}
 			if n, ok := total.(int64); ok {
-				conns[key].TotalCount = int(n)
+				p.conns[key].TotalCount = int(n)
 			}
 		}
 	}
-	for id, conn := range conns {
+	for id, conn := range p.conns {
 		total := conn.TotalCount
-		conn.build(byParent[id], pager, after, first, before, last)
-		if count {
+		conn.build(byParent[id], p.pager, p.after, p.first, p.before, p.last)
+		if p.count {
 			conn.TotalCount = total
 		}
 	}
-	return conns, nil
+	return p.conns, nil
+}
+
+// joinsWith reports whether p's rows can be read in one statement with
+// first's: both limited per parent, in the default order, with the same
+// columns.
+func (p *AuditEventPages) joinsWith(first *AuditEventPages) bool {
+	return p.query != nil && first.query != nil && p.perParent && first.perParent &&
+		p.pager.defaultOrder() && first.pager.defaultOrder() &&
+		slices.Equal(p.query.ctx.Fields, first.query.ctx.Fields)
+}
+
+// RunAuditEventPages runs pages of several edges to AuditEvent, over one batch of
+// parents, and returns each page's connections in the order of pages. The pages
+// that can (see joinsWith; the caller gives them the same joins too) are read
+// in one statement, a UNION ALL of their statements: siblings such as a user's
+// direct reports and secondary accounts cost one round trip instead of two.
+func RunAuditEventPages(ctx context.Context, pages []*AuditEventPages) ([]map[string]*AuditEventConnection, error) {
+	out := make([]map[string]*AuditEventConnection, len(pages))
+	var together []int
+	for i, p := range pages {
+		if i > 0 && p.joinsWith(pages[0]) {
+			together = append(together, i)
+		}
+	}
+	if len(together) > 0 {
+		together = append([]int{0}, together...)
+	}
+	for i, p := range pages {
+		if len(together) > 0 && slices.Contains(together, i) {
+			continue
+		}
+		var err error
+		if out[i], err = p.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(together) == 0 {
+		return out, nil
+	}
+	first := pages[0].query
+	d := sql.Dialect(first.driver.Dialect())
+	var union *sql.Selector
+	for n, i := range together {
+		s, err := pages[i].query.unsent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+		if union == nil {
+			union = branch
+		} else {
+			union.UnionAll(branch)
+		}
+	}
+	order := pages[0].pager.orderExprOrNulls(first)
+	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+	query, args := union.Query()
+	rows := &sql.Rows{}
+	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*AuditEvent, len(together))
+	for rows.Next() {
+		node := &AuditEvent{config: first.config}
+		values, err := node.scanValues(columns)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range values {
+			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
+				values[i] = sql.ScanTypeOf(rows, i)
+			}
+		}
+		if err := rows.Scan(values...); err != nil {
+			return nil, err
+		}
+		if err := node.assignValues(columns, values); err != nil {
+			return nil, err
+		}
+		v, err := node.Value(siblingColumn)
+		if err != nil {
+			return nil, err
+		}
+		n, ok := v.(int64)
+		if !ok || n < 0 || int(n) >= len(together) {
+			return nil, fmt.Errorf("ent: a row of AuditEvent pages read together names no page (%v)", v)
+		}
+		nodes[n] = append(nodes[n], node)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// unsent returns the statement All would send for q, built as All builds it
+// (interceptors, predicates, then modifiers), without sending it.
+func (_m *AuditEventQuery) unsent(ctx context.Context) (*sql.Selector, error) {
+	var built *sql.Selector
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+		built = s.Clone()
+		s.AddError(errUnsent) // stops All before it sends the statement
+	})
+	if _, err := _m.All(ctx); built == nil {
+		return nil, err
+	}
+	return built, nil
 }
 
 // nullableColumn is the column the pager orders by when it is one that may
@@ -619,6 +795,9 @@ func (p *identityPager) cursorsOrNulls(query *IdentityQuery, after, before *Curs
 	}
 	return query, nil
 }
+
+// defaultOrder reports whether the pager reads in the default order, forwards.
+func (p *identityPager) defaultOrder() bool { return len(p.order) == 0 && !p.reverse }
 
 // nulls places NULL below every value in the direction the query runs.
 func (p *identityPager) nulls() sql.OrderTermOption {
@@ -812,6 +991,34 @@ func (_m *IdentityQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...IdentityPaginateOption,
 ) (map[string]*IdentityConnection, error) {
+	page, err := _m.PagesByParent(ctx, parent, after, first, before, last, rows, count, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return page.Run(ctx)
+}
+
+// IdentityPages is PaginateByParent's pages, prepared: a separate count, if
+// one is needed, has run, and the statement of the rows is ready. Run sends it
+// alone; RunIdentityPages sends it with the pages of other edges to Identity.
+type IdentityPages struct {
+	// query reads the rows; nil when no rows are asked for.
+	query         *IdentityQuery
+	conns         map[string]*IdentityConnection
+	pager         *identityPager
+	after, before *Cursor
+	first, last   *int
+	// count: the totals are asked for; withTotal: the rows carry them.
+	count, withTotal bool
+	// perParent: each parent's page is limited apart (see limitPerParent).
+	perParent bool
+}
+
+// PagesByParent is PaginateByParent up to sending the statement of the rows.
+func (_m *IdentityQuery) PagesByParent(
+	ctx context.Context, parent ParentKey, after *Cursor, first *int,
+	before *Cursor, last *int, rows, count bool, opts ...IdentityPaginateOption,
+) (*IdentityPages, error) {
 	if err := validateFirstLast(first, last); err != nil {
 		return nil, err
 	}
@@ -826,14 +1033,15 @@ func (_m *IdentityQuery) PaginateByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &IdentityConnection{Edges: []*IdentityEdge{}}
 	}
+	page := &IdentityPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
 	if len(parent.IDs) == 0 {
-		return conns, nil
+		return page, nil
 	}
 	// A page with its total and no cursor is one statement: the total of each
 	// parent rides along with its rows (a parent without rows has none, so 0).
 	limit := paginateLimit(first, last)
-	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
-	if count && !withTotal {
+	page.withTotal = count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !page.withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -862,7 +1070,7 @@ func (_m *IdentityQuery) PaginateByParent(
 		}
 	}
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
-		return conns, nil
+		return page, nil
 	}
 	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
@@ -890,13 +1098,28 @@ func (_m *IdentityQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, page.withTotal))
+		page.perParent = true
 	}
-	nodes, err := _m.All(ctx)
+	page.query = _m
+	return page, nil
+}
+
+// Run sends the page's statement and returns each parent's connection.
+func (p *IdentityPages) Run(ctx context.Context) (map[string]*IdentityConnection, error) {
+	if p.query == nil {
+		return p.conns, nil
+	}
+	nodes, err := p.query.All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byParent := make(map[string][]*Identity, len(parent.IDs))
+	return p.build(nodes)
+}
+
+// build hands each parent its rows of nodes, in the order they were read.
+func (p *IdentityPages) build(nodes []*Identity) (map[string]*IdentityConnection, error) {
+	byParent := make(map[string][]*Identity, len(p.conns))
 	for _, node := range nodes {
 		v, err := node.Value(parentKeyColumn)
 		if err != nil {
@@ -904,24 +1127,142 @@ func (_m *IdentityQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
-		if withTotal {
+		if p.withTotal {
 			total, err := node.Value(parentTotalColumn)
 			if err != nil {
 				return nil, err
 			}
 			if n, ok := total.(int64); ok {
-				conns[key].TotalCount = int(n)
+				p.conns[key].TotalCount = int(n)
 			}
 		}
 	}
-	for id, conn := range conns {
+	for id, conn := range p.conns {
 		total := conn.TotalCount
-		conn.build(byParent[id], pager, after, first, before, last)
-		if count {
+		conn.build(byParent[id], p.pager, p.after, p.first, p.before, p.last)
+		if p.count {
 			conn.TotalCount = total
 		}
 	}
-	return conns, nil
+	return p.conns, nil
+}
+
+// joinsWith reports whether p's rows can be read in one statement with
+// first's: both limited per parent, in the default order, with the same
+// columns.
+func (p *IdentityPages) joinsWith(first *IdentityPages) bool {
+	return p.query != nil && first.query != nil && p.perParent && first.perParent &&
+		p.pager.defaultOrder() && first.pager.defaultOrder() &&
+		slices.Equal(p.query.ctx.Fields, first.query.ctx.Fields)
+}
+
+// RunIdentityPages runs pages of several edges to Identity, over one batch of
+// parents, and returns each page's connections in the order of pages. The pages
+// that can (see joinsWith; the caller gives them the same joins too) are read
+// in one statement, a UNION ALL of their statements: siblings such as a user's
+// direct reports and secondary accounts cost one round trip instead of two.
+func RunIdentityPages(ctx context.Context, pages []*IdentityPages) ([]map[string]*IdentityConnection, error) {
+	out := make([]map[string]*IdentityConnection, len(pages))
+	var together []int
+	for i, p := range pages {
+		if i > 0 && p.joinsWith(pages[0]) {
+			together = append(together, i)
+		}
+	}
+	if len(together) > 0 {
+		together = append([]int{0}, together...)
+	}
+	for i, p := range pages {
+		if len(together) > 0 && slices.Contains(together, i) {
+			continue
+		}
+		var err error
+		if out[i], err = p.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(together) == 0 {
+		return out, nil
+	}
+	first := pages[0].query
+	d := sql.Dialect(first.driver.Dialect())
+	var union *sql.Selector
+	for n, i := range together {
+		s, err := pages[i].query.unsent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+		if union == nil {
+			union = branch
+		} else {
+			union.UnionAll(branch)
+		}
+	}
+	order := pages[0].pager.orderExprOrNulls(first)
+	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+	query, args := union.Query()
+	rows := &sql.Rows{}
+	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*Identity, len(together))
+	for rows.Next() {
+		node := &Identity{config: first.config}
+		values, err := node.scanValues(columns)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range values {
+			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
+				values[i] = sql.ScanTypeOf(rows, i)
+			}
+		}
+		if err := rows.Scan(values...); err != nil {
+			return nil, err
+		}
+		if err := node.assignValues(columns, values); err != nil {
+			return nil, err
+		}
+		v, err := node.Value(siblingColumn)
+		if err != nil {
+			return nil, err
+		}
+		n, ok := v.(int64)
+		if !ok || n < 0 || int(n) >= len(together) {
+			return nil, fmt.Errorf("ent: a row of Identity pages read together names no page (%v)", v)
+		}
+		nodes[n] = append(nodes[n], node)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// unsent returns the statement All would send for q, built as All builds it
+// (interceptors, predicates, then modifiers), without sending it.
+func (_m *IdentityQuery) unsent(ctx context.Context) (*sql.Selector, error) {
+	var built *sql.Selector
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+		built = s.Clone()
+		s.AddError(errUnsent) // stops All before it sends the statement
+	})
+	if _, err := _m.All(ctx); built == nil {
+		return nil, err
+	}
+	return built, nil
 }
 
 // nullableColumn is the column the pager orders by when it is one that may
@@ -984,6 +1325,9 @@ func (p *integrationPager) cursorsOrNulls(query *IntegrationQuery, after, before
 	}
 	return query, nil
 }
+
+// defaultOrder reports whether the pager reads in the default order, forwards.
+func (p *integrationPager) defaultOrder() bool { return len(p.order) == 0 && !p.reverse }
 
 // nulls places NULL below every value in the direction the query runs.
 func (p *integrationPager) nulls() sql.OrderTermOption {
@@ -1177,6 +1521,34 @@ func (_m *IntegrationQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...IntegrationPaginateOption,
 ) (map[string]*IntegrationConnection, error) {
+	page, err := _m.PagesByParent(ctx, parent, after, first, before, last, rows, count, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return page.Run(ctx)
+}
+
+// IntegrationPages is PaginateByParent's pages, prepared: a separate count, if
+// one is needed, has run, and the statement of the rows is ready. Run sends it
+// alone; RunIntegrationPages sends it with the pages of other edges to Integration.
+type IntegrationPages struct {
+	// query reads the rows; nil when no rows are asked for.
+	query         *IntegrationQuery
+	conns         map[string]*IntegrationConnection
+	pager         *integrationPager
+	after, before *Cursor
+	first, last   *int
+	// count: the totals are asked for; withTotal: the rows carry them.
+	count, withTotal bool
+	// perParent: each parent's page is limited apart (see limitPerParent).
+	perParent bool
+}
+
+// PagesByParent is PaginateByParent up to sending the statement of the rows.
+func (_m *IntegrationQuery) PagesByParent(
+	ctx context.Context, parent ParentKey, after *Cursor, first *int,
+	before *Cursor, last *int, rows, count bool, opts ...IntegrationPaginateOption,
+) (*IntegrationPages, error) {
 	if err := validateFirstLast(first, last); err != nil {
 		return nil, err
 	}
@@ -1191,14 +1563,15 @@ func (_m *IntegrationQuery) PaginateByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &IntegrationConnection{Edges: []*IntegrationEdge{}}
 	}
+	page := &IntegrationPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
 	if len(parent.IDs) == 0 {
-		return conns, nil
+		return page, nil
 	}
 	// A page with its total and no cursor is one statement: the total of each
 	// parent rides along with its rows (a parent without rows has none, so 0).
 	limit := paginateLimit(first, last)
-	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
-	if count && !withTotal {
+	page.withTotal = count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !page.withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -1227,7 +1600,7 @@ func (_m *IntegrationQuery) PaginateByParent(
 		}
 	}
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
-		return conns, nil
+		return page, nil
 	}
 	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
@@ -1255,13 +1628,28 @@ func (_m *IntegrationQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, page.withTotal))
+		page.perParent = true
 	}
-	nodes, err := _m.All(ctx)
+	page.query = _m
+	return page, nil
+}
+
+// Run sends the page's statement and returns each parent's connection.
+func (p *IntegrationPages) Run(ctx context.Context) (map[string]*IntegrationConnection, error) {
+	if p.query == nil {
+		return p.conns, nil
+	}
+	nodes, err := p.query.All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byParent := make(map[string][]*Integration, len(parent.IDs))
+	return p.build(nodes)
+}
+
+// build hands each parent its rows of nodes, in the order they were read.
+func (p *IntegrationPages) build(nodes []*Integration) (map[string]*IntegrationConnection, error) {
+	byParent := make(map[string][]*Integration, len(p.conns))
 	for _, node := range nodes {
 		v, err := node.Value(parentKeyColumn)
 		if err != nil {
@@ -1269,24 +1657,142 @@ func (_m *IntegrationQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
-		if withTotal {
+		if p.withTotal {
 			total, err := node.Value(parentTotalColumn)
 			if err != nil {
 				return nil, err
 			}
 			if n, ok := total.(int64); ok {
-				conns[key].TotalCount = int(n)
+				p.conns[key].TotalCount = int(n)
 			}
 		}
 	}
-	for id, conn := range conns {
+	for id, conn := range p.conns {
 		total := conn.TotalCount
-		conn.build(byParent[id], pager, after, first, before, last)
-		if count {
+		conn.build(byParent[id], p.pager, p.after, p.first, p.before, p.last)
+		if p.count {
 			conn.TotalCount = total
 		}
 	}
-	return conns, nil
+	return p.conns, nil
+}
+
+// joinsWith reports whether p's rows can be read in one statement with
+// first's: both limited per parent, in the default order, with the same
+// columns.
+func (p *IntegrationPages) joinsWith(first *IntegrationPages) bool {
+	return p.query != nil && first.query != nil && p.perParent && first.perParent &&
+		p.pager.defaultOrder() && first.pager.defaultOrder() &&
+		slices.Equal(p.query.ctx.Fields, first.query.ctx.Fields)
+}
+
+// RunIntegrationPages runs pages of several edges to Integration, over one batch of
+// parents, and returns each page's connections in the order of pages. The pages
+// that can (see joinsWith; the caller gives them the same joins too) are read
+// in one statement, a UNION ALL of their statements: siblings such as a user's
+// direct reports and secondary accounts cost one round trip instead of two.
+func RunIntegrationPages(ctx context.Context, pages []*IntegrationPages) ([]map[string]*IntegrationConnection, error) {
+	out := make([]map[string]*IntegrationConnection, len(pages))
+	var together []int
+	for i, p := range pages {
+		if i > 0 && p.joinsWith(pages[0]) {
+			together = append(together, i)
+		}
+	}
+	if len(together) > 0 {
+		together = append([]int{0}, together...)
+	}
+	for i, p := range pages {
+		if len(together) > 0 && slices.Contains(together, i) {
+			continue
+		}
+		var err error
+		if out[i], err = p.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(together) == 0 {
+		return out, nil
+	}
+	first := pages[0].query
+	d := sql.Dialect(first.driver.Dialect())
+	var union *sql.Selector
+	for n, i := range together {
+		s, err := pages[i].query.unsent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+		if union == nil {
+			union = branch
+		} else {
+			union.UnionAll(branch)
+		}
+	}
+	order := pages[0].pager.orderExprOrNulls(first)
+	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+	query, args := union.Query()
+	rows := &sql.Rows{}
+	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*Integration, len(together))
+	for rows.Next() {
+		node := &Integration{config: first.config}
+		values, err := node.scanValues(columns)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range values {
+			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
+				values[i] = sql.ScanTypeOf(rows, i)
+			}
+		}
+		if err := rows.Scan(values...); err != nil {
+			return nil, err
+		}
+		if err := node.assignValues(columns, values); err != nil {
+			return nil, err
+		}
+		v, err := node.Value(siblingColumn)
+		if err != nil {
+			return nil, err
+		}
+		n, ok := v.(int64)
+		if !ok || n < 0 || int(n) >= len(together) {
+			return nil, fmt.Errorf("ent: a row of Integration pages read together names no page (%v)", v)
+		}
+		nodes[n] = append(nodes[n], node)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// unsent returns the statement All would send for q, built as All builds it
+// (interceptors, predicates, then modifiers), without sending it.
+func (_m *IntegrationQuery) unsent(ctx context.Context) (*sql.Selector, error) {
+	var built *sql.Selector
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+		built = s.Clone()
+		s.AddError(errUnsent) // stops All before it sends the statement
+	})
+	if _, err := _m.All(ctx); built == nil {
+		return nil, err
+	}
+	return built, nil
 }
 
 // nullableColumn is the column the pager orders by when it is one that may
@@ -1349,6 +1855,9 @@ func (p *policyassignmentPager) cursorsOrNulls(query *PolicyAssignmentQuery, aft
 	}
 	return query, nil
 }
+
+// defaultOrder reports whether the pager reads in the default order, forwards.
+func (p *policyassignmentPager) defaultOrder() bool { return len(p.order) == 0 && !p.reverse }
 
 // nulls places NULL below every value in the direction the query runs.
 func (p *policyassignmentPager) nulls() sql.OrderTermOption {
@@ -1542,6 +2051,34 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...PolicyAssignmentPaginateOption,
 ) (map[string]*PolicyAssignmentConnection, error) {
+	page, err := _m.PagesByParent(ctx, parent, after, first, before, last, rows, count, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return page.Run(ctx)
+}
+
+// PolicyAssignmentPages is PaginateByParent's pages, prepared: a separate count, if
+// one is needed, has run, and the statement of the rows is ready. Run sends it
+// alone; RunPolicyAssignmentPages sends it with the pages of other edges to PolicyAssignment.
+type PolicyAssignmentPages struct {
+	// query reads the rows; nil when no rows are asked for.
+	query         *PolicyAssignmentQuery
+	conns         map[string]*PolicyAssignmentConnection
+	pager         *policyassignmentPager
+	after, before *Cursor
+	first, last   *int
+	// count: the totals are asked for; withTotal: the rows carry them.
+	count, withTotal bool
+	// perParent: each parent's page is limited apart (see limitPerParent).
+	perParent bool
+}
+
+// PagesByParent is PaginateByParent up to sending the statement of the rows.
+func (_m *PolicyAssignmentQuery) PagesByParent(
+	ctx context.Context, parent ParentKey, after *Cursor, first *int,
+	before *Cursor, last *int, rows, count bool, opts ...PolicyAssignmentPaginateOption,
+) (*PolicyAssignmentPages, error) {
 	if err := validateFirstLast(first, last); err != nil {
 		return nil, err
 	}
@@ -1556,14 +2093,15 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &PolicyAssignmentConnection{Edges: []*PolicyAssignmentEdge{}}
 	}
+	page := &PolicyAssignmentPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
 	if len(parent.IDs) == 0 {
-		return conns, nil
+		return page, nil
 	}
 	// A page with its total and no cursor is one statement: the total of each
 	// parent rides along with its rows (a parent without rows has none, so 0).
 	limit := paginateLimit(first, last)
-	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
-	if count && !withTotal {
+	page.withTotal = count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !page.withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -1592,7 +2130,7 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 		}
 	}
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
-		return conns, nil
+		return page, nil
 	}
 	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
@@ -1620,13 +2158,28 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, page.withTotal))
+		page.perParent = true
 	}
-	nodes, err := _m.All(ctx)
+	page.query = _m
+	return page, nil
+}
+
+// Run sends the page's statement and returns each parent's connection.
+func (p *PolicyAssignmentPages) Run(ctx context.Context) (map[string]*PolicyAssignmentConnection, error) {
+	if p.query == nil {
+		return p.conns, nil
+	}
+	nodes, err := p.query.All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byParent := make(map[string][]*PolicyAssignment, len(parent.IDs))
+	return p.build(nodes)
+}
+
+// build hands each parent its rows of nodes, in the order they were read.
+func (p *PolicyAssignmentPages) build(nodes []*PolicyAssignment) (map[string]*PolicyAssignmentConnection, error) {
+	byParent := make(map[string][]*PolicyAssignment, len(p.conns))
 	for _, node := range nodes {
 		v, err := node.Value(parentKeyColumn)
 		if err != nil {
@@ -1634,24 +2187,142 @@ func (_m *PolicyAssignmentQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
-		if withTotal {
+		if p.withTotal {
 			total, err := node.Value(parentTotalColumn)
 			if err != nil {
 				return nil, err
 			}
 			if n, ok := total.(int64); ok {
-				conns[key].TotalCount = int(n)
+				p.conns[key].TotalCount = int(n)
 			}
 		}
 	}
-	for id, conn := range conns {
+	for id, conn := range p.conns {
 		total := conn.TotalCount
-		conn.build(byParent[id], pager, after, first, before, last)
-		if count {
+		conn.build(byParent[id], p.pager, p.after, p.first, p.before, p.last)
+		if p.count {
 			conn.TotalCount = total
 		}
 	}
-	return conns, nil
+	return p.conns, nil
+}
+
+// joinsWith reports whether p's rows can be read in one statement with
+// first's: both limited per parent, in the default order, with the same
+// columns.
+func (p *PolicyAssignmentPages) joinsWith(first *PolicyAssignmentPages) bool {
+	return p.query != nil && first.query != nil && p.perParent && first.perParent &&
+		p.pager.defaultOrder() && first.pager.defaultOrder() &&
+		slices.Equal(p.query.ctx.Fields, first.query.ctx.Fields)
+}
+
+// RunPolicyAssignmentPages runs pages of several edges to PolicyAssignment, over one batch of
+// parents, and returns each page's connections in the order of pages. The pages
+// that can (see joinsWith; the caller gives them the same joins too) are read
+// in one statement, a UNION ALL of their statements: siblings such as a user's
+// direct reports and secondary accounts cost one round trip instead of two.
+func RunPolicyAssignmentPages(ctx context.Context, pages []*PolicyAssignmentPages) ([]map[string]*PolicyAssignmentConnection, error) {
+	out := make([]map[string]*PolicyAssignmentConnection, len(pages))
+	var together []int
+	for i, p := range pages {
+		if i > 0 && p.joinsWith(pages[0]) {
+			together = append(together, i)
+		}
+	}
+	if len(together) > 0 {
+		together = append([]int{0}, together...)
+	}
+	for i, p := range pages {
+		if len(together) > 0 && slices.Contains(together, i) {
+			continue
+		}
+		var err error
+		if out[i], err = p.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(together) == 0 {
+		return out, nil
+	}
+	first := pages[0].query
+	d := sql.Dialect(first.driver.Dialect())
+	var union *sql.Selector
+	for n, i := range together {
+		s, err := pages[i].query.unsent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+		if union == nil {
+			union = branch
+		} else {
+			union.UnionAll(branch)
+		}
+	}
+	order := pages[0].pager.orderExprOrNulls(first)
+	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+	query, args := union.Query()
+	rows := &sql.Rows{}
+	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*PolicyAssignment, len(together))
+	for rows.Next() {
+		node := &PolicyAssignment{config: first.config}
+		values, err := node.scanValues(columns)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range values {
+			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
+				values[i] = sql.ScanTypeOf(rows, i)
+			}
+		}
+		if err := rows.Scan(values...); err != nil {
+			return nil, err
+		}
+		if err := node.assignValues(columns, values); err != nil {
+			return nil, err
+		}
+		v, err := node.Value(siblingColumn)
+		if err != nil {
+			return nil, err
+		}
+		n, ok := v.(int64)
+		if !ok || n < 0 || int(n) >= len(together) {
+			return nil, fmt.Errorf("ent: a row of PolicyAssignment pages read together names no page (%v)", v)
+		}
+		nodes[n] = append(nodes[n], node)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// unsent returns the statement All would send for q, built as All builds it
+// (interceptors, predicates, then modifiers), without sending it.
+func (_m *PolicyAssignmentQuery) unsent(ctx context.Context) (*sql.Selector, error) {
+	var built *sql.Selector
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+		built = s.Clone()
+		s.AddError(errUnsent) // stops All before it sends the statement
+	})
+	if _, err := _m.All(ctx); built == nil {
+		return nil, err
+	}
+	return built, nil
 }
 
 // nullableColumn is the column the pager orders by when it is one that may
@@ -1714,6 +2385,9 @@ func (p *policyconditionPager) cursorsOrNulls(query *PolicyConditionQuery, after
 	}
 	return query, nil
 }
+
+// defaultOrder reports whether the pager reads in the default order, forwards.
+func (p *policyconditionPager) defaultOrder() bool { return len(p.order) == 0 && !p.reverse }
 
 // nulls places NULL below every value in the direction the query runs.
 func (p *policyconditionPager) nulls() sql.OrderTermOption {
@@ -1907,6 +2581,34 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...PolicyConditionPaginateOption,
 ) (map[string]*PolicyConditionConnection, error) {
+	page, err := _m.PagesByParent(ctx, parent, after, first, before, last, rows, count, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return page.Run(ctx)
+}
+
+// PolicyConditionPages is PaginateByParent's pages, prepared: a separate count, if
+// one is needed, has run, and the statement of the rows is ready. Run sends it
+// alone; RunPolicyConditionPages sends it with the pages of other edges to PolicyCondition.
+type PolicyConditionPages struct {
+	// query reads the rows; nil when no rows are asked for.
+	query         *PolicyConditionQuery
+	conns         map[string]*PolicyConditionConnection
+	pager         *policyconditionPager
+	after, before *Cursor
+	first, last   *int
+	// count: the totals are asked for; withTotal: the rows carry them.
+	count, withTotal bool
+	// perParent: each parent's page is limited apart (see limitPerParent).
+	perParent bool
+}
+
+// PagesByParent is PaginateByParent up to sending the statement of the rows.
+func (_m *PolicyConditionQuery) PagesByParent(
+	ctx context.Context, parent ParentKey, after *Cursor, first *int,
+	before *Cursor, last *int, rows, count bool, opts ...PolicyConditionPaginateOption,
+) (*PolicyConditionPages, error) {
 	if err := validateFirstLast(first, last); err != nil {
 		return nil, err
 	}
@@ -1921,14 +2623,15 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &PolicyConditionConnection{Edges: []*PolicyConditionEdge{}}
 	}
+	page := &PolicyConditionPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
 	if len(parent.IDs) == 0 {
-		return conns, nil
+		return page, nil
 	}
 	// A page with its total and no cursor is one statement: the total of each
 	// parent rides along with its rows (a parent without rows has none, so 0).
 	limit := paginateLimit(first, last)
-	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
-	if count && !withTotal {
+	page.withTotal = count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !page.withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -1957,7 +2660,7 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 		}
 	}
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
-		return conns, nil
+		return page, nil
 	}
 	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
@@ -1985,13 +2688,28 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, page.withTotal))
+		page.perParent = true
 	}
-	nodes, err := _m.All(ctx)
+	page.query = _m
+	return page, nil
+}
+
+// Run sends the page's statement and returns each parent's connection.
+func (p *PolicyConditionPages) Run(ctx context.Context) (map[string]*PolicyConditionConnection, error) {
+	if p.query == nil {
+		return p.conns, nil
+	}
+	nodes, err := p.query.All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byParent := make(map[string][]*PolicyCondition, len(parent.IDs))
+	return p.build(nodes)
+}
+
+// build hands each parent its rows of nodes, in the order they were read.
+func (p *PolicyConditionPages) build(nodes []*PolicyCondition) (map[string]*PolicyConditionConnection, error) {
+	byParent := make(map[string][]*PolicyCondition, len(p.conns))
 	for _, node := range nodes {
 		v, err := node.Value(parentKeyColumn)
 		if err != nil {
@@ -1999,24 +2717,142 @@ func (_m *PolicyConditionQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
-		if withTotal {
+		if p.withTotal {
 			total, err := node.Value(parentTotalColumn)
 			if err != nil {
 				return nil, err
 			}
 			if n, ok := total.(int64); ok {
-				conns[key].TotalCount = int(n)
+				p.conns[key].TotalCount = int(n)
 			}
 		}
 	}
-	for id, conn := range conns {
+	for id, conn := range p.conns {
 		total := conn.TotalCount
-		conn.build(byParent[id], pager, after, first, before, last)
-		if count {
+		conn.build(byParent[id], p.pager, p.after, p.first, p.before, p.last)
+		if p.count {
 			conn.TotalCount = total
 		}
 	}
-	return conns, nil
+	return p.conns, nil
+}
+
+// joinsWith reports whether p's rows can be read in one statement with
+// first's: both limited per parent, in the default order, with the same
+// columns.
+func (p *PolicyConditionPages) joinsWith(first *PolicyConditionPages) bool {
+	return p.query != nil && first.query != nil && p.perParent && first.perParent &&
+		p.pager.defaultOrder() && first.pager.defaultOrder() &&
+		slices.Equal(p.query.ctx.Fields, first.query.ctx.Fields)
+}
+
+// RunPolicyConditionPages runs pages of several edges to PolicyCondition, over one batch of
+// parents, and returns each page's connections in the order of pages. The pages
+// that can (see joinsWith; the caller gives them the same joins too) are read
+// in one statement, a UNION ALL of their statements: siblings such as a user's
+// direct reports and secondary accounts cost one round trip instead of two.
+func RunPolicyConditionPages(ctx context.Context, pages []*PolicyConditionPages) ([]map[string]*PolicyConditionConnection, error) {
+	out := make([]map[string]*PolicyConditionConnection, len(pages))
+	var together []int
+	for i, p := range pages {
+		if i > 0 && p.joinsWith(pages[0]) {
+			together = append(together, i)
+		}
+	}
+	if len(together) > 0 {
+		together = append([]int{0}, together...)
+	}
+	for i, p := range pages {
+		if len(together) > 0 && slices.Contains(together, i) {
+			continue
+		}
+		var err error
+		if out[i], err = p.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(together) == 0 {
+		return out, nil
+	}
+	first := pages[0].query
+	d := sql.Dialect(first.driver.Dialect())
+	var union *sql.Selector
+	for n, i := range together {
+		s, err := pages[i].query.unsent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+		if union == nil {
+			union = branch
+		} else {
+			union.UnionAll(branch)
+		}
+	}
+	order := pages[0].pager.orderExprOrNulls(first)
+	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+	query, args := union.Query()
+	rows := &sql.Rows{}
+	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*PolicyCondition, len(together))
+	for rows.Next() {
+		node := &PolicyCondition{config: first.config}
+		values, err := node.scanValues(columns)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range values {
+			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
+				values[i] = sql.ScanTypeOf(rows, i)
+			}
+		}
+		if err := rows.Scan(values...); err != nil {
+			return nil, err
+		}
+		if err := node.assignValues(columns, values); err != nil {
+			return nil, err
+		}
+		v, err := node.Value(siblingColumn)
+		if err != nil {
+			return nil, err
+		}
+		n, ok := v.(int64)
+		if !ok || n < 0 || int(n) >= len(together) {
+			return nil, fmt.Errorf("ent: a row of PolicyCondition pages read together names no page (%v)", v)
+		}
+		nodes[n] = append(nodes[n], node)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// unsent returns the statement All would send for q, built as All builds it
+// (interceptors, predicates, then modifiers), without sending it.
+func (_m *PolicyConditionQuery) unsent(ctx context.Context) (*sql.Selector, error) {
+	var built *sql.Selector
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+		built = s.Clone()
+		s.AddError(errUnsent) // stops All before it sends the statement
+	})
+	if _, err := _m.All(ctx); built == nil {
+		return nil, err
+	}
+	return built, nil
 }
 
 // nullableColumn is the column the pager orders by when it is one that may
@@ -2079,6 +2915,9 @@ func (p *policyrulePager) cursorsOrNulls(query *PolicyRuleQuery, after, before *
 	}
 	return query, nil
 }
+
+// defaultOrder reports whether the pager reads in the default order, forwards.
+func (p *policyrulePager) defaultOrder() bool { return len(p.order) == 0 && !p.reverse }
 
 // nulls places NULL below every value in the direction the query runs.
 func (p *policyrulePager) nulls() sql.OrderTermOption {
@@ -2272,6 +3111,34 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...PolicyRulePaginateOption,
 ) (map[string]*PolicyRuleConnection, error) {
+	page, err := _m.PagesByParent(ctx, parent, after, first, before, last, rows, count, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return page.Run(ctx)
+}
+
+// PolicyRulePages is PaginateByParent's pages, prepared: a separate count, if
+// one is needed, has run, and the statement of the rows is ready. Run sends it
+// alone; RunPolicyRulePages sends it with the pages of other edges to PolicyRule.
+type PolicyRulePages struct {
+	// query reads the rows; nil when no rows are asked for.
+	query         *PolicyRuleQuery
+	conns         map[string]*PolicyRuleConnection
+	pager         *policyrulePager
+	after, before *Cursor
+	first, last   *int
+	// count: the totals are asked for; withTotal: the rows carry them.
+	count, withTotal bool
+	// perParent: each parent's page is limited apart (see limitPerParent).
+	perParent bool
+}
+
+// PagesByParent is PaginateByParent up to sending the statement of the rows.
+func (_m *PolicyRuleQuery) PagesByParent(
+	ctx context.Context, parent ParentKey, after *Cursor, first *int,
+	before *Cursor, last *int, rows, count bool, opts ...PolicyRulePaginateOption,
+) (*PolicyRulePages, error) {
 	if err := validateFirstLast(first, last); err != nil {
 		return nil, err
 	}
@@ -2286,14 +3153,15 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &PolicyRuleConnection{Edges: []*PolicyRuleEdge{}}
 	}
+	page := &PolicyRulePages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
 	if len(parent.IDs) == 0 {
-		return conns, nil
+		return page, nil
 	}
 	// A page with its total and no cursor is one statement: the total of each
 	// parent rides along with its rows (a parent without rows has none, so 0).
 	limit := paginateLimit(first, last)
-	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
-	if count && !withTotal {
+	page.withTotal = count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !page.withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -2322,7 +3190,7 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 		}
 	}
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
-		return conns, nil
+		return page, nil
 	}
 	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
@@ -2350,13 +3218,28 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, page.withTotal))
+		page.perParent = true
 	}
-	nodes, err := _m.All(ctx)
+	page.query = _m
+	return page, nil
+}
+
+// Run sends the page's statement and returns each parent's connection.
+func (p *PolicyRulePages) Run(ctx context.Context) (map[string]*PolicyRuleConnection, error) {
+	if p.query == nil {
+		return p.conns, nil
+	}
+	nodes, err := p.query.All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byParent := make(map[string][]*PolicyRule, len(parent.IDs))
+	return p.build(nodes)
+}
+
+// build hands each parent its rows of nodes, in the order they were read.
+func (p *PolicyRulePages) build(nodes []*PolicyRule) (map[string]*PolicyRuleConnection, error) {
+	byParent := make(map[string][]*PolicyRule, len(p.conns))
 	for _, node := range nodes {
 		v, err := node.Value(parentKeyColumn)
 		if err != nil {
@@ -2364,24 +3247,142 @@ func (_m *PolicyRuleQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
-		if withTotal {
+		if p.withTotal {
 			total, err := node.Value(parentTotalColumn)
 			if err != nil {
 				return nil, err
 			}
 			if n, ok := total.(int64); ok {
-				conns[key].TotalCount = int(n)
+				p.conns[key].TotalCount = int(n)
 			}
 		}
 	}
-	for id, conn := range conns {
+	for id, conn := range p.conns {
 		total := conn.TotalCount
-		conn.build(byParent[id], pager, after, first, before, last)
-		if count {
+		conn.build(byParent[id], p.pager, p.after, p.first, p.before, p.last)
+		if p.count {
 			conn.TotalCount = total
 		}
 	}
-	return conns, nil
+	return p.conns, nil
+}
+
+// joinsWith reports whether p's rows can be read in one statement with
+// first's: both limited per parent, in the default order, with the same
+// columns.
+func (p *PolicyRulePages) joinsWith(first *PolicyRulePages) bool {
+	return p.query != nil && first.query != nil && p.perParent && first.perParent &&
+		p.pager.defaultOrder() && first.pager.defaultOrder() &&
+		slices.Equal(p.query.ctx.Fields, first.query.ctx.Fields)
+}
+
+// RunPolicyRulePages runs pages of several edges to PolicyRule, over one batch of
+// parents, and returns each page's connections in the order of pages. The pages
+// that can (see joinsWith; the caller gives them the same joins too) are read
+// in one statement, a UNION ALL of their statements: siblings such as a user's
+// direct reports and secondary accounts cost one round trip instead of two.
+func RunPolicyRulePages(ctx context.Context, pages []*PolicyRulePages) ([]map[string]*PolicyRuleConnection, error) {
+	out := make([]map[string]*PolicyRuleConnection, len(pages))
+	var together []int
+	for i, p := range pages {
+		if i > 0 && p.joinsWith(pages[0]) {
+			together = append(together, i)
+		}
+	}
+	if len(together) > 0 {
+		together = append([]int{0}, together...)
+	}
+	for i, p := range pages {
+		if len(together) > 0 && slices.Contains(together, i) {
+			continue
+		}
+		var err error
+		if out[i], err = p.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(together) == 0 {
+		return out, nil
+	}
+	first := pages[0].query
+	d := sql.Dialect(first.driver.Dialect())
+	var union *sql.Selector
+	for n, i := range together {
+		s, err := pages[i].query.unsent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+		if union == nil {
+			union = branch
+		} else {
+			union.UnionAll(branch)
+		}
+	}
+	order := pages[0].pager.orderExprOrNulls(first)
+	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+	query, args := union.Query()
+	rows := &sql.Rows{}
+	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*PolicyRule, len(together))
+	for rows.Next() {
+		node := &PolicyRule{config: first.config}
+		values, err := node.scanValues(columns)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range values {
+			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
+				values[i] = sql.ScanTypeOf(rows, i)
+			}
+		}
+		if err := rows.Scan(values...); err != nil {
+			return nil, err
+		}
+		if err := node.assignValues(columns, values); err != nil {
+			return nil, err
+		}
+		v, err := node.Value(siblingColumn)
+		if err != nil {
+			return nil, err
+		}
+		n, ok := v.(int64)
+		if !ok || n < 0 || int(n) >= len(together) {
+			return nil, fmt.Errorf("ent: a row of PolicyRule pages read together names no page (%v)", v)
+		}
+		nodes[n] = append(nodes[n], node)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// unsent returns the statement All would send for q, built as All builds it
+// (interceptors, predicates, then modifiers), without sending it.
+func (_m *PolicyRuleQuery) unsent(ctx context.Context) (*sql.Selector, error) {
+	var built *sql.Selector
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+		built = s.Clone()
+		s.AddError(errUnsent) // stops All before it sends the statement
+	})
+	if _, err := _m.All(ctx); built == nil {
+		return nil, err
+	}
+	return built, nil
 }
 
 // nullableColumn is the column the pager orders by when it is one that may
@@ -2444,6 +3445,9 @@ func (p *policyrulesetPager) cursorsOrNulls(query *PolicyRulesetQuery, after, be
 	}
 	return query, nil
 }
+
+// defaultOrder reports whether the pager reads in the default order, forwards.
+func (p *policyrulesetPager) defaultOrder() bool { return len(p.order) == 0 && !p.reverse }
 
 // nulls places NULL below every value in the direction the query runs.
 func (p *policyrulesetPager) nulls() sql.OrderTermOption {
@@ -2637,6 +3641,34 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...PolicyRulesetPaginateOption,
 ) (map[string]*PolicyRulesetConnection, error) {
+	page, err := _m.PagesByParent(ctx, parent, after, first, before, last, rows, count, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return page.Run(ctx)
+}
+
+// PolicyRulesetPages is PaginateByParent's pages, prepared: a separate count, if
+// one is needed, has run, and the statement of the rows is ready. Run sends it
+// alone; RunPolicyRulesetPages sends it with the pages of other edges to PolicyRuleset.
+type PolicyRulesetPages struct {
+	// query reads the rows; nil when no rows are asked for.
+	query         *PolicyRulesetQuery
+	conns         map[string]*PolicyRulesetConnection
+	pager         *policyrulesetPager
+	after, before *Cursor
+	first, last   *int
+	// count: the totals are asked for; withTotal: the rows carry them.
+	count, withTotal bool
+	// perParent: each parent's page is limited apart (see limitPerParent).
+	perParent bool
+}
+
+// PagesByParent is PaginateByParent up to sending the statement of the rows.
+func (_m *PolicyRulesetQuery) PagesByParent(
+	ctx context.Context, parent ParentKey, after *Cursor, first *int,
+	before *Cursor, last *int, rows, count bool, opts ...PolicyRulesetPaginateOption,
+) (*PolicyRulesetPages, error) {
 	if err := validateFirstLast(first, last); err != nil {
 		return nil, err
 	}
@@ -2651,14 +3683,15 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &PolicyRulesetConnection{Edges: []*PolicyRulesetEdge{}}
 	}
+	page := &PolicyRulesetPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
 	if len(parent.IDs) == 0 {
-		return conns, nil
+		return page, nil
 	}
 	// A page with its total and no cursor is one statement: the total of each
 	// parent rides along with its rows (a parent without rows has none, so 0).
 	limit := paginateLimit(first, last)
-	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
-	if count && !withTotal {
+	page.withTotal = count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !page.withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -2687,7 +3720,7 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 		}
 	}
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
-		return conns, nil
+		return page, nil
 	}
 	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
@@ -2715,13 +3748,28 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, page.withTotal))
+		page.perParent = true
 	}
-	nodes, err := _m.All(ctx)
+	page.query = _m
+	return page, nil
+}
+
+// Run sends the page's statement and returns each parent's connection.
+func (p *PolicyRulesetPages) Run(ctx context.Context) (map[string]*PolicyRulesetConnection, error) {
+	if p.query == nil {
+		return p.conns, nil
+	}
+	nodes, err := p.query.All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byParent := make(map[string][]*PolicyRuleset, len(parent.IDs))
+	return p.build(nodes)
+}
+
+// build hands each parent its rows of nodes, in the order they were read.
+func (p *PolicyRulesetPages) build(nodes []*PolicyRuleset) (map[string]*PolicyRulesetConnection, error) {
+	byParent := make(map[string][]*PolicyRuleset, len(p.conns))
 	for _, node := range nodes {
 		v, err := node.Value(parentKeyColumn)
 		if err != nil {
@@ -2729,24 +3777,142 @@ func (_m *PolicyRulesetQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
-		if withTotal {
+		if p.withTotal {
 			total, err := node.Value(parentTotalColumn)
 			if err != nil {
 				return nil, err
 			}
 			if n, ok := total.(int64); ok {
-				conns[key].TotalCount = int(n)
+				p.conns[key].TotalCount = int(n)
 			}
 		}
 	}
-	for id, conn := range conns {
+	for id, conn := range p.conns {
 		total := conn.TotalCount
-		conn.build(byParent[id], pager, after, first, before, last)
-		if count {
+		conn.build(byParent[id], p.pager, p.after, p.first, p.before, p.last)
+		if p.count {
 			conn.TotalCount = total
 		}
 	}
-	return conns, nil
+	return p.conns, nil
+}
+
+// joinsWith reports whether p's rows can be read in one statement with
+// first's: both limited per parent, in the default order, with the same
+// columns.
+func (p *PolicyRulesetPages) joinsWith(first *PolicyRulesetPages) bool {
+	return p.query != nil && first.query != nil && p.perParent && first.perParent &&
+		p.pager.defaultOrder() && first.pager.defaultOrder() &&
+		slices.Equal(p.query.ctx.Fields, first.query.ctx.Fields)
+}
+
+// RunPolicyRulesetPages runs pages of several edges to PolicyRuleset, over one batch of
+// parents, and returns each page's connections in the order of pages. The pages
+// that can (see joinsWith; the caller gives them the same joins too) are read
+// in one statement, a UNION ALL of their statements: siblings such as a user's
+// direct reports and secondary accounts cost one round trip instead of two.
+func RunPolicyRulesetPages(ctx context.Context, pages []*PolicyRulesetPages) ([]map[string]*PolicyRulesetConnection, error) {
+	out := make([]map[string]*PolicyRulesetConnection, len(pages))
+	var together []int
+	for i, p := range pages {
+		if i > 0 && p.joinsWith(pages[0]) {
+			together = append(together, i)
+		}
+	}
+	if len(together) > 0 {
+		together = append([]int{0}, together...)
+	}
+	for i, p := range pages {
+		if len(together) > 0 && slices.Contains(together, i) {
+			continue
+		}
+		var err error
+		if out[i], err = p.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(together) == 0 {
+		return out, nil
+	}
+	first := pages[0].query
+	d := sql.Dialect(first.driver.Dialect())
+	var union *sql.Selector
+	for n, i := range together {
+		s, err := pages[i].query.unsent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+		if union == nil {
+			union = branch
+		} else {
+			union.UnionAll(branch)
+		}
+	}
+	order := pages[0].pager.orderExprOrNulls(first)
+	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+	query, args := union.Query()
+	rows := &sql.Rows{}
+	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*PolicyRuleset, len(together))
+	for rows.Next() {
+		node := &PolicyRuleset{config: first.config}
+		values, err := node.scanValues(columns)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range values {
+			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
+				values[i] = sql.ScanTypeOf(rows, i)
+			}
+		}
+		if err := rows.Scan(values...); err != nil {
+			return nil, err
+		}
+		if err := node.assignValues(columns, values); err != nil {
+			return nil, err
+		}
+		v, err := node.Value(siblingColumn)
+		if err != nil {
+			return nil, err
+		}
+		n, ok := v.(int64)
+		if !ok || n < 0 || int(n) >= len(together) {
+			return nil, fmt.Errorf("ent: a row of PolicyRuleset pages read together names no page (%v)", v)
+		}
+		nodes[n] = append(nodes[n], node)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// unsent returns the statement All would send for q, built as All builds it
+// (interceptors, predicates, then modifiers), without sending it.
+func (_m *PolicyRulesetQuery) unsent(ctx context.Context) (*sql.Selector, error) {
+	var built *sql.Selector
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+		built = s.Clone()
+		s.AddError(errUnsent) // stops All before it sends the statement
+	})
+	if _, err := _m.All(ctx); built == nil {
+		return nil, err
+	}
+	return built, nil
 }
 
 // nullableColumn is the column the pager orders by when it is one that may
@@ -2809,6 +3975,9 @@ func (p *resourcePager) cursorsOrNulls(query *ResourceQuery, after, before *Curs
 	}
 	return query, nil
 }
+
+// defaultOrder reports whether the pager reads in the default order, forwards.
+func (p *resourcePager) defaultOrder() bool { return len(p.order) == 0 && !p.reverse }
 
 // nulls places NULL below every value in the direction the query runs.
 func (p *resourcePager) nulls() sql.OrderTermOption {
@@ -3002,6 +4171,34 @@ func (_m *ResourceQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...ResourcePaginateOption,
 ) (map[string]*ResourceConnection, error) {
+	page, err := _m.PagesByParent(ctx, parent, after, first, before, last, rows, count, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return page.Run(ctx)
+}
+
+// ResourcePages is PaginateByParent's pages, prepared: a separate count, if
+// one is needed, has run, and the statement of the rows is ready. Run sends it
+// alone; RunResourcePages sends it with the pages of other edges to Resource.
+type ResourcePages struct {
+	// query reads the rows; nil when no rows are asked for.
+	query         *ResourceQuery
+	conns         map[string]*ResourceConnection
+	pager         *resourcePager
+	after, before *Cursor
+	first, last   *int
+	// count: the totals are asked for; withTotal: the rows carry them.
+	count, withTotal bool
+	// perParent: each parent's page is limited apart (see limitPerParent).
+	perParent bool
+}
+
+// PagesByParent is PaginateByParent up to sending the statement of the rows.
+func (_m *ResourceQuery) PagesByParent(
+	ctx context.Context, parent ParentKey, after *Cursor, first *int,
+	before *Cursor, last *int, rows, count bool, opts ...ResourcePaginateOption,
+) (*ResourcePages, error) {
 	if err := validateFirstLast(first, last); err != nil {
 		return nil, err
 	}
@@ -3016,14 +4213,15 @@ func (_m *ResourceQuery) PaginateByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &ResourceConnection{Edges: []*ResourceEdge{}}
 	}
+	page := &ResourcePages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
 	if len(parent.IDs) == 0 {
-		return conns, nil
+		return page, nil
 	}
 	// A page with its total and no cursor is one statement: the total of each
 	// parent rides along with its rows (a parent without rows has none, so 0).
 	limit := paginateLimit(first, last)
-	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
-	if count && !withTotal {
+	page.withTotal = count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !page.withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -3052,7 +4250,7 @@ func (_m *ResourceQuery) PaginateByParent(
 		}
 	}
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
-		return conns, nil
+		return page, nil
 	}
 	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
@@ -3080,13 +4278,28 @@ func (_m *ResourceQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, page.withTotal))
+		page.perParent = true
 	}
-	nodes, err := _m.All(ctx)
+	page.query = _m
+	return page, nil
+}
+
+// Run sends the page's statement and returns each parent's connection.
+func (p *ResourcePages) Run(ctx context.Context) (map[string]*ResourceConnection, error) {
+	if p.query == nil {
+		return p.conns, nil
+	}
+	nodes, err := p.query.All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byParent := make(map[string][]*Resource, len(parent.IDs))
+	return p.build(nodes)
+}
+
+// build hands each parent its rows of nodes, in the order they were read.
+func (p *ResourcePages) build(nodes []*Resource) (map[string]*ResourceConnection, error) {
+	byParent := make(map[string][]*Resource, len(p.conns))
 	for _, node := range nodes {
 		v, err := node.Value(parentKeyColumn)
 		if err != nil {
@@ -3094,24 +4307,142 @@ func (_m *ResourceQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
-		if withTotal {
+		if p.withTotal {
 			total, err := node.Value(parentTotalColumn)
 			if err != nil {
 				return nil, err
 			}
 			if n, ok := total.(int64); ok {
-				conns[key].TotalCount = int(n)
+				p.conns[key].TotalCount = int(n)
 			}
 		}
 	}
-	for id, conn := range conns {
+	for id, conn := range p.conns {
 		total := conn.TotalCount
-		conn.build(byParent[id], pager, after, first, before, last)
-		if count {
+		conn.build(byParent[id], p.pager, p.after, p.first, p.before, p.last)
+		if p.count {
 			conn.TotalCount = total
 		}
 	}
-	return conns, nil
+	return p.conns, nil
+}
+
+// joinsWith reports whether p's rows can be read in one statement with
+// first's: both limited per parent, in the default order, with the same
+// columns.
+func (p *ResourcePages) joinsWith(first *ResourcePages) bool {
+	return p.query != nil && first.query != nil && p.perParent && first.perParent &&
+		p.pager.defaultOrder() && first.pager.defaultOrder() &&
+		slices.Equal(p.query.ctx.Fields, first.query.ctx.Fields)
+}
+
+// RunResourcePages runs pages of several edges to Resource, over one batch of
+// parents, and returns each page's connections in the order of pages. The pages
+// that can (see joinsWith; the caller gives them the same joins too) are read
+// in one statement, a UNION ALL of their statements: siblings such as a user's
+// direct reports and secondary accounts cost one round trip instead of two.
+func RunResourcePages(ctx context.Context, pages []*ResourcePages) ([]map[string]*ResourceConnection, error) {
+	out := make([]map[string]*ResourceConnection, len(pages))
+	var together []int
+	for i, p := range pages {
+		if i > 0 && p.joinsWith(pages[0]) {
+			together = append(together, i)
+		}
+	}
+	if len(together) > 0 {
+		together = append([]int{0}, together...)
+	}
+	for i, p := range pages {
+		if len(together) > 0 && slices.Contains(together, i) {
+			continue
+		}
+		var err error
+		if out[i], err = p.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(together) == 0 {
+		return out, nil
+	}
+	first := pages[0].query
+	d := sql.Dialect(first.driver.Dialect())
+	var union *sql.Selector
+	for n, i := range together {
+		s, err := pages[i].query.unsent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+		if union == nil {
+			union = branch
+		} else {
+			union.UnionAll(branch)
+		}
+	}
+	order := pages[0].pager.orderExprOrNulls(first)
+	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+	query, args := union.Query()
+	rows := &sql.Rows{}
+	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*Resource, len(together))
+	for rows.Next() {
+		node := &Resource{config: first.config}
+		values, err := node.scanValues(columns)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range values {
+			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
+				values[i] = sql.ScanTypeOf(rows, i)
+			}
+		}
+		if err := rows.Scan(values...); err != nil {
+			return nil, err
+		}
+		if err := node.assignValues(columns, values); err != nil {
+			return nil, err
+		}
+		v, err := node.Value(siblingColumn)
+		if err != nil {
+			return nil, err
+		}
+		n, ok := v.(int64)
+		if !ok || n < 0 || int(n) >= len(together) {
+			return nil, fmt.Errorf("ent: a row of Resource pages read together names no page (%v)", v)
+		}
+		nodes[n] = append(nodes[n], node)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// unsent returns the statement All would send for q, built as All builds it
+// (interceptors, predicates, then modifiers), without sending it.
+func (_m *ResourceQuery) unsent(ctx context.Context) (*sql.Selector, error) {
+	var built *sql.Selector
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+		built = s.Clone()
+		s.AddError(errUnsent) // stops All before it sends the statement
+	})
+	if _, err := _m.All(ctx); built == nil {
+		return nil, err
+	}
+	return built, nil
 }
 
 // cursorsOrNulls is applyCursors: Tenant orders by one field at a time.
@@ -3121,6 +4452,11 @@ func (p *tenantPager) cursorsOrNulls(query *TenantQuery, after, before *Cursor) 
 
 // orderOrNulls is applyOrder: Tenant orders by one field at a time.
 func (p *tenantPager) orderOrNulls(query *TenantQuery) *TenantQuery { return p.applyOrder(query) }
+
+// defaultOrder reports whether the pager reads in the default order, forwards.
+func (p *tenantPager) defaultOrder() bool {
+	return p.order == DefaultTenantOrder && !p.reverse
+}
 
 // orderExprOrNulls is orderExpr: Tenant orders by one field at a time.
 func (p *tenantPager) orderExprOrNulls(query *TenantQuery) sql.Querier { return p.orderExpr(query) }
@@ -3265,6 +4601,34 @@ func (_m *TenantQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...TenantPaginateOption,
 ) (map[string]*TenantConnection, error) {
+	page, err := _m.PagesByParent(ctx, parent, after, first, before, last, rows, count, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return page.Run(ctx)
+}
+
+// TenantPages is PaginateByParent's pages, prepared: a separate count, if
+// one is needed, has run, and the statement of the rows is ready. Run sends it
+// alone; RunTenantPages sends it with the pages of other edges to Tenant.
+type TenantPages struct {
+	// query reads the rows; nil when no rows are asked for.
+	query         *TenantQuery
+	conns         map[string]*TenantConnection
+	pager         *tenantPager
+	after, before *Cursor
+	first, last   *int
+	// count: the totals are asked for; withTotal: the rows carry them.
+	count, withTotal bool
+	// perParent: each parent's page is limited apart (see limitPerParent).
+	perParent bool
+}
+
+// PagesByParent is PaginateByParent up to sending the statement of the rows.
+func (_m *TenantQuery) PagesByParent(
+	ctx context.Context, parent ParentKey, after *Cursor, first *int,
+	before *Cursor, last *int, rows, count bool, opts ...TenantPaginateOption,
+) (*TenantPages, error) {
 	if err := validateFirstLast(first, last); err != nil {
 		return nil, err
 	}
@@ -3279,14 +4643,15 @@ func (_m *TenantQuery) PaginateByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &TenantConnection{Edges: []*TenantEdge{}}
 	}
+	page := &TenantPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
 	if len(parent.IDs) == 0 {
-		return conns, nil
+		return page, nil
 	}
 	// A page with its total and no cursor is one statement: the total of each
 	// parent rides along with its rows (a parent without rows has none, so 0).
 	limit := paginateLimit(first, last)
-	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
-	if count && !withTotal {
+	page.withTotal = count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !page.withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -3315,7 +4680,7 @@ func (_m *TenantQuery) PaginateByParent(
 		}
 	}
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
-		return conns, nil
+		return page, nil
 	}
 	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
@@ -3343,13 +4708,28 @@ func (_m *TenantQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, page.withTotal))
+		page.perParent = true
 	}
-	nodes, err := _m.All(ctx)
+	page.query = _m
+	return page, nil
+}
+
+// Run sends the page's statement and returns each parent's connection.
+func (p *TenantPages) Run(ctx context.Context) (map[string]*TenantConnection, error) {
+	if p.query == nil {
+		return p.conns, nil
+	}
+	nodes, err := p.query.All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byParent := make(map[string][]*Tenant, len(parent.IDs))
+	return p.build(nodes)
+}
+
+// build hands each parent its rows of nodes, in the order they were read.
+func (p *TenantPages) build(nodes []*Tenant) (map[string]*TenantConnection, error) {
+	byParent := make(map[string][]*Tenant, len(p.conns))
 	for _, node := range nodes {
 		v, err := node.Value(parentKeyColumn)
 		if err != nil {
@@ -3357,24 +4737,142 @@ func (_m *TenantQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
-		if withTotal {
+		if p.withTotal {
 			total, err := node.Value(parentTotalColumn)
 			if err != nil {
 				return nil, err
 			}
 			if n, ok := total.(int64); ok {
-				conns[key].TotalCount = int(n)
+				p.conns[key].TotalCount = int(n)
 			}
 		}
 	}
-	for id, conn := range conns {
+	for id, conn := range p.conns {
 		total := conn.TotalCount
-		conn.build(byParent[id], pager, after, first, before, last)
-		if count {
+		conn.build(byParent[id], p.pager, p.after, p.first, p.before, p.last)
+		if p.count {
 			conn.TotalCount = total
 		}
 	}
-	return conns, nil
+	return p.conns, nil
+}
+
+// joinsWith reports whether p's rows can be read in one statement with
+// first's: both limited per parent, in the default order, with the same
+// columns.
+func (p *TenantPages) joinsWith(first *TenantPages) bool {
+	return p.query != nil && first.query != nil && p.perParent && first.perParent &&
+		p.pager.defaultOrder() && first.pager.defaultOrder() &&
+		slices.Equal(p.query.ctx.Fields, first.query.ctx.Fields)
+}
+
+// RunTenantPages runs pages of several edges to Tenant, over one batch of
+// parents, and returns each page's connections in the order of pages. The pages
+// that can (see joinsWith; the caller gives them the same joins too) are read
+// in one statement, a UNION ALL of their statements: siblings such as a user's
+// direct reports and secondary accounts cost one round trip instead of two.
+func RunTenantPages(ctx context.Context, pages []*TenantPages) ([]map[string]*TenantConnection, error) {
+	out := make([]map[string]*TenantConnection, len(pages))
+	var together []int
+	for i, p := range pages {
+		if i > 0 && p.joinsWith(pages[0]) {
+			together = append(together, i)
+		}
+	}
+	if len(together) > 0 {
+		together = append([]int{0}, together...)
+	}
+	for i, p := range pages {
+		if len(together) > 0 && slices.Contains(together, i) {
+			continue
+		}
+		var err error
+		if out[i], err = p.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(together) == 0 {
+		return out, nil
+	}
+	first := pages[0].query
+	d := sql.Dialect(first.driver.Dialect())
+	var union *sql.Selector
+	for n, i := range together {
+		s, err := pages[i].query.unsent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+		if union == nil {
+			union = branch
+		} else {
+			union.UnionAll(branch)
+		}
+	}
+	order := pages[0].pager.orderExprOrNulls(first)
+	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+	query, args := union.Query()
+	rows := &sql.Rows{}
+	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*Tenant, len(together))
+	for rows.Next() {
+		node := &Tenant{config: first.config}
+		values, err := node.scanValues(columns)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range values {
+			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
+				values[i] = sql.ScanTypeOf(rows, i)
+			}
+		}
+		if err := rows.Scan(values...); err != nil {
+			return nil, err
+		}
+		if err := node.assignValues(columns, values); err != nil {
+			return nil, err
+		}
+		v, err := node.Value(siblingColumn)
+		if err != nil {
+			return nil, err
+		}
+		n, ok := v.(int64)
+		if !ok || n < 0 || int(n) >= len(together) {
+			return nil, fmt.Errorf("ent: a row of Tenant pages read together names no page (%v)", v)
+		}
+		nodes[n] = append(nodes[n], node)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// unsent returns the statement All would send for q, built as All builds it
+// (interceptors, predicates, then modifiers), without sending it.
+func (_m *TenantQuery) unsent(ctx context.Context) (*sql.Selector, error) {
+	var built *sql.Selector
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+		built = s.Clone()
+		s.AddError(errUnsent) // stops All before it sends the statement
+	})
+	if _, err := _m.All(ctx); built == nil {
+		return nil, err
+	}
+	return built, nil
 }
 
 // nullableColumn is the column the pager orders by when it is one that may
@@ -3437,6 +4935,9 @@ func (p *userPager) cursorsOrNulls(query *UserQuery, after, before *Cursor) (*Us
 	}
 	return query, nil
 }
+
+// defaultOrder reports whether the pager reads in the default order, forwards.
+func (p *userPager) defaultOrder() bool { return len(p.order) == 0 && !p.reverse }
 
 // nulls places NULL below every value in the direction the query runs.
 func (p *userPager) nulls() sql.OrderTermOption {
@@ -3630,6 +5131,34 @@ func (_m *UserQuery) PaginateByParent(
 	ctx context.Context, parent ParentKey, after *Cursor, first *int,
 	before *Cursor, last *int, rows, count bool, opts ...UserPaginateOption,
 ) (map[string]*UserConnection, error) {
+	page, err := _m.PagesByParent(ctx, parent, after, first, before, last, rows, count, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return page.Run(ctx)
+}
+
+// UserPages is PaginateByParent's pages, prepared: a separate count, if
+// one is needed, has run, and the statement of the rows is ready. Run sends it
+// alone; RunUserPages sends it with the pages of other edges to User.
+type UserPages struct {
+	// query reads the rows; nil when no rows are asked for.
+	query         *UserQuery
+	conns         map[string]*UserConnection
+	pager         *userPager
+	after, before *Cursor
+	first, last   *int
+	// count: the totals are asked for; withTotal: the rows carry them.
+	count, withTotal bool
+	// perParent: each parent's page is limited apart (see limitPerParent).
+	perParent bool
+}
+
+// PagesByParent is PaginateByParent up to sending the statement of the rows.
+func (_m *UserQuery) PagesByParent(
+	ctx context.Context, parent ParentKey, after *Cursor, first *int,
+	before *Cursor, last *int, rows, count bool, opts ...UserPaginateOption,
+) (*UserPages, error) {
 	if err := validateFirstLast(first, last); err != nil {
 		return nil, err
 	}
@@ -3644,14 +5173,15 @@ func (_m *UserQuery) PaginateByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &UserConnection{Edges: []*UserEdge{}}
 	}
+	page := &UserPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
 	if len(parent.IDs) == 0 {
-		return conns, nil
+		return page, nil
 	}
 	// A page with its total and no cursor is one statement: the total of each
 	// parent rides along with its rows (a parent without rows has none, so 0).
 	limit := paginateLimit(first, last)
-	withTotal := count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
-	if count && !withTotal {
+	page.withTotal = count && rows && after == nil && before == nil && limit > 1 && parent.Join == nil
+	if count && !page.withTotal {
 		var counts []parentCount
 		cq := _m.Clone()
 		cq.ctx.Fields = nil
@@ -3680,7 +5210,7 @@ func (_m *UserQuery) PaginateByParent(
 		}
 	}
 	if !rows || (first != nil && *first == 0) || (last != nil && *last == 0) {
-		return conns, nil
+		return page, nil
 	}
 	if _m, err = pager.cursorsOrNulls(_m, after, before); err != nil {
 		return nil, err
@@ -3708,13 +5238,28 @@ func (_m *UserQuery) PaginateByParent(
 		// The per-parent statement goes in as a modifier, which ent applies after
 		// every predicate, including those that interceptors (tenant scoping) add
 		// when the query runs: each page is filtered before it is limited.
-		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, withTotal))
+		_m.modifiers = append(_m.modifiers, limitPerParent(parent, order, page.withTotal))
+		page.perParent = true
 	}
-	nodes, err := _m.All(ctx)
+	page.query = _m
+	return page, nil
+}
+
+// Run sends the page's statement and returns each parent's connection.
+func (p *UserPages) Run(ctx context.Context) (map[string]*UserConnection, error) {
+	if p.query == nil {
+		return p.conns, nil
+	}
+	nodes, err := p.query.All(ctx)
 	if err != nil {
 		return nil, err
 	}
-	byParent := make(map[string][]*User, len(parent.IDs))
+	return p.build(nodes)
+}
+
+// build hands each parent its rows of nodes, in the order they were read.
+func (p *UserPages) build(nodes []*User) (map[string]*UserConnection, error) {
+	byParent := make(map[string][]*User, len(p.conns))
 	for _, node := range nodes {
 		v, err := node.Value(parentKeyColumn)
 		if err != nil {
@@ -3722,22 +5267,140 @@ func (_m *UserQuery) PaginateByParent(
 		}
 		key, _ := v.(string)
 		byParent[key] = append(byParent[key], node)
-		if withTotal {
+		if p.withTotal {
 			total, err := node.Value(parentTotalColumn)
 			if err != nil {
 				return nil, err
 			}
 			if n, ok := total.(int64); ok {
-				conns[key].TotalCount = int(n)
+				p.conns[key].TotalCount = int(n)
 			}
 		}
 	}
-	for id, conn := range conns {
+	for id, conn := range p.conns {
 		total := conn.TotalCount
-		conn.build(byParent[id], pager, after, first, before, last)
-		if count {
+		conn.build(byParent[id], p.pager, p.after, p.first, p.before, p.last)
+		if p.count {
 			conn.TotalCount = total
 		}
 	}
-	return conns, nil
+	return p.conns, nil
+}
+
+// joinsWith reports whether p's rows can be read in one statement with
+// first's: both limited per parent, in the default order, with the same
+// columns.
+func (p *UserPages) joinsWith(first *UserPages) bool {
+	return p.query != nil && first.query != nil && p.perParent && first.perParent &&
+		p.pager.defaultOrder() && first.pager.defaultOrder() &&
+		slices.Equal(p.query.ctx.Fields, first.query.ctx.Fields)
+}
+
+// RunUserPages runs pages of several edges to User, over one batch of
+// parents, and returns each page's connections in the order of pages. The pages
+// that can (see joinsWith; the caller gives them the same joins too) are read
+// in one statement, a UNION ALL of their statements: siblings such as a user's
+// direct reports and secondary accounts cost one round trip instead of two.
+func RunUserPages(ctx context.Context, pages []*UserPages) ([]map[string]*UserConnection, error) {
+	out := make([]map[string]*UserConnection, len(pages))
+	var together []int
+	for i, p := range pages {
+		if i > 0 && p.joinsWith(pages[0]) {
+			together = append(together, i)
+		}
+	}
+	if len(together) > 0 {
+		together = append([]int{0}, together...)
+	}
+	for i, p := range pages {
+		if len(together) > 0 && slices.Contains(together, i) {
+			continue
+		}
+		var err error
+		if out[i], err = p.Run(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(together) == 0 {
+		return out, nil
+	}
+	first := pages[0].query
+	d := sql.Dialect(first.driver.Dialect())
+	var union *sql.Selector
+	for n, i := range together {
+		s, err := pages[i].query.unsent(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+		if union == nil {
+			union = branch
+		} else {
+			union.UnionAll(branch)
+		}
+	}
+	order := pages[0].pager.orderExprOrNulls(first)
+	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+	query, args := union.Query()
+	rows := &sql.Rows{}
+	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*User, len(together))
+	for rows.Next() {
+		node := &User{config: first.config}
+		values, err := node.scanValues(columns)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range values {
+			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
+				values[i] = sql.ScanTypeOf(rows, i)
+			}
+		}
+		if err := rows.Scan(values...); err != nil {
+			return nil, err
+		}
+		if err := node.assignValues(columns, values); err != nil {
+			return nil, err
+		}
+		v, err := node.Value(siblingColumn)
+		if err != nil {
+			return nil, err
+		}
+		n, ok := v.(int64)
+		if !ok || n < 0 || int(n) >= len(together) {
+			return nil, fmt.Errorf("ent: a row of User pages read together names no page (%v)", v)
+		}
+		nodes[n] = append(nodes[n], node)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// unsent returns the statement All would send for q, built as All builds it
+// (interceptors, predicates, then modifiers), without sending it.
+func (_m *UserQuery) unsent(ctx context.Context) (*sql.Selector, error) {
+	var built *sql.Selector
+	_m.modifiers = append(_m.modifiers, func(s *sql.Selector) {
+		built = s.Clone()
+		s.AddError(errUnsent) // stops All before it sends the statement
+	})
+	if _, err := _m.All(ctx); built == nil {
+		return nil, err
+	}
+	return built, nil
 }

@@ -60,6 +60,7 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 		opts.Auth = auth.NewAuthenticator(db.Client, auth.Options{})
 	}
 	limits := opts.Limits.withDefaults()
+	opts.Loaders.DefaultPage, opts.Loaders.MaxPage = limits.DefaultPage, limits.MaxPage
 	m := newMetrics(db.Statements, opts.MetricsMux != nil)
 	a := &api{
 		present: presentError(opts.Logger), limits: limits, auth: opts.Auth, logger: opts.Logger,

@@ -143,9 +143,13 @@ func nodeSelections(ctx context.Context, conn graphql.CollectedField) []graphql.
 
 // ConnectionProjection is the projection of the nodes of the connection field being resolved.
 func ConnectionProjection(ctx context.Context, typ string) []string {
-	fc := graphql.GetFieldContext(ctx)
-	return memo(ctx, memoKey{siteOf(fc.Field), "nodes", typ}, func() []string {
-		return Projection(ctx, typ, nodeSelections(ctx, fc.Field)...)
+	return connectionProjection(ctx, graphql.GetFieldContext(ctx).Field, typ)
+}
+
+// connectionProjection is the projection of the nodes of a connection field of the query.
+func connectionProjection(ctx context.Context, field graphql.CollectedField, typ string) []string {
+	return memo(ctx, memoKey{siteOf(field), "nodes", typ}, func() []string {
+		return Projection(ctx, typ, nodeSelections(ctx, field)...)
 	})
 }
 

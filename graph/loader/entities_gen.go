@@ -360,10 +360,10 @@ var shapes = map[string]shape{
 // pagesOfAuditEvent pages AuditEvent nodes by parent.
 func pagesOfAuditEvent(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *AuditEventConn {
 	return pagesBy(cfg, g, j, parent, func(c *ent.AuditEventConnection) *int { return &c.TotalCount }, (*ent.AuditEventConnection).Nodes, (*ent.AuditEvent).Value,
-		func(ctx context.Context, key ent.ParentKey, p AuditEventPage) (map[string]*ent.AuditEventConnection, error) {
-			return client.AuditEvent.Query().Select(p.Columns...).AuditEventQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+		func(ctx context.Context, key ent.ParentKey, p AuditEventPage) (*ent.AuditEventPages, error) {
+			return client.AuditEvent.Query().Select(p.Columns...).AuditEventQuery.PagesByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithAuditEventOrder(p.OrderBy), ent.WithAuditEventFilter(p.Where.Filter))
-		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+		}, ent.RunAuditEventPages, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
 			return client.AuditEvent.Query().CountPerRow(ctx, key, outer)
 		})
 }
@@ -371,10 +371,10 @@ func pagesOfAuditEvent(cfg Config, g *groups, j *joiner, client *ent.Client, par
 // pagesOfIdentity pages Identity nodes by parent.
 func pagesOfIdentity(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *IdentityConn {
 	return pagesBy(cfg, g, j, parent, func(c *ent.IdentityConnection) *int { return &c.TotalCount }, (*ent.IdentityConnection).Nodes, (*ent.Identity).Value,
-		func(ctx context.Context, key ent.ParentKey, p IdentityPage) (map[string]*ent.IdentityConnection, error) {
-			return client.Identity.Query().Select(p.Columns...).IdentityQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+		func(ctx context.Context, key ent.ParentKey, p IdentityPage) (*ent.IdentityPages, error) {
+			return client.Identity.Query().Select(p.Columns...).IdentityQuery.PagesByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithIdentityOrder(p.OrderBy), ent.WithIdentityFilter(p.Where.Filter))
-		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+		}, ent.RunIdentityPages, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
 			return client.Identity.Query().CountPerRow(ctx, key, outer)
 		})
 }
@@ -382,10 +382,10 @@ func pagesOfIdentity(cfg Config, g *groups, j *joiner, client *ent.Client, paren
 // pagesOfIntegration pages Integration nodes by parent.
 func pagesOfIntegration(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *IntegrationConn {
 	return pagesBy(cfg, g, j, parent, func(c *ent.IntegrationConnection) *int { return &c.TotalCount }, (*ent.IntegrationConnection).Nodes, (*ent.Integration).Value,
-		func(ctx context.Context, key ent.ParentKey, p IntegrationPage) (map[string]*ent.IntegrationConnection, error) {
-			return client.Integration.Query().Select(p.Columns...).IntegrationQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+		func(ctx context.Context, key ent.ParentKey, p IntegrationPage) (*ent.IntegrationPages, error) {
+			return client.Integration.Query().Select(p.Columns...).IntegrationQuery.PagesByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithIntegrationOrder(p.OrderBy), ent.WithIntegrationFilter(p.Where.Filter))
-		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+		}, ent.RunIntegrationPages, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
 			return client.Integration.Query().CountPerRow(ctx, key, outer)
 		})
 }
@@ -393,10 +393,10 @@ func pagesOfIntegration(cfg Config, g *groups, j *joiner, client *ent.Client, pa
 // pagesOfPolicyAssignment pages PolicyAssignment nodes by parent.
 func pagesOfPolicyAssignment(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyAssignmentConn {
 	return pagesBy(cfg, g, j, parent, func(c *ent.PolicyAssignmentConnection) *int { return &c.TotalCount }, (*ent.PolicyAssignmentConnection).Nodes, (*ent.PolicyAssignment).Value,
-		func(ctx context.Context, key ent.ParentKey, p PolicyAssignmentPage) (map[string]*ent.PolicyAssignmentConnection, error) {
-			return client.PolicyAssignment.Query().Select(p.Columns...).PolicyAssignmentQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+		func(ctx context.Context, key ent.ParentKey, p PolicyAssignmentPage) (*ent.PolicyAssignmentPages, error) {
+			return client.PolicyAssignment.Query().Select(p.Columns...).PolicyAssignmentQuery.PagesByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyAssignmentOrder(p.OrderBy), ent.WithPolicyAssignmentFilter(p.Where.Filter))
-		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+		}, ent.RunPolicyAssignmentPages, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
 			return client.PolicyAssignment.Query().CountPerRow(ctx, key, outer)
 		})
 }
@@ -404,10 +404,10 @@ func pagesOfPolicyAssignment(cfg Config, g *groups, j *joiner, client *ent.Clien
 // pagesOfPolicyCondition pages PolicyCondition nodes by parent.
 func pagesOfPolicyCondition(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyConditionConn {
 	return pagesBy(cfg, g, j, parent, func(c *ent.PolicyConditionConnection) *int { return &c.TotalCount }, (*ent.PolicyConditionConnection).Nodes, (*ent.PolicyCondition).Value,
-		func(ctx context.Context, key ent.ParentKey, p PolicyConditionPage) (map[string]*ent.PolicyConditionConnection, error) {
-			return client.PolicyCondition.Query().Select(p.Columns...).PolicyConditionQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+		func(ctx context.Context, key ent.ParentKey, p PolicyConditionPage) (*ent.PolicyConditionPages, error) {
+			return client.PolicyCondition.Query().Select(p.Columns...).PolicyConditionQuery.PagesByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyConditionOrder(p.OrderBy), ent.WithPolicyConditionFilter(p.Where.Filter))
-		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+		}, ent.RunPolicyConditionPages, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
 			return client.PolicyCondition.Query().CountPerRow(ctx, key, outer)
 		})
 }
@@ -415,10 +415,10 @@ func pagesOfPolicyCondition(cfg Config, g *groups, j *joiner, client *ent.Client
 // pagesOfPolicyRule pages PolicyRule nodes by parent.
 func pagesOfPolicyRule(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRuleConn {
 	return pagesBy(cfg, g, j, parent, func(c *ent.PolicyRuleConnection) *int { return &c.TotalCount }, (*ent.PolicyRuleConnection).Nodes, (*ent.PolicyRule).Value,
-		func(ctx context.Context, key ent.ParentKey, p PolicyRulePage) (map[string]*ent.PolicyRuleConnection, error) {
-			return client.PolicyRule.Query().Select(p.Columns...).PolicyRuleQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+		func(ctx context.Context, key ent.ParentKey, p PolicyRulePage) (*ent.PolicyRulePages, error) {
+			return client.PolicyRule.Query().Select(p.Columns...).PolicyRuleQuery.PagesByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyRuleOrder(p.OrderBy), ent.WithPolicyRuleFilter(p.Where.Filter))
-		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+		}, ent.RunPolicyRulePages, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
 			return client.PolicyRule.Query().CountPerRow(ctx, key, outer)
 		})
 }
@@ -426,10 +426,10 @@ func pagesOfPolicyRule(cfg Config, g *groups, j *joiner, client *ent.Client, par
 // pagesOfPolicyRuleset pages PolicyRuleset nodes by parent.
 func pagesOfPolicyRuleset(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *PolicyRulesetConn {
 	return pagesBy(cfg, g, j, parent, func(c *ent.PolicyRulesetConnection) *int { return &c.TotalCount }, (*ent.PolicyRulesetConnection).Nodes, (*ent.PolicyRuleset).Value,
-		func(ctx context.Context, key ent.ParentKey, p PolicyRulesetPage) (map[string]*ent.PolicyRulesetConnection, error) {
-			return client.PolicyRuleset.Query().Select(p.Columns...).PolicyRulesetQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+		func(ctx context.Context, key ent.ParentKey, p PolicyRulesetPage) (*ent.PolicyRulesetPages, error) {
+			return client.PolicyRuleset.Query().Select(p.Columns...).PolicyRulesetQuery.PagesByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithPolicyRulesetOrder(p.OrderBy), ent.WithPolicyRulesetFilter(p.Where.Filter))
-		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+		}, ent.RunPolicyRulesetPages, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
 			return client.PolicyRuleset.Query().CountPerRow(ctx, key, outer)
 		})
 }
@@ -437,10 +437,10 @@ func pagesOfPolicyRuleset(cfg Config, g *groups, j *joiner, client *ent.Client, 
 // pagesOfResource pages Resource nodes by parent.
 func pagesOfResource(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *ResourceConn {
 	return pagesBy(cfg, g, j, parent, func(c *ent.ResourceConnection) *int { return &c.TotalCount }, (*ent.ResourceConnection).Nodes, (*ent.Resource).Value,
-		func(ctx context.Context, key ent.ParentKey, p ResourcePage) (map[string]*ent.ResourceConnection, error) {
-			return client.Resource.Query().Select(p.Columns...).ResourceQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+		func(ctx context.Context, key ent.ParentKey, p ResourcePage) (*ent.ResourcePages, error) {
+			return client.Resource.Query().Select(p.Columns...).ResourceQuery.PagesByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithResourceOrder(p.OrderBy), ent.WithResourceFilter(p.Where.Filter))
-		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+		}, ent.RunResourcePages, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
 			return client.Resource.Query().CountPerRow(ctx, key, outer)
 		})
 }
@@ -448,10 +448,10 @@ func pagesOfResource(cfg Config, g *groups, j *joiner, client *ent.Client, paren
 // pagesOfUser pages User nodes by parent.
 func pagesOfUser(cfg Config, g *groups, j *joiner, client *ent.Client, parent func([]string) ent.ParentKey) *UserConn {
 	return pagesBy(cfg, g, j, parent, func(c *ent.UserConnection) *int { return &c.TotalCount }, (*ent.UserConnection).Nodes, (*ent.User).Value,
-		func(ctx context.Context, key ent.ParentKey, p UserPage) (map[string]*ent.UserConnection, error) {
-			return client.User.Query().Select(p.Columns...).UserQuery.PaginateByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
+		func(ctx context.Context, key ent.ParentKey, p UserPage) (*ent.UserPages, error) {
+			return client.User.Query().Select(p.Columns...).UserQuery.PagesByParent(ctx, key, p.After, p.First, p.Before, p.Last, p.Rows, p.Count,
 				ent.WithUserOrder(p.OrderBy), ent.WithUserFilter(p.Where.Filter))
-		}, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
+		}, ent.RunUserPages, func(ctx context.Context, key ent.ParentKey, outer string) (*sql.Selector, error) {
 			return client.User.Query().CountPerRow(ctx, key, outer)
 		})
 }

@@ -6,7 +6,9 @@
 // resolver) produces is registered as a sibling group; when a resolver loads an
 // edge for one member of a group, the loader fetches that edge for the whole
 // group in one statement and caches the answers, so the siblings' calls are cache
-// hits. That is one statement per field per level, with no batch wait. An object
+// hits. That is one statement per field per level, with no batch wait, and
+// pages of one node type beside each other on one object share one (see
+// siblings.go). An object
 // in no group (the node a mutation returns) is a group of one. Fields resolve one
 // after another (see graph/gqlgenc), so waiting for more keys, as a timed
 // dataloader does, could never gather any.
@@ -27,6 +29,10 @@ type Config struct {
 	// Bypass turns batching and caching off: every load is its own statement, as
 	// if resolvers queried per node. Benchmarks use it to show what loaders save.
 	Bypass bool
+	// DefaultPage and MaxPage are the page sizes the handler gives a connection
+	// without first or last, and allows at most; sibling pages (see siblings)
+	// are read ahead only when DefaultPage is set.
+	DefaultPage, MaxPage int
 }
 
 // DefaultConfig batches and caches.

@@ -33,6 +33,8 @@ type Page[O, W any] struct {
 	// the filter only, so every field and count with the same filter shares one COUNT.
 	// rowsTotalKey is rowsKey for the rows read with their totals.
 	rowsKey, filterKey, rowsTotalKey string
+	// ordered: the field has an orderBy argument.
+	ordered bool
 }
 
 // connectionsOf names the node type of connections not named after it, and
@@ -53,10 +55,14 @@ func NewPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first 
 }
 
 func newPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy O, where W) Page[O, W] {
+	return pageOf(ctx, graphql.GetFieldContext(ctx).Field, after, first, before, last, orderBy, where)
+}
+
+// pageOf reads the connection field of the query, with its arguments parsed.
+func pageOf[O, W any](ctx context.Context, field graphql.CollectedField, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy O, where W) Page[O, W] {
 	p := Page[O, W]{After: after, First: first, Before: before, Last: last, OrderBy: orderBy, Where: where}
-	fc := graphql.GetFieldContext(ctx)
 	oc := graphql.GetOperationContext(ctx)
-	for _, f := range graphql.CollectFields(oc, fc.Field.Selections, nil) {
+	for _, f := range graphql.CollectFields(oc, field.Selections, nil) {
 		switch f.Name {
 		case "edges", "nodes", "pageInfo":
 			p.Rows = true
@@ -67,7 +73,8 @@ func newPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first 
 	// Raw argument values (variables substituted) describe the page canonically;
 	// encoding/json sorts map keys. first comes from the parsed arguments, where
 	// the page-size middleware may have filled in the default.
-	args := fc.Field.ArgumentMap(oc.Variables)
+	args := field.ArgumentMap(oc.Variables)
+	p.ordered = args["orderBy"] != nil
 	filter := map[string]any{}
 	for name, v := range args {
 		if !pagingArguments[name] {
@@ -75,17 +82,17 @@ func newPage[O, W any](ctx context.Context, after *entgql.Cursor[string], first 
 		}
 	}
 	if p.Rows {
-		typ := strings.TrimSuffix(fc.Field.Definition.Type.Name(), "Connection")
+		typ := strings.TrimSuffix(field.Definition.Type.Name(), "Connection")
 		extra := connectionsOf[typ]
 		if extra.typ != "" {
 			typ = extra.typ
 		}
-		p.Columns = ConnectionProjection(ctx, typ)
+		p.Columns = connectionProjection(ctx, field, typ)
 		if len(extra.columns) > 0 {
 			p.Columns = slices.Concat(p.Columns, extra.columns)
 		}
 		if !For(ctx).cfg.Bypass {
-			p.joins = fieldJoins(ctx, typ, "nodes", fc.Field, nodeSelections(ctx, fc.Field))
+			p.joins = fieldJoins(ctx, typ, "nodes", field, nodeSelections(ctx, field))
 		}
 	}
 	rows, _ := json.Marshal(args)
@@ -117,7 +124,12 @@ type Conn[C, O, W any] struct {
 	perRow func(ctx context.Context, outer string) (*sql.Selector, error)
 	// keyOf, when set, relates rows to a batch of parents with what it reads
 	// first (the conditions of policy rules); otherwise the parent function does.
-	keyOf    func(ctx context.Context, parentIDs []string) (ent.ParentKey, error)
+	keyOf func(ctx context.Context, parentIDs []string) (ent.ParentKey, error)
+	// parent relates rows to a batch of parents, and prepare readies a page's
+	// statement without sending it (ent's pages of the node type), so that
+	// a sibling field can send it with its own (see siblings).
+	parent   func([]string) ent.ParentKey
+	prepare  func(ctx context.Context, key ent.ParentKey, p Page[O, W]) (any, error)
 	mu       sync.Mutex
 	byRows   map[string]*batch[*C]
 	byFilter map[string]*batch[*C]
@@ -154,28 +166,23 @@ func (c *Conn[C, O, W]) batchFor(batches *map[string]*batch[*C], key string, p P
 // Load returns the page of the parent's connection.
 func (c *Conn[C, O, W]) Load(ctx context.Context, k Keys, p Page[O, W]) (*C, error) {
 	var conn *C
-	if c.withTotals && p.Rows && p.Count && p.After == nil && p.Before == nil {
-		// Rows and total together, without a cursor: one statement returns both,
-		// and the totals answer later count fields with the same filter.
-		conn, err := c.batchFor(&c.byRows, p.rowsTotalKey, p).load(ctx, k)
-		if err == nil {
-			c.batchFor(&c.byFilter, p.filterKey, Page[O, W]{Where: p.Where, Count: true}).prime(k.Key, conn)
-		}
-		return conn, err
-	}
 	if p.Rows {
-		rows := p
-		rows.Count = false
-		page, err := c.batchFor(&c.byRows, p.rowsKey, rows).load(ctx, k)
+		rows, withTotals := c.rowsBatch(p)
+		page, err := rows.load(ctx, k)
 		if err != nil {
 			return nil, err
+		}
+		if withTotals {
+			// Rows and total together, without a cursor: one statement returns both,
+			// and the totals answer later count fields with the same filter.
+			c.totalsBatch(p).prime(k.Key, page)
+			return page, nil
 		}
 		copied := *page // cached pages are shared; the total is set on a copy
 		conn = &copied
 	}
 	if p.Count {
-		counts := Page[O, W]{Where: p.Where, Count: true}
-		counted, err := c.batchFor(&c.byFilter, p.filterKey, counts).load(ctx, k)
+		counted, err := c.totalsBatch(p).load(ctx, k)
 		if err != nil {
 			return nil, err
 		}
@@ -185,9 +192,37 @@ func (c *Conn[C, O, W]) Load(ctx context.Context, k Keys, p Page[O, W]) (*C, err
 		*c.total(conn) = *c.total(counted)
 	}
 	if conn == nil { // neither rows nor total asked for: only __typename
-		return c.batchFor(&c.byFilter, p.filterKey, Page[O, W]{Where: p.Where, Count: true}).load(ctx, k)
+		return c.totalsBatch(p).load(ctx, k)
 	}
 	return conn, nil
+}
+
+// rowsBatch is the batch that reads p's rows, and whether they carry their
+// totals: a page with its total and no cursor is one statement.
+func (c *Conn[C, O, W]) rowsBatch(p Page[O, W]) (b *batch[*C], withTotals bool) {
+	if c.withTotals && p.Count && p.After == nil && p.Before == nil {
+		return c.batchFor(&c.byRows, p.rowsTotalKey, p), true
+	}
+	rows := p
+	rows.Count = false
+	return c.batchFor(&c.byRows, p.rowsKey, rows), false
+}
+
+// totalsBatch is the batch that counts the rows p's filter keeps.
+func (c *Conn[C, O, W]) totalsBatch(p Page[O, W]) *batch[*C] {
+	return c.batchFor(&c.byFilter, p.filterKey, Page[O, W]{Where: p.Where, Count: true})
+}
+
+// prime caches conns, read for the parents they are keyed by, as p's pages
+// and, when p counts, its totals: what Load(p) would have fetched.
+func (c *Conn[C, O, W]) prime(p Page[O, W], conns map[string]*C) {
+	rows, _ := c.rowsBatch(p)
+	for parent, conn := range conns {
+		rows.prime(parent, conn)
+		if p.Count {
+			c.totalsBatch(p).prime(parent, conn)
+		}
+	}
 }
 
 // countPerRow implements counter.
