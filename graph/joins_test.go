@@ -36,7 +36,7 @@ var joinedQueries = map[string]string{
 		identities(first: 3) { totalCount nodes { id integration { ` + allIntegrationFields + ` } } }
 		directReports(first: 4) { nodes { id manager { id email } } } } } }`,
 	"resources page": `{ resources(first: 40) { nodes { id integration { id name vendor } } } }`,
-	"audit events":   `{ auditEvents(first: 40) { nodes { id parentEvent { id action } } } }`,
+	"audit events":   `{ auditEvents(first: 40, where: {action: "identity.linked"}) { nodes { id parentEvent { id action } } } }`,
 }
 
 // TestJoinedReferencesMatchTheirLoaders checks every joined reference against the
