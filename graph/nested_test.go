@@ -99,7 +99,7 @@ func TestStatementCountDoesNotGrowWithNodes(t *testing.T) {
 		{"aggregates", `{ userAggregate(groupBy: [{dimension: DEPARTMENT}, {attribute: "level"}, {dimension: CREATED_AT, bucket: MONTH}]) {
 			totalGroups groups { keys count m: countDistinct(dimension: MANAGER) first: min(dimension: CREATED_AT) } }
 			identityAggregate(groupBy: [{dimension: INTEGRATION}]) { groups { keys count } } }`, 2, nil},
-		{"profile page", profileQuery, 17, func(t testing.TB, s *graphtest.Server) map[string]any {
+		{"profile page", profileQuery, 16, func(t testing.TB, s *graphtest.Server) map[string]any {
 			return map[string]any{"id": profileUserID(t, s)}
 		}},
 	}
