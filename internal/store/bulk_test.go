@@ -10,6 +10,7 @@ import (
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/internal/rowcount"
 	"github.com/idgraph/idgraph/internal/store"
 	"github.com/idgraph/idgraph/internal/store/storetest"
 	"github.com/idgraph/idgraph/internal/viewer"
@@ -133,6 +134,92 @@ func TestBulkLoadRestoresTheSchema(t *testing.T) {
 			t.Errorf("bulk load without a system context: %v", err)
 		}
 	})
+}
+
+// TestBulkLoadBuildsIndexesAsItGoes: a table's indexes are built when the load
+// moves on to the next table, so rows written to it after that go through
+// them; its counters still come out right.
+func TestBulkLoadBuildsIndexesAsItGoes(t *testing.T) {
+	ctx := viewer.System(context.Background())
+	db, err := store.Open(ctx, storetest.DSN(t, "bulk.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	before := secondaryCount(t, db)
+	row := func(id, slug string) []any {
+		v, err := db.Client.Tenant.Create().SetID(id).SetSlug(slug).SetName(slug).Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	userRow := func(id, tenantID string) []any {
+		v, err := db.Client.User.Create().SetID(id).SetTenantID(tenantID).SetEmail(id + "@example.com").Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+
+	t.Run("indexes are built when the load moves on to another table", func(t *testing.T) {
+		// tenants' unique slug index is in place once users are written, so the
+		// second "seven" fails its own insert, not an index build at the end.
+		err := db.Bulk(ctx, func(ins store.Inserter) error {
+			if err := ins.Insert(ctx, tenant.Table, tenant.Columns, [][]any{row("t7", "seven")}); err != nil {
+				return err
+			}
+			if err := ins.Insert(ctx, user.Table, user.Columns, [][]any{userRow("drusr_seven", "t7")}); err != nil {
+				return err
+			}
+			return ins.Insert(ctx, tenant.Table, tenant.Columns, [][]any{row("t8", "seven")})
+		})
+		if err == nil || !strings.Contains(err.Error(), "into tenants") || !strings.Contains(strings.ToLower(err.Error()), "unique") {
+			t.Fatalf("a duplicate slug written after the load moved on: %v", err)
+		}
+		if n := db.Client.Tenant.Query().Where(tenant.IDIn("t7", "t8")).CountX(ctx); n != 0 {
+			t.Errorf("%d tenants after a failed load", n)
+		}
+		if after := secondaryCount(t, db); after != before {
+			t.Errorf("%d indexes, keys and triggers before the load, %d after it failed", before, after)
+		}
+	})
+
+	t.Run("a table written again after the load moved on keeps its counters", func(t *testing.T) {
+		err := db.Bulk(ctx, func(ins store.Inserter) error {
+			for _, step := range []struct {
+				table   string
+				columns []string
+				rows    [][]any
+			}{
+				{tenant.Table, tenant.Columns, [][]any{row("t5", "five")}},
+				{user.Table, user.Columns, [][]any{userRow("drusr_five1", "t5")}},
+				{tenant.Table, tenant.Columns, [][]any{row("t6", "six")}},
+				{user.Table, user.Columns, [][]any{userRow("drusr_five2", "t5"), userRow("drusr_six1", "t6")}},
+			} {
+				if err := ins.Insert(ctx, step.table, step.columns, step.rows); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := rowcount.Stored(ctx, db.SQL(), db.Engine, user.Table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for tenantID, want := range map[string]int{"t5": 2, "t6": 1} {
+			if stored[tenantID] != want {
+				t.Errorf("tenant %s: the users counter says %d, want %d", tenantID, stored[tenantID], want)
+			}
+		}
+		if after := secondaryCount(t, db); after != before {
+			t.Errorf("%d indexes, keys and triggers before the load, %d after it", before, after)
+		}
+	})
+
 }
 
 // sentToSQLite runs query on a fresh SQLite database and returns the last

@@ -56,8 +56,9 @@ type Options struct {
 	// from the cache is a copy from the OS's page cache, shared by every
 	// connection; 16 connections with 64 MiB each took a server past 1 GB.
 	// Memory-mapping the file instead counted every page the kernel mapped
-	// around a read in the process's memory (400 MB for a users page). Bulk
-	// loads want more: random inserts into an index that fits in cache are cheap.
+	// around a read in the process's memory (400 MB for a users page). Loads
+	// through Bulk build indexes after their rows are in and want tens of MiB,
+	// not more (see seedCommand).
 	CacheMiB int
 }
 

@@ -59,6 +59,16 @@ func (t Tally) Suspend() (drop, restore []string) {
 	return all[1:4], all
 }
 
+// IsTarget reports whether a tally keeps its count on the rows of table.
+func IsTarget(table string) bool {
+	for _, t := range Tallies {
+		if t.Target == table {
+			return true
+		}
+	}
+	return false
+}
+
 // Of returns the tallies that count rows of table.
 func Of(table string) []Tally {
 	var out []Tally
