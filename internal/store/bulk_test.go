@@ -33,22 +33,28 @@ func secondaryCount(t *testing.T, db *store.DB) int {
 	return n
 }
 
-func TestBulkLoadRestoresTheSchema(t *testing.T) {
+// openForLoad opens a fresh database for a bulk load and returns it with a
+// maker of tenant rows.
+func openForLoad(t *testing.T) (context.Context, *store.DB, func(id, slug string) []any) {
+	t.Helper()
 	ctx := viewer.System(context.Background())
 	db, err := store.Open(ctx, storetest.DSN(t, "bulk.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	before := secondaryCount(t, db)
-	row := func(id, slug string) []any {
-		c := db.Client.Tenant.Create().SetID(id).SetSlug(slug).SetName(slug)
-		v, err := c.Values()
+	t.Cleanup(func() { db.Close() })
+	return ctx, db, func(id, slug string) []any {
+		v, err := db.Client.Tenant.Create().SetID(id).SetSlug(slug).SetName(slug).Values()
 		if err != nil {
 			t.Fatal(err)
 		}
 		return v
 	}
+}
+
+func TestBulkLoadRestoresTheSchema(t *testing.T) {
+	ctx, db, row := openForLoad(t)
+	before := secondaryCount(t, db)
 
 	t.Run("a failed load changes nothing", func(t *testing.T) {
 		err := db.Bulk(ctx, func(ins store.Inserter) error {
@@ -140,20 +146,8 @@ func TestBulkLoadRestoresTheSchema(t *testing.T) {
 // moves on to the next table, so rows written to it after that go through
 // them; its counters still come out right.
 func TestBulkLoadBuildsIndexesAsItGoes(t *testing.T) {
-	ctx := viewer.System(context.Background())
-	db, err := store.Open(ctx, storetest.DSN(t, "bulk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	ctx, db, row := openForLoad(t)
 	before := secondaryCount(t, db)
-	row := func(id, slug string) []any {
-		v, err := db.Client.Tenant.Create().SetID(id).SetSlug(slug).SetName(slug).Values()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 	userRow := func(id, tenantID string) []any {
 		v, err := db.Client.User.Create().SetID(id).SetTenantID(tenantID).SetEmail(id + "@example.com").Values()
 		if err != nil {
@@ -219,7 +213,6 @@ func TestBulkLoadBuildsIndexesAsItGoes(t *testing.T) {
 			t.Errorf("%d indexes, keys and triggers before the load, %d after it", before, after)
 		}
 	})
-
 }
 
 // sentToSQLite runs query on a fresh SQLite database and returns the last
