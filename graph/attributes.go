@@ -113,7 +113,7 @@ func attributesInput(in []*model.DirectoryAttributeInput) directory.Attributes {
 
 // userAttributes is User.attributes.
 func userAttributes(ctx context.Context, u *ent.User) ([]*model.DirectoryAttribute, error) {
-	all, err := loader.For(ctx).AttributesByUserID.Load(ctx, loader.KeysOf(ctx, u, userID), u)
+	all, err := loader.For(ctx).AttributesByUserID().Load(ctx, loader.KeysOf(ctx, u, userID), u)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 
 // SubjectUser is the resolver for the subjectUser field.
 func (r *auditEventResolver) SubjectUser(ctx context.Context, obj *ent.AuditEvent) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(e *ent.AuditEvent) *string { return e.SubjectUserID })
+	return loader.Optional(ctx, loader.For(ctx).UserByID(), obj, func(e *ent.AuditEvent) *string { return e.SubjectUserID })
 }
 
 // Record is the resolver for the record field.
@@ -25,7 +25,7 @@ func (r *auditEventResolver) Record(ctx context.Context, obj *ent.AuditEvent) (e
 
 // ParentEvent is the resolver for the parentEvent field.
 func (r *auditEventResolver) ParentEvent(ctx context.Context, obj *ent.AuditEvent) (*ent.AuditEvent, error) {
-	return loader.Optional(ctx, loader.For(ctx).AuditEventByID, obj, func(e *ent.AuditEvent) *string { return e.ParentEventID })
+	return loader.Optional(ctx, loader.For(ctx).AuditEventByID(), obj, func(e *ent.AuditEvent) *string { return e.ParentEventID })
 }
 
 // RelatedRecord is the resolver for the relatedRecord field.
@@ -35,6 +35,6 @@ func (r *auditEventResolver) RelatedRecord(ctx context.Context, obj *ent.AuditEv
 
 // Children is the resolver for the children field.
 func (r *auditEventResolver) Children(ctx context.Context, obj *ent.AuditEvent, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
-	return loader.For(ctx).ChildrenByParentEventID.Load(ctx, loader.KeysOf(ctx, obj, func(e *ent.AuditEvent) string { return e.ID }),
+	return loader.For(ctx).ChildrenByParentEventID().Load(ctx, loader.KeysOf(ctx, obj, func(e *ent.AuditEvent) string { return e.ID }),
 		loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }

@@ -16,17 +16,17 @@ import (
 
 // Integration is the resolver for the integration field.
 func (r *identityResolver) Integration(ctx context.Context, obj *ent.Identity) (*ent.Integration, error) {
-	return loader.Required(ctx, loader.For(ctx).IntegrationByID, obj, func(i *ent.Identity) string { return i.IntegrationID })
+	return loader.Required(ctx, loader.For(ctx).IntegrationByID(), obj, func(i *ent.Identity) string { return i.IntegrationID })
 }
 
 // User is the resolver for the user field.
 func (r *identityResolver) User(ctx context.Context, obj *ent.Identity) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(i *ent.Identity) *string { return i.UserID })
+	return loader.Optional(ctx, loader.For(ctx).UserByID(), obj, func(i *ent.Identity) *string { return i.UserID })
 }
 
 // Memberships is the resolver for the memberships field.
 func (r *identityResolver) Memberships(ctx context.Context, obj *ent.Identity, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
-	return loader.For(ctx).ResourcesByIdentityID.Load(ctx, loader.KeysOf(ctx, obj, identityID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).ResourcesByIdentityID().Load(ctx, loader.KeysOf(ctx, obj, identityID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Counts is the resolver for the counts field.
@@ -36,22 +36,22 @@ func (r *identityResolver) Counts(ctx context.Context, obj *ent.Identity) (*mode
 
 // Memberships is the resolver for the memberships field.
 func (r *identityCountsResolver) Memberships(ctx context.Context, obj *model.IdentityCounts) (int, error) {
-	return loader.For(ctx).ResourcesByIdentityID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID))
+	return loader.For(ctx).ResourcesByIdentityID().Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID))
 }
 
 // WorkspaceLogsParent is the resolver for the workspaceLogsParent field.
 func (r *identityCountsResolver) WorkspaceLogsParent(ctx context.Context, obj *model.IdentityCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsByParentRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID)))
+	return optionalCount(loader.For(ctx).AuditEventsByParentRecordID().Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID)))
 }
 
 // WorkspaceLogsRecord is the resolver for the workspaceLogsRecord field.
 func (r *identityCountsResolver) WorkspaceLogsRecord(ctx context.Context, obj *model.IdentityCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsByRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID)))
+	return optionalCount(loader.For(ctx).AuditEventsByRecordID().Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID)))
 }
 
 // WorkspaceLogsRelated is the resolver for the workspaceLogsRelated field.
 func (r *identityCountsResolver) WorkspaceLogsRelated(ctx context.Context, obj *model.IdentityCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsByRelatedRecordID.Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID)))
+	return optionalCount(loader.For(ctx).AuditEventsByRelatedRecordID().Count(ctx, loader.KeysOf(ctx, obj.Identity, identityID)))
 }
 
 // IdentityCounts returns IdentityCountsResolver implementation.

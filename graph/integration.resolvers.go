@@ -15,10 +15,10 @@ import (
 
 // Identities is the resolver for the identities field.
 func (r *integrationResolver) Identities(ctx context.Context, obj *ent.Integration, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	return loader.For(ctx).IdentitiesByIntegrationID.Load(ctx, loader.KeysOf(ctx, obj, integrationID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).IdentitiesByIntegrationID().Load(ctx, loader.KeysOf(ctx, obj, integrationID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Resources is the resolver for the resources field.
 func (r *integrationResolver) Resources(ctx context.Context, obj *ent.Integration, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
-	return loader.For(ctx).ResourcesByIntegrationID.Load(ctx, loader.KeysOf(ctx, obj, integrationID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).ResourcesByIntegrationID().Load(ctx, loader.KeysOf(ctx, obj, integrationID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }

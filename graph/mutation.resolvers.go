@@ -235,17 +235,17 @@ func (r *mutationResolver) ActivateIdentity(ctx context.Context, input model.Act
 
 // User is the resolver for the user field.
 func (r *policyGrantResolver) User(ctx context.Context, obj *model.PolicyGrant) (*ent.User, error) {
-	return loader.Required(ctx, loader.For(ctx).UserByID, obj, func(g *model.PolicyGrant) string { return g.UserID })
+	return loader.Required(ctx, loader.For(ctx).UserByID(), obj, func(g *model.PolicyGrant) string { return g.UserID })
 }
 
 // Rule is the resolver for the rule field.
 func (r *policyGrantResolver) Rule(ctx context.Context, obj *model.PolicyGrant) (*ent.PolicyRule, error) {
-	return loader.Required(ctx, loader.For(ctx).PolicyRuleByID, obj, func(g *model.PolicyGrant) string { return g.RuleID })
+	return loader.Required(ctx, loader.For(ctx).PolicyRuleByID(), obj, func(g *model.PolicyGrant) string { return g.RuleID })
 }
 
 // Assignment is the resolver for the assignment field.
 func (r *policyGrantResolver) Assignment(ctx context.Context, obj *model.PolicyGrant) (*ent.PolicyAssignment, error) {
-	return loader.Optional(ctx, loader.For(ctx).PolicyAssignmentByID, obj, func(g *model.PolicyGrant) *string {
+	return loader.Optional(ctx, loader.For(ctx).PolicyAssignmentByID(), obj, func(g *model.PolicyGrant) *string {
 		if g.AssignmentID == "" {
 			return nil
 		}

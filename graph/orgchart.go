@@ -50,7 +50,7 @@ func userReports(ctx context.Context, u *ent.User, depth int, page loader.UserPa
 // page's chains. A manager that is gone (a path written before its deletion)
 // is null, without an error: the chain above it still shows.
 func managementLevelUser(ctx context.Context, level *model.ManagementLevel) (*ent.User, error) {
-	u, err := loader.For(ctx).UserByID.Load(ctx, loader.KeysOf(ctx, level, func(l *model.ManagementLevel) string { return l.UserID }))
+	u, err := loader.For(ctx).UserByID().Load(ctx, loader.KeysOf(ctx, level, func(l *model.ManagementLevel) string { return l.UserID }))
 	var notFound *apierror.Error
 	if errors.As(err, &notFound) && notFound.Code == apierror.CodeNotFound {
 		return nil, nil

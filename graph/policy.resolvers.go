@@ -16,72 +16,72 @@ import (
 
 // User is the resolver for the user field.
 func (r *policyAssignmentResolver) User(ctx context.Context, obj *ent.PolicyAssignment) (*ent.User, error) {
-	return loader.Required(ctx, loader.For(ctx).UserByID, obj, func(a *ent.PolicyAssignment) string { return a.UserID })
+	return loader.Required(ctx, loader.For(ctx).UserByID(), obj, func(a *ent.PolicyAssignment) string { return a.UserID })
 }
 
 // Ruleset is the resolver for the ruleset field.
 func (r *policyAssignmentResolver) Ruleset(ctx context.Context, obj *ent.PolicyAssignment) (*ent.PolicyRuleset, error) {
-	return loader.Required(ctx, loader.For(ctx).PolicyRulesetByID, obj, func(a *ent.PolicyAssignment) string { return a.RulesetID })
+	return loader.Required(ctx, loader.For(ctx).PolicyRulesetByID(), obj, func(a *ent.PolicyAssignment) string { return a.RulesetID })
 }
 
 // Rule is the resolver for the rule field.
 func (r *policyAssignmentResolver) Rule(ctx context.Context, obj *ent.PolicyAssignment) (*ent.PolicyRule, error) {
-	return loader.Optional(ctx, loader.For(ctx).PolicyRuleByID, obj, func(a *ent.PolicyAssignment) *string { return a.RuleID })
+	return loader.Optional(ctx, loader.For(ctx).PolicyRuleByID(), obj, func(a *ent.PolicyAssignment) *string { return a.RuleID })
 }
 
 // Ruleset is the resolver for the ruleset field.
 func (r *policyConditionResolver) Ruleset(ctx context.Context, obj *ent.PolicyCondition) (*ent.PolicyRuleset, error) {
-	return loader.Required(ctx, loader.For(ctx).PolicyRulesetByID, obj, func(c *ent.PolicyCondition) string { return c.RulesetID })
+	return loader.Required(ctx, loader.For(ctx).PolicyRulesetByID(), obj, func(c *ent.PolicyCondition) string { return c.RulesetID })
 }
 
 // Rule is the resolver for the rule field.
 func (r *policyConditionResolver) Rule(ctx context.Context, obj *ent.PolicyCondition) (*ent.PolicyRule, error) {
-	return loader.Optional(ctx, loader.For(ctx).PolicyRuleByID, obj, func(c *ent.PolicyCondition) *string { return c.RuleID })
+	return loader.Optional(ctx, loader.For(ctx).PolicyRuleByID(), obj, func(c *ent.PolicyCondition) *string { return c.RuleID })
 }
 
 // User is the resolver for the user field.
 func (r *policyConditionResolver) User(ctx context.Context, obj *ent.PolicyCondition) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(c *ent.PolicyCondition) *string { return c.UserID })
+	return loader.Optional(ctx, loader.For(ctx).UserByID(), obj, func(c *ent.PolicyCondition) *string { return c.UserID })
 }
 
 // Ruleset is the resolver for the ruleset field.
 func (r *policyRuleResolver) Ruleset(ctx context.Context, obj *ent.PolicyRule) (*ent.PolicyRuleset, error) {
-	return loader.Required(ctx, loader.For(ctx).PolicyRulesetByID, obj, func(r *ent.PolicyRule) string { return r.RulesetID })
+	return loader.Required(ctx, loader.For(ctx).PolicyRulesetByID(), obj, func(r *ent.PolicyRule) string { return r.RulesetID })
 }
 
 // Conditions is the resolver for the conditions field.
 func (r *policyRuleResolver) Conditions(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
-	return loader.For(ctx).ConditionsByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).ConditionsByRuleID().Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Assignments is the resolver for the assignments field.
 func (r *policyRuleResolver) Assignments(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
-	return loader.For(ctx).AssignmentsByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).AssignmentsByRuleID().Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // QualifiedUsers is the resolver for the qualifiedUsers field.
 func (r *policyRuleResolver) QualifiedUsers(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).QualifiedUsersByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).QualifiedUsersByRuleID().Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // ManifestUsers is the resolver for the manifestUsers field.
 func (r *policyRuleResolver) ManifestUsers(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).ManifestUsersByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).ManifestUsersByRuleID().Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // StagedUsers is the resolver for the stagedUsers field.
 func (r *policyRuleResolver) StagedUsers(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).StagedUsersByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).StagedUsersByRuleID().Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // MissingAssignments is the resolver for the missingAssignments field.
 func (r *policyRuleResolver) MissingAssignments(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).MissingUsersByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).MissingUsersByRuleID().Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // UnqualifiedAssignments is the resolver for the unqualifiedAssignments field.
 func (r *policyRuleResolver) UnqualifiedAssignments(ctx context.Context, obj *ent.PolicyRule, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).UnqualifiedUsersByRuleID.Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).UnqualifiedUsersByRuleID().Load(ctx, loader.KeysOf(ctx, obj, policyRuleID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Explain is the resolver for the explain field.
@@ -91,30 +91,30 @@ func (r *policyRuleResolver) Explain(ctx context.Context, obj *ent.PolicyRule, u
 
 // Resource is the resolver for the resource field.
 func (r *policyRulesetResolver) Resource(ctx context.Context, obj *ent.PolicyRuleset) (*ent.Resource, error) {
-	return loader.Optional(ctx, loader.For(ctx).ResourceByID, obj, func(r *ent.PolicyRuleset) *string { return r.ResourceID })
+	return loader.Optional(ctx, loader.For(ctx).ResourceByID(), obj, func(r *ent.PolicyRuleset) *string { return r.ResourceID })
 }
 
 // Rules is the resolver for the rules field.
 func (r *policyRulesetResolver) Rules(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
-	return loader.For(ctx).RulesByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).RulesByRulesetID().Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Conditions is the resolver for the conditions field.
 func (r *policyRulesetResolver) Conditions(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
-	return loader.For(ctx).ConditionsByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).ConditionsByRulesetID().Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Assignments is the resolver for the assignments field.
 func (r *policyRulesetResolver) Assignments(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
-	return loader.For(ctx).AssignmentsByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).AssignmentsByRulesetID().Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // MissingAssignments is the resolver for the missingAssignments field.
 func (r *policyRulesetResolver) MissingAssignments(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).MissingUsersByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).MissingUsersByRulesetID().Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // UnqualifiedAssignments is the resolver for the unqualifiedAssignments field.
 func (r *policyRulesetResolver) UnqualifiedAssignments(ctx context.Context, obj *ent.PolicyRuleset, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).UnqualifiedUsersByRulesetID.Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).UnqualifiedUsersByRulesetID().Load(ctx, loader.KeysOf(ctx, obj, policyRulesetID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }

@@ -17,26 +17,26 @@ import (
 
 // User is the resolver for the user field.
 func (r *queryResolver) User(ctx context.Context, id *string, externalID *string) (*ent.User, error) {
-	return byIDOrExternalID(ctx, "user", id, externalID, loader.For(ctx).UserByID, func(x string) (string, error) {
+	return byIDOrExternalID(ctx, "user", id, externalID, loader.For(ctx).UserByID(), func(x string) (string, error) {
 		return r.client.User.Query().Where(user.ExternalID(x)).OnlyID(ctx)
 	})
 }
 
 // Identity is the resolver for the identity field.
 func (r *queryResolver) Identity(ctx context.Context, id *string, externalID *string) (*ent.Identity, error) {
-	return byIDOrExternalID(ctx, "identity", id, externalID, loader.For(ctx).IdentityByID, func(x string) (string, error) {
+	return byIDOrExternalID(ctx, "identity", id, externalID, loader.For(ctx).IdentityByID(), func(x string) (string, error) {
 		return r.client.Identity.Query().Where(identity.ExternalID(x)).OnlyID(ctx)
 	})
 }
 
 // Integration is the resolver for the integration field.
 func (r *queryResolver) Integration(ctx context.Context, id string) (*ent.Integration, error) {
-	return byID(ctx, id, loader.For(ctx).IntegrationByID)
+	return byID(ctx, id, loader.For(ctx).IntegrationByID())
 }
 
 // Resource is the resolver for the resource field.
 func (r *queryResolver) Resource(ctx context.Context, id string) (*ent.Resource, error) {
-	return byID(ctx, id, loader.For(ctx).ResourceByID)
+	return byID(ctx, id, loader.For(ctx).ResourceByID())
 }
 
 // Viewer is the resolver for the viewer field.

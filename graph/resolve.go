@@ -100,7 +100,7 @@ func withKind(where *ent.ResourceWhereInput, kind *resource.Kind) *ent.ResourceW
 
 // resourceCount is one per-kind count of the resources a user reaches.
 func resourceCount(ctx context.Context, u *ent.User, kind resource.Kind) (int, error) {
-	counts, err := loader.For(ctx).ResourceCountsByUserID.Load(ctx, loader.KeysOf(ctx, u, userID))
+	counts, err := loader.For(ctx).ResourceCountsByUserID().Load(ctx, loader.KeysOf(ctx, u, userID))
 	return counts[kind], err
 }
 

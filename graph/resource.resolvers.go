@@ -15,15 +15,15 @@ import (
 
 // Integration is the resolver for the integration field.
 func (r *resourceResolver) Integration(ctx context.Context, obj *ent.Resource) (*ent.Integration, error) {
-	return loader.Required(ctx, loader.For(ctx).IntegrationByID, obj, func(r *ent.Resource) string { return r.IntegrationID })
+	return loader.Required(ctx, loader.For(ctx).IntegrationByID(), obj, func(r *ent.Resource) string { return r.IntegrationID })
 }
 
 // Members is the resolver for the members field.
 func (r *resourceResolver) Members(ctx context.Context, obj *ent.Resource, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	return loader.For(ctx).MembersByResourceID.Load(ctx, loader.KeysOf(ctx, obj, resourceID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).MembersByResourceID().Load(ctx, loader.KeysOf(ctx, obj, resourceID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Rulesets is the resolver for the rulesets field.
 func (r *resourceResolver) Rulesets(ctx context.Context, obj *ent.Resource, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
-	return loader.For(ctx).RulesetsByResourceID.Load(ctx, loader.KeysOf(ctx, obj, resourceID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).RulesetsByResourceID().Load(ctx, loader.KeysOf(ctx, obj, resourceID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }

@@ -17,73 +17,73 @@ import (
 
 // Manager is the resolver for the manager field.
 func (r *userResolver) Manager(ctx context.Context, obj *ent.User) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(u *ent.User) *string { return u.ManagerID })
+	return loader.Optional(ctx, loader.For(ctx).UserByID(), obj, func(u *ent.User) *string { return u.ManagerID })
 }
 
 // IsManager is the resolver for the isManager field.
 func (r *userResolver) IsManager(ctx context.Context, obj *ent.User) (bool, error) {
-	n, err := loader.For(ctx).DirectReportsByManagerID.Count(ctx, loader.KeysOf(ctx, obj, userID))
+	n, err := loader.For(ctx).DirectReportsByManagerID().Count(ctx, loader.KeysOf(ctx, obj, userID))
 	return n > 0, err
 }
 
 // DirectReports is the resolver for the directReports field.
 func (r *userResolver) DirectReports(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).DirectReportsByManagerID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).DirectReportsByManagerID().Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // ParentUser is the resolver for the parentUser field.
 func (r *userResolver) ParentUser(ctx context.Context, obj *ent.User) (*ent.User, error) {
-	return loader.Optional(ctx, loader.For(ctx).UserByID, obj, func(u *ent.User) *string { return u.ParentUserID })
+	return loader.Optional(ctx, loader.For(ctx).UserByID(), obj, func(u *ent.User) *string { return u.ParentUserID })
 }
 
 // SecondaryUsers is the resolver for the secondaryUsers field.
 func (r *userResolver) SecondaryUsers(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error) {
-	return loader.For(ctx).SecondaryUsersByParentUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).SecondaryUsersByParentUserID().Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Identities is the resolver for the identities field.
 func (r *userResolver) Identities(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.IdentityOrder, where *ent.IdentityWhereInput) (*ent.IdentityConnection, error) {
-	return loader.For(ctx).IdentitiesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).IdentitiesByUserID().Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // PolicyAssignments is the resolver for the policyAssignments field.
 func (r *userResolver) PolicyAssignments(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyAssignmentOrder, where *ent.PolicyAssignmentWhereInput) (*ent.PolicyAssignmentConnection, error) {
-	return loader.For(ctx).PolicyAssignmentsByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).PolicyAssignmentsByUserID().Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // PolicyConditions is the resolver for the policyConditions field.
 func (r *userResolver) PolicyConditions(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyConditionOrder, where *ent.PolicyConditionWhereInput) (*ent.PolicyConditionConnection, error) {
-	return loader.For(ctx).PolicyConditionsByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).PolicyConditionsByUserID().Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // PolicyRulesets is the resolver for the policyRulesets field.
 func (r *userResolver) PolicyRulesets(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRulesetOrder, where *ent.PolicyRulesetWhereInput) (*ent.PolicyRulesetConnection, error) {
-	return loader.For(ctx).PolicyRulesetsByAssignedUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).PolicyRulesetsByAssignedUserID().Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // AuditEvents is the resolver for the auditEvents field.
 func (r *userResolver) AuditEvents(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.AuditEventOrder, where *ent.AuditEventWhereInput) (*ent.AuditEventConnection, error) {
-	return loader.For(ctx).AuditEventsBySubjectUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).AuditEventsBySubjectUserID().Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Resources is the resolver for the resources field.
 func (r *userResolver) Resources(ctx context.Context, obj *ent.User, kind *resource.Kind, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.ResourceOrder, where *ent.ResourceWhereInput) (*ent.ResourceConnection, error) {
-	return loader.For(ctx).ResourcesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, withKind(where, kind)))
+	return loader.For(ctx).ResourcesByUserID().Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, withKind(where, kind)))
 }
 
 // QualifiedRules is the resolver for the qualifiedRules field.
 func (r *userResolver) QualifiedRules(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
-	return loader.For(ctx).QualifiedRulesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).QualifiedRulesByUserID().Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // ManifestRules is the resolver for the manifestRules field.
 func (r *userResolver) ManifestRules(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
-	return loader.For(ctx).ManifestRulesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).ManifestRulesByUserID().Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // StagedRules is the resolver for the stagedRules field.
 func (r *userResolver) StagedRules(ctx context.Context, obj *ent.User, after *entgql.Cursor[string], first *int, before *entgql.Cursor[string], last *int, orderBy []*ent.PolicyRuleOrder, where *ent.PolicyRuleWhereInput) (*ent.PolicyRuleConnection, error) {
-	return loader.For(ctx).StagedRulesByUserID.Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
+	return loader.For(ctx).StagedRulesByUserID().Load(ctx, loader.KeysOf(ctx, obj, userID), loader.NewPage(ctx, after, first, before, last, orderBy, where))
 }
 
 // Counts is the resolver for the counts field.
@@ -98,7 +98,7 @@ func (r *userResolver) Attributes(ctx context.Context, obj *ent.User) ([]*model.
 
 // DirectReports is the resolver for the directReports field.
 func (r *userCountsResolver) DirectReports(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).DirectReportsByManagerID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
+	return loader.For(ctx).DirectReportsByManagerID().Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // AllReports is the resolver for the allReports field.
@@ -108,7 +108,7 @@ func (r *userCountsResolver) AllReports(ctx context.Context, obj *model.UserCoun
 
 // SecondaryUsers is the resolver for the secondaryUsers field.
 func (r *userCountsResolver) SecondaryUsers(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).SecondaryUsersByParentUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
+	return loader.For(ctx).SecondaryUsersByParentUserID().Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // DirectoryAttributes is the resolver for the directoryAttributes field.
@@ -119,57 +119,57 @@ func (r *userCountsResolver) DirectoryAttributes(ctx context.Context, obj *model
 
 // Identities is the resolver for the identities field.
 func (r *userCountsResolver) Identities(ctx context.Context, obj *model.UserCounts) (int, error) {
-	return loader.For(ctx).IdentitiesByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID))
+	return loader.For(ctx).IdentitiesByUserID().Count(ctx, loader.KeysOf(ctx, obj.User, userID))
 }
 
 // PolicyConditions is the resolver for the policyConditions field.
 func (r *userCountsResolver) PolicyConditions(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).PolicyConditionsByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+	return optionalCount(loader.For(ctx).PolicyConditionsByUserID().Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // PolicyAssignments is the resolver for the policyAssignments field.
 func (r *userCountsResolver) PolicyAssignments(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).PolicyAssignmentsByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+	return optionalCount(loader.For(ctx).PolicyAssignmentsByUserID().Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // PolicyRulesets is the resolver for the policyRulesets field.
 func (r *userCountsResolver) PolicyRulesets(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).PolicyRulesetsByAssignedUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+	return optionalCount(loader.For(ctx).PolicyRulesetsByAssignedUserID().Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // QualifiedRules is the resolver for the qualifiedRules field.
 func (r *userCountsResolver) QualifiedRules(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).QualifiedRulesByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+	return optionalCount(loader.For(ctx).QualifiedRulesByUserID().Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // ManifestRules is the resolver for the manifestRules field.
 func (r *userCountsResolver) ManifestRules(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).ManifestRulesByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+	return optionalCount(loader.For(ctx).ManifestRulesByUserID().Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // StagedRules is the resolver for the stagedRules field.
 func (r *userCountsResolver) StagedRules(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).StagedRulesByUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+	return optionalCount(loader.For(ctx).StagedRulesByUserID().Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // WorkspaceLogsParent is the resolver for the workspaceLogsParent field.
 func (r *userCountsResolver) WorkspaceLogsParent(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsByParentRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+	return optionalCount(loader.For(ctx).AuditEventsByParentRecordID().Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // WorkspaceLogsRecord is the resolver for the workspaceLogsRecord field.
 func (r *userCountsResolver) WorkspaceLogsRecord(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsByRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+	return optionalCount(loader.For(ctx).AuditEventsByRecordID().Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // WorkspaceLogsRelated is the resolver for the workspaceLogsRelated field.
 func (r *userCountsResolver) WorkspaceLogsRelated(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsByRelatedRecordID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+	return optionalCount(loader.For(ctx).AuditEventsByRelatedRecordID().Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // WorkspaceLogsSubject is the resolver for the workspaceLogsSubject field.
 func (r *userCountsResolver) WorkspaceLogsSubject(ctx context.Context, obj *model.UserCounts) (*int, error) {
-	return optionalCount(loader.For(ctx).AuditEventsBySubjectUserID.Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
+	return optionalCount(loader.For(ctx).AuditEventsBySubjectUserID().Count(ctx, loader.KeysOf(ctx, obj.User, userID)))
 }
 
 // GitlabGroups is the resolver for the gitlabGroups field.

@@ -158,13 +158,19 @@ func writeGo(path, src string) error {
 	return os.WriteFile(path, out, 0o644)
 }
 
+// lowerFirst is name unexported: the field that holds the loader a method of
+// that name builds.
+func lowerFirst(name string) string {
+	return strings.ToLower(name[:1]) + name[1:]
+}
+
 // writeLoaders renders the generated loaders into graph/loader.
 func writeLoaders(g *gen.Graph) error {
 	facts, err := factsOf(g)
 	if err != nil {
 		return err
 	}
-	t, err := template.New("loaders").Parse(loadersTemplate)
+	t, err := template.New("loaders").Funcs(template.FuncMap{"lower": lowerFirst}).Parse(loadersTemplate)
 	if err != nil {
 		return err
 	}

@@ -44,137 +44,284 @@ type (
 	UserConn             = Conn[ent.UserConnection, []*ent.UserOrder, *ent.UserWhereInput]
 )
 
-// byIDs are the loaders of each node type by id.
+// byIDs are the loaders of each node type by id, each built on first use.
 type byIDs struct {
-	AuditEventByID       *ByID[ent.AuditEvent]
-	IdentityByID         *ByID[ent.Identity]
-	IntegrationByID      *ByID[ent.Integration]
-	PolicyAssignmentByID *ByID[ent.PolicyAssignment]
-	PolicyConditionByID  *ByID[ent.PolicyCondition]
-	PolicyRuleByID       *ByID[ent.PolicyRule]
-	PolicyRulesetByID    *ByID[ent.PolicyRuleset]
-	ResourceByID         *ByID[ent.Resource]
-	UserByID             *ByID[ent.User]
+	auditEventByID       lazy[ByID[ent.AuditEvent]]
+	identityByID         lazy[ByID[ent.Identity]]
+	integrationByID      lazy[ByID[ent.Integration]]
+	policyAssignmentByID lazy[ByID[ent.PolicyAssignment]]
+	policyConditionByID  lazy[ByID[ent.PolicyCondition]]
+	policyRuleByID       lazy[ByID[ent.PolicyRule]]
+	policyRulesetByID    lazy[ByID[ent.PolicyRuleset]]
+	resourceByID         lazy[ByID[ent.Resource]]
+	userByID             lazy[ByID[ent.User]]
 }
 
-func newByIDs(cfg Config, g *groups, j *joiner, client *ent.Client) byIDs {
-	return byIDs{
-		AuditEventByID: newByID(cfg, g, j, "AuditEvent", func(n *ent.AuditEvent) string { return n.ID }, (*ent.AuditEvent).Value,
+// AuditEventByID loads AuditEvent nodes by id.
+func (l *Loaders) AuditEventByID() *ByID[ent.AuditEvent] {
+	return l.auditEventByID.get(func() *ByID[ent.AuditEvent] {
+		return newByID(l.cfg, l.groups, l.joins, "AuditEvent", func(n *ent.AuditEvent) string { return n.ID }, (*ent.AuditEvent).Value,
 			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.AuditEvent, error) {
-				q := client.AuditEvent.Query().Where(ent.FieldIn[predicate.AuditEvent](auditevent.FieldID, ids)).Select(columns...).AuditEventQuery
+				q := l.client.AuditEvent.Query().Where(ent.FieldIn[predicate.AuditEvent](auditevent.FieldID, ids)).Select(columns...).AuditEventQuery
 				if modify != nil {
 					q.Modify(modify)
 				}
 				return q.All(ctx)
-			}),
-		IdentityByID: newByID(cfg, g, j, "Identity", func(n *ent.Identity) string { return n.ID }, (*ent.Identity).Value,
+			})
+	})
+}
+
+// IdentityByID loads Identity nodes by id.
+func (l *Loaders) IdentityByID() *ByID[ent.Identity] {
+	return l.identityByID.get(func() *ByID[ent.Identity] {
+		return newByID(l.cfg, l.groups, l.joins, "Identity", func(n *ent.Identity) string { return n.ID }, (*ent.Identity).Value,
 			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.Identity, error) {
-				q := client.Identity.Query().Where(ent.FieldIn[predicate.Identity](identity.FieldID, ids)).Select(columns...).IdentityQuery
+				q := l.client.Identity.Query().Where(ent.FieldIn[predicate.Identity](identity.FieldID, ids)).Select(columns...).IdentityQuery
 				if modify != nil {
 					q.Modify(modify)
 				}
 				return q.All(ctx)
-			}),
-		IntegrationByID: newByID(cfg, g, j, "Integration", func(n *ent.Integration) string { return n.ID }, (*ent.Integration).Value,
+			})
+	})
+}
+
+// IntegrationByID loads Integration nodes by id.
+func (l *Loaders) IntegrationByID() *ByID[ent.Integration] {
+	return l.integrationByID.get(func() *ByID[ent.Integration] {
+		return newByID(l.cfg, l.groups, l.joins, "Integration", func(n *ent.Integration) string { return n.ID }, (*ent.Integration).Value,
 			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.Integration, error) {
-				q := client.Integration.Query().Where(ent.FieldIn[predicate.Integration](integration.FieldID, ids)).Select(columns...).IntegrationQuery
+				q := l.client.Integration.Query().Where(ent.FieldIn[predicate.Integration](integration.FieldID, ids)).Select(columns...).IntegrationQuery
 				if modify != nil {
 					q.Modify(modify)
 				}
 				return q.All(ctx)
-			}),
-		PolicyAssignmentByID: newByID(cfg, g, j, "PolicyAssignment", func(n *ent.PolicyAssignment) string { return n.ID }, (*ent.PolicyAssignment).Value,
+			})
+	})
+}
+
+// PolicyAssignmentByID loads PolicyAssignment nodes by id.
+func (l *Loaders) PolicyAssignmentByID() *ByID[ent.PolicyAssignment] {
+	return l.policyAssignmentByID.get(func() *ByID[ent.PolicyAssignment] {
+		return newByID(l.cfg, l.groups, l.joins, "PolicyAssignment", func(n *ent.PolicyAssignment) string { return n.ID }, (*ent.PolicyAssignment).Value,
 			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.PolicyAssignment, error) {
-				q := client.PolicyAssignment.Query().Where(ent.FieldIn[predicate.PolicyAssignment](policyassignment.FieldID, ids)).Select(columns...).PolicyAssignmentQuery
+				q := l.client.PolicyAssignment.Query().Where(ent.FieldIn[predicate.PolicyAssignment](policyassignment.FieldID, ids)).Select(columns...).PolicyAssignmentQuery
 				if modify != nil {
 					q.Modify(modify)
 				}
 				return q.All(ctx)
-			}),
-		PolicyConditionByID: newByID(cfg, g, j, "PolicyCondition", func(n *ent.PolicyCondition) string { return n.ID }, (*ent.PolicyCondition).Value,
+			})
+	})
+}
+
+// PolicyConditionByID loads PolicyCondition nodes by id.
+func (l *Loaders) PolicyConditionByID() *ByID[ent.PolicyCondition] {
+	return l.policyConditionByID.get(func() *ByID[ent.PolicyCondition] {
+		return newByID(l.cfg, l.groups, l.joins, "PolicyCondition", func(n *ent.PolicyCondition) string { return n.ID }, (*ent.PolicyCondition).Value,
 			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.PolicyCondition, error) {
-				q := client.PolicyCondition.Query().Where(ent.FieldIn[predicate.PolicyCondition](policycondition.FieldID, ids)).Select(columns...).PolicyConditionQuery
+				q := l.client.PolicyCondition.Query().Where(ent.FieldIn[predicate.PolicyCondition](policycondition.FieldID, ids)).Select(columns...).PolicyConditionQuery
 				if modify != nil {
 					q.Modify(modify)
 				}
 				return q.All(ctx)
-			}),
-		PolicyRuleByID: newByID(cfg, g, j, "PolicyRule", func(n *ent.PolicyRule) string { return n.ID }, (*ent.PolicyRule).Value,
+			})
+	})
+}
+
+// PolicyRuleByID loads PolicyRule nodes by id.
+func (l *Loaders) PolicyRuleByID() *ByID[ent.PolicyRule] {
+	return l.policyRuleByID.get(func() *ByID[ent.PolicyRule] {
+		return newByID(l.cfg, l.groups, l.joins, "PolicyRule", func(n *ent.PolicyRule) string { return n.ID }, (*ent.PolicyRule).Value,
 			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.PolicyRule, error) {
-				q := client.PolicyRule.Query().Where(ent.FieldIn[predicate.PolicyRule](policyrule.FieldID, ids)).Select(columns...).PolicyRuleQuery
+				q := l.client.PolicyRule.Query().Where(ent.FieldIn[predicate.PolicyRule](policyrule.FieldID, ids)).Select(columns...).PolicyRuleQuery
 				if modify != nil {
 					q.Modify(modify)
 				}
 				return q.All(ctx)
-			}),
-		PolicyRulesetByID: newByID(cfg, g, j, "PolicyRuleset", func(n *ent.PolicyRuleset) string { return n.ID }, (*ent.PolicyRuleset).Value,
+			})
+	})
+}
+
+// PolicyRulesetByID loads PolicyRuleset nodes by id.
+func (l *Loaders) PolicyRulesetByID() *ByID[ent.PolicyRuleset] {
+	return l.policyRulesetByID.get(func() *ByID[ent.PolicyRuleset] {
+		return newByID(l.cfg, l.groups, l.joins, "PolicyRuleset", func(n *ent.PolicyRuleset) string { return n.ID }, (*ent.PolicyRuleset).Value,
 			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.PolicyRuleset, error) {
-				q := client.PolicyRuleset.Query().Where(ent.FieldIn[predicate.PolicyRuleset](policyruleset.FieldID, ids)).Select(columns...).PolicyRulesetQuery
+				q := l.client.PolicyRuleset.Query().Where(ent.FieldIn[predicate.PolicyRuleset](policyruleset.FieldID, ids)).Select(columns...).PolicyRulesetQuery
 				if modify != nil {
 					q.Modify(modify)
 				}
 				return q.All(ctx)
-			}),
-		ResourceByID: newByID(cfg, g, j, "Resource", func(n *ent.Resource) string { return n.ID }, (*ent.Resource).Value,
+			})
+	})
+}
+
+// ResourceByID loads Resource nodes by id.
+func (l *Loaders) ResourceByID() *ByID[ent.Resource] {
+	return l.resourceByID.get(func() *ByID[ent.Resource] {
+		return newByID(l.cfg, l.groups, l.joins, "Resource", func(n *ent.Resource) string { return n.ID }, (*ent.Resource).Value,
 			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.Resource, error) {
-				q := client.Resource.Query().Where(ent.FieldIn[predicate.Resource](resource.FieldID, ids)).Select(columns...).ResourceQuery
+				q := l.client.Resource.Query().Where(ent.FieldIn[predicate.Resource](resource.FieldID, ids)).Select(columns...).ResourceQuery
 				if modify != nil {
 					q.Modify(modify)
 				}
 				return q.All(ctx)
-			}),
-		UserByID: newByID(cfg, g, j, "User", func(n *ent.User) string { return n.ID }, (*ent.User).Value,
+			})
+	})
+}
+
+// UserByID loads User nodes by id.
+func (l *Loaders) UserByID() *ByID[ent.User] {
+	return l.userByID.get(func() *ByID[ent.User] {
+		return newByID(l.cfg, l.groups, l.joins, "User", func(n *ent.User) string { return n.ID }, (*ent.User).Value,
 			func(ctx context.Context, ids, columns []string, modify func(*sql.Selector)) ([]*ent.User, error) {
-				q := client.User.Query().Where(ent.FieldIn[predicate.User](user.FieldID, ids)).Select(columns...).UserQuery
+				q := l.client.User.Query().Where(ent.FieldIn[predicate.User](user.FieldID, ids)).Select(columns...).UserQuery
 				if modify != nil {
 					q.Modify(modify)
 				}
 				return q.All(ctx)
-			}),
-	}
+			})
+	})
 }
 
-// edges are the loaders of the schema's to-many edges, named <Edge>By<Key>.
+// edges are the loaders of the schema's to-many edges, named <Edge>By<Key>,
+// each built on first use.
 type edges struct {
-	ChildrenByParentEventID      *AuditEventConn
-	ResourcesByIdentityID        *ResourceConn
-	IdentitiesByIntegrationID    *IdentityConn
-	ResourcesByIntegrationID     *ResourceConn
-	ConditionsByRuleID           *PolicyConditionConn
-	AssignmentsByRuleID          *PolicyAssignmentConn
-	RulesByRulesetID             *PolicyRuleConn
-	ConditionsByRulesetID        *PolicyConditionConn
-	AssignmentsByRulesetID       *PolicyAssignmentConn
-	MembersByResourceID          *IdentityConn
-	RulesetsByResourceID         *PolicyRulesetConn
-	DirectReportsByManagerID     *UserConn
-	SecondaryUsersByParentUserID *UserConn
-	IdentitiesByUserID           *IdentityConn
-	PolicyAssignmentsByUserID    *PolicyAssignmentConn
-	PolicyConditionsByUserID     *PolicyConditionConn
-	AuditEventsBySubjectUserID   *AuditEventConn
+	childrenByParentEventID      lazy[AuditEventConn]
+	resourcesByIdentityID        lazy[ResourceConn]
+	identitiesByIntegrationID    lazy[IdentityConn]
+	resourcesByIntegrationID     lazy[ResourceConn]
+	conditionsByRuleID           lazy[PolicyConditionConn]
+	assignmentsByRuleID          lazy[PolicyAssignmentConn]
+	rulesByRulesetID             lazy[PolicyRuleConn]
+	conditionsByRulesetID        lazy[PolicyConditionConn]
+	assignmentsByRulesetID       lazy[PolicyAssignmentConn]
+	membersByResourceID          lazy[IdentityConn]
+	rulesetsByResourceID         lazy[PolicyRulesetConn]
+	directReportsByManagerID     lazy[UserConn]
+	secondaryUsersByParentUserID lazy[UserConn]
+	identitiesByUserID           lazy[IdentityConn]
+	policyAssignmentsByUserID    lazy[PolicyAssignmentConn]
+	policyConditionsByUserID     lazy[PolicyConditionConn]
+	auditEventsBySubjectUserID   lazy[AuditEventConn]
 }
 
-func newEdges(cfg Config, g *groups, j *joiner, client *ent.Client) edges {
-	return edges{
-		ChildrenByParentEventID:      pagesOfAuditEvent(cfg, g, j, client, column("parent_event_id")),
-		ResourcesByIdentityID:        pagesOfResource(cfg, g, j, client, through("memberships", "resource_id", "identity_id", false)),
-		IdentitiesByIntegrationID:    pagesOfIdentity(cfg, g, j, client, column("integration_id")),
-		ResourcesByIntegrationID:     pagesOfResource(cfg, g, j, client, column("integration_id")),
-		ConditionsByRuleID:           pagesOfPolicyCondition(cfg, g, j, client, column("rule_id")),
-		AssignmentsByRuleID:          pagesOfPolicyAssignment(cfg, g, j, client, column("rule_id")),
-		RulesByRulesetID:             pagesOfPolicyRule(cfg, g, j, client, column("ruleset_id")),
-		ConditionsByRulesetID:        pagesOfPolicyCondition(cfg, g, j, client, column("ruleset_id")),
-		AssignmentsByRulesetID:       pagesOfPolicyAssignment(cfg, g, j, client, column("ruleset_id")),
-		MembersByResourceID:          pagesOfIdentity(cfg, g, j, client, through("memberships", "identity_id", "resource_id", false)),
-		RulesetsByResourceID:         pagesOfPolicyRuleset(cfg, g, j, client, column("resource_id")),
-		DirectReportsByManagerID:     pagesOfUser(cfg, g, j, client, column("manager_id")),
-		SecondaryUsersByParentUserID: pagesOfUser(cfg, g, j, client, column("parent_user_id")),
-		IdentitiesByUserID:           pagesOfIdentity(cfg, g, j, client, column("user_id")),
-		PolicyAssignmentsByUserID:    pagesOfPolicyAssignment(cfg, g, j, client, column("user_id")),
-		PolicyConditionsByUserID:     pagesOfPolicyCondition(cfg, g, j, client, column("user_id")),
-		AuditEventsBySubjectUserID:   pagesOfAuditEvent(cfg, g, j, client, column("subject_user_id")),
-	}
+// ChildrenByParentEventID pages the children of AuditEvent nodes.
+func (l *Loaders) ChildrenByParentEventID() *AuditEventConn {
+	return l.childrenByParentEventID.get(func() *AuditEventConn {
+		return pagesOfAuditEvent(l.cfg, l.groups, l.joins, l.client, column("parent_event_id"))
+	})
+}
+
+// ResourcesByIdentityID pages the memberships of Identity nodes.
+func (l *Loaders) ResourcesByIdentityID() *ResourceConn {
+	return l.resourcesByIdentityID.get(func() *ResourceConn {
+		return pagesOfResource(l.cfg, l.groups, l.joins, l.client, through("memberships", "resource_id", "identity_id", false))
+	})
+}
+
+// IdentitiesByIntegrationID pages the identities of Integration nodes.
+func (l *Loaders) IdentitiesByIntegrationID() *IdentityConn {
+	return l.identitiesByIntegrationID.get(func() *IdentityConn {
+		return pagesOfIdentity(l.cfg, l.groups, l.joins, l.client, column("integration_id"))
+	})
+}
+
+// ResourcesByIntegrationID pages the resources of Integration nodes.
+func (l *Loaders) ResourcesByIntegrationID() *ResourceConn {
+	return l.resourcesByIntegrationID.get(func() *ResourceConn {
+		return pagesOfResource(l.cfg, l.groups, l.joins, l.client, column("integration_id"))
+	})
+}
+
+// ConditionsByRuleID pages the conditions of PolicyRule nodes.
+func (l *Loaders) ConditionsByRuleID() *PolicyConditionConn {
+	return l.conditionsByRuleID.get(func() *PolicyConditionConn {
+		return pagesOfPolicyCondition(l.cfg, l.groups, l.joins, l.client, column("rule_id"))
+	})
+}
+
+// AssignmentsByRuleID pages the assignments of PolicyRule nodes.
+func (l *Loaders) AssignmentsByRuleID() *PolicyAssignmentConn {
+	return l.assignmentsByRuleID.get(func() *PolicyAssignmentConn {
+		return pagesOfPolicyAssignment(l.cfg, l.groups, l.joins, l.client, column("rule_id"))
+	})
+}
+
+// RulesByRulesetID pages the rules of PolicyRuleset nodes.
+func (l *Loaders) RulesByRulesetID() *PolicyRuleConn {
+	return l.rulesByRulesetID.get(func() *PolicyRuleConn {
+		return pagesOfPolicyRule(l.cfg, l.groups, l.joins, l.client, column("ruleset_id"))
+	})
+}
+
+// ConditionsByRulesetID pages the conditions of PolicyRuleset nodes.
+func (l *Loaders) ConditionsByRulesetID() *PolicyConditionConn {
+	return l.conditionsByRulesetID.get(func() *PolicyConditionConn {
+		return pagesOfPolicyCondition(l.cfg, l.groups, l.joins, l.client, column("ruleset_id"))
+	})
+}
+
+// AssignmentsByRulesetID pages the assignments of PolicyRuleset nodes.
+func (l *Loaders) AssignmentsByRulesetID() *PolicyAssignmentConn {
+	return l.assignmentsByRulesetID.get(func() *PolicyAssignmentConn {
+		return pagesOfPolicyAssignment(l.cfg, l.groups, l.joins, l.client, column("ruleset_id"))
+	})
+}
+
+// MembersByResourceID pages the members of Resource nodes.
+func (l *Loaders) MembersByResourceID() *IdentityConn {
+	return l.membersByResourceID.get(func() *IdentityConn {
+		return pagesOfIdentity(l.cfg, l.groups, l.joins, l.client, through("memberships", "identity_id", "resource_id", false))
+	})
+}
+
+// RulesetsByResourceID pages the rulesets of Resource nodes.
+func (l *Loaders) RulesetsByResourceID() *PolicyRulesetConn {
+	return l.rulesetsByResourceID.get(func() *PolicyRulesetConn {
+		return pagesOfPolicyRuleset(l.cfg, l.groups, l.joins, l.client, column("resource_id"))
+	})
+}
+
+// DirectReportsByManagerID pages the directReports of User nodes.
+func (l *Loaders) DirectReportsByManagerID() *UserConn {
+	return l.directReportsByManagerID.get(func() *UserConn {
+		return pagesOfUser(l.cfg, l.groups, l.joins, l.client, column("manager_id"))
+	})
+}
+
+// SecondaryUsersByParentUserID pages the secondaryUsers of User nodes.
+func (l *Loaders) SecondaryUsersByParentUserID() *UserConn {
+	return l.secondaryUsersByParentUserID.get(func() *UserConn {
+		return pagesOfUser(l.cfg, l.groups, l.joins, l.client, column("parent_user_id"))
+	})
+}
+
+// IdentitiesByUserID pages the identities of User nodes.
+func (l *Loaders) IdentitiesByUserID() *IdentityConn {
+	return l.identitiesByUserID.get(func() *IdentityConn {
+		return pagesOfIdentity(l.cfg, l.groups, l.joins, l.client, column("user_id"))
+	})
+}
+
+// PolicyAssignmentsByUserID pages the policyAssignments of User nodes.
+func (l *Loaders) PolicyAssignmentsByUserID() *PolicyAssignmentConn {
+	return l.policyAssignmentsByUserID.get(func() *PolicyAssignmentConn {
+		return pagesOfPolicyAssignment(l.cfg, l.groups, l.joins, l.client, column("user_id"))
+	})
+}
+
+// PolicyConditionsByUserID pages the policyConditions of User nodes.
+func (l *Loaders) PolicyConditionsByUserID() *PolicyConditionConn {
+	return l.policyConditionsByUserID.get(func() *PolicyConditionConn {
+		return pagesOfPolicyCondition(l.cfg, l.groups, l.joins, l.client, column("user_id"))
+	})
+}
+
+// AuditEventsBySubjectUserID pages the auditEvents of User nodes.
+func (l *Loaders) AuditEventsBySubjectUserID() *AuditEventConn {
+	return l.auditEventsBySubjectUserID.get(func() *AuditEventConn {
+		return pagesOfAuditEvent(l.cfg, l.groups, l.joins, l.client, column("subject_user_id"))
+	})
 }
 
 // edgeCounter is the loader of the edge field of typ, which a parent can
@@ -184,57 +331,57 @@ func (l *Loaders) edgeCounter(typ, field string) counter {
 	case "AuditEvent":
 		switch field {
 		case "children":
-			return l.ChildrenByParentEventID
+			return l.ChildrenByParentEventID()
 		}
 	case "Identity":
 		switch field {
 		case "memberships":
-			return l.ResourcesByIdentityID
+			return l.ResourcesByIdentityID()
 		}
 	case "Integration":
 		switch field {
 		case "identities":
-			return l.IdentitiesByIntegrationID
+			return l.IdentitiesByIntegrationID()
 		case "resources":
-			return l.ResourcesByIntegrationID
+			return l.ResourcesByIntegrationID()
 		}
 	case "PolicyRule":
 		switch field {
 		case "conditions":
-			return l.ConditionsByRuleID
+			return l.ConditionsByRuleID()
 		case "assignments":
-			return l.AssignmentsByRuleID
+			return l.AssignmentsByRuleID()
 		}
 	case "PolicyRuleset":
 		switch field {
 		case "rules":
-			return l.RulesByRulesetID
+			return l.RulesByRulesetID()
 		case "conditions":
-			return l.ConditionsByRulesetID
+			return l.ConditionsByRulesetID()
 		case "assignments":
-			return l.AssignmentsByRulesetID
+			return l.AssignmentsByRulesetID()
 		}
 	case "Resource":
 		switch field {
 		case "members":
-			return l.MembersByResourceID
+			return l.MembersByResourceID()
 		case "rulesets":
-			return l.RulesetsByResourceID
+			return l.RulesetsByResourceID()
 		}
 	case "User":
 		switch field {
 		case "directReports":
-			return l.DirectReportsByManagerID
+			return l.DirectReportsByManagerID()
 		case "secondaryUsers":
-			return l.SecondaryUsersByParentUserID
+			return l.SecondaryUsersByParentUserID()
 		case "identities":
-			return l.IdentitiesByUserID
+			return l.IdentitiesByUserID()
 		case "policyAssignments":
-			return l.PolicyAssignmentsByUserID
+			return l.PolicyAssignmentsByUserID()
 		case "policyConditions":
-			return l.PolicyConditionsByUserID
+			return l.PolicyConditionsByUserID()
 		case "auditEvents":
-			return l.AuditEventsBySubjectUserID
+			return l.AuditEventsBySubjectUserID()
 		}
 	}
 	return nil
@@ -245,39 +392,39 @@ func (l *Loaders) edgeCounter(typ, field string) counter {
 func (l *Loaders) newJoinTarget(client *ent.Client, typ string) joinTarget {
 	switch typ {
 	case "AuditEvent":
-		return joinable(l.AuditEventByID, auditevent.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		return joinable(l.AuditEventByID(), auditevent.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.AuditEvent.Query().JoinCondition(ctx, alias)
 		})
 	case "Identity":
-		return joinable(l.IdentityByID, identity.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		return joinable(l.IdentityByID(), identity.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.Identity.Query().JoinCondition(ctx, alias)
 		})
 	case "Integration":
-		return joinable(l.IntegrationByID, integration.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		return joinable(l.IntegrationByID(), integration.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.Integration.Query().JoinCondition(ctx, alias)
 		})
 	case "PolicyAssignment":
-		return joinable(l.PolicyAssignmentByID, policyassignment.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		return joinable(l.PolicyAssignmentByID(), policyassignment.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.PolicyAssignment.Query().JoinCondition(ctx, alias)
 		})
 	case "PolicyCondition":
-		return joinable(l.PolicyConditionByID, policycondition.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		return joinable(l.PolicyConditionByID(), policycondition.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.PolicyCondition.Query().JoinCondition(ctx, alias)
 		})
 	case "PolicyRule":
-		return joinable(l.PolicyRuleByID, policyrule.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		return joinable(l.PolicyRuleByID(), policyrule.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.PolicyRule.Query().JoinCondition(ctx, alias)
 		})
 	case "PolicyRuleset":
-		return joinable(l.PolicyRulesetByID, policyruleset.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		return joinable(l.PolicyRulesetByID(), policyruleset.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.PolicyRuleset.Query().JoinCondition(ctx, alias)
 		})
 	case "Resource":
-		return joinable(l.ResourceByID, resource.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		return joinable(l.ResourceByID(), resource.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.Resource.Query().JoinCondition(ctx, alias)
 		})
 	case "User":
-		return joinable(l.UserByID, user.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
+		return joinable(l.UserByID(), user.Table, func(ctx context.Context, alias string) (*sql.Predicate, error) {
 			return client.User.Query().JoinCondition(ctx, alias)
 		})
 	}
@@ -288,31 +435,31 @@ func (l *Loaders) newJoinTarget(client *ent.Client, typ string) joinTarget {
 func (l *Loaders) nodeIn(ctx context.Context, table string, k Keys) (n ent.Noder, ok bool, err error) {
 	switch table {
 	case auditevent.Table:
-		n, err := noder(l.AuditEventByID.Load(ctx, k))
+		n, err := noder(l.AuditEventByID().Load(ctx, k))
 		return n, true, err
 	case identity.Table:
-		n, err := noder(l.IdentityByID.Load(ctx, k))
+		n, err := noder(l.IdentityByID().Load(ctx, k))
 		return n, true, err
 	case integration.Table:
-		n, err := noder(l.IntegrationByID.Load(ctx, k))
+		n, err := noder(l.IntegrationByID().Load(ctx, k))
 		return n, true, err
 	case policyassignment.Table:
-		n, err := noder(l.PolicyAssignmentByID.Load(ctx, k))
+		n, err := noder(l.PolicyAssignmentByID().Load(ctx, k))
 		return n, true, err
 	case policycondition.Table:
-		n, err := noder(l.PolicyConditionByID.Load(ctx, k))
+		n, err := noder(l.PolicyConditionByID().Load(ctx, k))
 		return n, true, err
 	case policyrule.Table:
-		n, err := noder(l.PolicyRuleByID.Load(ctx, k))
+		n, err := noder(l.PolicyRuleByID().Load(ctx, k))
 		return n, true, err
 	case policyruleset.Table:
-		n, err := noder(l.PolicyRulesetByID.Load(ctx, k))
+		n, err := noder(l.PolicyRulesetByID().Load(ctx, k))
 		return n, true, err
 	case resource.Table:
-		n, err := noder(l.ResourceByID.Load(ctx, k))
+		n, err := noder(l.ResourceByID().Load(ctx, k))
 		return n, true, err
 	case user.Table:
-		n, err := noder(l.UserByID.Load(ctx, k))
+		n, err := noder(l.UserByID().Load(ctx, k))
 		return n, true, err
 	}
 	return nil, false, nil

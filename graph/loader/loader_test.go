@@ -97,3 +97,36 @@ func TestObjectOutsideAGroupLoadsAlone(t *testing.T) {
 		t.Fatalf("load = %q, %v; batch saw %v, want only n1", v, err, got)
 	}
 }
+
+// TestLoadersAreBuiltOnceOnFirstUse asks for loaders of one request from many
+// goroutines at once: each name must give one loader, built when first asked
+// for, so every field that uses it shares its cache; names of the same type
+// must not share one.
+func TestLoadersAreBuiltOnceOnFirstUse(t *testing.T) {
+	l := New(nil, DefaultConfig)
+	if l.directReportsByManagerID.v != nil || l.userByID.v != nil {
+		t.Fatal("a loader was built before anything asked for it")
+	}
+	const callers = 16
+	reports := make([]*UserConn, callers)
+	byID := make([]any, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			reports[i] = l.DirectReportsByManagerID()
+			byID[i] = l.UserByID()
+		})
+	}
+	wg.Wait()
+	for i := range callers {
+		if reports[i] == nil || reports[i] != reports[0] || byID[i] != byID[0] {
+			t.Fatalf("caller %d got another loader than caller 0", i)
+		}
+	}
+	if l.SecondaryUsersByParentUserID() == reports[0] {
+		t.Fatal("two edges of the same node type share one loader")
+	}
+	if l.identitiesByUserID.v != nil {
+		t.Fatal("a loader nobody asked for was built")
+	}
+}

@@ -185,7 +185,7 @@ type standingRules struct {
 
 // StandingRule returns what the policy reads of a rule; nil if it is not visible.
 func (l *Loaders) StandingRule(ctx context.Context, k Keys) (*Standing, error) {
-	return l.standing.b.load(ctx, k)
+	return l.standingRules().b.load(ctx, k)
 }
 
 func newStandingRules(cfg Config, client *ent.Client) *standingRules {
@@ -279,7 +279,7 @@ type subjects struct {
 
 // SubjectOf returns what the policy reads of a user; nil if it is not visible.
 func (l *Loaders) SubjectOf(ctx context.Context, k Keys) (*Subject, error) {
-	return l.subjects.b.load(ctx, k)
+	return l.subjectsOf().b.load(ctx, k)
 }
 
 func newSubjects(cfg Config, client *ent.Client) *subjects {
