@@ -142,11 +142,15 @@ func limitPerParent(parent ParentKey, orderBy sql.Querier, withTotal bool) func(
 		if withTotal {
 			// The page's predicate is correlated with parents.key: inside this
 			// derived table of the same name, it counts each parent's rows.
+			// The empty OFFSET keeps both planners from merging this table into
+			// the statement around it: merged, the count ran once per row of the
+			// page instead of once per parent (first: 20 of a parent with 70,000
+			// children counted the 70,000 twenty times).
 			total := d.Select(sql.Count("*")).From(d.Table(table)).Where(page.P())
 			ids := parents
 			parents = sql.ExprFunc(func(b *sql.Builder) {
 				b.WriteString(`(SELECT "parents"."key", (`).Join(total).WriteString(`) AS "total" FROM `).
-					Join(ids).WriteString(`) AS "parents"`)
+					Join(ids).WriteString(noMerge(b.Dialect()) + `) AS "parents"`)
 			})
 		}
 		// Without totals the column is NULL, so that pages with and without
@@ -189,6 +193,17 @@ func parentsTable(ids []string) sql.Querier {
 			b.WriteString(`(SELECT value AS "key" FROM json_each(`).Arg(jsonArray(ids)).WriteString(`)) AS "parents"`)
 		}
 	})
+}
+
+// noMerge ends a derived table that the planner must run on its own rather
+// than merge into the query that reads it: neither PostgreSQL nor SQLite
+// flattens a subquery with an OFFSET into a join (SQLite takes OFFSET only
+// after a LIMIT, and -1 is none).
+func noMerge(dialectName string) string {
+	if dialectName == dialect.Postgres {
+		return " OFFSET 0"
+	}
+	return " LIMIT -1 OFFSET 0"
 }
 
 // parentTotalColumn carries each parent's total beside its page's rows.

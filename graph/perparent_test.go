@@ -116,3 +116,57 @@ type planNode struct {
 	Loops    float64    `json:"Actual Loops"`
 	Plans    []planNode `json:"Plans"`
 }
+
+// TestNestedPageCountsEachParentOnce: a page asked for with its totalCount
+// counts each parent's rows once, not once per row of its page. PostgreSQL
+// reads an integration's identities once for its count, plus its page;
+// SQLite's plan runs the parents and their totals apart from the pages (a
+// co-routine), where merged into them it ran the count for every row.
+func TestNestedPageCountsEachParentOnce(t *testing.T) {
+	const query = `{ integrations { nodes { identities(first: 5) { totalCount nodes { vendorId } } } } }`
+	for _, users := range []int{300, 3000} {
+		srv := graphtest.New(t, users)
+		var page []any
+		var text string
+		srv.DB.Statements.Trace = func(q string, args []any) {
+			if strings.Contains(q, `"parents"`) {
+				text, page = q, args
+			}
+		}
+		resp := srv.Query(t, query, nil)
+		srv.DB.Statements.Trace = nil
+		var out struct {
+			Integrations struct {
+				Nodes []struct {
+					Identities struct {
+						TotalCount int
+						Nodes      []struct{ VendorID string }
+					}
+				}
+			}
+		}
+		resp.Decode(t, &out)
+		total := 0
+		for _, n := range out.Integrations.Nodes {
+			total += n.Identities.TotalCount
+			if n.Identities.TotalCount < 5 || len(n.Identities.Nodes) != 5 {
+				t.Fatalf("%d users: want full pages of 5 with their totals, got %d of %d", users, len(n.Identities.Nodes), n.Identities.TotalCount)
+			}
+		}
+		if text == "" {
+			t.Fatalf("%d users: no per-parent page statement", users)
+		}
+		if storetest.Postgres() {
+			// Each parent's count reads its identities once; its page a few more
+			// than first (counted per row, the 3,000-user tenant read 52,368).
+			if n, most := rowsRead(t, srv, text, page, "identities"), total+len(out.Integrations.Nodes)*8; n > most {
+				t.Errorf("%d users: the page and its totals read %d identity rows, want at most %d", users, n, most)
+			}
+			continue
+		}
+		plan := storetest.SQLitePlan(t, srv.DB.SQL(), text, page...)
+		if !strings.Contains(plan, "CO-ROUTINE parents") && !strings.Contains(plan, "MATERIALIZE parents") {
+			t.Errorf("%d users: the totals are merged into the page and counted per row:\n%s", users, plan)
+		}
+	}
+}
