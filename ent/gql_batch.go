@@ -25,6 +25,7 @@ import (
 	"github.com/idgraph/idgraph/ent/resource"
 	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
+	"github.com/idgraph/idgraph/internal/stmtmemo"
 )
 
 // ParentKey tells a batched page query where each row's parent id lives.
@@ -95,6 +96,15 @@ func ColumnIn(col string, values []string) *sql.Predicate {
 // values as one parameter (see ColumnIn).
 func FieldIn[P ~func(*sql.Selector)](column string, values []string) P {
 	return func(s *sql.Selector) { s.Where(ColumnIn(s.C(column), values)) }
+}
+
+// keysArgument is the argument that carries values in dialectName's statements
+// (see ColumnIn).
+func keysArgument(dialectName string, values []string) any {
+	if dialectName == dialect.Postgres {
+		return values
+	}
+	return jsonArray(values)
 }
 
 func jsonArray(values []string) string {
@@ -497,6 +507,8 @@ type AuditEventPages struct {
 	count, withTotal bool
 	// perParent: each parent's page is limited apart (see limitPerParent).
 	perParent bool
+	// ids are the parents'.
+	ids []string
 }
 
 // PagesByParent is PaginateByParent up to sending the statement of the rows.
@@ -518,7 +530,7 @@ func (_m *AuditEventQuery) PagesByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &AuditEventConnection{Edges: []*AuditEventEdge{}}
 	}
-	page := &AuditEventPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
+	page := &AuditEventPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count, ids: parent.IDs}
 	if len(parent.IDs) == 0 {
 		return page, nil
 	}
@@ -646,6 +658,10 @@ func (p *AuditEventPages) joinsWith(first *AuditEventPages) bool {
 // that can (see joinsWith; the caller gives them the same joins too) are read
 // in one statement, a UNION ALL of their statements: siblings such as a user's
 // direct reports and secondary accounts cost one round trip instead of two.
+//
+// When ctx carries a stmtmemo.Call and all of pages go in one statement, the
+// statement kept for the call's shape is sent, with this call's tenant and
+// parents, instead of one built anew.
 func RunAuditEventPages(ctx context.Context, pages []*AuditEventPages) ([]map[string]*AuditEventConnection, error) {
 	out := make([]map[string]*AuditEventConnection, len(pages))
 	var together []int
@@ -656,6 +672,13 @@ func RunAuditEventPages(ctx context.Context, pages []*AuditEventPages) ([]map[st
 	}
 	if len(together) > 0 {
 		together = append([]int{0}, together...)
+	}
+	call := stmtmemo.CallFrom(ctx)
+	if call != nil && len(pages) == 1 && pages[0].query != nil {
+		together = []int{0}
+	}
+	if len(together) != len(pages) {
+		call = nil
 	}
 	for i, p := range pages {
 		if len(together) > 0 && slices.Contains(together, i) {
@@ -670,26 +693,80 @@ func RunAuditEventPages(ctx context.Context, pages []*AuditEventPages) ([]map[st
 		return out, nil
 	}
 	first := pages[0].query
-	d := sql.Dialect(first.driver.Dialect())
-	var union *sql.Selector
-	for n, i := range together {
-		s, err := pages[i].query.unsent(ctx)
-		if err != nil {
-			return nil, err
+	build := func() (string, []any, error) {
+		if len(together) == 1 {
+			s, err := first.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			query, args := s.Query()
+			return query, args, nil
 		}
-		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
-		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
-		if union == nil {
-			union = branch
-		} else {
-			union.UnionAll(branch)
+		d := sql.Dialect(first.driver.Dialect())
+		var union *sql.Selector
+		for n, i := range together {
+			s, err := pages[i].query.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+			branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+			if union == nil {
+				union = branch
+			} else {
+				union.UnionAll(branch)
+			}
+		}
+		order := pages[0].pager.orderExprOrNulls(first)
+		union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+		query, args := union.Query()
+		return query, args, nil
+	}
+	var query string
+	var args []any
+	var err error
+	if call != nil {
+		query, args, err = call.Statement(keysArgument(first.driver.Dialect(), pages[0].ids), build)
+	} else {
+		query, args, err = build()
+	}
+	if err != nil {
+		return nil, err
+	}
+	read, err := first.read(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*AuditEvent, len(together))
+	if len(together) == 1 {
+		nodes[0] = read
+	} else {
+		for _, node := range read {
+			v, err := node.Value(siblingColumn)
+			if err != nil {
+				return nil, err
+			}
+			n, ok := v.(int64)
+			if !ok || n < 0 || int(n) >= len(together) {
+				return nil, fmt.Errorf("ent: a row of AuditEvent pages read together names no page (%v)", v)
+			}
+			nodes[n] = append(nodes[n], node)
 		}
 	}
-	order := pages[0].pager.orderExprOrNulls(first)
-	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
-	query, args := union.Query()
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// read sends query, a statement of q's rows, and scans its rows into nodes as
+// All does, the columns no field declares (parent keys, totals, joined
+// references) included.
+func (_m *AuditEventQuery) read(ctx context.Context, query string, args []any) ([]*AuditEvent, error) {
 	rows := &sql.Rows{}
-	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
 		return nil, err
 	}
 	defer rows.Close()
@@ -697,9 +774,9 @@ func RunAuditEventPages(ctx context.Context, pages []*AuditEventPages) ([]map[st
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([][]*AuditEvent, len(together))
+	var nodes []*AuditEvent
 	for rows.Next() {
-		node := &AuditEvent{config: first.config}
+		node := &AuditEvent{config: _m.config}
 		values, err := node.scanValues(columns)
 		if err != nil {
 			return nil, err
@@ -715,25 +792,31 @@ func RunAuditEventPages(ctx context.Context, pages []*AuditEventPages) ([]map[st
 		if err := node.assignValues(columns, values); err != nil {
 			return nil, err
 		}
-		v, err := node.Value(siblingColumn)
-		if err != nil {
-			return nil, err
-		}
-		n, ok := v.(int64)
-		if !ok || n < 0 || int(n) >= len(together) {
-			return nil, fmt.Errorf("ent: a row of AuditEvent pages read together names no page (%v)", v)
-		}
-		nodes[n] = append(nodes[n], node)
+		nodes = append(nodes, node)
 	}
-	if err := rows.Err(); err != nil {
+	return nodes, rows.Err()
+}
+
+// AllKept is All for a query of the rows of ids (a loader's batch): when ctx
+// carries a stmtmemo.Call, the statement kept for the call's shape is sent,
+// with this call's tenant and ids, instead of one built anew.
+func (_m *AuditEventQuery) AllKept(ctx context.Context, ids []string) ([]*AuditEvent, error) {
+	call := stmtmemo.CallFrom(ctx)
+	if call == nil {
+		return _m.All(ctx)
+	}
+	query, args, err := call.Statement(keysArgument(_m.driver.Dialect(), ids), func() (string, []any, error) {
+		s, err := _m.Clone().unsent(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		query, args := s.Query()
+		return query, args, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for n, i := range together {
-		if out[i], err = pages[i].build(nodes[n]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return _m.read(ctx, query, args)
 }
 
 // unsent returns the statement All would send for q, built as All builds it
@@ -1027,6 +1110,8 @@ type IdentityPages struct {
 	count, withTotal bool
 	// perParent: each parent's page is limited apart (see limitPerParent).
 	perParent bool
+	// ids are the parents'.
+	ids []string
 }
 
 // PagesByParent is PaginateByParent up to sending the statement of the rows.
@@ -1048,7 +1133,7 @@ func (_m *IdentityQuery) PagesByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &IdentityConnection{Edges: []*IdentityEdge{}}
 	}
-	page := &IdentityPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
+	page := &IdentityPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count, ids: parent.IDs}
 	if len(parent.IDs) == 0 {
 		return page, nil
 	}
@@ -1176,6 +1261,10 @@ func (p *IdentityPages) joinsWith(first *IdentityPages) bool {
 // that can (see joinsWith; the caller gives them the same joins too) are read
 // in one statement, a UNION ALL of their statements: siblings such as a user's
 // direct reports and secondary accounts cost one round trip instead of two.
+//
+// When ctx carries a stmtmemo.Call and all of pages go in one statement, the
+// statement kept for the call's shape is sent, with this call's tenant and
+// parents, instead of one built anew.
 func RunIdentityPages(ctx context.Context, pages []*IdentityPages) ([]map[string]*IdentityConnection, error) {
 	out := make([]map[string]*IdentityConnection, len(pages))
 	var together []int
@@ -1186,6 +1275,13 @@ func RunIdentityPages(ctx context.Context, pages []*IdentityPages) ([]map[string
 	}
 	if len(together) > 0 {
 		together = append([]int{0}, together...)
+	}
+	call := stmtmemo.CallFrom(ctx)
+	if call != nil && len(pages) == 1 && pages[0].query != nil {
+		together = []int{0}
+	}
+	if len(together) != len(pages) {
+		call = nil
 	}
 	for i, p := range pages {
 		if len(together) > 0 && slices.Contains(together, i) {
@@ -1200,26 +1296,80 @@ func RunIdentityPages(ctx context.Context, pages []*IdentityPages) ([]map[string
 		return out, nil
 	}
 	first := pages[0].query
-	d := sql.Dialect(first.driver.Dialect())
-	var union *sql.Selector
-	for n, i := range together {
-		s, err := pages[i].query.unsent(ctx)
-		if err != nil {
-			return nil, err
+	build := func() (string, []any, error) {
+		if len(together) == 1 {
+			s, err := first.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			query, args := s.Query()
+			return query, args, nil
 		}
-		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
-		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
-		if union == nil {
-			union = branch
-		} else {
-			union.UnionAll(branch)
+		d := sql.Dialect(first.driver.Dialect())
+		var union *sql.Selector
+		for n, i := range together {
+			s, err := pages[i].query.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+			branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+			if union == nil {
+				union = branch
+			} else {
+				union.UnionAll(branch)
+			}
+		}
+		order := pages[0].pager.orderExprOrNulls(first)
+		union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+		query, args := union.Query()
+		return query, args, nil
+	}
+	var query string
+	var args []any
+	var err error
+	if call != nil {
+		query, args, err = call.Statement(keysArgument(first.driver.Dialect(), pages[0].ids), build)
+	} else {
+		query, args, err = build()
+	}
+	if err != nil {
+		return nil, err
+	}
+	read, err := first.read(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*Identity, len(together))
+	if len(together) == 1 {
+		nodes[0] = read
+	} else {
+		for _, node := range read {
+			v, err := node.Value(siblingColumn)
+			if err != nil {
+				return nil, err
+			}
+			n, ok := v.(int64)
+			if !ok || n < 0 || int(n) >= len(together) {
+				return nil, fmt.Errorf("ent: a row of Identity pages read together names no page (%v)", v)
+			}
+			nodes[n] = append(nodes[n], node)
 		}
 	}
-	order := pages[0].pager.orderExprOrNulls(first)
-	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
-	query, args := union.Query()
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// read sends query, a statement of q's rows, and scans its rows into nodes as
+// All does, the columns no field declares (parent keys, totals, joined
+// references) included.
+func (_m *IdentityQuery) read(ctx context.Context, query string, args []any) ([]*Identity, error) {
 	rows := &sql.Rows{}
-	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
 		return nil, err
 	}
 	defer rows.Close()
@@ -1227,9 +1377,9 @@ func RunIdentityPages(ctx context.Context, pages []*IdentityPages) ([]map[string
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([][]*Identity, len(together))
+	var nodes []*Identity
 	for rows.Next() {
-		node := &Identity{config: first.config}
+		node := &Identity{config: _m.config}
 		values, err := node.scanValues(columns)
 		if err != nil {
 			return nil, err
@@ -1245,25 +1395,31 @@ func RunIdentityPages(ctx context.Context, pages []*IdentityPages) ([]map[string
 		if err := node.assignValues(columns, values); err != nil {
 			return nil, err
 		}
-		v, err := node.Value(siblingColumn)
-		if err != nil {
-			return nil, err
-		}
-		n, ok := v.(int64)
-		if !ok || n < 0 || int(n) >= len(together) {
-			return nil, fmt.Errorf("ent: a row of Identity pages read together names no page (%v)", v)
-		}
-		nodes[n] = append(nodes[n], node)
+		nodes = append(nodes, node)
 	}
-	if err := rows.Err(); err != nil {
+	return nodes, rows.Err()
+}
+
+// AllKept is All for a query of the rows of ids (a loader's batch): when ctx
+// carries a stmtmemo.Call, the statement kept for the call's shape is sent,
+// with this call's tenant and ids, instead of one built anew.
+func (_m *IdentityQuery) AllKept(ctx context.Context, ids []string) ([]*Identity, error) {
+	call := stmtmemo.CallFrom(ctx)
+	if call == nil {
+		return _m.All(ctx)
+	}
+	query, args, err := call.Statement(keysArgument(_m.driver.Dialect(), ids), func() (string, []any, error) {
+		s, err := _m.Clone().unsent(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		query, args := s.Query()
+		return query, args, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for n, i := range together {
-		if out[i], err = pages[i].build(nodes[n]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return _m.read(ctx, query, args)
 }
 
 // unsent returns the statement All would send for q, built as All builds it
@@ -1557,6 +1713,8 @@ type IntegrationPages struct {
 	count, withTotal bool
 	// perParent: each parent's page is limited apart (see limitPerParent).
 	perParent bool
+	// ids are the parents'.
+	ids []string
 }
 
 // PagesByParent is PaginateByParent up to sending the statement of the rows.
@@ -1578,7 +1736,7 @@ func (_m *IntegrationQuery) PagesByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &IntegrationConnection{Edges: []*IntegrationEdge{}}
 	}
-	page := &IntegrationPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
+	page := &IntegrationPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count, ids: parent.IDs}
 	if len(parent.IDs) == 0 {
 		return page, nil
 	}
@@ -1706,6 +1864,10 @@ func (p *IntegrationPages) joinsWith(first *IntegrationPages) bool {
 // that can (see joinsWith; the caller gives them the same joins too) are read
 // in one statement, a UNION ALL of their statements: siblings such as a user's
 // direct reports and secondary accounts cost one round trip instead of two.
+//
+// When ctx carries a stmtmemo.Call and all of pages go in one statement, the
+// statement kept for the call's shape is sent, with this call's tenant and
+// parents, instead of one built anew.
 func RunIntegrationPages(ctx context.Context, pages []*IntegrationPages) ([]map[string]*IntegrationConnection, error) {
 	out := make([]map[string]*IntegrationConnection, len(pages))
 	var together []int
@@ -1716,6 +1878,13 @@ func RunIntegrationPages(ctx context.Context, pages []*IntegrationPages) ([]map[
 	}
 	if len(together) > 0 {
 		together = append([]int{0}, together...)
+	}
+	call := stmtmemo.CallFrom(ctx)
+	if call != nil && len(pages) == 1 && pages[0].query != nil {
+		together = []int{0}
+	}
+	if len(together) != len(pages) {
+		call = nil
 	}
 	for i, p := range pages {
 		if len(together) > 0 && slices.Contains(together, i) {
@@ -1730,26 +1899,80 @@ func RunIntegrationPages(ctx context.Context, pages []*IntegrationPages) ([]map[
 		return out, nil
 	}
 	first := pages[0].query
-	d := sql.Dialect(first.driver.Dialect())
-	var union *sql.Selector
-	for n, i := range together {
-		s, err := pages[i].query.unsent(ctx)
-		if err != nil {
-			return nil, err
+	build := func() (string, []any, error) {
+		if len(together) == 1 {
+			s, err := first.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			query, args := s.Query()
+			return query, args, nil
 		}
-		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
-		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
-		if union == nil {
-			union = branch
-		} else {
-			union.UnionAll(branch)
+		d := sql.Dialect(first.driver.Dialect())
+		var union *sql.Selector
+		for n, i := range together {
+			s, err := pages[i].query.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+			branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+			if union == nil {
+				union = branch
+			} else {
+				union.UnionAll(branch)
+			}
+		}
+		order := pages[0].pager.orderExprOrNulls(first)
+		union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+		query, args := union.Query()
+		return query, args, nil
+	}
+	var query string
+	var args []any
+	var err error
+	if call != nil {
+		query, args, err = call.Statement(keysArgument(first.driver.Dialect(), pages[0].ids), build)
+	} else {
+		query, args, err = build()
+	}
+	if err != nil {
+		return nil, err
+	}
+	read, err := first.read(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*Integration, len(together))
+	if len(together) == 1 {
+		nodes[0] = read
+	} else {
+		for _, node := range read {
+			v, err := node.Value(siblingColumn)
+			if err != nil {
+				return nil, err
+			}
+			n, ok := v.(int64)
+			if !ok || n < 0 || int(n) >= len(together) {
+				return nil, fmt.Errorf("ent: a row of Integration pages read together names no page (%v)", v)
+			}
+			nodes[n] = append(nodes[n], node)
 		}
 	}
-	order := pages[0].pager.orderExprOrNulls(first)
-	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
-	query, args := union.Query()
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// read sends query, a statement of q's rows, and scans its rows into nodes as
+// All does, the columns no field declares (parent keys, totals, joined
+// references) included.
+func (_m *IntegrationQuery) read(ctx context.Context, query string, args []any) ([]*Integration, error) {
 	rows := &sql.Rows{}
-	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
 		return nil, err
 	}
 	defer rows.Close()
@@ -1757,9 +1980,9 @@ func RunIntegrationPages(ctx context.Context, pages []*IntegrationPages) ([]map[
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([][]*Integration, len(together))
+	var nodes []*Integration
 	for rows.Next() {
-		node := &Integration{config: first.config}
+		node := &Integration{config: _m.config}
 		values, err := node.scanValues(columns)
 		if err != nil {
 			return nil, err
@@ -1775,25 +1998,31 @@ func RunIntegrationPages(ctx context.Context, pages []*IntegrationPages) ([]map[
 		if err := node.assignValues(columns, values); err != nil {
 			return nil, err
 		}
-		v, err := node.Value(siblingColumn)
-		if err != nil {
-			return nil, err
-		}
-		n, ok := v.(int64)
-		if !ok || n < 0 || int(n) >= len(together) {
-			return nil, fmt.Errorf("ent: a row of Integration pages read together names no page (%v)", v)
-		}
-		nodes[n] = append(nodes[n], node)
+		nodes = append(nodes, node)
 	}
-	if err := rows.Err(); err != nil {
+	return nodes, rows.Err()
+}
+
+// AllKept is All for a query of the rows of ids (a loader's batch): when ctx
+// carries a stmtmemo.Call, the statement kept for the call's shape is sent,
+// with this call's tenant and ids, instead of one built anew.
+func (_m *IntegrationQuery) AllKept(ctx context.Context, ids []string) ([]*Integration, error) {
+	call := stmtmemo.CallFrom(ctx)
+	if call == nil {
+		return _m.All(ctx)
+	}
+	query, args, err := call.Statement(keysArgument(_m.driver.Dialect(), ids), func() (string, []any, error) {
+		s, err := _m.Clone().unsent(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		query, args := s.Query()
+		return query, args, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for n, i := range together {
-		if out[i], err = pages[i].build(nodes[n]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return _m.read(ctx, query, args)
 }
 
 // unsent returns the statement All would send for q, built as All builds it
@@ -2087,6 +2316,8 @@ type PolicyAssignmentPages struct {
 	count, withTotal bool
 	// perParent: each parent's page is limited apart (see limitPerParent).
 	perParent bool
+	// ids are the parents'.
+	ids []string
 }
 
 // PagesByParent is PaginateByParent up to sending the statement of the rows.
@@ -2108,7 +2339,7 @@ func (_m *PolicyAssignmentQuery) PagesByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &PolicyAssignmentConnection{Edges: []*PolicyAssignmentEdge{}}
 	}
-	page := &PolicyAssignmentPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
+	page := &PolicyAssignmentPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count, ids: parent.IDs}
 	if len(parent.IDs) == 0 {
 		return page, nil
 	}
@@ -2236,6 +2467,10 @@ func (p *PolicyAssignmentPages) joinsWith(first *PolicyAssignmentPages) bool {
 // that can (see joinsWith; the caller gives them the same joins too) are read
 // in one statement, a UNION ALL of their statements: siblings such as a user's
 // direct reports and secondary accounts cost one round trip instead of two.
+//
+// When ctx carries a stmtmemo.Call and all of pages go in one statement, the
+// statement kept for the call's shape is sent, with this call's tenant and
+// parents, instead of one built anew.
 func RunPolicyAssignmentPages(ctx context.Context, pages []*PolicyAssignmentPages) ([]map[string]*PolicyAssignmentConnection, error) {
 	out := make([]map[string]*PolicyAssignmentConnection, len(pages))
 	var together []int
@@ -2246,6 +2481,13 @@ func RunPolicyAssignmentPages(ctx context.Context, pages []*PolicyAssignmentPage
 	}
 	if len(together) > 0 {
 		together = append([]int{0}, together...)
+	}
+	call := stmtmemo.CallFrom(ctx)
+	if call != nil && len(pages) == 1 && pages[0].query != nil {
+		together = []int{0}
+	}
+	if len(together) != len(pages) {
+		call = nil
 	}
 	for i, p := range pages {
 		if len(together) > 0 && slices.Contains(together, i) {
@@ -2260,26 +2502,80 @@ func RunPolicyAssignmentPages(ctx context.Context, pages []*PolicyAssignmentPage
 		return out, nil
 	}
 	first := pages[0].query
-	d := sql.Dialect(first.driver.Dialect())
-	var union *sql.Selector
-	for n, i := range together {
-		s, err := pages[i].query.unsent(ctx)
-		if err != nil {
-			return nil, err
+	build := func() (string, []any, error) {
+		if len(together) == 1 {
+			s, err := first.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			query, args := s.Query()
+			return query, args, nil
 		}
-		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
-		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
-		if union == nil {
-			union = branch
-		} else {
-			union.UnionAll(branch)
+		d := sql.Dialect(first.driver.Dialect())
+		var union *sql.Selector
+		for n, i := range together {
+			s, err := pages[i].query.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+			branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+			if union == nil {
+				union = branch
+			} else {
+				union.UnionAll(branch)
+			}
+		}
+		order := pages[0].pager.orderExprOrNulls(first)
+		union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+		query, args := union.Query()
+		return query, args, nil
+	}
+	var query string
+	var args []any
+	var err error
+	if call != nil {
+		query, args, err = call.Statement(keysArgument(first.driver.Dialect(), pages[0].ids), build)
+	} else {
+		query, args, err = build()
+	}
+	if err != nil {
+		return nil, err
+	}
+	read, err := first.read(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*PolicyAssignment, len(together))
+	if len(together) == 1 {
+		nodes[0] = read
+	} else {
+		for _, node := range read {
+			v, err := node.Value(siblingColumn)
+			if err != nil {
+				return nil, err
+			}
+			n, ok := v.(int64)
+			if !ok || n < 0 || int(n) >= len(together) {
+				return nil, fmt.Errorf("ent: a row of PolicyAssignment pages read together names no page (%v)", v)
+			}
+			nodes[n] = append(nodes[n], node)
 		}
 	}
-	order := pages[0].pager.orderExprOrNulls(first)
-	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
-	query, args := union.Query()
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// read sends query, a statement of q's rows, and scans its rows into nodes as
+// All does, the columns no field declares (parent keys, totals, joined
+// references) included.
+func (_m *PolicyAssignmentQuery) read(ctx context.Context, query string, args []any) ([]*PolicyAssignment, error) {
 	rows := &sql.Rows{}
-	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
 		return nil, err
 	}
 	defer rows.Close()
@@ -2287,9 +2583,9 @@ func RunPolicyAssignmentPages(ctx context.Context, pages []*PolicyAssignmentPage
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([][]*PolicyAssignment, len(together))
+	var nodes []*PolicyAssignment
 	for rows.Next() {
-		node := &PolicyAssignment{config: first.config}
+		node := &PolicyAssignment{config: _m.config}
 		values, err := node.scanValues(columns)
 		if err != nil {
 			return nil, err
@@ -2305,25 +2601,31 @@ func RunPolicyAssignmentPages(ctx context.Context, pages []*PolicyAssignmentPage
 		if err := node.assignValues(columns, values); err != nil {
 			return nil, err
 		}
-		v, err := node.Value(siblingColumn)
-		if err != nil {
-			return nil, err
-		}
-		n, ok := v.(int64)
-		if !ok || n < 0 || int(n) >= len(together) {
-			return nil, fmt.Errorf("ent: a row of PolicyAssignment pages read together names no page (%v)", v)
-		}
-		nodes[n] = append(nodes[n], node)
+		nodes = append(nodes, node)
 	}
-	if err := rows.Err(); err != nil {
+	return nodes, rows.Err()
+}
+
+// AllKept is All for a query of the rows of ids (a loader's batch): when ctx
+// carries a stmtmemo.Call, the statement kept for the call's shape is sent,
+// with this call's tenant and ids, instead of one built anew.
+func (_m *PolicyAssignmentQuery) AllKept(ctx context.Context, ids []string) ([]*PolicyAssignment, error) {
+	call := stmtmemo.CallFrom(ctx)
+	if call == nil {
+		return _m.All(ctx)
+	}
+	query, args, err := call.Statement(keysArgument(_m.driver.Dialect(), ids), func() (string, []any, error) {
+		s, err := _m.Clone().unsent(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		query, args := s.Query()
+		return query, args, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for n, i := range together {
-		if out[i], err = pages[i].build(nodes[n]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return _m.read(ctx, query, args)
 }
 
 // unsent returns the statement All would send for q, built as All builds it
@@ -2617,6 +2919,8 @@ type PolicyConditionPages struct {
 	count, withTotal bool
 	// perParent: each parent's page is limited apart (see limitPerParent).
 	perParent bool
+	// ids are the parents'.
+	ids []string
 }
 
 // PagesByParent is PaginateByParent up to sending the statement of the rows.
@@ -2638,7 +2942,7 @@ func (_m *PolicyConditionQuery) PagesByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &PolicyConditionConnection{Edges: []*PolicyConditionEdge{}}
 	}
-	page := &PolicyConditionPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
+	page := &PolicyConditionPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count, ids: parent.IDs}
 	if len(parent.IDs) == 0 {
 		return page, nil
 	}
@@ -2766,6 +3070,10 @@ func (p *PolicyConditionPages) joinsWith(first *PolicyConditionPages) bool {
 // that can (see joinsWith; the caller gives them the same joins too) are read
 // in one statement, a UNION ALL of their statements: siblings such as a user's
 // direct reports and secondary accounts cost one round trip instead of two.
+//
+// When ctx carries a stmtmemo.Call and all of pages go in one statement, the
+// statement kept for the call's shape is sent, with this call's tenant and
+// parents, instead of one built anew.
 func RunPolicyConditionPages(ctx context.Context, pages []*PolicyConditionPages) ([]map[string]*PolicyConditionConnection, error) {
 	out := make([]map[string]*PolicyConditionConnection, len(pages))
 	var together []int
@@ -2776,6 +3084,13 @@ func RunPolicyConditionPages(ctx context.Context, pages []*PolicyConditionPages)
 	}
 	if len(together) > 0 {
 		together = append([]int{0}, together...)
+	}
+	call := stmtmemo.CallFrom(ctx)
+	if call != nil && len(pages) == 1 && pages[0].query != nil {
+		together = []int{0}
+	}
+	if len(together) != len(pages) {
+		call = nil
 	}
 	for i, p := range pages {
 		if len(together) > 0 && slices.Contains(together, i) {
@@ -2790,26 +3105,80 @@ func RunPolicyConditionPages(ctx context.Context, pages []*PolicyConditionPages)
 		return out, nil
 	}
 	first := pages[0].query
-	d := sql.Dialect(first.driver.Dialect())
-	var union *sql.Selector
-	for n, i := range together {
-		s, err := pages[i].query.unsent(ctx)
-		if err != nil {
-			return nil, err
+	build := func() (string, []any, error) {
+		if len(together) == 1 {
+			s, err := first.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			query, args := s.Query()
+			return query, args, nil
 		}
-		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
-		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
-		if union == nil {
-			union = branch
-		} else {
-			union.UnionAll(branch)
+		d := sql.Dialect(first.driver.Dialect())
+		var union *sql.Selector
+		for n, i := range together {
+			s, err := pages[i].query.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+			branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+			if union == nil {
+				union = branch
+			} else {
+				union.UnionAll(branch)
+			}
+		}
+		order := pages[0].pager.orderExprOrNulls(first)
+		union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+		query, args := union.Query()
+		return query, args, nil
+	}
+	var query string
+	var args []any
+	var err error
+	if call != nil {
+		query, args, err = call.Statement(keysArgument(first.driver.Dialect(), pages[0].ids), build)
+	} else {
+		query, args, err = build()
+	}
+	if err != nil {
+		return nil, err
+	}
+	read, err := first.read(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*PolicyCondition, len(together))
+	if len(together) == 1 {
+		nodes[0] = read
+	} else {
+		for _, node := range read {
+			v, err := node.Value(siblingColumn)
+			if err != nil {
+				return nil, err
+			}
+			n, ok := v.(int64)
+			if !ok || n < 0 || int(n) >= len(together) {
+				return nil, fmt.Errorf("ent: a row of PolicyCondition pages read together names no page (%v)", v)
+			}
+			nodes[n] = append(nodes[n], node)
 		}
 	}
-	order := pages[0].pager.orderExprOrNulls(first)
-	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
-	query, args := union.Query()
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// read sends query, a statement of q's rows, and scans its rows into nodes as
+// All does, the columns no field declares (parent keys, totals, joined
+// references) included.
+func (_m *PolicyConditionQuery) read(ctx context.Context, query string, args []any) ([]*PolicyCondition, error) {
 	rows := &sql.Rows{}
-	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
 		return nil, err
 	}
 	defer rows.Close()
@@ -2817,9 +3186,9 @@ func RunPolicyConditionPages(ctx context.Context, pages []*PolicyConditionPages)
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([][]*PolicyCondition, len(together))
+	var nodes []*PolicyCondition
 	for rows.Next() {
-		node := &PolicyCondition{config: first.config}
+		node := &PolicyCondition{config: _m.config}
 		values, err := node.scanValues(columns)
 		if err != nil {
 			return nil, err
@@ -2835,25 +3204,31 @@ func RunPolicyConditionPages(ctx context.Context, pages []*PolicyConditionPages)
 		if err := node.assignValues(columns, values); err != nil {
 			return nil, err
 		}
-		v, err := node.Value(siblingColumn)
-		if err != nil {
-			return nil, err
-		}
-		n, ok := v.(int64)
-		if !ok || n < 0 || int(n) >= len(together) {
-			return nil, fmt.Errorf("ent: a row of PolicyCondition pages read together names no page (%v)", v)
-		}
-		nodes[n] = append(nodes[n], node)
+		nodes = append(nodes, node)
 	}
-	if err := rows.Err(); err != nil {
+	return nodes, rows.Err()
+}
+
+// AllKept is All for a query of the rows of ids (a loader's batch): when ctx
+// carries a stmtmemo.Call, the statement kept for the call's shape is sent,
+// with this call's tenant and ids, instead of one built anew.
+func (_m *PolicyConditionQuery) AllKept(ctx context.Context, ids []string) ([]*PolicyCondition, error) {
+	call := stmtmemo.CallFrom(ctx)
+	if call == nil {
+		return _m.All(ctx)
+	}
+	query, args, err := call.Statement(keysArgument(_m.driver.Dialect(), ids), func() (string, []any, error) {
+		s, err := _m.Clone().unsent(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		query, args := s.Query()
+		return query, args, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for n, i := range together {
-		if out[i], err = pages[i].build(nodes[n]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return _m.read(ctx, query, args)
 }
 
 // unsent returns the statement All would send for q, built as All builds it
@@ -3147,6 +3522,8 @@ type PolicyRulePages struct {
 	count, withTotal bool
 	// perParent: each parent's page is limited apart (see limitPerParent).
 	perParent bool
+	// ids are the parents'.
+	ids []string
 }
 
 // PagesByParent is PaginateByParent up to sending the statement of the rows.
@@ -3168,7 +3545,7 @@ func (_m *PolicyRuleQuery) PagesByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &PolicyRuleConnection{Edges: []*PolicyRuleEdge{}}
 	}
-	page := &PolicyRulePages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
+	page := &PolicyRulePages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count, ids: parent.IDs}
 	if len(parent.IDs) == 0 {
 		return page, nil
 	}
@@ -3296,6 +3673,10 @@ func (p *PolicyRulePages) joinsWith(first *PolicyRulePages) bool {
 // that can (see joinsWith; the caller gives them the same joins too) are read
 // in one statement, a UNION ALL of their statements: siblings such as a user's
 // direct reports and secondary accounts cost one round trip instead of two.
+//
+// When ctx carries a stmtmemo.Call and all of pages go in one statement, the
+// statement kept for the call's shape is sent, with this call's tenant and
+// parents, instead of one built anew.
 func RunPolicyRulePages(ctx context.Context, pages []*PolicyRulePages) ([]map[string]*PolicyRuleConnection, error) {
 	out := make([]map[string]*PolicyRuleConnection, len(pages))
 	var together []int
@@ -3306,6 +3687,13 @@ func RunPolicyRulePages(ctx context.Context, pages []*PolicyRulePages) ([]map[st
 	}
 	if len(together) > 0 {
 		together = append([]int{0}, together...)
+	}
+	call := stmtmemo.CallFrom(ctx)
+	if call != nil && len(pages) == 1 && pages[0].query != nil {
+		together = []int{0}
+	}
+	if len(together) != len(pages) {
+		call = nil
 	}
 	for i, p := range pages {
 		if len(together) > 0 && slices.Contains(together, i) {
@@ -3320,26 +3708,80 @@ func RunPolicyRulePages(ctx context.Context, pages []*PolicyRulePages) ([]map[st
 		return out, nil
 	}
 	first := pages[0].query
-	d := sql.Dialect(first.driver.Dialect())
-	var union *sql.Selector
-	for n, i := range together {
-		s, err := pages[i].query.unsent(ctx)
-		if err != nil {
-			return nil, err
+	build := func() (string, []any, error) {
+		if len(together) == 1 {
+			s, err := first.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			query, args := s.Query()
+			return query, args, nil
 		}
-		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
-		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
-		if union == nil {
-			union = branch
-		} else {
-			union.UnionAll(branch)
+		d := sql.Dialect(first.driver.Dialect())
+		var union *sql.Selector
+		for n, i := range together {
+			s, err := pages[i].query.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+			branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+			if union == nil {
+				union = branch
+			} else {
+				union.UnionAll(branch)
+			}
+		}
+		order := pages[0].pager.orderExprOrNulls(first)
+		union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+		query, args := union.Query()
+		return query, args, nil
+	}
+	var query string
+	var args []any
+	var err error
+	if call != nil {
+		query, args, err = call.Statement(keysArgument(first.driver.Dialect(), pages[0].ids), build)
+	} else {
+		query, args, err = build()
+	}
+	if err != nil {
+		return nil, err
+	}
+	read, err := first.read(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*PolicyRule, len(together))
+	if len(together) == 1 {
+		nodes[0] = read
+	} else {
+		for _, node := range read {
+			v, err := node.Value(siblingColumn)
+			if err != nil {
+				return nil, err
+			}
+			n, ok := v.(int64)
+			if !ok || n < 0 || int(n) >= len(together) {
+				return nil, fmt.Errorf("ent: a row of PolicyRule pages read together names no page (%v)", v)
+			}
+			nodes[n] = append(nodes[n], node)
 		}
 	}
-	order := pages[0].pager.orderExprOrNulls(first)
-	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
-	query, args := union.Query()
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// read sends query, a statement of q's rows, and scans its rows into nodes as
+// All does, the columns no field declares (parent keys, totals, joined
+// references) included.
+func (_m *PolicyRuleQuery) read(ctx context.Context, query string, args []any) ([]*PolicyRule, error) {
 	rows := &sql.Rows{}
-	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
 		return nil, err
 	}
 	defer rows.Close()
@@ -3347,9 +3789,9 @@ func RunPolicyRulePages(ctx context.Context, pages []*PolicyRulePages) ([]map[st
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([][]*PolicyRule, len(together))
+	var nodes []*PolicyRule
 	for rows.Next() {
-		node := &PolicyRule{config: first.config}
+		node := &PolicyRule{config: _m.config}
 		values, err := node.scanValues(columns)
 		if err != nil {
 			return nil, err
@@ -3365,25 +3807,31 @@ func RunPolicyRulePages(ctx context.Context, pages []*PolicyRulePages) ([]map[st
 		if err := node.assignValues(columns, values); err != nil {
 			return nil, err
 		}
-		v, err := node.Value(siblingColumn)
-		if err != nil {
-			return nil, err
-		}
-		n, ok := v.(int64)
-		if !ok || n < 0 || int(n) >= len(together) {
-			return nil, fmt.Errorf("ent: a row of PolicyRule pages read together names no page (%v)", v)
-		}
-		nodes[n] = append(nodes[n], node)
+		nodes = append(nodes, node)
 	}
-	if err := rows.Err(); err != nil {
+	return nodes, rows.Err()
+}
+
+// AllKept is All for a query of the rows of ids (a loader's batch): when ctx
+// carries a stmtmemo.Call, the statement kept for the call's shape is sent,
+// with this call's tenant and ids, instead of one built anew.
+func (_m *PolicyRuleQuery) AllKept(ctx context.Context, ids []string) ([]*PolicyRule, error) {
+	call := stmtmemo.CallFrom(ctx)
+	if call == nil {
+		return _m.All(ctx)
+	}
+	query, args, err := call.Statement(keysArgument(_m.driver.Dialect(), ids), func() (string, []any, error) {
+		s, err := _m.Clone().unsent(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		query, args := s.Query()
+		return query, args, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for n, i := range together {
-		if out[i], err = pages[i].build(nodes[n]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return _m.read(ctx, query, args)
 }
 
 // unsent returns the statement All would send for q, built as All builds it
@@ -3677,6 +4125,8 @@ type PolicyRulesetPages struct {
 	count, withTotal bool
 	// perParent: each parent's page is limited apart (see limitPerParent).
 	perParent bool
+	// ids are the parents'.
+	ids []string
 }
 
 // PagesByParent is PaginateByParent up to sending the statement of the rows.
@@ -3698,7 +4148,7 @@ func (_m *PolicyRulesetQuery) PagesByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &PolicyRulesetConnection{Edges: []*PolicyRulesetEdge{}}
 	}
-	page := &PolicyRulesetPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
+	page := &PolicyRulesetPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count, ids: parent.IDs}
 	if len(parent.IDs) == 0 {
 		return page, nil
 	}
@@ -3826,6 +4276,10 @@ func (p *PolicyRulesetPages) joinsWith(first *PolicyRulesetPages) bool {
 // that can (see joinsWith; the caller gives them the same joins too) are read
 // in one statement, a UNION ALL of their statements: siblings such as a user's
 // direct reports and secondary accounts cost one round trip instead of two.
+//
+// When ctx carries a stmtmemo.Call and all of pages go in one statement, the
+// statement kept for the call's shape is sent, with this call's tenant and
+// parents, instead of one built anew.
 func RunPolicyRulesetPages(ctx context.Context, pages []*PolicyRulesetPages) ([]map[string]*PolicyRulesetConnection, error) {
 	out := make([]map[string]*PolicyRulesetConnection, len(pages))
 	var together []int
@@ -3836,6 +4290,13 @@ func RunPolicyRulesetPages(ctx context.Context, pages []*PolicyRulesetPages) ([]
 	}
 	if len(together) > 0 {
 		together = append([]int{0}, together...)
+	}
+	call := stmtmemo.CallFrom(ctx)
+	if call != nil && len(pages) == 1 && pages[0].query != nil {
+		together = []int{0}
+	}
+	if len(together) != len(pages) {
+		call = nil
 	}
 	for i, p := range pages {
 		if len(together) > 0 && slices.Contains(together, i) {
@@ -3850,26 +4311,80 @@ func RunPolicyRulesetPages(ctx context.Context, pages []*PolicyRulesetPages) ([]
 		return out, nil
 	}
 	first := pages[0].query
-	d := sql.Dialect(first.driver.Dialect())
-	var union *sql.Selector
-	for n, i := range together {
-		s, err := pages[i].query.unsent(ctx)
-		if err != nil {
-			return nil, err
+	build := func() (string, []any, error) {
+		if len(together) == 1 {
+			s, err := first.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			query, args := s.Query()
+			return query, args, nil
 		}
-		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
-		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
-		if union == nil {
-			union = branch
-		} else {
-			union.UnionAll(branch)
+		d := sql.Dialect(first.driver.Dialect())
+		var union *sql.Selector
+		for n, i := range together {
+			s, err := pages[i].query.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+			branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+			if union == nil {
+				union = branch
+			} else {
+				union.UnionAll(branch)
+			}
+		}
+		order := pages[0].pager.orderExprOrNulls(first)
+		union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+		query, args := union.Query()
+		return query, args, nil
+	}
+	var query string
+	var args []any
+	var err error
+	if call != nil {
+		query, args, err = call.Statement(keysArgument(first.driver.Dialect(), pages[0].ids), build)
+	} else {
+		query, args, err = build()
+	}
+	if err != nil {
+		return nil, err
+	}
+	read, err := first.read(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*PolicyRuleset, len(together))
+	if len(together) == 1 {
+		nodes[0] = read
+	} else {
+		for _, node := range read {
+			v, err := node.Value(siblingColumn)
+			if err != nil {
+				return nil, err
+			}
+			n, ok := v.(int64)
+			if !ok || n < 0 || int(n) >= len(together) {
+				return nil, fmt.Errorf("ent: a row of PolicyRuleset pages read together names no page (%v)", v)
+			}
+			nodes[n] = append(nodes[n], node)
 		}
 	}
-	order := pages[0].pager.orderExprOrNulls(first)
-	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
-	query, args := union.Query()
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// read sends query, a statement of q's rows, and scans its rows into nodes as
+// All does, the columns no field declares (parent keys, totals, joined
+// references) included.
+func (_m *PolicyRulesetQuery) read(ctx context.Context, query string, args []any) ([]*PolicyRuleset, error) {
 	rows := &sql.Rows{}
-	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
 		return nil, err
 	}
 	defer rows.Close()
@@ -3877,9 +4392,9 @@ func RunPolicyRulesetPages(ctx context.Context, pages []*PolicyRulesetPages) ([]
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([][]*PolicyRuleset, len(together))
+	var nodes []*PolicyRuleset
 	for rows.Next() {
-		node := &PolicyRuleset{config: first.config}
+		node := &PolicyRuleset{config: _m.config}
 		values, err := node.scanValues(columns)
 		if err != nil {
 			return nil, err
@@ -3895,25 +4410,31 @@ func RunPolicyRulesetPages(ctx context.Context, pages []*PolicyRulesetPages) ([]
 		if err := node.assignValues(columns, values); err != nil {
 			return nil, err
 		}
-		v, err := node.Value(siblingColumn)
-		if err != nil {
-			return nil, err
-		}
-		n, ok := v.(int64)
-		if !ok || n < 0 || int(n) >= len(together) {
-			return nil, fmt.Errorf("ent: a row of PolicyRuleset pages read together names no page (%v)", v)
-		}
-		nodes[n] = append(nodes[n], node)
+		nodes = append(nodes, node)
 	}
-	if err := rows.Err(); err != nil {
+	return nodes, rows.Err()
+}
+
+// AllKept is All for a query of the rows of ids (a loader's batch): when ctx
+// carries a stmtmemo.Call, the statement kept for the call's shape is sent,
+// with this call's tenant and ids, instead of one built anew.
+func (_m *PolicyRulesetQuery) AllKept(ctx context.Context, ids []string) ([]*PolicyRuleset, error) {
+	call := stmtmemo.CallFrom(ctx)
+	if call == nil {
+		return _m.All(ctx)
+	}
+	query, args, err := call.Statement(keysArgument(_m.driver.Dialect(), ids), func() (string, []any, error) {
+		s, err := _m.Clone().unsent(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		query, args := s.Query()
+		return query, args, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for n, i := range together {
-		if out[i], err = pages[i].build(nodes[n]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return _m.read(ctx, query, args)
 }
 
 // unsent returns the statement All would send for q, built as All builds it
@@ -4207,6 +4728,8 @@ type ResourcePages struct {
 	count, withTotal bool
 	// perParent: each parent's page is limited apart (see limitPerParent).
 	perParent bool
+	// ids are the parents'.
+	ids []string
 }
 
 // PagesByParent is PaginateByParent up to sending the statement of the rows.
@@ -4228,7 +4751,7 @@ func (_m *ResourceQuery) PagesByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &ResourceConnection{Edges: []*ResourceEdge{}}
 	}
-	page := &ResourcePages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
+	page := &ResourcePages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count, ids: parent.IDs}
 	if len(parent.IDs) == 0 {
 		return page, nil
 	}
@@ -4356,6 +4879,10 @@ func (p *ResourcePages) joinsWith(first *ResourcePages) bool {
 // that can (see joinsWith; the caller gives them the same joins too) are read
 // in one statement, a UNION ALL of their statements: siblings such as a user's
 // direct reports and secondary accounts cost one round trip instead of two.
+//
+// When ctx carries a stmtmemo.Call and all of pages go in one statement, the
+// statement kept for the call's shape is sent, with this call's tenant and
+// parents, instead of one built anew.
 func RunResourcePages(ctx context.Context, pages []*ResourcePages) ([]map[string]*ResourceConnection, error) {
 	out := make([]map[string]*ResourceConnection, len(pages))
 	var together []int
@@ -4366,6 +4893,13 @@ func RunResourcePages(ctx context.Context, pages []*ResourcePages) ([]map[string
 	}
 	if len(together) > 0 {
 		together = append([]int{0}, together...)
+	}
+	call := stmtmemo.CallFrom(ctx)
+	if call != nil && len(pages) == 1 && pages[0].query != nil {
+		together = []int{0}
+	}
+	if len(together) != len(pages) {
+		call = nil
 	}
 	for i, p := range pages {
 		if len(together) > 0 && slices.Contains(together, i) {
@@ -4380,26 +4914,80 @@ func RunResourcePages(ctx context.Context, pages []*ResourcePages) ([]map[string
 		return out, nil
 	}
 	first := pages[0].query
-	d := sql.Dialect(first.driver.Dialect())
-	var union *sql.Selector
-	for n, i := range together {
-		s, err := pages[i].query.unsent(ctx)
-		if err != nil {
-			return nil, err
+	build := func() (string, []any, error) {
+		if len(together) == 1 {
+			s, err := first.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			query, args := s.Query()
+			return query, args, nil
 		}
-		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
-		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
-		if union == nil {
-			union = branch
-		} else {
-			union.UnionAll(branch)
+		d := sql.Dialect(first.driver.Dialect())
+		var union *sql.Selector
+		for n, i := range together {
+			s, err := pages[i].query.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+			branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+			if union == nil {
+				union = branch
+			} else {
+				union.UnionAll(branch)
+			}
+		}
+		order := pages[0].pager.orderExprOrNulls(first)
+		union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+		query, args := union.Query()
+		return query, args, nil
+	}
+	var query string
+	var args []any
+	var err error
+	if call != nil {
+		query, args, err = call.Statement(keysArgument(first.driver.Dialect(), pages[0].ids), build)
+	} else {
+		query, args, err = build()
+	}
+	if err != nil {
+		return nil, err
+	}
+	read, err := first.read(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*Resource, len(together))
+	if len(together) == 1 {
+		nodes[0] = read
+	} else {
+		for _, node := range read {
+			v, err := node.Value(siblingColumn)
+			if err != nil {
+				return nil, err
+			}
+			n, ok := v.(int64)
+			if !ok || n < 0 || int(n) >= len(together) {
+				return nil, fmt.Errorf("ent: a row of Resource pages read together names no page (%v)", v)
+			}
+			nodes[n] = append(nodes[n], node)
 		}
 	}
-	order := pages[0].pager.orderExprOrNulls(first)
-	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
-	query, args := union.Query()
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// read sends query, a statement of q's rows, and scans its rows into nodes as
+// All does, the columns no field declares (parent keys, totals, joined
+// references) included.
+func (_m *ResourceQuery) read(ctx context.Context, query string, args []any) ([]*Resource, error) {
 	rows := &sql.Rows{}
-	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
 		return nil, err
 	}
 	defer rows.Close()
@@ -4407,9 +4995,9 @@ func RunResourcePages(ctx context.Context, pages []*ResourcePages) ([]map[string
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([][]*Resource, len(together))
+	var nodes []*Resource
 	for rows.Next() {
-		node := &Resource{config: first.config}
+		node := &Resource{config: _m.config}
 		values, err := node.scanValues(columns)
 		if err != nil {
 			return nil, err
@@ -4425,25 +5013,31 @@ func RunResourcePages(ctx context.Context, pages []*ResourcePages) ([]map[string
 		if err := node.assignValues(columns, values); err != nil {
 			return nil, err
 		}
-		v, err := node.Value(siblingColumn)
-		if err != nil {
-			return nil, err
-		}
-		n, ok := v.(int64)
-		if !ok || n < 0 || int(n) >= len(together) {
-			return nil, fmt.Errorf("ent: a row of Resource pages read together names no page (%v)", v)
-		}
-		nodes[n] = append(nodes[n], node)
+		nodes = append(nodes, node)
 	}
-	if err := rows.Err(); err != nil {
+	return nodes, rows.Err()
+}
+
+// AllKept is All for a query of the rows of ids (a loader's batch): when ctx
+// carries a stmtmemo.Call, the statement kept for the call's shape is sent,
+// with this call's tenant and ids, instead of one built anew.
+func (_m *ResourceQuery) AllKept(ctx context.Context, ids []string) ([]*Resource, error) {
+	call := stmtmemo.CallFrom(ctx)
+	if call == nil {
+		return _m.All(ctx)
+	}
+	query, args, err := call.Statement(keysArgument(_m.driver.Dialect(), ids), func() (string, []any, error) {
+		s, err := _m.Clone().unsent(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		query, args := s.Query()
+		return query, args, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for n, i := range together {
-		if out[i], err = pages[i].build(nodes[n]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return _m.read(ctx, query, args)
 }
 
 // unsent returns the statement All would send for q, built as All builds it
@@ -4637,6 +5231,8 @@ type TenantPages struct {
 	count, withTotal bool
 	// perParent: each parent's page is limited apart (see limitPerParent).
 	perParent bool
+	// ids are the parents'.
+	ids []string
 }
 
 // PagesByParent is PaginateByParent up to sending the statement of the rows.
@@ -4658,7 +5254,7 @@ func (_m *TenantQuery) PagesByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &TenantConnection{Edges: []*TenantEdge{}}
 	}
-	page := &TenantPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
+	page := &TenantPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count, ids: parent.IDs}
 	if len(parent.IDs) == 0 {
 		return page, nil
 	}
@@ -4786,6 +5382,10 @@ func (p *TenantPages) joinsWith(first *TenantPages) bool {
 // that can (see joinsWith; the caller gives them the same joins too) are read
 // in one statement, a UNION ALL of their statements: siblings such as a user's
 // direct reports and secondary accounts cost one round trip instead of two.
+//
+// When ctx carries a stmtmemo.Call and all of pages go in one statement, the
+// statement kept for the call's shape is sent, with this call's tenant and
+// parents, instead of one built anew.
 func RunTenantPages(ctx context.Context, pages []*TenantPages) ([]map[string]*TenantConnection, error) {
 	out := make([]map[string]*TenantConnection, len(pages))
 	var together []int
@@ -4796,6 +5396,13 @@ func RunTenantPages(ctx context.Context, pages []*TenantPages) ([]map[string]*Te
 	}
 	if len(together) > 0 {
 		together = append([]int{0}, together...)
+	}
+	call := stmtmemo.CallFrom(ctx)
+	if call != nil && len(pages) == 1 && pages[0].query != nil {
+		together = []int{0}
+	}
+	if len(together) != len(pages) {
+		call = nil
 	}
 	for i, p := range pages {
 		if len(together) > 0 && slices.Contains(together, i) {
@@ -4810,26 +5417,80 @@ func RunTenantPages(ctx context.Context, pages []*TenantPages) ([]map[string]*Te
 		return out, nil
 	}
 	first := pages[0].query
-	d := sql.Dialect(first.driver.Dialect())
-	var union *sql.Selector
-	for n, i := range together {
-		s, err := pages[i].query.unsent(ctx)
-		if err != nil {
-			return nil, err
+	build := func() (string, []any, error) {
+		if len(together) == 1 {
+			s, err := first.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			query, args := s.Query()
+			return query, args, nil
 		}
-		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
-		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
-		if union == nil {
-			union = branch
-		} else {
-			union.UnionAll(branch)
+		d := sql.Dialect(first.driver.Dialect())
+		var union *sql.Selector
+		for n, i := range together {
+			s, err := pages[i].query.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+			branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+			if union == nil {
+				union = branch
+			} else {
+				union.UnionAll(branch)
+			}
+		}
+		order := pages[0].pager.orderExprOrNulls(first)
+		union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+		query, args := union.Query()
+		return query, args, nil
+	}
+	var query string
+	var args []any
+	var err error
+	if call != nil {
+		query, args, err = call.Statement(keysArgument(first.driver.Dialect(), pages[0].ids), build)
+	} else {
+		query, args, err = build()
+	}
+	if err != nil {
+		return nil, err
+	}
+	read, err := first.read(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*Tenant, len(together))
+	if len(together) == 1 {
+		nodes[0] = read
+	} else {
+		for _, node := range read {
+			v, err := node.Value(siblingColumn)
+			if err != nil {
+				return nil, err
+			}
+			n, ok := v.(int64)
+			if !ok || n < 0 || int(n) >= len(together) {
+				return nil, fmt.Errorf("ent: a row of Tenant pages read together names no page (%v)", v)
+			}
+			nodes[n] = append(nodes[n], node)
 		}
 	}
-	order := pages[0].pager.orderExprOrNulls(first)
-	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
-	query, args := union.Query()
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// read sends query, a statement of q's rows, and scans its rows into nodes as
+// All does, the columns no field declares (parent keys, totals, joined
+// references) included.
+func (_m *TenantQuery) read(ctx context.Context, query string, args []any) ([]*Tenant, error) {
 	rows := &sql.Rows{}
-	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
 		return nil, err
 	}
 	defer rows.Close()
@@ -4837,9 +5498,9 @@ func RunTenantPages(ctx context.Context, pages []*TenantPages) ([]map[string]*Te
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([][]*Tenant, len(together))
+	var nodes []*Tenant
 	for rows.Next() {
-		node := &Tenant{config: first.config}
+		node := &Tenant{config: _m.config}
 		values, err := node.scanValues(columns)
 		if err != nil {
 			return nil, err
@@ -4855,25 +5516,31 @@ func RunTenantPages(ctx context.Context, pages []*TenantPages) ([]map[string]*Te
 		if err := node.assignValues(columns, values); err != nil {
 			return nil, err
 		}
-		v, err := node.Value(siblingColumn)
-		if err != nil {
-			return nil, err
-		}
-		n, ok := v.(int64)
-		if !ok || n < 0 || int(n) >= len(together) {
-			return nil, fmt.Errorf("ent: a row of Tenant pages read together names no page (%v)", v)
-		}
-		nodes[n] = append(nodes[n], node)
+		nodes = append(nodes, node)
 	}
-	if err := rows.Err(); err != nil {
+	return nodes, rows.Err()
+}
+
+// AllKept is All for a query of the rows of ids (a loader's batch): when ctx
+// carries a stmtmemo.Call, the statement kept for the call's shape is sent,
+// with this call's tenant and ids, instead of one built anew.
+func (_m *TenantQuery) AllKept(ctx context.Context, ids []string) ([]*Tenant, error) {
+	call := stmtmemo.CallFrom(ctx)
+	if call == nil {
+		return _m.All(ctx)
+	}
+	query, args, err := call.Statement(keysArgument(_m.driver.Dialect(), ids), func() (string, []any, error) {
+		s, err := _m.Clone().unsent(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		query, args := s.Query()
+		return query, args, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for n, i := range together {
-		if out[i], err = pages[i].build(nodes[n]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return _m.read(ctx, query, args)
 }
 
 // unsent returns the statement All would send for q, built as All builds it
@@ -5167,6 +5834,8 @@ type UserPages struct {
 	count, withTotal bool
 	// perParent: each parent's page is limited apart (see limitPerParent).
 	perParent bool
+	// ids are the parents'.
+	ids []string
 }
 
 // PagesByParent is PaginateByParent up to sending the statement of the rows.
@@ -5188,7 +5857,7 @@ func (_m *UserQuery) PagesByParent(
 	for _, id := range parent.IDs {
 		conns[id] = &UserConnection{Edges: []*UserEdge{}}
 	}
-	page := &UserPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count}
+	page := &UserPages{conns: conns, pager: pager, after: after, first: first, before: before, last: last, count: count, ids: parent.IDs}
 	if len(parent.IDs) == 0 {
 		return page, nil
 	}
@@ -5316,6 +5985,10 @@ func (p *UserPages) joinsWith(first *UserPages) bool {
 // that can (see joinsWith; the caller gives them the same joins too) are read
 // in one statement, a UNION ALL of their statements: siblings such as a user's
 // direct reports and secondary accounts cost one round trip instead of two.
+//
+// When ctx carries a stmtmemo.Call and all of pages go in one statement, the
+// statement kept for the call's shape is sent, with this call's tenant and
+// parents, instead of one built anew.
 func RunUserPages(ctx context.Context, pages []*UserPages) ([]map[string]*UserConnection, error) {
 	out := make([]map[string]*UserConnection, len(pages))
 	var together []int
@@ -5326,6 +5999,13 @@ func RunUserPages(ctx context.Context, pages []*UserPages) ([]map[string]*UserCo
 	}
 	if len(together) > 0 {
 		together = append([]int{0}, together...)
+	}
+	call := stmtmemo.CallFrom(ctx)
+	if call != nil && len(pages) == 1 && pages[0].query != nil {
+		together = []int{0}
+	}
+	if len(together) != len(pages) {
+		call = nil
 	}
 	for i, p := range pages {
 		if len(together) > 0 && slices.Contains(together, i) {
@@ -5340,26 +6020,80 @@ func RunUserPages(ctx context.Context, pages []*UserPages) ([]map[string]*UserCo
 		return out, nil
 	}
 	first := pages[0].query
-	d := sql.Dialect(first.driver.Dialect())
-	var union *sql.Selector
-	for n, i := range together {
-		s, err := pages[i].query.unsent(ctx)
-		if err != nil {
-			return nil, err
+	build := func() (string, []any, error) {
+		if len(together) == 1 {
+			s, err := first.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			query, args := s.Query()
+			return query, args, nil
 		}
-		s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
-		branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
-		if union == nil {
-			union = branch
-		} else {
-			union.UnionAll(branch)
+		d := sql.Dialect(first.driver.Dialect())
+		var union *sql.Selector
+		for n, i := range together {
+			s, err := pages[i].query.unsent(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			s.AppendSelectExprAs(sql.Expr(strconv.Itoa(n)), siblingColumn)
+			branch := d.Select("*").From(s.As("page_" + strconv.Itoa(n)))
+			if union == nil {
+				union = branch
+			} else {
+				union.UnionAll(branch)
+			}
+		}
+		order := pages[0].pager.orderExprOrNulls(first)
+		union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
+		query, args := union.Query()
+		return query, args, nil
+	}
+	var query string
+	var args []any
+	var err error
+	if call != nil {
+		query, args, err = call.Statement(keysArgument(first.driver.Dialect(), pages[0].ids), build)
+	} else {
+		query, args, err = build()
+	}
+	if err != nil {
+		return nil, err
+	}
+	read, err := first.read(ctx, query, args)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([][]*User, len(together))
+	if len(together) == 1 {
+		nodes[0] = read
+	} else {
+		for _, node := range read {
+			v, err := node.Value(siblingColumn)
+			if err != nil {
+				return nil, err
+			}
+			n, ok := v.(int64)
+			if !ok || n < 0 || int(n) >= len(together) {
+				return nil, fmt.Errorf("ent: a row of User pages read together names no page (%v)", v)
+			}
+			nodes[n] = append(nodes[n], node)
 		}
 	}
-	order := pages[0].pager.orderExprOrNulls(first)
-	union.OrderExpr(sql.ExprFunc(func(b *sql.Builder) { b.Ident(siblingColumn).Comma().Join(order) }))
-	query, args := union.Query()
+	for n, i := range together {
+		if out[i], err = pages[i].build(nodes[n]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// read sends query, a statement of q's rows, and scans its rows into nodes as
+// All does, the columns no field declares (parent keys, totals, joined
+// references) included.
+func (_m *UserQuery) read(ctx context.Context, query string, args []any) ([]*User, error) {
 	rows := &sql.Rows{}
-	if err := first.driver.Query(ctx, query, args, rows); err != nil {
+	if err := _m.driver.Query(ctx, query, args, rows); err != nil {
 		return nil, err
 	}
 	defer rows.Close()
@@ -5367,9 +6101,9 @@ func RunUserPages(ctx context.Context, pages []*UserPages) ([]map[string]*UserCo
 	if err != nil {
 		return nil, err
 	}
-	nodes := make([][]*User, len(together))
+	var nodes []*User
 	for rows.Next() {
-		node := &User{config: first.config}
+		node := &User{config: _m.config}
 		values, err := node.scanValues(columns)
 		if err != nil {
 			return nil, err
@@ -5385,25 +6119,31 @@ func RunUserPages(ctx context.Context, pages []*UserPages) ([]map[string]*UserCo
 		if err := node.assignValues(columns, values); err != nil {
 			return nil, err
 		}
-		v, err := node.Value(siblingColumn)
-		if err != nil {
-			return nil, err
-		}
-		n, ok := v.(int64)
-		if !ok || n < 0 || int(n) >= len(together) {
-			return nil, fmt.Errorf("ent: a row of User pages read together names no page (%v)", v)
-		}
-		nodes[n] = append(nodes[n], node)
+		nodes = append(nodes, node)
 	}
-	if err := rows.Err(); err != nil {
+	return nodes, rows.Err()
+}
+
+// AllKept is All for a query of the rows of ids (a loader's batch): when ctx
+// carries a stmtmemo.Call, the statement kept for the call's shape is sent,
+// with this call's tenant and ids, instead of one built anew.
+func (_m *UserQuery) AllKept(ctx context.Context, ids []string) ([]*User, error) {
+	call := stmtmemo.CallFrom(ctx)
+	if call == nil {
+		return _m.All(ctx)
+	}
+	query, args, err := call.Statement(keysArgument(_m.driver.Dialect(), ids), func() (string, []any, error) {
+		s, err := _m.Clone().unsent(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		query, args := s.Query()
+		return query, args, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	for n, i := range together {
-		if out[i], err = pages[i].build(nodes[n]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return _m.read(ctx, query, args)
 }
 
 // unsent returns the statement All would send for q, built as All builds it

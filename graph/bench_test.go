@@ -12,6 +12,7 @@ import (
 	"github.com/idgraph/idgraph/graph/graphtest"
 	"github.com/idgraph/idgraph/graph/loader"
 	"github.com/idgraph/idgraph/graph/querylimit"
+	"github.com/idgraph/idgraph/internal/stmtmemo"
 	"github.com/idgraph/idgraph/internal/store/storetest"
 )
 
@@ -36,6 +37,9 @@ func benchServer(b *testing.B, users int, cfg loader.Config) *graphtest.Server {
 		path = storetest.Shared(b, "bench.db")
 		benchDBs[users] = path
 		seedUsers = users
+	}
+	if !cfg.Bypass {
+		cfg.Statements = stmtmemo.New().Unverified()
 	}
 	return graphtest.NewAt(b, path, seedUsers, graph.Options{Loaders: cfg})
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/idgraph/idgraph/internal/stmtmemo"
 	"github.com/idgraph/idgraph/internal/store"
 	"github.com/oklog/ulid/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -128,7 +129,7 @@ type metrics struct {
 // maxOperationLabels bounds the label values a client can create by naming operations.
 const maxOperationLabels = 200
 
-func newMetrics(statements *store.Counter, byOperation bool) *metrics {
+func newMetrics(statements *store.Counter, kept *stmtmemo.Memo, byOperation bool) *metrics {
 	m := &metrics{
 		byOperation: byOperation,
 		registry:    prometheus.NewRegistry(),
@@ -162,6 +163,14 @@ func newMetrics(statements *store.Counter, byOperation bool) *metrics {
 			Name: "idgraph_db_statement_cache_misses_total",
 			Help: "Reads whose statement had to be prepared first (a new query shape).",
 		}, func() float64 { return float64(statements.CacheStats().Misses) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "idgraph_statements_kept_total",
+			Help: "Page statements sent as kept for their shape, not built anew.",
+		}, func() float64 { return float64(kept.Stats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "idgraph_statements_built_total",
+			Help: "Page statements of a keepable shape that were built (the first of their shape, or not keepable).",
+		}, func() float64 { return float64(kept.Stats().Misses) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

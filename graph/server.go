@@ -19,6 +19,7 @@ import (
 	"github.com/idgraph/idgraph/internal/auth"
 	"github.com/idgraph/idgraph/internal/directory"
 	"github.com/idgraph/idgraph/internal/idempotency"
+	"github.com/idgraph/idgraph/internal/stmtmemo"
 	"github.com/idgraph/idgraph/internal/store"
 )
 
@@ -56,12 +57,15 @@ func NewHandler(db *store.DB, opts Options) http.Handler {
 	if opts.Loaders == (loader.Config{}) {
 		opts.Loaders = loader.DefaultConfig
 	}
+	if opts.Loaders.Statements == nil && !opts.Loaders.Bypass {
+		opts.Loaders.Statements = stmtmemo.New()
+	}
 	if opts.Auth == nil {
 		opts.Auth = auth.NewAuthenticator(db.Client, auth.Options{})
 	}
 	limits := opts.Limits.withDefaults()
 	opts.Loaders.DefaultPage, opts.Loaders.MaxPage = limits.DefaultPage, limits.MaxPage
-	m := newMetrics(db.Statements, opts.MetricsMux != nil)
+	m := newMetrics(db.Statements, opts.Loaders.Statements, opts.MetricsMux != nil)
 	a := &api{
 		present: presentError(opts.Logger), limits: limits, auth: opts.Auth, logger: opts.Logger,
 		idempotency: opts.Idempotency, slots: make(chan struct{}, limits.MaxConcurrent),

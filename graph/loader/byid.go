@@ -11,6 +11,7 @@ import (
 
 	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/internal/apierror"
+	"github.com/idgraph/idgraph/internal/stmtmemo"
 )
 
 // ByID batches lookups of one node type by id, one batch per projection and
@@ -98,7 +99,7 @@ func (l *ByID[T]) fetchJoined(ctx context.Context, ids, columns []string, plan j
 		if joins != nil {
 			modify = func(s *sql.Selector) { joins(s, s.C) }
 		}
-		return l.fetch(ctx, ids, columns, modify)
+		return l.fetch(stmtmemo.WithCall(ctx, l.statementCall(ctx, ids, columns, plan)), ids, columns, modify)
 	})
 }
 

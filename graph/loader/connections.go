@@ -6,6 +6,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/internal/stmtmemo"
 )
 
 // pagesBy is the loader of one connection field of nodes N: prepare readies the
@@ -53,7 +54,7 @@ func pagesBy[N, C, O, W, P any](cfg Config, g *groups, j *joiner, parent func([]
 				pages = append(pages, prepared.(P))
 				kept = append(kept, s)
 			}
-			results, err := run(ctx, pages)
+			results, err := run(stmtmemo.WithCall(ctx, c.statementCall(ctx, ids, p, kept)), pages)
 			if err != nil {
 				return nil, err
 			}

@@ -66,7 +66,7 @@ func (l *Loaders) AuditEventByID() *ByID[ent.AuditEvent] {
 				if modify != nil {
 					q.Modify(modify)
 				}
-				return q.All(ctx)
+				return q.AllKept(ctx, ids)
 			})
 	})
 }
@@ -80,7 +80,7 @@ func (l *Loaders) IdentityByID() *ByID[ent.Identity] {
 				if modify != nil {
 					q.Modify(modify)
 				}
-				return q.All(ctx)
+				return q.AllKept(ctx, ids)
 			})
 	})
 }
@@ -94,7 +94,7 @@ func (l *Loaders) IntegrationByID() *ByID[ent.Integration] {
 				if modify != nil {
 					q.Modify(modify)
 				}
-				return q.All(ctx)
+				return q.AllKept(ctx, ids)
 			})
 	})
 }
@@ -108,7 +108,7 @@ func (l *Loaders) PolicyAssignmentByID() *ByID[ent.PolicyAssignment] {
 				if modify != nil {
 					q.Modify(modify)
 				}
-				return q.All(ctx)
+				return q.AllKept(ctx, ids)
 			})
 	})
 }
@@ -122,7 +122,7 @@ func (l *Loaders) PolicyConditionByID() *ByID[ent.PolicyCondition] {
 				if modify != nil {
 					q.Modify(modify)
 				}
-				return q.All(ctx)
+				return q.AllKept(ctx, ids)
 			})
 	})
 }
@@ -136,7 +136,7 @@ func (l *Loaders) PolicyRuleByID() *ByID[ent.PolicyRule] {
 				if modify != nil {
 					q.Modify(modify)
 				}
-				return q.All(ctx)
+				return q.AllKept(ctx, ids)
 			})
 	})
 }
@@ -150,7 +150,7 @@ func (l *Loaders) PolicyRulesetByID() *ByID[ent.PolicyRuleset] {
 				if modify != nil {
 					q.Modify(modify)
 				}
-				return q.All(ctx)
+				return q.AllKept(ctx, ids)
 			})
 	})
 }
@@ -164,7 +164,7 @@ func (l *Loaders) ResourceByID() *ByID[ent.Resource] {
 				if modify != nil {
 					q.Modify(modify)
 				}
-				return q.All(ctx)
+				return q.AllKept(ctx, ids)
 			})
 	})
 }
@@ -178,7 +178,7 @@ func (l *Loaders) UserByID() *ByID[ent.User] {
 				if modify != nil {
 					q.Modify(modify)
 				}
-				return q.All(ctx)
+				return q.AllKept(ctx, ids)
 			})
 	})
 }
@@ -208,119 +208,119 @@ type edges struct {
 // ChildrenByParentEventID pages the children of AuditEvent nodes.
 func (l *Loaders) ChildrenByParentEventID() *AuditEventConn {
 	return l.childrenByParentEventID.get(func() *AuditEventConn {
-		return pagesOfAuditEvent(l.cfg, l.groups, l.joins, l.client, column("parent_event_id"))
+		return pagesOfAuditEvent(l.cfg, l.groups, l.joins, l.client, column("parent_event_id")).named("ChildrenByParentEventID")
 	})
 }
 
 // ResourcesByIdentityID pages the memberships of Identity nodes.
 func (l *Loaders) ResourcesByIdentityID() *ResourceConn {
 	return l.resourcesByIdentityID.get(func() *ResourceConn {
-		return pagesOfResource(l.cfg, l.groups, l.joins, l.client, through("memberships", "resource_id", "identity_id", false))
+		return pagesOfResource(l.cfg, l.groups, l.joins, l.client, through("memberships", "resource_id", "identity_id", false)).named("ResourcesByIdentityID")
 	})
 }
 
 // IdentitiesByIntegrationID pages the identities of Integration nodes.
 func (l *Loaders) IdentitiesByIntegrationID() *IdentityConn {
 	return l.identitiesByIntegrationID.get(func() *IdentityConn {
-		return pagesOfIdentity(l.cfg, l.groups, l.joins, l.client, column("integration_id"))
+		return pagesOfIdentity(l.cfg, l.groups, l.joins, l.client, column("integration_id")).named("IdentitiesByIntegrationID")
 	})
 }
 
 // ResourcesByIntegrationID pages the resources of Integration nodes.
 func (l *Loaders) ResourcesByIntegrationID() *ResourceConn {
 	return l.resourcesByIntegrationID.get(func() *ResourceConn {
-		return pagesOfResource(l.cfg, l.groups, l.joins, l.client, column("integration_id"))
+		return pagesOfResource(l.cfg, l.groups, l.joins, l.client, column("integration_id")).named("ResourcesByIntegrationID")
 	})
 }
 
 // ConditionsByRuleID pages the conditions of PolicyRule nodes.
 func (l *Loaders) ConditionsByRuleID() *PolicyConditionConn {
 	return l.conditionsByRuleID.get(func() *PolicyConditionConn {
-		return pagesOfPolicyCondition(l.cfg, l.groups, l.joins, l.client, column("rule_id"))
+		return pagesOfPolicyCondition(l.cfg, l.groups, l.joins, l.client, column("rule_id")).named("ConditionsByRuleID")
 	})
 }
 
 // AssignmentsByRuleID pages the assignments of PolicyRule nodes.
 func (l *Loaders) AssignmentsByRuleID() *PolicyAssignmentConn {
 	return l.assignmentsByRuleID.get(func() *PolicyAssignmentConn {
-		return pagesOfPolicyAssignment(l.cfg, l.groups, l.joins, l.client, column("rule_id"))
+		return pagesOfPolicyAssignment(l.cfg, l.groups, l.joins, l.client, column("rule_id")).named("AssignmentsByRuleID")
 	})
 }
 
 // RulesByRulesetID pages the rules of PolicyRuleset nodes.
 func (l *Loaders) RulesByRulesetID() *PolicyRuleConn {
 	return l.rulesByRulesetID.get(func() *PolicyRuleConn {
-		return pagesOfPolicyRule(l.cfg, l.groups, l.joins, l.client, column("ruleset_id"))
+		return pagesOfPolicyRule(l.cfg, l.groups, l.joins, l.client, column("ruleset_id")).named("RulesByRulesetID")
 	})
 }
 
 // ConditionsByRulesetID pages the conditions of PolicyRuleset nodes.
 func (l *Loaders) ConditionsByRulesetID() *PolicyConditionConn {
 	return l.conditionsByRulesetID.get(func() *PolicyConditionConn {
-		return pagesOfPolicyCondition(l.cfg, l.groups, l.joins, l.client, column("ruleset_id"))
+		return pagesOfPolicyCondition(l.cfg, l.groups, l.joins, l.client, column("ruleset_id")).named("ConditionsByRulesetID")
 	})
 }
 
 // AssignmentsByRulesetID pages the assignments of PolicyRuleset nodes.
 func (l *Loaders) AssignmentsByRulesetID() *PolicyAssignmentConn {
 	return l.assignmentsByRulesetID.get(func() *PolicyAssignmentConn {
-		return pagesOfPolicyAssignment(l.cfg, l.groups, l.joins, l.client, column("ruleset_id"))
+		return pagesOfPolicyAssignment(l.cfg, l.groups, l.joins, l.client, column("ruleset_id")).named("AssignmentsByRulesetID")
 	})
 }
 
 // MembersByResourceID pages the members of Resource nodes.
 func (l *Loaders) MembersByResourceID() *IdentityConn {
 	return l.membersByResourceID.get(func() *IdentityConn {
-		return pagesOfIdentity(l.cfg, l.groups, l.joins, l.client, through("memberships", "identity_id", "resource_id", false))
+		return pagesOfIdentity(l.cfg, l.groups, l.joins, l.client, through("memberships", "identity_id", "resource_id", false)).named("MembersByResourceID")
 	})
 }
 
 // RulesetsByResourceID pages the rulesets of Resource nodes.
 func (l *Loaders) RulesetsByResourceID() *PolicyRulesetConn {
 	return l.rulesetsByResourceID.get(func() *PolicyRulesetConn {
-		return pagesOfPolicyRuleset(l.cfg, l.groups, l.joins, l.client, column("resource_id"))
+		return pagesOfPolicyRuleset(l.cfg, l.groups, l.joins, l.client, column("resource_id")).named("RulesetsByResourceID")
 	})
 }
 
 // DirectReportsByManagerID pages the directReports of User nodes.
 func (l *Loaders) DirectReportsByManagerID() *UserConn {
 	return l.directReportsByManagerID.get(func() *UserConn {
-		return pagesOfUser(l.cfg, l.groups, l.joins, l.client, column("manager_id"))
+		return pagesOfUser(l.cfg, l.groups, l.joins, l.client, column("manager_id")).named("DirectReportsByManagerID")
 	})
 }
 
 // SecondaryUsersByParentUserID pages the secondaryUsers of User nodes.
 func (l *Loaders) SecondaryUsersByParentUserID() *UserConn {
 	return l.secondaryUsersByParentUserID.get(func() *UserConn {
-		return pagesOfUser(l.cfg, l.groups, l.joins, l.client, column("parent_user_id"))
+		return pagesOfUser(l.cfg, l.groups, l.joins, l.client, column("parent_user_id")).named("SecondaryUsersByParentUserID")
 	})
 }
 
 // IdentitiesByUserID pages the identities of User nodes.
 func (l *Loaders) IdentitiesByUserID() *IdentityConn {
 	return l.identitiesByUserID.get(func() *IdentityConn {
-		return pagesOfIdentity(l.cfg, l.groups, l.joins, l.client, column("user_id"))
+		return pagesOfIdentity(l.cfg, l.groups, l.joins, l.client, column("user_id")).named("IdentitiesByUserID")
 	})
 }
 
 // PolicyAssignmentsByUserID pages the policyAssignments of User nodes.
 func (l *Loaders) PolicyAssignmentsByUserID() *PolicyAssignmentConn {
 	return l.policyAssignmentsByUserID.get(func() *PolicyAssignmentConn {
-		return pagesOfPolicyAssignment(l.cfg, l.groups, l.joins, l.client, column("user_id"))
+		return pagesOfPolicyAssignment(l.cfg, l.groups, l.joins, l.client, column("user_id")).named("PolicyAssignmentsByUserID")
 	})
 }
 
 // PolicyConditionsByUserID pages the policyConditions of User nodes.
 func (l *Loaders) PolicyConditionsByUserID() *PolicyConditionConn {
 	return l.policyConditionsByUserID.get(func() *PolicyConditionConn {
-		return pagesOfPolicyCondition(l.cfg, l.groups, l.joins, l.client, column("user_id"))
+		return pagesOfPolicyCondition(l.cfg, l.groups, l.joins, l.client, column("user_id")).named("PolicyConditionsByUserID")
 	})
 }
 
 // AuditEventsBySubjectUserID pages the auditEvents of User nodes.
 func (l *Loaders) AuditEventsBySubjectUserID() *AuditEventConn {
 	return l.auditEventsBySubjectUserID.get(func() *AuditEventConn {
-		return pagesOfAuditEvent(l.cfg, l.groups, l.joins, l.client, column("subject_user_id"))
+		return pagesOfAuditEvent(l.cfg, l.groups, l.joins, l.client, column("subject_user_id")).named("AuditEventsBySubjectUserID")
 	})
 }
 

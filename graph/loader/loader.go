@@ -22,6 +22,7 @@ import (
 	"github.com/graph-gophers/dataloader/v7"
 
 	"github.com/idgraph/idgraph/ent"
+	"github.com/idgraph/idgraph/internal/stmtmemo"
 )
 
 // Config tunes the loaders.
@@ -33,6 +34,9 @@ type Config struct {
 	// without first or last, and allows at most; sibling pages (see siblings)
 	// are read ahead only when DefaultPage is set.
 	DefaultPage, MaxPage int
+	// Statements keeps the statements of the edges' pages by shape, for every
+	// request of a handler (nil: each is built every time).
+	Statements *stmtmemo.Memo
 }
 
 // DefaultConfig batches and caches.

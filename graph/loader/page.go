@@ -128,8 +128,11 @@ type Conn[C, O, W any] struct {
 	// parent relates rows to a batch of parents, and prepare readies a page's
 	// statement without sending it (ent's pages of the node type), so that
 	// a sibling field can send it with its own (see siblings).
-	parent   func([]string) ent.ParentKey
-	prepare  func(ctx context.Context, key ent.ParentKey, p Page[O, W]) (any, error)
+	parent  func([]string) ent.ParentKey
+	prepare func(ctx context.Context, key ent.ParentKey, p Page[O, W]) (any, error)
+	// name is the loader's, for the edges of the schema: the statement memo
+	// keeps the statements of named loaders only (see statementCall).
+	name     string
 	mu       sync.Mutex
 	byRows   map[string]*batch[*C]
 	byFilter map[string]*batch[*C]
