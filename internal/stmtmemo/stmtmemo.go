@@ -21,20 +21,22 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
-// maxKept bounds the shapes kept: page sizes and selections are the client's
-// to choose, and a shape past the bound is built every time, as before.
-const maxKept = 4096
+// maxKept bounds the shapes kept (a few KB each): page sizes and selections
+// are the client's to choose. The least recently used shape goes first, and is
+// built again when it comes back. As many as the prepared statements kept
+// (internal/store), which the texts go on to.
+const maxKept = 512
 
 // Memo is the statements kept by shape, shared by every request of a server.
 type Memo struct {
-	mu   sync.RWMutex
-	kept map[string]*statement
+	kept *lru.Cache[string, *statement]
 	// verify builds every statement even when one is kept, and fails the call
 	// whose kept statement differs from it. On in tests, where it checks that
 	// the loaders' shapes say everything a statement depends on.
@@ -45,7 +47,8 @@ type Memo struct {
 // New returns an empty Memo; in a test binary it verifies every statement it
 // gives back.
 func New() *Memo {
-	return &Memo{kept: map[string]*statement{}, verify: testing.Testing()}
+	kept, _ := lru.New[string, *statement](maxKept)
+	return &Memo{kept: kept, verify: testing.Testing()}
 }
 
 // Unverified turns off the checking New turns on in tests, for benchmarks,
@@ -136,10 +139,7 @@ func CallFrom(ctx context.Context) *Call {
 // one build returns, kept for the next call when its arguments allow.
 func (c *Call) Statement(keys any, build func() (string, []any, error)) (string, []any, error) {
 	m := c.memo
-	m.mu.RLock()
-	st := m.kept[c.shape]
-	m.mu.RUnlock()
-	if st != nil {
+	if st, ok := m.kept.Get(c.shape); ok {
 		m.hits.Add(1)
 		args := st.with(c.tenant, keys)
 		if m.verify {
@@ -164,11 +164,7 @@ func (c *Call) Statement(keys any, build func() (string, []any, error)) (string,
 		m.refused.Add(1)
 		return text, args, nil
 	}
-	m.mu.Lock()
-	if len(m.kept) < maxKept {
-		m.kept[c.shape] = st
-	}
-	m.mu.Unlock()
+	m.kept.Add(c.shape, st)
 	return text, args, nil
 }
 

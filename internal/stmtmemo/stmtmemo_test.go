@@ -3,6 +3,7 @@ package stmtmemo
 import (
 	"context"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,28 @@ func TestNoCallWithoutTenantOrMemo(t *testing.T) {
 	ctx := WithCall(context.Background(), nil)
 	if CallFrom(ctx) != nil {
 		t.Fatal("a nil call was carried")
+	}
+}
+
+// TestShapesBounded: past maxKept shapes, the least recently used is built
+// again when it comes back; the memo holds no more than maxKept.
+func TestShapesBounded(t *testing.T) {
+	m := New()
+	builds := 0
+	build := func() (string, []any, error) { builds++; return "SELECT ?", []any{"t"}, nil }
+	for i := range maxKept + 1 {
+		if _, _, err := m.Call("shape "+strconv.Itoa(i), "t", []string{"a"}).Statement("k", build); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m.kept.Len() != maxKept {
+		t.Errorf("%d shapes kept, want %d", m.kept.Len(), maxKept)
+	}
+	builds = 0
+	if _, _, err := m.Call("shape 0", "t", []string{"a"}).Statement("k", build); err != nil {
+		t.Fatal(err)
+	}
+	if builds != 1 || m.Stats().Misses != maxKept+2 {
+		t.Errorf("the oldest shape: built %d times, %d misses in all; want 1 and %d", builds, m.Stats().Misses, maxKept+2)
 	}
 }
