@@ -120,9 +120,11 @@ func (m *Memo) Call(shape, tenant string, ids []string) *Call {
 
 type callKey struct{}
 
-// WithCall returns ctx carrying c to the code that builds the statement.
+// WithCall returns ctx carrying c to the code that builds the statement. A
+// nil c hides any call ctx carried already: a statement built beneath another
+// loader's must not be kept under that loader's shape.
 func WithCall(ctx context.Context, c *Call) context.Context {
-	if c == nil {
+	if c == nil && CallFrom(ctx) == nil {
 		return ctx
 	}
 	return context.WithValue(ctx, callKey{}, c)

@@ -116,6 +116,10 @@ func TestNoCallWithoutTenantOrMemo(t *testing.T) {
 	if CallFrom(ctx) != nil {
 		t.Fatal("a nil call was carried")
 	}
+	outer := WithCall(context.Background(), New().Call("outer", "t", []string{"a"}))
+	if CallFrom(WithCall(outer, nil)) != nil {
+		t.Fatal("a loader without a call of its own built under another's")
+	}
 }
 
 // TestShapesBounded: past maxKept shapes, the least recently used is built
