@@ -165,11 +165,11 @@ func newMetrics(statements *store.Counter, kept *stmtmemo.Memo, byOperation bool
 		}, func() float64 { return float64(statements.CacheStats().Misses) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "idgraph_statements_kept_total",
-			Help: "Page statements sent as kept for their shape, not built anew.",
+			Help: "Loader statements (edge pages, by-id lookups) sent as kept for their shape, not built anew.",
 		}, func() float64 { return float64(kept.Stats().Hits) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "idgraph_statements_built_total",
-			Help: "Page statements of a keepable shape that were built (the first of their shape, or not keepable).",
+			Help: "Loader statements of a keepable shape that were built (the first of their shape, or not keepable).",
 		}, func() float64 { return float64(kept.Stats().Misses) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

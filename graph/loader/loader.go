@@ -34,8 +34,8 @@ type Config struct {
 	// without first or last, and allows at most; sibling pages (see siblings)
 	// are read ahead only when DefaultPage is set.
 	DefaultPage, MaxPage int
-	// Statements keeps the statements of the edges' pages by shape, for every
-	// request of a handler (nil: each is built every time).
+	// Statements keeps the statements of edge pages and by-id lookups by
+	// shape, for every request of a handler (nil: each is built every time).
 	Statements *stmtmemo.Memo
 }
 
