@@ -6,8 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"entgo.io/ent/dialect/sql/sqlgraph"
-	"entgo.io/ent/schema/field"
+	"entgo.io/ent"
 	"github.com/idgraph/idgraph/ent/apitoken"
 	"github.com/idgraph/idgraph/ent/auditevent"
 	"github.com/idgraph/idgraph/ent/idempotencykey"
@@ -28,7 +27,9 @@ import (
 // Values returns the row the builder would insert, in the order of
 // apitoken.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *ApiTokenCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -36,14 +37,39 @@ func (_c *ApiTokenCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(apitoken.Columns, spec)
+	row := make([]any, len(apitoken.Columns))
+	for i, column := range apitoken.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == apitoken.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		switch column {
+		case apitoken.FieldPermissions:
+			buf, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("ent: %s.%s: %w", apitoken.Table, column, err)
+			}
+			v = buf
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // auditevent.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *AuditEventCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -51,14 +77,39 @@ func (_c *AuditEventCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(auditevent.Columns, spec)
+	row := make([]any, len(auditevent.Columns))
+	for i, column := range auditevent.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == auditevent.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		switch column {
+		case auditevent.FieldChanges:
+			buf, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("ent: %s.%s: %w", auditevent.Table, column, err)
+			}
+			v = buf
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // idempotencykey.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *IdempotencyKeyCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -66,14 +117,31 @@ func (_c *IdempotencyKeyCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(idempotencykey.Columns, spec)
+	row := make([]any, len(idempotencykey.Columns))
+	for i, column := range idempotencykey.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == idempotencykey.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // identity.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *IdentityCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -81,14 +149,39 @@ func (_c *IdentityCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(identity.Columns, spec)
+	row := make([]any, len(identity.Columns))
+	for i, column := range identity.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == identity.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		switch column {
+		case identity.FieldProfile:
+			buf, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("ent: %s.%s: %w", identity.Table, column, err)
+			}
+			v = buf
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // integration.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *IntegrationCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -96,14 +189,31 @@ func (_c *IntegrationCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(integration.Columns, spec)
+	row := make([]any, len(integration.Columns))
+	for i, column := range integration.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == integration.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // membership.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *MembershipCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -111,14 +221,31 @@ func (_c *MembershipCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(membership.Columns, spec)
+	row := make([]any, len(membership.Columns))
+	for i, column := range membership.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == membership.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // persistedquery.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *PersistedQueryCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -126,14 +253,31 @@ func (_c *PersistedQueryCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(persistedquery.Columns, spec)
+	row := make([]any, len(persistedquery.Columns))
+	for i, column := range persistedquery.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == persistedquery.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // policyassignment.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *PolicyAssignmentCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -141,14 +285,31 @@ func (_c *PolicyAssignmentCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(policyassignment.Columns, spec)
+	row := make([]any, len(policyassignment.Columns))
+	for i, column := range policyassignment.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == policyassignment.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // policycondition.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *PolicyConditionCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -156,14 +317,31 @@ func (_c *PolicyConditionCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(policycondition.Columns, spec)
+	row := make([]any, len(policycondition.Columns))
+	for i, column := range policycondition.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == policycondition.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // policyrule.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *PolicyRuleCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -171,14 +349,31 @@ func (_c *PolicyRuleCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(policyrule.Columns, spec)
+	row := make([]any, len(policyrule.Columns))
+	for i, column := range policyrule.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == policyrule.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // policyruleset.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *PolicyRulesetCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -186,14 +381,31 @@ func (_c *PolicyRulesetCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(policyruleset.Columns, spec)
+	row := make([]any, len(policyruleset.Columns))
+	for i, column := range policyruleset.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == policyruleset.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // resource.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *ResourceCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -201,27 +413,61 @@ func (_c *ResourceCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(resource.Columns, spec)
+	row := make([]any, len(resource.Columns))
+	for i, column := range resource.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == resource.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // tenant.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *TenantCreate) Values() ([]any, error) {
 	_c.defaults()
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(tenant.Columns, spec)
+	row := make([]any, len(tenant.Columns))
+	for i, column := range tenant.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == tenant.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // user.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *UserCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -229,14 +475,39 @@ func (_c *UserCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(user.Columns, spec)
+	row := make([]any, len(user.Columns))
+	for i, column := range user.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == user.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
+		}
+		if !ok {
+			continue
+		}
+		switch column {
+		case user.FieldMetadata, user.FieldAppMetadata, user.FieldUserMetadata:
+			buf, err := json.Marshal(v)
+			if err != nil {
+				return nil, fmt.Errorf("ent: %s.%s: %w", user.Table, column, err)
+			}
+			v = buf
+		}
+		row[i] = v
+	}
+	return row, nil
 }
 
 // Values returns the row the builder would insert, in the order of
 // userattribute.Columns, with defaults applied and the builder's checks passed.
 // It runs no hooks: bulk loads (the seed) use it from a system context, where
-// the tenancy hooks have nothing to add.
+// the tenancy hooks have nothing to add. It reads the mutation's fields by
+// column, unset ones as NULL: making the create spec first allocated a spec
+// per field and edge, and bulk loads make hundreds of thousands of rows.
 func (_c *UserAttributeCreate) Values() ([]any, error) {
 	if err := _c.defaults(); err != nil {
 		return nil, err
@@ -244,47 +515,21 @@ func (_c *UserAttributeCreate) Values() ([]any, error) {
 	if err := _c.check(); err != nil {
 		return nil, err
 	}
-	_, spec := _c.createSpec()
-	return specValues(userattribute.Columns, spec)
-}
-
-// specValues lays a create spec out as a row of columns; unset columns are NULL.
-// JSON is encoded and foreign keys are taken from their edges as sqlgraph does.
-func specValues(columns []string, spec *sqlgraph.CreateSpec) ([]any, error) {
-	row := make([]any, len(columns))
-	set := func(column string, v any) error {
-		for i, c := range columns {
-			if c == column {
-				row[i] = v
-				return nil
-			}
+	row := make([]any, len(userattribute.Columns))
+	for i, column := range userattribute.Columns {
+		var (
+			v  ent.Value
+			ok bool
+		)
+		if column == userattribute.FieldID {
+			v, ok = _c.mutation.ID()
+		} else {
+			v, ok = _c.mutation.Field(column)
 		}
-		return fmt.Errorf("ent: %s has no column %q", spec.Table, column)
-	}
-	if spec.ID != nil && spec.ID.Value != nil {
-		if err := set(spec.ID.Column, spec.ID.Value); err != nil {
-			return nil, err
+		if !ok {
+			continue
 		}
-	}
-	for _, f := range spec.Fields {
-		v := f.Value
-		if f.Type == field.TypeJSON {
-			buf, err := json.Marshal(v)
-			if err != nil {
-				return nil, fmt.Errorf("ent: %s.%s: %w", spec.Table, f.Column, err)
-			}
-			v = []byte(buf)
-		}
-		if err := set(f.Column, v); err != nil {
-			return nil, err
-		}
-	}
-	for _, e := range spec.Edges {
-		if e.Rel == sqlgraph.M2O || (e.Rel == sqlgraph.O2O && (e.Inverse || e.Bidi)) {
-			if err := set(e.Columns[0], e.Target.Nodes[0]); err != nil {
-				return nil, err
-			}
-		}
+		row[i] = v
 	}
 	return row, nil
 }
