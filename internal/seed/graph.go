@@ -35,7 +35,7 @@ func titleOf(g *generator, p person) string {
 
 // secondaryUsers gives one engineer in 40 an admin account that belongs to them.
 func (w *writer) secondaryUsers(ctx context.Context, g *generator, people []person, domain string) (int, error) {
-	var bs []*ent.UserCreate
+	rows := w.table(user.Table, user.Columns)
 	engineers := 0
 	for _, p := range people {
 		if p.dept != "Engineering" && p.dept != "Infrastructure" && p.dept != "Security" {
@@ -44,28 +44,34 @@ func (w *writer) secondaryUsers(ctx context.Context, g *generator, people []pers
 		if engineers++; engineers%40 != 5 {
 			continue
 		}
-		bs = append(bs, w.c.User.Create().SetID(gid.NewFrom(gid.User, g.at(600), g)).SetTenantID(w.tenant).
+		err := rows.add(ctx, w.c.User.Create().SetID(gid.NewFrom(gid.User, g.at(600), g)).SetTenantID(w.tenant).
 			SetState(user.StateActive).SetFirstName(p.first).SetLastName(p.last).
 			SetFullName(p.first+" "+p.last+" (admin)").SetEmail("admin-"+p.username+"@"+domain).
 			SetUsername("admin-"+p.username).SetType(user.TypeAdministrator).SetDepartment(p.dept).
 			SetDivision(division(p.dept)).SetParentUserID(p.id).SetReportingPath(orgpath.Top).
 			SetCreatedAt(base).SetUpdatedAt(base))
+		if err != nil {
+			return 0, err
+		}
 	}
-	return len(bs), insert(ctx, w, user.Table, user.Columns, bs)
+	return rows.added, rows.flush(ctx)
 }
 
 // attributes gives every fourth person an open directory attribute, level:
 // L8 at the top of the organisation down to L1.
 func (w *writer) attributes(ctx context.Context, g *generator, people []person) (int, error) {
-	var bs []*ent.UserAttributeCreate
+	rows := w.table(userattribute.Table, userattribute.Columns)
 	for i, p := range people {
 		if i%4 != 0 {
 			continue
 		}
-		bs = append(bs, w.c.UserAttribute.Create().SetID(gid.NewFrom(gid.UserAttribute, base, g)).SetTenantID(w.tenant).
+		err := rows.add(ctx, w.c.UserAttribute.Create().SetID(gid.NewFrom(gid.UserAttribute, base, g)).SetTenantID(w.tenant).
 			SetUserID(p.id).SetKey("level").SetValue(fmt.Sprintf("L%d", max(1, 8-p.level))).SetCreatedAt(base).SetUpdatedAt(base))
+		if err != nil {
+			return 0, err
+		}
 	}
-	return len(bs), insert(ctx, w, userattribute.Table, userattribute.Columns, bs)
+	return rows.added, rows.flush(ctx)
 }
 
 type resourceRow struct {
@@ -123,13 +129,16 @@ func (s *resourceSet) add(g *generator, integrationID string, kind resource.Kind
 }
 
 func (w *writer) resources(ctx context.Context, set resourceSet) error {
-	bs := make([]*ent.ResourceCreate, len(set.all))
+	rows := w.table(resource.Table, resource.Columns)
 	for i, r := range set.all {
-		bs[i] = w.c.Resource.Create().SetID(r.id).SetTenantID(w.tenant).SetKind(r.kind).
+		err := rows.add(ctx, w.c.Resource.Create().SetID(r.id).SetTenantID(w.tenant).SetKind(r.kind).
 			SetVendorID(fmt.Sprintf("%s-%06d", r.kind, i)).SetName(r.name).SetHandle(fmt.Sprintf("r%06d", i)).
-			SetIntegrationID(r.integration).SetCreatedAt(base).SetUpdatedAt(base)
+			SetIntegrationID(r.integration).SetCreatedAt(base).SetUpdatedAt(base))
+		if err != nil {
+			return err
+		}
 	}
-	return insert(ctx, w, resource.Table, resource.Columns, bs)
+	return rows.flush(ctx)
 }
 
 type identityRow struct {
@@ -143,8 +152,10 @@ type membershipRow struct{ identity, resource string }
 
 // identities gives every user an Okta account and most a Google, Slack and (in
 // engineering) GitLab one, plus about 2% orphan accounts that match no user.
-// Each account joins its department's resources on its vendor and a few company-wide ones.
-func (g *generator) identities(people []person, ints map[integration.Vendor]string, res resourceSet) ([]identityRow, []membershipRow) {
+// Each account joins its department's resources on its vendor and a few
+// company-wide ones. made is called with each account as it is made, in order.
+func (g *generator) identities(people []person, ints map[integration.Vendor]string, res resourceSet,
+	made func(int, identityRow) error) ([]identityRow, []membershipRow, error) {
 	var ids []identityRow
 	var ms []membershipRow
 	// Candidate resources per (department, vendor) and company-wide per vendor,
@@ -196,6 +207,9 @@ func (g *generator) identities(people []person, ints map[integration.Vendor]stri
 			in := identityRow{id: gid.NewFrom(gid.Identity, base, g), user: p.id, integration: ints[v.vendor],
 				email: p.email, name: p.first + " " + p.last, vendor: v.vendor, state: state, dept: p.dept}
 			ids = append(ids, in)
+			if err := made(len(ids)-1, in); err != nil {
+				return nil, nil, err
+			}
 			join(in)
 		}
 		if g.chance(0.02) {
@@ -203,15 +217,21 @@ func (g *generator) identities(people []person, ints map[integration.Vendor]stri
 				email: "guest-" + p.email, name: "Guest of " + p.first, vendor: integration.VendorSlack,
 				state: identity.StateOrphan, dept: p.dept}
 			ids = append(ids, in)
+			if err := made(len(ids)-1, in); err != nil {
+				return nil, nil, err
+			}
 			join(in)
 		}
 	}
-	return ids, ms
+	return ids, ms, nil
 }
 
-func (w *writer) identities(ctx context.Context, rows []identityRow) error {
-	bs := make([]*ent.IdentityCreate, len(rows))
-	for i, r := range rows {
+// identities makes the accounts and their memberships, writing each account
+// as it is made.
+func (w *writer) identities(ctx context.Context, g *generator, people []person, ints map[integration.Vendor]string,
+	res resourceSet) ([]identityRow, []membershipRow, error) {
+	out := w.table(identity.Table, identity.Columns)
+	ids, ms, err := g.identities(people, ints, res, func(i int, r identityRow) error {
 		b := w.c.Identity.Create().SetID(r.id).SetTenantID(w.tenant).SetState(r.state).
 			SetVendorID(fmt.Sprintf("%s-%07d", r.vendor, i)).SetEmail(r.email).SetUsername(r.email).
 			SetDisplayName(r.name).SetIntegrationID(r.integration).
@@ -220,19 +240,25 @@ func (w *writer) identities(ctx context.Context, rows []identityRow) error {
 		if r.user != "" {
 			b.SetUserID(r.user).SetLinkedBy(identity.LinkedByAuto)
 		}
-		bs[i] = b
+		return out.add(ctx, b)
+	})
+	if err == nil {
+		err = out.flush(ctx)
 	}
-	return insert(ctx, w, identity.Table, identity.Columns, bs)
+	return ids, ms, err
 }
 
 func (w *writer) memberships(ctx context.Context, g *generator, rows []membershipRow) error {
-	bs := make([]*ent.MembershipCreate, len(rows))
-	for i, r := range rows {
-		bs[i] = w.c.Membership.Create().SetID(gid.NewFrom(gid.Membership, base, g)).SetTenantID(w.tenant).
+	out := w.table(membership.Table, membership.Columns)
+	for _, r := range rows {
+		err := out.add(ctx, w.c.Membership.Create().SetID(gid.NewFrom(gid.Membership, base, g)).SetTenantID(w.tenant).
 			SetIdentityID(r.identity).SetResourceID(r.resource).SetRole(membership.RoleMember).
-			SetCreatedAt(base).SetUpdatedAt(base)
+			SetCreatedAt(base).SetUpdatedAt(base))
+		if err != nil {
+			return err
+		}
 	}
-	return insert(ctx, w, membership.Table, membership.Columns, bs)
+	return out.flush(ctx)
 }
 
 type policySet struct {
@@ -341,24 +367,30 @@ func (w *writer) policies(ctx context.Context, ps policySet) error {
 // auditEvents logs each user's creation and every fourth identity's linking, with
 // the identity link as a child of the user's creation event.
 func (w *writer) auditEvents(ctx context.Context, g *generator, people []person, ids []identityRow) (int, error) {
-	var bs []*ent.AuditEventCreate
+	rows := w.table(auditevent.Table, auditevent.Columns)
 	created := map[string]string{}
 	for _, p := range people {
 		id := gid.NewFrom(gid.AuditEvent, base, g)
 		created[p.id] = id
-		bs = append(bs, w.c.AuditEvent.Create().SetID(id).SetTenantID(w.tenant).SetAction("user.created").
+		err := rows.add(ctx, w.c.AuditEvent.Create().SetID(id).SetTenantID(w.tenant).SetAction("user.created").
 			SetActor("scim:okta").SetSubjectUserID(p.id).SetRecordID(p.id).
 			SetChanges(map[string]any{"state": map[string]any{"before": nil, "after": p.state}}).
 			SetOccurredAt(base).SetCreatedAt(base).SetUpdatedAt(base))
+		if err != nil {
+			return 0, err
+		}
 	}
 	for i, in := range ids {
 		if in.user == "" || i%4 != 0 {
 			continue
 		}
-		bs = append(bs, w.c.AuditEvent.Create().SetID(gid.NewFrom(gid.AuditEvent, base, g)).SetTenantID(w.tenant).
+		err := rows.add(ctx, w.c.AuditEvent.Create().SetID(gid.NewFrom(gid.AuditEvent, base, g)).SetTenantID(w.tenant).
 			SetAction("identity.linked").SetActor("system:matcher").SetSubjectUserID(in.user).
 			SetRecordID(in.id).SetParentRecordID(in.user).SetRelatedRecordID(in.integration).
 			SetParentEventID(created[in.user]).SetOccurredAt(base.AddDate(0, 0, 1)).SetCreatedAt(base).SetUpdatedAt(base))
+		if err != nil {
+			return 0, err
+		}
 	}
-	return len(bs), insert(ctx, w, auditevent.Table, auditevent.Columns, bs)
+	return rows.added, rows.flush(ctx)
 }

@@ -97,8 +97,8 @@ func (g *generator) write(ctx context.Context, w *writer) (Report, error) {
 	}
 	r.Resources = len(res.all)
 
-	idents, memberships := g.identities(people, ints, res)
-	if err := w.identities(ctx, idents); err != nil {
+	idents, memberships, err := w.identities(ctx, g, people, ints, res)
+	if err != nil {
 		return r, err
 	}
 	if err := w.memberships(ctx, g, memberships); err != nil {
@@ -195,32 +195,66 @@ type writer struct {
 	tenant string
 }
 
-// insert writes the rows the builders describe into table, a chunk at a time:
-// the inserter writes one chunk while the next is built.
-func insert[B interface{ Values() ([]any, error) }](ctx context.Context, w *writer, table string, columns []string, builders []B) error {
-	for len(builders) > 0 {
-		n := min(len(builders), insertChunk)
-		rows := make([][]any, n)
-		for i, b := range builders[:n] {
-			row, err := b.Values()
-			if err != nil {
-				return fmt.Errorf("%s: %w", table, err)
-			}
-			rows[i] = row
-		}
-		if err := w.ins.Insert(ctx, table, columns, rows); err != nil {
-			return err
-		}
-		builders = builders[n:]
+// valuer is a create builder: Values is the row it would insert.
+type valuer interface{ Values() ([]any, error) }
+
+// A table hands rows to the inserter a chunk at a time, as they are made: the
+// inserter writes one chunk while the next is made, and a builder is garbage
+// once its row is taken. Building every builder of a table first kept 1.5 GB
+// live at 100,000 users and left the inserter waiting for the first chunk.
+type table struct {
+	w       *writer
+	name    string
+	columns []string
+	rows    [][]any
+	added   int
+}
+
+func (w *writer) table(name string, columns []string) *table {
+	return &table{w: w, name: name, columns: columns}
+}
+
+// add takes b's row; a full chunk goes to the inserter.
+func (t *table) add(ctx context.Context, b valuer) error {
+	row, err := b.Values()
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.name, err)
+	}
+	t.rows = append(t.rows, row)
+	t.added++
+	if len(t.rows) == insertChunk {
+		return t.flush(ctx)
 	}
 	return nil
+}
+
+// flush hands the rows taken so far to the inserter, which keeps them.
+func (t *table) flush(ctx context.Context) error {
+	if len(t.rows) == 0 {
+		return nil
+	}
+	rows := t.rows
+	t.rows = make([][]any, 0, insertChunk)
+	return t.w.ins.Insert(ctx, t.name, t.columns, rows)
+}
+
+// insert writes the rows of builders into table.
+func insert[B valuer](ctx context.Context, w *writer, table string, columns []string, builders []B) error {
+	t := w.table(table, columns)
+	for _, b := range builders {
+		if err := t.add(ctx, b); err != nil {
+			return err
+		}
+	}
+	return t.flush(ctx)
 }
 
 // insertChunk is the rows handed to the inserter at once.
 const insertChunk = 20_000
 
 func (w *writer) users(ctx context.Context, g *generator, people []person) error {
-	builders := make([]*ent.UserCreate, len(people))
+	// Managers come before their reports, so foreign keys hold row by row.
+	rows := w.table(user.Table, user.Columns)
 	// Managers come first, so each path extends one already made (the
 	// triggers would compute the same, a row at a time).
 	paths := make([]string, len(people))
@@ -260,8 +294,9 @@ func (w *writer) users(ctx context.Context, g *generator, people []person) error
 		if i%40 == 7 {
 			b.SetType(user.TypeVendor)
 		}
-		builders[i] = b
+		if err := rows.add(ctx, b); err != nil {
+			return err
+		}
 	}
-	// Managers come before their reports, so foreign keys hold row by row.
-	return insert(ctx, w, user.Table, user.Columns, builders)
+	return rows.flush(ctx)
 }
