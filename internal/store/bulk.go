@@ -2,17 +2,12 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/idgraph/idgraph/internal/rowcount"
 	"github.com/idgraph/idgraph/internal/tally"
@@ -34,96 +29,31 @@ func (db *DB) Bulk(ctx context.Context, load func(Inserter) error) error {
 		return fmt.Errorf("bulk load: needs a system context")
 	}
 	if db.Engine == dialect.Postgres {
-		conn, err := db.sql.Conn(ctx)
-		if err != nil {
-			return err
-		}
-		defer conn.Close()
-		return conn.Raw(func(dc any) error {
-			tx, err := dc.(*stdlib.Conn).Conn().Begin(ctx)
-			if err != nil {
-				return err
-			}
-			c := &copier{tx: tx, deferred: deferred{engine: dialect.Postgres, exec: func(ctx context.Context, q string, args ...any) error {
-				_, err := tx.Exec(ctx, q, args...)
-				return err
-			}, query: func(ctx context.Context, q string, args ...any) (rowScanner, error) { return tx.Query(ctx, q, args...) }}}
-			if err := loadAsync(ctx, c, load); err != nil {
-				_ = tx.Rollback(ctx)
-				return err
-			}
-			if err := c.restore(ctx); err != nil {
-				_ = tx.Rollback(ctx)
-				return err
-			}
-			return tx.Commit(ctx)
-		})
+		return db.postgresBulk(ctx, load)
 	}
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	// A load writes most of the file anew. Through the WAL every page is written
-	// twice (the log, then the checkpoint): 5 s of 30 at 100,000 users. With a
-	// rollback journal a load is as atomic, and new pages are written once.
-	// SQLite switches only when no other connection has the file open; when it
-	// cannot, the load runs in WAL mode as usual.
-	var mode string
-	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = DELETE").Scan(&mode); err == nil && mode == "delete" {
-		defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA journal_mode = WAL")
-	}
-	// A foreign key checked row by row is two or three index lookups per row
-	// (3 of 28 s at 100,000 users); foreign_key_check at the end checks the
-	// same keys in one pass (1 s). The pragma cannot change inside a
-	// transaction, and the connection goes back to the pool afterwards: if
-	// enforcement cannot be turned back on, the connection is discarded.
-	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
-		return err
-	}
-	defer func() {
-		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); err != nil {
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-		}
-	}()
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	ins := &sqliteInserter{tx: tx, stmts: map[string]*sql.Stmt{}, deferred: deferred{engine: dialect.SQLite,
-		exec: func(ctx context.Context, q string, args ...any) error {
-			_, err := tx.ExecContext(ctx, q, args...)
-			return err
-		},
-		query: func(ctx context.Context, q string, args ...any) (rowScanner, error) {
-			return tx.QueryContext(ctx, q, args...)
-		}}}
-	err = loadAsync(ctx, ins, load)
-	ins.close()
-	if err == nil {
-		err = ins.restore(ctx)
-	}
-	if err == nil {
-		err = ins.checkForeignKeys(ctx)
-	}
-	if err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return db.sqliteBulk(ctx, load)
+}
+
+// A bulkWriter writes rows in two steps: encode readies them on the
+// goroutine that makes them, write sends them on the writer's goroutine. The
+// writer's goroutine is what a load waits for, so it does only the database's
+// work.
+type bulkWriter interface {
+	encode(table string, columns []string, rows [][]any) (any, error)
+	write(ctx context.Context, table string, columns []string, encoded any) error
 }
 
 // loadAsync runs load with an Inserter whose writes happen on a goroutine of
 // their own, in the order given, so that the caller builds the next rows while
 // the database writes the last ones (two cores instead of one). It returns once
 // every write is done; the first error stops the writes and is returned.
-func loadAsync(ctx context.Context, ins Inserter, load func(Inserter) error) error {
-	a := &asyncInserter{jobs: make(chan insertJob, 4), done: make(chan error, 1)}
+func loadAsync(ctx context.Context, w bulkWriter, load func(Inserter) error) error {
+	a := &asyncInserter{w: w, jobs: make(chan insertJob, 4), done: make(chan error, 1)}
 	go func() {
 		var err error
 		for j := range a.jobs {
 			if err == nil {
-				err = ins.Insert(ctx, j.table, j.columns, j.rows)
+				err = w.write(ctx, j.table, j.columns, j.encoded)
 				if err != nil {
 					a.failed.Store(true)
 				}
@@ -142,10 +72,11 @@ func loadAsync(ctx context.Context, ins Inserter, load func(Inserter) error) err
 type insertJob struct {
 	table   string
 	columns []string
-	rows    [][]any
+	encoded any
 }
 
 type asyncInserter struct {
+	w      bulkWriter
 	jobs   chan insertJob
 	done   chan error
 	failed atomic.Bool
@@ -155,122 +86,22 @@ func (a *asyncInserter) Insert(_ context.Context, table string, columns []string
 	if a.failed.Load() {
 		return errWriteFailed
 	}
-	a.jobs <- insertJob{table, columns, rows}
+	for i, r := range rows {
+		if len(r) != len(columns) {
+			return fmt.Errorf("insert into %s: row %d has %d values for %d columns", table, i, len(r), len(columns))
+		}
+	}
+	encoded, err := a.w.encode(table, columns, rows)
+	if err != nil {
+		return err
+	}
+	a.jobs <- insertJob{table, columns, encoded}
 	return nil
 }
 
 // errWriteFailed stops a load whose writer has failed; the writer's own error
 // is the one Bulk returns.
 var errWriteFailed = fmt.Errorf("bulk load: an earlier write failed")
-
-// copier loads rows with PostgreSQL's COPY, the fastest way in.
-type copier struct {
-	tx pgx.Tx
-	deferred
-}
-
-func (c *copier) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
-	if err := c.deferFor(ctx, table); err != nil {
-		return err
-	}
-	_, err := c.tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
-	if err != nil {
-		return fmt.Errorf("copy into %s: %w", table, err)
-	}
-	return nil
-}
-
-// sqliteInserter sends rows as multi-row INSERTs, prepared once per shape: SQLite
-// then parses and plans a statement once for every batch of the same table.
-type sqliteInserter struct {
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
-	deferred
-}
-
-// sqliteMaxParams keeps a statement within SQLite's limit of 32,766 parameters
-// (and well inside the point where wider statements stop paying off).
-const sqliteMaxParams = 8000
-
-func (s *sqliteInserter) Insert(ctx context.Context, table string, columns []string, rows [][]any) error {
-	if err := s.deferFor(ctx, table); err != nil {
-		return err
-	}
-	per := max(1, min(len(rows), sqliteMaxParams/len(columns)))
-	args := make([]any, 0, per*len(columns))
-	for len(rows) > 0 {
-		n := min(per, len(rows))
-		stmt, err := s.prepare(ctx, table, columns, n)
-		if err != nil {
-			return err
-		}
-		args = args[:0]
-		for _, r := range rows[:n] {
-			args = append(args, r...)
-		}
-		// Through Query, go-sqlite3 copies every argument into one buffer and
-		// binds and steps in one cgo call; Exec crosses once per value (8,000
-		// here). An INSERT is done after its first step, which Query takes
-		// before it returns, with the step's error.
-		res, err := stmt.QueryContext(ctx, args...)
-		if err == nil {
-			err = res.Close()
-		}
-		if err != nil {
-			return fmt.Errorf("insert into %s: %w", table, err)
-		}
-		rows = rows[n:]
-	}
-	return nil
-}
-
-func (s *sqliteInserter) prepare(ctx context.Context, table string, columns []string, n int) (*sql.Stmt, error) {
-	key := fmt.Sprintf("%s/%d/%d", table, len(columns), n)
-	if st, ok := s.stmts[key]; ok {
-		return st, nil
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, `INSERT INTO "%s" ("%s") VALUES `, table, strings.Join(columns, `", "`))
-	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")"
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
-	st, err := s.tx.PrepareContext(ctx, b.String())
-	if err != nil {
-		return nil, err
-	}
-	s.stmts[key] = st
-	return st, nil
-}
-
-// checkForeignKeys fails the load if a row it wrote refers to a row that does
-// not exist. SQLite checks the whole table, so a key that was already broken
-// before the load fails it too (it was refused when written, so there are none).
-func (s *sqliteInserter) checkForeignKeys(ctx context.Context) error {
-	for _, table := range s.order {
-		var child, parent string
-		var rowid sql.NullInt64
-		var fk int
-		err := s.tx.QueryRowContext(ctx, `PRAGMA foreign_key_check("`+table+`")`).Scan(&child, &rowid, &parent, &fk)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("bulk load: checking the foreign keys of %s: %w", table, err)
-		}
-		return fmt.Errorf("bulk load: a row of %s (rowid %d) refers to a row of %s that does not exist", child, rowid.Int64, parent)
-	}
-	return nil
-}
-
-func (s *sqliteInserter) close() {
-	for _, st := range s.stmts {
-		st.Close()
-	}
-}
 
 // deferred builds a table's secondary indexes (and, on PostgreSQL, checks its
 // foreign keys; on SQLite, counts its rows for the row counters) once, after
@@ -304,6 +135,8 @@ type deferred struct {
 	// rebuild puts back the rest of what was set aside, in order, at the end;
 	// counts run before it.
 	rebuild, counts []string
+	// beforeIndexes and afterIndexes run around each table's index builds.
+	beforeIndexes, afterIndexes []string
 }
 
 type rowScanner interface {
@@ -437,7 +270,10 @@ func closeRows(r rowScanner) {
 func (d *deferred) buildIndexes(ctx context.Context, table string) error {
 	stmts := d.indexes[table]
 	delete(d.indexes, table)
-	return d.run(ctx, stmts)
+	if len(stmts) == 0 {
+		return nil
+	}
+	return d.run(ctx, slices.Concat(d.beforeIndexes, stmts, d.afterIndexes))
 }
 
 // restore rebuilds the rest of what deferFor set aside: the indexes not built

@@ -2,12 +2,14 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"entgo.io/ent/dialect/sql"
 
 	"github.com/idgraph/idgraph/ent/identity"
+	"github.com/idgraph/idgraph/ent/integration"
 	"github.com/idgraph/idgraph/ent/tenant"
 	"github.com/idgraph/idgraph/ent/user"
 	"github.com/idgraph/idgraph/internal/rowcount"
@@ -105,6 +107,32 @@ func TestBulkLoadRestoresTheSchema(t *testing.T) {
 		}
 	})
 
+	t.Run("a row of the wrong width fails the load", func(t *testing.T) {
+		err := db.Bulk(ctx, func(ins store.Inserter) error {
+			return ins.Insert(ctx, tenant.Table, tenant.Columns, [][]any{row("t1", "one"), row("t2", "two")[1:]})
+		})
+		if err == nil || !strings.Contains(err.Error(), "into tenants") || !strings.Contains(err.Error(), "values for") {
+			t.Fatalf("a row short of a value: %v", err)
+		}
+		if n := db.Client.Tenant.Query().CountX(ctx); n != 0 {
+			t.Errorf("%d tenants after a failed load", n)
+		}
+	})
+
+	t.Run("a value the database cannot take fails the load", func(t *testing.T) {
+		bad := row("t2", "two")
+		bad[slices.Index(tenant.Columns, tenant.FieldName)] = make(chan int)
+		err := db.Bulk(ctx, func(ins store.Inserter) error {
+			return ins.Insert(ctx, tenant.Table, tenant.Columns, [][]any{row("t1", "one"), bad})
+		})
+		if err == nil || !strings.Contains(err.Error(), "tenants") {
+			t.Fatalf("a channel as a tenant's name: %v", err)
+		}
+		if n := db.Client.Tenant.Query().CountX(ctx); n != 0 {
+			t.Errorf("%d tenants after a failed load", n)
+		}
+	})
+
 	t.Run("a load keeps indexes and counters", func(t *testing.T) {
 		err := db.Bulk(ctx, func(ins store.Inserter) error {
 			return ins.Insert(ctx, tenant.Table, tenant.Columns, [][]any{row("t1", "one"), row("t2", "two")})
@@ -120,14 +148,37 @@ func TestBulkLoadRestoresTheSchema(t *testing.T) {
 		}
 	})
 
-	t.Run("foreign keys are enforced again after a load", func(t *testing.T) {
+	t.Run("a load leaves its connection as it found it", func(t *testing.T) {
 		// One connection, so the write below runs on the one the load used.
 		db.SQL().SetMaxOpenConns(1)
 		defer db.SQL().SetMaxOpenConns(0)
-		if err := db.Bulk(ctx, func(store.Inserter) error { return nil }); err != nil {
+		pragma := func(stmt string) (v int) {
+			if db.Engine == "sqlite3" {
+				if err := db.SQL().QueryRowContext(ctx, stmt).Scan(&v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return v
+		}
+		cache, threads := pragma("PRAGMA cache_size = -3000; PRAGMA cache_size"), pragma("PRAGMA threads = 0")
+		okta, err := db.Client.Integration.Create().SetID("drint_okta").SetTenantID("t1").SetVendor(integration.VendorOkta).
+			SetKind(integration.KindIdp).SetName("Okta").SetHandle("okta").Values()
+		if err != nil {
 			t.Fatal(err)
 		}
-		_, err := db.Client.User.Create().SetID("drusr_after").SetTenantID("t1").
+		// Into an empty table, whose indexes the load builds.
+		err = db.Bulk(ctx, func(ins store.Inserter) error {
+			return ins.Insert(ctx, integration.Table, integration.Columns, [][]any{okta})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The load changes how SQLite sorts while it builds indexes, for the
+		// load only.
+		if c, th := pragma("PRAGMA cache_size"), pragma("PRAGMA threads"); c != cache || th != threads {
+			t.Errorf("cache_size %d and threads %d after a load, %d and %d before", c, th, cache, threads)
+		}
+		_, err = db.Client.User.Create().SetID("drusr_after").SetTenantID("t1").
 			SetEmail("after@example.com").SetManagerID("drusr_missing").Save(ctx)
 		if err == nil {
 			t.Error("a user whose manager does not exist was written after a load")
