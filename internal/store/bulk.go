@@ -188,9 +188,16 @@ func (d *deferred) deferFor(ctx context.Context, table string) error {
 	if d.engine == dialect.Postgres {
 		list = postgresSecondary
 	}
-	// On PostgreSQL the counts are filled in by an UPDATE of their target
-	// table, which its indexes would make several times dearer.
-	early := d.engine != dialect.Postgres || !tally.IsTarget(table)
+	// The counts kept on rows are filled in by an UPDATE of their target table
+	// at the end, which would move every entry of an index that holds them:
+	// such indexes are built after it. On PostgreSQL, where an UPDATE writes
+	// a new version of the row, that is every index of the table.
+	early := func(create string) bool {
+		if d.engine == dialect.Postgres {
+			return !tally.IsTarget(table)
+		}
+		return !tally.Indexed(table, create)
+	}
 	var drops []string
 	err := d.scan(ctx, func(r rowScanner) error {
 		var drop, create string
@@ -198,7 +205,7 @@ func (d *deferred) deferFor(ctx context.Context, table string) error {
 			return err
 		}
 		drops = append(drops, drop)
-		if early && strings.HasPrefix(drop, "DROP INDEX") {
+		if strings.HasPrefix(drop, "DROP INDEX") && early(create) {
 			d.indexes[table] = append(d.indexes[table], create)
 		} else {
 			d.rebuild = append(d.rebuild, create)
@@ -227,15 +234,9 @@ func (d *deferred) deferFor(ctx context.Context, table string) error {
 			d.rebuild = append(d.rebuild, rowcount.Backfill(table))
 		}
 		// The counts kept on rows (a user's reports, identities) are counted
-		// once: on PostgreSQL in a grouped pass before the indexes are rebuilt
-		// (so the rows updated have none to maintain yet), on SQLite per row
-		// through the counted table's rebuilt index.
+		// once, in a grouped pass, before the indexes that hold them are built.
 		for _, t := range tally.Of(table) {
-			if d.engine == dialect.Postgres {
-				d.counts = append(d.counts, t.Backfill(d.engine)...)
-			} else {
-				d.rebuild = append(d.rebuild, t.Backfill(d.engine)...)
-			}
+			d.counts = append(d.counts, t.Backfill()...)
 		}
 	}
 	return nil

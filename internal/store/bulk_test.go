@@ -8,6 +8,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 
+	"github.com/idgraph/idgraph/ent"
 	"github.com/idgraph/idgraph/ent/identity"
 	"github.com/idgraph/idgraph/ent/integration"
 	"github.com/idgraph/idgraph/ent/tenant"
@@ -191,6 +192,80 @@ func TestBulkLoadRestoresTheSchema(t *testing.T) {
 			t.Errorf("bulk load without a system context: %v", err)
 		}
 	})
+}
+
+// TestBulkLoadCountsWhatItLoaded: the counts kept on rows are counted from
+// the rows loaded, whatever the loader wrote in them.
+func TestBulkLoadCountsWhatItLoaded(t *testing.T) {
+	ctx, db, row := openForLoad(t)
+	c := db.Client
+	values := func(b interface{ Values() ([]any, error) }) []any {
+		v, err := b.Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	person := func(id, manager string, reports, identities int) []any {
+		b := c.User.Create().SetID(id).SetTenantID("t1").SetEmail(id + "@example.com").
+			SetDirectReportsCount(reports).SetIdentitiesCount(identities)
+		if manager != "" {
+			b.SetManagerID(manager)
+		}
+		return values(b)
+	}
+	account := func(id, userID string) []any {
+		return values(c.Identity.Create().SetID(id).SetTenantID("t1").SetIntegrationID("drint_okta").
+			SetVendorID(id).SetUsername(id).SetUserID(userID).SetProfile(map[string]any{"title": id}))
+	}
+	err := db.Bulk(ctx, func(ins store.Inserter) error {
+		for _, step := range []struct {
+			table   string
+			columns []string
+			rows    [][]any
+		}{
+			{tenant.Table, tenant.Columns, [][]any{row("t1", "one")}},
+			{integration.Table, integration.Columns, [][]any{values(c.Integration.Create().SetID("drint_okta").
+				SetTenantID("t1").SetVendor(integration.VendorOkta).SetKind(integration.KindIdp).SetName("Okta").SetHandle("okta"))}},
+			// Wrong counts: the boss has two reports and no accounts, Ann
+			// no reports and two accounts.
+			{user.Table, user.Columns, [][]any{person("drusr_boss", "", 0, 7), person("drusr_ann", "drusr_boss", 3, 0),
+				person("drusr_bob", "drusr_boss", 0, 0)}},
+			{identity.Table, identity.Columns, [][]any{account("dridn_1", "drusr_ann"), account("dridn_2", "drusr_ann")}},
+		} {
+			if err := ins.Insert(ctx, step.table, step.columns, step.rows); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]int{"drusr_boss": {2, 0}, "drusr_ann": {0, 2}, "drusr_bob": {0, 0}}
+	// Through the indexes that hold the counts, built after them.
+	got, err := c.User.Query().Order(ent.Desc(user.FieldIdentitiesCount), ent.Desc(user.FieldDirectReportsCount)).All(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].ID != "drusr_ann" || got[1].ID != "drusr_boss" {
+		t.Errorf("users by their counts: %v", got)
+	}
+	for _, u := range got {
+		if w := want[u.ID]; u.DirectReportsCount != w[0] || u.IdentitiesCount != w[1] {
+			t.Errorf("%s: %d reports and %d identities, want %d and %d", u.ID, u.DirectReportsCount, u.IdentitiesCount, w[0], w[1])
+		}
+	}
+	// Each value under its column: edge keys, JSON, defaults, and NULL for
+	// what was not set.
+	in, err := c.Identity.Get(ctx, "dridn_2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.UserID == nil || *in.UserID != "drusr_ann" || in.IntegrationID != "drint_okta" || in.Profile["title"] != "dridn_2" ||
+		in.State != identity.DefaultState || in.LastSyncedAt != nil || in.DeletedAt != nil {
+		t.Errorf("loaded identity: %+v", in)
+	}
 }
 
 // TestBulkLoadBuildsIndexesAsItGoes: a table's indexes are built when the load

@@ -17,6 +17,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
+	"unicode"
 
 	"entgo.io/ent/dialect"
 )
@@ -33,21 +36,33 @@ var Tallies = []Tally{
 
 // Backfill counts t from scratch, writing only the rows whose count is
 // wrong: for a bulk load that filled Counted with the triggers set aside, and
-// for the first install. PostgreSQL counts in one grouped pass.
-func (t Tally) Backfill(engine string) []string {
-	if engine == dialect.Postgres {
-		return []string{
-			fmt.Sprintf(`UPDATE %[1]s AS target SET %[2]s = c.n FROM (SELECT %[4]s AS id, COUNT(*) AS n FROM %[3]s
-				WHERE %[4]s IS NOT NULL AND deleted_at IS NULL GROUP BY %[4]s) AS c WHERE target.id = c.id AND target.%[2]s <> c.n`,
-				t.Target, t.Column, t.Counted, t.Key),
-			fmt.Sprintf(`UPDATE %[1]s AS target SET %[2]s = 0 WHERE %[2]s <> 0 AND NOT EXISTS
-				(SELECT 1 FROM %[3]s AS counted WHERE counted.%[4]s = target.id AND counted.deleted_at IS NULL)`,
-				t.Target, t.Column, t.Counted, t.Key),
+// for the first install. It zeroes the counts of rows nothing counts, then
+// counts the rest in one grouped pass: a COUNT per Target row (how SQLite
+// did it) took 1.5 s at 100,000 users, the grouped pass 0.6 s. Zeroing comes
+// first because after a load almost every count is still 0, so it reads them
+// and writes none.
+func (t Tally) Backfill() []string {
+	return []string{
+		fmt.Sprintf(`UPDATE %[1]s AS target SET %[2]s = 0 WHERE %[2]s <> 0 AND NOT EXISTS
+			(SELECT 1 FROM %[3]s AS counted WHERE counted.%[4]s = target.id AND counted.deleted_at IS NULL)`,
+			t.Target, t.Column, t.Counted, t.Key),
+		fmt.Sprintf(`UPDATE %[1]s AS target SET %[2]s = c.n FROM (SELECT %[4]s AS id, COUNT(*) AS n FROM %[3]s
+			WHERE %[4]s IS NOT NULL AND deleted_at IS NULL GROUP BY %[4]s) AS c WHERE target.id = c.id AND target.%[2]s <> c.n`,
+			t.Target, t.Column, t.Counted, t.Key),
+	}
+}
+
+// Indexed reports whether an index of table, made by create (its CREATE
+// INDEX statement), holds a count: a bulk load builds such an index after the
+// counts are in, or the count updates would move every entry of it.
+func Indexed(table, create string) bool {
+	words := strings.FieldsFunc(create, func(r rune) bool { return r != '_' && !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for _, t := range Tallies {
+		if t.Target == table && slices.Contains(words, t.Column) {
+			return true
 		}
 	}
-	count := fmt.Sprintf(`(SELECT COUNT(*) FROM %[3]s AS counted WHERE counted.%[4]s = %[1]s.id AND counted.deleted_at IS NULL)`,
-		t.Target, t.Column, t.Counted, t.Key)
-	return []string{fmt.Sprintf(`UPDATE %[1]s SET %[2]s = %[3]s WHERE %[2]s <> %[3]s`, t.Target, t.Column, count)}
+	return false
 }
 
 // Suspend returns what sets t's triggers aside for a bulk load into an empty
@@ -119,7 +134,7 @@ func Install(ctx context.Context, db *sql.DB, engine string) error {
 			// No write may slip between the count and the triggers.
 			stmts = append([]string{fmt.Sprintf(`LOCK TABLE %s, %s IN SHARE ROW EXCLUSIVE MODE`, t.Counted, t.Target)}, stmts...)
 		}
-		for _, stmt := range append(stmts, t.Backfill(engine)...) {
+		for _, stmt := range append(stmts, t.Backfill()...) {
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {
 				return fmt.Errorf("tally %s: %w", t.Column, err)
 			}

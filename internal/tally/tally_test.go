@@ -150,3 +150,21 @@ func agree(t *testing.T, ctx context.Context, db *store.DB, when string) {
 		t.Fatalf("%s: %d users counted as managers (%v): the check sees nothing", when, managers, err)
 	}
 }
+
+func TestIndexedFindsTheCountColumns(t *testing.T) {
+	for _, c := range []struct {
+		table, create string
+		want          bool
+	}{
+		{"users", "CREATE INDEX `user_tenant_id_identities_count_deleted_at` ON `users` (`tenant_id`, `identities_count`, `deleted_at`)", true},
+		{"users", "CREATE INDEX user_by_team ON public.users USING btree (tenant_id, direct_reports_count DESC)", true},
+		{"users", "CREATE INDEX `users_live` ON `users` (`tenant_id`, `id`, `deleted_at`) WHERE deleted_at IS NULL", false},
+		{"users", "CREATE INDEX `users_big_teams` ON `users` (`tenant_id`) WHERE direct_reports_count > 10", true},
+		{"users", "CREATE INDEX `users_x` ON `users` (`identities_count_note`)", false},
+		{"identities", "CREATE INDEX `identities_x` ON `identities` (`identities_count`)", false},
+	} {
+		if got := tally.Indexed(c.table, c.create); got != c.want {
+			t.Errorf("Indexed(%s, %q) = %v, want %v", c.table, c.create, got, c.want)
+		}
+	}
+}
