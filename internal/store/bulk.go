@@ -16,7 +16,9 @@ import (
 
 // Inserter writes rows of one table in bulk.
 type Inserter interface {
-	// Insert writes rows, each holding a value per column, in order.
+	// Insert writes rows, each holding a value per column, in order. The
+	// rows may be written after it returns, on another goroutine: the caller
+	// hands them over and must not change them.
 	Insert(ctx context.Context, table string, columns []string, rows [][]any) error
 }
 
