@@ -239,8 +239,8 @@ func (t *table) flush(ctx context.Context) error {
 }
 
 // insert writes the rows of builders into table.
-func insert[B valuer](ctx context.Context, w *writer, table string, columns []string, builders []B) error {
-	t := w.table(table, columns)
+func insert[B valuer](ctx context.Context, w *writer, name string, columns []string, builders []B) error {
+	t := w.table(name, columns)
 	for _, b := range builders {
 		if err := t.add(ctx, b); err != nil {
 			return err
