@@ -238,7 +238,7 @@ func (t *table) flush(ctx context.Context) error {
 	return t.w.ins.Insert(ctx, t.name, t.columns, rows)
 }
 
-// insert writes the rows of builders into table.
+// insert writes the rows of builders into the table called name.
 func insert[B valuer](ctx context.Context, w *writer, name string, columns []string, builders []B) error {
 	t := w.table(name, columns)
 	for _, b := range builders {
