@@ -25,7 +25,7 @@ func TestSQLiteSettings(t *testing.T) {
 		{"PRAGMA journal_mode", "wal"},
 		{"PRAGMA foreign_keys", "1"},
 		{"PRAGMA busy_timeout", "5000"},
-		{"PRAGMA cache_size", "-2048"},
+		{"PRAGMA cache_size", "-4096"},
 		{"SELECT 'A' LIKE 'a'", "0"}, // case-sensitive, as in PostgreSQL
 	}
 	for _, tc := range cases {
