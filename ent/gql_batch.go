@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +42,77 @@ type ParentKey struct {
 	// Joins, when set, adds joins to the statement that returns the rows, for the
 	// rows their references point at; column qualifies a column of a row there.
 	Joins func(s *sql.Selector, column func(string) string)
+}
+
+// rowScan scans a statement's rows into destinations chosen once, from the
+// first row's columns, and reused for every row: the generated assignValues
+// copies each value out of its destination. Columns no field declares (parent
+// keys, totals, joined references) get the destinations sqlgraph would give
+// them (by their type), and reach assignValues as the plain values
+// SelectValues.Get returns, so the node keeps no destination. A row of a page
+// of identities (three fields, six such columns) cost ten destinations and six
+// column-type lookups when chosen per row.
+type rowScan struct {
+	dests []any
+	// extra marks the columns no field declares.
+	extra []bool
+	// values is what assignValues reads for the current row.
+	values []any
+}
+
+// bind takes values, the destinations scanValues chose for the statement's
+// columns, with those of the columns no field declares chosen by type.
+func (s *rowScan) bind(rows *sql.Rows, values []any) {
+	s.dests, s.extra, s.values = values, make([]bool, len(values)), make([]any, len(values))
+	for i, v := range values {
+		if _, ok := v.(*sql.UnknownType); ok {
+			s.dests[i], s.extra[i] = sql.ScanTypeOf(rows, i), true
+		}
+	}
+}
+
+// row returns the values of the row just scanned, for assignValues.
+func (s *rowScan) row() []any {
+	for i, d := range s.dests {
+		if s.extra[i] {
+			s.values[i] = plainValue(d)
+		} else {
+			s.values[i] = d
+		}
+	}
+	return s.values
+}
+
+// plainValue is the value dest, a destination from sql.ScanTypeOf, holds: nil
+// for NULL, as SelectValues.Get reads it.
+func plainValue(dest any) any {
+	switch d := dest.(type) {
+	case *any:
+		return *d
+	case *sql.NullString:
+		if d.Valid {
+			return d.String
+		}
+	case *sql.NullInt64:
+		if d.Valid {
+			return d.Int64
+		}
+	case *sql.NullFloat64:
+		if d.Valid {
+			return d.Float64
+		}
+	case *sql.NullBool:
+		if d.Valid {
+			return d.Bool
+		}
+	case *sql.NullTime:
+		if d.Valid {
+			return d.Time
+		}
+	default:
+		return reflect.ValueOf(dest).Elem().Interface()
+	}
+	return nil
 }
 
 // joinRows applies p.Joins to s, the statement that returns the rows.
@@ -775,21 +847,20 @@ func (_m *AuditEventQuery) read(ctx context.Context, query string, args []any) (
 		return nil, err
 	}
 	var nodes []*AuditEvent
+	var scan rowScan
 	for rows.Next() {
 		node := &AuditEvent{config: _m.config}
-		values, err := node.scanValues(columns)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range values {
-			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
-				values[i] = sql.ScanTypeOf(rows, i)
+		if scan.dests == nil {
+			values, err := node.scanValues(columns)
+			if err != nil {
+				return nil, err
 			}
+			scan.bind(rows, values)
 		}
-		if err := rows.Scan(values...); err != nil {
+		if err := rows.Scan(scan.dests...); err != nil {
 			return nil, err
 		}
-		if err := node.assignValues(columns, values); err != nil {
+		if err := node.assignValues(columns, scan.row()); err != nil {
 			return nil, err
 		}
 		nodes = append(nodes, node)
@@ -1378,21 +1449,20 @@ func (_m *IdentityQuery) read(ctx context.Context, query string, args []any) ([]
 		return nil, err
 	}
 	var nodes []*Identity
+	var scan rowScan
 	for rows.Next() {
 		node := &Identity{config: _m.config}
-		values, err := node.scanValues(columns)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range values {
-			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
-				values[i] = sql.ScanTypeOf(rows, i)
+		if scan.dests == nil {
+			values, err := node.scanValues(columns)
+			if err != nil {
+				return nil, err
 			}
+			scan.bind(rows, values)
 		}
-		if err := rows.Scan(values...); err != nil {
+		if err := rows.Scan(scan.dests...); err != nil {
 			return nil, err
 		}
-		if err := node.assignValues(columns, values); err != nil {
+		if err := node.assignValues(columns, scan.row()); err != nil {
 			return nil, err
 		}
 		nodes = append(nodes, node)
@@ -1981,21 +2051,20 @@ func (_m *IntegrationQuery) read(ctx context.Context, query string, args []any) 
 		return nil, err
 	}
 	var nodes []*Integration
+	var scan rowScan
 	for rows.Next() {
 		node := &Integration{config: _m.config}
-		values, err := node.scanValues(columns)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range values {
-			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
-				values[i] = sql.ScanTypeOf(rows, i)
+		if scan.dests == nil {
+			values, err := node.scanValues(columns)
+			if err != nil {
+				return nil, err
 			}
+			scan.bind(rows, values)
 		}
-		if err := rows.Scan(values...); err != nil {
+		if err := rows.Scan(scan.dests...); err != nil {
 			return nil, err
 		}
-		if err := node.assignValues(columns, values); err != nil {
+		if err := node.assignValues(columns, scan.row()); err != nil {
 			return nil, err
 		}
 		nodes = append(nodes, node)
@@ -2584,21 +2653,20 @@ func (_m *PolicyAssignmentQuery) read(ctx context.Context, query string, args []
 		return nil, err
 	}
 	var nodes []*PolicyAssignment
+	var scan rowScan
 	for rows.Next() {
 		node := &PolicyAssignment{config: _m.config}
-		values, err := node.scanValues(columns)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range values {
-			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
-				values[i] = sql.ScanTypeOf(rows, i)
+		if scan.dests == nil {
+			values, err := node.scanValues(columns)
+			if err != nil {
+				return nil, err
 			}
+			scan.bind(rows, values)
 		}
-		if err := rows.Scan(values...); err != nil {
+		if err := rows.Scan(scan.dests...); err != nil {
 			return nil, err
 		}
-		if err := node.assignValues(columns, values); err != nil {
+		if err := node.assignValues(columns, scan.row()); err != nil {
 			return nil, err
 		}
 		nodes = append(nodes, node)
@@ -3187,21 +3255,20 @@ func (_m *PolicyConditionQuery) read(ctx context.Context, query string, args []a
 		return nil, err
 	}
 	var nodes []*PolicyCondition
+	var scan rowScan
 	for rows.Next() {
 		node := &PolicyCondition{config: _m.config}
-		values, err := node.scanValues(columns)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range values {
-			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
-				values[i] = sql.ScanTypeOf(rows, i)
+		if scan.dests == nil {
+			values, err := node.scanValues(columns)
+			if err != nil {
+				return nil, err
 			}
+			scan.bind(rows, values)
 		}
-		if err := rows.Scan(values...); err != nil {
+		if err := rows.Scan(scan.dests...); err != nil {
 			return nil, err
 		}
-		if err := node.assignValues(columns, values); err != nil {
+		if err := node.assignValues(columns, scan.row()); err != nil {
 			return nil, err
 		}
 		nodes = append(nodes, node)
@@ -3790,21 +3857,20 @@ func (_m *PolicyRuleQuery) read(ctx context.Context, query string, args []any) (
 		return nil, err
 	}
 	var nodes []*PolicyRule
+	var scan rowScan
 	for rows.Next() {
 		node := &PolicyRule{config: _m.config}
-		values, err := node.scanValues(columns)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range values {
-			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
-				values[i] = sql.ScanTypeOf(rows, i)
+		if scan.dests == nil {
+			values, err := node.scanValues(columns)
+			if err != nil {
+				return nil, err
 			}
+			scan.bind(rows, values)
 		}
-		if err := rows.Scan(values...); err != nil {
+		if err := rows.Scan(scan.dests...); err != nil {
 			return nil, err
 		}
-		if err := node.assignValues(columns, values); err != nil {
+		if err := node.assignValues(columns, scan.row()); err != nil {
 			return nil, err
 		}
 		nodes = append(nodes, node)
@@ -4393,21 +4459,20 @@ func (_m *PolicyRulesetQuery) read(ctx context.Context, query string, args []any
 		return nil, err
 	}
 	var nodes []*PolicyRuleset
+	var scan rowScan
 	for rows.Next() {
 		node := &PolicyRuleset{config: _m.config}
-		values, err := node.scanValues(columns)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range values {
-			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
-				values[i] = sql.ScanTypeOf(rows, i)
+		if scan.dests == nil {
+			values, err := node.scanValues(columns)
+			if err != nil {
+				return nil, err
 			}
+			scan.bind(rows, values)
 		}
-		if err := rows.Scan(values...); err != nil {
+		if err := rows.Scan(scan.dests...); err != nil {
 			return nil, err
 		}
-		if err := node.assignValues(columns, values); err != nil {
+		if err := node.assignValues(columns, scan.row()); err != nil {
 			return nil, err
 		}
 		nodes = append(nodes, node)
@@ -4996,21 +5061,20 @@ func (_m *ResourceQuery) read(ctx context.Context, query string, args []any) ([]
 		return nil, err
 	}
 	var nodes []*Resource
+	var scan rowScan
 	for rows.Next() {
 		node := &Resource{config: _m.config}
-		values, err := node.scanValues(columns)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range values {
-			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
-				values[i] = sql.ScanTypeOf(rows, i)
+		if scan.dests == nil {
+			values, err := node.scanValues(columns)
+			if err != nil {
+				return nil, err
 			}
+			scan.bind(rows, values)
 		}
-		if err := rows.Scan(values...); err != nil {
+		if err := rows.Scan(scan.dests...); err != nil {
 			return nil, err
 		}
-		if err := node.assignValues(columns, values); err != nil {
+		if err := node.assignValues(columns, scan.row()); err != nil {
 			return nil, err
 		}
 		nodes = append(nodes, node)
@@ -5499,21 +5563,20 @@ func (_m *TenantQuery) read(ctx context.Context, query string, args []any) ([]*T
 		return nil, err
 	}
 	var nodes []*Tenant
+	var scan rowScan
 	for rows.Next() {
 		node := &Tenant{config: _m.config}
-		values, err := node.scanValues(columns)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range values {
-			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
-				values[i] = sql.ScanTypeOf(rows, i)
+		if scan.dests == nil {
+			values, err := node.scanValues(columns)
+			if err != nil {
+				return nil, err
 			}
+			scan.bind(rows, values)
 		}
-		if err := rows.Scan(values...); err != nil {
+		if err := rows.Scan(scan.dests...); err != nil {
 			return nil, err
 		}
-		if err := node.assignValues(columns, values); err != nil {
+		if err := node.assignValues(columns, scan.row()); err != nil {
 			return nil, err
 		}
 		nodes = append(nodes, node)
@@ -6102,21 +6165,20 @@ func (_m *UserQuery) read(ctx context.Context, query string, args []any) ([]*Use
 		return nil, err
 	}
 	var nodes []*User
+	var scan rowScan
 	for rows.Next() {
 		node := &User{config: _m.config}
-		values, err := node.scanValues(columns)
-		if err != nil {
-			return nil, err
-		}
-		for i, v := range values {
-			if _, ok := v.(*sql.UnknownType); ok { // as sqlgraph scans them
-				values[i] = sql.ScanTypeOf(rows, i)
+		if scan.dests == nil {
+			values, err := node.scanValues(columns)
+			if err != nil {
+				return nil, err
 			}
+			scan.bind(rows, values)
 		}
-		if err := rows.Scan(values...); err != nil {
+		if err := rows.Scan(scan.dests...); err != nil {
 			return nil, err
 		}
-		if err := node.assignValues(columns, values); err != nil {
+		if err := node.assignValues(columns, scan.row()); err != nil {
 			return nil, err
 		}
 		nodes = append(nodes, node)
