@@ -56,8 +56,8 @@ type Options struct {
 	// reads a few hundred pages through indexes, and a page missing from the
 	// cache is a copy from the OS's page cache (a pread each), shared by every
 	// connection; 16 connections with 64 MiB each took a server past 1 GB.
-	// A page of 100 users with their reports and identities touches about
-	// 3 MiB of pages: with 2 MiB a connection it read 700 pages a request from
+	// A page of 100 users with their reports and identities touches about 600
+	// pages (2.4 MB): with 2 MiB a connection it read 700 pages a request from
 	// the OS (a seventh of the server's CPU), with 4 MiB about 60.
 	// Memory-mapping the file instead counted every page the kernel mapped
 	// around a read in the process's memory (400 MB for a users page). Loads
