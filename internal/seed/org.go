@@ -253,10 +253,10 @@ func insert[B valuer](ctx context.Context, w *writer, name string, columns []str
 const insertChunk = 20_000
 
 func (w *writer) users(ctx context.Context, g *generator, people []person) error {
-	// Managers come before their reports, so foreign keys hold row by row.
 	rows := w.table(user.Table, user.Columns)
-	// Managers come first, so each path extends one already made (the
-	// triggers would compute the same, a row at a time).
+	// Managers come before their reports, so each path extends one already
+	// made (the triggers would compute the same, a row at a time) and every
+	// manager_id refers to a row written before it.
 	paths := make([]string, len(people))
 	for i, p := range people {
 		paths[i] = orgpath.Top

@@ -219,11 +219,7 @@ func TestBulkLoadCountsWhatItLoaded(t *testing.T) {
 			SetVendorID(id).SetUsername(id).SetUserID(userID).SetProfile(map[string]any{"title": id}))
 	}
 	err := db.Bulk(ctx, func(ins store.Inserter) error {
-		for _, step := range []struct {
-			table   string
-			columns []string
-			rows    [][]any
-		}{
+		return insertSteps(ctx, ins, []loadStep{
 			{tenant.Table, tenant.Columns, [][]any{row("t1", "one")}},
 			{integration.Table, integration.Columns, [][]any{values(c.Integration.Create().SetID("drint_okta").
 				SetTenantID("t1").SetVendor(integration.VendorOkta).SetKind(integration.KindIdp).SetName("Okta").SetHandle("okta"))}},
@@ -232,12 +228,7 @@ func TestBulkLoadCountsWhatItLoaded(t *testing.T) {
 			{user.Table, user.Columns, [][]any{person("drusr_boss", "", 0, 7), person("drusr_ann", "drusr_boss", 3, 0),
 				person("drusr_bob", "drusr_boss", 0, 0)}},
 			{identity.Table, identity.Columns, [][]any{account("dridn_1", "drusr_ann"), account("dridn_2", "drusr_ann")}},
-		} {
-			if err := ins.Insert(ctx, step.table, step.columns, step.rows); err != nil {
-				return err
-			}
-		}
-		return nil
+		})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -307,21 +298,12 @@ func TestBulkLoadBuildsIndexesAsItGoes(t *testing.T) {
 
 	t.Run("a table written again after the load moved on keeps its counters", func(t *testing.T) {
 		err := db.Bulk(ctx, func(ins store.Inserter) error {
-			for _, step := range []struct {
-				table   string
-				columns []string
-				rows    [][]any
-			}{
+			return insertSteps(ctx, ins, []loadStep{
 				{tenant.Table, tenant.Columns, [][]any{row("t5", "five")}},
 				{user.Table, user.Columns, [][]any{userRow("drusr_five1", "t5")}},
 				{tenant.Table, tenant.Columns, [][]any{row("t6", "six")}},
 				{user.Table, user.Columns, [][]any{userRow("drusr_five2", "t5"), userRow("drusr_six1", "t6")}},
-			} {
-				if err := ins.Insert(ctx, step.table, step.columns, step.rows); err != nil {
-					return err
-				}
-			}
-			return nil
+			})
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -432,4 +414,21 @@ func TestSQLiteParametersDoNotShapePlans(t *testing.T) {
 	if strings.Contains(plan, "SCAN") {
 		t.Errorf("the rewritten comparison does not search an index:\n%s", plan)
 	}
+}
+
+// loadStep is one Insert of a load.
+type loadStep struct {
+	table   string
+	columns []string
+	rows    [][]any
+}
+
+// insertSteps inserts steps in order, stopping at the first error.
+func insertSteps(ctx context.Context, ins store.Inserter, steps []loadStep) error {
+	for _, step := range steps {
+		if err := ins.Insert(ctx, step.table, step.columns, step.rows); err != nil {
+			return err
+		}
+	}
+	return nil
 }
